@@ -1,0 +1,1 @@
+"""BMS: accounts, ledger, freezes, settlement, reconciliation."""

@@ -1,0 +1,1 @@
+"""CRM: tenants (business customers), customer grades, users and their roles."""

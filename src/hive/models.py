@@ -1,0 +1,10 @@
+"""Every table of Hive, imported in one place so Alembic and tests see the whole metadata."""
+
+from hive.billing import models as billing_models
+from hive.customers import models as customers_models
+from hive.platform import audit
+from hive.platform.db import Base
+
+metadata = Base.metadata
+
+__all__ = ["audit", "billing_models", "customers_models", "metadata"]

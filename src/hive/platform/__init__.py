@@ -1,0 +1,1 @@
+"""Cross-cutting services: config, database, errors, money, jobs, auth, observability."""

@@ -1,0 +1,93 @@
+"""One settings class for the whole platform, read from ``HIVE_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+LogFormat = Literal["auto", "console", "json"]
+
+
+class Settings(BaseSettings):
+    """Every tunable of Hive. Defaults are for a developer's machine."""
+
+    model_config = SettingsConfigDict(env_prefix="HIVE_", env_file=".env", extra="ignore")
+
+    # Database: empty means "start the embedded PostgreSQL under data_dir".
+    database_url: str = ""
+    data_dir: Path = Path(".hive")
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+
+    # HTTP processes.
+    host: str = "127.0.0.1"
+    hcm_port: int = Field(default=8000, ge=1, le=65535)
+    hag_port: int = Field(default=8001, ge=1, le=65535)
+    vop_sim_port: int = Field(default=8002, ge=1, le=65535)
+    secret_key: SecretStr = SecretStr("")
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    secure_cookies: bool = False
+
+    # Optional components.
+    redis_url: str = ""
+    amqp_url: str = ""
+
+    # Jobs.
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+
+    # Logging.
+    log_level: str = "INFO"
+    log_format: LogFormat = "auto"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_postgresql(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        if url.get_backend_name() not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return upper
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return (self.data_dir / "pgdata").resolve()
+
+
+def async_database_url(url: str) -> URL:
+    """The SQLAlchemy URL for a PostgreSQL URL, forced onto the async psycopg 3 driver."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def libpq_url(url: str) -> str:
+    """A plain ``postgresql://`` URL that libpq (psycopg, procrastinate) understands."""
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

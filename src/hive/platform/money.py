@@ -1,0 +1,103 @@
+"""Money is integer fen. These helpers are the only place yuan and fen meet.
+
+* ``to_fen`` rounds a ``Decimal`` yuan amount half-up to fen, once.
+* ``parse_yuan`` turns outside text ("12.30", "12", "-0.5") into fen, refusing anything else.
+* ``format_yuan`` prints fen as a yuan string with two decimals.
+* ``split_largest_remainder`` divides a whole among parties so the parts add up exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from hive.platform.errors import ValidationFailed
+
+FEN_PER_YUAN = 100
+# Above any real amount (one trillion yuan) yet far inside BIGINT, so sums cannot overflow.
+MAX_ABS_FEN = 10**14
+
+_YUAN_PATTERN = re.compile(r"^(?P<sign>-)?(?P<whole>\d{1,13})(?:\.(?P<frac>\d{1,2}))?$")
+
+
+class InvalidAmount(ValidationFailed):
+    code = "invalid_amount"
+    default_message = "金额格式不正确 / Invalid amount"
+
+
+def to_fen(yuan: Decimal) -> int:
+    """Round a yuan ``Decimal`` half-up to integer fen."""
+    if not yuan.is_finite():
+        raise InvalidAmount(f"amount is not a finite number: {yuan}")
+    fen = int((yuan * FEN_PER_YUAN).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    _check_range(fen)
+    return fen
+
+
+def parse_yuan(text: str, *, allow_negative: bool = False) -> int:
+    """Parse a yuan string with at most two decimals into fen.
+
+    Refuses exponents, thousands separators, more than two decimals, blanks and out-of-range
+    values with :class:`InvalidAmount` rather than guessing.
+    """
+    match = _YUAN_PATTERN.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise InvalidAmount(f"not a yuan amount with at most 2 decimals: {text!r}")
+    if match["sign"] and not allow_negative:
+        raise InvalidAmount(f"amount must not be negative: {text!r}")
+    fen = int(match["whole"]) * FEN_PER_YUAN + int((match["frac"] or "0").ljust(2, "0"))
+    fen = -fen if match["sign"] else fen
+    _check_range(fen)
+    return fen
+
+
+def yuan_to_fen_lenient(value: str | int | float | Decimal) -> int:
+    """Convert a supplier's yuan value (string or JSON number) to fen, half-up.
+
+    Suppliers sometimes send numbers with more than two decimals; those are rounded once here.
+    """
+    if isinstance(value, bool):
+        raise InvalidAmount(f"not an amount: {value!r}")
+    try:
+        yuan = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise InvalidAmount(f"not an amount: {value!r}") from None
+    return to_fen(yuan)
+
+
+def format_yuan(fen: int) -> str:
+    """``1234`` → ``"12.34"``; ``-5`` → ``"-0.05"``."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), FEN_PER_YUAN)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def split_largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
+    """Split ``total`` fen in proportion to ``weights`` so the parts sum to ``total`` exactly.
+
+    Each part gets the floor of its exact share; the fen left over go one each to the parts with
+    the largest remainders (ties: the earlier part). ``total`` and every weight must be
+    non-negative, and at least one weight positive, so no part is ever negative.
+    """
+    if total < 0:
+        raise InvalidAmount("total to split must not be negative")
+    if not weights:
+        raise InvalidAmount("nothing to split among")
+    if any(w < 0 for w in weights):
+        raise InvalidAmount("split weights must not be negative")
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        raise InvalidAmount("split weights must not all be zero")
+    shares = [divmod(total * w, weight_sum) for w in weights]
+    parts = [quotient for quotient, _ in shares]
+    leftover = total - sum(parts)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
+    for index in by_remainder[:leftover]:
+        parts[index] += 1
+    return parts
+
+
+def _check_range(fen: int) -> None:
+    if abs(fen) > MAX_ABS_FEN:
+        raise InvalidAmount(f"amount out of range: {fen} fen")

@@ -1,0 +1,1 @@
+"""Stand-ins for upstream suppliers, for development, demos, tests and integrators' sandboxes."""
