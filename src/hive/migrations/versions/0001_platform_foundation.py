@@ -42,18 +42,25 @@ DO $$ DECLARE item record; BEGIN
         EXECUTE format('DROP FUNCTION IF EXISTS %s CASCADE', item.signature);
     END LOOP;
     FOR item IN SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-                WHERE n.nspname = 'public' AND typname LIKE 'procrastinate%' AND typtype IN ('e', 'c') LOOP
+                WHERE n.nspname = 'public' AND typname LIKE 'procrastinate%'
+                  AND typtype IN ('e', 'c') LOOP
         EXECUTE format('DROP TYPE IF EXISTS %I CASCADE', item.typname);
     END LOOP;
 END $$
 """
 
 
+def _execute_raw(statements: str) -> None:
+    """Run SQL through the driver directly: its '%' signs must not be read as parameters."""
+    driver_connection = op.get_bind().connection.driver_connection
+    assert driver_connection is not None
+    driver_connection.execute(statements)
+
+
 def upgrade() -> None:
     for statement in rls.create_roles_sql():
         op.execute(statement)
-    # Through the driver directly: the schema text contains '%' that must not be parameters.
-    op.get_bind().connection.driver_connection.execute(SchemaManager.get_schema())
+    _execute_raw(SchemaManager.get_schema())
     op.execute(
         "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
         "TO hive_platform, hive_tenant"
@@ -232,4 +239,4 @@ def downgrade() -> None:
     op.drop_table("accounts")
     op.drop_table("tenants")
     op.drop_table("customer_grades")
-    op.get_bind().connection.driver_connection.execute(DROP_PROCRASTINATE)
+    _execute_raw(DROP_PROCRASTINATE)

@@ -1,0 +1,40 @@
+"""HCM: business logic and the web console (admin console and tenant workbench)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from hive.console.routes import router as console_router
+from hive.platform.config import Settings
+from hive.platform.http import create_app
+from hive.platform.secret_key import load_secret_key
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
+SESSION_COOKIE = "hive_session"
+
+
+def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
+    secret_key = load_secret_key(settings)
+
+    def configure(app: FastAPI) -> None:
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=secret_key,
+            session_cookie=SESSION_COOKIE,
+            max_age=settings.session_max_age_s,
+            same_site="lax",
+            https_only=settings.secure_cookies,
+        )
+
+    return create_app(
+        name="hcm",
+        settings=settings,
+        database_url=database_url,
+        routers=[console_router],
+        configure=configure,
+    )

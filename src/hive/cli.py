@@ -1,0 +1,116 @@
+"""The ``hive`` command: one CLI that starts every Hive process."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from hive.platform.config import Settings, get_settings
+from hive.platform.errors import StartupError
+
+app = typer.Typer(
+    help="Hive: an aggregated supply-chain platform (S2B2C). "
+    "Run `hive up` to start everything on this machine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"hive: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HIVE_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise _fail(f"invalid configuration: {problems}") from None
+
+
+def _guarded(action: Callable[[Settings], T]) -> T:
+    """Run a command body; expected start-up problems print one line and exit 2."""
+    settings = _settings()
+    try:
+        return action(settings)
+    except StartupError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def up(
+    no_seed: bool = typer.Option(False, "--no-seed", help="Do not load the demo data."),
+) -> None:
+    """Start the whole platform: database, migrations, demo data, HCM, HAG, worker, simulator.
+
+    Uses the embedded PostgreSQL under HIVE_DATA_DIR unless HIVE_DATABASE_URL is set, reuses
+    its data on the next start, and stops everything on Ctrl-C.
+    """
+    from hive.launcher import run_platform
+
+    sys.exit(_guarded(lambda settings: run_platform(settings, seed=not no_seed)))
+
+
+@app.command()
+def hcm() -> None:
+    """Serve HCM: business logic and the web console (HIVE_HCM_PORT, default 8000)."""
+    from hive.launcher import serve_hcm
+
+    _guarded(serve_hcm)
+
+
+@app.command()
+def hag() -> None:
+    """Serve HAG: the gateway for the Open API and supplier traffic (HIVE_HAG_PORT, 8001)."""
+    from hive.launcher import serve_hag
+
+    _guarded(serve_hag)
+
+
+@app.command()
+def worker() -> None:
+    """Run a background job worker (procrastinate) with the periodic tasks."""
+    from hive.launcher import run_job_worker
+
+    _guarded(run_job_worker)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (refuses a database newer than this Hive)."""
+    from hive.launcher import migrate_database
+
+    _guarded(migrate_database)
+
+
+@app.command()
+def seed() -> None:
+    """Load the demo data (grades, two tenants, demo logins); safe to run again."""
+    from hive.launcher import seed_database
+
+    _guarded(seed_database)
+
+
+@app.command("vop-sim")
+def vop_sim() -> None:
+    """Serve the JD VOP simulator, a sandbox supplier (HIVE_VOP_SIM_PORT, default 8002)."""
+    from hive.launcher import serve_vop_simulator
+
+    _guarded(serve_vop_simulator)
+
+
+def main() -> None:
+    asyncio.set_event_loop_policy(None)
+    app()

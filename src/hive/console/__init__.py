@@ -1,0 +1,1 @@
+"""Admin console and tenant workbench: server-rendered pages served by HCM."""

@@ -1,0 +1,60 @@
+"""Rendering helpers shared by console pages: templates, language, CSRF token, current user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from hive.console.i18n import pick_language, translator
+from hive.customers import service as customers
+from hive.platform.actor import Actor
+from hive.platform.csrf import csrf_token
+from hive.platform.http import database_of
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+LANGUAGE_COOKIE = "hive_lang"
+SESSION_USER_KEY = "user_id"
+
+
+def language_of(request: Request) -> str:
+    requested = request.query_params.get("lang")
+    return pick_language(
+        requested or request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+
+
+def render(
+    request: Request, template: str, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    language = language_of(request)
+    context.setdefault("actor", None)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": language,
+            "t": translator(language),
+            "csrf_token": csrf_token(request.session),
+            **context,
+        },
+        status_code=status_code,
+    )
+    if request.query_params.get("lang") == language:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+async def session_actor(request: Request) -> Actor | None:
+    """The logged-in user of this browser session, if it is still active."""
+    user_id = request.session.get(SESSION_USER_KEY)
+    if not isinstance(user_id, int):
+        return None
+    async with database_of(request).platform_transaction() as session:
+        actor = await customers.find_actor(session, user_id)
+    if actor is None:
+        request.session.clear()
+    return actor

@@ -1,0 +1,72 @@
+"""All SQL of the customers domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.customers.models import CustomerGrade, Tenant, User
+
+
+async def add_and_flush(session: AsyncSession, row: CustomerGrade | Tenant | User) -> None:
+    """Insert ``row``; a unique-constraint violation surfaces as ``IntegrityError``.
+
+    The insert runs inside a savepoint so a refused row leaves the caller's transaction usable.
+    """
+    async with session.begin_nested():
+        session.add(row)
+        await session.flush()
+
+
+def violated_constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+async def get_grade(session: AsyncSession, grade_id: int) -> CustomerGrade | None:
+    return await session.get(CustomerGrade, grade_id)
+
+
+async def list_grades(session: AsyncSession) -> Sequence[CustomerGrade]:
+    result = await session.scalars(select(CustomerGrade).order_by(CustomerGrade.id))
+    return result.all()
+
+
+async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
+
+
+async def lock_tenant(session: AsyncSession, tenant_id: int) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.id == tenant_id).with_for_update())
+
+
+async def list_tenants(session: AsyncSession, *, limit: int, offset: int) -> Sequence[Tenant]:
+    query = select(Tenant).order_by(Tenant.id).limit(limit).offset(offset)
+    return (await session.scalars(query)).all()
+
+
+async def count_tenants(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Tenant)) or 0)
+
+
+async def find_user_by_username(session: AsyncSession, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username))
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def list_users(session: AsyncSession, *, tenant_id: int | None = None) -> Sequence[User]:
+    query = select(User).order_by(User.id)
+    if tenant_id is not None:
+        query = query.where(User.tenant_id == tenant_id)
+    return (await session.scalars(query)).all()
+
+
+async def touch_last_login(session: AsyncSession, user_id: int, when: datetime) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(last_login_at=when))

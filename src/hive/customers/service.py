@@ -1,0 +1,203 @@
+"""Customer rules: grades, tenants, users, login. Services never commit; callers do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.billing import service as billing
+from hive.customers import repository
+from hive.customers.errors import (
+    DuplicateGradeName,
+    DuplicateTenantCode,
+    DuplicateUsername,
+    GradeNotFound,
+    RoleNotAllowed,
+    TenantNotActive,
+    TenantNotFound,
+    UserDisabled,
+)
+from hive.customers.models import (
+    CustomerGrade,
+    Role,
+    Tenant,
+    TenantStatus,
+    User,
+    UserStatus,
+)
+from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
+from hive.platform.actor import Actor
+from hive.platform.audit import record_audit
+from hive.platform.errors import InvalidCredentials
+from hive.platform.passwords import hash_password, verify_password
+from hive.platform.permissions import require_role
+
+ADMIN = Role.PLATFORM_ADMIN.value
+
+
+async def create_grade(session: AsyncSession, actor: Actor, data: GradeCreate) -> CustomerGrade:
+    """Add a customer grade with its price coefficient."""
+    require_role(actor, ADMIN)
+    grade = CustomerGrade(**data.model_dump())
+    try:
+        await repository.add_and_flush(session, grade)
+    except IntegrityError:
+        raise DuplicateGradeName() from None
+    await record_audit(
+        session,
+        actor,
+        "grade.create",
+        target_type="grade",
+        target_id=grade.id,
+        details={"name": grade.name, "price_coefficient": str(grade.price_coefficient)},
+    )
+    return grade
+
+
+async def list_grades(session: AsyncSession) -> Sequence[CustomerGrade]:
+    return await repository.list_grades(session)
+
+
+async def create_tenant(session: AsyncSession, actor: Actor, data: TenantCreate) -> Tenant:
+    """Register a business customer and open its (empty) balance account."""
+    require_role(actor, ADMIN, Role.OPERATOR.value)
+    if await repository.get_grade(session, data.grade_id) is None:
+        raise GradeNotFound(details={"grade_id": data.grade_id})
+    tenant = Tenant(**data.model_dump(exclude={"contact_email"}))
+    tenant.contact_email = str(data.contact_email or "")
+    tenant.status = TenantStatus.ACTIVE.value
+    try:
+        await repository.add_and_flush(session, tenant)
+    except IntegrityError:
+        raise DuplicateTenantCode(details={"code": data.code}) from None
+    await billing.open_balance_account(session, tenant.id)
+    await record_audit(
+        session,
+        actor,
+        "tenant.create",
+        target_type="tenant",
+        target_id=tenant.id,
+        tenant_id=tenant.id,
+        details={"code": tenant.code, "name": tenant.name},
+    )
+    return tenant
+
+
+async def change_tenant_status(
+    session: AsyncSession, actor: Actor, tenant_id: int, status: TenantStatus
+) -> Tenant:
+    require_role(actor, ADMIN)
+    tenant = await repository.lock_tenant(session, tenant_id)
+    if tenant is None:
+        raise TenantNotFound(details={"tenant_id": tenant_id})
+    previous, tenant.status = tenant.status, status.value
+    await record_audit(
+        session,
+        actor,
+        "tenant.status",
+        target_type="tenant",
+        target_id=tenant.id,
+        tenant_id=tenant.id,
+        details={"from": previous, "to": status.value},
+    )
+    return tenant
+
+
+async def list_tenants(
+    session: AsyncSession, *, limit: int = 50, offset: int = 0
+) -> tuple[Sequence[Tenant], int]:
+    rows = await repository.list_tenants(session, limit=limit, offset=offset)
+    return rows, await repository.count_tenants(session)
+
+
+async def create_user(session: AsyncSession, actor: Actor, data: UserCreate) -> User:
+    """Create a login. Platform roles have no tenant; tenant roles need an active tenant.
+
+    A tenant admin may only create users of its own tenant.
+    """
+    _check_may_create_user(actor, data)
+    if data.role in (Role.TENANT_ADMIN, Role.TENANT_USER):
+        await _require_active_tenant(session, data.tenant_id)
+    user = User(
+        tenant_id=data.tenant_id,
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=hash_password(data.password),
+        role=data.role.value,
+        status=UserStatus.ACTIVE.value,
+    )
+    try:
+        await repository.add_and_flush(session, user)
+    except IntegrityError:
+        raise DuplicateUsername(details={"username": data.username}) from None
+    await record_audit(
+        session,
+        actor,
+        "user.create",
+        target_type="user",
+        target_id=user.id,
+        tenant_id=user.tenant_id,
+        details={"username": user.username, "role": user.role},
+    )
+    return user
+
+
+def _check_may_create_user(actor: Actor, data: UserCreate) -> None:
+    if data.role.is_platform != (data.tenant_id is None):
+        raise RoleNotAllowed(details={"role": data.role.value, "tenant_id": data.tenant_id})
+    if actor.role == Role.TENANT_ADMIN.value:
+        if data.tenant_id != actor.tenant_id or data.role.is_platform:
+            raise RoleNotAllowed(details={"role": data.role.value, "tenant_id": data.tenant_id})
+        return
+    require_role(actor, ADMIN)
+
+
+async def _require_active_tenant(session: AsyncSession, tenant_id: int | None) -> Tenant:
+    tenant = await repository.get_tenant(session, tenant_id) if tenant_id else None
+    if tenant is None:
+        raise TenantNotFound(details={"tenant_id": tenant_id})
+    if tenant.status != TenantStatus.ACTIVE.value:
+        raise TenantNotActive(details={"tenant_id": tenant_id, "status": tenant.status})
+    return tenant
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> Actor:
+    """Check a login and return who it is. Must run in a platform transaction (before any
+    tenant is known). The answer never says whether the username exists."""
+    user = await repository.find_user_by_username(session, username)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise InvalidCredentials()
+    if user.status != UserStatus.ACTIVE.value:
+        raise UserDisabled()
+    if user.tenant_id is not None:
+        await _require_active_tenant(session, user.tenant_id)
+    actor = actor_for(user)
+    await repository.touch_last_login(session, user.id, datetime.now(UTC))
+    await record_audit(session, actor, "user.login", target_type="user", target_id=user.id)
+    return actor
+
+
+async def find_actor(session: AsyncSession, user_id: int) -> Actor | None:
+    """The actor of a logged-in session, or None if the user is gone or disabled."""
+    user = await repository.get_user(session, user_id)
+    if user is None or user.status != UserStatus.ACTIVE.value:
+        return None
+    return actor_for(user)
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user_id=user.id, username=user.username, role=user.role, tenant_id=user.tenant_id)
+
+
+async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant:
+    tenant = await repository.get_tenant(session, tenant_id)
+    if tenant is None:
+        raise TenantNotFound(details={"tenant_id": tenant_id})
+    return tenant
+
+
+async def find_user(session: AsyncSession, username: str) -> User | None:
+    return await repository.find_user_by_username(session, username)

@@ -1,0 +1,96 @@
+"""Demo data for ``hive seed`` and ``hive up``: grades, staff logins and two tenants.
+
+Idempotent: running it again leaves existing rows alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.customers import service as customers
+from hive.customers.models import Role
+from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
+from hive.platform.actor import Actor
+from hive.platform.db import Database
+
+SEED_ACTOR = Actor(user_id=None, username="seed", role=Role.PLATFORM_ADMIN.value)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: Role
+    tenant_code: str | None = None
+
+
+DEMO_GRADES = [
+    GradeCreate(name="标准客户", price_coefficient=Decimal("1.1000"), description="默认等级"),
+    GradeCreate(
+        name="VIP客户", price_coefficient=Decimal("1.0600"), description="年采购额百万以上"
+    ),
+    GradeCreate(name="战略客户", price_coefficient=Decimal("1.0300"), description="战略合作伙伴"),
+]
+
+DEMO_TENANTS = [
+    ("acme", "示例科技有限公司", "VIP客户", "张经理", "13800000001", "buyer@acme.example.com"),
+    ("globex", "环球福利商城", "标准客户", "李主管", "13800000002", "ops@globex.example.com"),
+]
+
+DEMO_LOGINS = [
+    DemoLogin("admin", "hive-admin-2026", Role.PLATFORM_ADMIN),
+    DemoLogin("operator", "hive-operator-2026", Role.OPERATOR),
+    DemoLogin("finance", "hive-finance-2026", Role.FINANCE),
+    DemoLogin("acme-admin", "acme-admin-2026", Role.TENANT_ADMIN, "acme"),
+    DemoLogin("globex-admin", "globex-admin-2026", Role.TENANT_ADMIN, "globex"),
+]
+
+
+async def seed_demo_data(database: Database) -> None:
+    async with database.platform_transaction() as session:
+        grade_ids = await _seed_grades(session)
+        tenant_ids = await _seed_tenants(session, grade_ids)
+        await _seed_logins(session, tenant_ids)
+
+
+async def _seed_grades(session: AsyncSession) -> dict[str, int]:
+    existing = {grade.name: grade.id for grade in await customers.list_grades(session)}
+    for grade in DEMO_GRADES:
+        if grade.name not in existing:
+            existing[grade.name] = (await customers.create_grade(session, SEED_ACTOR, grade)).id
+    return existing
+
+
+async def _seed_tenants(session: AsyncSession, grade_ids: dict[str, int]) -> dict[str, int]:
+    tenants, _ = await customers.list_tenants(session, limit=1000)
+    existing = {tenant.code: tenant.id for tenant in tenants}
+    for code, name, grade, contact, phone, email in DEMO_TENANTS:
+        if code in existing:
+            continue
+        data = TenantCreate(
+            code=code,
+            name=name,
+            grade_id=grade_ids[grade],
+            contact_name=contact,
+            contact_phone=phone,
+            contact_email=email,
+        )
+        existing[code] = (await customers.create_tenant(session, SEED_ACTOR, data)).id
+    return existing
+
+
+async def _seed_logins(session: AsyncSession, tenant_ids: dict[str, int]) -> None:
+    for login in DEMO_LOGINS:
+        if await customers.find_user(session, login.username) is not None:
+            continue
+        data = UserCreate(
+            username=login.username,
+            display_name=login.username,
+            password=login.password,
+            role=login.role,
+            tenant_id=tenant_ids[login.tenant_code] if login.tenant_code else None,
+        )
+        await customers.create_user(session, SEED_ACTOR, data)
