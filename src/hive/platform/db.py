@@ -14,7 +14,7 @@ and a pooled connection never carries a role or tenant into the next one.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -83,8 +83,7 @@ class Database:
             await session.execute(text(f"SET LOCAL ROLE {PLATFORM_ROLE}"))
             yield session
 
-    @asynccontextmanager
-    async def tenant_transaction(self, tenant_id: int) -> AsyncIterator[AsyncSession]:
+    def tenant_transaction(self, tenant_id: int) -> AbstractAsyncContextManager[AsyncSession]:
         """A transaction that can only see and write rows of ``tenant_id``.
 
         Row-level security enforces the scope, so a query that forgets its ``tenant_id``
@@ -92,6 +91,10 @@ class Database:
         """
         if isinstance(tenant_id, bool) or not isinstance(tenant_id, int) or tenant_id <= 0:
             raise ValueError(f"tenant_id must be a positive integer, got {tenant_id!r}")
+        return self._tenant_transaction(tenant_id)
+
+    @asynccontextmanager
+    async def _tenant_transaction(self, tenant_id: int) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session, session.begin():
             await session.execute(text(f"SET LOCAL ROLE {TENANT_ROLE}"))
             await session.execute(

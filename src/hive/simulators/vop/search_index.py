@@ -1,0 +1,170 @@
+"""Search over the synthetic catalogue by arithmetic, never by scanning.
+
+A query narrows, per (leaf, brand) *group*, which product-word slots are allowed, and globally
+which style and colour slots are. A price range becomes a contiguous variant range per group
+(prices rise with the variant), found by bisection. The matching ids of a group are then the
+cartesian product of the allowed slots, so counts are products and the k-th id is a
+mixed-radix decode. Price and sales orders merge the groups' already-sorted variant rows
+lazily, so a page costs about as much as its depth, not as the catalogue.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from hive.simulators.vop.catalog import BRAND_SLOTS, WORD_SLOTS, Catalog, Slots
+from hive.simulators.vop.category_data import COLORS, STYLES
+from hive.simulators.vop.vocabulary import Meaning, Vocabulary
+
+SORT_TYPES = ("", "price_asc", "price_desc", "sale_desc", "sort_commentcount_desc", "winsdate_desc")
+
+
+@dataclass(frozen=True)
+class Query:
+    """Allowed slots: ``groups`` maps group → allowed word slots (absent group = excluded)."""
+
+    groups: dict[int, tuple[int, ...]]
+    styles: tuple[int, ...]
+    colors: tuple[int, ...]
+    min_fen: int = 0
+    max_fen: int = 1 << 62
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int
+    skus: list[int]
+    counts: dict[int, int] = field(default_factory=dict)  # group → matches, for aggregates
+
+
+class SearchIndex:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.vocabulary = Vocabulary(catalog.tree)
+
+    def everything(self) -> Query:
+        groups = dict.fromkeys(range(self.catalog.leaf_count * BRAND_SLOTS), tuple(range(WORD_SLOTS)))
+        return Query(groups, tuple(range(len(STYLES))), tuple(range(len(COLORS))))
+
+    # --- narrowing ---------------------------------------------------------------------------
+
+    def in_leaves(self, query: Query, leaves: set[int]) -> Query:
+        kept = {g: w for g, w in query.groups.items() if g // BRAND_SLOTS in leaves}
+        return replace(query, groups=kept)
+
+    def with_brands(self, query: Query, names: set[str]) -> Query:
+        leaves = self.catalog.tree.leaves
+        kept = {
+            g: w
+            for g, w in query.groups.items()
+            if leaves[g // BRAND_SLOTS].brands[g % BRAND_SLOTS] in names
+        }
+        return replace(query, groups=kept)
+
+    def with_keyword(self, query: Query, keyword: str) -> Query | None:
+        """Every term of the keyword must match (AND); ``None`` when a term matches nothing."""
+        for meaning in self.vocabulary.resolve(keyword):
+            narrowed = self._apply(query, meaning)
+            if narrowed is None:
+                return None
+            query = narrowed
+        return query
+
+    def _apply(self, query: Query, meaning: Meaning) -> Query | None:
+        if meaning.brands:
+            return self.with_brands(query, set(meaning.brands))
+        if meaning.leaf_words:
+            kept: dict[int, tuple[int, ...]] = {}
+            for group, words in query.groups.items():
+                allowed = meaning.leaf_words.get(group // BRAND_SLOTS)
+                narrowed = tuple(w for w in words if allowed is not None and w in allowed)
+                if narrowed:
+                    kept[group] = narrowed
+            return replace(query, groups=kept)
+        if meaning.styles:
+            return replace(query, styles=tuple(s for s in query.styles if s in meaning.styles))
+        if meaning.colors:
+            return replace(query, colors=tuple(c for c in query.colors if c in meaning.colors))
+        return None
+
+    # --- counting and paging -----------------------------------------------------------------
+
+    def variant_range(self, query: Query, group: int) -> tuple[int, int]:
+        row = self.catalog.group_prices[group]
+        return bisect_left(row, query.min_fen), bisect_right(row, query.max_fen)
+
+    def group_count(self, query: Query, group: int) -> int:
+        lo, hi = self.variant_range(query, group)
+        per_variant = len(query.groups[group]) * len(query.styles) * len(query.colors)
+        return per_variant * max(0, hi - lo)
+
+    def search(self, query: Query, sort: str, offset: int, limit: int) -> Page:
+        counts = {g: self.group_count(query, g) for g in sorted(query.groups)}
+        counts = {g: n for g, n in counts.items() if n}
+        total = sum(counts.values())
+        if sort in ("", "winsdate_desc"):
+            skus = self._by_id(query, counts, offset, limit, descending=bool(sort))
+        else:
+            skus = list(itertools.islice(self._by_rank(query, counts, sort), offset, offset + limit))
+        return Page(total, skus, counts)
+
+    def _by_id(
+        self, query: Query, counts: dict[int, int], offset: int, limit: int, *, descending: bool
+    ) -> list[int]:
+        skus: list[int] = []
+        groups = sorted(counts, reverse=descending)
+        for group in groups:
+            n = counts[group]
+            if offset >= n:
+                offset -= n
+                continue
+            while offset < n and len(skus) < limit:
+                k = n - 1 - offset if descending else offset
+                skus.append(self._kth_in_group(query, group, k))
+                offset += 1
+            if len(skus) == limit:
+                break
+            offset = 0
+        return skus
+
+    def _kth_in_group(self, query: Query, group: int, k: int) -> int:
+        lo, hi = self.variant_range(query, group)
+        k, variant = divmod(k, hi - lo)
+        k, color = divmod(k, len(query.colors))
+        word_index, style = divmod(k, len(query.styles))
+        leaf, brand = divmod(group, BRAND_SLOTS)
+        slots = Slots(
+            leaf,
+            brand,
+            query.groups[group][word_index],
+            query.styles[style],
+            query.colors[color],
+            lo + variant,
+        )
+        return self.catalog.sku_of(slots)
+
+    def _by_rank(self, query: Query, counts: dict[int, int], sort: str) -> Iterator[int]:
+        """Ids in price or sales order: a lazy merge of each group's sorted variant row."""
+        descending = sort != "price_asc"
+        table = self.catalog.group_prices if sort.startswith("price") else self.catalog.group_sales
+        rows = []
+        for group in counts:
+            lo, hi = self.variant_range(query, group)
+            # Sales fall as the variant rises, so sales order walks each row forward too.
+            variants = range(hi - 1, lo - 1, -1) if sort == "price_desc" else range(lo, hi)
+            rows.append(_ranked_row(table[group], group, variants))
+        for _, group, variant in heapq.merge(*rows, reverse=descending):
+            leaf, brand = divmod(group, BRAND_SLOTS)
+            for word, style, color in itertools.product(
+                query.groups[group], query.styles, query.colors
+            ):
+                yield self.catalog.sku_of(Slots(leaf, brand, word, style, color, variant))
+
+
+def _ranked_row(row: list[int], group: int, variants: range) -> Iterator[tuple[int, int, int]]:
+    for variant in variants:
+        yield row[variant], group, variant

@@ -1,0 +1,105 @@
+"""Test harness: one PostgreSQL per test run, a migrated template, a fresh database per test.
+
+By default the run starts the embedded PostgreSQL (under ``.hive/test-pgdata``); set
+``HIVE_TEST_DATABASE_URL`` to an admin URL of another server to use that instead. The schema is
+migrated once into a template database; each test that needs the database gets its own clone
+(``CREATE DATABASE … TEMPLATE``), so tests commit for real, run in parallel and never see each
+other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from hive.platform.config import Settings
+from hive.platform.db import Database, create_engine
+from tests.support.databases import (
+    clone_database,
+    database_url_for,
+    drop_database,
+    prepare_template,
+    start_test_server,
+)
+from tests.support.services import EXTERNAL_PG_URL, require_server
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE_ENV = "HIVE_TEST_TEMPLATE"
+ADMIN_URL_ENV = "HIVE_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return  # xdist workers inherit the server and template from the controller
+    if not os.environ.get(ADMIN_URL_ENV):
+        server = start_test_server(REPO / ".hive" / "test-pgdata")
+        config.stash[_server_key] = server
+        os.environ[ADMIN_URL_ENV] = server.get_uri("postgres")
+    template = f"hive_tmpl_{uuid.uuid4().hex[:10]}"
+    prepare_template(os.environ[ADMIN_URL_ENV], template)
+    os.environ[TEMPLATE_ENV] = template
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    template = os.environ.get(TEMPLATE_ENV)
+    if template:
+        drop_database(os.environ[ADMIN_URL_ENV], template)
+
+
+_server_key = pytest.StashKey[object]()
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """A fresh, migrated database of its own for this test."""
+    admin_url = os.environ[ADMIN_URL_ENV]
+    name = clone_database(admin_url, os.environ[TEMPLATE_ENV])
+    try:
+        yield database_url_for(admin_url, name)
+    finally:
+        drop_database(admin_url, name)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", log_format="json")
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(create_engine(settings.database_url, settings, pooled=False))
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def external_template() -> Iterator[str]:
+    """A migrated template on the external PostgreSQL (one per test process)."""
+    require_server("external PostgreSQL", EXTERNAL_PG_URL, 5432)
+    name = f"hive_tmpl_ext_{uuid.uuid4().hex[:10]}"
+    prepare_template(EXTERNAL_PG_URL, name)
+    try:
+        yield name
+    finally:
+        drop_database(EXTERNAL_PG_URL, name)
+
+
+@pytest.fixture
+async def external_database(external_template: str, tmp_path: Path) -> AsyncIterator[Database]:
+    name = clone_database(EXTERNAL_PG_URL, external_template)
+    url = database_url_for(EXTERNAL_PG_URL, name)
+    settings = Settings(database_url=url, data_dir=tmp_path / "ext-data")
+    db = Database(create_engine(url, settings, pooled=False))
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        drop_database(EXTERNAL_PG_URL, name)

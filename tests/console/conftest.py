@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from tests.support.factories import make_tenant, make_user
+from tests.support.servers import running_server
+
+from hive.apps.hcm import create_hcm_app
+from hive.customers.models import Role
+from hive.platform.config import Settings
+from hive.platform.db import Database
+
+
+@pytest.fixture
+async def accounts(database: Database) -> dict[str, int]:
+    acme = await make_tenant(database, "acme")
+    globex = await make_tenant(database, "globex")
+    await make_user(database, "admin", "admin-pass-1", role=Role.PLATFORM_ADMIN)
+    await make_user(database, "acme-admin", "acme-pass-1", tenant_id=acme)
+    await make_user(database, "globex-admin", "globex-pass-1", tenant_id=globex)
+    return {"acme": acme, "globex": globex}
+
+
+@pytest.fixture
+def hcm_url(settings: Settings, accounts: dict[str, int]) -> Iterator[str]:
+    with running_server(create_hcm_app(settings, settings.database_url)) as url:
+        yield url

@@ -1,0 +1,68 @@
+"""The login page in a real Chromium: type, click the Chinese button, land on the home page."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from tests.support.services import services_required
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        if services_required():
+            pytest.fail("chromium is not installed, and HIVE_REQUIRE_SERVICES=1 forbids skipping")
+        pytest.skip("chromium is not installed")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.mark.browser
+async def test_admin_signs_in_and_sees_tenants(
+    browser: Browser, hcm_url: str, tmp_path: Path
+) -> None:
+    page = await browser.new_page(locale="zh-CN")
+    page.set_default_timeout(10_000)
+    await page.goto(f"{hcm_url}/")
+    assert page.url.endswith("/login")
+    await page.get_by_label("用户名").fill("admin")
+    await page.get_by_label("密码").fill("admin-pass-1")
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url(f"{hcm_url}/")
+    assert await page.locator("#role").inner_text() == "平台管理员"
+    rows = page.locator("#tenants tbody tr")
+    assert await rows.count() == 2
+    await page.screenshot(path=str(tmp_path / "home.png"))
+    await page.get_by_role("button", name="退出登录").click()
+    await page.wait_for_url(f"{hcm_url}/login")
+
+
+@pytest.mark.browser
+async def test_wrong_password_shows_a_chinese_error(browser: Browser, hcm_url: str) -> None:
+    page = await browser.new_page(locale="zh-CN")
+    page.set_default_timeout(10_000)
+    await page.goto(f"{hcm_url}/login")
+    await page.get_by_label("用户名").fill("admin")
+    await page.get_by_label("密码").fill("wrong-password")
+    await page.get_by_role("button", name="登录").click()
+    assert await page.get_by_role("alert").inner_text() == "用户名或密码错误"

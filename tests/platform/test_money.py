@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hive.platform.money import (
+    MAX_ABS_FEN,
+    InvalidAmount,
+    format_yuan,
+    parse_yuan,
+    split_largest_remainder,
+    to_fen,
+    yuan_to_fen_lenient,
+)
+
+fen_amounts = st.integers(min_value=0, max_value=MAX_ABS_FEN)
+weights = st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=50).filter(
+    lambda ws: sum(ws) > 0
+)
+
+
+@given(total=fen_amounts, parts_weights=weights)
+def test_split_parts_always_sum_to_the_whole_and_are_never_negative(
+    total: int, parts_weights: list[int]
+) -> None:
+    parts = split_largest_remainder(total, parts_weights)
+    assert sum(parts) == total
+    assert all(part >= 0 for part in parts)
+    assert len(parts) == len(parts_weights)
+
+
+@given(total=fen_amounts, parts_weights=weights)
+def test_split_parts_stay_within_one_fen_of_the_exact_share(
+    total: int, parts_weights: list[int]
+) -> None:
+    parts = split_largest_remainder(total, parts_weights)
+    weight_sum = sum(parts_weights)
+    for part, weight in zip(parts, parts_weights, strict=True):
+        exact = Decimal(total) * weight / weight_sum
+        assert abs(Decimal(part) - exact) < 1
+        if weight == 0:
+            assert part == 0
+
+
+def test_split_gives_leftover_fen_to_the_largest_remainders() -> None:
+    assert split_largest_remainder(100, [1, 1, 1]) == [34, 33, 33]
+    assert split_largest_remainder(10, [3, 3, 4]) == [3, 3, 4]
+    assert split_largest_remainder(1, [1, 2]) == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("total", "parts_weights"), [(-1, [1]), (10, []), (10, [0, 0]), (10, [1, -1])]
+)
+def test_split_refuses_impossible_input(total: int, parts_weights: list[int]) -> None:
+    with pytest.raises(InvalidAmount):
+        split_largest_remainder(total, parts_weights)
+
+
+@given(fen=st.integers(min_value=-MAX_ABS_FEN, max_value=MAX_ABS_FEN))
+def test_format_then_parse_round_trips(fen: int) -> None:
+    assert parse_yuan(format_yuan(fen), allow_negative=True) == fen
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"),
+    [("0", 0), ("12", 1200), ("12.3", 1230), ("12.30", 1230), ("0.01", 1), (" 7.5 ", 750)],
+)
+def test_parse_yuan_accepts_plain_amounts(text: str, fen: int) -> None:
+    assert parse_yuan(text) == fen
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "abc",
+        "1.234",
+        "1e3",
+        "1,000.00",
+        "+5",
+        ".5",
+        "5.",
+        "NaN",
+        "Infinity",
+        "-1",
+        "12345678901234",
+    ],
+)
+def test_parse_yuan_refuses_anything_else(text: str) -> None:
+    with pytest.raises(InvalidAmount) as raised:
+        parse_yuan(text)
+    assert raised.value.code == "invalid_amount"
+
+
+@pytest.mark.parametrize(
+    ("yuan", "fen"),
+    [("0.005", 1), ("0.004", 0), ("1.115", 112), ("-0.005", -1), ("2.675", 268)],
+)
+def test_to_fen_rounds_half_up_once(yuan: str, fen: int) -> None:
+    assert to_fen(Decimal(yuan)) == fen
+
+
+def test_supplier_values_convert_from_strings_and_numbers() -> None:
+    assert yuan_to_fen_lenient("39.90") == 3990
+    assert yuan_to_fen_lenient(39.9) == 3990
+    assert yuan_to_fen_lenient(12) == 1200
+    for bad in ("", "abc", True, "inf"):
+        with pytest.raises(InvalidAmount):
+            yuan_to_fen_lenient(bad)  # type: ignore[arg-type]
