@@ -141,7 +141,12 @@ class Auth:
             conn.execute(
                 "INSERT INTO tokens (access_token, refresh_token, expires_at, refresh_expires_at) "
                 "VALUES (?, ?, ?, ?)",
-                (token.access_token, token.refresh_token, token.expires_at, token.refresh_expires_at),
+                (
+                    token.access_token,
+                    token.refresh_token,
+                    token.expires_at,
+                    token.refresh_expires_at,
+                ),
             )
         return token
 

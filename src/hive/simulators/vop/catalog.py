@@ -115,8 +115,8 @@ class Catalog:
     def name(self, sku: int) -> str:
         s = self.slots(sku)
         leaf = self.leaf(s)
-        model = self.model_code(s)
-        return f"{leaf.brands[s.brand]} {leaf.words[s.word]} {STYLES[s.style]} {COLORS[s.color]} {model}"
+        parts = (leaf.brands[s.brand], leaf.words[s.word], STYLES[s.style], COLORS[s.color])
+        return " ".join((*parts, self.model_code(s)))
 
     def model_code(self, s: Slots) -> str:
         h = mix(self.seed, s.leaf, s.brand, 15)

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 
 class Code(StrEnum):
+    # ruff S105 mistakes TOKEN_* result codes for secrets.
     OK = "0000"
     ORDER_SUBMITTED = "0001"
     ORDER_CONFIRMED = "0003"
@@ -18,13 +19,13 @@ class Code(StrEnum):
     BAD_PARAMETER = "1001"
     CLIENT_INVALID = "1002"
     SIGN_INVALID = "1003"
-    TOKEN_INVALID = "1004"
+    TOKEN_INVALID = "1004"  # noqa: S105
     TIMESTAMP_EXPIRED = "1005"
     BAD_CREDENTIALS = "1006"
-    REFRESH_TOKEN_INVALID = "1007"
+    REFRESH_TOKEN_INVALID = "1007"  # noqa: S105
     RATE_LIMITED = "1010"
     SKU_NOT_IN_POOL = "2004"
-    TOKEN_EXPIRED = "2007"
+    TOKEN_EXPIRED = "2007"  # noqa: S105
     PRICE_CHANGED = "3007"
     OUT_OF_STOCK = "3008"
     AREA_RESTRICTED = "3009"

@@ -66,9 +66,9 @@ class SimulatorConfig(BaseSettings):
 
     # Demo credentials (documented in docs/vop-simulator.md).
     client_id: str = "hive-demo"
-    client_secret: str = "hive-demo-secret"
+    client_secret: str = "hive-demo-secret"  # noqa: S105 - public demo credential
     username: str = "hive"
-    password: str = "hive-demo-password"
+    password: str = "hive-demo-password"  # noqa: S105 - public demo credential
     token_ttl_s: int = Field(default=86400, ge=1)
     refresh_token_ttl_s: int = Field(default=30 * 86400, ge=1)
     timestamp_window_s: int = Field(default=600, ge=1)

@@ -47,7 +47,9 @@ class SearchIndex:
         self.vocabulary = Vocabulary(catalog.tree)
 
     def everything(self) -> Query:
-        groups = dict.fromkeys(range(self.catalog.leaf_count * BRAND_SLOTS), tuple(range(WORD_SLOTS)))
+        groups = dict.fromkeys(
+            range(self.catalog.leaf_count * BRAND_SLOTS), tuple(range(WORD_SLOTS))
+        )
         return Query(groups, tuple(range(len(STYLES))), tuple(range(len(COLORS))))
 
     # --- narrowing ---------------------------------------------------------------------------
@@ -109,7 +111,9 @@ class SearchIndex:
         if sort in ("", "winsdate_desc"):
             skus = self._by_id(query, counts, offset, limit, descending=bool(sort))
         else:
-            skus = list(itertools.islice(self._by_rank(query, counts, sort), offset, offset + limit))
+            skus = list(
+                itertools.islice(self._by_rank(query, counts, sort), offset, offset + limit)
+            )
         return Page(total, skus, counts)
 
     def _by_id(

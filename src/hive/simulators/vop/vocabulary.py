@@ -71,7 +71,10 @@ class Vocabulary:
         brands = frozenset(
             b for leaf in self.tree.leaves for b in leaf.brands if term == b.lower()
         ) or frozenset(
-            b for leaf in self.tree.leaves for b in leaf.brands if len(term) > 1 and term in b.lower()
+            b
+            for leaf in self.tree.leaves
+            for b in leaf.brands
+            if len(term) > 1 and term in b.lower()
         )
         if brands:
             return Meaning(brands=brands)

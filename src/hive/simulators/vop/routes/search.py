@@ -1,0 +1,111 @@
+"""``search/search``: keyword, category, brand and price filters, sorted and paged."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hive.platform.money import InvalidAmount, parse_yuan
+from hive.simulators.vop.codes import Code, VopError
+from hive.simulators.vop.envelope import Form, Reply, int_field
+from hive.simulators.vop.product_views import IMAGE_HOST
+from hive.simulators.vop.routes import Handler
+from hive.simulators.vop.search_facets import aggregates
+from hive.simulators.vop.search_index import SORT_TYPES, Query
+from hive.simulators.vop.simulator import Simulator
+
+
+def search(sim: Simulator, form: Form) -> Reply:
+    page_index = int_field(form, "pageIndex", 1)
+    page_size = int_field(form, "pageSize", 20)
+    if page_index < 1 or not 1 <= page_size <= sim.config.search_max_page_size:
+        raise VopError(
+            Code.BAD_PARAMETER, f"pageIndex >= 1, pageSize 1..{sim.config.search_max_page_size}"
+        )
+    sort = form.get("sortType", "").strip()
+    if sort not in SORT_TYPES:
+        raise VopError(Code.BAD_PARAMETER, f"sortType must be one of {', '.join(SORT_TYPES[1:])}")
+    query = _query(sim, form)
+    if query is None:
+        return Reply(_empty(page_index, page_size))
+    page = sim.index.search(query, sort, (page_index - 1) * page_size, page_size)
+    return Reply(
+        {
+            "resultCount": page.total,
+            "pageIndex": page_index,
+            "pageSize": page_size,
+            "pageCount": -(-page.total // page_size),
+            "hitResult": [_hit(sim, sku) for sku in page.skus],
+            "aggregates": aggregates(sim.index, query, page.counts),
+        }
+    )
+
+
+def _query(sim: Simulator, form: Form) -> Query | None:
+    query = sim.index.everything()
+    cat_id = form.get("catId", "").strip()
+    if cat_id:
+        if not cat_id.isdigit():
+            raise VopError(Code.BAD_PARAMETER, "catId must be an integer")
+        query = sim.index.in_leaves(query, set(sim.tree.leaves_under(int(cat_id))))
+    brands = {b.strip() for b in form.get("Brands", "").split(",") if b.strip()}
+    if brands:
+        by_id = {str(i): name for name, i in sim.catalog.brand_ids.items()}
+        query = sim.index.with_brands(query, {by_id.get(b, b) for b in brands})
+    query = _price_range(query, form)
+    keyword = form.get("Keyword", "").strip()
+    return sim.index.with_keyword(query, keyword) if keyword else query
+
+
+def _price_range(query: Query, form: Form) -> Query:
+    try:
+        low = parse_yuan(form["Min"]) if form.get("Min", "").strip() else 0
+        high = parse_yuan(form["Max"]) if form.get("Max", "").strip() else 1 << 62
+    except InvalidAmount as exc:
+        raise VopError(Code.BAD_PARAMETER, f"Min/Max: {exc}") from None
+    return Query(query.groups, query.styles, query.colors, low, high)
+
+
+def _hit(sim: Simulator, sku: int) -> dict[str, object]:
+    s = sim.catalog.slots(sku)
+    top, mid, leaf = sim.catalog.leaf(s).path
+    brand = sim.catalog.brand(s)
+    return {
+        "wareId": str(sku),
+        "warePId": str(sim.catalog.sku_of(replace(s, color=0))),
+        "wareName": sim.catalog.name(sku),
+        "brand": brand,
+        "brandId": str(sim.catalog.brand_ids[brand]),
+        "cid1": str(top.cat_id),
+        "cid2": str(mid.cat_id),
+        "catId": str(leaf.cat_id),
+        "cid1Name": top.name,
+        "cid2Name": mid.name,
+        "catName": leaf.name,
+        "imageUrl": IMAGE_HOST + sim.catalog.images(sku, 1)[0],
+        "wstate": "1" if sim.overlays.on_shelf(sku) else "0",
+        "wyn": "1",
+        "synonyms": "",
+    }
+
+
+def _empty(page_index: int, page_size: int) -> dict[str, object]:
+    no_categories: dict[str, list[object]] = {
+        "firstCategory": [],
+        "secondCategory": [],
+        "thridCategory": [],
+    }
+    return {
+        "resultCount": 0,
+        "pageIndex": page_index,
+        "pageSize": page_size,
+        "pageCount": 0,
+        "hitResult": [],
+        "aggregates": {
+            "brandAggregate": [],
+            "categoryAggregate": no_categories,
+            "priceIntervalAggregate": [],
+        },
+    }
+
+
+METHODS: dict[str, Handler] = {"search/search": search}

@@ -1,0 +1,16 @@
+"""``hive vop-sim``: serve the simulator with uvicorn."""
+
+from __future__ import annotations
+
+import pathlib
+
+import uvicorn
+
+from hive.simulators.vop.app import create_app
+from hive.simulators.vop.config import SimulatorConfig
+
+
+def serve(host: str, port: int, data_dir: pathlib.Path) -> None:
+    """Run the simulator until interrupted (blocking). Settings come from ``HIVE_VOP_SIM_*``."""
+    config = SimulatorConfig(data_dir=data_dir)
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info", access_log=False)

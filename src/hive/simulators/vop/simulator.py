@@ -1,0 +1,48 @@
+"""The simulator's parts wired together, independent of HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hive.simulators.vop.area_data import CLOSED_PROVINCES
+from hive.simulators.vop.areas import build_areas
+from hive.simulators.vop.auth import Auth
+from hive.simulators.vop.catalog import Catalog
+from hive.simulators.vop.categories import build_tree
+from hive.simulators.vop.clock import Clock
+from hive.simulators.vop.config import SimulatorConfig
+from hive.simulators.vop.faults import FaultInjector
+from hive.simulators.vop.messages import MessageFeed
+from hive.simulators.vop.overlays import Overlays
+from hive.simulators.vop.search_index import SearchIndex
+from hive.simulators.vop.store import Store
+
+Ticker = Callable[[float], None]
+
+
+class Simulator:
+    def __init__(self, config: SimulatorConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or Clock(manual=config.manual_clock)
+        self.areas = build_areas()
+        self.tree = build_tree()
+        self.catalog = Catalog(self.tree, config.seed, config.min_sku_count)
+        self.index = SearchIndex(self.catalog)
+        self.store = Store(config.state_path)
+        self.overlays = Overlays(self.store, self.catalog, config.pool_percent)
+        self.feed = MessageFeed(self.store, self.clock)
+        self.auth = Auth(config, self.store, self.clock)
+        self.faults = FaultInjector(config.faults, config.seed)
+        self.tickers: list[Ticker] = []
+
+    def area_restricted(self, sku: int, province: int) -> bool:
+        return province in CLOSED_PROVINCES or self.catalog.area_restricted(sku, province)
+
+    def tick(self) -> None:
+        """Let clock-driven processes (drift, order and after-sale progress) catch up."""
+        now = self.clock.now()
+        for ticker in self.tickers:
+            ticker(now)
+
+    def close(self) -> None:
+        self.store.close()

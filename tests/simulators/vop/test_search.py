@@ -1,0 +1,121 @@
+"""search/search: arithmetic index, filters, sorting, paging and aggregates."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from vop_sim_harness import VopClient
+
+from hive.platform.money import parse_yuan
+from hive.simulators.vop.catalog import SKU_BASE, Catalog
+from hive.simulators.vop.categories import build_tree
+from hive.simulators.vop.search_index import SearchIndex
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[Catalog, SearchIndex]:
+    catalog = Catalog(build_tree(), 3, 1)  # two variants per product: brute force is cheap
+    return catalog, SearchIndex(catalog)
+
+
+def brute_force(catalog: Catalog, leaves: set[int], predicate: object) -> list[int]:
+    assert callable(predicate)
+    found = []
+    for leaf in sorted(leaves):
+        start = SKU_BASE + leaf * catalog.leaf_size
+        found.extend(s for s in range(start, start + catalog.leaf_size) if predicate(s))
+    return found
+
+
+def test_keyword_and_price_filter_match_brute_force(small: tuple[Catalog, SearchIndex]) -> None:
+    catalog, index = small
+    leaves = set(catalog.tree.leaves_under(737))  # 家用电器
+    query = index.in_leaves(index.everything(), leaves)
+    query = index.with_keyword(query, "美的 空调 白色")
+    assert query is not None
+    query = type(query)(query.groups, query.styles, query.colors, 100_000, 400_000)
+    page = index.search(query, "", 0, 10_000)
+
+    def matches(sku: int) -> bool:
+        name = catalog.name(sku)
+        price = catalog.jd_price(sku)
+        return (
+            name.startswith("美的 ")
+            and "空调" in name
+            and "白色" in name
+            and (100_000 <= price <= 400_000)
+        )
+
+    expected = brute_force(catalog, leaves, matches)
+    assert page.total == len(expected) > 0
+    assert page.skus == expected
+
+
+def test_price_order_is_sorted_and_complete(small: tuple[Catalog, SearchIndex]) -> None:
+    catalog, index = small
+    query = index.with_keyword(index.everything(), "华为 黑色")
+    assert query is not None
+    asc = index.search(query, "price_asc", 0, 10_000)
+    prices = [catalog.jd_price(s) for s in asc.skus]
+    assert prices == sorted(prices)
+    assert len(set(asc.skus)) == asc.total == len(asc.skus)
+    desc = index.search(query, "price_desc", 0, 10_000)
+    assert sorted(desc.skus) == sorted(asc.skus)
+    assert [catalog.jd_price(s) for s in desc.skus] == sorted(prices, reverse=True)
+    sales = [catalog.sales(s) for s in index.search(query, "sale_desc", 0, 10_000).skus]
+    assert sales == sorted(sales, reverse=True)
+
+
+def test_search_over_http_with_aggregates(vop: VopClient) -> None:
+    result = vop.ok("search/search", Keyword="华为手机", pageIndex=1, pageSize=10)
+    assert result["resultCount"] > 10_000
+    assert result["pageCount"] == -(-result["resultCount"] // 10)
+    assert len(result["hitResult"]) == 10
+    hit = result["hitResult"][0]
+    assert {"wareId", "wareName", "brand", "catId", "imageUrl"} <= set(hit)
+    assert hit["brand"] == "华为"
+    aggregates = result["aggregates"]
+    assert aggregates["brandAggregate"][0]["name"] == "华为"
+    assert sum(b["count"] for b in aggregates["brandAggregate"]) == result["resultCount"]
+    firsts = aggregates["categoryAggregate"]["firstCategory"]
+    assert firsts[0]["catId"] == 9987
+    bands = aggregates["priceIntervalAggregate"]
+    assert sum(b["count"] for b in bands) == result["resultCount"]
+
+
+def test_category_brand_price_filters_and_sorting(vop: VopClient) -> None:
+    result = vop.ok(
+        "search/search",
+        catId=672,
+        Brands="联想,戴尔",
+        Min="3000",
+        Max="6000",
+        sortType="price_desc",
+        pageIndex=2,
+        pageSize=20,
+    )
+    assert result["resultCount"] > 0
+    ids = [int(h["wareId"]) for h in result["hitResult"]]
+    in_pool = ",".join(str(s) for s in ids if vop.call("product/getDetail", sku=s)["success"])
+    prices = [parse_yuan(p["jdPrice"]) for p in vop.ok("price/getSellPrice", sku=in_pool)]
+    assert all(300_000 <= p <= 600_000 for p in prices)
+    assert prices == sorted(prices, reverse=True)
+    for hit in result["hitResult"]:
+        assert hit["catId"] == "672" and hit["brand"] in ("联想", "戴尔")
+
+
+def test_empty_and_bad_searches(vop: VopClient) -> None:
+    nothing = vop.ok("search/search", Keyword="不存在的东西zzz")
+    assert nothing["resultCount"] == 0 and nothing["hitResult"] == []
+    assert vop.call("search/search", sortType="random")["resultCode"] == "1001"
+    assert vop.call("search/search", Min="abc")["resultCode"] == "1001"
+    assert vop.call("search/search", pageSize=100_000)["resultCode"] == "1001"
+
+
+def test_search_answers_in_milliseconds(vop: VopClient) -> None:
+    vop.ok("search/search", Keyword="手机")  # warm up
+    started = time.perf_counter()
+    for sort in ("", "price_asc", "price_desc", "sale_desc", "winsdate_desc"):
+        vop.ok("search/search", Keyword="黑色", sortType=sort, pageIndex=50, pageSize=50)
+    assert (time.perf_counter() - started) / 5 < 0.25

@@ -1,0 +1,125 @@
+"""Run the VOP simulator on a real socket for tests and talk to it like a VOP client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpx
+import uvicorn
+
+from hive.simulators.vop.app import create_app
+from hive.simulators.vop.auth import md5_hex, sign
+from hive.simulators.vop.clock import format_wire_time
+from hive.simulators.vop.config import SimulatorConfig
+
+STARTUP_DEADLINE_S = 10.0
+
+
+class RunningSimulator:
+    """uvicorn on 127.0.0.1, port 0, in a background thread."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.config = config
+        self.app = create_app(config)
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> RunningSimulator:
+        self.thread.start()
+        deadline = time.monotonic() + STARTUP_DEADLINE_S
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("simulator did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=STARTUP_DEADLINE_S)
+
+    @property
+    def base_url(self) -> str:
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def client(self) -> VopClient:
+        return VopClient(self.base_url, self.config)
+
+
+class VopClient:
+    def __init__(self, base_url: str, config: SimulatorConfig) -> None:
+        self.config = config
+        self.http = httpx.Client(base_url=base_url, timeout=10.0)
+        self._token: str | None = None
+        self.refresh_token: str | None = None
+
+    def token_form(self, **overrides: str) -> dict[str, str]:
+        fields = {
+            "grant_type": "access_token",
+            "client_id": self.config.client_id,
+            "username": self.config.username,
+            "password": md5_hex(self.config.password),
+            "timestamp": format_wire_time(self.now()),
+            "scope": "",
+        }
+        fields.update(overrides)
+        fields["sign"] = sign(
+            client_secret=overrides.get("client_secret", self.config.client_secret),
+            timestamp=fields["timestamp"],
+            client_id=fields["client_id"],
+            username=fields["username"],
+            password_md5=fields["password"],
+            grant_type=fields["grant_type"],
+            scope=fields["scope"],
+        )
+        fields.pop("client_secret", None)
+        return fields
+
+    def now(self) -> float:
+        return float(self.http.get("/admin/state").json()["epoch"])
+
+    def oauth(self, action: str, data: dict[str, str]) -> dict[str, Any]:
+        response = self.http.post(f"/oauth2/{action}", data=data)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    @property
+    def token(self) -> str:
+        if self._token is None:
+            body = self.oauth("accessToken", self.token_form())
+            assert body["success"], body
+            self._token = body["result"]["access_token"]
+            self.refresh_token = body["result"]["refresh_token"]
+        return self._token
+
+    def call(self, method: str, **fields: Any) -> dict[str, Any]:
+        """POST a VOP method with the token; answers the decoded envelope (HTTP 200 asserted)."""
+        data = {"token": self.token, **{k: str(v) for k, v in fields.items()}}
+        response = self.http.post(f"/api/{method}", data=data)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert set(body) == {"success", "resultCode", "resultMessage", "result"}, body
+        return body
+
+    def ok(self, method: str, **fields: Any) -> Any:
+        body = self.call(method, **fields)
+        assert body["success"], body
+        return body["result"]
+
+    def advance(self, seconds: float) -> None:
+        response = self.http.post("/admin/clock/advance", json={"seconds": seconds})
+        assert response.status_code == 200, response.text
+
+    def faults(self, **settings: Any) -> dict[str, Any]:
+        response = self.http.post("/admin/faults", json=settings)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def close(self) -> None:
+        self.http.close()
