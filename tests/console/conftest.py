@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.support.factories import make_tenant, make_user
-from tests.support.servers import running_server
 
 from hive.apps.hcm import create_hcm_app
 from hive.customers.models import Role
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from tests.support.factories import make_tenant, make_user
+from tests.support.servers import running_server
 
 
 @pytest.fixture

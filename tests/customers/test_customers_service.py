@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
-from tests.support.factories import ADMIN, make_grade, make_tenant, make_user
 
 from hive.billing import service as billing
 from hive.customers import service as customers
@@ -14,6 +13,7 @@ from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.db import Database
 from hive.platform.errors import HiveError, InvalidCredentials
+from tests.support.factories import ADMIN, make_grade, make_tenant, make_user
 
 OPERATOR = Actor(user_id=None, username="op", role=Role.OPERATOR.value)
 

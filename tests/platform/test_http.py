@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi import APIRouter, Query
-from tests.support.servers import running_server
 
 from hive.platform.config import Settings
 from hive.platform.errors import Conflict
 from hive.platform.http import create_app
+from tests.support.servers import running_server
 
 router = APIRouter()
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.support.servers import running_server
-from tests.support.services import AMQP_URL, REDIS_URL, require_server
 
 from hive.platform.config import Settings
 from hive.platform.http import create_app
 from hive.platform.readiness import check_amqp, check_redis
+from tests.support.servers import running_server
+from tests.support.services import AMQP_URL, REDIS_URL, require_server
 
 
 @pytest.mark.redis

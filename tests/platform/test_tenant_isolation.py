@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
-from tests.support.factories import make_tenant, make_user
 
 from hive.platform.db import TENANT_ROLE, Database
+from tests.support.factories import make_tenant, make_user
 
 TENANT_TABLES = ["tenants", "users", "accounts", "audit_log"]
 

