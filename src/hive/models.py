@@ -3,8 +3,15 @@
 from hive.billing import models as billing_models
 from hive.customers import models as customers_models
 from hive.platform import audit
+from hive.suppliers import models as suppliers_models
 from hive.platform.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["audit", "billing_models", "customers_models", "metadata"]
+__all__ = [
+    "audit",
+    "billing_models",
+    "customers_models",
+    "metadata",
+    "suppliers_models",
+]
