@@ -123,3 +123,41 @@ class VopClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+BEIJING = {"province": 1, "city": 72, "county": 2799, "town": 0}
+BEIJING_AREA = "1_72_2799_0"
+
+
+def sellable_skus(
+    client: VopClient, count: int, *, distinct_warehouses: bool = False, page: str = "70004"
+) -> list[int]:
+    """In-pool, on-shelf, unrestricted SKUs with undisclosed (ample) stock in Beijing."""
+    import json
+
+    from hive.simulators.vop.catalog import Catalog
+    from hive.simulators.vop.categories import build_tree
+
+    catalog = Catalog(build_tree(), client.config.seed, client.config.min_sku_count)
+    found: list[int] = []
+    page_no = 1
+    while len(found) < count:
+        ids = client.ok("product/getSkuByPage", pageNum=page, pageNo=page_no)["skuIds"][:100]
+        page_no += 1
+        joined = ",".join(map(str, ids))
+        nums = json.dumps([{"skuId": s, "num": 1} for s in ids])
+        stock = json.loads(client.ok("stock/getNewStockById", skuNums=nums, area=BEIJING_AREA))
+        on_shelf = {r["sku"] for r in client.ok("product/skuState", sku=joined) if r["state"]}
+        limits = json.loads(client.ok("product/checkAreaLimit", skuIds=joined, **BEIJING))
+        restricted = {row["skuId"] for row in limits if row["isAreaRestrict"]}
+        for row in stock:
+            sku = row["skuId"]
+            if row["stockStateId"] not in (33, 39, 40) or row["remainNum"] != -1:
+                continue
+            if sku not in on_shelf or sku in restricted:
+                continue
+            used = {catalog.warehouse(s) for s in found}
+            if distinct_warehouses and catalog.warehouse(sku) in used:
+                continue
+            found.append(sku)
+    return found[:count]

@@ -7,12 +7,15 @@ from collections.abc import Callable
 from hive.simulators.vop.area_data import CLOSED_PROVINCES
 from hive.simulators.vop.areas import build_areas
 from hive.simulators.vop.auth import Auth
+from hive.simulators.vop.balance import Balance
 from hive.simulators.vop.catalog import Catalog
 from hive.simulators.vop.categories import build_tree
 from hive.simulators.vop.clock import Clock
 from hive.simulators.vop.config import SimulatorConfig
 from hive.simulators.vop.faults import FaultInjector
 from hive.simulators.vop.messages import MessageFeed
+from hive.simulators.vop.order_progress import OrderProgress
+from hive.simulators.vop.orders import OrderRepository
 from hive.simulators.vop.overlays import Overlays
 from hive.simulators.vop.search_index import SearchIndex
 from hive.simulators.vop.store import Store
@@ -33,7 +36,10 @@ class Simulator:
         self.feed = MessageFeed(self.store, self.clock)
         self.auth = Auth(config, self.store, self.clock)
         self.faults = FaultInjector(config.faults, config.seed)
-        self.tickers: list[Ticker] = []
+        self.balance = Balance(self.store, self.clock, config.initial_balance_fen)
+        self.order_repo = OrderRepository(self.store)
+        self.order_progress = OrderProgress(self.order_repo, self.feed, self.balance, config.orders)
+        self.tickers: list[Ticker] = [self.order_progress.run_due]
 
     def area_restricted(self, sku: int, province: int) -> bool:
         return province in CLOSED_PROVINCES or self.catalog.area_restricted(sku, province)

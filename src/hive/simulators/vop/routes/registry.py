@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from hive.simulators.vop.routes import Handler, areas, prices, products, search
+from hive.simulators.vop.routes import (
+    Handler,
+    areas,
+    balance,
+    messages,
+    orders,
+    prices,
+    products,
+    search,
+)
 from hive.simulators.vop.routes import auth as auth_routes
 
 PUBLIC_METHODS: dict[str, Handler] = dict(auth_routes.METHODS)
@@ -12,4 +21,7 @@ METHODS: dict[str, Handler] = {
     **products.METHODS,
     **search.METHODS,
     **prices.METHODS,
+    **balance.METHODS,
+    **orders.METHODS,
+    **messages.METHODS,
 }

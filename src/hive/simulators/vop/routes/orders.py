@@ -1,0 +1,119 @@
+"""``order/*``: submit, confirm, cancel, lookups, track, freight and reconciliation lists."""
+
+from __future__ import annotations
+
+from hive.platform.money import format_yuan
+from hive.simulators.vop import order_flow
+from hive.simulators.vop.clock import SHANGHAI, format_wire_time
+from hive.simulators.vop.codes import Code, VopError
+from hive.simulators.vop.envelope import Form, Reply, id_list, int_field, require
+from hive.simulators.vop.order_views import select_result, submit_result, track_result
+from hive.simulators.vop.orders import CANCELLABLE
+from hive.simulators.vop.routes import Handler
+from hive.simulators.vop.simulator import Simulator
+
+
+def submit_order(sim: Simulator, form: Form) -> Reply:
+    order = order_flow.submit(sim, form)
+    return Reply(submit_result(order), code=Code.ORDER_SUBMITTED)
+
+
+def confirm_order(sim: Simulator, form: Form) -> Reply:
+    order_flow.confirm(sim, int_field(form, "jdOrderId"))
+    return Reply(True, code=Code.ORDER_CONFIRMED)
+
+
+def cancel(sim: Simulator, form: Form) -> Reply:
+    order_flow.cancel(sim, int_field(form, "jdOrderId"))
+    return Reply(True)
+
+
+def batch_check_cancel(sim: Simulator, form: Form) -> Reply:
+    rows = []
+    for jd_order_id in id_list(form, "jdOrderIds"):
+        order = sim.order_repo.get(jd_order_id)
+        children = [sim.order_repo.get(c) for c in order.children]
+        can = all(o.status in CANCELLABLE for o in children or [order])
+        rows.append({"jdOrderId": jd_order_id, "canCancel": can})
+    return Reply(rows)
+
+
+def select_by_third_order(sim: Simulator, form: Form) -> Reply:
+    order = sim.order_repo.by_third_order(require(form, "thirdOrder"))
+    if order is None:
+        raise VopError(Code.NOT_FOUND, "thirdOrder")
+    return Reply(str(order.jd_order_id))
+
+
+def select_jd_order(sim: Simulator, form: Form) -> Reply:
+    order = sim.order_repo.get(int_field(form, "jdOrderId"))
+    children = [sim.order_repo.get(c) for c in order.children]
+    return Reply(select_result(order, children))
+
+
+def order_track(sim: Simulator, form: Form) -> Reply:
+    order = sim.order_repo.get(int_field(form, "jdOrderId"))
+    children = [sim.order_repo.get(c) for c in order.children]
+    return Reply(track_result(order, children, int_field(form, "waybillCode", 0) == 1))
+
+
+def get_freight(sim: Simulator, form: Form) -> Reply:
+    address = order_flow.address_of(sim, form)
+    goods = 0
+    for sku, num in order_flow.sku_quantities(form):
+        if not sim.overlays.in_pool(sku):
+            raise VopError(Code.SKU_NOT_IN_POOL, str(sku))
+        goods += sim.overlays.price(sku).price * num
+    freight = order_flow.freight_for(goods, address.province)
+    return Reply(
+        {
+            "freight": format_yuan(freight.total),
+            "baseFreight": format_yuan(freight.base),
+            "remoteRegionFreight": format_yuan(freight.remote),
+            "remoteSku": "",
+        }
+    )
+
+
+def check_new_order(sim: Simulator, form: Form) -> Reply:
+    """Orders created on ``date`` (yyyy-MM-dd), 100 a page: the daily reconciliation list."""
+    from datetime import datetime
+
+    try:
+        day = datetime.strptime(require(form, "date"), "%Y-%m-%d").replace(tzinfo=SHANGHAI)
+    except ValueError:
+        raise VopError(Code.BAD_PARAMETER, "date must read yyyy-MM-dd") from None
+    page_no = int_field(form, "pageNo", 1)
+    start = day.timestamp()
+    orders = sim.order_repo.created_between(start, start + 86400)
+    chosen = orders[(page_no - 1) * 100 : page_no * 100]
+    rows = [
+        {
+            "jdOrderId": o.jd_order_id,
+            "state": 0 if o.status == "cancelled" else 1,
+            "orderPrice": format_yuan(o.goods_amount),
+            "time": format_wire_time(o.created_at),
+        }
+        for o in chosen
+    ]
+    return Reply(
+        {
+            "total": len(orders),
+            "totalPage": -(-len(orders) // 100),
+            "curPage": page_no,
+            "orders": rows,
+        }
+    )
+
+
+METHODS: dict[str, Handler] = {
+    "order/submitOrder": submit_order,
+    "order/confirmOrder": confirm_order,
+    "order/cancel": cancel,
+    "order/batchCheckCancel": batch_check_cancel,
+    "order/selectJdOrderIdByThirdOrder": select_by_third_order,
+    "order/selectJdOrder": select_jd_order,
+    "order/orderTrack": order_track,
+    "order/getFreight": get_freight,
+    "order/checkNewOrder": check_new_order,
+}
