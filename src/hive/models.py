@@ -3,8 +3,8 @@
 from hive.billing import models as billing_models
 from hive.customers import models as customers_models
 from hive.platform import audit
-from hive.suppliers import models as suppliers_models
 from hive.platform.db import Base
+from hive.suppliers import models as suppliers_models
 
 metadata = Base.metadata
 

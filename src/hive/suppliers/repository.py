@@ -1,0 +1,84 @@
+"""All SQL of the suppliers registry, tokens and rate-limit buckets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.suppliers.models import Supplier, SupplierToken
+
+
+async def add_supplier(session: AsyncSession, supplier: Supplier) -> None:
+    async with session.begin_nested():
+        session.add(supplier)
+        await session.flush()
+
+
+async def get_supplier(session: AsyncSession, supplier_id: int) -> Supplier | None:
+    return await session.get(Supplier, supplier_id)
+
+
+async def list_suppliers(session: AsyncSession) -> Sequence[Supplier]:
+    return (await session.scalars(select(Supplier).order_by(Supplier.id))).all()
+
+
+async def get_token(session: AsyncSession, supplier_id: int) -> SupplierToken | None:
+    return await session.scalar(
+        select(SupplierToken).where(SupplierToken.supplier_id == supplier_id)
+    )
+
+
+async def lock_token_refresh(session: AsyncSession, supplier_id: int) -> None:
+    """Serialise token refreshes of one supplier across processes (released at commit)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('hive.supplier_token'), :id)"),
+        {"id": supplier_id},
+    )
+
+
+async def save_token(
+    session: AsyncSession,
+    supplier_id: int,
+    *,
+    access_token: str,
+    refresh_token: str,
+    expires_at: datetime,
+    refresh_expires_at: datetime | None,
+) -> None:
+    values = {
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "expires_at": expires_at,
+        "refresh_expires_at": refresh_expires_at,
+        "updated_at": datetime.now(expires_at.tzinfo),
+    }
+    statement = insert(SupplierToken).values(supplier_id=supplier_id, **values)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["supplier_id"], set_=values)
+    )
+
+
+TAKE_TOKEN_SQL = text(
+    """
+    INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at)
+    VALUES (:key, :burst - 1, clock_timestamp())
+    ON CONFLICT (key) DO UPDATE SET
+        tokens = LEAST(
+            :burst,
+            b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * :rate
+        ) - 1,
+        updated_at = clock_timestamp()
+    RETURNING tokens
+    """
+)
+
+
+async def take_rate_token(session: AsyncSession, key: str, rate: float, burst: float) -> float:
+    """Take one token from the shared bucket ``key``; returns the tokens left (negative: the
+    caller is that many tokens in debt and must wait ``-left / rate`` seconds)."""
+    result = await session.execute(TAKE_TOKEN_SQL, {"key": key, "rate": rate, "burst": burst})
+    return float(result.scalar_one())
