@@ -13,7 +13,7 @@ from hive.simulators.vop.config import SimulatorConfig
 
 
 def make_config(data_dir: Path, **overrides: Any) -> SimulatorConfig:
-    return SimulatorConfig(data_dir=data_dir, manual_clock=True, **overrides)
+    return SimulatorConfig(data_dir=data_dir, **{"manual_clock": True, **overrides})
 
 
 @pytest.fixture(scope="session")

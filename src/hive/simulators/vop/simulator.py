@@ -12,6 +12,7 @@ from hive.simulators.vop.catalog import Catalog
 from hive.simulators.vop.categories import build_tree
 from hive.simulators.vop.clock import Clock
 from hive.simulators.vop.config import SimulatorConfig
+from hive.simulators.vop.drift import Drift
 from hive.simulators.vop.faults import FaultInjector
 from hive.simulators.vop.messages import MessageFeed
 from hive.simulators.vop.order_progress import OrderProgress
@@ -39,7 +40,10 @@ class Simulator:
         self.balance = Balance(self.store, self.clock, config.initial_balance_fen)
         self.order_repo = OrderRepository(self.store)
         self.order_progress = OrderProgress(self.order_repo, self.feed, self.balance, config.orders)
-        self.tickers: list[Ticker] = [self.order_progress.run_due]
+        self.drift = Drift(
+            config, self.catalog, self.overlays, self.feed, self.store, self.clock.now()
+        )
+        self.tickers: list[Ticker] = [self.drift.run_due, self.order_progress.run_due]
 
     def area_restricted(self, sku: int, province: int) -> bool:
         return province in CLOSED_PROVINCES or self.catalog.area_restricted(sku, province)
