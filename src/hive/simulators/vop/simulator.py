@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hive.simulators.vop.afs_flow import AfsProgress
+from hive.simulators.vop.aftersales import AfsRepository
 from hive.simulators.vop.area_data import CLOSED_PROVINCES
 from hive.simulators.vop.areas import build_areas
 from hive.simulators.vop.auth import Auth
@@ -43,7 +45,15 @@ class Simulator:
         self.drift = Drift(
             config, self.catalog, self.overlays, self.feed, self.store, self.clock.now()
         )
-        self.tickers: list[Ticker] = [self.drift.run_due, self.order_progress.run_due]
+        self.afs_repo = AfsRepository(self.store)
+        self.afs_progress = AfsProgress(
+            self.afs_repo, self.feed, self.balance, config.orders.afs_step_after_s
+        )
+        self.tickers: list[Ticker] = [
+            self.drift.run_due,
+            self.order_progress.run_due,
+            self.afs_progress.run_due,
+        ]
 
     def area_restricted(self, sku: int, province: int) -> bool:
         return province in CLOSED_PROVINCES or self.catalog.area_restricted(sku, province)

@@ -24,8 +24,8 @@ CREATE TABLE IF NOT EXISTS orders (
     due_at REAL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS orders_due ON orders (due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS afs (
-    afs_service_id INTEGER PRIMARY KEY, jd_order_id INTEGER NOT NULL, due_at REAL,
-    data TEXT NOT NULL);
+    afs_service_id INTEGER PRIMARY KEY, jd_order_id INTEGER NOT NULL, third_apply_id TEXT UNIQUE,
+    due_at REAL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS afs_due ON afs (due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT, type INTEGER NOT NULL, time REAL NOT NULL,

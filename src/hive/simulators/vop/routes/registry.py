@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hive.simulators.vop.routes import (
     Handler,
+    aftersales,
     areas,
     balance,
     messages,
@@ -24,4 +25,5 @@ METHODS: dict[str, Handler] = {
     **balance.METHODS,
     **orders.METHODS,
     **messages.METHODS,
+    **aftersales.METHODS,
 }
