@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -161,3 +162,37 @@ def sellable_skus(
                 continue
             found.append(sku)
     return found[:count]
+
+
+SCHEDULE = {
+    "split_after_s": 10,
+    "production_after_s": 20,
+    "ship_after_s": 30,
+    "deliver_after_s": 40,
+    "complete_after_s": 50,
+    "auto_cancel_after_s": 100,
+}
+
+
+def order_form(
+    skus: list[int], third_order: str, submit_state: int = 1, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "thirdOrder": third_order,
+        "sku": json.dumps([{"skuId": s, "num": 1, "bNeedGift": False} for s in skus]),
+        "name": "张三",
+        "address": "朝阳区建国路1号",
+        "mobile": "13800000000",
+        "email": "buyer@example.com",
+        "zip": "100000",
+        "invoiceState": 2,
+        "invoiceType": 2,
+        "selectedInvoiceTitle": 5,
+        "companyName": "示例科技有限公司",
+        "invoiceContent": 1,
+        "paymentType": 4,
+        "isUseBalance": 1,
+        "submitState": submit_state,
+        **BEIJING,
+        **extra,
+    }

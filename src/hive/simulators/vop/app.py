@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hive.simulators.vop.amqp import AmqpPublisher
 from hive.simulators.vop.codes import Code, VopError
 from hive.simulators.vop.config import SimulatorConfig
 from hive.simulators.vop.envelope import encode, envelope, failure, parse_form
@@ -94,6 +95,11 @@ async def _answer(
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     sim: Simulator = app.state.simulator
+    publisher = None
+    if sim.config.amqp_url:
+        publisher = AmqpPublisher(sim.config.amqp_url, sim.config.amqp_exchange)
+        sim.feed.listeners.append(publisher.listener)
+        await publisher.start()
     ticker = None if sim.clock.manual else asyncio.create_task(_tick_forever(sim))
     try:
         yield
@@ -102,6 +108,8 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+        if publisher is not None:
+            await publisher.stop()
         sim.close()
 
 

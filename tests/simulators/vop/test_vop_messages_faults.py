@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from test_orders import order_form
-from vop_sim_harness import RunningSimulator, VopClient, sellable_skus
+from vop_sim_harness import RunningSimulator, VopClient, order_form, sellable_skus
 
 
 def test_messages_come_back_until_deleted(private_vop: VopClient) -> None:

@@ -6,8 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from test_orders import SCHEDULE, order_form
-from vop_sim_harness import RunningSimulator, VopClient, sellable_skus
+from vop_sim_harness import SCHEDULE, RunningSimulator, VopClient, order_form, sellable_skus
 
 from hive.platform.money import parse_yuan
 

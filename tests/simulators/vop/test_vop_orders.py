@@ -7,42 +7,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from vop_sim_harness import BEIJING, RunningSimulator, VopClient, sellable_skus
+from vop_sim_harness import (
+    BEIJING,
+    SCHEDULE,
+    RunningSimulator,
+    VopClient,
+    order_form,
+    sellable_skus,
+)
 
 from hive.platform.money import parse_yuan
-
-SCHEDULE = {
-    "split_after_s": 10,
-    "production_after_s": 20,
-    "ship_after_s": 30,
-    "deliver_after_s": 40,
-    "complete_after_s": 50,
-    "auto_cancel_after_s": 100,
-}
-
-
-def order_form(
-    skus: list[int], third_order: str, submit_state: int = 1, **extra: Any
-) -> dict[str, Any]:
-    return {
-        "thirdOrder": third_order,
-        "sku": json.dumps([{"skuId": s, "num": 1, "bNeedGift": False} for s in skus]),
-        "name": "张三",
-        "address": "朝阳区建国路1号",
-        "mobile": "13800000000",
-        "email": "buyer@example.com",
-        "zip": "100000",
-        "invoiceState": 2,
-        "invoiceType": 2,
-        "selectedInvoiceTitle": 5,
-        "companyName": "示例科技有限公司",
-        "invoiceContent": 1,
-        "paymentType": 4,
-        "isUseBalance": 1,
-        "submitState": submit_state,
-        **BEIJING,
-        **extra,
-    }
 
 
 def messages(client: VopClient, types: str) -> list[dict[str, Any]]:
