@@ -39,6 +39,18 @@ class Settings(BaseSettings):
     redis_url: str = ""
     amqp_url: str = ""
 
+    # Supplier calls (adapters' resilience); per-supplier QPS lives in the supplier registry.
+    supplier_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    supplier_retry_attempts: int = Field(default=3, ge=1, le=10)
+    supplier_retry_base_s: float = Field(default=0.2, ge=0)
+    supplier_retry_max_s: float = Field(default=5.0, ge=0)
+    supplier_default_qps: float = Field(default=50.0, gt=0)
+    supplier_breaker_failures: int = Field(default=5, ge=1)
+    supplier_breaker_reset_s: float = Field(default=30.0, gt=0)
+    supplier_bulkhead_size: int = Field(default=16, ge=1, le=1000)
+    supplier_bulkhead_wait_s: float = Field(default=5.0, ge=0)
+    supplier_token_refresh_margin_s: float = Field(default=600.0, ge=0)
+
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
 

@@ -1,0 +1,1 @@
+"""Resilience for calls to suppliers: rate limits, retries, circuit breakers, bulkheads."""

@@ -1,0 +1,1 @@
+"""The JD VOP adapter: transport, token, result codes, wire models, mapping, adapter."""

@@ -1,0 +1,175 @@
+"""The VOP access token: fetched once, shared by every process through the database,
+refreshed before it expires and after the supplier says it is no longer valid.
+
+Single flight: within a process an asyncio lock, across processes a PostgreSQL advisory lock,
+so a fleet of workers never storms the token endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hive.platform.db import Database
+from hive.suppliers import repository
+from hive.suppliers.errors import InvalidSupplierAnswer, SupplierAuthFailed
+from hive.suppliers.schemas import VopCredentials
+from hive.suppliers.vop.codes import SUCCESS_CODES, error_for
+from hive.suppliers.vop.signing import md5_hex, token_request_sign, vop_timestamp
+from hive.suppliers.vop.transport import VopTransport
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _TokenResult(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    access_token: str
+    refresh_token: str = ""
+    time: int | None = None  # ms epoch when issued
+    expires_in: int
+    refresh_token_expires: int | None = None  # ms epoch
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+    refresh_expires_at: datetime | None
+
+
+class TokenManager:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        supplier_id: int,
+        credentials: VopCredentials,
+        transport: VopTransport,
+        refresh_margin_s: float,
+        clock: Clock = utc_now,
+    ):
+        self._database = database
+        self._supplier_id = supplier_id
+        self._credentials = credentials
+        self._transport = transport
+        self._margin = timedelta(seconds=refresh_margin_s)
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._token: Token | None = None
+        self.fetches = 0  # token endpoint calls made by this process (observability, tests)
+
+    async def access_token(self) -> str:
+        token = self._token
+        if token is not None and self._fresh(token):
+            return token.access_token
+        async with self._lock:
+            if self._token is None or not self._fresh(self._token):
+                self._token = await self._shared_or_new_token(stale=None)
+            return self._token.access_token
+
+    async def replace(self, rejected: str) -> str:
+        """The supplier refused ``rejected`` (expired/invalid): get another one, once."""
+        async with self._lock:
+            if self._token is not None and self._token.access_token != rejected:
+                return self._token.access_token  # another caller already replaced it
+            self._token = await self._shared_or_new_token(stale=rejected)
+            return self._token.access_token
+
+    def _fresh(self, token: Token) -> bool:
+        return token.expires_at - self._margin > self._clock()
+
+    async def _shared_or_new_token(self, *, stale: str | None) -> Token:
+        async with self._database.platform_transaction() as session:
+            await repository.lock_token_refresh(session, self._supplier_id)
+            row = await repository.get_token(session, self._supplier_id)
+            if row is not None and row.access_token != stale:
+                shared = Token(
+                    row.access_token, row.refresh_token, row.expires_at, row.refresh_expires_at
+                )
+                if self._fresh(shared):
+                    return shared
+            token = await self._fetch(row.refresh_token if row else "", row)
+            await repository.save_token(
+                session,
+                self._supplier_id,
+                access_token=token.access_token,
+                refresh_token=token.refresh_token,
+                expires_at=token.expires_at,
+                refresh_expires_at=token.refresh_expires_at,
+            )
+            return token
+
+    async def _fetch(self, refresh_token: str, row: object) -> Token:
+        refresh_expires = getattr(row, "refresh_expires_at", None)
+        if refresh_token and refresh_expires is not None and refresh_expires > self._clock():
+            try:
+                return await self._request(
+                    "oauth2/refreshToken", self._refresh_fields(refresh_token)
+                )
+            except SupplierAuthFailed:
+                pass  # refresh token refused: fall back to a new token
+        return await self._request("oauth2/accessToken", self._token_fields())
+
+    def _token_fields(self) -> dict[str, str]:
+        c = self._credentials
+        timestamp = vop_timestamp(self._clock())
+        password_md5 = md5_hex(c.password)
+        sign = token_request_sign(
+            client_secret=c.client_secret,
+            timestamp=timestamp,
+            client_id=c.client_id,
+            username=c.username,
+            password_md5=password_md5,
+            grant_type="access_token",
+            scope="",
+        )
+        return {
+            "grant_type": "access_token",
+            "client_id": c.client_id,
+            "username": c.username,
+            "password": password_md5,
+            "timestamp": timestamp,
+            "scope": "",
+            "sign": sign,
+        }
+
+    def _refresh_fields(self, refresh_token: str) -> dict[str, str]:
+        c = self._credentials
+        return {
+            "refresh_token": refresh_token,
+            "client_id": c.client_id,
+            "client_secret": c.client_secret,
+        }
+
+    async def _request(self, path: str, fields: dict[str, str]) -> Token:
+        self.fetches += 1
+        envelope = await self._transport.post(path, fields)
+        if not envelope.success or envelope.code not in SUCCESS_CODES:
+            error = error_for(envelope.code, envelope.message)
+            raise error if error.retryable else SupplierAuthFailed(details=error.details)
+        try:
+            result = _TokenResult.model_validate(envelope.result)
+        except ValidationError:
+            raise InvalidSupplierAnswer(details={"path": path}) from None
+        now = self._clock()
+        refresh_expires = (
+            datetime.fromtimestamp(result.refresh_token_expires / 1000, UTC)
+            if result.refresh_token_expires
+            else None
+        )
+        return Token(
+            result.access_token,
+            result.refresh_token,
+            now + timedelta(seconds=result.expires_in),
+            refresh_expires,
+        )

@@ -1,0 +1,173 @@
+"""Pydantic models of VOP answers: every supplier answer is validated before it is mapped.
+
+Lenient where real deployments differ (ids as numbers or strings, money as strings or numbers),
+strict where a wrong value would corrupt our data (prices must parse as yuan).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+def json_text(value: Any) -> Any:
+    """VOP sends some results as JSON inside a string."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class SearchHitWire(Wire):
+    wareId: str
+    wareName: str = ""
+    brand: str = ""
+    catId: int = 0
+    imageUrl: str = ""
+
+    @field_validator("wareId", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> str:
+        return str(value)
+
+
+class AggregateWire(Wire):
+    brandAggregate: list[dict[str, Any]] = Field(default_factory=list)
+    categoryAggregate: Any = None
+    priceIntervalAggregate: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SearchWire(Wire):
+    resultCount: int
+    pageIndex: int = 1
+    pageSize: int = 20
+    hitResult: list[SearchHitWire] = Field(default_factory=list)
+    aggregates: AggregateWire = Field(default_factory=AggregateWire)
+
+
+class DetailWire(Wire):
+    sku: int
+    name: str
+    brandName: str = ""
+    category: str = ""
+    imagePath: str = ""
+    state: int = 0
+    weight: Decimal | None = None
+    upc: str = ""
+    saleUnit: str = ""
+    productArea: str = ""
+    introduction: str = ""
+    param: Any = None
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _blank_weight(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+
+class PriceWire(Wire):
+    skuId: int
+    price: Decimal
+    jdPrice: Decimal
+    tax: int | None = None
+
+
+class StockWire(Wire):
+    skuId: int
+    stockStateId: int
+    remainNum: int = -1
+
+
+class ShelfWire(Wire):
+    sku: int
+    state: int
+
+
+class SaleCheckWire(Wire):
+    skuId: int
+    saleState: int
+    isCanVAT: int = 0
+    is7ToReturn: int = 0
+
+
+class AreaLimitWire(Wire):
+    skuId: int
+    isAreaRestrict: bool
+
+
+class OrderLineWire(Wire):
+    skuId: int
+    num: int
+    price: Decimal
+
+
+class OrderWire(Wire):
+    jdOrderId: str
+    pOrder: Any = 0
+    orderState: int = 1
+    state: int = 0
+    submitState: int = 0
+    jdOrderState: int = 1
+    freight: Decimal = Decimal(0)
+    orderPrice: Decimal = Decimal(0)
+    sku: list[OrderLineWire] = Field(default_factory=list)
+
+    @field_validator("jdOrderId", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> str:
+        return str(value)
+
+
+class SplitOrderWire(Wire):
+    pOrder: OrderWire
+    cOrder: list[OrderWire]
+
+
+class TrackEventWire(Wire):
+    msgTime: str
+    content: str
+    operator: str = ""
+
+
+class WaybillWire(Wire):
+    carrier: str = ""
+    deliveryOrderId: str = ""
+    orderId: str = ""
+
+    @field_validator("orderId", "deliveryOrderId", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> str:
+        return str(value)
+
+
+class TrackWire(Wire):
+    orderTrack: list[TrackEventWire] = Field(default_factory=list)
+    waybillCode: list[WaybillWire] = Field(default_factory=list)
+
+
+class MessageWire(Wire):
+    id: str
+    type: int
+    time: str
+    result: Any = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> str:
+        return str(value)
+
+
+class FreightWire(Wire):
+    freight: Decimal
+
+
+class BalanceWire(Wire):
+    remainLimit: Decimal
+
+
+class UnionBalanceWire(Wire):
+    balance: BalanceWire
