@@ -1,0 +1,149 @@
+"""The polling consumer: ask every enabled supplier for new messages, process, acknowledge.
+
+Acknowledgement happens only after each message's processing transaction has committed; if
+the process dies in between, the supplier redelivers and the log's unique key makes the
+second delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hive.events.handlers import HandlerRegistry, default_registry
+from hive.events.ingestion import DEFAULT_MAX_ATTEMPTS, MessageProcessor, Outcome
+from hive.platform.db import Database
+from hive.platform.logging import get_logger
+from hive.suppliers import service as suppliers
+from hive.suppliers.models import Supplier
+from hive.suppliers.protocol import SupplierAdapter
+from hive.suppliers.types import MessageType
+
+AdapterFactory = Callable[[Supplier], Awaitable[SupplierAdapter]]
+
+DEFAULT_POLL_INTERVAL_S = 5.0
+# Every type is fetched, handled or not: an unhandled type must still be acknowledged (as
+# "ignored"), or it would pile up at the supplier forever.
+ALL_TYPES: tuple[MessageType, ...] = tuple(MessageType)
+
+log = get_logger("hive.events.feed")
+
+
+@dataclass
+class PollReport:
+    """What one poll cycle did, over all suppliers."""
+
+    received: int = 0
+    acknowledged: int = 0
+    outcomes: collections.Counter[Outcome] = field(default_factory=collections.Counter)
+    failed_suppliers: list[int] = field(default_factory=list)
+
+
+class FeedConsumer:
+    """Polls ``fetch_messages`` of every enabled supplier of the registry."""
+
+    def __init__(
+        self,
+        database: Database,
+        adapter_factory: AdapterFactory,
+        *,
+        types: Sequence[MessageType] = ALL_TYPES,
+        poll_interval_s: float = DEFAULT_POLL_INTERVAL_S,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        registry: HandlerRegistry = default_registry,
+    ) -> None:
+        self.database = database
+        self.adapter_factory = adapter_factory
+        self.types = tuple(types)
+        self.poll_interval_s = poll_interval_s
+        self.processor = MessageProcessor(database, registry=registry, max_attempts=max_attempts)
+        # Adapters are reused between polls and rebuilt when the supplier row changes.
+        self._adapters: dict[int, tuple[datetime, SupplierAdapter]] = {}
+
+    async def poll_once(self) -> PollReport:
+        """One cycle: each enabled supplier's pending batch, processed and acknowledged.
+
+        A supplier that fails (unreachable, bad answer) is logged and skipped; the others go on.
+        """
+        report = PollReport()
+        for supplier in await self._enabled_suppliers():
+            try:
+                await self._poll_supplier(supplier, report)
+            except Exception:
+                log.exception("change feed poll failed", supplier_id=supplier.id)
+                report.failed_suppliers.append(supplier.id)
+        return report
+
+    async def run(self, stop_event: asyncio.Event) -> None:
+        """Poll until ``stop_event`` is set; without a pause while the feed keeps moving."""
+        while not stop_event.is_set():
+            try:
+                report = await self.poll_once()
+            except Exception:
+                log.exception("change feed poll cycle failed")
+                report = PollReport()
+            if report.acknowledged == 0:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(stop_event.wait(), self.poll_interval_s)
+
+    async def _enabled_suppliers(self) -> list[Supplier]:
+        async with self.database.platform_transaction() as session:
+            enabled = [row for row in await suppliers.list_suppliers(session) if row.enabled]
+        for gone in self._adapters.keys() - {row.id for row in enabled}:
+            del self._adapters[gone]
+        return enabled
+
+    async def _adapter(self, supplier: Supplier) -> SupplierAdapter:
+        cached = self._adapters.get(supplier.id)
+        if cached is not None and cached[0] == supplier.updated_at:
+            return cached[1]
+        adapter = await self.adapter_factory(supplier)
+        self._adapters[supplier.id] = (supplier.updated_at, adapter)
+        return adapter
+
+    async def _poll_supplier(self, supplier: Supplier, report: PollReport) -> None:
+        adapter = await self._adapter(supplier)
+        messages = await adapter.fetch_messages(self.types)
+        report.received += len(messages)
+        seen: set[str] = set()
+        done: list[str] = []
+        try:
+            for message in messages:
+                if message.message_id in seen:
+                    continue  # a duplicate inside one batch: its first copy decides
+                seen.add(message.message_id)
+                outcome = await self.processor.process(supplier.id, message)
+                report.outcomes[outcome] += 1
+                if outcome.acknowledge:
+                    done.append(message.message_id)
+        finally:
+            # Whatever committed is acknowledged, even if a later message broke the batch.
+            if done:
+                await adapter.ack_messages(done)
+                report.acknowledged += len(done)
+
+
+async def run_feed_consumer(
+    database: Database,
+    adapter_factory: AdapterFactory,
+    *,
+    stop_event: asyncio.Event,
+    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S,
+    types: Sequence[MessageType] = ALL_TYPES,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    registry: HandlerRegistry = default_registry,
+) -> None:
+    """Run the polling consumer until ``stop_event`` is set (the worker process's entry)."""
+    consumer = FeedConsumer(
+        database,
+        adapter_factory,
+        types=types,
+        poll_interval_s=poll_interval_s,
+        max_attempts=max_attempts,
+        registry=registry,
+    )
+    await consumer.run(stop_event)

@@ -1,0 +1,143 @@
+"""Processing one change-feed message exactly once, whatever the delivery does.
+
+The message is recorded in the log and handled in one transaction; the log's unique key
+(supplier, message id) turns every redelivery into a no-op. A handler failure rolls that
+transaction back; the failure is then recorded in a transaction of its own and the message is
+left unacknowledged so the supplier delivers it again. After ``max_attempts`` failures it is
+recorded as given up and acknowledged, so one poison message cannot block the feed.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from prometheus_client import Counter
+from sqlalchemy import String
+
+from hive.events import repository
+from hive.events.handlers import HandlerRegistry, default_registry
+from hive.platform.db import Database
+from hive.platform.logging import get_logger
+from hive.suppliers.models import SupplierMessageLog
+from hive.suppliers.types import SupplierMessage
+
+DEFAULT_MAX_ATTEMPTS = 5
+
+STATUS_PROCESSED = "processed"
+STATUS_IGNORED = "ignored"
+STATUS_FAILED = "failed"
+
+# The attempt count lives at the start of the failed row's error text, so that it survives
+# restarts and is shared by every consumer process without a column of its own.
+_ATTEMPTS = re.compile(r"^(?:attempt (\d+)|gave up after (\d+) attempts):")
+_GAVE_UP_PREFIX = "gave up after "
+_ERROR_TYPE = SupplierMessageLog.__table__.c.error.type
+_ERROR_MAX = _ERROR_TYPE.length if isinstance(_ERROR_TYPE, String) and _ERROR_TYPE.length else 500
+
+MESSAGES = Counter(
+    "hive_supplier_messages_total", "Change-feed messages by processing outcome", ["outcome"]
+)
+
+log = get_logger("hive.events")
+
+
+class Outcome(StrEnum):
+    PROCESSED = "processed"
+    IGNORED = "ignored"  # no handler for the type
+    DUPLICATE = "duplicate"  # already handled (or given up) before
+    RETRY = "retry"  # failed; left unacknowledged so it comes back
+    GAVE_UP = "gave_up"  # failed max_attempts times; acknowledged
+
+    @property
+    def acknowledge(self) -> bool:
+        """Whether the delivery may now be acknowledged to the supplier."""
+        return self is not Outcome.RETRY
+
+
+def failed_attempts(error: str) -> int:
+    """How many attempts a failed row's error text records (0 for any other text)."""
+    match = _ATTEMPTS.match(error)
+    if match is None:
+        return 0
+    return int(match.group(1) or match.group(2))
+
+
+def has_given_up(error: str) -> bool:
+    return error.startswith(_GAVE_UP_PREFIX)
+
+
+def failure_text(attempts: int, exc: BaseException, *, gave_up: bool) -> str:
+    prefix = f"gave up after {attempts} attempts" if gave_up else f"attempt {attempts}"
+    return f"{prefix}: {type(exc).__name__}: {exc}"[:_ERROR_MAX]
+
+
+class MessageProcessor:
+    """Records and handles messages of any supplier; shared by the pull and push consumers."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        registry: HandlerRegistry = default_registry,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.database = database
+        self.registry = registry
+        self.max_attempts = max_attempts
+
+    async def process(self, supplier_id: int, message: SupplierMessage) -> Outcome:
+        """Handle ``message`` once; the outcome says whether it may be acknowledged.
+
+        Raises only when even the failure could not be recorded (e.g. the database is down);
+        the caller then leaves the message unacknowledged.
+        """
+        try:
+            outcome = await self._handle(supplier_id, message)
+        except Exception as exc:
+            outcome = await self._record_failure(supplier_id, message, exc)
+        MESSAGES.labels(outcome=outcome.value).inc()
+        return outcome
+
+    async def _handle(self, supplier_id: int, message: SupplierMessage) -> Outcome:
+        handlers = self.registry.handlers_for(message.type)
+        status = STATUS_PROCESSED if handlers else STATUS_IGNORED
+        async with self.database.platform_transaction() as session:
+            inserted = await repository.insert_message(
+                session, supplier_id, message, status=status, error=""
+            )
+            if not inserted:
+                row = await repository.lock_message(session, supplier_id, message.message_id)
+                if row is None or row.status != STATUS_FAILED or has_given_up(row.error):
+                    return Outcome.DUPLICATE
+                row.status, row.error = status, ""  # a retry: the row keeps its first receipt
+            for handler in handlers:
+                await handler(session, supplier_id, message)
+        return Outcome.PROCESSED if handlers else Outcome.IGNORED
+
+    async def _record_failure(
+        self, supplier_id: int, message: SupplierMessage, exc: Exception
+    ) -> Outcome:
+        async with self.database.platform_transaction() as session:
+            await repository.insert_message(
+                session, supplier_id, message, status=STATUS_FAILED, error=""
+            )
+            row = await repository.lock_message(session, supplier_id, message.message_id)
+            if row is None or row.status != STATUS_FAILED or has_given_up(row.error):
+                return Outcome.DUPLICATE  # another consumer settled it meanwhile
+            attempts = failed_attempts(row.error) + 1
+            gave_up = attempts >= self.max_attempts
+            row.error = failure_text(attempts, exc, gave_up=gave_up)
+        event = log.error if gave_up else log.warning
+        event(
+            "supplier message failed",
+            supplier_id=supplier_id,
+            message_id=message.message_id,
+            message_type=int(message.type),
+            attempts=attempts,
+            gave_up=gave_up,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        return Outcome.GAVE_UP if gave_up else Outcome.RETRY

@@ -1,0 +1,122 @@
+"""All SQL of the raw supplier message log (table ``supplier_messages``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.suppliers.models import SupplierMessageLog
+from hive.suppliers.types import SupplierMessage
+
+# Batched so one nightly purge never holds locks on a whole month of rows at once.
+PURGE_BATCH_SQL: LiteralString = """
+WITH gone AS (
+    DELETE FROM supplier_messages
+    WHERE id IN (
+        SELECT id FROM supplier_messages
+        WHERE received_at < now() - make_interval(days => %(days)s::int)
+        LIMIT %(batch)s
+    )
+    RETURNING 1
+)
+SELECT count(*) AS deleted FROM gone
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    supplier_id: int | None = None
+    type: int | None = None
+    status: str | None = None
+
+
+def stored_raw(message: SupplierMessage) -> dict[str, Any]:
+    """What the log keeps of a message: the supplier's original, else our payload (JSON-safe)."""
+    source: Mapping[str, Any] = message.raw or {"payload": dict(message.payload)}
+    loaded: dict[str, Any] = json.loads(json.dumps(dict(source), default=str))
+    return loaded
+
+
+async def insert_message(
+    session: AsyncSession, supplier_id: int, message: SupplierMessage, *, status: str, error: str
+) -> bool:
+    """Insert the log row unless (supplier, message id) is already there; True if inserted.
+
+    A concurrent insert of the same key waits here until the other transaction ends, so two
+    consumers never both process one message.
+    """
+    statement = (
+        insert(SupplierMessageLog)
+        .values(
+            supplier_id=supplier_id,
+            message_id=message.message_id,
+            type=int(message.type),
+            occurred_at=message.occurred_at,
+            status=status,
+            error=error,
+            raw=stored_raw(message),
+        )
+        .on_conflict_do_nothing(index_elements=["supplier_id", "message_id"])
+        .returning(SupplierMessageLog.id)
+    )
+    return (await session.scalar(statement)) is not None
+
+
+async def lock_message(
+    session: AsyncSession, supplier_id: int, message_id: str
+) -> SupplierMessageLog | None:
+    return await session.scalar(
+        select(SupplierMessageLog)
+        .where(
+            SupplierMessageLog.supplier_id == supplier_id,
+            SupplierMessageLog.message_id == message_id,
+        )
+        .with_for_update()
+    )
+
+
+def _filtered(statement: Select[Any], log_filter: LogFilter) -> Select[Any]:
+    if log_filter.supplier_id is not None:
+        statement = statement.where(SupplierMessageLog.supplier_id == log_filter.supplier_id)
+    if log_filter.type is not None:
+        statement = statement.where(SupplierMessageLog.type == log_filter.type)
+    if log_filter.status is not None:
+        statement = statement.where(SupplierMessageLog.status == log_filter.status)
+    return statement
+
+
+async def list_messages(
+    session: AsyncSession, log_filter: LogFilter, *, limit: int, offset: int
+) -> Sequence[SupplierMessageLog]:
+    statement = _filtered(select(SupplierMessageLog), log_filter).order_by(
+        SupplierMessageLog.received_at.desc(), SupplierMessageLog.id.desc()
+    )
+    return (await session.scalars(statement.limit(limit).offset(offset))).all()
+
+
+async def count_messages(session: AsyncSession, log_filter: LogFilter, *, cap: int) -> int:
+    """The number of matching rows, counted no further than ``cap`` (a month can be millions)."""
+    capped = _filtered(select(SupplierMessageLog.id), log_filter).limit(cap).subquery()
+    return int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+
+
+async def purge_messages(connector: Any, *, older_than_days: int, batch: int) -> int:
+    """Delete log rows received more than ``older_than_days`` ago; returns how many.
+
+    Runs on procrastinate's connector (a job has no SQLAlchemy session), batch by batch.
+    """
+    total = 0
+    while True:
+        row = await connector.execute_query_one_async(
+            PURGE_BATCH_SQL, days=older_than_days, batch=batch
+        )
+        deleted = int(row["deleted"])
+        total += deleted
+        if deleted < batch:
+            return total
