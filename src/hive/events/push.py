@@ -20,7 +20,8 @@ from hive.platform.db import Database
 from hive.platform.logging import get_logger
 from hive.suppliers.types import SupplierMessage
 
-MessageDecoder = Callable[[bytes], SupplierMessage]
+# The supplier's body in our words; None for a message type Hive does not know.
+MessageDecoder = Callable[[bytes], SupplierMessage | None]
 
 DEFAULT_PREFETCH = 10
 DEFAULT_REDELIVERY_DELAY_S = 1.0
@@ -100,6 +101,9 @@ class PushConsumer:
                 body=delivery.body[:_LOGGED_BODY_CHARS].decode(errors="replace"),
             )
             await delivery.reject(requeue=False)
+            return
+        if message is None:
+            await delivery.ack()
             return
         try:
             outcome = await self.processor.process(self.supplier_id, message)
