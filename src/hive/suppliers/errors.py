@@ -52,6 +52,12 @@ class SkuNotInPool(SupplierError):
     default_message = "商品不在供应商商品池 / SKU not in the supplier's pool"
 
 
+class SkuOffShelf(SupplierError):
+    code = "sku_off_shelf"
+    http_status = 409
+    default_message = "商品已下架 / SKU is off the shelf"
+
+
 class OutOfStock(SupplierError):
     code = "out_of_stock"
     http_status = 409

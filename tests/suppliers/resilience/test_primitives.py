@@ -1,0 +1,132 @@
+"""Rate-limit buckets (PostgreSQL and Redis), breaker, bulkhead and retry policy."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from hive.platform.db import Database
+from hive.suppliers import repository
+from hive.suppliers.errors import (
+    BulkheadFull,
+    CircuitOpen,
+    OutOfStock,
+    SupplierUnavailable,
+)
+from hive.suppliers.resilience.breaker import BreakerState, CircuitBreaker
+from hive.suppliers.resilience.bulkhead import Bulkhead
+from hive.suppliers.resilience.rate_limit import RedisRateLimiter
+from hive.suppliers.resilience.retry import RetryPolicy, with_retries
+from tests.support.services import REDIS_URL, require_server
+
+
+async def test_postgres_bucket_hands_out_a_burst_then_goes_into_debt(database: Database) -> None:
+    lefts = []
+    for _ in range(4):
+        async with database.platform_transaction() as session:
+            lefts.append(await repository.take_rate_token(session, "s:m", rate=1.0, burst=2.0))
+    # 2 tokens of burst, then each caller owes about one more second than the one before.
+    assert lefts[0] == pytest.approx(1.0, abs=0.05)
+    assert lefts[1] == pytest.approx(0.0, abs=0.05)
+    assert lefts[2] == pytest.approx(-1.0, abs=0.05)
+    assert lefts[3] == pytest.approx(-2.0, abs=0.05)
+
+
+@pytest.mark.redis
+async def test_redis_bucket_follows_the_same_arithmetic() -> None:
+    require_server("Redis", REDIS_URL, 6379)
+    limiter = RedisRateLimiter(REDIS_URL, prefix=f"hive-test:{uuid.uuid4().hex}:")
+    try:
+        lefts = [
+            float(await limiter._script(keys=[limiter._prefix + "k"], args=[1.0, 2.0]))
+            for _ in range(3)
+        ]
+        await limiter.acquire("fresh", 1000.0)  # burst available: returns at once
+    finally:
+        await limiter.close()
+    assert lefts[0] == pytest.approx(1.0, abs=0.05)
+    assert lefts[2] == pytest.approx(-1.0, abs=0.05)
+
+
+def test_breaker_opens_after_threshold_and_recovers_through_one_probe() -> None:
+    now = [0.0]
+    states: list[BreakerState] = []
+    breaker = CircuitBreaker(
+        name="t",
+        failure_threshold=2,
+        reset_after_s=10,
+        clock=lambda: now[0],
+        on_change=states.append,
+    )
+    breaker.before_call()
+    breaker.record_failure()
+    assert breaker.state is BreakerState.CLOSED
+    breaker.record_failure()
+    assert breaker.state is BreakerState.OPEN
+    with pytest.raises(CircuitOpen):
+        breaker.before_call()
+    now[0] = 10
+    breaker.before_call()  # the probe
+    with pytest.raises(CircuitOpen):
+        breaker.before_call()  # only one probe at a time
+    breaker.record_failure()
+    assert breaker.state is BreakerState.OPEN  # failed probe: open again, for a full period
+    now[0] = 20
+    breaker.before_call()
+    breaker.record_success()
+    assert breaker.state is BreakerState.CLOSED
+    assert states == [
+        BreakerState.OPEN,
+        BreakerState.HALF_OPEN,
+        BreakerState.OPEN,
+        BreakerState.HALF_OPEN,
+        BreakerState.CLOSED,
+    ]
+
+
+async def test_bulkhead_refuses_when_full_for_too_long() -> None:
+    bulkhead = Bulkhead(name="t", max_concurrent=1, max_wait_s=0.01)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with bulkhead.slot():
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0)
+    with pytest.raises(BulkheadFull):
+        async with bulkhead.slot():
+            pass
+    release.set()
+    await holder
+    async with bulkhead.slot():
+        pass
+
+
+async def test_retry_only_retryable_failures() -> None:
+    policy = RetryPolicy(attempts=3, base_delay_s=0.0, max_delay_s=0.0)
+    calls = {"flaky": 0, "refused": 0}
+
+    async def flaky() -> str:
+        calls["flaky"] += 1
+        if calls["flaky"] < 3:
+            raise SupplierUnavailable()
+        return "ok"
+
+    async def refused() -> str:
+        calls["refused"] += 1
+        raise OutOfStock()
+
+    assert await with_retries(flaky, policy) == "ok"
+    with pytest.raises(OutOfStock):
+        await with_retries(refused, policy)
+    assert calls == {"flaky": 3, "refused": 1}
+
+
+def test_backoff_is_jittered_and_capped() -> None:
+    policy = RetryPolicy(attempts=5, base_delay_s=0.1, max_delay_s=0.3)
+    delays = [policy.delay(attempt) for attempt in range(10) for _ in range(20)]
+    assert all(0 <= d <= 0.3 for d in delays)
+    assert len(set(delays)) > 100
