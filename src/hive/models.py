@@ -5,6 +5,7 @@ from hive.customers import models as customers_models
 from hive.platform import audit
 from hive.platform.db import Base
 from hive.suppliers import models as suppliers_models
+from hive.suppliers.warehouse import models as warehouse_models
 
 metadata = Base.metadata
 
@@ -14,4 +15,5 @@ __all__ = [
     "customers_models",
     "metadata",
     "suppliers_models",
+    "warehouse_models",
 ]

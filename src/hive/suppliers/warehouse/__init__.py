@@ -1,0 +1,1 @@
+"""The self-run warehouse: Hive's own stock in PostgreSQL behind the supplier adapter protocol."""
