@@ -35,7 +35,8 @@ def test_keyword_and_price_filter_match_brute_force(small: tuple[Catalog, Search
     query = index.with_keyword(query, "美的 空调 白色")
     assert query is not None
     query = type(query)(query.groups, query.styles, query.colors, 100_000, 400_000)
-    page = index.search(query, "", 0, 10_000)
+    plan = index.plan(query)
+    skus = index.search(plan, "", 0, 10_000)
 
     def matches(sku: int) -> bool:
         name = catalog.name(sku)
@@ -48,23 +49,27 @@ def test_keyword_and_price_filter_match_brute_force(small: tuple[Catalog, Search
         )
 
     expected = brute_force(catalog, leaves, matches)
-    assert page.total == len(expected) > 0
-    assert page.skus == expected
+    assert plan.total == len(expected) > 0
+    assert skus == expected
+    assert index.search(plan, "winsdate_desc", 0, 10_000) == expected[::-1]
+    assert index.search(plan, "", 7, 5) == expected[7:12]
 
 
 def test_price_order_is_sorted_and_complete(small: tuple[Catalog, SearchIndex]) -> None:
     catalog, index = small
     query = index.with_keyword(index.everything(), "华为 黑色")
     assert query is not None
-    asc = index.search(query, "price_asc", 0, 10_000)
-    prices = [catalog.jd_price(s) for s in asc.skus]
+    plan = index.plan(query)
+    asc = index.search(plan, "price_asc", 0, 100_000)
+    prices = [catalog.jd_price(s) for s in asc]
     assert prices == sorted(prices)
-    assert len(set(asc.skus)) == asc.total == len(asc.skus)
-    desc = index.search(query, "price_desc", 0, 10_000)
-    assert sorted(desc.skus) == sorted(asc.skus)
-    assert [catalog.jd_price(s) for s in desc.skus] == sorted(prices, reverse=True)
-    sales = [catalog.sales(s) for s in index.search(query, "sale_desc", 0, 10_000).skus]
+    assert len(set(asc)) == plan.total == len(asc)
+    desc = index.search(plan, "price_desc", 0, 100_000)
+    assert sorted(desc) == sorted(asc)
+    assert [catalog.jd_price(s) for s in desc] == sorted(prices, reverse=True)
+    sales = [catalog.sales(s) for s in index.search(plan, "sale_desc", 0, 100_000)]
     assert sales == sorted(sales, reverse=True)
+    assert index.search(plan, "price_asc", 50, 10) == asc[50:60]
 
 
 def test_search_over_http_with_aggregates(vop: VopClient) -> None:

@@ -80,18 +80,15 @@ class Catalog:
     @cached_property
     def group_prices(self) -> list[list[int]]:
         """Retail price (fen) per group ``leaf * BRAND_SLOTS + brand``, ascending by variant."""
-        prices: list[list[int]] = []
         span = math.log(PRICE_HIGH / PRICE_LOW)
+        curve = [PRICE_LOW * math.exp(span * v / (self.variants - 1)) for v in range(self.variants)]
+        prices: list[list[int]] = []
         for group in range(self.leaf_count * BRAND_SLOTS):
             leaf, brand = divmod(group, BRAND_SLOTS)
             top = self.tree.leaves[leaf].path[0].cat_id
             centre = BASE_PRICE_FEN[top] * (0.6 + unit(self.seed, leaf, 11))
             centre *= 0.7 + 0.8 * unit(self.seed, leaf, brand, 12)
-            row = []
-            for v in range(self.variants):
-                raw = centre * PRICE_LOW * math.exp(span * v / (self.variants - 1))
-                row.append(max(90, round(raw / 100) * 100 - 10))
-            prices.append(row)
+            prices.append([max(90, round(centre * c / 100) * 100 - 10) for c in curve])
         return prices
 
     @cached_property

@@ -10,6 +10,7 @@ from hive.simulators.vop.area_data import REMOTE_PROVINCES
 from hive.simulators.vop.areas import Address
 from hive.simulators.vop.codes import Code, VopError
 from hive.simulators.vop.envelope import Form, as_int, int_field, json_objects, require
+from hive.simulators.vop.order_views import submit_result
 from hive.simulators.vop.orders import CANCELLABLE, Order, OrderLine
 from hive.simulators.vop.product_views import require_in_pool
 
@@ -109,8 +110,6 @@ def submit(sim: Simulator, form: Form) -> Order:
     third_order = require(form, "thirdOrder")
     existing = sim.order_repo.by_third_order(third_order)
     if existing is not None:
-        from hive.simulators.vop.order_views import submit_result
-
         raise VopError(Code.DUPLICATE_THIRD_ORDER, third_order, submit_result(existing))
     for name in ("name", "address", "mobile"):
         require(form, name)
@@ -121,31 +120,39 @@ def submit(sim: Simulator, form: Form) -> Order:
     address = address_of(sim, form)
     lines = order_lines(sim, sku_quantities(form), address)
     check_price_snapshot(form, lines)
+    order = _new_order(sim, form, third_order, lines, address, submit_state, payment_type)
+    with sim.store.transaction():
+        sim.balance.pay(order.jd_order_id, order.total)
+        sim.order_progress.note(order, order.created_at, "您提交了订单，请等待系统确认")
+        sim.order_progress.save(order)
+        sim.feed.emit(25, {"orderId": order.jd_order_id, "pin": sim.config.username})
+    return order
+
+
+def _new_order(
+    sim: Simulator,
+    form: Form,
+    third_order: str,
+    lines: list[OrderLine],
+    address: Address,
+    submit_state: int,
+    payment_type: int,
+) -> Order:
     now = sim.clock.now()
-    order = Order(
+    contact = {name: form[name] for name in ("name", "mobile", "address")}
+    return Order(
         jd_order_id=sim.order_repo.new_id(),
         third_order=third_order,
         parent_id=0,
         lines=lines,
         freight=freight_for(sum(line.amount for line in lines), address.province).total,
-        address={
-            "area": address.area_string,
-            "name": form["name"],
-            "mobile": form["mobile"],
-            "address": form["address"],
-        },
+        address={"area": address.area_string, **contact},
         status="confirmed" if submit_state == 1 else "submitted",
         submit_state=submit_state,
         payment_type=payment_type,
         created_at=now,
         confirmed_at=now if submit_state == 1 else None,
     )
-    with sim.store.transaction():
-        sim.balance.pay(order.jd_order_id, order.total)
-        sim.order_progress.note(order, now, "您提交了订单，请等待系统确认")
-        sim.order_progress.save(order)
-        sim.feed.emit(25, {"orderId": order.jd_order_id, "pin": sim.config.username})
-    return order
 
 
 def confirm(sim: Simulator, jd_order_id: int) -> None:

@@ -1,27 +1,64 @@
-"""Search aggregates (brands, categories, price bands), computed from per-group counts."""
+"""Search aggregates (brands, categories, price bands), computed from a plan's group counts."""
 
 from __future__ import annotations
 
-import itertools
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter
+from functools import cached_property
 
 from hive.platform.money import format_yuan
 from hive.simulators.vop.catalog import BRAND_SLOTS, Catalog
-from hive.simulators.vop.search_index import Query, SearchIndex
+from hive.simulators.vop.search_index import Plan
 
 # Price band edges in fen (the last band is open-ended).
 PRICE_BANDS_FEN = (0, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
 MAX_BRAND_BUCKETS = 50
 
 
-def aggregates(index: SearchIndex, query: Query, counts: dict[int, int]) -> dict[str, object]:
-    catalog = index.catalog
-    return {
-        "brandAggregate": _brands(catalog, counts),
-        "categoryAggregate": _categories(catalog, counts),
-        "priceIntervalAggregate": _price_bands(index, query, counts),
-    }
+class Facets:
+    """Aggregates of a plan; price bands by arithmetic on per-group band boundaries."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    @cached_property
+    def band_starts(self) -> list[list[int]]:
+        """Per group: the first variant at or above each band edge (rows rise with variant)."""
+        return [
+            [bisect_left(row, edge) for edge in PRICE_BANDS_FEN] + [self.catalog.variants]
+            for row in self.catalog.group_prices
+        ]
+
+    def aggregates(self, plan: Plan) -> dict[str, object]:
+        """Built once per plan (plans are cached, so repeated searches reuse them)."""
+        if plan.aggregates is None:
+            plan.aggregates = {
+                "brandAggregate": _brands(self.catalog, plan.counts),
+                "categoryAggregate": _categories(self.catalog, plan.counts),
+                "priceIntervalAggregate": self._price_bands(plan),
+            }
+        return plan.aggregates
+
+    def _price_bands(self, plan: Plan) -> list[dict[str, object]]:
+        totals = [0] * len(PRICE_BANDS_FEN)
+        per_style_color = len(plan.query.styles) * len(plan.query.colors)
+        for group, (lo, hi) in plan.ranges.items():
+            starts = self.band_starts[group]
+            per_variant = len(plan.query.groups[group]) * per_style_color
+            for band in range(len(totals)):
+                variants = min(hi, starts[band + 1]) - max(lo, starts[band])
+                if variants > 0:
+                    totals[band] += variants * per_variant
+        last = len(PRICE_BANDS_FEN) - 1
+        return [
+            {
+                "min": format_yuan(PRICE_BANDS_FEN[band]),
+                "max": format_yuan(PRICE_BANDS_FEN[band + 1]) if band < last else "",
+                "count": total,
+            }
+            for band, total in enumerate(totals)
+            if total
+        ]
 
 
 def _brands(catalog: Catalog, counts: dict[int, int]) -> list[dict[str, object]]:
@@ -47,24 +84,3 @@ def _categories(catalog: Catalog, counts: dict[int, int]) -> dict[str, object]:
         ]
         for name, level in zip(names, levels, strict=True)
     }
-
-
-def _price_bands(
-    index: SearchIndex, query: Query, counts: dict[int, int]
-) -> list[dict[str, object]]:
-    edges = [*PRICE_BANDS_FEN, 1 << 62]
-    bands = []
-    for low, high in itertools.pairwise(edges):
-        lo, hi = max(low, query.min_fen), min(high - 1, query.max_fen)
-        if lo > hi:
-            continue
-        total = 0
-        for group in counts:
-            row = index.catalog.group_prices[group]
-            variants = bisect_right(row, hi) - bisect_left(row, lo)
-            if variants > 0:
-                total += variants * len(query.groups[group]) * len(query.styles) * len(query.colors)
-        if total:
-            top = format_yuan(high) if high < 1 << 62 else ""
-            bands.append({"min": format_yuan(low), "max": top, "count": total})
-    return bands

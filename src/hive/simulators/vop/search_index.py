@@ -13,8 +13,9 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, replace
 
 from hive.simulators.vop.catalog import BRAND_SLOTS, WORD_SLOTS, Catalog, Slots
 from hive.simulators.vop.category_data import COLORS, STYLES
@@ -34,11 +35,34 @@ class Query:
     max_fen: int = 1 << 62
 
 
-@dataclass(frozen=True)
-class Page:
+@dataclass
+class Plan:
+    """What a query matches: per group its variant range and count; aggregates once built."""
+
+    query: Query
+    ranges: dict[int, tuple[int, int]]
+    counts: dict[int, int]
     total: int
-    skus: list[int]
-    counts: dict[int, int] = field(default_factory=dict)  # group → matches, for aggregates
+    aggregates: dict[str, object] | None = None
+
+
+class PlanCache:
+    """Plans by request key (least recently used out): repeated searches skip the arithmetic."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._plans: OrderedDict[Hashable, Plan | None] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], Plan | None]) -> Plan | None:
+        if key in self._plans:
+            self._plans.move_to_end(key)
+            return self._plans[key]
+        plan = build()
+        if self.size:
+            self._plans[key] = plan
+            if len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+        return plan
 
 
 class SearchIndex:
@@ -96,47 +120,48 @@ class SearchIndex:
     # --- counting and paging -----------------------------------------------------------------
 
     def variant_range(self, query: Query, group: int) -> tuple[int, int]:
+        if query.min_fen <= 0 and query.max_fen >= 1 << 62:
+            return 0, self.catalog.variants
         row = self.catalog.group_prices[group]
         return bisect_left(row, query.min_fen), bisect_right(row, query.max_fen)
 
-    def group_count(self, query: Query, group: int) -> int:
-        lo, hi = self.variant_range(query, group)
-        per_variant = len(query.groups[group]) * len(query.styles) * len(query.colors)
-        return per_variant * max(0, hi - lo)
+    def plan(self, query: Query) -> Plan:
+        """Per matching group: its variant range and match count (a pure function of query)."""
+        ranges: dict[int, tuple[int, int]] = {}
+        counts: dict[int, int] = {}
+        per_style_color = len(query.styles) * len(query.colors)
+        for group in sorted(query.groups):
+            lo, hi = self.variant_range(query, group)
+            if hi > lo and per_style_color:
+                ranges[group] = (lo, hi)
+                counts[group] = len(query.groups[group]) * per_style_color * (hi - lo)
+        return Plan(query, ranges, counts, sum(counts.values()))
 
-    def search(self, query: Query, sort: str, offset: int, limit: int) -> Page:
-        counts = {g: self.group_count(query, g) for g in sorted(query.groups)}
-        counts = {g: n for g, n in counts.items() if n}
-        total = sum(counts.values())
+    def search(self, plan: Plan, sort: str, offset: int, limit: int) -> list[int]:
+        """One page of SKU ids in the requested order."""
         if sort in ("", "winsdate_desc"):
-            skus = self._by_id(query, counts, offset, limit, descending=bool(sort))
-        else:
-            skus = list(
-                itertools.islice(self._by_rank(query, counts, sort), offset, offset + limit)
-            )
-        return Page(total, skus, counts)
+            return self._by_id(plan, offset, limit, descending=bool(sort))
+        return list(itertools.islice(self._by_rank(plan, sort, offset), limit))
 
-    def _by_id(
-        self, query: Query, counts: dict[int, int], offset: int, limit: int, *, descending: bool
-    ) -> list[int]:
+    def _by_id(self, plan: Plan, offset: int, limit: int, *, descending: bool) -> list[int]:
         skus: list[int] = []
-        groups = sorted(counts, reverse=descending)
-        for group in groups:
-            n = counts[group]
+        for group in sorted(plan.counts, reverse=descending):
+            n = plan.counts[group]
             if offset >= n:
                 offset -= n
                 continue
             while offset < n and len(skus) < limit:
                 k = n - 1 - offset if descending else offset
-                skus.append(self._kth_in_group(query, group, k))
+                skus.append(self._kth_in_group(plan, group, k))
                 offset += 1
             if len(skus) == limit:
                 break
             offset = 0
         return skus
 
-    def _kth_in_group(self, query: Query, group: int, k: int) -> int:
-        lo, hi = self.variant_range(query, group)
+    def _kth_in_group(self, plan: Plan, group: int, k: int) -> int:
+        query = plan.query
+        lo, hi = plan.ranges[group]
         k, variant = divmod(k, hi - lo)
         k, color = divmod(k, len(query.colors))
         word_index, style = divmod(k, len(query.styles))
@@ -151,22 +176,29 @@ class SearchIndex:
         )
         return self.catalog.sku_of(slots)
 
-    def _by_rank(self, query: Query, counts: dict[int, int], sort: str) -> Iterator[int]:
-        """Ids in price or sales order: a lazy merge of each group's sorted variant row."""
+    def _by_rank(self, plan: Plan, sort: str, skip: int) -> Iterator[int]:
+        """Ids in price or sales order, after ``skip``: a lazy merge of each group's sorted
+        variant row. A row entry stands for all its word/style/colour combinations (same
+        price and sales), so skipped entries cost one subtraction each."""
         descending = sort != "price_asc"
         table = self.catalog.group_prices if sort.startswith("price") else self.catalog.group_sales
+        query = plan.query
+        per_style_color = len(query.styles) * len(query.colors)
         rows = []
-        for group in counts:
-            lo, hi = self.variant_range(query, group)
+        for group, (lo, hi) in plan.ranges.items():
             # Sales fall as the variant rises, so sales order walks each row forward too.
             variants = range(hi - 1, lo - 1, -1) if sort == "price_desc" else range(lo, hi)
             rows.append(_ranked_row(table[group], group, variants))
         for _, group, variant in heapq.merge(*rows, reverse=descending):
+            combos = len(query.groups[group]) * per_style_color
+            if skip >= combos:
+                skip -= combos
+                continue
             leaf, brand = divmod(group, BRAND_SLOTS)
-            for word, style, color in itertools.product(
-                query.groups[group], query.styles, query.colors
-            ):
+            product = itertools.product(query.groups[group], query.styles, query.colors)
+            for word, style, color in itertools.islice(product, skip, None):
                 yield self.catalog.sku_of(Slots(leaf, brand, word, style, color, variant))
+            skip = 0
 
 
 def _ranked_row(row: list[int], group: int, variants: range) -> Iterator[tuple[int, int, int]]:

@@ -20,7 +20,8 @@ from hive.simulators.vop.messages import MessageFeed
 from hive.simulators.vop.order_progress import OrderProgress
 from hive.simulators.vop.orders import OrderRepository
 from hive.simulators.vop.overlays import Overlays
-from hive.simulators.vop.search_index import SearchIndex
+from hive.simulators.vop.search_facets import Facets
+from hive.simulators.vop.search_index import PlanCache, SearchIndex
 from hive.simulators.vop.store import Store
 
 Ticker = Callable[[float], None]
@@ -34,6 +35,8 @@ class Simulator:
         self.tree = build_tree()
         self.catalog = Catalog(self.tree, config.seed, config.min_sku_count)
         self.index = SearchIndex(self.catalog)
+        self.facets = Facets(self.catalog)
+        self.search_plans = PlanCache(config.search_plan_cache_size)
         self.store = Store(config.state_path)
         self.overlays = Overlays(self.store, self.catalog, config.pool_percent)
         self.feed = MessageFeed(self.store, self.clock)

@@ -9,8 +9,7 @@ from hive.simulators.vop.codes import Code, VopError
 from hive.simulators.vop.envelope import Form, Reply, int_field
 from hive.simulators.vop.product_views import IMAGE_HOST
 from hive.simulators.vop.routes import Handler
-from hive.simulators.vop.search_facets import aggregates
-from hive.simulators.vop.search_index import SORT_TYPES, Query
+from hive.simulators.vop.search_index import SORT_TYPES, Plan, Query
 from hive.simulators.vop.simulator import Simulator
 
 
@@ -24,20 +23,26 @@ def search(sim: Simulator, form: Form) -> Reply:
     sort = form.get("sortType", "").strip()
     if sort not in SORT_TYPES:
         raise VopError(Code.BAD_PARAMETER, f"sortType must be one of {', '.join(SORT_TYPES[1:])}")
-    query = _query(sim, form)
-    if query is None:
+    key = tuple(form.get(name, "").strip() for name in ("catId", "Brands", "Keyword", "Min", "Max"))
+    plan = sim.search_plans.get(key, lambda: _plan(sim, form))
+    if plan is None:
         return Reply(_empty(page_index, page_size))
-    page = sim.index.search(query, sort, (page_index - 1) * page_size, page_size)
+    skus = sim.index.search(plan, sort, (page_index - 1) * page_size, page_size)
     return Reply(
         {
-            "resultCount": page.total,
+            "resultCount": plan.total,
             "pageIndex": page_index,
             "pageSize": page_size,
-            "pageCount": -(-page.total // page_size),
-            "hitResult": [_hit(sim, sku) for sku in page.skus],
-            "aggregates": aggregates(sim.index, query, page.counts),
+            "pageCount": -(-plan.total // page_size),
+            "hitResult": [_hit(sim, sku) for sku in skus],
+            "aggregates": sim.facets.aggregates(plan),
         }
     )
+
+
+def _plan(sim: Simulator, form: Form) -> Plan | None:
+    query = _query(sim, form)
+    return None if query is None else sim.index.plan(query)
 
 
 def _query(sim: Simulator, form: Form) -> Query | None:
@@ -71,7 +76,7 @@ def _hit(sim: Simulator, sku: int) -> dict[str, object]:
     brand = sim.catalog.brand(s)
     return {
         "wareId": str(sku),
-        "warePId": str(sim.catalog.sku_of(replace(s, color=0))),
+        "warePId": str(sim.catalog.sku_of(replace(s, color=0))),  # the colour-0 sibling
         "wareName": sim.catalog.name(sku),
         "brand": brand,
         "brandId": str(sim.catalog.brand_ids[brand]),
