@@ -1,0 +1,184 @@
+"""Operators' page of the raw supplier message log (GET /admin/supplier-messages).
+
+Platform staff only: signed-out visitors go to the login page, tenant users are refused. The
+page's own texts live here (Chinese first, English as the alternative); everything else falls
+back to the console's shared catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hive.console.i18n import translator
+from hive.console.pages import language_of, render, session_actor
+from hive.events import service as events
+from hive.events.service import LogFilter
+from hive.platform.http import database_of
+from hive.suppliers import service as suppliers
+from hive.suppliers.types import MessageType
+
+router = APIRouter(include_in_schema=False)
+
+PATH = "/admin/supplier-messages"
+TEMPLATE = "supplier_messages.html"
+DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")
+MAX_PARAM = 16
+
+_TYPE_NAMES: dict[MessageType, tuple[str, str]] = {
+    MessageType.ORDER_SPLIT: ("订单拆分", "Order split"),
+    MessageType.PRICE_CHANGED: ("价格变更", "Price changed"),
+    MessageType.SHELF_CHANGED: ("上下架变更", "Shelf state changed"),
+    MessageType.ORDER_DELIVERED: ("妥投 / 出库", "Delivered / out of warehouse"),
+    MessageType.POOL_CHANGED: ("商品池变更", "Product pool changed"),
+    MessageType.ORDER_CANCELLED: ("订单取消", "Order cancelled"),
+    MessageType.ORDER_SHIPPED: ("发货", "Shipped"),
+    MessageType.PAYMENT_FAILED: ("支付失败", "Payment failed"),
+    MessageType.ORDER_AUTO_CANCELLED: ("超时自动取消", "Auto-cancelled (timeout)"),
+    MessageType.PRODUCT_INFO_CHANGED: ("商品信息变更", "Product info changed"),
+    MessageType.ORDER_CREATED: ("新订单", "Order created"),
+    MessageType.ORDER_COMPLETED: ("订单完成", "Order completed"),
+    MessageType.ADDRESS_CHANGED: ("地址变更", "Address changed"),
+    MessageType.TAX_CHANGED: ("税率变更", "Tax changed"),
+    MessageType.AFTER_SALE_CHANGED: ("售后状态变更", "After-sale status changed"),
+}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh": {
+        "messages.title": "供应商消息日志",
+        "messages.hint": "供应商推送或拉取的原始消息，保留 30 天。",
+        "messages.forbidden": "仅平台人员可以查看供应商消息。",
+        "messages.supplier": "供应商",
+        "messages.type": "类型",
+        "messages.status": "状态",
+        "messages.all": "全部",
+        "messages.filter": "筛选",
+        "messages.received_at": "接收时间",
+        "messages.occurred_at": "发生时间",
+        "messages.message_id": "消息 ID",
+        "messages.error": "错误",
+        "messages.raw": "原始内容",
+        "messages.empty": "没有符合条件的消息",
+        "messages.total": "共 {total} 条",
+        "messages.total_capped": "超过 {total} 条",
+        "messages.page": "第 {page} / {pages} 页",
+        "messages.previous": "上一页",
+        "messages.next": "下一页",
+        "messages.status.processed": "已处理",
+        "messages.status.failed": "失败",
+        "messages.status.ignored": "已忽略",
+    },
+    "en": {
+        "messages.title": "Supplier message log",
+        "messages.hint": "Raw messages pushed or polled from suppliers, kept for 30 days.",
+        "messages.forbidden": "Only platform staff may view supplier messages.",
+        "messages.supplier": "Supplier",
+        "messages.type": "Type",
+        "messages.status": "Status",
+        "messages.all": "All",
+        "messages.filter": "Filter",
+        "messages.received_at": "Received",
+        "messages.occurred_at": "Occurred",
+        "messages.message_id": "Message ID",
+        "messages.error": "Error",
+        "messages.raw": "Raw message",
+        "messages.empty": "No messages match",
+        "messages.total": "{total} in all",
+        "messages.total_capped": "more than {total}",
+        "messages.page": "Page {page} of {pages}",
+        "messages.previous": "Previous",
+        "messages.next": "Next",
+        "messages.status.processed": "Processed",
+        "messages.status.failed": "Failed",
+        "messages.status.ignored": "Ignored",
+    },
+}
+for _kind, (_zh, _en) in _TYPE_NAMES.items():
+    MESSAGES["zh"][f"messages.type.{int(_kind)}"] = f"{int(_kind)} {_zh}"
+    MESSAGES["en"][f"messages.type.{int(_kind)}"] = f"{int(_kind)} {_en}"
+
+
+def page_translator(language: str) -> Callable[[str], str]:
+    """This page's texts first, then the console's shared ones."""
+    own = MESSAGES.get(language, MESSAGES["zh"])
+    shared = translator(language)
+    return lambda key: own.get(key) or shared(key)
+
+
+def _as_int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def read_filter(supplier: str, type_: str, status: str) -> LogFilter:
+    """Filters from the query string; an empty or unknown value means "all"."""
+    message_type = _as_int(type_)
+    known_types = {int(kind) for kind in MessageType}
+    return LogFilter(
+        supplier_id=_as_int(supplier),
+        type=message_type if message_type in known_types else None,
+        status=status if status in events.STATUSES else None,
+    )
+
+
+def _page_link(log_filter: LogFilter, page: int) -> str:
+    params = {
+        "supplier": log_filter.supplier_id,
+        "type": log_filter.type,
+        "status": log_filter.status,
+        "page": page,
+    }
+    return f"{PATH}?{urlencode({k: v for k, v in params.items() if v is not None})}"
+
+
+def _display(row: Any, supplier_names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "received_at": row.received_at.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S"),
+        "occurred_at": row.occurred_at.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S"),
+        "supplier": supplier_names.get(row.supplier_id, str(row.supplier_id)),
+        "message_id": row.message_id,
+        "type": row.type,
+        "status": row.status,
+        "error": row.error,
+        "raw": json.dumps(row.raw, ensure_ascii=False, sort_keys=True),
+    }
+
+
+@router.get(PATH)
+async def supplier_messages_page(
+    request: Request,
+    supplier: Annotated[str, Query(max_length=MAX_PARAM)] = "",
+    type_: Annotated[str, Query(alias="type", max_length=MAX_PARAM)] = "",
+    status: Annotated[str, Query(max_length=MAX_PARAM)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    actor = await session_actor(request)
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    t = page_translator(language_of(request))
+    if not actor.is_platform:
+        return render(request, TEMPLATE, status_code=403, actor=actor, t=t, forbidden=True)
+    log_filter = read_filter(supplier, type_, status)
+    async with database_of(request).platform_transaction() as session:
+        names = {row.id: row.name for row in await suppliers.list_suppliers(session)}
+        result = await events.message_log(session, log_filter, page=page)
+    return render(
+        request,
+        TEMPLATE,
+        actor=actor,
+        t=t,
+        forbidden=False,
+        log_filter=log_filter,
+        suppliers=sorted(names.items()),
+        types=[int(kind) for kind in MessageType],
+        statuses=events.STATUSES,
+        result=result,
+        rows=[_display(row, names) for row in result.rows],
+        previous_link=_page_link(log_filter, page - 1) if result.has_previous else None,
+        next_link=_page_link(log_filter, page + 1) if result.has_next else None,
+    )
