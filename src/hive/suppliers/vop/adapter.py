@@ -358,6 +358,24 @@ class VopAdapter:
     async def cancel_after_sale(self, service_id: str) -> None:
         await aftersales.cancel(self._result, service_id)
 
+    # -- VOP-specific: the account's product pool (for calibration) -------------------------
+
+    async def pool_pages(self) -> list[str]:
+        """The ids of the account's pool pages (VOP's ``page_num``)."""
+        result = json_text(await self._result("product/getPageNum", {}))
+        if not isinstance(result, list):
+            raise InvalidSupplierAnswer(details={"path": "product/getPageNum"})
+        return [str(page["page_num"]) for page in result if isinstance(page, dict)]
+
+    async def pool_page_skus(self, page_num: str, page_no: int) -> tuple[list[str], int]:
+        """One page of SKU ids of a pool page, and how many pages it has."""
+        fields = {"pageNum": page_num, "pageNo": str(page_no)}
+        result = json_text(await self._result("product/getSkuByPage", fields))
+        try:
+            return [str(sku) for sku in result["skuIds"]], int(result["pageCount"])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidSupplierAnswer(details={"path": "product/getSkuByPage"}) from None
+
     # -- money and change feed ----------------------------------------------------------------
 
     async def balance(self) -> int:
