@@ -223,3 +223,20 @@ async def _until(condition: object) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met before the deadline"
         await asyncio.sleep(0.01)
+
+
+async def test_message_that_cannot_even_be_recorded_does_not_hold_back_the_batch(
+    database: Database, supplier_id: int, registry: HandlerRegistry
+) -> None:
+    feed = InMemoryFeed(supplier_id)
+    unstorable = price_changed("1")
+    too_long = SupplierMessage(
+        "9" * 65, unstorable.type, unstorable.occurred_at, unstorable.payload
+    )  # longer than the log's message id column
+    feed.publish(too_long, price_changed("2"))
+
+    report = await _consumer(database, {supplier_id: feed}, registry).poll_once()
+
+    assert report.outcomes == {Outcome.RETRY: 1, Outcome.PROCESSED: 1}
+    assert feed.acked == ["2"] and too_long.message_id in feed.pending
+    assert set(await log_rows(database)) == {"2"}

@@ -21,7 +21,7 @@ from hive.platform.logging import get_logger
 from hive.suppliers import service as suppliers
 from hive.suppliers.models import Supplier
 from hive.suppliers.protocol import SupplierAdapter
-from hive.suppliers.types import MessageType
+from hive.suppliers.types import MessageType, SupplierMessage
 
 AdapterFactory = Callable[[Supplier], Awaitable[SupplierAdapter]]
 
@@ -116,15 +116,28 @@ class FeedConsumer:
                 if message.message_id in seen:
                     continue  # a duplicate inside one batch: its first copy decides
                 seen.add(message.message_id)
-                outcome = await self.processor.process(supplier.id, message)
+                outcome = await self._process(supplier.id, message)
                 report.outcomes[outcome] += 1
                 if outcome.acknowledge:
                     done.append(message.message_id)
         finally:
-            # Whatever committed is acknowledged, even if a later message broke the batch.
+            # Whatever committed is acknowledged, even if the batch was interrupted.
             if done:
                 await adapter.ack_messages(done)
                 report.acknowledged += len(done)
+
+    async def _process(self, supplier_id: int, message: SupplierMessage) -> Outcome:
+        try:
+            return await self.processor.process(supplier_id, message)
+        except Exception:
+            # Not even the failure could be recorded (database down, unstorable message):
+            # leave it with the supplier and go on, so it cannot hold back the rest.
+            log.exception(
+                "supplier message not recorded",
+                supplier_id=supplier_id,
+                message_id=message.message_id[:100],
+            )
+            return Outcome.RETRY
 
 
 async def run_feed_consumer(

@@ -29,6 +29,11 @@ class HandlerRegistry:
         if handler not in handlers:
             handlers.append(handler)
 
+    def unregister(self, message_type: MessageType, handler: MessageHandler) -> None:
+        handlers = self._handlers.get(MessageType(message_type), [])
+        if handler in handlers:
+            handlers.remove(handler)
+
     def handlers_for(self, message_type: MessageType) -> tuple[MessageHandler, ...]:
         return tuple(self._handlers.get(message_type, ()))
 
