@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx
 
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _csrf(client: httpx.Client, path: str = "/login") -> str:
-    match = CSRF_FIELD.search(client.get(path).text)
-    assert match, "page has no CSRF field"
-    return match.group(1)
-
-
-def _login(client: httpx.Client, username: str, password: str) -> httpx.Response:
-    token = _csrf(client)
-    return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token}
-    )
+from tests.support.console import csrf_token_of as _csrf
+from tests.support.console import sign_in as _login
 
 
 def test_home_redirects_to_login_when_signed_out(hcm_url: str) -> None:

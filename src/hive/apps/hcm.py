@@ -9,7 +9,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from hive.console.routes import router as console_router
+from hive.console.supplier_messages import router as supplier_messages_router
+from hive.console.suppliers import router as suppliers_router
 from hive.platform.config import Settings
+from hive.platform.crypto import SecretBox
 from hive.platform.http import create_app
 from hive.platform.secret_key import load_secret_key
 
@@ -21,6 +24,7 @@ def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
     secret_key = load_secret_key(settings)
 
     def configure(app: FastAPI) -> None:
+        app.state.secrets = SecretBox(secret_key)
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
         app.add_middleware(
             SessionMiddleware,
@@ -35,6 +39,6 @@ def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
         name="hcm",
         settings=settings,
         database_url=database_url,
-        routers=[console_router],
+        routers=[console_router, suppliers_router, supplier_messages_router],
         configure=configure,
     )

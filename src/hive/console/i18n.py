@@ -82,3 +82,9 @@ def pick_language(cookie: str | None, accept_language: str | None) -> str:
     if accept_language and accept_language.lower().startswith("en"):
         return "en"
     return DEFAULT_LANGUAGE
+
+
+def extend(messages: dict[str, dict[str, str]]) -> None:
+    """Add a page's own texts to the shared catalogue (each page module calls it on import)."""
+    for language, catalog in messages.items():
+        MESSAGES.setdefault(language, {}).update(catalog)

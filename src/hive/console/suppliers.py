@@ -1,0 +1,189 @@
+"""Operators' supplier registry page: list suppliers, add one, enable or disable it.
+
+Changes take effect without a restart: adapters are rebuilt when a supplier's row changes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from hive.console import i18n
+from hive.console.pages import render, session_actor
+from hive.customers.models import PLATFORM_ROLES
+from hive.platform.actor import Actor
+from hive.platform.csrf import verify_csrf
+from hive.platform.errors import HiveError
+from hive.platform.http import database_of
+from hive.suppliers import service as suppliers
+from hive.suppliers.schemas import SupplierCreate
+
+router = APIRouter(include_in_schema=False)
+PATH = "/admin/suppliers"
+
+i18n.extend(
+    {
+        "zh": {
+            "suppliers.title": "供应商",
+            "suppliers.add": "新增供应商",
+            "suppliers.name": "名称",
+            "suppliers.kind": "类型",
+            "suppliers.kind.vop": "京东 VOP",
+            "suppliers.kind.warehouse": "自营仓",
+            "suppliers.base_url": "接口地址",
+            "suppliers.client_id": "client_id",
+            "suppliers.client_secret": "client_secret",
+            "suppliers.username": "账号",
+            "suppliers.password": "密码",
+            "suppliers.qps": "每秒调用上限",
+            "suppliers.enabled": "状态",
+            "suppliers.on": "启用",
+            "suppliers.off": "停用",
+            "suppliers.enable": "启用",
+            "suppliers.disable": "停用",
+            "suppliers.save": "保存",
+            "suppliers.empty": "还没有供应商",
+            "suppliers.forbidden": "仅平台人员可以管理供应商。",
+            "suppliers.invalid": "输入有误",
+        },
+        "en": {
+            "suppliers.title": "Suppliers",
+            "suppliers.add": "Add a supplier",
+            "suppliers.name": "Name",
+            "suppliers.kind": "Kind",
+            "suppliers.kind.vop": "JD VOP",
+            "suppliers.kind.warehouse": "Self-run warehouse",
+            "suppliers.base_url": "API base URL",
+            "suppliers.client_id": "client_id",
+            "suppliers.client_secret": "client_secret",
+            "suppliers.username": "Account",
+            "suppliers.password": "Password",
+            "suppliers.qps": "Calls per second",
+            "suppliers.enabled": "Status",
+            "suppliers.on": "Enabled",
+            "suppliers.off": "Disabled",
+            "suppliers.enable": "Enable",
+            "suppliers.disable": "Disable",
+            "suppliers.save": "Save",
+            "suppliers.empty": "No suppliers yet",
+            "suppliers.forbidden": "Only platform staff may manage suppliers.",
+            "suppliers.invalid": "Invalid input",
+        },
+    }
+)
+
+MANAGERS = frozenset(role.value for role in PLATFORM_ROLES)
+
+
+async def _staff(request: Request) -> Actor | Response:
+    actor = await session_actor(request)
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    if actor.role not in MANAGERS:
+        return render(request, "suppliers.html", status_code=403, actor=actor, forbidden=True)
+    return actor
+
+
+async def _page(
+    request: Request, actor: Actor, *, status_code: int = 200, **extra: object
+) -> Response:
+    async with database_of(request).platform_transaction() as session:
+        rows = await suppliers.list_suppliers(session)
+    return render(
+        request, "suppliers.html", status_code=status_code, actor=actor, suppliers=rows, **extra
+    )
+
+
+@router.get(PATH)
+async def supplier_list(request: Request) -> Response:
+    actor = await _staff(request)
+    if isinstance(actor, Response):
+        return actor
+    return await _page(request, actor)
+
+
+@router.post(PATH)
+async def supplier_add(
+    request: Request,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    name: Annotated[str, Form(max_length=64)] = "",
+    kind: Annotated[str, Form(max_length=16)] = "vop",
+    base_url: Annotated[str, Form(max_length=255)] = "",
+    client_id: Annotated[str, Form(max_length=128)] = "",
+    client_secret: Annotated[str, Form(max_length=256)] = "",
+    username: Annotated[str, Form(max_length=128)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    qps: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    actor = await _staff(request)
+    if isinstance(actor, Response):
+        return actor
+    verify_csrf(request.session, csrf_token)
+    credentials = (
+        {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "username": username,
+            "password": password,
+        }
+        if kind == "vop"
+        else None
+    )
+    try:
+        data = SupplierCreate.model_validate(
+            {
+                "name": name,
+                "kind": kind,
+                "base_url": base_url or None,
+                "credentials": credentials,
+                "rate_limits": {"*": float(qps)} if qps else {},
+            }
+        )
+        async with database_of(request).platform_transaction() as session:
+            await suppliers.create_supplier(session, actor, data, request.app.state.secrets)
+    except (ValidationError, ValueError) as exc:
+        problems = _problems(exc)
+        return await _page(
+            request,
+            actor,
+            status_code=422,
+            error="suppliers.invalid",
+            problems=problems,
+            form={"name": name, "kind": kind, "base_url": base_url, "qps": qps},
+        )
+    except HiveError as exc:
+        return await _page(
+            request,
+            actor,
+            status_code=exc.http_status,
+            error_text=exc.message,
+            form={"name": name, "kind": kind, "base_url": base_url, "qps": qps},
+        )
+    return RedirectResponse(PATH, status_code=303)
+
+
+def _problems(exc: Exception) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return [
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
+        ]
+    return [str(exc)]
+
+
+@router.post(PATH + "/{supplier_id}/enabled")
+async def supplier_toggle(
+    request: Request,
+    supplier_id: int,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    enabled: Annotated[bool, Form()] = False,
+) -> Response:
+    actor = await _staff(request)
+    if isinstance(actor, Response):
+        return actor
+    verify_csrf(request.session, csrf_token)
+    async with database_of(request).platform_transaction() as session:
+        await suppliers.set_supplier_enabled(session, actor, supplier_id, enabled)
+    return RedirectResponse(PATH, status_code=303)
