@@ -240,3 +240,20 @@ async def test_message_that_cannot_even_be_recorded_does_not_hold_back_the_batch
     assert report.outcomes == {Outcome.RETRY: 1, Outcome.PROCESSED: 1}
     assert feed.acked == ["2"] and too_long.message_id in feed.pending
     assert set(await log_rows(database)) == {"2"}
+
+
+async def test_suppliers_fed_by_push_can_be_left_out_of_polling(
+    database: Database, supplier_id: int, registry: HandlerRegistry
+) -> None:
+    pushed_id = await make_supplier(database)
+    feeds = {sid: InMemoryFeed(sid) for sid in (supplier_id, pushed_id)}
+    for feed in feeds.values():
+        feed.publish(price_changed("1"))
+    consumer = FeedConsumer(
+        database, factory_for(feeds), registry=registry, polled=lambda row: row.id != pushed_id
+    )
+
+    await consumer.poll_once()
+
+    assert feeds[supplier_id].acked == ["1"]
+    assert feeds[pushed_id].fetches == 0

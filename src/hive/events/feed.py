@@ -55,9 +55,13 @@ class FeedConsumer:
         poll_interval_s: float = DEFAULT_POLL_INTERVAL_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         registry: HandlerRegistry = default_registry,
+        polled: Callable[[Supplier], bool] | None = None,
     ) -> None:
+        """``polled`` narrows the enabled suppliers to those polled here (e.g. not the ones
+        whose feed arrives through RabbitMQ); by default every enabled supplier is polled."""
         self.database = database
         self.adapter_factory = adapter_factory
+        self.polled = polled
         self.types = tuple(types)
         self.poll_interval_s = poll_interval_s
         self.processor = MessageProcessor(database, registry=registry, max_attempts=max_attempts)
@@ -92,7 +96,8 @@ class FeedConsumer:
 
     async def _enabled_suppliers(self) -> list[Supplier]:
         async with self.database.platform_transaction() as session:
-            enabled = [row for row in await suppliers.list_suppliers(session) if row.enabled]
+            rows = await suppliers.list_suppliers(session)
+        enabled = [row for row in rows if row.enabled and (self.polled is None or self.polled(row))]
         for gone in self._adapters.keys() - {row.id for row in enabled}:
             del self._adapters[gone]
         return enabled
@@ -149,6 +154,7 @@ async def run_feed_consumer(
     types: Sequence[MessageType] = ALL_TYPES,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     registry: HandlerRegistry = default_registry,
+    polled: Callable[[Supplier], bool] | None = None,
 ) -> None:
     """Run the polling consumer until ``stop_event`` is set (the worker process's entry)."""
     consumer = FeedConsumer(
@@ -158,5 +164,6 @@ async def run_feed_consumer(
         poll_interval_s=poll_interval_s,
         max_attempts=max_attempts,
         registry=registry,
+        polled=polled,
     )
     await consumer.run(stop_event)
