@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from vop_sim_harness import RunningSimulator, VopClient
@@ -59,3 +61,50 @@ def test_drift_waits_for_the_interval(start_sim: Callable[..., RunningSimulator]
     assert client.ok("message/get", type="2,4,6,16,100") == []
     client.advance(1)
     assert client.ok("message/get", type="2,4,6,16,100")
+
+
+def test_same_seed_and_start_drift_identically(
+    start_sim: Callable[..., RunningSimulator], tmp_path: Path
+) -> None:
+    settings = {
+        "drift_interval_s": 60,
+        "drift_fraction": 0.00001,
+        "clock_start": 1_717_200_000,
+        "message_batch_size": 1000,
+    }
+    batches = []
+    for name in ("a", "b"):
+        client = start_sim(data_dir=tmp_path / name, **settings).client()
+        client.advance(180)
+        batches.append(
+            [(m["type"], m["result"]) for m in client.ok("message/get", type="2,4,6,16,100")]
+        )
+    assert batches[0] == batches[1] and len(batches[0]) > 100
+
+
+def test_drifted_state_survives_a_restart(
+    start_sim: Callable[..., RunningSimulator], tmp_path: Path
+) -> None:
+    settings = {"drift_interval_s": 60, "drift_fraction": 0.0001}
+    first = start_sim(data_dir=tmp_path / "s", **settings)
+    client = first.client()
+    client.advance(60)
+    sku = next(m["result"]["skuId"] for m in client.ok("message/get", type="2"))
+    price = client.ok("price/getSellPrice", sku=sku)
+    token = client.token
+    first.__exit__(None, None, None)
+    again = start_sim(data_dir=tmp_path / "s", **settings).client()
+    again._token = token
+    assert again.ok("price/getSellPrice", sku=sku) == price
+
+
+def test_real_clock_drifts_in_the_background(start_sim: Callable[..., RunningSimulator]) -> None:
+    client = start_sim(
+        manual_clock=False, drift_interval_s=0.2, drift_fraction=0.00001, tick_interval_s=0.05
+    ).client()
+    deadline = time.monotonic() + 10
+    batch: list[dict[str, Any]] = []
+    while not batch and time.monotonic() < deadline:  # poll with a deadline, as STYLE says
+        batch = client.ok("message/get", type="2,4,6,16,100")
+        time.sleep(0.05)
+    assert batch

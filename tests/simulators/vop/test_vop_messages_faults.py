@@ -99,3 +99,17 @@ def test_clock_control_is_refused_without_manual_clock(
     client = start_sim(manual_clock=False).client()
     refused = client.http.post("/admin/clock/advance", json={"seconds": 10})
     assert refused.status_code == 403
+
+
+def test_dropped_messages_come_back_later(private_vop: VopClient) -> None:
+    skus = sellable_skus(private_vop, 4)
+    for n, sku in enumerate(skus):
+        private_vop.ok("order/submitOrder", **order_form([sku], f"T-drop-{n}"))
+    private_vop.faults(drop_message_rate=0.5)
+    seen: set[int] = set()
+    sizes = []
+    for _ in range(30):
+        batch = private_vop.ok("message/get", type="25")
+        sizes.append(len(batch))
+        seen.update(m["id"] for m in batch)
+    assert min(sizes) < 4 and len(seen) == 4

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from vop_sim_harness import VopClient
 
 from hive.platform.money import parse_yuan
 from hive.simulators.vop.catalog import SKU_BASE, Catalog
 from hive.simulators.vop.categories import build_tree
-from hive.simulators.vop.search_index import SearchIndex
+from hive.simulators.vop.category_data import STYLES
+from hive.simulators.vop.search_index import Query, SearchIndex
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +127,62 @@ def test_search_answers_in_milliseconds(vop: VopClient) -> None:
     for sort in ("", "price_asc", "price_desc", "sale_desc", "winsdate_desc"):
         vop.ok("search/search", Keyword="黑色", sortType=sort, pageIndex=50, pageSize=50)
     assert (time.perf_counter() - started) / 5 < 0.25
+
+
+TOPS = (9987, 670, 737, 1320, 6994)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    top=st.sampled_from(TOPS),
+    brand_slots=st.sets(st.integers(0, 7), max_size=3),
+    style=st.one_of(st.none(), st.integers(0, 7)),
+    low=st.integers(0, 300_000),
+    span=st.integers(0, 2_000_000),
+    sort=st.sampled_from(("", "price_asc", "price_desc", "sale_desc", "winsdate_desc")),
+    offset=st.integers(0, 3_000),
+)
+def test_any_filter_combination_matches_brute_force(
+    small: tuple[Catalog, SearchIndex],
+    top: int,
+    brand_slots: set[int],
+    style: int | None,
+    low: int,
+    span: int,
+    sort: str,
+    offset: int,
+) -> None:
+    catalog, index = small
+    leaves = set(catalog.tree.leaves_under(top))
+    brands = {catalog.tree.leaves[min(leaves)].brands[b] for b in brand_slots}
+    query = index.in_leaves(index.everything(), leaves)
+    if brands:
+        query = index.with_brands(query, brands)
+    if style is not None:
+        narrowed = index.with_keyword(query, STYLES[style])
+        assert narrowed is not None
+        query = narrowed
+    query = Query(query.groups, query.styles, query.colors, low, low + span)
+    plan = index.plan(query)
+    page = index.search(plan, sort, offset, 30)
+
+    def matches(sku: int) -> bool:
+        s = catalog.slots(sku)
+        return (
+            (not brands or catalog.brand(s) in brands)
+            and (style is None or s.style == style)
+            and low <= catalog.jd_price(sku) <= low + span
+        )
+
+    expected = brute_force(catalog, leaves, matches)
+    assert plan.total == len(expected)
+    key = {
+        "": lambda s: s,
+        "winsdate_desc": lambda s: -s,
+        "price_asc": lambda s: (catalog.jd_price(s), s),
+        "price_desc": lambda s: -catalog.jd_price(s),
+        "sale_desc": lambda s: -catalog.sales(s),
+    }[sort]
+    ordered = sorted(expected, key=key)
+    assert [key(s) for s in page] == [key(s) for s in ordered[offset : offset + 30]]
+    assert len(set(page)) == len(page) and set(page) <= set(expected)

@@ -24,6 +24,8 @@ class FaultSettings(BaseModel):
     # Per-method QPS limits, keyed by method path such as ``search/search`` ("*" = every method).
     qps_limits: dict[str, float] = Field(default_factory=dict)
     duplicate_message_rate: float = Field(default=0.0, ge=0, le=1)
+    # A dropped message is left out of one ``message/get`` batch; undeleted, it comes back.
+    drop_message_rate: float = Field(default=0.0, ge=0, le=1)
     reorder_messages: bool = False
 
 
@@ -100,6 +102,8 @@ class SimulatorConfig(BaseSettings):
     # manual clock stands still until ``POST /admin/clock/advance``.
     admin_enabled: bool = True
     manual_clock: bool = False
+    # Where a manual clock starts (epoch seconds); empty = the moment the simulator starts.
+    clock_start: float | None = None
     tick_interval_s: float = Field(default=1.0, gt=0)
 
     @property

@@ -1,7 +1,8 @@
 """The supplier change feed: ``message/get`` by type, ``message/del`` to acknowledge.
 
 Delivery is at-least-once: a message comes back on every ``get`` until it is deleted. Faults
-can duplicate messages within a batch and shuffle the batch, as real feeds sometimes do.
+can drop messages from a batch (they come back later), duplicate them within a batch and
+shuffle the batch, as real feeds sometimes do.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class MessageFeed:
                 "time": format_wire_time(float(str(time))),
                 "result": json.loads(str(result)),
             }
+            if faults.drop_message_rate and rng.random() < faults.drop_message_rate:
+                continue
             batch.append(body)
             if faults.duplicate_message_rate and rng.random() < faults.duplicate_message_rate:
                 batch.append(dict(body))

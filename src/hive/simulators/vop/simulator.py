@@ -30,7 +30,7 @@ Ticker = Callable[[float], None]
 class Simulator:
     def __init__(self, config: SimulatorConfig, clock: Clock | None = None) -> None:
         self.config = config
-        self.clock = clock or Clock(manual=config.manual_clock)
+        self.clock = clock or Clock(manual=config.manual_clock, start=config.clock_start)
         self.areas = build_areas()
         self.tree = build_tree()
         self.catalog = Catalog(self.tree, config.seed, config.min_sku_count)
