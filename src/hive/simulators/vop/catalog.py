@@ -13,14 +13,14 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 
-from hive.simulators.vop.categories import CategoryTree, Leaf
-from hive.simulators.vop.category_data import (
+from hive.simulators.vop.catalog_data import (
     BASE_PRICE_FEN,
     BASE_WEIGHT_G,
-    COLORS,
+    LEAF_PRICE_FACTOR,
     REDUCED_TAX_TOPS,
-    STYLES,
 )
+from hive.simulators.vop.categories import CategoryTree, Leaf
+from hive.simulators.vop.category_data import COLORS, STYLES
 from hive.simulators.vop.hashing import mix, unit
 
 SKU_BASE = 100_000_000_000
@@ -85,8 +85,9 @@ class Catalog:
         prices: list[list[int]] = []
         for group in range(self.leaf_count * BRAND_SLOTS):
             leaf, brand = divmod(group, BRAND_SLOTS)
-            top = self.tree.leaves[leaf].path[0].cat_id
-            centre = BASE_PRICE_FEN[top] * (0.6 + unit(self.seed, leaf, 11))
+            top, _, leaf_category = self.tree.leaves[leaf].path
+            centre = BASE_PRICE_FEN[top.cat_id] * LEAF_PRICE_FACTOR.get(leaf_category.name, 1.0)
+            centre *= 0.6 + unit(self.seed, leaf, 11)
             centre *= 0.7 + 0.8 * unit(self.seed, leaf, brand, 12)
             prices.append([max(90, round(centre * c / 100) * 100 - 10) for c in curve])
         return prices
