@@ -1,4 +1,4 @@
-"""Demo data for ``hive seed`` and ``hive up``: grades, staff logins and two tenants.
+"""Demo data for ``hive seed`` and ``hive up``: grades, staff logins, two tenants, suppliers.
 
 Idempotent: running it again leaves existing rows alone.
 """
@@ -14,7 +14,17 @@ from hive.customers import service as customers
 from hive.customers.models import Role
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.platform.actor import Actor
+from hive.platform.config import Settings
+from hive.platform.crypto import SecretBox
 from hive.platform.db import Database
+from hive.platform.secret_key import load_secret_key
+from hive.simulators.vop.config import SimulatorConfig
+from hive.suppliers import service as suppliers
+from hive.suppliers.schemas import SupplierCreate, VopCredentials
+from hive.suppliers.types import SupplierKind
+
+DEMO_VOP_SUPPLIER = "京东VOP（模拟器）"
+DEMO_WAREHOUSE_SUPPLIER = "自营仓"
 
 SEED_ACTOR = Actor(user_id=None, username="seed", role=Role.PLATFORM_ADMIN.value)
 
@@ -49,11 +59,37 @@ DEMO_LOGINS = [
 ]
 
 
-async def seed_demo_data(database: Database) -> None:
+async def seed_demo_data(database: Database, settings: Settings) -> None:
     async with database.platform_transaction() as session:
         grade_ids = await _seed_grades(session)
         tenant_ids = await _seed_tenants(session, grade_ids)
         await _seed_logins(session, tenant_ids)
+        await _seed_suppliers(session, settings)
+
+
+async def _seed_suppliers(session: AsyncSession, settings: Settings) -> None:
+    """The built-in VOP simulator and the self-run warehouse, as operators would add them."""
+    existing = {supplier.name for supplier in await suppliers.list_suppliers(session)}
+    simulator = SimulatorConfig()
+    demo = [
+        SupplierCreate(
+            name=DEMO_VOP_SUPPLIER,
+            kind=SupplierKind.VOP,
+            base_url=f"http://{settings.host}:{settings.vop_sim_port}",
+            credentials=VopCredentials(
+                client_id=simulator.client_id,
+                client_secret=simulator.client_secret,
+                username=simulator.username,
+                password=simulator.password,
+            ),
+            rate_limits={"*": 50.0},
+        ),
+        SupplierCreate(name=DEMO_WAREHOUSE_SUPPLIER, kind=SupplierKind.WAREHOUSE),
+    ]
+    secrets = SecretBox(load_secret_key(settings))
+    for data in demo:
+        if data.name not in existing:
+            await suppliers.create_supplier(session, SEED_ACTOR, data, secrets)
 
 
 async def _seed_grades(session: AsyncSession) -> dict[str, int]:

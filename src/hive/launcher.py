@@ -77,7 +77,33 @@ def serve_vop_simulator(settings: Settings) -> None:
 def run_job_worker(settings: Settings) -> None:
     configure_logging(settings, process="worker")
     server = _database(settings)
-    asyncio.run(run_worker(server.url, settings))
+    asyncio.run(_work(server.url, settings))
+
+
+async def _work(url: str, settings: Settings) -> None:
+    """Jobs and the supplier change feed, side by side, until SIGINT/SIGTERM."""
+    from hive.events.feed import run_feed_consumer
+    from hive.suppliers.runtime import supplier_runtime
+
+    database = Database(create_engine(url, settings))
+    stop = asyncio.Event()
+    try:
+        async with supplier_runtime(database, settings) as adapters:
+            feed = asyncio.create_task(
+                run_feed_consumer(
+                    database,
+                    adapters,
+                    stop_event=stop,
+                    poll_interval_s=settings.feed_poll_interval_s,
+                )
+            )
+            try:
+                await run_worker(url, settings)
+            finally:
+                stop.set()
+                await feed
+    finally:
+        await database.dispose()
 
 
 def migrate_database(settings: Settings) -> None:
@@ -97,7 +123,7 @@ def seed_database(settings: Settings) -> None:
 async def _seed(url: str, settings: Settings) -> None:
     database = Database(create_engine(url, settings, pooled=False))
     try:
-        await seed_demo_data(database)
+        await seed_demo_data(database, settings)
     finally:
         await database.dispose()
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     supplier_bulkhead_wait_s: float = Field(default=5.0, ge=0)
     supplier_token_refresh_margin_s: float = Field(default=600.0, ge=0)
 
+    # Supplier change feed (polled by the worker unless a supplier pushes through RabbitMQ).
+    feed_poll_interval_s: float = Field(default=5.0, gt=0, le=3600)
+
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
 

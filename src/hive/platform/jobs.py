@@ -16,7 +16,11 @@ from hive.platform.config import Settings, libpq_url
 from hive.platform.db import raw_connection
 
 # Every module that declares tasks; the worker imports them all.
-TASK_MODULES = ["hive.platform.tasks"]
+TASK_MODULES = [
+    "hive.platform.tasks",
+    "hive.events.tasks",
+    "hive.suppliers.warehouse.tasks",
+]
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 

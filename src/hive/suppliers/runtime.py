@@ -1,0 +1,37 @@
+"""What a process needs to talk to suppliers: one HTTP client, the shared rate limiter (Redis
+when configured, else PostgreSQL) and the adapter factory over them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from hive.platform.config import Settings
+from hive.platform.crypto import SecretBox
+from hive.platform.db import Database
+from hive.platform.secret_key import load_secret_key
+from hive.suppliers.factory import AdapterFactory
+from hive.suppliers.resilience.rate_limit import PostgresRateLimiter, RateLimiter, RedisRateLimiter
+
+HTTP_CONNECTIONS = 100
+
+
+@asynccontextmanager
+async def supplier_runtime(database: Database, settings: Settings) -> AsyncIterator[AdapterFactory]:
+    redis_limiter = RedisRateLimiter(settings.redis_url) if settings.redis_url else None
+    limiter: RateLimiter = redis_limiter or PostgresRateLimiter(database)
+    limits = httpx.Limits(max_connections=HTTP_CONNECTIONS)
+    try:
+        async with httpx.AsyncClient(limits=limits) as http:
+            yield AdapterFactory(
+                database=database,
+                settings=settings,
+                secrets=SecretBox(load_secret_key(settings)),
+                http=http,
+                limiter=limiter,
+            )
+    finally:
+        if redis_limiter is not None:
+            await redis_limiter.close()
