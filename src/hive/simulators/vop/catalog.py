@@ -111,7 +111,9 @@ class Catalog:
         return self.tree.leaves[s.leaf].brands[s.brand]
 
     def name(self, sku: int) -> str:
-        s = self.slots(sku)
+        return self.name_of(self.slots(sku))
+
+    def name_of(self, s: Slots) -> str:
         leaf = self.leaf(s)
         parts = (leaf.brands[s.brand], leaf.words[s.word], STYLES[s.style], COLORS[s.color])
         return " ".join((*parts, self.model_code(s)))

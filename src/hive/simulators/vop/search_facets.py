@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import cached_property
 
@@ -42,13 +42,17 @@ class Facets:
     def _price_bands(self, plan: Plan) -> list[dict[str, object]]:
         totals = [0] * len(PRICE_BANDS_FEN)
         per_style_color = len(plan.query.styles) * len(plan.query.colors)
+        bands = len(PRICE_BANDS_FEN)
         for group, (lo, hi) in plan.ranges.items():
             starts = self.band_starts[group]
             per_variant = len(plan.query.groups[group]) * per_style_color
-            for band in range(len(totals)):
+            # Walk only the bands this group's variant range touches (usually two to four).
+            band = bisect_right(starts, lo) - 1
+            while band < bands and starts[band] < hi:
                 variants = min(hi, starts[band + 1]) - max(lo, starts[band])
                 if variants > 0:
                     totals[band] += variants * per_variant
+                band += 1
         last = len(PRICE_BANDS_FEN) - 1
         return [
             {

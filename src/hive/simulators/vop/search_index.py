@@ -21,6 +21,7 @@ from hive.simulators.vop.catalog import BRAND_SLOTS, WORD_SLOTS, Catalog, Slots
 from hive.simulators.vop.category_data import COLORS, STYLES
 from hive.simulators.vop.vocabulary import Meaning, Vocabulary
 
+KEYWORD_CACHE_SIZE = 10_000
 SORT_TYPES = ("", "price_asc", "price_desc", "sale_desc", "sort_commentcount_desc", "winsdate_desc")
 
 
@@ -69,6 +70,7 @@ class SearchIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.vocabulary = Vocabulary(catalog.tree)
+        self._keyword_queries: dict[str, Query | None] = {}
 
     def everything(self) -> Query:
         groups = dict.fromkeys(
@@ -90,6 +92,15 @@ class SearchIndex:
             if leaves[g // BRAND_SLOTS].brands[g % BRAND_SLOTS] in names
         }
         return replace(query, groups=kept)
+
+    def for_keyword(self, keyword: str) -> Query | None:
+        """The whole catalogue narrowed by a keyword; remembered per keyword (bounded)."""
+        if keyword in self._keyword_queries:
+            return self._keyword_queries[keyword]
+        query = self.with_keyword(self.everything(), keyword) if keyword else self.everything()
+        if len(self._keyword_queries) < KEYWORD_CACHE_SIZE:
+            self._keyword_queries[keyword] = query
+        return query
 
     def with_keyword(self, query: Query, keyword: str) -> Query | None:
         """Every term of the keyword must match (AND); ``None`` when a term matches nothing."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from hive.platform.money import InvalidAmount, parse_yuan
 from hive.simulators.vop.codes import Code, VopError
 from hive.simulators.vop.envelope import Form, Reply, int_field
@@ -46,7 +44,11 @@ def _plan(sim: Simulator, form: Form) -> Plan | None:
 
 
 def _query(sim: Simulator, form: Form) -> Query | None:
-    query = sim.index.everything()
+    """Keyword first (its narrowing is cached per keyword), then category, brands, price."""
+    keyword = form.get("Keyword", "").strip()
+    query = sim.index.for_keyword(keyword)
+    if query is None:
+        return None
     cat_id = form.get("catId", "").strip()
     if cat_id:
         if not cat_id.isdigit():
@@ -56,9 +58,7 @@ def _query(sim: Simulator, form: Form) -> Query | None:
     if brands:
         by_id = {str(i): name for name, i in sim.catalog.brand_ids.items()}
         query = sim.index.with_brands(query, {by_id.get(b, b) for b in brands})
-    query = _price_range(query, form)
-    keyword = form.get("Keyword", "").strip()
-    return sim.index.with_keyword(query, keyword) if keyword else query
+    return _price_range(query, form)
 
 
 def _price_range(query: Query, form: Form) -> Query:
@@ -76,8 +76,8 @@ def _hit(sim: Simulator, sku: int) -> dict[str, object]:
     brand = sim.catalog.brand(s)
     return {
         "wareId": str(sku),
-        "warePId": str(sim.catalog.sku_of(replace(s, color=0))),  # the colour-0 sibling
-        "wareName": sim.catalog.name(sku),
+        "warePId": str(sku - s.color * sim.catalog.variants),  # the colour-0 sibling
+        "wareName": sim.catalog.name_of(s),
         "brand": brand,
         "brandId": str(sim.catalog.brand_ids[brand]),
         "cid1": str(top.cat_id),
