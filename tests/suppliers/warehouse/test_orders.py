@@ -256,3 +256,17 @@ async def test_off_shelf_products_and_unserved_areas_are_refused(shop: Shop) -> 
     with pytest.raises(ProductOffShelf):
         await shop.adapter.submit_order(order("OFF", ("RICE-5", 1, 5_000)))
     assert await shop.scalar("SELECT count(*) FROM warehouse_orders") == 0
+
+
+async def test_a_late_confirmation_before_the_release_job_still_succeeds(shop: Shop) -> None:
+    await shop.receive("SH", "RICE-5", "R1", 10)
+    late_clock = NOW + DEFAULT_RULES.reservation_ttl * 2
+    placed = await shop.adapter.submit_order(order("LATE", ("RICE-5", 2, 5_000)))
+    late = shop.adapter.__class__(shop.database, shop.supplier_id, clock=lambda: late_clock)
+
+    await late.confirm_order(placed.supplier_order_id)
+
+    assert await tasks.release_expired(shop.database, late_clock) == 0
+    assert (await late.order_detail(placed.supplier_order_id)).status is (
+        UpstreamOrderStatus.CONFIRMED
+    )

@@ -109,6 +109,8 @@ async def create_product(
     sku = data.sku.strip()
     if not sku or len(sku) > 64 or not data.name.strip() or len(data.name) > 200:
         raise InvalidProduct("编码或名称不合法 / Bad SKU or name")
+    if len(data.brand) > 64 or len(data.image_url) > 500:
+        raise InvalidProduct("品牌或图片地址过长 / Brand or image URL too long")
     prices = (data.unit_price_fen, data.retail_fen, data.category_id)
     if not all(_is_count(v) and v >= 0 for v in prices):
         raise InvalidProduct("价格或分类不合法 / Bad price or category")
@@ -201,10 +203,8 @@ async def _stock_key(
     return (warehouse.id, product.id)
 
 
-async def receive_batch(
-    session: AsyncSession, actor: Actor, supplier_id: int, receipt: BatchReceipt, now: datetime
-) -> int:
-    """Put a received batch on stock; returns the batch id. Refuses expired goods."""
+def _checked_batch_no(receipt: BatchReceipt, now: datetime) -> str:
+    """Validate a receipt before anything is written; returns the clean batch number."""
     if not _is_count(receipt.quantity) or receipt.quantity <= 0:
         raise InvalidQuantity(details={"quantity": receipt.quantity})
     if not _is_count(receipt.cost_fen) or receipt.cost_fen < 0:
@@ -214,6 +214,14 @@ async def receive_batch(
         raise InvalidBatch("批次号不合法 / Bad batch number")
     if receipt.expires_on <= business_date(now):
         raise InvalidBatch("批次已过期 / Batch already expired")
+    return batch_no
+
+
+async def receive_batch(
+    session: AsyncSession, actor: Actor, supplier_id: int, receipt: BatchReceipt, now: datetime
+) -> int:
+    """Put a received batch on stock; returns the batch id. Refuses expired goods."""
+    batch_no = _checked_batch_no(receipt, now)
     key = await _stock_key(session, supplier_id, receipt.warehouse_code, receipt.sku)
     await repo.ensure_stock_row(session, *key)
     await repo.lock_stock(session, [key])

@@ -41,11 +41,6 @@ async def reserve_fefo(
     left = quantity
     for batch in batches:
         take = min(left, batch.free)
-        if not await repo.reserve_from_batch(session, batch.id, take):
-            raise OutOfStock(details={"sku": sku})  # unreachable while the stock row is locked
-        key = (batch.warehouse_id, product_id)
-        await repo.change_stock(session, key, reserved=take)
-        await repo.add_movement(session, key, "reserve", take, batch_id=batch.id, order_no=order_no)
         allocation = WarehouseAllocation(
             order_id=order_id,
             product_id=product_id,
@@ -53,12 +48,30 @@ async def reserve_fefo(
             batch_id=batch.id,
             quantity=take,
         )
-        await repo.add(session, allocation)
+        await _reserve(session, allocation, sku, order_no)
         allocations.append(allocation)
         left -= take
         if left == 0:
             break
     return allocations
+
+
+async def _reserve(
+    session: AsyncSession, allocation: WarehouseAllocation, sku: str, order_no: str
+) -> None:
+    if not await repo.reserve_from_batch(session, allocation.batch_id, allocation.quantity):
+        raise OutOfStock(details={"sku": sku})  # unreachable while the stock row is locked
+    key = (allocation.warehouse_id, allocation.product_id)
+    await repo.change_stock(session, key, reserved=allocation.quantity)
+    await repo.add_movement(
+        session,
+        key,
+        "reserve",
+        allocation.quantity,
+        batch_id=allocation.batch_id,
+        order_no=order_no,
+    )
+    await repo.add(session, allocation)
 
 
 async def deduct(
