@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl
 from hive.simulators.vop.codes import MESSAGES, Code, VopError
 
 Form = Mapping[str, str]
+# Ids and counts must fit SQLite's signed 64-bit integers.
+MAX_INT = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ def int_field(form: Form, name: str, default: int | None = None) -> int:
             raise VopError(Code.BAD_PARAMETER, f"{name} is required")
         return default
     try:
-        return int(raw)
+        return _bounded(int(raw), name)
     except ValueError:
         raise VopError(Code.BAD_PARAMETER, f"{name} must be an integer") from None
 
@@ -77,7 +79,7 @@ def id_list(form: Form, name: str, limit: int = 100) -> list[int]:
     """A comma-separated list of integer ids, at most ``limit`` of them."""
     raw = require(form, name)
     try:
-        ids = [int(part) for part in raw.split(",") if part.strip()]
+        ids = [_bounded(int(part), name) for part in raw.split(",") if part.strip()]
     except ValueError:
         raise VopError(Code.BAD_PARAMETER, f"{name} must be comma-separated ids") from None
     if not ids:
@@ -110,7 +112,13 @@ def as_int(value: object, what: str) -> int:
     if isinstance(value, bool):
         raise VopError(Code.BAD_PARAMETER, f"{what} must be an integer")
     if isinstance(value, int):
-        return value
+        return _bounded(value, what)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+        return _bounded(int(value), what)
     raise VopError(Code.BAD_PARAMETER, f"{what} must be an integer")
+
+
+def _bounded(value: int, what: str) -> int:
+    if not -MAX_INT <= value <= MAX_INT:
+        raise VopError(Code.BAD_PARAMETER, f"{what} is out of range")
+    return value

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from hive.simulators.vop.codes import Code, VopError
-from hive.simulators.vop.envelope import Form, Reply, id_list, require
+from hive.simulators.vop.envelope import Form, Reply, id_list
 from hive.simulators.vop.routes import Handler
 from hive.simulators.vop.simulator import Simulator
 
 
 def get(sim: Simulator, form: Form) -> Reply:
-    try:
-        types = [int(t) for t in require(form, "type").split(",") if t.strip()]
-    except ValueError:
-        raise VopError(Code.BAD_PARAMETER, "type must be comma-separated integers") from None
+    types = id_list(form, "type")
     batch = sim.feed.pending(
         types, sim.config.message_batch_size, sim.faults.settings, sim.faults.rng
     )
