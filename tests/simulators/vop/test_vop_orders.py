@@ -4,7 +4,9 @@ progression with messages, track, freight, balance."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from vop_sim_harness import (
@@ -17,6 +19,7 @@ from vop_sim_harness import (
 )
 
 from hive.platform.money import parse_yuan
+from hive.simulators.vop.store import Store
 
 
 def messages(client: VopClient, types: str) -> list[dict[str, Any]]:
@@ -156,6 +159,11 @@ def test_split_ship_deliver_complete_with_messages_and_track(
     assert sorted(m["result"]["orderId"] for m in messages(client, "31")) == sorted(children)
     done = client.ok("order/selectJdOrder", jdOrderId=children[0])
     assert (done["jdOrderState"], done["state"]) == (19, 1)
+    day = client.http.get("/admin/state").json()["now"][:10]
+    delivered = client.ok("order/checkDlokOrder", date=day, pageNo=1)
+    assert sorted(o["jdOrderId"] for o in delivered["orders"]) == sorted(children)
+    assert client.ok("order/checkRefuseOrder", date=day, pageNo=1)["total"] == 0
+    assert client.call("order/checkDlokOrder", date="yesterday")["resultCode"] == "1001"
 
 
 def test_cancel_refunds_and_auto_cancel_times_out(
@@ -210,3 +218,16 @@ def test_orders_survive_a_restart(
     assert second.ok("order/selectJdOrderIdByThirdOrder", thirdOrder="T-restart") == str(
         placed["jdOrderId"]
     )
+
+
+def test_older_state_files_gain_new_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE orders (jd_order_id INTEGER PRIMARY KEY, third_order TEXT UNIQUE, "
+            "parent_id INTEGER NOT NULL, due_at REAL, data TEXT NOT NULL)"
+        )
+    store = Store(path)
+    columns = {row[1] for row in store.query("PRAGMA table_info(orders)")}
+    store.close()
+    assert {"created_at", "delivered_at"} <= columns

@@ -143,6 +143,7 @@ class OrderProgress:
 
     def _deliver(self, order: Order, at: float) -> None:
         order.move("delivered")
+        order.delivered_at = at
         self.note(order, at, "您的订单已妥投，感谢您在京东购物")
         self.feed.emit(5, {"orderId": order.jd_order_id, "state": 1})
 

@@ -70,6 +70,7 @@ class Order:
     created_at: float
     confirmed_at: float | None = None
     finished_at: float | None = None
+    delivered_at: float | None = None
     split_checked: bool = False
     children: list[int] = field(default_factory=list)
     track: list[dict[str, object]] = field(default_factory=list)
@@ -106,15 +107,18 @@ class OrderRepository:
     def save(self, order: Order, due_at: float | None) -> None:
         with self.store.transaction() as conn:
             conn.execute(
-                "INSERT INTO orders (jd_order_id, third_order, parent_id, due_at, data) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (jd_order_id) DO UPDATE SET "
-                "due_at = excluded.due_at, data = excluded.data",
+                "INSERT INTO orders (jd_order_id, third_order, parent_id, due_at, data, created_at,"
+                " delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jd_order_id) DO UPDATE "
+                "SET due_at = excluded.due_at, data = excluded.data, "
+                "delivered_at = excluded.delivered_at",
                 (
                     order.jd_order_id,
                     order.third_order,
                     order.parent_id,
                     due_at,
                     dumps(asdict(order)),
+                    order.created_at,
+                    order.delivered_at,
                 ),
             )
 
@@ -142,8 +146,19 @@ class OrderRepository:
         return None if value is None else float(str(value))
 
     def created_between(self, start: float, end: float) -> list[Order]:
+        """Orders the caller placed (not child orders) in ``[start, end)``."""
         rows = self.store.query(
-            "SELECT data FROM orders WHERE parent_id = 0 ORDER BY jd_order_id",
+            "SELECT data FROM orders WHERE parent_id = 0 AND created_at >= ? AND created_at < ? "
+            "ORDER BY jd_order_id",
+            (start, end),
         )
-        orders = [Order.from_json(str(row[0])) for row in rows]
-        return [o for o in orders if start <= o.created_at < end]
+        return [Order.from_json(str(row[0])) for row in rows]
+
+    def delivered_between(self, start: float, end: float) -> list[Order]:
+        """Orders (children of split orders included) delivered in ``[start, end)``."""
+        rows = self.store.query(
+            "SELECT data FROM orders WHERE delivered_at >= ? AND delivered_at < ? "
+            "ORDER BY jd_order_id",
+            (start, end),
+        )
+        return [Order.from_json(str(row[0])) for row in rows]

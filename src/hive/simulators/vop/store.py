@@ -24,8 +24,8 @@ CREATE TABLE IF NOT EXISTS orders (
     due_at REAL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS orders_due ON orders (due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS afs (
-    afs_service_id INTEGER PRIMARY KEY, jd_order_id INTEGER NOT NULL, third_apply_id TEXT UNIQUE,
-    due_at REAL, data TEXT NOT NULL);
+    afs_service_id INTEGER PRIMARY KEY, jd_order_id INTEGER NOT NULL, due_at REAL,
+    data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS afs_due ON afs (due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT, type INTEGER NOT NULL, time REAL NOT NULL,
@@ -37,6 +37,18 @@ CREATE TABLE IF NOT EXISTS balance_detail (
 CREATE TABLE IF NOT EXISTS overlays (
     sku_id INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (sku_id, kind));
+"""
+
+# Columns added after a table first shipped: older state files get them on open.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("afs", "third_apply_id", "TEXT"),
+    ("orders", "created_at", "REAL NOT NULL DEFAULT 0"),
+    ("orders", "delivered_at", "REAL"),
+)
+INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS afs_third_apply ON afs (third_apply_id);
+CREATE INDEX IF NOT EXISTS orders_created ON orders (created_at);
+CREATE INDEX IF NOT EXISTS orders_delivered ON orders (delivered_at);
 """
 
 Row = tuple[object, ...]
@@ -51,6 +63,14 @@ class Store:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
+            self._add_columns()
+            self._conn.executescript(INDEXES)
+
+    def _add_columns(self) -> None:
+        for table, column, kind in ADDED_COLUMNS:
+            present = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

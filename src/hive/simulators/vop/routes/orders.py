@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hive.platform.money import format_yuan
 from hive.simulators.vop import order_flow
 from hive.simulators.vop.clock import SHANGHAI, format_wire_time
 from hive.simulators.vop.codes import Code, VopError
 from hive.simulators.vop.envelope import Form, Reply, id_list, int_field, require
 from hive.simulators.vop.order_views import select_result, submit_result, track_result
-from hive.simulators.vop.orders import CANCELLABLE
+from hive.simulators.vop.orders import CANCELLABLE, Order
 from hive.simulators.vop.routes import Handler
 from hive.simulators.vop.simulator import Simulator
+
+RECONCILIATION_PAGE = 100
 
 
 def submit_order(sim: Simulator, form: Form) -> Reply:
@@ -75,35 +79,53 @@ def get_freight(sim: Simulator, form: Form) -> Reply:
     )
 
 
-def check_new_order(sim: Simulator, form: Form) -> Reply:
-    """Orders created on ``date`` (yyyy-MM-dd), 100 a page: the daily reconciliation list."""
-    from datetime import datetime
-
+def _day_range(form: Form) -> tuple[float, float]:
     try:
         day = datetime.strptime(require(form, "date"), "%Y-%m-%d").replace(tzinfo=SHANGHAI)
     except ValueError:
         raise VopError(Code.BAD_PARAMETER, "date must read yyyy-MM-dd") from None
+    return day.timestamp(), day.timestamp() + 86400
+
+
+def _reconciliation_page(form: Form, orders: list[Order], at: str) -> Reply:
+    """100 orders a page, as VOP's reconciliation lists answer."""
     page_no = int_field(form, "pageNo", 1)
-    start = day.timestamp()
-    orders = sim.order_repo.created_between(start, start + 86400)
-    chosen = orders[(page_no - 1) * 100 : page_no * 100]
+    if page_no < 1:
+        raise VopError(Code.BAD_PARAMETER, "pageNo starts at 1")
+    chosen = orders[(page_no - 1) * RECONCILIATION_PAGE : page_no * RECONCILIATION_PAGE]
     rows = [
         {
             "jdOrderId": o.jd_order_id,
             "state": 0 if o.status == "cancelled" else 1,
             "orderPrice": format_yuan(o.goods_amount),
-            "time": format_wire_time(o.created_at),
+            "time": format_wire_time(getattr(o, at) or o.created_at),
         }
         for o in chosen
     ]
+    total_pages = -(-len(orders) // RECONCILIATION_PAGE)
     return Reply(
-        {
-            "total": len(orders),
-            "totalPage": -(-len(orders) // 100),
-            "curPage": page_no,
-            "orders": rows,
-        }
+        {"total": len(orders), "totalPage": total_pages, "curPage": page_no, "orders": rows}
     )
+
+
+def check_new_order(sim: Simulator, form: Form) -> Reply:
+    """Orders placed on ``date`` (yyyy-MM-dd): the daily reconciliation list."""
+    return _reconciliation_page(
+        form, sim.order_repo.created_between(*_day_range(form)), "created_at"
+    )
+
+
+def check_dlok_order(sim: Simulator, form: Form) -> Reply:
+    """Orders (child orders of splits included) delivered on ``date``."""
+    return _reconciliation_page(
+        form, sim.order_repo.delivered_between(*_day_range(form)), "delivered_at"
+    )
+
+
+def check_refuse_order(sim: Simulator, form: Form) -> Reply:
+    """Orders the recipient refused on ``date``: the simulator's recipients never refuse."""
+    _day_range(form)
+    return _reconciliation_page(form, [], "created_at")
 
 
 METHODS: dict[str, Handler] = {
@@ -116,4 +138,6 @@ METHODS: dict[str, Handler] = {
     "order/orderTrack": order_track,
     "order/getFreight": get_freight,
     "order/checkNewOrder": check_new_order,
+    "order/checkDlokOrder": check_dlok_order,
+    "order/checkRefuseOrder": check_refuse_order,
 }
