@@ -134,3 +134,13 @@ def test_categories_by_id_and_by_page(vop: VopClient) -> None:
     assert {c["catId"] for c in tops["categorys"]} >= {9987, 670, 737, 1320, 6994}
     children = vop.ok("product/getCategorys", pageNo=1, pageSize=50, parentId=671)
     assert {c["name"] for c in children["categorys"]} == {"笔记本", "台式机"}
+
+
+def test_comment_summaries_follow_sales(vop: VopClient) -> None:
+    c = catalog()
+    skus = vop.ok("product/getSkuByPage", pageNum="70002", pageNo=1)["skuIds"][:5]
+    rows = vop.ok("product/getCommentSummarys", skuIds=",".join(map(str, skus)))
+    assert [r["skuId"] for r in rows] == skus
+    for row in rows:
+        assert 0.9 <= row["goodRate"] <= 1 and 4.7 <= row["averageScore"] <= 5
+        assert row["commentCount"] == c.sales(row["skuId"]) * 3 // 10

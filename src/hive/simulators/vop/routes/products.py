@@ -61,6 +61,24 @@ def check(sim: Simulator, form: Form) -> Reply:
     return Reply(rows)
 
 
+def get_comment_summarys(sim: Simulator, form: Form) -> Reply:
+    """Ratings: good rate and average score per SKU, comment count from its sales."""
+    rows = []
+    for sku in id_list(form, "skuIds"):
+        if not sim.catalog.exists(sku):
+            continue
+        good = sim.catalog.good_rate(sku)
+        rows.append(
+            {
+                "skuId": sku,
+                "averageScore": round(3 + 2 * good / 100, 1),
+                "goodRate": round(good / 100, 3),
+                "commentCount": sim.catalog.sales(sku) * 3 // 10,
+            }
+        )
+    return Reply(rows)
+
+
 def check_area_limit(sim: Simulator, form: Form) -> Reply:
     address = sim.areas.check(
         int_field(form, "province"),
@@ -118,6 +136,7 @@ METHODS: dict[str, Handler] = {
     "product/skuState": sku_state,
     "product/check": check,
     "product/checkAreaLimit": check_area_limit,
+    "product/getCommentSummarys": get_comment_summarys,
     "product/getSimilarSku": get_similar_sku,
     "product/getCategory": get_category,
     "product/getCategorys": get_categorys,
