@@ -1,8 +1,9 @@
 """Every table of Hive, imported in one place so Alembic and tests see the whole metadata."""
 
 from hive.billing import models as billing_models
+from hive.catalog import models as catalog_models
 from hive.customers import models as customers_models
-from hive.platform import audit
+from hive.platform import audit, domain_events
 from hive.platform.db import Base
 from hive.suppliers import models as suppliers_models
 from hive.suppliers.warehouse import models as warehouse_models
@@ -12,7 +13,9 @@ metadata = Base.metadata
 __all__ = [
     "audit",
     "billing_models",
+    "catalog_models",
     "customers_models",
+    "domain_events",
     "metadata",
     "suppliers_models",
     "warehouse_models",
