@@ -88,8 +88,9 @@ class SimulatorConfig(BaseSettings):
     pool_percent: int = Field(default=95, ge=0, le=100)
     message_batch_size: int = Field(default=100, ge=1, le=1000)
     search_max_page_size: int = Field(default=100, ge=1)
-    # Search plans (what a filter set matches, with aggregates) kept for repeated searches.
-    search_plan_cache_size: int = Field(default=4096, ge=0)
+    # Search plans (what a filter set matches, with aggregates) kept for repeated searches;
+    # a plan over the whole catalogue takes about 125 KB.
+    search_plan_cache_size: int = Field(default=256, ge=0)
     sku_page_size: int = Field(default=1000, ge=1)
 
     amqp_url: str = ""

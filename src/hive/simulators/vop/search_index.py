@@ -16,12 +16,14 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from hive.simulators.vop.catalog import BRAND_SLOTS, WORD_SLOTS, Catalog, Slots
 from hive.simulators.vop.category_data import COLORS, STYLES
 from hive.simulators.vop.vocabulary import Meaning, Vocabulary
 
-KEYWORD_CACHE_SIZE = 10_000
+T = TypeVar("T")
+KEYWORD_CACHE_SIZE = 1024
 SORT_TYPES = ("", "price_asc", "price_desc", "sale_desc", "sort_commentcount_desc", "winsdate_desc")
 
 
@@ -47,30 +49,33 @@ class Plan:
     aggregates: dict[str, object] | None = None
 
 
-class PlanCache:
-    """Plans by request key (least recently used out): repeated searches skip the arithmetic."""
+class LruCache(Generic[T]):
+    """Values by key, least recently used out: repeated searches skip the arithmetic."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._plans: OrderedDict[Hashable, Plan | None] = OrderedDict()
+        self._values: OrderedDict[Hashable, T] = OrderedDict()
 
-    def get(self, key: Hashable, build: Callable[[], Plan | None]) -> Plan | None:
-        if key in self._plans:
-            self._plans.move_to_end(key)
-            return self._plans[key]
-        plan = build()
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        if key in self._values:
+            self._values.move_to_end(key)
+            return self._values[key]
+        value = build()
         if self.size:
-            self._plans[key] = plan
-            if len(self._plans) > self.size:
-                self._plans.popitem(last=False)
-        return plan
+            self._values[key] = value
+            if len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
+PlanCache = LruCache[Plan | None]
 
 
 class SearchIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.vocabulary = Vocabulary(catalog.tree)
-        self._keyword_queries: dict[str, Query | None] = {}
+        self._keyword_queries: LruCache[Query | None] = LruCache(KEYWORD_CACHE_SIZE)
 
     def everything(self) -> Query:
         groups = dict.fromkeys(
@@ -95,12 +100,10 @@ class SearchIndex:
 
     def for_keyword(self, keyword: str) -> Query | None:
         """The whole catalogue narrowed by a keyword; remembered per keyword (bounded)."""
-        if keyword in self._keyword_queries:
-            return self._keyword_queries[keyword]
-        query = self.with_keyword(self.everything(), keyword) if keyword else self.everything()
-        if len(self._keyword_queries) < KEYWORD_CACHE_SIZE:
-            self._keyword_queries[keyword] = query
-        return query
+        everything = self.everything
+        return self._keyword_queries.get(
+            keyword, lambda: self.with_keyword(everything(), keyword) if keyword else everything()
+        )
 
     def with_keyword(self, query: Query, keyword: str) -> Query | None:
         """Every term of the keyword must match (AND); ``None`` when a term matches nothing."""
