@@ -135,18 +135,18 @@ async def test_the_procrastinate_task_releases_expired_reservations(
     await shop.receive("SH", "RICE-5", "R1", 10)
     placed = await shop.adapter.submit_order(order("J1", ("RICE-5", 4, 5_000)))
     # The job's timestamp is its "now": a day after the order, so the reservation has expired.
+    timestamp = int((NOW + timedelta(days=1)).timestamp())
     async with shop.database.platform_transaction() as session:
-        await defer_in_transaction(
-            session,
-            tasks.release_expired_reservations,
-            timestamp=int((NOW + timedelta(days=1)).timestamp()),
-        )
+        await defer_in_transaction(session, tasks.release_expired_reservations, timestamp=timestamp)
     await run_worker(settings.database_url, settings, wait=False)
 
     assert (await shop.adapter.order_detail(placed.supplier_order_id)).status is (
         UpstreamOrderStatus.CANCELLED
     )
-    status = await shop.scalar("SELECT status::text FROM procrastinate_jobs")
+    status = await shop.scalar(
+        "SELECT status::text FROM procrastinate_jobs WHERE (args->>'timestamp')::bigint = :ts",
+        ts=timestamp,
+    )
     assert status == "succeeded"
 
 
