@@ -77,7 +77,7 @@ async def broker() -> AsyncIterator[Broker]:
 
 async def _consuming(
     database: Database, supplier_id: int, broker: Broker, registry: HandlerRegistry, **options: int
-) -> tuple[asyncio.Event, asyncio.Task[None]]:
+) -> tuple[PushConsumer, asyncio.Event, asyncio.Task[None]]:
     consumer = PushConsumer(
         database,
         supplier_id,
@@ -92,7 +92,7 @@ async def _consuming(
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(consumer.run(stop, ready))
     await asyncio.wait_for(ready.wait(), DEADLINE_S)
-    return stop, task
+    return consumer, stop, task
 
 
 async def _until(check: Callable[[], Awaitable[bool]]) -> None:
@@ -105,14 +105,15 @@ async def _until(check: Callable[[], Awaitable[bool]]) -> None:
 async def test_pushed_messages_are_processed_once_and_acknowledged(
     database: Database, supplier_id: int, broker: Broker, registry: HandlerRegistry
 ) -> None:
-    stop, task = await _consuming(database, supplier_id, broker, registry)
+    consumer, stop, task = await _consuming(database, supplier_id, broker, registry)
     for body in (vop_body(1), vop_body(2, sku=200), vop_body(1), vop_body(3, msg_type=999)):
         await broker.publish(body)  # a redelivered id 1, a type Hive does not know
 
     async def settled() -> bool:
-        return len(await log_rows(database)) == 2 and await broker.queued() == 0
+        return consumer.deliveries.total() == 4
 
     await _until(settled)
+    assert consumer.deliveries == {"processed": 2, "duplicate": 1, "unknown_type": 1}
     stop.set()
     await asyncio.wait_for(task, DEADLINE_S)
     rows = await log_rows(database)
@@ -136,14 +137,15 @@ async def test_failed_delivery_is_requeued_and_processed_on_redelivery(
 
     registry = HandlerRegistry()
     registry.register(MessageType.PRICE_CHANGED, flaky)
-    stop, task = await _consuming(database, supplier_id, broker, registry)
+    consumer, stop, task = await _consuming(database, supplier_id, broker, registry)
     await broker.publish(vop_body(5))
 
     async def processed() -> bool:
-        row = (await log_rows(database)).get("5")
-        return row is not None and row.status == "processed"
+        return consumer.deliveries["processed"] == 1
 
     await _until(processed)
+    assert consumer.deliveries == {"retry": 1, "processed": 1}
+    assert (await log_rows(database))["5"].status == "processed"
     stop.set()
     await asyncio.wait_for(task, DEADLINE_S)
     assert calls == 2
@@ -163,15 +165,15 @@ async def test_poison_push_message_gives_up_after_max_attempts(
 
     registry = HandlerRegistry()
     registry.register(MessageType.PRICE_CHANGED, broken)
-    stop, task = await _consuming(database, supplier_id, broker, registry, max_attempts=3)
+    consumer, stop, task = await _consuming(database, supplier_id, broker, registry, max_attempts=3)
     await broker.publish(vop_body(9))
     await broker.publish(b"not json at all")  # undecodable: dropped, never blocks the queue
 
     async def gave_up() -> bool:
-        row = (await log_rows(database)).get("9")
-        return row is not None and row.error.startswith("gave up") and await broker.queued() == 0
+        return consumer.deliveries["gave_up"] == 1 and consumer.deliveries["undecodable"] == 1
 
     await _until(gave_up)
+    assert consumer.deliveries == {"retry": 2, "gave_up": 1, "undecodable": 1}
     stop.set()
     await asyncio.wait_for(task, DEADLINE_S)
     assert calls == 3

@@ -9,6 +9,7 @@ body into a :class:`SupplierMessage` is the supplier adapter's business, so it i
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Callable
 
 import aio_pika
@@ -28,6 +29,8 @@ DEFAULT_REDELIVERY_DELAY_S = 1.0
 # A topic binding of "#" receives whatever routing keys the publisher uses.
 DEFAULT_BINDING_KEY = "#"
 _LOGGED_BODY_CHARS = 200
+UNDECODABLE = "undecodable"
+UNKNOWN_TYPE = "unknown_type"
 
 log = get_logger("hive.events.push")
 
@@ -63,6 +66,9 @@ class PushConsumer:
         self.prefetch = prefetch
         self.redelivery_delay_s = redelivery_delay_s
         self.processor = MessageProcessor(database, registry=registry, max_attempts=max_attempts)
+        # Deliveries settled with RabbitMQ so far, by what was done (an Outcome value,
+        # UNDECODABLE or UNKNOWN_TYPE): for health checks and tests.
+        self.deliveries: collections.Counter[str] = collections.Counter()
 
     async def run(self, stop_event: asyncio.Event, ready: asyncio.Event | None = None) -> None:
         """Consume until ``stop_event`` is set; ``ready`` is set once the consumer is attached.
@@ -91,6 +97,11 @@ class PushConsumer:
         return queue
 
     async def _on_delivery(self, delivery: AbstractIncomingMessage) -> None:
+        result = await self._settle(delivery)
+        self.deliveries[result] += 1
+
+    async def _settle(self, delivery: AbstractIncomingMessage) -> str:
+        """Process one delivery and ack, requeue or drop it; returns what was done."""
         try:
             message = self.decode(delivery.body)
         except Exception:
@@ -101,10 +112,10 @@ class PushConsumer:
                 body=delivery.body[:_LOGGED_BODY_CHARS].decode(errors="replace"),
             )
             await delivery.reject(requeue=False)
-            return
+            return UNDECODABLE
         if message is None:
             await delivery.ack()
-            return
+            return UNKNOWN_TYPE
         try:
             outcome = await self.processor.process(self.supplier_id, message)
         except Exception:
@@ -112,7 +123,8 @@ class PushConsumer:
             outcome = Outcome.RETRY
         if outcome.acknowledge:
             await delivery.ack()
-            return
+            return outcome.value
         # Pause so a failing handler does not spin the queue at full speed.
         await asyncio.sleep(self.redelivery_delay_s)
         await delivery.nack(requeue=True)
+        return outcome.value
