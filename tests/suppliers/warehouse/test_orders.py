@@ -63,6 +63,10 @@ async def test_adapter_satisfies_the_supplier_protocol(shop: Shop) -> None:
     assert isinstance(shop.adapter, SupplierAdapter)
     assert shop.adapter.kind is SupplierKind.WAREHOUSE
     assert await shop.adapter.balance() == 0
+    # The warehouse keeps no reviews, category tree or area tree of its own.
+    assert await shop.adapter.ratings(["RICE-5"]) == []
+    assert await shop.adapter.categories() == []
+    assert await shop.adapter.child_areas(None, 1) == []
 
 
 async def test_duplicate_order_number_returns_first_order(shop: Shop) -> None:

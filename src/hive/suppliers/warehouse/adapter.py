@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from hive.platform.db import Database
 from hive.suppliers.types import (
@@ -38,6 +39,9 @@ from hive.suppliers.warehouse import repository as repo
 from hive.suppliers.warehouse.errors import InvalidSearch
 from hive.suppliers.warehouse.models import WarehouseProduct
 from hive.suppliers.warehouse.rules import DEFAULT_RULES, WarehouseRules, business_date
+
+if TYPE_CHECKING:
+    from hive.suppliers.types import AreaNode, CategoryNode, ProductRating
 
 MAX_PAGE_SIZE = 100
 
@@ -115,6 +119,20 @@ class WarehouseAdapter:
             )
             for s in dict.fromkeys(skus)
         ]
+
+    async def ratings(self, skus: Sequence[str]) -> list[ProductRating]:
+        """Always empty: the warehouse collects no reviews of its own."""
+        return []
+
+    # Reference data.
+    async def categories(self) -> list[CategoryNode]:
+        """Always empty: warehouse products use the platform's category ids; the warehouse
+        keeps no category tree of its own."""
+        return []
+
+    async def child_areas(self, parent_id: int | None, level: int) -> list[AreaNode]:
+        """Always empty: the warehouse knows only which province ids each location serves."""
+        return []
 
     async def area_limits(self, skus: Sequence[str], area: Area) -> dict[str, bool]:
         """Deliverable where a warehouse serving the province holds sellable units."""
