@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import uvicorn
@@ -22,6 +24,9 @@ from hive.platform.jobs import run_worker
 from hive.platform.logging import configure_logging, get_logger
 from hive.platform.migrations import ensure_not_newer_than_code, is_at_head, upgrade_to_head
 from hive.platform.ports import ensure_port_free
+
+if TYPE_CHECKING:
+    from hive.suppliers.factory import AdapterFactory
 
 log = get_logger("hive.launcher")
 
@@ -82,28 +87,64 @@ def run_job_worker(settings: Settings) -> None:
 
 async def _work(url: str, settings: Settings) -> None:
     """Jobs and the supplier change feed, side by side, until SIGINT/SIGTERM."""
-    from hive.events.feed import run_feed_consumer
     from hive.suppliers.runtime import supplier_runtime
 
     database = Database(create_engine(url, settings))
     stop = asyncio.Event()
     try:
         async with supplier_runtime(database, settings) as adapters:
-            feed = asyncio.create_task(
-                run_feed_consumer(
-                    database,
-                    adapters,
-                    stop_event=stop,
-                    poll_interval_s=settings.feed_poll_interval_s,
-                )
-            )
+            feeds = [
+                asyncio.create_task(feed)
+                for feed in await _feeds(database, adapters, settings, stop)
+            ]
             try:
                 await run_worker(url, settings)
             finally:
                 stop.set()
-                await feed
+                await asyncio.gather(*feeds)
     finally:
         await database.dispose()
+
+
+async def _feeds(
+    database: Database, adapters: AdapterFactory, settings: Settings, stop: asyncio.Event
+) -> list[Coroutine[Any, Any, None]]:
+    """The polling consumer, plus a RabbitMQ consumer per VOP supplier when one is configured
+    (those suppliers are then left out of polling)."""
+    from hive.events.feed import run_feed_consumer
+    from hive.events.push import PushConsumer
+    from hive.suppliers import service as suppliers
+    from hive.suppliers.vop.mapping import decode_push_message
+
+    pushed: set[int] = set()
+    feeds: list[Coroutine[Any, Any, None]] = []
+    if settings.amqp_url:
+        async with database.platform_transaction() as session:
+            rows = await suppliers.list_suppliers(session)
+        for supplier in rows:
+            if supplier.enabled and supplier.kind == "vop":
+                pushed.add(supplier.id)
+                consumer = PushConsumer(
+                    database,
+                    supplier.id,
+                    settings.amqp_url,
+                    decode=decode_push_message,
+                    exchange=settings.feed_amqp_exchange,
+                    redelivery_delay_s=settings.feed_redelivery_delay_s,
+                    max_attempts=settings.feed_max_attempts,
+                )
+                feeds.append(consumer.run(stop))
+    feeds.append(
+        run_feed_consumer(
+            database,
+            adapters,
+            stop_event=stop,
+            poll_interval_s=settings.feed_poll_interval_s,
+            max_attempts=settings.feed_max_attempts,
+            polled=lambda s: s.id not in pushed,
+        )
+    )
+    return feeds
 
 
 def migrate_database(settings: Settings) -> None:
@@ -165,6 +206,8 @@ def _ports(settings: Settings) -> list[tuple[int, str]]:
 
 def _start_children(settings: Settings, database_url: str) -> list[Child]:
     env = {**os.environ, "HIVE_DATABASE_URL": database_url}
+    if settings.amqp_url:
+        env.setdefault("HIVE_VOP_SIM_AMQP_URL", settings.amqp_url)
     base = f"http://{settings.host}"
     specs = [
         ("hcm", f"{base}:{settings.hcm_port}/healthz"),

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
 
     # Supplier change feed (polled by the worker unless a supplier pushes through RabbitMQ).
     feed_poll_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    feed_max_attempts: int = Field(default=5, ge=1, le=100)
+    feed_redelivery_delay_s: float = Field(default=1.0, ge=0, le=600)
+    # The topic exchange a pushing supplier publishes to (the simulator's by default).
+    feed_amqp_exchange: str = Field(default="hive.vop-sim.messages", min_length=1, max_length=255)
 
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)

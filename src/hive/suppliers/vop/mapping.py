@@ -224,3 +224,11 @@ def supplier_message(wire: MessageWire) -> SupplierMessage | None:
         payload=payload,
         raw={"id": wire.id, "type": wire.type, "time": wire.time, "result": wire.result},
     )
+
+
+def decode_push_message(body: bytes) -> SupplierMessage | None:
+    """A message the supplier pushed (VOP wire JSON); None for a type Hive does not know.
+
+    Raises ``ValueError`` (pydantic's ``ValidationError`` is one) for a body that is not a message.
+    """
+    return supplier_message(MessageWire.model_validate_json(body))
