@@ -16,11 +16,14 @@ from hive.suppliers.types import (
     AfterSaleOptions,
     AfterSaleRequest,
     Area,
+    AreaNode,
+    CategoryNode,
     MessageType,
     OrderLine,
     OrderTrack,
     PriceQuote,
     ProductDetail,
+    ProductRating,
     SaleCheck,
     SearchQuery,
     SearchResult,
@@ -54,6 +57,17 @@ class SupplierAdapter(Protocol):
     async def shelf_states(self, skus: Sequence[str]) -> dict[str, bool]: ...
 
     async def sale_checks(self, skus: Sequence[str]) -> list[SaleCheck]: ...
+
+    async def ratings(self, skus: Sequence[str]) -> list[ProductRating]: ...
+
+    # Reference data.
+    async def categories(self) -> list[CategoryNode]:
+        """The supplier's whole category tree (3 levels)."""
+        ...
+
+    async def child_areas(self, parent_id: int | None, level: int) -> list[AreaNode]:
+        """Areas at ``level`` under ``parent_id`` (None for provinces); [] when there are none."""
+        ...
 
     async def area_limits(self, skus: Sequence[str], area: Area) -> dict[str, bool]:
         """True where the SKU may be delivered to ``area``."""

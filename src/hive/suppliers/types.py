@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -90,6 +91,34 @@ class ProductDetail:
     origin: str = ""
     introduction_html: str = ""
     attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRating:
+    sku: str
+    # Share of good reviews, 0 to 1.
+    good_rate: Decimal
+    comment_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryNode:
+    """A supplier category; ``level`` 1 to 3, ``parent_id`` None at level 1."""
+
+    category_id: int
+    parent_id: int | None
+    name: str
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class AreaNode:
+    """A delivery area; ``level`` 1 province, 2 city, 3 county, 4 town."""
+
+    area_id: int
+    parent_id: int | None
+    name: str
+    level: int
 
 
 @dataclass(frozen=True, slots=True)

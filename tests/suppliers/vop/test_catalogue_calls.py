@@ -80,3 +80,25 @@ async def test_a_sku_outside_the_pool_does_not_spoil_its_batch(
     unknown = "999999999999"
     quotes = await adapter.prices([*skus[:5], unknown, *skus[5:]])
     assert {q.sku for q in quotes} == set(skus)
+
+
+async def test_reference_data_and_ratings(
+    kit: AdapterKit, database: Database, simulator: Simulator
+) -> None:
+    adapter = await kit.adapter(await register_vop(database, simulator))
+    categories = await adapter.categories()
+    by_id = {c.category_id: c for c in categories}
+    assert by_id[9987].name == "手机" and by_id[9987].level == 1
+    assert by_id[655].parent_id == 653 and by_id[655].level == 3
+    assert {c.level for c in categories} == {1, 2, 3}
+
+    provinces = await adapter.child_areas(None, 1)
+    assert {"北京": 1, "上海": 2}.items() <= {p.name: p.area_id for p in provinces}.items()
+    cities = await adapter.child_areas(1, 2)
+    assert all(c.parent_id == 1 and c.level == 2 for c in cities)
+    assert await adapter.child_areas(2799, 4) == []  # 三环以内 has no towns
+
+    hits = (await adapter.search(SearchQuery(keyword="手机", page_size=5))).hits
+    ratings = await adapter.ratings([hit.sku for hit in hits])
+    assert {r.sku for r in ratings} == {hit.sku for hit in hits}
+    assert all(0 <= r.good_rate <= 1 and r.comment_count >= 0 for r in ratings)

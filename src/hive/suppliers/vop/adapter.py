@@ -30,11 +30,14 @@ from hive.suppliers.types import (
     AfterSaleOptions,
     AfterSaleRequest,
     Area,
+    AreaNode,
+    CategoryNode,
     MessageType,
     OrderLine,
     OrderTrack,
     PriceQuote,
     ProductDetail,
+    ProductRating,
     SaleCheck,
     SearchQuery,
     SearchResult,
@@ -57,11 +60,13 @@ from hive.suppliers.vop.token import TokenManager
 from hive.suppliers.vop.transport import Envelope, VopTransport
 from hive.suppliers.vop.wire import (
     AreaLimitWire,
+    CategoryPageWire,
     DetailWire,
     FreightWire,
     MessageWire,
     OrderWire,
     PriceWire,
+    RatingWire,
     SaleCheckWire,
     SearchWire,
     ShelfWire,
@@ -84,6 +89,9 @@ SORT_TYPES = {
     SearchSort.NEWEST: "winsdate_desc",
 }
 PREPAID_BALANCE = "4"
+CATEGORY_PAGE_SIZE = 1000
+AREA_METHODS = {1: "area/getProvince", 2: "area/getCity", 3: "area/getCounty", 4: "area/getTown"}
+AREA_HAS_NO_CHILDREN = "3405"
 
 
 def area_text(area: Area) -> str:
@@ -241,6 +249,50 @@ class VopAdapter:
             return parse_list(AreaLimitWire, result, "product/checkAreaLimit")
 
         return {str(a.skuId): not a.isAreaRestrict for a in await self._per_chunk(skus, fetch)}
+
+    async def ratings(self, skus: Sequence[str]) -> list[ProductRating]:
+        async def fetch(chunk: Sequence[str]) -> list[RatingWire]:
+            result = await self._result("product/getCommentSummarys", {"skuIds": ",".join(chunk)})
+            return parse_list(RatingWire, result, "product/getCommentSummarys")
+
+        return [
+            ProductRating(str(r.skuId), r.goodRate, r.commentCount)
+            for r in await self._per_chunk(skus, fetch)
+        ]
+
+    # -- reference data -------------------------------------------------------------------
+
+    async def categories(self) -> list[CategoryNode]:
+        nodes: list[CategoryNode] = []
+        page_no = 1
+        while True:
+            fields = {"pageNo": str(page_no), "pageSize": str(CATEGORY_PAGE_SIZE)}
+            result = await self._result("product/getCategorys", fields)
+            page = parse(CategoryPageWire, result, "product/getCategorys")
+            nodes += [
+                CategoryNode(c.catId, c.parentId or None, c.name, c.catClass + 1)
+                for c in page.categorys
+            ]
+            if not page.categorys or page_no * CATEGORY_PAGE_SIZE >= page.totalRows:
+                return nodes
+            page_no += 1
+
+    async def child_areas(self, parent_id: int | None, level: int) -> list[AreaNode]:
+        if level not in AREA_METHODS or (level == 1) != (parent_id is None):
+            raise ValueError(f"level {level} with parent {parent_id}")
+        fields = {} if parent_id is None else {"id": str(parent_id)}
+        try:
+            result = json_text(await self._result(AREA_METHODS[level], fields))
+        except SupplierError as error:
+            if error.details.get("supplier_code") == AREA_HAS_NO_CHILDREN:
+                return []
+            raise
+        if not isinstance(result, dict):
+            raise InvalidSupplierAnswer(details={"path": AREA_METHODS[level]})
+        try:
+            return [AreaNode(int(i), parent_id, str(n), level) for n, i in result.items()]
+        except (TypeError, ValueError):
+            raise InvalidSupplierAnswer(details={"path": AREA_METHODS[level]}) from None
 
     # -- prices, stock, freight -----------------------------------------------------------
 

@@ -171,3 +171,21 @@ class BalanceWire(Wire):
 
 class UnionBalanceWire(Wire):
     balance: BalanceWire
+
+
+class RatingWire(Wire):
+    skuId: int
+    goodRate: Decimal = Field(ge=0, le=1)
+    commentCount: int = Field(default=0, ge=0)
+
+
+class CategoryWire(Wire):
+    catId: int
+    parentId: int = 0
+    name: str
+    catClass: int = Field(ge=0, le=2)
+
+
+class CategoryPageWire(Wire):
+    totalRows: int
+    categorys: list[CategoryWire] = Field(default_factory=list)
