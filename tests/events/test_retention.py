@@ -50,7 +50,10 @@ async def test_nightly_job_deletes_only_messages_older_than_30_days(
 
     assert await _kept(database) == {"recent", "new"}
     async with database.platform_transaction() as session:
-        status = await session.scalar(text("SELECT status::text FROM procrastinate_jobs"))
+        status = await session.scalar(
+            text("SELECT status::text FROM procrastinate_jobs WHERE task_name = :name"),
+            {"name": purge_supplier_messages.name},
+        )
     assert status == "succeeded"
 
 

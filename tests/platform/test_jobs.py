@@ -20,7 +20,10 @@ async def record_execution(marker: str) -> None:
 async def _job_markers(database: Database) -> list[str]:
     async with database.platform_transaction() as session:
         rows = await session.execute(
-            text("SELECT args->>'marker' FROM procrastinate_jobs ORDER BY id")
+            text(
+                "SELECT args->>'marker' FROM procrastinate_jobs "
+                "WHERE task_name = 'tests.record_execution' ORDER BY id"
+            )
         )
         return [row[0] for row in rows]
 
@@ -47,7 +50,12 @@ async def test_job_deferred_in_committed_transaction_runs_once(
     await run_worker(settings.database_url, settings, wait=False)
     assert executed.count("committed") == 1
     async with database.platform_transaction() as session:
-        status = await session.scalar(text("SELECT status::text FROM procrastinate_jobs"))
+        status = await session.scalar(
+            text(
+                "SELECT status::text FROM procrastinate_jobs "
+                "WHERE task_name = 'tests.record_execution'"
+            )
+        )
     assert status == "succeeded"
 
 
