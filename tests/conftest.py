@@ -27,6 +27,8 @@ from tests.support.databases import (
 )
 from tests.support.services import EXTERNAL_PG_URL, require_server
 
+pytest_plugins = ["tests.support.vop"]
+
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE_ENV = "HIVE_TEST_TEMPLATE"
 ADMIN_URL_ENV = "HIVE_TEST_DATABASE_URL"

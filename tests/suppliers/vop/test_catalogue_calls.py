@@ -5,7 +5,7 @@ from __future__ import annotations
 from hive.platform.db import Database
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import Area, OrderLine, SearchQuery, SearchSort, StockState
-from tests.suppliers.vop.conftest import AdapterKit, Simulator, register_vop
+from tests.support.vop import AdapterKit, Simulator, register_vop
 
 BEIJING_CHAOYANG = Area(province=1, city=72, county=2799, town=0)
 

@@ -19,7 +19,7 @@ from hive.suppliers.types import (
     UpstreamOrderRequest,
     UpstreamOrderStatus,
 )
-from tests.suppliers.vop.conftest import AdapterKit, Simulator, register_vop
+from tests.support.vop import AdapterKit, Simulator, register_vop
 
 RECIPIENT = Recipient(
     name="张三", mobile="13800000000", address="朝阳区建国路 1 号", area=Area(1, 72, 2799, 0)

@@ -1,4 +1,4 @@
-"""The VOP adapter against the VOP simulator over real HTTP, with a real PostgreSQL."""
+"""The VOP simulator over real HTTP and VOP adapters on a real PostgreSQL (shared fixtures)."""
 
 from __future__ import annotations
 
