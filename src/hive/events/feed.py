@@ -2,7 +2,9 @@
 
 Acknowledgement happens only after each message's processing transaction has committed; if
 the process dies in between, the supplier redelivers and the log's unique key makes the
-second delivery a no-op.
+second delivery a no-op. A fetched batch is processed through
+:meth:`~hive.events.ingestion.MessageProcessor.process_batch` (many messages per transaction
+where the handlers allow it) and acknowledged once, after all its transactions.
 """
 
 from __future__ import annotations
@@ -114,35 +116,16 @@ class FeedConsumer:
         adapter = await self._adapter(supplier)
         messages = await adapter.fetch_messages(self.types)
         report.received += len(messages)
-        seen: set[str] = set()
-        done: list[str] = []
-        try:
-            for message in messages:
-                if message.message_id in seen:
-                    continue  # a duplicate inside one batch: its first copy decides
-                seen.add(message.message_id)
-                outcome = await self._process(supplier.id, message)
-                report.outcomes[outcome] += 1
-                if outcome.acknowledge:
-                    done.append(message.message_id)
-        finally:
-            # Whatever committed is acknowledged, even if the batch was interrupted.
-            if done:
-                await adapter.ack_messages(done)
-                report.acknowledged += len(done)
-
-    async def _process(self, supplier_id: int, message: SupplierMessage) -> Outcome:
-        try:
-            return await self.processor.process(supplier_id, message)
-        except Exception:
-            # Not even the failure could be recorded (database down, unstorable message):
-            # leave it with the supplier and go on, so it cannot hold back the rest.
-            log.exception(
-                "supplier message not recorded",
-                supplier_id=supplier_id,
-                message_id=message.message_id[:100],
-            )
-            return Outcome.RETRY
+        distinct: dict[str, SupplierMessage] = {}
+        for message in messages:
+            distinct.setdefault(message.message_id, message)  # a duplicate: the first copy decides
+        outcomes = await self.processor.process_batch(supplier.id, list(distinct.values()))
+        report.outcomes.update(outcomes.values())
+        done = [mid for mid, outcome in outcomes.items() if outcome.acknowledge]
+        if done:
+            # Only what committed is acknowledged; the rest comes back with the next poll.
+            await adapter.ack_messages(done)
+            report.acknowledged += len(done)
 
 
 async def run_feed_consumer(

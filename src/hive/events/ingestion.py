@@ -5,24 +5,33 @@ The message is recorded in the log and handled in one transaction; the log's uni
 transaction back; the failure is then recorded in a transaction of its own and the message is
 left unacknowledged so the supplier delivers it again. After ``max_attempts`` failures it is
 recorded as given up and acknowledged, so one poison message cannot block the feed.
+
+:meth:`MessageProcessor.process_batch` handles many messages per transaction when their types
+have only batch handlers: one multi-row insert into the log, one call of each batch handler.
+If that transaction fails, its messages are processed again one by one, so a poison message
+ends up failed on its own and the rest of its batch still commits.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 
 from prometheus_client import Counter
 from sqlalchemy import String
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.events import repository
 from hive.events.handlers import HandlerRegistry, default_registry
 from hive.platform.db import Database
 from hive.platform.logging import get_logger
 from hive.suppliers.models import SupplierMessageLog
-from hive.suppliers.types import SupplierMessage
+from hive.suppliers.types import MessageType, SupplierMessage
 
 DEFAULT_MAX_ATTEMPTS = 5
+# Messages per processing transaction on the batch path.
+DEFAULT_BATCH_SIZE = 500
 
 STATUS_PROCESSED = "processed"
 STATUS_IGNORED = "ignored"
@@ -81,12 +90,16 @@ class MessageProcessor:
         *,
         registry: HandlerRegistry = default_registry,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
         self.database = database
         self.registry = registry
         self.max_attempts = max_attempts
+        self.batch_size = batch_size
 
     async def process(self, supplier_id: int, message: SupplierMessage) -> Outcome:
         """Handle ``message`` once; the outcome says whether it may be acknowledged.
@@ -101,9 +114,104 @@ class MessageProcessor:
         MESSAGES.labels(outcome=outcome.value).inc()
         return outcome
 
+    async def process_batch(
+        self, supplier_id: int, messages: Sequence[SupplierMessage]
+    ) -> dict[str, Outcome]:
+        """Handle distinct ``messages`` (delivery order); the outcome of each, by message id.
+
+        Consecutive messages whose types allow it share transactions of up to ``batch_size``;
+        the others go through :meth:`process`. Never raises: a message whose failure could not
+        even be recorded comes back as ``RETRY``.
+        """
+        outcomes: dict[str, Outcome] = {}
+        for batchable, run in self._runs(messages):
+            if not batchable:
+                for message in run:
+                    outcomes[message.message_id] = await self._process_safely(supplier_id, message)
+                continue
+            for start in range(0, len(run), self.batch_size):
+                chunk = run[start : start + self.batch_size]
+                outcomes.update(await self._process_chunk(supplier_id, chunk))
+        return outcomes
+
+    def _runs(
+        self, messages: Sequence[SupplierMessage]
+    ) -> list[tuple[bool, list[SupplierMessage]]]:
+        runs: list[tuple[bool, list[SupplierMessage]]] = []
+        for message in messages:
+            batchable = self.registry.batchable(message.type)
+            if runs and runs[-1][0] == batchable:
+                runs[-1][1].append(message)
+            else:
+                runs.append((batchable, [message]))
+        return runs
+
+    async def _process_chunk(
+        self, supplier_id: int, chunk: Sequence[SupplierMessage]
+    ) -> dict[str, Outcome]:
+        try:
+            outcomes = await self._handle_batch(supplier_id, chunk)
+        except Exception:
+            log.warning(
+                "supplier message batch failed; processing it message by message",
+                supplier_id=supplier_id,
+                messages=len(chunk),
+                exc_info=True,
+            )
+            return {m.message_id: await self._process_safely(supplier_id, m) for m in chunk}
+        for outcome in outcomes.values():
+            MESSAGES.labels(outcome=outcome.value).inc()
+        return outcomes
+
+    async def _process_safely(self, supplier_id: int, message: SupplierMessage) -> Outcome:
+        try:
+            return await self.process(supplier_id, message)
+        except Exception:
+            log.exception(
+                "supplier message not recorded",
+                supplier_id=supplier_id,
+                message_id=message.message_id[:100],
+            )
+            return Outcome.RETRY
+
+    async def _handle_batch(
+        self, supplier_id: int, chunk: Sequence[SupplierMessage]
+    ) -> dict[str, Outcome]:
+        statuses = {m.message_id: self._status(m) for m in chunk}
+        async with self.database.platform_transaction() as session:
+            todo = await repository.insert_messages(session, supplier_id, chunk, statuses)
+            known = [m.message_id for m in chunk if m.message_id not in todo]
+            for row in await repository.lock_messages(session, supplier_id, known):
+                if row.status == STATUS_FAILED and not has_given_up(row.error):
+                    row.status, row.error = statuses[row.message_id], ""  # a retry
+                    todo.add(row.message_id)
+            await self._run_batch_handlers(
+                session, supplier_id, [m for m in chunk if m.message_id in todo]
+            )
+        return {
+            m.message_id: self._outcome(m) if m.message_id in todo else Outcome.DUPLICATE
+            for m in chunk
+        }
+
+    async def _run_batch_handlers(
+        self, session: AsyncSession, supplier_id: int, messages: Sequence[SupplierMessage]
+    ) -> None:
+        by_type: dict[MessageType, list[SupplierMessage]] = {}
+        for message in messages:
+            by_type.setdefault(message.type, []).append(message)
+        for kind, group in by_type.items():
+            for handler in self.registry.batch_handlers_for(kind):
+                await handler(session, supplier_id, group)
+
+    def _status(self, message: SupplierMessage) -> str:
+        return STATUS_PROCESSED if self.registry.handles(message.type) else STATUS_IGNORED
+
+    def _outcome(self, message: SupplierMessage) -> Outcome:
+        return Outcome.PROCESSED if self.registry.handles(message.type) else Outcome.IGNORED
+
     async def _handle(self, supplier_id: int, message: SupplierMessage) -> Outcome:
         handlers = self.registry.handlers_for(message.type)
-        status = STATUS_PROCESSED if handlers else STATUS_IGNORED
+        status = self._status(message)
         async with self.database.platform_transaction() as session:
             inserted = await repository.insert_message(
                 session, supplier_id, message, status=status, error=""
@@ -115,7 +223,9 @@ class MessageProcessor:
                 row.status, row.error = status, ""  # a retry: the row keeps its first receipt
             for handler in handlers:
                 await handler(session, supplier_id, message)
-        return Outcome.PROCESSED if handlers else Outcome.IGNORED
+            for batch_handler in self.registry.batch_handlers_for(message.type):
+                await batch_handler(session, supplier_id, [message])
+        return self._outcome(message)
 
     async def _record_failure(
         self, supplier_id: int, message: SupplierMessage, exc: Exception

@@ -68,6 +68,57 @@ async def insert_message(
     return (await session.scalar(statement)) is not None
 
 
+async def insert_messages(
+    session: AsyncSession,
+    supplier_id: int,
+    messages: Sequence[SupplierMessage],
+    statuses: Mapping[str, str],
+) -> set[str]:
+    """Insert the log rows of ``messages`` that are not there yet; returns the inserted ids.
+
+    Rows go in in message-id order, so two consumers inserting overlapping batches wait for
+    each other instead of deadlocking.
+    """
+    if not messages:
+        return set()
+    rows = [
+        {
+            "supplier_id": supplier_id,
+            "message_id": message.message_id,
+            "type": int(message.type),
+            "occurred_at": message.occurred_at,
+            "status": statuses[message.message_id],
+            "error": "",
+            "raw": stored_raw(message),
+        }
+        for message in sorted(messages, key=lambda m: m.message_id)
+    ]
+    statement = (
+        insert(SupplierMessageLog)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["supplier_id", "message_id"])
+        .returning(SupplierMessageLog.message_id)
+    )
+    return set((await session.scalars(statement)).all())
+
+
+async def lock_messages(
+    session: AsyncSession, supplier_id: int, message_ids: Sequence[str]
+) -> Sequence[SupplierMessageLog]:
+    if not message_ids:
+        return []
+    statement = (
+        select(SupplierMessageLog)
+        .where(
+            SupplierMessageLog.supplier_id == supplier_id,
+            SupplierMessageLog.message_id.in_(list(message_ids)),
+        )
+        .order_by(SupplierMessageLog.message_id)
+        .with_for_update()
+    )
+    return (await session.scalars(statement)).all()
+
+
 async def lock_message(
     session: AsyncSession, supplier_id: int, message_id: str
 ) -> SupplierMessageLog | None:

@@ -1,0 +1,125 @@
+"""The pool's change-feed handlers: supplier messages keep pool products fresh within seconds.
+
+Shelf (4) and pool-membership (6) messages carry their new state and are applied directly in
+the message transaction. Price (2), tax (100) and product-info (16) messages carry only the
+SKU: the handler defers one refresh job for all pool SKUs of the batch in that same
+transaction (so the job exists exactly when the messages are recorded), and the job reads the
+new values from the supplier 100 SKUs per call and applies them in one transaction
+(:func:`hive.catalog.refresh.refresh_skus`). SKUs that are not in the pool are ignored.
+
+Importing this module subscribes the handlers to the process-wide registry; the worker must
+import it before it starts consuming the feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.catalog import freshness_repository as fresh_repo
+from hive.catalog import tasks
+from hive.catalog.fresh_apply import apply_bulk
+from hive.catalog.models import Product
+from hive.catalog.refresh import Aspect
+from hive.events.handlers import HandlerRegistry, default_registry
+from hive.platform.jobs import defer_in_transaction
+from hive.suppliers.types import MessageType, SupplierMessage
+
+FEED_SOURCE = "feed"
+
+
+def is_sellable(product: Product) -> bool:
+    """Whether a pool product may be sold: active, on the supplier's shelf and in its pool."""
+    return product.status == "active" and product.on_shelf and product.in_supplier_pool
+
+
+async def on_price_changes(
+    session: AsyncSession, supplier_id: int, messages: Sequence[SupplierMessage]
+) -> None:
+    """Price (2) and tax (100): refresh prices (the tax rate comes with them)."""
+    await defer_refresh(session, supplier_id, _skus(messages), [Aspect.PRICE])
+
+
+async def on_info_changes(
+    session: AsyncSession, supplier_id: int, messages: Sequence[SupplierMessage]
+) -> None:
+    """Product info (16): refresh the details (name, brand, category, image, attributes)."""
+    await defer_refresh(session, supplier_id, _skus(messages), [Aspect.INFO])
+
+
+async def on_shelf_changes(
+    session: AsyncSession, supplier_id: int, messages: Sequence[SupplierMessage]
+) -> None:
+    """On/off shelf (4): the latest state of each SKU in the batch, applied now."""
+    await _apply_states(session, supplier_id, _latest(messages, "on_shelf"), "on_shelf")
+
+
+async def on_pool_changes(
+    session: AsyncSession, supplier_id: int, messages: Sequence[SupplierMessage]
+) -> None:
+    """Pool membership (6): a product that left stays, unsellable; one that came back is
+    sellable again and its price and shelf state, stale meanwhile, are refreshed."""
+    states = _latest(messages, "in_pool")
+    applied = await _apply_states(session, supplier_id, states, "in_supplier_pool")
+    returned = [sku for sku, changes in applied.items() if changes[1] is True]
+    await defer_refresh(session, supplier_id, returned, [Aspect.PRICE, Aspect.SHELF])
+
+
+async def defer_refresh(
+    session: AsyncSession, supplier_id: int, skus: Sequence[str], aspects: Sequence[Aspect]
+) -> int | None:
+    """Defer one refresh job for the pool SKUs among ``skus``; None when there are none."""
+    if not skus:
+        return None
+    rows = await fresh_repo.pool_rows(session, supplier_id, skus, [])
+    pooled = sorted({row["supplier_sku"] for row in rows})
+    if not pooled:
+        return None
+    return await defer_in_transaction(
+        session,
+        tasks.refresh_pool_skus,
+        supplier_id=supplier_id,
+        skus=pooled,
+        aspects=[a.value for a in aspects],
+    )
+
+
+async def _apply_states(
+    session: AsyncSession, supplier_id: int, states: Mapping[str, bool], column: str
+) -> dict[str, list[object]]:
+    """Set ``column`` of the pool products of ``states``; the changes applied, by SKU."""
+    if not states:
+        return {}
+    rows = await fresh_repo.pool_rows(session, supplier_id, states, [column], lock=True)
+    values = {row["id"]: {column: states[row["supplier_sku"]]} for row in rows}
+    applied = await apply_bulk(session, rows, values, source=FEED_SOURCE)
+    sku_of = {row["id"]: row["supplier_sku"] for row in rows}
+    return {sku_of[pid]: changes[column] for pid, changes in applied.items()}
+
+
+def _skus(messages: Sequence[SupplierMessage]) -> list[str]:
+    return list(dict.fromkeys(str(m.payload["sku"]) for m in messages if m.payload.get("sku")))
+
+
+def _latest(messages: Sequence[SupplierMessage], key: str) -> dict[str, bool]:
+    """Each SKU's state in its latest message (by time, then delivery order)."""
+    ordered = sorted(enumerate(messages), key=lambda pair: (pair[1].occurred_at, pair[0]))
+    latest: dict[str, bool] = {}
+    for _, message in ordered:
+        sku, state = message.payload.get("sku"), message.payload.get(key)
+        if sku and isinstance(state, bool):
+            latest[str(sku)] = state
+    return latest
+
+
+def register(registry: HandlerRegistry = default_registry) -> None:
+    """Subscribe the pool's handlers (batch handlers: many messages per transaction)."""
+    registry.register_batch(MessageType.PRICE_CHANGED, on_price_changes)
+    registry.register_batch(MessageType.TAX_CHANGED, on_price_changes)
+    registry.register_batch(MessageType.PRODUCT_INFO_CHANGED, on_info_changes)
+    registry.register_batch(MessageType.SHELF_CHANGED, on_shelf_changes)
+    registry.register_batch(MessageType.POOL_CHANGED, on_pool_changes)
+
+
+register()

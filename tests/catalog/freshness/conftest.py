@@ -1,0 +1,104 @@
+"""Pool freshness tests: the VOP simulator over real HTTP (manual clock), a real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from hive.catalog import selection
+from hive.catalog.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
+from hive.platform.db import Database
+from hive.platform.jobs import connector_for, job_app
+from hive.simulators.vop.app import create_app
+from hive.simulators.vop.catalog import SKU_BASE
+from hive.simulators.vop.config import SimulatorConfig
+from hive.simulators.vop.hashing import mix
+from hive.simulators.vop.simulator import Simulator as SimulatorState
+from hive.suppliers.types import Area
+from hive.suppliers.vop.adapter import VopAdapter
+from tests.support.factories import ADMIN
+from tests.support.servers import running_server
+from tests.support.vop import AdapterKit, Simulator, register_vop
+
+AREAS = [Area(1, 72, 2799, 0)]
+# The order of the simulator's drift changes (hive.simulators.vop.drift.Drift._changes).
+DRIFT_KINDS = ("price", "stock", "shelf", "pool", "info", "tax")
+
+
+@dataclass
+class World:
+    database: Database
+    simulator: Simulator
+    state: SimulatorState
+    kit: AdapterKit
+    supplier_id: int
+    adapter: VopAdapter
+
+    async def select(self, skus: list[str]) -> list[str]:
+        report = await selection.select_skus(
+            self.database, self.adapter, ADMIN, skus, stock_areas=AREAS
+        )
+        return report.added
+
+    def upcoming_drift(self, ticks: int) -> dict[str, str]:
+        """What the simulator's next ``ticks`` drift ticks change, by SKU (its last change)."""
+        drift, seed = self.state.drift, self.state.catalog.seed
+        changes: dict[str, str] = {}
+        for tick in range(drift.last_tick + 1, drift.last_tick + 1 + ticks):
+            for j in range(drift.per_tick):
+                sku = SKU_BASE + mix(seed, tick, j, 30) % self.state.catalog.size
+                changes[str(sku)] = DRIFT_KINDS[mix(seed, tick, j, 31) % len(DRIFT_KINDS)]
+        return changes
+
+    def advance(self, ticks: int) -> None:
+        self.simulator.admin(
+            "clock/advance", {"seconds": ticks * self.state.config.drift_interval_s}
+        )
+
+    async def sql(self, statement: str, **params: Any) -> list[Any]:
+        async with self.database.platform_transaction() as session:
+            result = await session.execute(text(statement), params)
+            return list(result.all()) if result.returns_rows else []
+
+    async def run_feed_jobs(self) -> None:
+        """Run the refresh jobs the feed deferred (only that queue), until none is due."""
+        with job_app.replace_connector(connector_for(self.kit.settings.database_url)) as app:
+            async with app.open_async():
+                await app.run_worker_async(
+                    queues=[FEED_QUEUE], wait=False, install_signal_handlers=False
+                )
+
+
+@pytest.fixture
+def sim_server(tmp_path: Path) -> Iterator[tuple[Simulator, SimulatorState]]:
+    config = SimulatorConfig(
+        data_dir=tmp_path / "vop",
+        manual_clock=True,
+        min_sku_count=1,
+        drift_fraction=0.001,
+        drift_max_per_tick=400,
+    )
+    app = create_app(config)
+    with running_server(app) as url:
+        yield Simulator(url, config), app.state.simulator
+
+
+@pytest.fixture
+async def world(
+    database: Database, sim_server: tuple[Simulator, SimulatorState], kit: AdapterKit
+) -> AsyncIterator[World]:
+    simulator, state = sim_server
+    supplier_id = await register_vop(database, simulator)
+    factory = kit.factory()
+    adapter = await factory.for_supplier_id(supplier_id)
+    assert isinstance(adapter, VopAdapter)
+    use_runtime(FreshnessRuntime(database, factory.for_supplier_id, kit.settings, AREAS))
+    try:
+        yield World(database, simulator, state, kit, supplier_id, adapter)
+    finally:
+        use_runtime(None)

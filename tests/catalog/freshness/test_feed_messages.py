@@ -1,0 +1,167 @@
+"""Change-feed messages keep pool products fresh: applied once, with history and events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import cast
+
+from hive.catalog import freshness
+from hive.catalog.models import Product
+from hive.events.feed import FeedConsumer
+from hive.events.ingestion import Outcome
+from hive.suppliers.types import MessageType, SupplierMessage
+from tests.catalog.freshness.conftest import World
+from tests.events.conftest import InMemoryFeed, factory_for
+
+AT = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def message(mid: str, kind: MessageType, sku: str, **payload: object) -> SupplierMessage:
+    return SupplierMessage(mid, kind, AT, {"sku": sku, **payload})
+
+
+async def pooled(world: World, count: int) -> list[str]:
+    page = (await world.adapter.pool_pages())[0]
+    skus, _ = await world.adapter.pool_page_skus(page, 1)
+    shelf = await world.adapter.shelf_states(skus[:100])
+    added = await world.select([sku for sku in skus[:100] if shelf.get(sku)][: count + 5])
+    assert len(added) >= count
+    return sorted(added)[:count]
+
+
+async def make_stale(world: World, *skus: str) -> None:
+    await world.sql(
+        "UPDATE products SET purchase_price_fen = 1, retail_price_fen = 2, "
+        "tax_rate_percent = 1, name = 'stale' WHERE supplier_sku = ANY(:skus)",
+        skus=list(skus),
+    )
+
+
+async def product(world: World, sku: str) -> dict[str, object]:
+    rows = await world.sql("SELECT * FROM products WHERE supplier_sku = :sku", sku=sku)
+    return dict(rows[0]._mapping)
+
+
+def consumer(world: World, feed: InMemoryFeed) -> FeedConsumer:
+    return FeedConsumer(world.database, factory_for({world.supplier_id: feed}))
+
+
+async def test_price_tax_and_info_messages_refresh_from_the_supplier_in_a_job_per_type(
+    world: World,
+) -> None:
+    a, b, c = await pooled(world, 3)
+    await make_stale(world, a, b, c)
+    feed = InMemoryFeed(world.supplier_id)
+    feed.publish(
+        message("1", MessageType.PRICE_CHANGED, a),
+        message("2", MessageType.TAX_CHANGED, b),
+        message("3", MessageType.PRICE_CHANGED, "999999999"),  # not in the pool
+        message("4", MessageType.PRODUCT_INFO_CHANGED, c),
+    )
+    report = await consumer(world, feed).poll_once()
+    assert report.outcomes == {Outcome.PROCESSED: 4} and not feed.pending
+    jobs = await world.sql("SELECT args FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'")
+    assert sorted(tuple(row[0]["skus"]) for row in jobs) == [(a,), (b,), (c,)]  # one per type
+
+    await world.run_feed_jobs()
+
+    quotes = {q.sku: q for q in await world.adapter.prices([a, b])}
+    for sku in (a, b):
+        row = await product(world, sku)
+        assert (row["purchase_price_fen"], row["retail_price_fen"], row["tax_rate_percent"]) == (
+            quotes[sku].purchase_fen,
+            quotes[sku].retail_fen,
+            quotes[sku].tax_rate_percent,
+        )
+        assert row["name"] == "stale"  # a price message does not touch the details
+    detail = (await world.adapter.product_details([c]))[0]
+    assert (await product(world, c))["name"] == detail.name[:255]
+    history = await world.sql(
+        "SELECT p.supplier_sku, c.changes FROM product_changes c JOIN products p "
+        "ON p.id = c.product_id WHERE c.source = 'feed' ORDER BY p.supplier_sku"
+    )
+    assert [h[0] for h in history] == [a, b, c]
+    assert history[0][1]["retail_price_fen"] == [2, quotes[a].retail_fen]
+    events = await world.sql("SELECT type, payload FROM domain_events ORDER BY id")
+    kinds = [e[0] for e in events]
+    assert kinds.count("catalog.price_changed") == 2 and "catalog.info_changed" in kinds
+
+
+async def test_shelf_and_pool_messages_apply_their_state_and_pool_exit_makes_unsellable(
+    world: World,
+) -> None:
+    a, b = await pooled(world, 2)
+    feed = InMemoryFeed(world.supplier_id)
+    feed.publish(
+        message("10", MessageType.SHELF_CHANGED, a, on_shelf=False),
+        message("11", MessageType.POOL_CHANGED, b, in_pool=False),
+        message("12", MessageType.SHELF_CHANGED, "999999999", on_shelf=False),
+    )
+    await consumer(world, feed).poll_once()
+
+    left = cast(Product, Product(**await product(world, b)))
+    assert (await product(world, a))["on_shelf"] is False
+    assert left.in_supplier_pool is False and left.status == "active"
+    assert not freshness.is_sellable(left)
+    events = [e[0] for e in await world.sql("SELECT type FROM domain_events WHERE id > 2")]
+    assert "catalog.shelf_changed" in events and "catalog.pool_membership_changed" in events
+    assert (
+        await world.sql("SELECT 1 FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'") == []
+    )  # nothing to fetch
+
+    feed.publish(message("13", MessageType.POOL_CHANGED, b, in_pool=True))
+    await consumer(world, feed).poll_once()
+    back = Product(**await product(world, b))
+    assert back.in_supplier_pool is True and freshness.is_sellable(back)
+    jobs = await world.sql("SELECT args FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'")
+    assert [row[0]["skus"] for row in jobs] == [[b]]  # prices are re-read after a return
+
+
+async def test_redelivered_messages_are_applied_once(world: World) -> None:
+    (a,) = await pooled(world, 1)
+    feed = InMemoryFeed(world.supplier_id, duplicate=True)
+    feed.publish(
+        message("20", MessageType.SHELF_CHANGED, a, on_shelf=False),
+        message("21", MessageType.PRICE_CHANGED, a),
+    )
+    feed.fail_next_ack = True
+    first = await consumer(world, feed).poll_once()
+    second = await consumer(world, feed).poll_once()
+
+    assert first.outcomes == {Outcome.PROCESSED: 2} and feed.pending == {}
+    assert second.outcomes == {Outcome.DUPLICATE: 2}
+    changes = await world.sql("SELECT changes FROM product_changes WHERE source = 'feed'")
+    assert [row[0] for row in changes] == [{"on_shelf": [True, False]}]
+    assert (
+        len(await world.sql("SELECT 1 FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'"))
+        == 1
+    )
+
+
+async def test_drift_of_the_simulator_reaches_the_pool_through_its_feed(world: World) -> None:
+    upcoming = world.upcoming_drift(3)
+    wanted = [sku for sku, kind in upcoming.items() if kind in ("price", "shelf", "tax")]
+    added = await world.select(wanted[:40])
+    assert len(added) >= 20
+    before = {row[0]: tuple(row[1:]) for row in await world.sql(_VALUES)}
+    world.advance(3)
+
+    feed = FeedConsumer(world.database, world.kit.factory())
+    while (await feed.poll_once()).received:
+        pass
+    await world.run_feed_jobs()
+
+    after = {row[0]: tuple(row[1:]) for row in await world.sql(_VALUES)}
+    quotes = {q.sku: q for q in await world.adapter.prices(added)}
+    shelf = await world.adapter.shelf_states(added)
+    for sku in added:
+        quote = quotes[sku]
+        expected = (quote.purchase_fen, quote.retail_fen, quote.tax_rate_percent, shelf[sku])
+        assert after[sku] == expected, sku
+    assert sum(before[s] != after[s] for s in added) >= 10
+
+
+_VALUES = (
+    "SELECT supplier_sku, purchase_price_fen, retail_price_fen, tax_rate_percent, on_shelf "
+    "FROM products"
+)
