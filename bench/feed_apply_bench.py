@@ -1,0 +1,187 @@
+"""Benchmark: 10,000 price messages applied through the change-feed path, beside a plain
+batched UPDATE of the same rows in the same run.
+
+Real pieces: embedded PostgreSQL, the VOP simulator in its own process over HTTP, the feed
+consumer (batch processing, message log), the pool's price handler deferring refresh jobs in
+the message transactions, and procrastinate running those jobs (prices read 100 SKUs per call,
+applied with history rows and domain events). Pool products are inserted directly in bulk with
+stale prices, so every message leads to a real change. The clock runs from the first poll
+until the last refresh job has finished.
+
+    .venv/bin/python bench/feed_apply_bench.py [--messages 10000] [--fetch 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import httpx
+from sqlalchemy import text
+from supplier_refresh_bench import REPO, collect_skus, register, start_simulator
+
+from hive.catalog import freshness  # noqa: F401  (subscribes the pool's handlers)
+from hive.catalog.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
+from hive.events.feed import FeedConsumer
+from hive.platform.config import Settings
+from hive.platform.crypto import SecretBox
+from hive.platform.database_server import create_database_if_missing, start_embedded
+from hive.platform.db import Database, create_engine
+from hive.platform.jobs import connector_for, job_app
+from hive.platform.migrations import upgrade_to_head
+from hive.suppliers.factory import AdapterFactory
+from hive.suppliers.models import Supplier
+from hive.suppliers.protocol import SupplierAdapter
+from hive.suppliers.resilience.rate_limit import PostgresRateLimiter
+from hive.suppliers.types import Area, MessageType, SupplierMessage
+from hive.suppliers.vop.adapter import VopAdapter
+
+AREAS = [Area(1, 72, 2799, 0)]
+BASELINE_BATCH = 100  # rows per UPDATE, as the refresh applies them
+
+INSERT_POOL = """
+INSERT INTO products (supplier_id, supplier_sku, name, brand, image_url, images, attributes,
+                      purchase_price_fen, retail_price_fen, tax_rate_percent, sales, on_shelf,
+                      in_supplier_pool, stock, status)
+SELECT :supplier, sku, 'bench product', '', '', '[]', '{}', 1, 2, 1, 0, true, true, '{}', 'active'
+FROM unnest(CAST(:skus AS text[])) AS sku
+"""
+BASELINE_UPDATE = """
+UPDATE products SET purchase_price_fen = purchase_price_fen + 1,
+                    retail_price_fen = retail_price_fen + 1
+WHERE id = ANY(CAST(:ids AS bigint[]))
+"""
+
+
+class BenchFeed:
+    """A supplier feed in memory: ``fetch`` returns up to ``size`` unacknowledged messages."""
+
+    def __init__(self, supplier_id: int, messages: list[SupplierMessage], size: int) -> None:
+        self.supplier_id = supplier_id
+        self.pending = {m.message_id: m for m in messages}
+        self.size = size
+
+    async def fetch_messages(self, types: Sequence[MessageType]) -> list[SupplierMessage]:
+        return list(self.pending.values())[: self.size]
+
+    async def ack_messages(self, message_ids: Sequence[str]) -> None:
+        for message_id in message_ids:
+            self.pending.pop(message_id, None)
+
+
+async def run_jobs(database_url: str, settings: Settings) -> None:
+    with job_app.replace_connector(connector_for(database_url)) as app:
+        async with app.open_async():
+            await app.run_worker_async(
+                queues=[FEED_QUEUE],
+                wait=False,
+                install_signal_handlers=False,
+                concurrency=settings.worker_concurrency,
+            )
+
+
+async def feed_path(database: Database, url: str, settings: Settings, feed: BenchFeed) -> float:
+    async def factory(_supplier: Supplier) -> SupplierAdapter:
+        return cast(SupplierAdapter, feed)
+
+    consumer = FeedConsumer(database, factory)
+    started = time.perf_counter()
+    while feed.pending:
+        await consumer.poll_once()
+    await run_jobs(url, settings)
+    return time.perf_counter() - started
+
+
+async def baseline(database: Database) -> float:
+    async with database.platform_transaction() as session:
+        ids = [r[0] for r in await session.execute(text("SELECT id FROM products ORDER BY id"))]
+    started = time.perf_counter()
+    for start in range(0, len(ids), BASELINE_BATCH):
+        async with database.platform_transaction() as session:
+            await session.execute(
+                text(BASELINE_UPDATE), {"ids": ids[start : start + BASELINE_BATCH]}
+            )
+    return time.perf_counter() - started
+
+
+async def scalar(database: Database, sql: str) -> Any:
+    async with database.platform_transaction() as session:
+        return await session.scalar(text(sql))
+
+
+async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
+    settings = Settings(database_url=url, log_format="json", log_level="WARNING")
+    database = Database(create_engine(url, settings))
+    secrets = SecretBox("bench-secret-key-bench-secret-key!!")
+    try:
+        supplier_id = await register(database, sim_url, 1000.0, secrets)
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
+            factory = AdapterFactory(
+                database=database,
+                settings=settings,
+                secrets=secrets,
+                http=http,
+                limiter=PostgresRateLimiter(database),
+            )
+            adapter = await factory.for_supplier_id(supplier_id)
+            assert isinstance(adapter, VopAdapter)
+            skus = await collect_skus(adapter, args.messages)
+            async with database.platform_transaction() as session:
+                await session.execute(text(INSERT_POOL), {"supplier": supplier_id, "skus": skus})
+            use_runtime(FreshnessRuntime(database, factory.for_supplier_id, settings, AREAS))
+            now = datetime.now(UTC)
+            messages = [
+                SupplierMessage(str(n), MessageType.PRICE_CHANGED, now, {"sku": sku})
+                for n, sku in enumerate(skus, start=1)
+            ]
+            elapsed = await feed_path(
+                database, url, settings, BenchFeed(supplier_id, messages, args.fetch)
+            )
+        changed = await scalar(database, "SELECT count(*) FROM product_changes")
+        events = await scalar(database, "SELECT count(*) FROM domain_events")
+        logged = await scalar(database, "SELECT count(*) FROM supplier_messages")
+        base = await baseline(database)
+        report(len(messages), elapsed, base, changed, events, logged)
+    finally:
+        await database.dispose()
+
+
+def report(count: int, elapsed: float, base: float, changed: int, events: int, logged: int) -> None:
+    feed_rate, base_rate = count / elapsed, count / base
+    print(f"feed path: {count} price messages in {elapsed:.2f} s = {feed_rate:,.0f} messages/s")
+    print(f"  ({logged} logged, {changed} products changed with history, {events} domain events)")
+    print(f"baseline: plain UPDATE of the same rows, {BASELINE_BATCH} per statement and")
+    print(f"  transaction: {count} rows in {base:.2f} s = {base_rate:,.0f} rows/s")
+    print(f"ratio feed path / baseline: {feed_rate / base_rate:.3f} (goal >= 0.5)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--fetch", type=int, default=1000, help="messages per feed fetch")
+    args = parser.parse_args()
+    work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
+    work.mkdir(parents=True)
+    simulator = None
+    try:
+        server = start_embedded(work / "pgdata")
+        create_database_if_missing(server.get_uri("postgres"), "bench")
+        url = server.get_uri("bench")
+        upgrade_to_head(url)
+        simulator, sim_url = start_simulator(work / "sim")
+        asyncio.run(run(args, url, sim_url))
+    finally:
+        if simulator is not None:
+            simulator.terminate()
+            simulator.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
