@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox
@@ -23,7 +24,8 @@ from hive.suppliers.vop.adapter import VopAdapter
 from tests.support.factories import ADMIN
 from tests.support.servers import running_server
 
-SECRETS = SecretBox("test-secret-key-for-supplier-credentials")
+SECRET_KEY = "test-secret-key-for-supplier-credentials"
+SECRETS = SecretBox(SECRET_KEY)
 
 
 @dataclass
@@ -64,6 +66,7 @@ def adapter_settings(settings: Settings) -> Settings:
             "supplier_retry_max_s": 0.05,
             "supplier_timeout_s": 2.0,
             "supplier_breaker_failures": 3,
+            "secret_key": SecretStr(SECRET_KEY),
         }
     )
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from hive.catalog.upstream import UpstreamSearch
+from hive.console.catalog import router as catalog_router
 from hive.console.routes import router as console_router
 from hive.console.supplier_messages import router as supplier_messages_router
 from hive.console.suppliers import router as suppliers_router
@@ -15,6 +19,7 @@ from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox
 from hive.platform.http import create_app
 from hive.platform.secret_key import load_secret_key
+from hive.suppliers.runtime import supplier_runtime
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
 SESSION_COOKIE = "hive_session"
@@ -35,10 +40,22 @@ def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
             https_only=settings.secure_cookies,
         )
 
+    @asynccontextmanager
+    async def resources(app: FastAPI) -> AsyncIterator[None]:
+        async with supplier_runtime(app.state.database, settings) as adapters:
+            app.state.adapters = adapters
+            app.state.upstream_search = UpstreamSearch(
+                app.state.database,
+                timeout_s=settings.upstream_search_timeout_s,
+                cache_ttl_s=settings.upstream_search_cache_ttl_s,
+            )
+            yield
+
     return create_app(
         name="hcm",
         settings=settings,
         database_url=database_url,
-        routers=[console_router, suppliers_router, supplier_messages_router],
+        routers=[console_router, suppliers_router, supplier_messages_router, catalog_router],
         configure=configure,
+        resources=resources,
     )

@@ -242,3 +242,7 @@ async def _search_candidates(adapter: SupplierAdapter, conditions: RuleCondition
         if len(found) >= wanted:
             break
     return list(found)[:wanted]
+
+
+async def list_rules(session: AsyncSession) -> Sequence[SelectionRule]:
+    return await repository.list_rules(session)

@@ -81,3 +81,12 @@ async def _stock(
                 "remaining": level.remaining,
             }
     return by_sku
+
+
+def parse_areas(text: str) -> list[Area]:
+    """``"1_72_2799_0,2_2813_51976_0"`` → areas (the setting is validated by its pattern)."""
+    areas = []
+    for part in text.split(","):
+        province, city, county, town = (int(n) for n in part.split("_"))
+        areas.append(Area(province, city, county, town))
+    return areas

@@ -40,6 +40,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.suspended": "已暂停",
         "status.closed": "已关闭",
         "language.switch": "English",
+        "forbidden": "没有权限访问此页面。",
     },
     "en": {
         "app.title": "Hive supply-chain platform",
@@ -73,6 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.suspended": "Suspended",
         "status.closed": "Closed",
         "language.switch": "中文",
+        "forbidden": "You may not open this page.",
     },
 }
 

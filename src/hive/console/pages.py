@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from hive.console.i18n import pick_language, translator
 from hive.customers import service as customers
@@ -58,3 +59,20 @@ async def session_actor(request: Request) -> Actor | None:
     if actor is None:
         request.session.clear()
     return actor
+
+
+async def staff_actor(request: Request) -> Actor | Response:
+    """The signed-in platform staff member, or the response to send instead (login, 403)."""
+    actor = await session_actor(request)
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    if not actor.is_platform:
+        return render(request, "forbidden.html", status_code=403, actor=actor)
+    return actor
+
+
+def input_problems(exc: Exception) -> list[str]:
+    """Readable problems of refused input: one per field for a validation error."""
+    if isinstance(exc, ValidationError):
+        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+    return [str(exc)]

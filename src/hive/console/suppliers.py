@@ -12,8 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from hive.console import i18n
-from hive.console.pages import render, session_actor
-from hive.customers.models import PLATFORM_ROLES
+from hive.console.pages import input_problems, render, staff_actor
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
@@ -46,7 +45,6 @@ i18n.extend(
             "suppliers.disable": "停用",
             "suppliers.save": "保存",
             "suppliers.empty": "还没有供应商",
-            "suppliers.forbidden": "仅平台人员可以管理供应商。",
             "suppliers.invalid": "输入有误",
         },
         "en": {
@@ -69,22 +67,10 @@ i18n.extend(
             "suppliers.disable": "Disable",
             "suppliers.save": "Save",
             "suppliers.empty": "No suppliers yet",
-            "suppliers.forbidden": "Only platform staff may manage suppliers.",
             "suppliers.invalid": "Invalid input",
         },
     }
 )
-
-MANAGERS = frozenset(role.value for role in PLATFORM_ROLES)
-
-
-async def _staff(request: Request) -> Actor | Response:
-    actor = await session_actor(request)
-    if actor is None:
-        return RedirectResponse("/login", status_code=303)
-    if actor.role not in MANAGERS:
-        return render(request, "suppliers.html", status_code=403, actor=actor, forbidden=True)
-    return actor
 
 
 async def _page(
@@ -99,7 +85,7 @@ async def _page(
 
 @router.get(PATH)
 async def supplier_list(request: Request) -> Response:
-    actor = await _staff(request)
+    actor = await staff_actor(request)
     if isinstance(actor, Response):
         return actor
     return await _page(request, actor)
@@ -118,7 +104,7 @@ async def supplier_add(
     password: Annotated[str, Form(max_length=256)] = "",
     qps: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    actor = await _staff(request)
+    actor = await staff_actor(request)
     if isinstance(actor, Response):
         return actor
     verify_csrf(request.session, csrf_token)
@@ -145,7 +131,7 @@ async def supplier_add(
         async with database_of(request).platform_transaction() as session:
             await suppliers.create_supplier(session, actor, data, request.app.state.secrets)
     except (ValidationError, ValueError) as exc:
-        problems = _problems(exc)
+        problems = input_problems(exc)
         return await _page(
             request,
             actor,
@@ -165,14 +151,6 @@ async def supplier_add(
     return RedirectResponse(PATH, status_code=303)
 
 
-def _problems(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return [
-            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
-        ]
-    return [str(exc)]
-
-
 @router.post(PATH + "/{supplier_id}/enabled")
 async def supplier_toggle(
     request: Request,
@@ -180,7 +158,7 @@ async def supplier_toggle(
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     enabled: Annotated[bool, Form()] = False,
 ) -> Response:
-    actor = await _staff(request)
+    actor = await staff_actor(request)
     if isinstance(actor, Response):
         return actor
     verify_csrf(request.session, csrf_token)

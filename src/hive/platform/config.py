@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     # The topic exchange a pushing supplier publishes to (the simulator's by default).
     feed_amqp_exchange: str = Field(default="hive.vop-sim.messages", min_length=1, max_length=255)
 
+    # Product pool.
+    # Delivery areas whose stock the pool keeps ("province_city_county_town", comma-separated).
+    pool_stock_areas: str = Field(
+        default="1_72_2799_0", pattern=r"^\d+_\d+_\d+_\d+(,\d+_\d+_\d+_\d+)*$"
+    )
+    upstream_search_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    upstream_search_cache_ttl_s: float = Field(default=60.0, ge=0, le=3600)
+    upstream_select_all_limit: int = Field(default=500, ge=1, le=1000)
+
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
 

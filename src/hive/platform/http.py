@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -74,8 +74,12 @@ def create_app(
     database_url: str,
     routers: Sequence[APIRouter] = (),
     configure: Callable[[FastAPI], None] | None = None,
+    resources: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
-    """Build one of Hive's HTTP applications around a database it opens on startup."""
+    """Build one of Hive's HTTP applications around a database it opens on startup.
+
+    ``resources`` opens whatever else the app needs for its lifetime (after the database).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,7 +87,11 @@ def create_app(
         app.state.database = database
         app.state.settings = settings
         try:
-            yield
+            if resources is None:
+                yield
+            else:
+                async with resources(app):
+                    yield
         finally:
             await database.dispose()
 

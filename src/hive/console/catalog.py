@@ -1,0 +1,240 @@
+"""Operators' catalog pages: live upstream search with selection into the pool, and rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from hive.catalog import rules, selection
+from hive.catalog.schemas import RuleConditions, RuleCreate, SelectSkus
+from hive.catalog.snapshot import parse_areas
+from hive.catalog.upstream import UpstreamSearch
+from hive.console import i18n
+from hive.console.catalog_forms import read_search_form, search_query
+from hive.console.catalog_texts import CATALOG_TEXTS
+from hive.console.pages import input_problems, render, staff_actor
+from hive.platform.actor import Actor
+from hive.platform.csrf import verify_csrf
+from hive.platform.errors import HiveError
+from hive.platform.http import database_of
+from hive.platform.money import format_yuan
+from hive.suppliers import service as suppliers
+from hive.suppliers.factory import AdapterFactory
+from hive.suppliers.protocol import SupplierAdapter
+
+router = APIRouter(include_in_schema=False)
+i18n.extend(CATALOG_TEXTS)
+
+UPSTREAM = "/admin/catalog/upstream"
+RULES = "/admin/catalog/rules"
+
+
+def _adapters(request: Request) -> AdapterFactory:
+    factory: AdapterFactory = request.app.state.adapters
+    return factory
+
+
+def _areas(request: Request) -> list[Any]:
+    return parse_areas(request.app.state.settings.pool_stock_areas)
+
+
+async def _enabled_suppliers(request: Request) -> list[Any]:
+    async with database_of(request).platform_transaction() as session:
+        return [s for s in await suppliers.list_suppliers(session) if s.enabled]
+
+
+async def _adapter(request: Request, supplier_id: int) -> SupplierAdapter:
+    return await _adapters(request).for_supplier_id(supplier_id)
+
+
+@router.get(UPSTREAM)
+async def upstream_page(request: Request) -> Response:
+    actor = await staff_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    choices = await _enabled_suppliers(request)
+    params = dict(request.query_params)
+    context: dict[str, Any] = {
+        "actor": actor,
+        "suppliers": choices,
+        "params": params,
+        "yuan": format_yuan,
+    }
+    if not params.get("supplier_id") and choices:
+        params["supplier_id"] = str(choices[0].id)
+    if params.get("keyword") or params.get("category_id"):
+        try:
+            form = read_search_form(params)
+            upstream: UpstreamSearch = request.app.state.upstream_search
+            context["page"] = await upstream.search(
+                await _adapter(request, form.supplier_id), search_query(form)
+            )
+        except HiveError as error:
+            context["error"] = error.message
+            return render(
+                request, "catalog_upstream.html", status_code=error.http_status, **context
+            )
+    return render(request, "catalog_upstream.html", **context)
+
+
+@router.post("/admin/catalog/select")
+async def select(request: Request) -> Response:
+    actor = await staff_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    form = await request.form()
+    verify_csrf(request.session, str(form.get("csrf_token", "")))
+    try:
+        supplier_id = int(str(form.get("supplier_id", "")))
+        skus = [str(s) for s in form.getlist("sku")]
+        if form.get("select_all"):
+            skus = await _all_hits(request, supplier_id, {k: str(v) for k, v in form.items()})
+        request_data = SelectSkus(supplier_id=supplier_id, skus=skus)
+    except (ValueError, ValidationError) as exc:
+        return render(
+            request,
+            "catalog_selection.html",
+            status_code=422,
+            actor=actor,
+            error=str(exc).splitlines()[0],
+        )
+    except HiveError as error:
+        return render(
+            request,
+            "catalog_selection.html",
+            status_code=error.http_status,
+            actor=actor,
+            error=error.message,
+        )
+    report = await selection.select_skus(
+        database_of(request),
+        await _adapter(request, request_data.supplier_id),
+        actor,
+        request_data.skus,
+        stock_areas=_areas(request),
+    )
+    return render(request, "catalog_selection.html", actor=actor, report=report)
+
+
+async def _all_hits(request: Request, supplier_id: int, params: dict[str, str]) -> list[str]:
+    """Every hit of the submitted search, page by page, up to the configured limit."""
+    limit = request.app.state.settings.upstream_select_all_limit
+    form = read_search_form({**params, "supplier_id": str(supplier_id), "page": "1"})
+    adapter = await _adapter(request, supplier_id)
+    skus: list[str] = []
+    page = 1
+    while len(skus) < limit:
+        query = search_query(form.model_copy(update={"page": page}), page_size=100)
+        result = await adapter.search(query)
+        skus += [hit.sku for hit in result.hits]
+        if not result.hits or page * 100 >= result.total or page >= 100:
+            break
+        page += 1
+    return skus[:limit]
+
+
+@router.get(RULES)
+async def rules_page(request: Request) -> Response:
+    actor = await staff_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    return await _rules(request, actor)
+
+
+async def _rules(
+    request: Request, actor: Actor, *, status_code: int = 200, **extra: Any
+) -> Response:
+    async with database_of(request).platform_transaction() as session:
+        saved = await rules.list_rules(session)
+    return render(
+        request,
+        "catalog_rules.html",
+        status_code=status_code,
+        actor=actor,
+        rules=saved,
+        suppliers=await _enabled_suppliers(request),
+        **extra,
+    )
+
+
+@router.post(RULES)
+async def rule_create(
+    request: Request,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    name: Annotated[str, Form(max_length=64)] = "",
+    supplier_id: Annotated[str, Form(max_length=12)] = "",
+    conditions: Annotated[str, Form(max_length=20_000)] = "",
+    scheduled: Annotated[bool, Form()] = False,
+) -> Response:
+    actor = await staff_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    verify_csrf(request.session, csrf_token)
+    try:
+        data = RuleCreate(
+            name=name,
+            supplier_id=int(supplier_id or 0),
+            scheduled=scheduled,
+            conditions=RuleConditions.model_validate_json(conditions or "{}"),
+        )
+        async with database_of(request).platform_transaction() as session:
+            await rules.create_rule(session, actor, data)
+    except (ValueError, ValidationError) as exc:
+        return await _rules(
+            request,
+            actor,
+            status_code=422,
+            error=input_problems(exc)[0],
+            draft={"name": name, "conditions": conditions},
+        )
+    except HiveError as error:
+        return await _rules(
+            request,
+            actor,
+            status_code=error.http_status,
+            error=error.message,
+            draft={"name": name, "conditions": conditions},
+        )
+    return RedirectResponse(RULES, status_code=303)
+
+
+@router.post(RULES + "/{rule_id}/{action}")
+async def rule_action(
+    request: Request,
+    rule_id: int,
+    action: str,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    actor = await staff_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    verify_csrf(request.session, csrf_token)
+    if action not in ("preview", "run"):
+        return render(request, "forbidden.html", status_code=404, actor=actor)
+    database = database_of(request)
+    try:
+        rule, _ = await rules.load_rule(database, rule_id)
+        adapter = await _adapter(request, rule.supplier_id)
+        if action == "preview":
+            preview = await rules.preview_rule(
+                database, adapter, rule_id, stock_areas=_areas(request)
+            )
+            return render(
+                request,
+                "catalog_rule_preview.html",
+                actor=actor,
+                rule=rule,
+                preview=preview,
+                yuan=format_yuan,
+            )
+        report, removed = await rules.run_rule(
+            database, adapter, actor, rule_id, stock_areas=_areas(request)
+        )
+    except HiveError as error:
+        return await _rules(request, actor, status_code=error.http_status, error=error.message)
+    return render(
+        request, "catalog_selection.html", actor=actor, report=report, removed=removed, rule=rule
+    )

@@ -1,0 +1,39 @@
+"""Selection tests run against the VOP simulator over real HTTP with a real PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from hive.catalog.upstream import UpstreamSearch
+from hive.platform.db import Database
+from hive.suppliers.types import Area, SearchQuery
+from hive.suppliers.vop.adapter import VopAdapter
+from tests.support.vop import AdapterKit, Simulator, register_vop
+
+AREAS = [Area(1, 72, 2799, 0)]
+
+
+@dataclass
+class World:
+    database: Database
+    simulator: Simulator
+    kit: AdapterKit
+    supplier_id: int
+    adapter: VopAdapter
+
+    async def orderable_skus(self, keyword: str, count: int) -> list[str]:
+        hits = (await self.adapter.search(SearchQuery(keyword=keyword, page_size=60))).hits
+        quotes = await self.adapter.prices([h.sku for h in hits])
+        shelf = await self.adapter.shelf_states([q.sku for q in quotes])
+        return [q.sku for q in quotes if shelf.get(q.sku)][:count]
+
+    def upstream(self, *, timeout_s: float = 5.0) -> UpstreamSearch:
+        return UpstreamSearch(self.database, timeout_s=timeout_s, cache_ttl_s=60)
+
+
+@pytest.fixture
+async def world(database: Database, simulator: Simulator, kit: AdapterKit) -> World:
+    supplier_id = await register_vop(database, simulator)
+    return World(database, simulator, kit, supplier_id, await kit.adapter(supplier_id))

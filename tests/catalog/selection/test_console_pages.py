@@ -1,0 +1,127 @@
+"""The catalog pages over real HTTP: search upstream, select into the pool, rules."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from hive.apps.hcm import create_hcm_app
+from hive.customers.models import Role
+from hive.platform.config import Settings
+from tests.catalog.selection.conftest import World
+from tests.support.console import csrf_token_of, sign_in
+from tests.support.factories import make_tenant, make_user
+from tests.support.servers import running_server
+
+
+@pytest.fixture
+async def hcm(world: World, settings: Settings) -> AsyncIterator[str]:
+    await make_user(world.database, "operator1", "operator-pass-1", role=Role.OPERATOR)
+    tenant = await make_tenant(world.database, "acme")
+    await make_user(world.database, "buyer", "buyer-pass-1", tenant_id=tenant)
+    app_settings = world.kit.settings.model_copy(update={"upstream_select_all_limit": 30})
+    with running_server(create_hcm_app(app_settings, settings.database_url)) as url:
+        yield url
+
+
+def test_operator_searches_upstream_and_selects_into_the_pool(hcm: str, world: World) -> None:
+    with httpx.Client(base_url=hcm, timeout=30) as client:
+        sign_in(client, "operator1", "operator-pass-1")
+        page = client.get(
+            "/admin/catalog/upstream",
+            params={"supplier_id": world.supplier_id, "keyword": "手机", "sort": "sales_desc"},
+        )
+        assert page.status_code == 200
+        skus = re.findall(r'<tr data-sku="(\d+)">', page.text)[:3]
+        assert len(skus) == 3
+        token = csrf_token_of(client, "/admin/catalog/upstream")
+        result = client.post(
+            "/admin/catalog/select",
+            data={"csrf_token": token, "supplier_id": world.supplier_id, "sku": skus},
+        )
+        assert result.status_code == 200
+        added = int(re.search(r'<span id="added">(\d+)</span>', result.text).group(1))  # type: ignore[union-attr]
+        failed = int(re.search(r'<span id="failed">(\d+)</span>', result.text).group(1))  # type: ignore[union-attr]
+        assert added + failed == 3
+        again = client.get(
+            "/admin/catalog/upstream",
+            params={"supplier_id": world.supplier_id, "keyword": "手机", "sort": "sales_desc"},
+        )
+        assert again.text.count("已入池") >= added
+
+
+def test_select_all_hits_is_capped_and_bad_input_is_refused(hcm: str, world: World) -> None:
+    with httpx.Client(base_url=hcm, timeout=60) as client:
+        sign_in(client, "operator1", "operator-pass-1")
+        token = csrf_token_of(client, "/admin/catalog/upstream")
+        result = client.post(
+            "/admin/catalog/select",
+            data={
+                "csrf_token": token,
+                "supplier_id": world.supplier_id,
+                "keyword": "保温杯",
+                "select_all": "1",
+            },
+        )
+        assert result.status_code == 200
+        counts = [int(n) for n in re.findall(r'<span id="\w+">(\d+)</span>', result.text)]
+        assert sum(counts) == 30
+        bad_price = client.get(
+            "/admin/catalog/upstream",
+            params={"supplier_id": world.supplier_id, "keyword": "手机", "min_yuan": "1e9"},
+        )
+        assert bad_price.status_code == 422
+        nothing = client.post(
+            "/admin/catalog/select", data={"csrf_token": token, "supplier_id": world.supplier_id}
+        )
+        assert nothing.status_code == 422
+        bad_sku = client.post(
+            "/admin/catalog/select",
+            data={"csrf_token": token, "supplier_id": world.supplier_id, "sku": "x;drop"},
+        )
+        assert bad_sku.status_code == 422
+
+
+def test_rules_page_creates_previews_and_refuses_bad_rules(hcm: str, world: World) -> None:
+    conditions = {"keywords": ["手机"], "min_good_rate": 0.9, "max_products": 5}
+    with httpx.Client(base_url=hcm, timeout=60) as client:
+        sign_in(client, "operator1", "operator-pass-1")
+        token = csrf_token_of(client, "/admin/catalog/rules")
+        created = client.post(
+            "/admin/catalog/rules",
+            data={
+                "csrf_token": token,
+                "name": "好评手机",
+                "supplier_id": world.supplier_id,
+                "conditions": json.dumps(conditions),
+            },
+        )
+        assert created.status_code == 303
+        listing = client.get("/admin/catalog/rules").text
+        rule_id = re.search(r'data-rule="(\d+)"', listing).group(1)  # type: ignore[union-attr]
+        preview = client.post(f"/admin/catalog/rules/{rule_id}/preview", data={"csrf_token": token})
+        assert preview.status_code == 200
+        assert 0 < int(re.search(r'id="would-add">(\d+)<', preview.text).group(1)) <= 5  # type: ignore[union-attr]
+        bad = client.post(
+            "/admin/catalog/rules",
+            data={
+                "csrf_token": token,
+                "name": "坏规则",
+                "supplier_id": world.supplier_id,
+                "conditions": '{"keywords": [], "min_margin_percent": 500}',
+            },
+        )
+        assert bad.status_code == 422
+        assert "坏规则" in bad.text
+
+
+def test_tenants_cannot_open_catalog_pages(hcm: str) -> None:
+    with httpx.Client(base_url=hcm) as client:
+        assert client.get("/admin/catalog/upstream").status_code == 303
+        sign_in(client, "buyer", "buyer-pass-1")
+        assert client.get("/admin/catalog/upstream").status_code == 403
+        assert client.get("/admin/catalog/rules").status_code == 403
