@@ -27,7 +27,7 @@ from tests.support.databases import (
 )
 from tests.support.services import EXTERNAL_PG_URL, require_server
 
-pytest_plugins = ["tests.support.vop"]
+pytest_plugins = ["tests.support.vop", "tests.support.browser"]
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE_ENV = "HIVE_TEST_TEMPLATE"

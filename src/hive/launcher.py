@@ -93,6 +93,7 @@ async def _work(url: str, settings: Settings) -> None:
     stop = asyncio.Event()
     try:
         async with supplier_runtime(database, settings) as adapters:
+            _subscribe_pool_freshness(database, adapters, settings)
             feeds = [
                 asyncio.create_task(feed)
                 for feed in await _feeds(database, adapters, settings, stop)
@@ -104,6 +105,17 @@ async def _work(url: str, settings: Settings) -> None:
                 await asyncio.gather(*feeds)
     finally:
         await database.dispose()
+
+
+def _subscribe_pool_freshness(
+    database: Database, adapters: AdapterFactory, settings: Settings
+) -> None:
+    """Register the pool's change-feed handlers before the first poll (a message that finds
+    no handler is acknowledged as ignored) and give the refresh jobs their adapters."""
+    import hive.catalog.freshness  # noqa: F401  (subscribes the pool's feed handlers)
+    from hive.catalog.tasks import FreshnessRuntime, use_runtime
+
+    use_runtime(FreshnessRuntime(database, adapters.for_supplier_id, settings))
 
 
 async def _feeds(

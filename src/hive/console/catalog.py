@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -62,6 +63,7 @@ async def upstream_page(request: Request) -> Response:
         "suppliers": choices,
         "params": params,
         "yuan": format_yuan,
+        "page_query": lambda n: urlencode({**params, "page": n}),
     }
     if not params.get("supplier_id") and choices:
         params["supplier_id"] = str(choices[0].id)

@@ -20,6 +20,7 @@ TASK_MODULES = [
     "hive.platform.tasks",
     "hive.events.tasks",
     "hive.suppliers.warehouse.tasks",
+    "hive.catalog.tasks",
 ]
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

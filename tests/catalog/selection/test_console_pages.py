@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Browser
 
 from hive.apps.hcm import create_hcm_app
 from hive.customers.models import Role
@@ -16,6 +19,9 @@ from tests.catalog.selection.conftest import World
 from tests.support.console import csrf_token_of, sign_in
 from tests.support.factories import make_tenant, make_user
 from tests.support.servers import running_server
+
+# Where browser tests leave their screenshots for a person to look at.
+SCREENSHOTS = Path(os.environ.get("HIVE_TEST_SCREENSHOTS", "/tmp"))
 
 
 @pytest.fixture
@@ -125,3 +131,28 @@ def test_tenants_cannot_open_catalog_pages(hcm: str) -> None:
         sign_in(client, "buyer", "buyer-pass-1")
         assert client.get("/admin/catalog/upstream").status_code == 403
         assert client.get("/admin/catalog/rules").status_code == 403
+
+
+@pytest.mark.browser
+async def test_operator_selects_in_a_real_browser(
+    hcm: str, world: World, browser: Browser, tmp_path: Path
+) -> None:
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(20_000)
+    await page.goto(f"{hcm}/login")
+    await page.get_by_label("用户名").fill("operator1")
+    await page.get_by_label("密码").fill("operator-pass-1")
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url(f"{hcm}/")
+    await page.goto(f"{hcm}/admin/catalog/upstream")
+    await page.get_by_label("关键词").fill("保温杯")
+    await page.get_by_role("button", name="搜索").click()
+    await page.wait_for_selector("#hits tbody tr[data-sku]")
+    await page.screenshot(path=str(SCREENSHOTS / "catalog_upstream.png"), full_page=False)
+    first = page.locator("#hits tbody tr[data-sku]").first
+    await first.locator("input[type=checkbox]").check()
+    await page.get_by_role("button", name="选中入池").click()
+    await page.wait_for_selector("#summary")
+    added = await page.locator("#added").inner_text()
+    failed = await page.locator("#failed").inner_text()
+    assert int(added) + int(failed) == 1
