@@ -129,11 +129,14 @@ async def search_pool(
     ``count_cap`` is how many matches are counted exactly (tests lower it to reach the
     capped path with a few rows).
     """
-    spec = _spec(query, fuzzy=False)
+    category_ids = None
+    if query.category_id is not None:
+        category_ids = tuple(await repository.category_tree(session, query.category_id))
+    spec = _spec(query, category_ids, fuzzy=False)
     sample = await repository.match_sample(session, spec, count_cap)
     fuzzy = False
     if sample.count == 0 and spec.has_keyword:
-        spec = _spec(query, fuzzy=True)
+        spec = _spec(query, category_ids, fuzzy=True)
         sample = await repository.match_sample(session, spec, count_cap)
         fuzzy = True
     complete = sample.count <= count_cap
@@ -153,12 +156,12 @@ async def search_pool(
     )
 
 
-def _spec(query: PoolQuery, *, fuzzy: bool) -> MatchSpec:
+def _spec(query: PoolQuery, category_ids: tuple[int, ...] | None, *, fuzzy: bool) -> MatchSpec:
     return MatchSpec(
         keyword=query.keyword,
         terms=tuple(query_terms(query.keyword)),
         fuzzy=fuzzy,
-        category_id=query.category_id,
+        category_ids=category_ids,
         brand=query.brand,
         min_price_fen=query.min_price_fen,
         max_price_fen=query.max_price_fen,

@@ -31,11 +31,10 @@ HIT_COLUMNS = (
     "p.id, p.supplier_id, p.supplier_sku, p.name, p.brand, p.category_id, p.retail_price_fen, "
     "p.purchase_price_fen, p.sales, p.on_shelf, p.status, p.image_url"
 )
-# The category filter covers the category and its descendants (the tree has 3 levels).
-CATEGORY_TREE = (
-    "p.category_id IN (SELECT c.id FROM categories c WHERE c.id = :category_id"
-    " OR c.parent_id = :category_id"
-    " OR c.parent_id IN (SELECT c2.id FROM categories c2 WHERE c2.parent_id = :category_id))"
+# A category and its descendants (the tree has 3 levels).
+CATEGORY_TREE = text(
+    "SELECT c.id FROM categories c WHERE c.id = :category_id OR c.parent_id = :category_id"
+    " OR c.parent_id IN (SELECT c2.id FROM categories c2 WHERE c2.parent_id = :category_id)"
 )
 # Order of the page inside a complete match sample (columns of the CTE ``m``).
 SAMPLE_ORDER = {
@@ -112,6 +111,12 @@ async def match_sample(session: AsyncSession, spec: MatchSpec, cap: int) -> Matc
     )
 
 
+async def category_tree(session: AsyncSession, category_id: int) -> list[int]:
+    """The id of a category and of every category under it (none when it does not exist)."""
+    rows = await session.execute(CATEGORY_TREE, {"category_id": category_id})
+    return [row.id for row in rows]
+
+
 async def hits_by_id(session: AsyncSession, ids: Sequence[int]) -> list[PoolHit]:
     """The products ``ids``, in that order."""
     if not ids:
@@ -140,6 +145,8 @@ def _conditions(spec: MatchSpec) -> tuple[list[str] | None, dict[str, Any]]:
     """WHERE fragments and their parameters; None when the query can match nothing."""
     where = ["p.status = ANY(:statuses)"]
     params: dict[str, Any] = {"statuses": list(spec.statuses)}
+    if spec.category_ids == ():
+        return None, params
     if spec.has_keyword:
         keyword = _fuzzy_match(spec, params) if spec.fuzzy else _strict_match(spec, params)
         if keyword is None:
@@ -162,12 +169,16 @@ def _strict_match(spec: MatchSpec, params: dict[str, Any]) -> str | None:
 
 
 def _fuzzy_match(spec: MatchSpec, params: dict[str, Any]) -> str | None:
-    # Any of several words, or a name with a word similar to the keyword (typos).
+    # The keyword's recognised words without the single characters jieba could not place (a
+    # Chinese typo breaks its word into them), or, for a one-word keyword, a name with a word
+    # similar to it. Several words compared by trigrams would match any name sharing one of
+    # them, and slowly.
     alternatives = []
-    if len(spec.terms) > 1:
-        params["any_terms"] = " | ".join(spec.terms)
-        alternatives.append("p.search_vector @@ to_tsquery('simple', :any_terms)")
-    if len(spec.keyword) >= FUZZY_MIN_CHARS:
+    words = [t for t in spec.terms if len(t) > 1]
+    if words and len(words) < len(spec.terms):
+        params["words"] = " ".join(words)
+        alternatives.append("p.search_vector @@ plainto_tsquery('simple', :words)")
+    if len(spec.keyword) >= FUZZY_MIN_CHARS and len(spec.keyword.split()) == 1:
         params["keyword"] = spec.keyword
         alternatives.append(":keyword <% p.name")
     return f"({' OR '.join(alternatives)})" if alternatives else None
@@ -181,17 +192,17 @@ def _rank(spec: MatchSpec, params: dict[str, Any]) -> str:
         parts.append("ts_rank(p.search_vector, plainto_tsquery('simple', :terms))")
     if "pattern" in params:
         parts.append("CASE WHEN p.name ILIKE :pattern THEN 1 ELSE 0 END")
-    if "any_terms" in params:
-        parts.append("ts_rank(p.search_vector, to_tsquery('simple', :any_terms))")
+    if "words" in params:
+        parts.append("ts_rank(p.search_vector, plainto_tsquery('simple', :words))")
     if "keyword" in params:
         parts.append("word_similarity(:keyword, p.name)")
     return " + ".join(parts) or "0"
 
 
 def _add_filters(spec: MatchSpec, where: list[str], params: dict[str, Any]) -> None:
-    if spec.category_id is not None:
-        where.append(CATEGORY_TREE)
-        params["category_id"] = spec.category_id
+    if spec.category_ids is not None:
+        where.append("p.category_id = ANY(:category_ids)")
+        params["category_ids"] = list(spec.category_ids)
     if spec.brand is not None:
         where.append("p.brand = :brand")
         params["brand"] = spec.brand

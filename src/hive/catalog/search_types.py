@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-# Matches counted exactly up to this many; beyond it the count is reported as "10,000+",
+# Matches counted exactly up to this many; beyond it the count is reported as "5,000+",
 # the facets come from the first COUNT_CAP + 1 matches, and the page is read by the sort index.
-COUNT_CAP = 10_000
+COUNT_CAP = 5_000
 # Keywords at least this long also match as a substring of the name (trigram index). Shorter
 # ones have no full trigram, so the index could not narrow the scan.
 SUBSTRING_MIN_CHARS = 3
@@ -36,7 +36,9 @@ class MatchSpec:
     keyword: str
     terms: tuple[str, ...]
     fuzzy: bool
-    category_id: int | None
+    # The filtered category and its descendants, resolved before planning so the planner
+    # sees the actual ids (None: no category filter; empty: an unknown category).
+    category_ids: tuple[int, ...] | None
     brand: str | None
     min_price_fen: int | None
     max_price_fen: int | None

@@ -72,7 +72,7 @@ async def test_substring_that_is_no_word_matches_through_trigrams(phones: Pool) 
 
 
 async def test_typo_falls_back_to_a_loose_match_and_says_so(phones: Pool) -> None:
-    result = await phones.search(PoolQuery(keyword="iphnoe 15"))
+    result = await phones.search(PoolQuery(keyword="iphnoe"))
     assert result.fuzzy
     assert result.hits[0].name == PHONES[6].name
 
@@ -87,6 +87,13 @@ async def test_keyword_matching_nothing_returns_an_empty_page(phones: Pool) -> N
     result = await phones.search(PoolQuery(keyword="量子波动速读机"))
     assert (result.total, result.hits, result.total_is_estimate) == (0, [], False)
     assert result.facets.brands == [] and result.facets.price_bands == []
+
+
+async def test_words_that_never_meet_match_nothing_even_loosely(phones: Pool) -> None:
+    # Each word alone matches; together nothing does, and the loose retry must not
+    # widen a multi-word keyword to "any of its words".
+    result = await phones.search(PoolQuery(keyword="降噪 坚果", sort=SortOrder.SALES))
+    assert (result.total, result.hits) == (0, [])
 
 
 async def test_relevance_puts_the_literal_keyword_first(phones: Pool) -> None:
