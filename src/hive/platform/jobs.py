@@ -21,6 +21,7 @@ TASK_MODULES = [
     "hive.events.tasks",
     "hive.suppliers.warehouse.tasks",
     "hive.catalog.tasks",
+    "hive.catalog.rule_tasks",
 ]
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

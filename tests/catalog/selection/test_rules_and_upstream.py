@@ -9,11 +9,16 @@ from sqlalchemy import text
 
 from hive.catalog import rules, selection
 from hive.catalog.errors import UpstreamSearchUnavailable
+from hive.catalog.rule_tasks import run_scheduled_rules
 from hive.catalog.schemas import RuleConditions, RuleCreate
 from hive.catalog.snapshot import margin_percent
+from hive.catalog.tasks import FreshnessRuntime
+from hive.suppliers import service as suppliers
+from hive.suppliers.schemas import SupplierCreate
 from hive.suppliers.types import SearchQuery
 from tests.catalog.selection.conftest import AREAS, World
 from tests.support.factories import ADMIN
+from tests.support.vop import SECRETS
 
 CONDITIONS = RuleConditions(
     keywords=["手机"],
@@ -112,3 +117,28 @@ async def test_slow_supplier_gives_a_clear_error_within_the_timeout(world: World
         await upstream.search(world.adapter, SearchQuery(keyword="手机"))
     assert raised.value.code == "upstream_search_unavailable"
     assert raised.value.details == {"reason": "timeout"}
+
+
+async def test_scheduled_rules_run_and_a_failing_one_does_not_stop_the_others(
+    world: World,
+) -> None:
+    async with world.database.platform_transaction() as session:
+        gone = await suppliers.create_supplier(
+            session, ADMIN, SupplierCreate(name="停用仓", kind="warehouse"), SECRETS
+        )
+        failing = await rules.create_rule(session, ADMIN, _scheduled("停用供应商规则", gone.id))
+        await suppliers.set_supplier_enabled(session, ADMIN, gone.id, False)
+        good = await rules.create_rule(session, ADMIN, _scheduled("定时手机", world.supplier_id))
+        manual = RuleCreate(name="手动规则", supplier_id=world.supplier_id, conditions=CONDITIONS)
+        await rules.create_rule(session, ADMIN, manual)
+    runtime = FreshnessRuntime(
+        world.database, world.kit.factory().for_supplier_id, world.kit.settings
+    )
+    outcome = await run_scheduled_rules(runtime)
+    assert outcome.failed == {failing.id: "supplier_disabled"}
+    assert list(outcome.added) == [good.id]
+    assert outcome.added[good.id] > 0
+
+
+def _scheduled(name: str, supplier_id: int) -> RuleCreate:
+    return RuleCreate(name=name, supplier_id=supplier_id, conditions=CONDITIONS, scheduled=True)
