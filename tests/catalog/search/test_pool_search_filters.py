@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from hive.catalog.search import PoolQuery, ProductStatus, SortOrder, search_pool
-from hive.platform.db import Database
 from tests.catalog.search.conftest import Item, Pool
 from tests.support.factories import make_tenant
 
@@ -27,10 +26,10 @@ def names(*indexes: int) -> list[str]:
     return [ITEMS[i].name for i in indexes]
 
 
-@pytest.fixture
-async def stocked(pool: Pool) -> Pool:
-    await pool.add(*ITEMS)
-    return pool
+@pytest.fixture(scope="module")
+async def stocked(module_pool: Pool) -> Pool:
+    await module_pool.add(*ITEMS)
+    return module_pool
 
 
 def by_sales(**filters: Any) -> PoolQuery:
@@ -90,9 +89,8 @@ async def test_filters_combine_with_the_keyword(stocked: Pool) -> None:
     assert await stocked.names(by_sales(keyword="耳机", brand="小米")) == []
 
 
-async def test_tenants_never_see_removed_products_unless_they_ask(
-    stocked: Pool, database: Database
-) -> None:
+async def test_tenants_never_see_removed_products_unless_they_ask(stocked: Pool) -> None:
+    database = stocked.database
     tenant_id = await make_tenant(database, "search-t1")
     async with database.tenant_transaction(tenant_id) as session:
         default = await search_pool(session, PoolQuery(keyword="华为 手机", sort=SortOrder.SALES))

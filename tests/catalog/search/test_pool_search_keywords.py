@@ -18,10 +18,10 @@ PHONES = [
 ]
 
 
-@pytest.fixture
-async def phones(pool: Pool) -> Pool:
-    await pool.add(*PHONES)
-    return pool
+@pytest.fixture(scope="module")
+async def phones(module_pool: Pool) -> Pool:
+    await module_pool.add(*PHONES)
+    return module_pool
 
 
 async def test_chinese_word_finds_names_containing_it(phones: Pool) -> None:
