@@ -18,7 +18,8 @@ import asyncio
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -26,8 +27,10 @@ import httpx
 from sqlalchemy import text
 from supplier_refresh_bench import REPO, collect_skus, register, start_simulator
 
-from hive.catalog import freshness  # noqa: F401  (subscribes the pool's handlers)
+from hive.catalog import fresh_apply, freshness, refresh
 from hive.catalog.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
+from hive.events import ingestion
+from hive.events import repository as log_repository
 from hive.events.feed import FeedConsumer
 from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox
@@ -57,6 +60,53 @@ UPDATE products SET purchase_price_fen = purchase_price_fen + 1,
                     retail_price_fen = retail_price_fen + 1
 WHERE id = ANY(CAST(:ids AS bigint[]))
 """
+
+
+class Stages:
+    """Time spent in named stages of the real path (sums over concurrent calls)."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+
+    def wrap(self, owner: object, name: str, stage: str) -> None:
+        """Time every call of ``owner.name`` (skipped when the path no longer has it)."""
+        original = getattr(owner, name, None)
+        if original is None:
+            return
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await cast(Callable[..., Awaitable[Any]], original)(*args, **kwargs)
+            finally:
+                self.seconds[stage] += time.perf_counter() - started
+                self.calls[stage] += 1
+
+        setattr(owner, name, timed)
+
+    def report(self) -> None:
+        print("stages (seconds summed over calls; concurrent calls overlap):")
+        for stage, seconds in self.seconds.items():
+            calls = self.calls[stage]
+            print(
+                f"  {stage:<34} {seconds:7.3f} s {calls:6d} calls {seconds / calls * 1e3:8.2f} ms"
+            )
+
+
+def instrument() -> Stages:
+    stages = Stages()
+    stages.wrap(ingestion.MessageProcessor, "_handle_batch", "feed transaction (with commit)")
+    stages.wrap(log_repository, "insert_messages", "  log-row insert")
+    stages.wrap(ingestion.MessageProcessor, "_run_batch_handlers", "  batch handlers")
+    stages.wrap(freshness.fresh_repo, "pool_rows", "    pool rows read (handler+apply)")
+    stages.wrap(freshness, "defer_in_transaction", "    job enqueue")
+    stages.wrap(refresh, "refresh_batch", "refresh batch (fetch + apply)")
+    stages.wrap(VopAdapter, "_result", "  supplier call (with rate limit)")
+    stages.wrap(PostgresRateLimiter, "acquire", "    rate-limit token")
+    stages.wrap(refresh, "_apply_fetched", "  apply (in transaction)")
+    stages.wrap(fresh_apply, "apply_bulk", "    apply_bulk (update+history+events)")
+    return stages
 
 
 class BenchFeed:
@@ -94,8 +144,28 @@ async def feed_path(database: Database, url: str, settings: Settings, feed: Benc
     started = time.perf_counter()
     while feed.pending:
         await consumer.poll_once()
+    consumed = time.perf_counter()
     await run_jobs(url, settings)
-    return time.perf_counter() - started
+    finished = time.perf_counter()
+    print(f"phases: consumer {consumed - started:.2f} s, jobs after it {finished - consumed:.2f} s")
+    return finished - started
+
+
+PICKUP = """
+SELECT count(*), avg(s.at - d.at), max(s.at - d.at)
+FROM procrastinate_events d JOIN procrastinate_events s ON s.job_id = d.job_id
+WHERE d.type = 'deferred' AND s.type = 'started'
+"""
+
+
+async def job_pickup(database: Database) -> None:
+    async with database.platform_transaction() as session:
+        count, average, longest = (await session.execute(text(PICKUP))).one()
+    if count:
+        print(
+            f"jobs: {count} run, pickup latency avg {average.total_seconds():.2f} s, "
+            f"max {longest.total_seconds():.2f} s (deferred -> started)"
+        )
 
 
 async def baseline(database: Database) -> float:
@@ -140,9 +210,12 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
                 SupplierMessage(str(n), MessageType.PRICE_CHANGED, now, {"sku": sku})
                 for n, sku in enumerate(skus, start=1)
             ]
+            stages = instrument()
             elapsed = await feed_path(
                 database, url, settings, BenchFeed(supplier_id, messages, args.fetch)
             )
+            stages.report()
+            await job_pickup(database)
         changed = await scalar(database, "SELECT count(*) FROM product_changes")
         events = await scalar(database, "SELECT count(*) FROM domain_events")
         logged = await scalar(database, "SELECT count(*) FROM supplier_messages")

@@ -1,23 +1,46 @@
 """All SQL of the pool's freshness: set-based reads and writes of many pool products at once.
 
-Rows are read with Core (no ORM identity map to keep in sync) and written with multi-row
-statements, so a batch of a hundred products costs a handful of round trips.
+Rows are read with Core (no ORM identity map to keep in sync) and written with one statement
+per batch over ``unnest`` of arrays (one bind parameter per column, whatever the row count), so
+a batch of a thousand products costs a handful of round trips and almost no compile time.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, func, insert, or_, select, update
+from sqlalchemy import RowMapping, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.catalog.models import Product, ProductChange
-from hive.platform.domain_events import DomainEvent
+from hive.catalog.models import Product
 
 REMOVED = "removed"
 _TOUCHABLE = frozenset({"refreshed_at", "calibrated_at"})
+# The SQL type of each column set in bulk (JSON travels as text and is cast per element).
+_BULK_TYPES = {
+    "purchase_price_fen": "bigint",
+    "retail_price_fen": "bigint",
+    "tax_rate_percent": "integer",
+    "on_shelf": "boolean",
+    "in_supplier_pool": "boolean",
+    "stock": "jsonb",
+}
+_ADD_CHANGES = text("""
+INSERT INTO product_changes (product_id, source, changes)
+SELECT v.product_id, v.source, v.changes::jsonb
+FROM unnest(CAST(:product_ids AS bigint[]), CAST(:sources AS text[]), CAST(:changes AS text[]))
+     AS v(product_id, source, changes)
+""")
+_ADD_EVENTS = text("""
+INSERT INTO domain_events (type, subject_type, subject_id, payload)
+SELECT v.type, v.subject_type, v.subject_id, v.payload::jsonb
+FROM unnest(CAST(:types AS text[]), CAST(:subject_types AS text[]),
+            CAST(:subject_ids AS bigint[]), CAST(:payloads AS text[]))
+     AS v(type, subject_type, subject_id, payload)
+""")
 
 
 async def pool_rows(
@@ -42,9 +65,35 @@ async def pool_rows(
 
 
 async def update_products(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Set each row's columns on the product of its ``id`` (one executemany per column set)."""
-    if rows:
-        await session.execute(update(Product), [dict(row) for row in rows])
+    """Set each row's columns on the product of its ``id``: one statement per column set."""
+    by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(sorted(row.keys() - {"id"})), []).append(row)
+    for columns, group in by_columns.items():
+        unknown = set(columns) - _BULK_TYPES.keys()
+        if unknown:
+            raise ValueError(f"not a bulk column: {sorted(unknown)}")
+        params: dict[str, list[Any]] = {"id": [row["id"] for row in group]}
+        for column in columns:
+            json_column = _BULK_TYPES[column] == "jsonb"
+            params[column] = [_json(row[column]) if json_column else row[column] for row in group]
+        await session.execute(_update_statement(columns), params)
+
+
+def _update_statement(columns: Sequence[str]) -> Any:
+    """``UPDATE products … FROM unnest(…)`` setting ``columns`` (names from _BULK_TYPES only)."""
+    arrays = ", ".join(
+        f"CAST(:{c} AS {'text' if _BULK_TYPES[c] == 'jsonb' else _BULK_TYPES[c]}[])"
+        for c in columns
+    )
+    sets = ", ".join(
+        f"{c} = v.{c}::jsonb" if _BULK_TYPES[c] == "jsonb" else f"{c} = v.{c}" for c in columns
+    )
+    names = ", ".join(columns)
+    return text(
+        f"UPDATE products AS p SET {sets} "  # noqa: S608  (column names from a fixed set)
+        f"FROM unnest(CAST(:id AS bigint[]), {arrays}) AS v(id, {names}) WHERE p.id = v.id"
+    )
 
 
 async def touch(session: AsyncSession, product_ids: Sequence[int], column: str) -> None:
@@ -61,13 +110,30 @@ async def touch(session: AsyncSession, product_ids: Sequence[int], column: str) 
 
 
 async def add_changes(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """History rows (``product_id``, ``source``, ``changes``) in one statement."""
     if rows:
-        await session.execute(insert(ProductChange), list(rows))
+        params = {
+            "product_ids": [row["product_id"] for row in rows],
+            "sources": [row["source"] for row in rows],
+            "changes": [_json(row["changes"]) for row in rows],
+        }
+        await session.execute(_ADD_CHANGES, params)
 
 
 async def add_events(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Domain events (``type``, ``subject_type``, ``subject_id``, ``payload``) in one statement."""
     if rows:
-        await session.execute(insert(DomainEvent), list(rows))
+        params = {
+            "types": [row["type"] for row in rows],
+            "subject_types": [row["subject_type"] for row in rows],
+            "subject_ids": [row["subject_id"] for row in rows],
+            "payloads": [_json(row["payload"]) for row in rows],
+        }
+        await session.execute(_ADD_EVENTS, params)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 async def recent_products(
