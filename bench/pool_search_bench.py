@@ -138,12 +138,15 @@ TOP_SPECS: list[tuple[str, dict[str, str], str, str, tuple[int, int]]] = [
         (9, 4999),
     ),
 ]
+# Words of two top-level category names: each is in one product of eight, never together, and
+# the planner (assuming independence) expects 1 in 64 rows to hold both — so, ordered by sales
+# with LIMIT, it walks the sales index hoping for an early hit that never comes.
 TRAP_PAIRS: list[tuple[str, str]] = [
-    ("降噪", "有机"),
-    ("变频", "补水"),
-    ("机械", "婴儿"),
-    ("纯棉", "快充"),
-    ("透气", "一级能效"),
+    ("数码", "食品"),
+    ("电器", "美妆"),
+    ("办公", "玩具"),
+    ("运动", "饮料"),
+    ("家居", "手机"),
 ]
 COLOURS = "黑色 白色 红色 蓝色 灰色 金色 粉色 绿色 银色 紫色"
 SPECS = "标准版 升级版 Pro Max 套装 500g 1kg 2L 64GB 256GB 1.5米 XL 两只装 三件套"
@@ -342,6 +345,18 @@ def _drop_secondary_indexes(conn: psycopg.Connection[Any]) -> list[str]:
     return [definition for _, definition in rows]
 
 
+# The headline mix (keyword + facet searches and filters); the other kinds are reported apart.
+HEADLINE = (
+    "broad keyword",
+    "selective keyword",
+    "keyword + brand",
+    "keyword + category + price",
+    "trap: rare pair by sales",
+    "no-match keyword",
+    "filters only",
+)
+
+
 def queries(catalog: Catalog, rng: random.Random) -> dict[str, Callable[[], PoolQuery]]:
     """The query mix: each entry builds a fresh query of its kind."""
     leaf = catalog.leaves
@@ -352,13 +367,7 @@ def queries(catalog: Catalog, rng: random.Random) -> dict[str, Callable[[], Pool
         ),
         "selective keyword": lambda: PoolQuery(keyword=rng.choice(catalog.model_codes)),
         "keyword + brand": lambda: _keyword_brand(catalog, rng),
-        "keyword + category + price": lambda: PoolQuery(
-            keyword=rng.choice(catalog.broad_words),
-            category_id=rng.choice(catalog.top_ids),
-            min_price_fen=5_000,
-            max_price_fen=50_000,
-            sort=SortOrder.SALES,
-        ),
+        "keyword + category + price": lambda: _keyword_category_price(catalog, rng),
         "trap: rare pair by sales": lambda: PoolQuery(
             keyword=" ".join(rng.choice(TRAP_PAIRS)), sort=SortOrder.SALES
         ),
@@ -378,6 +387,18 @@ def queries(catalog: Catalog, rng: random.Random) -> dict[str, Callable[[], Pool
 
 
 NO_MATCH = ["量子波动速读机", "反重力滑板鞋", "时光倒流怀表"]
+
+
+def _keyword_category_price(catalog: Catalog, rng: random.Random) -> PoolQuery:
+    top = rng.choice(catalog.tops)
+    low = top.price_range[0] * 100
+    return PoolQuery(
+        keyword=rng.choice(top.modifiers[:4]),
+        category_id=top.id,
+        min_price_fen=low,
+        max_price_fen=low * 20,
+        sort=SortOrder.SALES,
+    )
 
 
 def _keyword_brand(catalog: Catalog, rng: random.Random) -> PoolQuery:
@@ -433,9 +454,11 @@ def _report(
         p50, p95 = _p(times, 50), _p(times, 95)
         print(f"{name:<28}{matches:>16}{p50:>10.1f}{p95:>10.1f}{max(times):>10.1f}")
     every = [t for times in searches.values() for t in times]
-    search50, search95 = _p(every, 50), _p(every, 95)
+    print(f"\nevery kind ({len(every)}): p50 {_p(every, 50):.1f} ms, p95 {_p(every, 95):.1f} ms")
+    headline = [t for name in HEADLINE for t in searches[name]]
+    search50, search95 = _p(headline, 50), _p(headline, 95)
     pk50, pk95 = _p(lookups, 50), _p(lookups, 95)
-    print(f"\nall searches ({len(every)}): p50 {search50:.1f} ms, p95 {search95:.1f} ms")
+    print(f"headline mix ({len(headline)}): p50 {search50:.1f} ms, p95 {search95:.1f} ms")
     print(f"primary-key lookup ({len(lookups)}): p50 {pk50:.2f} ms, p95 {pk95:.2f} ms")
     print(f"ratio search/lookup: p50 {search50 / pk50:.1f}x, p95 {search95 / pk95:.1f}x")
     verdict = "met" if search95 <= GOAL_P95_MS else "NOT met"

@@ -52,7 +52,7 @@ MAX_KEYWORD_CHARS = 64
 MAX_PAGE_SIZE = 100
 # Deepest row a client may page to (as search engines do): deeper pages of a broad match
 # would walk most of an index, and nobody reads them.
-MAX_RESULT_WINDOW = COUNT_CAP
+MAX_RESULT_WINDOW = 5_000
 MAX_ID = 2**63 - 1
 
 
