@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from hive.catalog.upstream import UpstreamSearch
 from hive.console.catalog import router as catalog_router
+from hive.console.pool import router as pool_router
 from hive.console.routes import router as console_router
 from hive.console.supplier_messages import router as supplier_messages_router
 from hive.console.suppliers import router as suppliers_router
@@ -55,7 +56,13 @@ def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
         name="hcm",
         settings=settings,
         database_url=database_url,
-        routers=[console_router, suppliers_router, supplier_messages_router, catalog_router],
+        routers=[
+            console_router,
+            suppliers_router,
+            supplier_messages_router,
+            catalog_router,
+            pool_router,
+        ],
         configure=configure,
         resources=resources,
     )

@@ -3,7 +3,7 @@ later change is applied — recorded in the product's history and raised as a do
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -153,3 +153,17 @@ def _same(old: Any, new: Any) -> bool:
 
 def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
+
+
+HISTORY_SHOWN = 50
+
+
+async def product_with_history(
+    session: AsyncSession, product_id: int
+) -> tuple[Product, Sequence[ProductChange]]:
+    """A pool product and its latest changes; viewing it marks it active for refresh."""
+    product = await repository.get_product(session, product_id)
+    if product is None:
+        raise ProductNotFound(details={"product_id": product_id})
+    await repository.touch_viewed(session, [product_id])
+    return product, await repository.product_history(session, product_id, limit=HISTORY_SHOWN)

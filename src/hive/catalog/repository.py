@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -185,3 +185,21 @@ async def pooled_skus(
         Product.supplier_id == supplier_id, Product.supplier_sku.in_(list(skus))
     )
     return {row[0]: row[1] for row in (await session.execute(query)).all()}
+
+
+async def product_history(
+    session: AsyncSession, product_id: int, *, limit: int
+) -> Sequence[ProductChange]:
+    query = (
+        select(ProductChange)
+        .where(ProductChange.product_id == product_id)
+        .order_by(ProductChange.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def touch_viewed(session: AsyncSession, product_ids: Iterable[int]) -> None:
+    await session.execute(
+        update(Product).where(Product.id.in_(list(product_ids))).values(last_viewed_at=func.now())
+    )

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 
+from hive.apps.hcm import create_hcm_app
 from hive.catalog.upstream import UpstreamSearch
+from hive.customers.models import Role
+from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.suppliers.types import Area, SearchQuery
 from hive.suppliers.vop.adapter import VopAdapter
+from tests.support.factories import make_tenant, make_user
+from tests.support.servers import running_server
 from tests.support.vop import AdapterKit, Simulator, register_vop
 
 AREAS = [Area(1, 72, 2799, 0)]
@@ -37,3 +43,13 @@ class World:
 async def world(database: Database, simulator: Simulator, kit: AdapterKit) -> World:
     supplier_id = await register_vop(database, simulator)
     return World(database, simulator, kit, supplier_id, await kit.adapter(supplier_id))
+
+
+@pytest.fixture
+async def hcm(world: World, settings: Settings) -> AsyncIterator[str]:
+    await make_user(world.database, "operator1", "operator-pass-1", role=Role.OPERATOR)
+    tenant = await make_tenant(world.database, "acme")
+    await make_user(world.database, "buyer", "buyer-pass-1", tenant_id=tenant)
+    app_settings = world.kit.settings.model_copy(update={"upstream_select_all_limit": 30})
+    with running_server(create_hcm_app(app_settings, settings.database_url)) as url:
+        yield url

@@ -5,33 +5,17 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.async_api import Browser
 
-from hive.apps.hcm import create_hcm_app
-from hive.customers.models import Role
-from hive.platform.config import Settings
 from tests.catalog.selection.conftest import World
 from tests.support.console import csrf_token_of, sign_in
-from tests.support.factories import make_tenant, make_user
-from tests.support.servers import running_server
 
 # Where browser tests leave their screenshots for a person to look at.
 SCREENSHOTS = Path(os.environ.get("HIVE_TEST_SCREENSHOTS", "/tmp"))
-
-
-@pytest.fixture
-async def hcm(world: World, settings: Settings) -> AsyncIterator[str]:
-    await make_user(world.database, "operator1", "operator-pass-1", role=Role.OPERATOR)
-    tenant = await make_tenant(world.database, "acme")
-    await make_user(world.database, "buyer", "buyer-pass-1", tenant_id=tenant)
-    app_settings = world.kit.settings.model_copy(update={"upstream_select_all_limit": 30})
-    with running_server(create_hcm_app(app_settings, settings.database_url)) as url:
-        yield url
 
 
 def test_operator_searches_upstream_and_selects_into_the_pool(hcm: str, world: World) -> None:

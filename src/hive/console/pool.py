@@ -1,0 +1,95 @@
+"""Operators' pool pages: search the pool, open a product with its history, change its status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hive.catalog import pool
+from hive.catalog.search import search_pool
+from hive.console import i18n
+from hive.console.pages import render, staff_actor
+from hive.console.pool_forms import pool_query
+from hive.console.pool_texts import POOL_TEXTS
+from hive.platform.csrf import verify_csrf
+from hive.platform.errors import HiveError
+from hive.platform.http import database_of
+from hive.platform.money import format_yuan
+
+router = APIRouter(include_in_schema=False)
+i18n.extend(POOL_TEXTS)
+
+POOL = "/admin/catalog/pool"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STATUS_ACTIONS = {
+    "pause": pool.PAUSED,
+    "resume": pool.ACTIVE,
+    "remove": pool.REMOVED,
+    "restore": pool.ACTIVE,
+}
+
+
+@router.get(POOL)
+async def pool_page(request: Request) -> Response:
+    actor = await staff_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    params = {k: v for k, v in request.query_params.items()}
+    context: dict[str, Any] = {
+        "actor": actor,
+        "params": params,
+        "yuan": format_yuan,
+        "link": lambda **changes: f"{POOL}?{urlencode({**params, 'page': 1, **changes})}",
+    }
+    try:
+        query = pool_query(params)
+        async with database_of(request).platform_transaction() as session:
+            context["result"] = await search_pool(session, query)
+    except HiveError as error:
+        context["error"] = "; ".join(error.details.get("problems", [])) or error.message
+        return render(request, "catalog_pool.html", status_code=error.http_status, **context)
+    return render(request, "catalog_pool.html", **context)
+
+
+@router.get("/admin/catalog/products/{product_id}")
+async def product_page(request: Request, product_id: int) -> Response:
+    actor = await staff_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    try:
+        async with database_of(request).platform_transaction() as session:
+            product, history = await pool.product_with_history(session, product_id)
+    except HiveError as error:
+        return render(request, "forbidden.html", status_code=error.http_status, actor=actor)
+    return render(
+        request,
+        "catalog_product.html",
+        actor=actor,
+        product=product,
+        history=history,
+        yuan=format_yuan,
+        local=lambda t: t.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+    )
+
+
+@router.post("/admin/catalog/products/{product_id}/{action}")
+async def product_status(
+    request: Request,
+    product_id: int,
+    action: str,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    reason: Annotated[str, Form(max_length=255)] = "",
+) -> Response:
+    actor = await staff_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    verify_csrf(request.session, csrf_token)
+    if action not in STATUS_ACTIONS:
+        return render(request, "forbidden.html", status_code=404, actor=actor)
+    async with database_of(request).platform_transaction() as session:
+        await pool.change_status(session, actor, product_id, STATUS_ACTIONS[action], reason=reason)
+    return RedirectResponse(f"/admin/catalog/products/{product_id}", status_code=303)
