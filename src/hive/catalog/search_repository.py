@@ -206,15 +206,11 @@ def _add_filters(spec: MatchSpec, where: list[str], params: dict[str, Any]) -> N
     if spec.brand is not None:
         where.append("p.brand = :brand")
         params["brand"] = spec.brand
-    # A price range is usually broad: beside a keyword, category or brand, bitmapping its
-    # index (hundreds of thousands of rows) costs more than checking it on the candidates,
-    # so "+ 0" keeps the planner from using it there.
-    price = "p.retail_price_fen + 0" if _has_narrower_index(spec) else "p.retail_price_fen"
     if spec.min_price_fen is not None:
-        where.append(f"{price} >= :min_price")
+        where.append("p.retail_price_fen >= :min_price")
         params["min_price"] = spec.min_price_fen
     if spec.max_price_fen is not None:
-        where.append(f"{price} <= :max_price")
+        where.append("p.retail_price_fen <= :max_price")
         params["max_price"] = spec.max_price_fen
     if spec.in_stock_province_id is not None:
         where.append("p.stock -> CAST(:province AS text) ->> 'state' = ANY(:orderable)")
@@ -223,10 +219,6 @@ def _add_filters(spec: MatchSpec, where: list[str], params: dict[str, Any]) -> N
     if spec.on_shelf is not None:
         where.append("p.on_shelf = :on_shelf")
         params["on_shelf"] = spec.on_shelf
-
-
-def _has_narrower_index(spec: MatchSpec) -> bool:
-    return spec.has_keyword or spec.category_ids is not None or spec.brand is not None
 
 
 async def _set_word_similarity(session: AsyncSession, threshold: float) -> None:
