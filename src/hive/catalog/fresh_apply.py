@@ -40,9 +40,35 @@ async def apply_bulk(
     values: Mapping[int, Mapping[str, Any]],
     *,
     source: str,
+    stamp: str | None = None,
 ) -> dict[int, Changes]:
     """Set ``values[product id]`` on the products of ``rows`` (read, and locked, by the caller
-    in this transaction); record and announce what actually changed, by product id."""
+    in this transaction); record and announce what actually changed, by product id.
+
+    With ``stamp`` (``refreshed_at`` / ``calibrated_at``) every product of ``rows`` is stamped
+    now(): the changed ones by their update itself, the others by one more statement."""
+    applied = _diff(rows, values)
+    if stamp is not None:
+        await repository.touch(session, [r["id"] for r in rows if r["id"] not in applied], stamp)
+    if not applied:
+        return applied
+    await repository.update_products(
+        session,
+        [{"id": pid, **{f: values[pid][f] for f in changed}} for pid, changed in applied.items()],
+        stamp=stamp,
+    )
+    await repository.add_changes(
+        session,
+        [{"product_id": pid, "source": source, "changes": c} for pid, c in applied.items()],
+    )
+    await repository.add_events(session, _events(applied))
+    return applied
+
+
+def _diff(
+    rows: Sequence[RowMapping], values: Mapping[int, Mapping[str, Any]]
+) -> dict[int, Changes]:
+    """``{field: [old, new]}`` of what ``values`` would change, by product id."""
     applied: dict[int, Changes] = {}
     for row in rows:
         wanted = values.get(row["id"])
@@ -56,17 +82,6 @@ async def apply_bulk(
         }
         if changed:
             applied[row["id"]] = changed
-    if not applied:
-        return applied
-    await repository.update_products(
-        session,
-        [{"id": pid, **{f: values[pid][f] for f in changed}} for pid, changed in applied.items()],
-    )
-    await repository.add_changes(
-        session,
-        [{"product_id": pid, "source": source, "changes": c} for pid, c in applied.items()],
-    )
-    await repository.add_events(session, _events(applied))
     return applied
 
 

@@ -2,10 +2,12 @@
 
 Shelf (4) and pool-membership (6) messages carry their new state and are applied directly in
 the message transaction. Price (2), tax (100) and product-info (16) messages carry only the
-SKU: the handler defers one refresh job for all pool SKUs of the batch in that same
-transaction (so the job exists exactly when the messages are recorded), and the job reads the
-new values from the supplier 100 SKUs per call and applies them in one transaction
-(:func:`hive.catalog.refresh.refresh_skus`). SKUs that are not in the pool are ignored.
+SKU: the handlers add their SKUs to the batch's refresh plan, and just before the commit one
+refresh job is deferred for the whole plan (so the job exists exactly when the messages are
+recorded). In the worker, the consumer refreshes prices and shelf states itself right after
+the commit (100 SKUs per call, several calls at once, one apply transaction) and deletes the
+job; the job only runs, later, if that did not happen (:func:`hive.catalog.tasks.
+defer_feed_refresh`). SKUs that are not in the pool are ignored.
 
 Importing this module subscribes the handlers to the process-wide registry; the worker must
 import it before it starts consuming the feed.
@@ -21,12 +23,13 @@ from hive.catalog import freshness_repository as fresh_repo
 from hive.catalog import tasks
 from hive.catalog.fresh_apply import apply_bulk
 from hive.catalog.models import Product
-from hive.catalog.refresh import Aspect
+from hive.catalog.refresh import Aspect, Plan
+from hive.events import hooks
 from hive.events.handlers import HandlerRegistry, default_registry
-from hive.platform.jobs import defer_in_transaction
 from hive.suppliers.types import MessageType, SupplierMessage
 
 FEED_SOURCE = "feed"
+_PLAN = "hive.catalog.freshness.plan"
 
 
 def is_sellable(product: Product) -> bool:
@@ -38,14 +41,14 @@ async def on_price_changes(
     session: AsyncSession, supplier_id: int, messages: Sequence[SupplierMessage]
 ) -> None:
     """Price (2) and tax (100): refresh prices (the tax rate comes with them)."""
-    await defer_refresh(session, supplier_id, _skus(messages), [Aspect.PRICE])
+    plan_refresh(session, supplier_id, _skus(messages), [Aspect.PRICE])
 
 
 async def on_info_changes(
     session: AsyncSession, supplier_id: int, messages: Sequence[SupplierMessage]
 ) -> None:
     """Product info (16): refresh the details (name, brand, category, image, attributes)."""
-    await defer_refresh(session, supplier_id, _skus(messages), [Aspect.INFO])
+    plan_refresh(session, supplier_id, _skus(messages), [Aspect.INFO])
 
 
 async def on_shelf_changes(
@@ -63,26 +66,30 @@ async def on_pool_changes(
     states = _latest(messages, "in_pool")
     applied = await _apply_states(session, supplier_id, states, "in_supplier_pool")
     returned = [sku for sku, changes in applied.items() if changes[1] is True]
-    await defer_refresh(session, supplier_id, returned, [Aspect.PRICE, Aspect.SHELF])
+    plan_refresh(session, supplier_id, returned, [Aspect.PRICE, Aspect.SHELF])
 
 
-async def defer_refresh(
+def plan_refresh(
     session: AsyncSession, supplier_id: int, skus: Sequence[str], aspects: Sequence[Aspect]
-) -> int | None:
-    """Defer one refresh job for the pool SKUs among ``skus``; None when there are none."""
+) -> None:
+    """Add ``skus`` to the refresh of this message transaction: one job for all of its message
+    types, deferred just before the commit (:func:`hive.catalog.tasks.defer_feed_refresh`)."""
     if not skus:
-        return None
-    rows = await fresh_repo.pool_rows(session, supplier_id, skus, [])
-    pooled = sorted({row["supplier_sku"] for row in rows})
-    if not pooled:
-        return None
-    return await defer_in_transaction(
-        session,
-        tasks.refresh_pool_skus,
-        supplier_id=supplier_id,
-        skus=pooled,
-        aspects=[a.value for a in aspects],
-    )
+        return
+    # SKUs as dict keys: distinct, in first-seen order.
+    plans: dict[int, dict[tuple[Aspect, ...], dict[str, None]]]
+    plans = hooks.hooks(session).state.setdefault(_PLAN, {})
+    group = plans.setdefault(supplier_id, {}).setdefault(tuple(sorted(aspects)), {})
+    group.update(dict.fromkeys(skus))
+    hooks.before_commit(session, _PLAN, _defer_planned)
+
+
+async def _defer_planned(session: AsyncSession) -> None:
+    plans: dict[int, dict[tuple[Aspect, ...], dict[str, None]]]
+    plans = hooks.hooks(session).state.pop(_PLAN, {})
+    for supplier_id, groups in plans.items():
+        plan: Plan = {aspects: list(skus) for aspects, skus in groups.items()}
+        await tasks.defer_feed_refresh(session, supplier_id, plan)
 
 
 async def _apply_states(

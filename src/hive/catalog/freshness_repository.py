@@ -12,14 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, func, or_, select, text, update
+from sqlalchemy import RowMapping, String, any_, bindparam, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.models import Product
 
 REMOVED = "removed"
 _TOUCHABLE = frozenset({"refreshed_at", "calibrated_at"})
-# The SQL type of each column set in bulk (JSON travels as text and is cast per element).
+# The SQL type of each column set in bulk.
 _BULK_TYPES = {
     "purchase_price_fen": "bigint",
     "retail_price_fen": "bigint",
@@ -28,18 +29,17 @@ _BULK_TYPES = {
     "in_supplier_pool": "boolean",
     "stock": "jsonb",
 }
+# Many rows travel as one JSON document (one parameter, serialised in C, no array escaping).
 _ADD_CHANGES = text("""
 INSERT INTO product_changes (product_id, source, changes)
-SELECT v.product_id, v.source, v.changes::jsonb
-FROM unnest(CAST(:product_ids AS bigint[]), CAST(:sources AS text[]), CAST(:changes AS text[]))
-     AS v(product_id, source, changes)
+SELECT v.product_id, v.source, v.changes
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(product_id bigint, source text, changes jsonb)
 """)
 _ADD_EVENTS = text("""
 INSERT INTO domain_events (type, subject_type, subject_id, payload)
-SELECT v.type, v.subject_type, v.subject_id, v.payload::jsonb
-FROM unnest(CAST(:types AS text[]), CAST(:subject_types AS text[]),
-            CAST(:subject_ids AS bigint[]), CAST(:payloads AS text[]))
-     AS v(type, subject_type, subject_id, payload)
+SELECT v.type, v.subject_type, v.subject_id, v.payload
+FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+     AS v(type text, subject_type text, subject_id bigint, payload jsonb)
 """)
 
 
@@ -56,7 +56,8 @@ async def pool_rows(
     columns = [Product.id, Product.supplier_sku, *(getattr(Product, f) for f in fields)]
     query = select(*columns).where(
         Product.supplier_id == supplier_id,
-        Product.supplier_sku.in_(list(skus)),
+        # One array parameter: no expanded IN list to compile for a thousand SKUs.
+        Product.supplier_sku == any_(bindparam("skus", list(skus), type_=ARRAY(String))),
         Product.status != REMOVED,
     )
     if lock:
@@ -64,8 +65,15 @@ async def pool_rows(
     return list((await session.execute(query)).mappings().all())
 
 
-async def update_products(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Set each row's columns on the product of its ``id``: one statement per column set."""
+async def update_products(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, stamp: str | None = None
+) -> None:
+    """Set each row's columns on the product of its ``id``: one statement per column set.
+
+    ``stamp`` (``refreshed_at`` or ``calibrated_at``) is set to now() by the same statement, so
+    a refreshed row gets one new version instead of two."""
+    if stamp is not None and stamp not in _TOUCHABLE:
+        raise ValueError(f"not a freshness timestamp: {stamp}")
     by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for row in rows:
         by_columns.setdefault(tuple(sorted(row.keys() - {"id"})), []).append(row)
@@ -73,26 +81,17 @@ async def update_products(session: AsyncSession, rows: Sequence[Mapping[str, Any
         unknown = set(columns) - _BULK_TYPES.keys()
         if unknown:
             raise ValueError(f"not a bulk column: {sorted(unknown)}")
-        params: dict[str, list[Any]] = {"id": [row["id"] for row in group]}
-        for column in columns:
-            json_column = _BULK_TYPES[column] == "jsonb"
-            params[column] = [_json(row[column]) if json_column else row[column] for row in group]
-        await session.execute(_update_statement(columns), params)
+        await session.execute(_update_statement(columns, stamp), {"rows": _json(group)})
 
 
-def _update_statement(columns: Sequence[str]) -> Any:
-    """``UPDATE products … FROM unnest(…)`` setting ``columns`` (names from _BULK_TYPES only)."""
-    arrays = ", ".join(
-        f"CAST(:{c} AS {'text' if _BULK_TYPES[c] == 'jsonb' else _BULK_TYPES[c]}[])"
-        for c in columns
-    )
-    sets = ", ".join(
-        f"{c} = v.{c}::jsonb" if _BULK_TYPES[c] == "jsonb" else f"{c} = v.{c}" for c in columns
-    )
-    names = ", ".join(columns)
+def _update_statement(columns: Sequence[str], stamp: str | None) -> Any:
+    """``UPDATE products … FROM jsonb_to_recordset(…)`` setting ``columns`` (from _BULK_TYPES)."""
+    sets = ", ".join([f"{c} = v.{c}" for c in columns] + ([f"{stamp} = now()"] if stamp else []))
+    record = ", ".join(f"{c} {_BULK_TYPES[c]}" for c in columns)
     return text(
         f"UPDATE products AS p SET {sets} "  # noqa: S608  (column names from a fixed set)
-        f"FROM unnest(CAST(:id AS bigint[]), {arrays}) AS v(id, {names}) WHERE p.id = v.id"
+        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id bigint, {record}) "
+        "WHERE p.id = v.id"
     )
 
 
@@ -112,28 +111,23 @@ async def touch(session: AsyncSession, product_ids: Sequence[int], column: str) 
 async def add_changes(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
     """History rows (``product_id``, ``source``, ``changes``) in one statement."""
     if rows:
-        params = {
-            "product_ids": [row["product_id"] for row in rows],
-            "sources": [row["source"] for row in rows],
-            "changes": [_json(row["changes"]) for row in rows],
-        }
-        await session.execute(_ADD_CHANGES, params)
+        await session.execute(_ADD_CHANGES, {"rows": _json(rows)})
 
 
 async def add_events(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
     """Domain events (``type``, ``subject_type``, ``subject_id``, ``payload``) in one statement."""
     if rows:
-        params = {
-            "types": [row["type"] for row in rows],
-            "subject_types": [row["subject_type"] for row in rows],
-            "subject_ids": [row["subject_id"] for row in rows],
-            "payloads": [_json(row["payload"]) for row in rows],
-        }
-        await session.execute(_ADD_EVENTS, params)
+        await session.execute(_ADD_EVENTS, {"rows": _json(rows)})
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False)
+    return json.dumps(value, default=_plain, ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    return str(value)
 
 
 async def recent_products(

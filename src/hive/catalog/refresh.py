@@ -30,11 +30,17 @@ from hive.suppliers.types import Area, ProductDetail
 
 # SKUs applied per transaction (and read per supplier call).
 BATCH = 100
+# Supplier calls in flight at once for one feed batch's inline refresh.
+INLINE_IN_FLIGHT = 4
 # Recently used products read from the pool per query (then refreshed BATCH at a time).
 RECENT_PAGE = 1000
 
 # The adapter of a supplier id (``AdapterFactory.for_supplier_id``).
 AdapterSource = Callable[[int], Awaitable[SupplierAdapter]]
+# SKUs to refresh by what to read for them: the feed's merged refresh of one batch.
+Plan = dict[tuple["Aspect", ...], list[str]]
+# Called in the apply transaction with the SKUs that could not be read (same shape as Plan).
+Settle = Callable[[AsyncSession, Plan], Awaitable[None]]
 
 log = get_logger("hive.catalog.refresh")
 
@@ -170,6 +176,64 @@ async def refresh_batch(
     return report
 
 
+async def refresh_plan(
+    database: Database,
+    adapter: SupplierAdapter,
+    plan: Plan,
+    *,
+    source: str,
+    stock_areas: Sequence[Area],
+    settle: Settle,
+    in_flight: int = INLINE_IN_FLIGHT,
+) -> RefreshReport:
+    """Read every group of ``plan`` (bulk aspects only) ``BATCH`` SKUs a call, ``in_flight``
+    calls at once, then apply all that was read in one transaction, where ``settle`` learns
+    what failed. A chunk the supplier fails is left untouched; nothing read: no transaction."""
+    gate = asyncio.Semaphore(in_flight)
+    chunks = [
+        (aspects, skus[start : start + BATCH])
+        for aspects, skus in plan.items()
+        for start in range(0, len(skus), BATCH)
+    ]
+    results = await asyncio.gather(
+        *(_fetch_chunk(gate, adapter, aspects, chunk, stock_areas) for aspects, chunk in chunks)
+    )
+    report, failed = RefreshReport(), Plan()
+    fetched: dict[str, dict[str, Any]] = {}
+    for (aspects, chunk), result in zip(chunks, results, strict=True):
+        if isinstance(result, SupplierError):
+            failed.setdefault(aspects, []).extend(chunk)
+            report.failed.update(dict.fromkeys(chunk, result.code))
+            continue
+        for sku, values in result.items():
+            fetched.setdefault(sku, {}).update(values)
+    if fetched:
+        async with database.platform_transaction() as session:
+            stamp = "refreshed_at"
+            report.merge(await _apply_fetched(session, adapter.supplier_id, fetched, source, stamp))
+            await settle(session, failed)
+    return report
+
+
+async def _fetch_chunk(
+    gate: asyncio.Semaphore,
+    adapter: SupplierAdapter,
+    aspects: Sequence[Aspect],
+    skus: Sequence[str],
+    stock_areas: Sequence[Area],
+) -> dict[str, dict[str, Any]] | SupplierError:
+    if Aspect.INFO in aspects:
+        raise ValueError("product information is not read in bulk")
+    async with gate:
+        try:
+            return await fetch_values(adapter, skus, aspects, stock_areas)
+        except SupplierError as error:
+            log.warning(
+                "pool refresh batch failed", supplier_id=adapter.supplier_id, code=error.code
+            )
+            return error
+
+
 async def _apply_fetched(
     session: AsyncSession,
     supplier_id: int,
@@ -180,8 +244,7 @@ async def _apply_fetched(
     fields = sorted({f for values in fetched.values() for f in values})
     rows = await fresh_repo.pool_rows(session, supplier_id, fetched, fields, lock=True)
     by_id = {row["id"]: fetched[row["supplier_sku"]] for row in rows}
-    applied = await apply_bulk(session, rows, by_id, source=source)
-    await fresh_repo.touch(session, [row["id"] for row in rows], stamp)
+    applied = await apply_bulk(session, rows, by_id, source=source, stamp=stamp)
     sku_of = {row["id"]: row["supplier_sku"] for row in rows}
     return RefreshReport(
         refreshed=len(rows), changed={sku_of[pid]: c for pid, c in applied.items()}

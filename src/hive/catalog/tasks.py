@@ -8,18 +8,22 @@ the process builds one from the settings and the job's database, kept for the pr
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 from procrastinate import PsycopgConnector, RetryStrategy
 from procrastinate.job_context import JobContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog import calibration, refresh
 from hive.catalog import freshness_repository as fresh_repo
 from hive.catalog.snapshot import parse_areas
+from hive.events import hooks
 from hive.platform.config import Settings, get_settings
-from hive.platform.db import Database, create_engine
+from hive.platform.db import Database, create_engine, raw_connection
 from hive.platform.errors import HiveError
 from hive.platform.jobs import job_app
 from hive.platform.logging import get_logger
@@ -35,6 +39,9 @@ CALIBRATION_LOCK = "catalog_calibrate_pool"
 ACTIVE_WINDOW = timedelta(days=1)
 # A refresh the supplier failed is retried after 5 s, 10 s, 20 s … (about 3 hours in all).
 FEED_RETRY = RetryStrategy(max_attempts=12, exponential_wait=5)
+# A feed batch's refresh job waits this long when the consumer applies the batch itself right
+# after the commit (and deletes the job once it has); it runs only if that did not happen.
+FEED_FALLBACK_DELAY_S = 60
 
 log = get_logger("hive.catalog.tasks")
 
@@ -112,6 +119,112 @@ async def refresh_pool_skus(
     if report.failed:
         raise RefreshIncomplete(details={"failed": len(report.failed), "skus": len(skus)})
     return len(report.changed)
+
+
+@job_app.task(
+    name="hive.catalog.refresh_feed_plan", queue=FEED_QUEUE, pass_context=True, retry=FEED_RETRY
+)
+async def refresh_feed_plan(
+    context: JobContext, supplier_id: int, plan: dict[str, list[str]]
+) -> int:
+    """One feed batch's merged refresh (``{"price,shelf": [sku, …], …}``): read and apply.
+
+    Raises (so the job is retried later) when any batch could not be read; what was read is
+    applied, and applying it again later changes nothing.
+    """
+    runtime = await current_runtime(context)
+    adapter = await runtime.adapter_for(supplier_id)
+    report = refresh.RefreshReport()
+    for aspects, skus in decode_plan(plan).items():
+        report.merge(
+            await refresh.refresh_skus(
+                runtime.database,
+                adapter,
+                skus,
+                aspects=aspects,
+                source="feed",
+                stock_areas=runtime.stock_areas,
+            )
+        )
+    if report.failed:
+        raise RefreshIncomplete(details={"failed": len(report.failed), "skus": report.refreshed})
+    return len(report.changed)
+
+
+def encode_plan(plan: refresh.Plan) -> dict[str, list[str]]:
+    return {",".join(sorted(a.value for a in aspects)): skus for aspects, skus in plan.items()}
+
+
+def decode_plan(plan: Mapping[str, Sequence[str]]) -> refresh.Plan:
+    return {
+        tuple(refresh.Aspect(a) for a in key.split(",")): list(skus) for key, skus in plan.items()
+    }
+
+
+async def defer_feed_refresh(session: AsyncSession, supplier_id: int, plan: refresh.Plan) -> None:
+    """In the message transaction: one job for the pool SKUs of ``plan`` (others dropped).
+
+    When this process has a runtime, the bulk part is also refreshed right after the commit
+    (:func:`refresh_inline`); the job then waits ``FEED_FALLBACK_DELAY_S`` and is deleted, or
+    narrowed to what is left, once that refresh has applied.
+    """
+    everything = {sku for skus in plan.values() for sku in skus}
+    pooled = {
+        r["supplier_sku"] for r in await fresh_repo.pool_rows(session, supplier_id, everything, [])
+    }
+    kept = {a: sorted(pooled.intersection(skus)) for a, skus in plan.items()}
+    kept = {a: skus for a, skus in kept.items() if skus}
+    if not kept:
+        return
+    inline = _runtime is not None and any(refresh.Aspect.INFO not in a for a in kept)
+    delay = FEED_FALLBACK_DELAY_S if inline else 0
+    job_id = await _defer_plan(session, supplier_id, kept, delay)
+    if inline and _runtime is not None:
+        hooks.after_commit(session, partial(refresh_inline, _runtime, supplier_id, kept, job_id))
+
+
+async def _defer_plan(
+    session: AsyncSession, supplier_id: int, plan: refresh.Plan, delay_s: int
+) -> int:
+    task = refresh_feed_plan.configure(
+        connection=await raw_connection(session), schedule_in={"seconds": delay_s}
+    )
+    encoded: Any = encode_plan(plan)  # JSON for procrastinate
+    job_id: int = await task.defer_async(supplier_id=supplier_id, plan=encoded)
+    return job_id
+
+
+async def refresh_inline(
+    runtime: FreshnessRuntime, supplier_id: int, plan: refresh.Plan, job_id: int
+) -> None:
+    """After the message commit: refresh the bulk part of ``plan`` now, then delete the
+    fallback job, deferring at once a job for what is left (details, failed reads)."""
+    adapter = await runtime.adapter_for(supplier_id)
+    bulk = {a: skus for a, skus in plan.items() if refresh.Aspect.INFO not in a}
+    rest = {a: skus for a, skus in plan.items() if a not in bulk}
+
+    async def settle(session: AsyncSession, failed: refresh.Plan) -> None:
+        left = {**rest, **failed}
+        if await _delete_job(session, job_id) and left:
+            await _defer_plan(session, supplier_id, left, 0)
+
+    await refresh.refresh_plan(
+        runtime.database,
+        adapter,
+        bulk,
+        source="feed",
+        stock_areas=runtime.stock_areas,
+        settle=settle,
+    )
+
+
+async def _delete_job(session: AsyncSession, job_id: int) -> bool:
+    """Delete a job not started yet (in ``session``'s transaction); False if it has started."""
+    connection = await raw_connection(session)
+    deleted: bool = await job_app.job_manager.cancel_job_by_id_async(
+        job_id, delete_job=True, connection=connection
+    )
+    return deleted
 
 
 @job_app.periodic(cron="*/30 * * * *", periodic_id=ACTIVE_REFRESH_LOCK)

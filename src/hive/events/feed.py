@@ -84,8 +84,20 @@ class FeedConsumer:
                 report.failed_suppliers.append(supplier.id)
         return report
 
+    async def drain(self) -> None:
+        """Wait for the after-commit work of the batches processed so far (inline refreshes)."""
+        await self.processor.drain()
+
     async def run(self, stop_event: asyncio.Event) -> None:
-        """Poll until ``stop_event`` is set; without a pause while the feed keeps moving."""
+        """Poll until ``stop_event`` is set; without a pause while the feed keeps moving.
+
+        Before returning it waits for the after-commit work still running."""
+        try:
+            await self._poll_until(stop_event)
+        finally:
+            await self.drain()
+
+    async def _poll_until(self, stop_event: asyncio.Event) -> None:
         while not stop_event.is_set():
             try:
                 report = await self.poll_once()

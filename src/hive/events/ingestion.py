@@ -14,6 +14,7 @@ ends up failed on its own and the rest of its batch still commits.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from enum import StrEnum
@@ -22,7 +23,7 @@ from prometheus_client import Counter
 from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.events import repository
+from hive.events import hooks, repository
 from hive.events.handlers import HandlerRegistry, default_registry
 from hive.platform.db import Database
 from hive.platform.logging import get_logger
@@ -32,6 +33,9 @@ from hive.suppliers.types import MessageType, SupplierMessage
 DEFAULT_MAX_ATTEMPTS = 5
 # Messages per processing transaction on the batch path.
 DEFAULT_BATCH_SIZE = 500
+# After-commit callbacks (e.g. the pool's inline refresh) running at once; more wait (back
+# pressure on the consumer, so a fast feed cannot pile up unbounded work in memory).
+DEFAULT_AFTER_COMMIT_CONCURRENCY = 4
 
 STATUS_PROCESSED = "processed"
 STATUS_IGNORED = "ignored"
@@ -91,15 +95,42 @@ class MessageProcessor:
         registry: HandlerRegistry = default_registry,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        after_commit_concurrency: int = DEFAULT_AFTER_COMMIT_CONCURRENCY,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if after_commit_concurrency < 1:
+            raise ValueError("after_commit_concurrency must be at least 1")
         self.database = database
         self.registry = registry
         self.max_attempts = max_attempts
         self.batch_size = batch_size
+        self._after_commit_slots = asyncio.Semaphore(after_commit_concurrency)
+        self._after_commit_tasks: set[asyncio.Task[None]] = set()
+
+    async def drain(self) -> None:
+        """Wait until every after-commit callback started so far has finished."""
+        while self._after_commit_tasks:
+            await asyncio.gather(*self._after_commit_tasks)
+
+    async def _start_after_commit(self, callbacks: Sequence[hooks.AfterCommit]) -> None:
+        """Run each callback in the background once a slot is free (waiting for one here)."""
+        for callback in callbacks:
+            await self._after_commit_slots.acquire()
+            task = asyncio.create_task(self._run_after_commit(callback))
+            self._after_commit_tasks.add(task)
+            task.add_done_callback(self._after_commit_tasks.discard)
+
+    async def _run_after_commit(self, callback: hooks.AfterCommit) -> None:
+        try:
+            await callback()
+        except Exception:
+            # The callback's durable fallback (a job deferred in the transaction) covers it.
+            log.exception("after-commit work of a supplier message batch failed")
+        finally:
+            self._after_commit_slots.release()
 
     async def process(self, supplier_id: int, message: SupplierMessage) -> Outcome:
         """Handle ``message`` once; the outcome says whether it may be acknowledged.
@@ -188,6 +219,8 @@ class MessageProcessor:
             await self._run_batch_handlers(
                 session, supplier_id, [m for m in chunk if m.message_id in todo]
             )
+            after = await hooks.finish(session)
+        await self._start_after_commit(after)
         return {
             m.message_id: self._outcome(m) if m.message_id in todo else Outcome.DUPLICATE
             for m in chunk
@@ -225,6 +258,8 @@ class MessageProcessor:
                 await handler(session, supplier_id, message)
             for batch_handler in self.registry.batch_handlers_for(message.type):
                 await batch_handler(session, supplier_id, [message])
+            after = await hooks.finish(session)
+        await self._start_after_commit(after)
         return self._outcome(message)
 
     async def _record_failure(

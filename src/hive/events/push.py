@@ -87,6 +87,7 @@ class PushConsumer:
                 ready.set()
             await stop_event.wait()
             await queue.cancel(consumer_tag)
+        await self.processor.drain()
 
     async def _declare(self, channel: AbstractChannel) -> AbstractQueue:
         exchange = await channel.declare_exchange(

@@ -29,13 +29,12 @@ SELECT count(*) AS deleted FROM gone
 """
 
 
-# One statement (one bind parameter per column) for a whole batch; rows go in message-id order.
+# A whole batch as one JSON document (one parameter); rows go in message-id order.
 INSERT_BATCH_SQL = text("""
 INSERT INTO supplier_messages (supplier_id, message_id, type, occurred_at, status, error, raw)
-SELECT :supplier_id, m.message_id, m.type, m.occurred_at, m.status, '', m.raw::jsonb
-FROM unnest(CAST(:message_ids AS text[]), CAST(:types AS integer[]),
-            CAST(:occurred AS timestamptz[]), CAST(:statuses AS text[]), CAST(:raws AS text[]))
-     AS m(message_id, type, occurred_at, status, raw)
+SELECT :supplier_id, m.message_id, m.type, m.occurred_at, m.status, '', m.raw
+FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+     AS m(message_id text, type integer, occurred_at timestamptz, status text, raw jsonb)
 ORDER BY m.message_id
 ON CONFLICT (supplier_id, message_id) DO NOTHING
 RETURNING message_id
@@ -94,22 +93,18 @@ async def insert_messages(
     """
     if not messages:
         return set()
-    ordered = sorted(messages, key=lambda m: m.message_id)
-    params = {
-        "supplier_id": supplier_id,
-        "message_ids": [m.message_id for m in ordered],
-        "types": [int(m.type) for m in ordered],
-        "occurred": [m.occurred_at for m in ordered],
-        "statuses": [statuses[m.message_id] for m in ordered],
-        "raws": [_raw_text(m) for m in ordered],
-    }
+    rows = [
+        {
+            "message_id": m.message_id,
+            "type": int(m.type),
+            "occurred_at": m.occurred_at.isoformat(),
+            "status": statuses[m.message_id],
+            "raw": dict(m.raw) if m.raw else {"payload": dict(m.payload)},
+        }
+        for m in sorted(messages, key=lambda m: m.message_id)
+    ]
+    params = {"supplier_id": supplier_id, "rows": json.dumps(rows, default=str)}
     return set((await session.scalars(INSERT_BATCH_SQL, params)).all())
-
-
-def _raw_text(message: SupplierMessage) -> str:
-    """:func:`stored_raw` as JSON text (one serialisation instead of three)."""
-    source: Mapping[str, Any] = message.raw or {"payload": dict(message.payload)}
-    return json.dumps(dict(source), default=str)
 
 
 async def lock_messages(

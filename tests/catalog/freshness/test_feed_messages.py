@@ -42,11 +42,17 @@ async def product(world: World, sku: str) -> dict[str, object]:
     return dict(rows[0]._mapping)
 
 
+FEED_JOB_PLANS = (
+    "SELECT args->'plan' FROM procrastinate_jobs WHERE queue_name = 'catalog_feed' "
+    "AND status = 'todo' ORDER BY id"
+)
+
+
 def consumer(world: World, feed: InMemoryFeed) -> FeedConsumer:
     return FeedConsumer(world.database, factory_for({world.supplier_id: feed}))
 
 
-async def test_price_tax_and_info_messages_refresh_from_the_supplier_in_a_job_per_type(
+async def test_price_tax_and_info_messages_share_one_refresh_applied_after_the_commit(
     world: World,
 ) -> None:
     a, b, c = await pooled(world, 3)
@@ -58,11 +64,17 @@ async def test_price_tax_and_info_messages_refresh_from_the_supplier_in_a_job_pe
         message("3", MessageType.PRICE_CHANGED, "999999999"),  # not in the pool
         message("4", MessageType.PRODUCT_INFO_CHANGED, c),
     )
-    report = await consumer(world, feed).poll_once()
+    feed_consumer = consumer(world, feed)
+    report = await feed_consumer.poll_once()
     assert report.outcomes == {Outcome.PROCESSED: 4} and not feed.pending
-    jobs = await world.sql("SELECT args FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'")
-    assert sorted(tuple(row[0]["skus"]) for row in jobs) == [(a,), (b,), (c,)]  # one per type
+    jobs = await world.sql(FEED_JOB_PLANS)
+    assert [row[0] for row in jobs] == [{"price": [a, b], "info": [c]}]  # one for the batch
 
+    await feed_consumer.drain()  # prices were read and applied right after the commit
+    jobs = await world.sql(FEED_JOB_PLANS)
+    assert [row[0] for row in jobs] == [{"info": [c]}]  # what is left: the details
+    assert (await product(world, a))["retail_price_fen"] != 2
+    assert (await product(world, c))["name"] == "stale"
     await world.run_feed_jobs()
 
     quotes = {q.sku: q for q in await world.adapter.prices([a, b])}
@@ -109,33 +121,45 @@ async def test_shelf_and_pool_messages_apply_their_state_and_pool_exit_makes_uns
         await world.sql("SELECT 1 FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'") == []
     )  # nothing to fetch
 
+    await make_stale(world, b)
     feed.publish(message("13", MessageType.POOL_CHANGED, b, in_pool=True))
-    await consumer(world, feed).poll_once()
+    back_consumer = consumer(world, feed)
+    await back_consumer.poll_once()
     back = Product(**await product(world, b))
     assert back.in_supplier_pool is True and freshness.is_sellable(back)
-    jobs = await world.sql("SELECT args FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'")
-    assert [row[0]["skus"] for row in jobs] == [[b]]  # prices are re-read after a return
+    assert [row[0] for row in await world.sql(FEED_JOB_PLANS)] == [{"price,shelf": [b]}]
+    await back_consumer.drain()  # prices and shelf state are re-read after a return
+    quote = (await world.adapter.prices([b]))[0]
+    assert (await product(world, b))["retail_price_fen"] == quote.retail_fen
+    assert await world.sql(FEED_JOB_PLANS) == []  # the fallback job is gone
 
 
 async def test_redelivered_messages_are_applied_once(world: World) -> None:
     (a,) = await pooled(world, 1)
+    await make_stale(world, a)
     feed = InMemoryFeed(world.supplier_id, duplicate=True)
     feed.publish(
         message("20", MessageType.SHELF_CHANGED, a, on_shelf=False),
         message("21", MessageType.PRICE_CHANGED, a),
     )
     feed.fail_next_ack = True
-    first = await consumer(world, feed).poll_once()
-    second = await consumer(world, feed).poll_once()
+    feed_consumer = consumer(world, feed)
+    first = await feed_consumer.poll_once()
+    second = await feed_consumer.poll_once()
+    await feed_consumer.drain()
+    await world.run_feed_jobs()  # nothing is due: the inline refresh deleted its fallback
 
     assert first.outcomes == {Outcome.PROCESSED: 2} and feed.pending == {}
     assert second.outcomes == {Outcome.DUPLICATE: 2}
-    changes = await world.sql("SELECT changes FROM product_changes WHERE source = 'feed'")
-    assert [row[0] for row in changes] == [{"on_shelf": [True, False]}]
+    changes = [r[0] for r in await world.sql(_FEED_CHANGES)]
+    assert changes[0] == {"on_shelf": [True, False]}
+    assert len(changes) == 2 and changes[1]["retail_price_fen"][0] == 2  # the price, once
     assert (
-        len(await world.sql("SELECT 1 FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'"))
-        == 1
+        await world.sql("SELECT 1 FROM procrastinate_jobs WHERE queue_name = 'catalog_feed'") == []
     )
+
+
+_FEED_CHANGES = "SELECT changes FROM product_changes WHERE source = 'feed' ORDER BY id"
 
 
 async def test_drift_of_the_simulator_reaches_the_pool_through_its_feed(world: World) -> None:
@@ -149,6 +173,7 @@ async def test_drift_of_the_simulator_reaches_the_pool_through_its_feed(world: W
     feed = FeedConsumer(world.database, world.kit.factory())
     while (await feed.poll_once()).received:
         pass
+    await feed.drain()
     await world.run_feed_jobs()
 
     after = {row[0]: tuple(row[1:]) for row in await world.sql(_VALUES)}

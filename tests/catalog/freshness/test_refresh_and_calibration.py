@@ -90,12 +90,18 @@ async def test_supplier_down_during_refresh_applies_nothing_and_retries_later(
 ) -> None:
     skus = await pooled(world, 3)
     await make_stale(world, *skus)
+    history_before = await world.sql("SELECT count(*) FROM product_changes")
     feed = InMemoryFeed(world.supplier_id)
     feed.publish(*(message(str(n), MessageType.PRICE_CHANGED, s) for n, s in enumerate(skus)))
-    await FeedConsumer(world.database, factory_for({world.supplier_id: feed})).poll_once()
-    history_before = await world.sql("SELECT count(*) FROM product_changes")
-
     world.simulator.set_faults(error_5001_rate=1.0)
+    consumer = FeedConsumer(world.database, factory_for({world.supplier_id: feed}))
+    await consumer.poll_once()
+    await consumer.drain()  # the refresh right after the commit fails: the job stays, later
+
+    waiting = await world.sql(f"SELECT scheduled_at > now() FROM procrastinate_jobs {FEED_JOBS}")
+    assert waiting == [(True,)] and not feed.pending  # the messages are settled all the same
+    assert await world.sql("SELECT count(*) FROM product_changes") == history_before
+    await world.sql(f"UPDATE procrastinate_jobs SET scheduled_at = now() {FEED_JOBS}")
     await world.run_feed_jobs()
 
     job = await world.sql(f"SELECT status::text, attempts FROM procrastinate_jobs {FEED_JOBS}")
