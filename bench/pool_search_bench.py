@@ -48,96 +48,58 @@ LOAD_COLUMNS = (
 # Each top-level category has its own sub-categories (leaf nouns), brands, modifiers and price
 # range, so words of different top categories never meet in one name: a pair of them is a
 # "rare combination" whose words are each common (the planner trap).
+# fmt: off
 TOP_SPECS: list[tuple[str, dict[str, str], str, str, tuple[int, int]]] = [
-    (
-        "手机数码",
-        {
-            "手机通讯": "手机 老人机 对讲机 手机壳 钢化膜",
-            "影音娱乐": "蓝牙耳机 音箱 麦克风 耳机",
-            "数码配件": "充电器 数据线 移动电源 存储卡 读卡器",
-        },
-        "华为 小米 苹果 荣耀 OPPO vivo 一加 魅族 倍思 绿联 漫步者 索尼",
-        "无线 智能 快充 降噪 便携 超薄 防水 旗舰 5G 高清",
-        (19, 8999),
-    ),
-    (
-        "家用电器",
-        {
-            "大家电": "空调 冰箱 洗衣机 电视 热水器",
-            "厨房小电": "电饭煲 微波炉 电水壶 破壁机 空气炸锅",
-            "生活电器": "吸尘器 电风扇 加湿器 取暖器 扫地机器人",
-        },
-        "美的 格力 海尔 海信 TCL 九阳 苏泊尔 松下 西门子 戴森 飞利浦 小熊",
-        "变频 节能 静音 一级能效 大容量 家用 智能 除菌 多功能 迷你",
-        (49, 12999),
-    ),
-    (
-        "电脑办公",
-        {
-            "电脑整机": "笔记本电脑 台式机 平板电脑 一体机",
-            "外设产品": "鼠标 键盘 显示器 摄像头 路由器",
-            "办公设备": "打印机 投影仪 碎纸机 扫描仪 复印纸",
-        },
-        "联想 戴尔 惠普 华硕 宏碁 罗技 雷蛇 爱普生 佳能 得力 TP-LINK 三星",
-        "商务 轻薄 游戏 机械 高清 办公 无线 静音 高速 护眼",
-        (29, 15999),
-    ),
-    (
-        "食品饮料",
-        {
-            "休闲食品": "坚果 饼干 薯片 巧克力 牛肉干",
-            "粮油调味": "大米 食用油 面粉 酱油 挂面",
-            "饮料冲调": "牛奶 咖啡 茶叶 矿泉水 果汁",
-        },
-        "三只松鼠 良品铺子 百草味 金龙鱼 福临门 伊利 蒙牛 雀巢 农夫山泉 康师傅 海天 五常",
-        "有机 进口 原味 低脂 无糖 礼盒 整箱 散装 东北 特级",
-        (5, 699),
-    ),
-    (
-        "个护美妆",
-        {
-            "面部护肤": "面膜 洗面奶 精华液 面霜 爽肤水",
-            "洗发护发": "洗发水 护发素 发膜 染发剂",
-            "口腔护理": "牙膏 牙刷 电动牙刷 漱口水 牙线",
-        },
-        "欧莱雅 兰蔻 雅诗兰黛 自然堂 百雀羚 佰草集 高露洁 云南白药 飘柔 海飞丝 舒肤佳 资生堂",
-        "补水 保湿 美白 控油 去屑 温和 敏感肌 清爽 修护 滋润",
-        (9, 1599),
-    ),
-    (
-        "运动户外",
-        {
-            "运动鞋服": "跑步鞋 篮球鞋 运动裤 速干衣 冲锋衣",
-            "健身训练": "哑铃 瑜伽垫 跑步机 跳绳 动感单车",
-            "户外装备": "帐篷 睡袋 登山杖 背包 头灯",
-        },
-        "耐克 阿迪达斯 李宁 安踏 特步 匹克 迪卡侬 骆驼 探路者 北面 始祖鸟 斯伯丁",
-        "透气 轻便 减震 耐磨 专业 户外 速干 加厚 防风 男款",
-        (15, 3999),
-    ),
-    (
-        "母婴玩具",
-        {
-            "奶粉辅食": "婴儿奶粉 米粉 果泥 磨牙棒",
-            "尿裤湿巾": "纸尿裤 拉拉裤 湿巾 隔尿垫",
-            "玩具乐器": "积木 遥控车 毛绒玩具 拼图 儿童画板",
-        },
-        "飞鹤 美赞臣 惠氏 帮宝适 好奇 花王 乐高 费雪 贝亲 babycare 可优比 爱他美",
-        "婴儿 儿童 益智 新生儿 宝宝 环保 柔软 早教 安全 亲肤",
-        (9, 2999),
-    ),
-    (
-        "家居家装",
-        {
-            "家纺": "四件套 枕头 被子 毛巾 床垫",
-            "厨具": "炒锅 刀具 保温杯 餐具 收纳盒",
-            "灯具五金": "台灯 吸顶灯 插座 工具箱 门锁",
-        },
-        "罗莱 富安娜 水星家纺 苏泊尔 双立人 膳魔师 乐扣乐扣 公牛 欧普 雷士 德力西 小米有品",
-        "纯棉 加厚 北欧 简约 不粘 抗菌 全铜 护眼 可折叠 大号",
-        (9, 4999),
-    ),
+    ("手机数码", {
+        "手机通讯": "手机 老人机 对讲机 手机壳 钢化膜",
+        "影音娱乐": "蓝牙耳机 音箱 麦克风 耳机",
+        "数码配件": "充电器 数据线 移动电源 存储卡 读卡器",
+     }, "华为 小米 苹果 荣耀 OPPO vivo 一加 魅族 倍思 绿联 漫步者 索尼",
+     "无线 智能 快充 降噪 便携 超薄 防水 旗舰 5G 高清", (19, 8999)),
+    ("家用电器", {
+        "大家电": "空调 冰箱 洗衣机 电视 热水器",
+        "厨房小电": "电饭煲 微波炉 电水壶 破壁机 空气炸锅",
+        "生活电器": "吸尘器 电风扇 加湿器 取暖器 扫地机器人",
+     }, "美的 格力 海尔 海信 TCL 九阳 苏泊尔 松下 西门子 戴森 飞利浦 小熊",
+     "变频 节能 静音 一级能效 大容量 家用 智能 除菌 多功能 迷你", (49, 12999)),
+    ("电脑办公", {
+        "电脑整机": "笔记本电脑 台式机 平板电脑 一体机",
+        "外设产品": "鼠标 键盘 显示器 摄像头 路由器",
+        "办公设备": "打印机 投影仪 碎纸机 扫描仪 复印纸",
+     }, "联想 戴尔 惠普 华硕 宏碁 罗技 雷蛇 爱普生 佳能 得力 TP-LINK 三星",
+     "商务 轻薄 游戏 机械 高清 办公 无线 静音 高速 护眼", (29, 15999)),
+    ("食品饮料", {
+        "休闲食品": "坚果 饼干 薯片 巧克力 牛肉干",
+        "粮油调味": "大米 食用油 面粉 酱油 挂面",
+        "饮料冲调": "牛奶 咖啡 茶叶 矿泉水 果汁",
+     }, "三只松鼠 良品铺子 百草味 金龙鱼 福临门 伊利 蒙牛 雀巢 农夫山泉 康师傅 海天 五常",
+     "有机 进口 原味 低脂 无糖 礼盒 整箱 散装 东北 特级", (5, 699)),
+    ("个护美妆", {
+        "面部护肤": "面膜 洗面奶 精华液 面霜 爽肤水",
+        "洗发护发": "洗发水 护发素 发膜 染发剂",
+        "口腔护理": "牙膏 牙刷 电动牙刷 漱口水 牙线",
+     }, "欧莱雅 兰蔻 雅诗兰黛 自然堂 百雀羚 佰草集 高露洁 云南白药 飘柔 海飞丝 舒肤佳 资生堂",
+     "补水 保湿 美白 控油 去屑 温和 敏感肌 清爽 修护 滋润", (9, 1599)),
+    ("运动户外", {
+        "运动鞋服": "跑步鞋 篮球鞋 运动裤 速干衣 冲锋衣",
+        "健身训练": "哑铃 瑜伽垫 跑步机 跳绳 动感单车",
+        "户外装备": "帐篷 睡袋 登山杖 背包 头灯",
+     }, "耐克 阿迪达斯 李宁 安踏 特步 匹克 迪卡侬 骆驼 探路者 北面 始祖鸟 斯伯丁",
+     "透气 轻便 减震 耐磨 专业 户外 速干 加厚 防风 男款", (15, 3999)),
+    ("母婴玩具", {
+        "奶粉辅食": "婴儿奶粉 米粉 果泥 磨牙棒",
+        "尿裤湿巾": "纸尿裤 拉拉裤 湿巾 隔尿垫",
+        "玩具乐器": "积木 遥控车 毛绒玩具 拼图 儿童画板",
+     }, "飞鹤 美赞臣 惠氏 帮宝适 好奇 花王 乐高 费雪 贝亲 babycare 可优比 爱他美",
+     "婴儿 儿童 益智 新生儿 宝宝 环保 柔软 早教 安全 亲肤", (9, 2999)),
+    ("家居家装", {
+        "家纺": "四件套 枕头 被子 毛巾 床垫",
+        "厨具": "炒锅 刀具 保温杯 餐具 收纳盒",
+        "灯具五金": "台灯 吸顶灯 插座 工具箱 门锁",
+     }, "罗莱 富安娜 水星家纺 苏泊尔 双立人 膳魔师 乐扣乐扣 公牛 欧普 雷士 德力西 小米有品",
+     "纯棉 加厚 北欧 简约 不粘 抗菌 全铜 护眼 可折叠 大号", (9, 4999)),
 ]
+# fmt: on
 # Words of two top-level category names: each is in one product of eight, never together, and
 # the planner (assuming independence) expects 1 in 64 rows to hold both — so, ordered by sales
 # with LIMIT, it walks the sales index hoping for an early hit that never comes.
@@ -496,11 +458,27 @@ async def run_searches(url: str, catalog: Catalog, rounds: int, seed: int) -> No
         await database.dispose()
 
 
+def restart_with_shared_buffers(server: Any, pgdata: Path, size: str) -> Any:
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{size}'")
+    server.cleanup()
+    server = start_embedded(pgdata)
+    with psycopg.connect(server.get_uri("postgres")) as conn:
+        print(f"  restarted with shared_buffers = {conn.execute('SHOW shared_buffers').fetchone()}")
+    return server
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--shared-buffers",
+        default="",
+        help="restart PostgreSQL with this shared_buffers (e.g. 2GB) before measuring; "
+        "the default keeps the server's own (128MB)",
+    )
     args = parser.parse_args()
     work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
@@ -516,6 +494,8 @@ def main() -> None:
         insert_categories(url, catalog)
         print(f"loading {args.products:,} products")
         load(url, catalog, args.products, args.seed)
+        if args.shared_buffers:
+            server = restart_with_shared_buffers(server, work / "pgdata", args.shared_buffers)
         print(f"  ready after {time.monotonic() - started:.1f} s")
         print(
             f"naive trap statement ({' '.join(TRAP_PAIRS[0])}): {naive_trap_ms(url, TRAP_PAIRS[0])}"
