@@ -458,27 +458,11 @@ async def run_searches(url: str, catalog: Catalog, rounds: int, seed: int) -> No
         await database.dispose()
 
 
-def restart_with_shared_buffers(server: Any, pgdata: Path, size: str) -> Any:
-    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
-        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{size}'")
-    server.cleanup()
-    server = start_embedded(pgdata)
-    with psycopg.connect(server.get_uri("postgres")) as conn:
-        print(f"  restarted with shared_buffers = {conn.execute('SHOW shared_buffers').fetchone()}")
-    return server
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--shared-buffers",
-        default="",
-        help="restart PostgreSQL with this shared_buffers (e.g. 2GB) before measuring; "
-        "the default keeps the server's own (128MB)",
-    )
     args = parser.parse_args()
     work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
@@ -494,8 +478,6 @@ def main() -> None:
         insert_categories(url, catalog)
         print(f"loading {args.products:,} products")
         load(url, catalog, args.products, args.seed)
-        if args.shared_buffers:
-            server = restart_with_shared_buffers(server, work / "pgdata", args.shared_buffers)
         print(f"  ready after {time.monotonic() - started:.1f} s")
         print(
             f"naive trap statement ({' '.join(TRAP_PAIRS[0])}): {naive_trap_ms(url, TRAP_PAIRS[0])}"
