@@ -208,7 +208,7 @@ WHERE d.type = 'deferred' AND s.type = 'started'
 JOBS_BY_STATUS = """
 SELECT coalesce(jsonb_object_agg(status, n), '{}') FROM (
     SELECT status::text, count(*) AS n FROM procrastinate_jobs
-    WHERE task_name LIKE 'hive.catalog.refresh_%' GROUP BY status
+    WHERE queue_name = 'catalog_feed' GROUP BY status
 ) AS s
 """
 

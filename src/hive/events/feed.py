@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hive.events.handlers import HandlerRegistry, default_registry
-from hive.events.ingestion import DEFAULT_MAX_ATTEMPTS, MessageProcessor, Outcome
+from hive.events.ingestion import (
+    DEFAULT_AFTER_COMMIT_CONCURRENCY,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_ATTEMPTS,
+    MessageProcessor,
+    Outcome,
+)
 from hive.platform.db import Database
 from hive.platform.logging import get_logger
 from hive.suppliers import service as suppliers
@@ -58,15 +64,25 @@ class FeedConsumer:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         registry: HandlerRegistry = default_registry,
         polled: Callable[[Supplier], bool] | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        after_commit_concurrency: int = DEFAULT_AFTER_COMMIT_CONCURRENCY,
     ) -> None:
         """``polled`` narrows the enabled suppliers to those polled here (e.g. not the ones
-        whose feed arrives through RabbitMQ); by default every enabled supplier is polled."""
+        whose feed arrives through RabbitMQ); by default every enabled supplier is polled.
+        ``batch_size`` messages share a transaction; ``after_commit_concurrency`` batches'
+        after-commit work (the pool's inline refresh) runs at once."""
         self.database = database
         self.adapter_factory = adapter_factory
         self.polled = polled
         self.types = tuple(types)
         self.poll_interval_s = poll_interval_s
-        self.processor = MessageProcessor(database, registry=registry, max_attempts=max_attempts)
+        self.processor = MessageProcessor(
+            database,
+            registry=registry,
+            max_attempts=max_attempts,
+            batch_size=batch_size,
+            after_commit_concurrency=after_commit_concurrency,
+        )
         # Adapters are reused between polls and rebuilt when the supplier row changes.
         self._adapters: dict[int, tuple[datetime, SupplierAdapter]] = {}
 
@@ -150,6 +166,8 @@ async def run_feed_consumer(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     registry: HandlerRegistry = default_registry,
     polled: Callable[[Supplier], bool] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    after_commit_concurrency: int = DEFAULT_AFTER_COMMIT_CONCURRENCY,
 ) -> None:
     """Run the polling consumer until ``stop_event`` is set (the worker process's entry)."""
     consumer = FeedConsumer(
@@ -160,5 +178,7 @@ async def run_feed_consumer(
         max_attempts=max_attempts,
         registry=registry,
         polled=polled,
+        batch_size=batch_size,
+        after_commit_concurrency=after_commit_concurrency,
     )
     await consumer.run(stop_event)

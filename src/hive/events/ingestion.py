@@ -15,6 +15,7 @@ ends up failed on its own and the rest of its batch still commits.
 from __future__ import annotations
 
 import asyncio
+import collections
 import re
 from collections.abc import Sequence
 from enum import StrEnum
@@ -32,7 +33,7 @@ from hive.suppliers.types import MessageType, SupplierMessage
 
 DEFAULT_MAX_ATTEMPTS = 5
 # Messages per processing transaction on the batch path.
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 1000
 # After-commit callbacks (e.g. the pool's inline refresh) running at once; more wait (back
 # pressure on the consumer, so a fast feed cannot pile up unbounded work in memory).
 DEFAULT_AFTER_COMMIT_CONCURRENCY = 4
@@ -190,8 +191,8 @@ class MessageProcessor:
                 exc_info=True,
             )
             return {m.message_id: await self._process_safely(supplier_id, m) for m in chunk}
-        for outcome in outcomes.values():
-            MESSAGES.labels(outcome=outcome.value).inc()
+        for outcome, count in collections.Counter(outcomes.values()).items():
+            MESSAGES.labels(outcome=outcome.value).inc(count)
         return outcomes
 
     async def _process_safely(self, supplier_id: int, message: SupplierMessage) -> Outcome:
