@@ -18,6 +18,7 @@ import pytest
 
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
+from hive.platform.logging import configure_logging
 from tests.support.databases import (
     clone_database,
     database_url_for,
@@ -35,6 +36,7 @@ ADMIN_URL_ENV = "HIVE_TEST_DATABASE_URL"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    configure_logging(Settings(log_format="console"), process="tests")
     if hasattr(config, "workerinput"):
         return  # xdist workers inherit the server and template from the controller
     if not os.environ.get(ADMIN_URL_ENV):
