@@ -15,47 +15,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
-import uuid
 
 import httpx
 from feed_apply_bench import AREAS, INSERT_POOL
+from harness import SECRETS, bench_environment, register_vop
 from sqlalchemy import text
-from supplier_refresh_bench import REPO, SUPPLIER_NAME, collect_skus, start_simulator
+from supplier_refresh_bench import SUPPLIER_NAME, collect_skus
 
 from hive.catalog import calibration
-from hive.platform.actor import Actor
 from hive.platform.config import Settings
-from hive.platform.crypto import SecretBox
-from hive.platform.database_server import create_database_if_missing, start_embedded
 from hive.platform.db import Database, create_engine
-from hive.platform.migrations import upgrade_to_head
-from hive.suppliers import service
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.resilience.metrics import SUPPLIER_CALLS
 from hive.suppliers.resilience.rate_limit import PostgresRateLimiter
-from hive.suppliers.schemas import SupplierCreate, VopCredentials
 from hive.suppliers.vop.adapter import VopAdapter
 
 METHODS = ("price/getSellPrice", "product/skuState", "stock/getNewStockById")
-ADMIN = Actor(user_id=None, username="bench", role="platform_admin")
-
-
-async def register(database: Database, url: str, qps: float, secrets: SecretBox) -> int:
-    data = SupplierCreate(
-        name=SUPPLIER_NAME,
-        kind="vop",
-        base_url=url,
-        credentials=VopCredentials(
-            client_id="hive-demo",
-            client_secret="hive-demo-secret",  # noqa: S106
-            username="hive",
-            password="hive-demo-password",  # noqa: S106
-        ),
-        rate_limits={"*": 1000, **dict.fromkeys(METHODS, qps)},
-    )
-    async with database.platform_transaction() as session:
-        return (await service.create_supplier(session, ADMIN, data, secrets)).id
 
 
 def calls(method: str) -> float:
@@ -65,14 +40,15 @@ def calls(method: str) -> float:
 async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
     settings = Settings(database_url=url, log_format="json", log_level="WARNING")
     database = Database(create_engine(url, settings))
-    secrets = SecretBox("bench-secret-key-bench-secret-key!!")
     try:
-        supplier_id = await register(database, sim_url, args.qps, secrets)
+        supplier_id = await register_vop(
+            database, sim_url, SUPPLIER_NAME, {"*": 1000, **dict.fromkeys(METHODS, args.qps)}
+        )
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
             factory = AdapterFactory(
                 database=database,
                 settings=settings,
-                secrets=secrets,
+                secrets=SECRETS,
                 http=http,
                 limiter=PostgresRateLimiter(database),
             )
@@ -108,21 +84,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--qps", type=float, default=10.0)
     args = parser.parse_args()
-    work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True)
-    simulator = None
-    try:
-        server = start_embedded(work / "pgdata")
-        create_database_if_missing(server.get_uri("postgres"), "bench")
-        url = server.get_uri("bench")
-        upgrade_to_head(url)
-        simulator, sim_url = start_simulator(work / "sim")
-        asyncio.run(run(args, url, sim_url))
-    finally:
-        if simulator is not None:
-            simulator.terminate()
-            simulator.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    with bench_environment() as (database_url, sim_url):
+        asyncio.run(run(args, database_url, sim_url))
 
 
 if __name__ == "__main__":

@@ -13,77 +13,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import httpx
+from harness import REPO, SECRETS, bench_environment, register_vop, start_simulator
 
-from hive.platform.actor import Actor
 from hive.platform.config import Settings
-from hive.platform.crypto import SecretBox
-from hive.platform.database_server import create_database_if_missing, start_embedded
 from hive.platform.db import Database, create_engine
-from hive.platform.migrations import upgrade_to_head
-from hive.suppliers import service
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.resilience.metrics import SUPPLIER_CALLS
 from hive.suppliers.resilience.rate_limit import PostgresRateLimiter
-from hive.suppliers.schemas import SupplierCreate, VopCredentials
 from hive.suppliers.types import Area
 from hive.suppliers.vop.adapter import VopAdapter, chunks
 
-REPO = Path(__file__).resolve().parent.parent
 AREA = Area(1, 72, 2799, 0)
 METHODS = ("price/getSellPrice", "stock/getNewStockById")
 SUPPLIER_NAME = "bench-vop"
-ADMIN = Actor(user_id=None, username="bench", role="platform_admin")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["REPO", "collect_skus", "register", "start_simulator"]
 
 
-def start_simulator(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "HIVE_VOP_SIM_PORT": str(port), "HIVE_DATA_DIR": str(data_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hive", "vop-sim"], env=env, stderr=subprocess.DEVNULL
+async def register(database: Database, url: str, qps: float, secrets: object = None) -> int:
+    """The benchmark supplier with ``qps`` on the refreshed methods (used by other benches)."""
+    return await register_vop(
+        database, url, SUPPLIER_NAME, {"*": 1000, **dict.fromkeys(METHODS, qps)}
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("simulator did not start")
-
-
-async def register(database: Database, url: str, qps: float, secrets: SecretBox) -> int:
-    data = SupplierCreate(
-        name=SUPPLIER_NAME,
-        kind="vop",
-        base_url=url,
-        credentials=VopCredentials(
-            client_id="hive-demo",
-            client_secret="hive-demo-secret",  # noqa: S106
-            username="hive",
-            password="hive-demo-password",  # noqa: S106
-        ),
-        rate_limits={"*": 1000, **dict.fromkeys(METHODS, qps)},
-    )
-    async with database.platform_transaction() as session:
-        return (await service.create_supplier(session, ADMIN, data, secrets)).id
 
 
 async def collect_skus(adapter: VopAdapter, wanted: int) -> list[str]:
@@ -119,14 +74,13 @@ async def refresh(adapter: VopAdapter, skus: list[str], in_flight: int) -> tuple
 async def run(args: argparse.Namespace, database_url: str, sim_url: str) -> None:
     settings = Settings(database_url=database_url, log_format="json")
     database = Database(create_engine(database_url, settings))
-    secrets = SecretBox("bench-secret-key-bench-secret-key!!")
     try:
-        supplier_id = await register(database, sim_url, args.qps, secrets)
+        supplier_id = await register(database, sim_url, args.qps)
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
             factory = AdapterFactory(
                 database=database,
                 settings=settings,
-                secrets=secrets,
+                secrets=SECRETS,
                 http=http,
                 limiter=PostgresRateLimiter(database),
             )
@@ -167,21 +121,8 @@ def main() -> None:
     parser.add_argument("--qps", type=float, default=50.0)
     parser.add_argument("--in-flight", type=int, default=32)
     args = parser.parse_args()
-    work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True)
-    simulator = None
-    try:
-        server = start_embedded(work / "pgdata")
-        create_database_if_missing(server.get_uri("postgres"), "bench")
-        database_url = server.get_uri("bench")
-        upgrade_to_head(database_url)
-        simulator, sim_url = start_simulator(work / "sim")
+    with bench_environment() as (database_url, sim_url):
         asyncio.run(run(args, database_url, sim_url))
-    finally:
-        if simulator is not None:
-            simulator.terminate()
-            simulator.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
