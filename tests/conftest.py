@@ -36,7 +36,7 @@ ADMIN_URL_ENV = "HIVE_TEST_DATABASE_URL"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    configure_logging(Settings(log_format="console"), process="tests")
+    configure_logging(Settings(log_format="console", log_level="WARNING"), process="tests")
     if hasattr(config, "workerinput"):
         return  # xdist workers inherit the server and template from the controller
     if not os.environ.get(ADMIN_URL_ENV):
