@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import os
 import pstats
 import shutil
@@ -151,6 +152,41 @@ def _cpu(pid: int) -> float:
     return total
 
 
+TAKE_TOKENS = text("""
+INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at)
+VALUES (:key, :burst - :n, clock_timestamp())
+ON CONFLICT (key) DO UPDATE SET
+    tokens = LEAST(:burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * :rate)
+             - :n,
+    updated_at = clock_timestamp()
+RETURNING tokens
+""")
+
+
+class BlockRateLimiter(PostgresRateLimiter):
+    """PROTOTYPE of a proposed change (``--limiter block``), not the production limiter: the
+    shared bucket is debited ``block`` tokens per transaction and they are handed out here."""
+
+    def __init__(self, database: Database, block: int) -> None:
+        super().__init__(database)
+        self._database_ = database
+        self._block = block
+        self._left: dict[str, int] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def acquire(self, key: str, rate: float) -> None:
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            if self._left.get(key, 0) == 0:
+                burst = max(1.0, rate)
+                async with self._database_.platform_transaction() as session:
+                    params = {"key": key, "rate": rate, "burst": burst, "n": self._block}
+                    left = float((await session.execute(TAKE_TOKENS, params)).scalar_one())
+                if left < 0:
+                    await asyncio.sleep(-left / rate)
+                self._left[key] = self._block
+            self._left[key] -= 1
+
+
 class BenchFeed:
     """A supplier feed in memory: ``fetch`` returns up to ``size`` unacknowledged messages."""
 
@@ -253,7 +289,11 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
                 settings=settings,
                 secrets=secrets,
                 http=http,
-                limiter=PostgresRateLimiter(database),
+                limiter=(
+                    BlockRateLimiter(database, 10)
+                    if args.limiter == "block"
+                    else PostgresRateLimiter(database)
+                ),
             )
             adapter = await factory.for_supplier_id(supplier_id)
             assert isinstance(adapter, VopAdapter)
@@ -267,6 +307,9 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
                 for n, sku in enumerate(skus, start=1)
             ]
             stages = instrument()
+            if args.gc_freeze:
+                gc.collect()
+                gc.freeze()  # EXPERIMENT: startup objects out of the collector's way
             cpu = CpuMeter(args.pids)
             profiler = cProfile.Profile() if args.profile else None
             if profiler is not None:
@@ -276,6 +319,7 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
             )
             if profiler is not None:
                 profiler.disable()
+                profiler.dump_stats("feed_apply.prof")
                 pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
             cpu.report(elapsed)
             stages.report()
@@ -306,6 +350,15 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--fetch", type=int, default=1000, help="messages per feed fetch")
     parser.add_argument("--profile", action="store_true", help="print the hottest functions")
+    parser.add_argument(
+        "--gc-freeze", action="store_true", help="experiment: gc.freeze() before the feed path"
+    )
+    parser.add_argument(
+        "--limiter",
+        choices=["postgres", "block"],
+        default="postgres",
+        help="block: prototype of a bucket debited 10 tokens per transaction (not production)",
+    )
     args = parser.parse_args()
     work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
