@@ -154,6 +154,8 @@ async def _feeds(
             poll_interval_s=settings.feed_poll_interval_s,
             max_attempts=settings.feed_max_attempts,
             polled=lambda s: s.id not in pushed,
+            batch_size=settings.feed_batch_size,
+            after_commit_concurrency=settings.feed_after_commit_concurrency,
         )
     )
     return feeds

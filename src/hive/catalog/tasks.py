@@ -39,10 +39,6 @@ CALIBRATION_LOCK = "catalog_calibrate_pool"
 ACTIVE_WINDOW = timedelta(days=1)
 # A refresh the supplier failed is retried after 5 s, 10 s, 20 s … (about 3 hours in all).
 FEED_RETRY = RetryStrategy(max_attempts=12, exponential_wait=5)
-# A feed batch's refresh job waits this long when the consumer applies the batch itself right
-# after the commit (and deletes the job once it has); it runs only if that did not happen.
-FEED_FALLBACK_DELAY_S = 60
-
 log = get_logger("hive.catalog.tasks")
 
 
@@ -165,7 +161,8 @@ async def defer_feed_refresh(session: AsyncSession, supplier_id: int, plan: refr
     """In the message transaction: one job for the pool SKUs of ``plan`` (others dropped).
 
     When this process has a runtime, the bulk part is also refreshed right after the commit
-    (:func:`refresh_inline`); the job then waits ``FEED_FALLBACK_DELAY_S`` and is deleted, or
+    (:func:`refresh_inline`); the job then waits ``HIVE_FEED_REFRESH_FALLBACK_DELAY_S`` and is
+    deleted, or
     narrowed to what is left, once that refresh has applied.
     """
     everything = {sku for skus in plan.values() for sku in skus}
@@ -177,7 +174,7 @@ async def defer_feed_refresh(session: AsyncSession, supplier_id: int, plan: refr
     if not kept:
         return
     inline = _runtime is not None and any(refresh.Aspect.INFO not in a for a in kept)
-    delay = FEED_FALLBACK_DELAY_S if inline else 0
+    delay = int(_runtime.settings.feed_refresh_fallback_delay_s) if _runtime and inline else 0
     job_id = await _defer_plan(session, supplier_id, kept, delay)
     if inline and _runtime is not None:
         hooks.after_commit(session, partial(refresh_inline, _runtime, supplier_id, kept, job_id))
@@ -215,6 +212,7 @@ async def refresh_inline(
         source="feed",
         stock_areas=runtime.stock_areas,
         settle=settle,
+        in_flight=runtime.settings.feed_inline_in_flight,
     )
 
 

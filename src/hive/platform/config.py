@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     feed_poll_interval_s: float = Field(default=5.0, gt=0, le=3600)
     feed_max_attempts: int = Field(default=5, ge=1, le=100)
     feed_redelivery_delay_s: float = Field(default=1.0, ge=0, le=600)
+    feed_batch_size: int = Field(default=1000, ge=1, le=10000)
+    feed_after_commit_concurrency: int = Field(default=4, ge=1, le=64)
+    feed_refresh_fallback_delay_s: float = Field(default=60, ge=0, le=3600)
+    feed_inline_in_flight: int = Field(default=4, ge=1, le=64)
     # The topic exchange a pushing supplier publishes to (the simulator's by default).
     feed_amqp_exchange: str = Field(default="hive.vop-sim.messages", min_length=1, max_length=255)
 
