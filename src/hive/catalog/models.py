@@ -8,15 +8,17 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     ForeignKey,
     Index,
+    Integer,
     Numeric,
     String,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hive.platform.db import Base, TimestampedMixin
@@ -74,7 +76,9 @@ class Product(Base, TimestampedMixin):
     """A product in the pool: one supplier SKU that operators selected.
 
     Prices are integer fen; ``stock`` maps a province id to ``{"state", "remaining"}``;
-    ``search_vector`` holds the jieba-segmented words of name, brand and category.
+    ``search_vector`` holds the jieba-segmented words of name, brand and category;
+    ``orderable_province_ids`` is computed by PostgreSQL from ``stock`` (the provinces where
+    the product can be ordered), so no writer has to maintain it.
     """
 
     __tablename__ = "products"
@@ -89,13 +93,42 @@ class Product(Base, TimestampedMixin):
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
         ),
-        Index("ix_products_category_id", "category_id"),
         Index("ix_products_brand", "brand"),
         Index("ix_products_sales", "sales"),
         Index("ix_products_retail_price_fen", "retail_price_fen"),
         Index("ix_products_status", "status"),
         Index("ix_products_last_viewed_at", "last_viewed_at"),
         Index("ix_products_calibrated_at", "calibrated_at"),
+        Index("ix_products_last_ordered_at", "last_ordered_at"),
+        # Covering indexes of pool search: filters, samples and sorted pages of large match
+        # sets are read by index-only scans (docs/pool-search.md). The first also serves
+        # lookups by category.
+        Index(
+            "ix_products_category_price",
+            "category_id",
+            "retail_price_fen",
+            postgresql_include=[
+                "id",
+                "sales",
+                "status",
+                "brand",
+                "on_shelf",
+                "orderable_province_ids",
+            ],
+        ),
+        Index(
+            "ix_products_sales_browse",
+            "sales",
+            "id",
+            postgresql_include=[
+                "category_id",
+                "retail_price_fen",
+                "status",
+                "brand",
+                "on_shelf",
+                "orderable_province_ids",
+            ],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +151,9 @@ class Product(Base, TimestampedMixin):
     stock: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="active")
     search_vector: Mapped[str] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
+    orderable_province_ids: Mapped[list[int] | None] = mapped_column(
+        ARRAY(Integer), Computed("products_orderable_province_ids(stock)", persisted=True)
+    )
     last_viewed_at: Mapped[datetime | None]
     last_ordered_at: Mapped[datetime | None]
     refreshed_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -24,9 +24,7 @@ from hive.catalog.search_types import (
     PriceBandCount,
     SortOrder,
 )
-from hive.suppliers.types import StockState
 
-ORDERABLE_STATES = [s.value for s in StockState if s.can_order]
 HIT_COLUMNS = (
     "p.id, p.supplier_id, p.supplier_sku, p.name, p.brand, p.category_id, p.retail_price_fen, "
     "p.purchase_price_fen, p.sales, p.on_shelf, p.status, p.image_url"
@@ -129,31 +127,60 @@ async def hits_by_id(session: AsyncSession, ids: Sequence[int]) -> list[PoolHit]
 
 async def hits_in_order(session: AsyncSession, spec: MatchSpec) -> list[PoolHit]:
     """A page of a large match set, read along the sort order's index."""
-    where, params = _conditions(spec)
-    if where is None:
+    parts = _parts(spec)
+    if parts is None:
         return []
-    statement = (
-        f"SELECT {HIT_COLUMNS} FROM products p WHERE {' AND '.join(where)} "  # noqa: S608
-        f"ORDER BY {INDEX_ORDER[spec.sort]} OFFSET :offset LIMIT :limit"
-    )
+    keyword, filters, params = parts
     params.update(offset=spec.offset, limit=spec.limit)
-    rows = (await session.execute(text(statement), params)).all()
-    return [PoolHit(**row._asdict()) for row in rows]
+    order = INDEX_ORDER[spec.sort]
+    if keyword is not None and len(filters) > 1:
+        statement = _two_stage_page(keyword, filters, order)
+    else:
+        where = " AND ".join([*filters, keyword] if keyword else filters)
+        statement = (
+            f"SELECT p.id FROM products p WHERE {where} "  # noqa: S608
+            f"ORDER BY {order} OFFSET :offset LIMIT :limit"
+        )
+    ids = (await session.execute(text(statement), params)).scalars().all()
+    return await hits_by_id(session, ids)
+
+
+def _two_stage_page(keyword: str, filters: list[str], order: str) -> str:
+    """A keyword page beside other filters: the filters pick candidates in sort order from a
+    covering index (index-only, no table reads), and only those candidates are read to check
+    the keyword. ``OFFSET 0`` keeps the candidates a query of their own, so the planner cannot
+    test the keyword (a table read per row) before the cheaper filters."""
+    return (
+        "SELECT c.id FROM (SELECT p.id, p.sales, p.retail_price_fen FROM products p "  # noqa: S608
+        f"WHERE {' AND '.join(filters)} ORDER BY {order} OFFSET 0) c "
+        f"JOIN products p ON p.id = c.id WHERE {keyword} "
+        f"ORDER BY {order.replace('p.', 'c.')} OFFSET :offset LIMIT :limit"
+    )
 
 
 def _conditions(spec: MatchSpec) -> tuple[list[str] | None, dict[str, Any]]:
     """WHERE fragments and their parameters; None when the query can match nothing."""
-    where = ["p.status = ANY(:statuses)"]
+    parts = _parts(spec)
+    if parts is None:
+        return None, {}
+    keyword, filters, params = parts
+    return ([*filters, keyword] if keyword else filters), params
+
+
+def _parts(spec: MatchSpec) -> tuple[str | None, list[str], dict[str, Any]] | None:
+    """The keyword's condition (None without a keyword), the filters' conditions (status
+    first) and their parameters; None when the query can match nothing."""
+    filters = ["p.status = ANY(:statuses)"]
     params: dict[str, Any] = {"statuses": list(spec.statuses)}
     if spec.category_ids == ():
-        return None, params
+        return None
+    keyword = None
     if spec.has_keyword:
         keyword = _fuzzy_match(spec, params) if spec.fuzzy else _strict_match(spec, params)
         if keyword is None:
-            return None, params
-        where.append(keyword)
-    _add_filters(spec, where, params)
-    return where, params
+            return None
+    _add_filters(spec, filters, params)
+    return keyword, filters, params
 
 
 def _strict_match(spec: MatchSpec, params: dict[str, Any]) -> str | None:
@@ -213,9 +240,9 @@ def _add_filters(spec: MatchSpec, where: list[str], params: dict[str, Any]) -> N
         where.append("p.retail_price_fen <= :max_price")
         params["max_price"] = spec.max_price_fen
     if spec.in_stock_province_id is not None:
-        where.append("p.stock -> CAST(:province AS text) ->> 'state' = ANY(:orderable)")
-        params["province"] = str(spec.in_stock_province_id)
-        params["orderable"] = ORDERABLE_STATES
+        # Generated from ``stock`` by PostgreSQL; carried by the covering indexes.
+        where.append("CAST(:province AS integer) = ANY(p.orderable_province_ids)")
+        params["province"] = spec.in_stock_province_id
     if spec.on_shelf is not None:
         where.append("p.on_shelf = :on_shelf")
         params["on_shelf"] = spec.on_shelf
