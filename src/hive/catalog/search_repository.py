@@ -149,12 +149,14 @@ def _two_stage_page(keyword: str, filters: list[str], order: str) -> str:
     """A keyword page beside other filters: the filters pick candidates in sort order from a
     covering index (index-only, no table reads), and only those candidates are read to check
     the keyword. ``OFFSET 0`` keeps the candidates a query of their own, so the planner cannot
-    test the keyword (a table read per row) before the cheaper filters."""
+    test the keyword (a table read per row) first; the ``LATERAL ... LIMIT 1`` check cannot be
+    turned into a hash join, which a low estimate for a several-word keyword used to choose
+    (reading every match of the keyword)."""
     return (
         "SELECT c.id FROM (SELECT p.id, p.sales, p.retail_price_fen FROM products p "  # noqa: S608
         f"WHERE {' AND '.join(filters)} ORDER BY {order} OFFSET 0) c "
-        f"JOIN products p ON p.id = c.id WHERE {keyword} "
-        f"ORDER BY {order.replace('p.', 'c.')} OFFSET :offset LIMIT :limit"
+        f"CROSS JOIN LATERAL (SELECT 1 FROM products p WHERE p.id = c.id AND {keyword} "
+        f"LIMIT 1) k ORDER BY {order.replace('p.', 'c.')} OFFSET :offset LIMIT :limit"
     )
 
 

@@ -69,11 +69,28 @@ def upgrade() -> None:
         unique=False,
         postgresql_include=["category_id", "retail_price_fen", *BROWSE_COLUMNS],
     )
+    # Same for brand: the covering one also pages a brand's matches in sales order.
+    op.drop_index("ix_products_brand", table_name="products")
+    op.create_index(
+        "ix_products_brand_sales",
+        "products",
+        ["brand", "sales", "id"],
+        unique=False,
+        postgresql_include=[
+            "category_id",
+            "retail_price_fen",
+            "status",
+            "on_shelf",
+            "orderable_province_ids",
+        ],
+    )
     op.create_index("ix_products_last_ordered_at", "products", ["last_ordered_at"], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index("ix_products_last_ordered_at", table_name="products")
+    op.drop_index("ix_products_brand_sales", table_name="products")
+    op.create_index("ix_products_brand", "products", ["brand"], unique=False)
     op.drop_index("ix_products_sales_browse", table_name="products")
     op.drop_index("ix_products_category_price", table_name="products")
     op.create_index("ix_products_category_id", "products", ["category_id"], unique=False)
