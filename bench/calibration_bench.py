@@ -84,8 +84,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--qps", type=float, default=10.0)
     args = parser.parse_args()
-    with bench_environment() as (database_url, sim_url):
-        asyncio.run(run(args, database_url, sim_url))
+    with bench_environment() as env:
+        asyncio.run(run(args, env.database_url, env.simulator_url))
 
 
 if __name__ == "__main__":

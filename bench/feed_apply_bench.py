@@ -19,9 +19,7 @@ import cProfile
 import gc
 import os
 import pstats
-import shutil
 import time
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
@@ -30,8 +28,9 @@ from typing import Any, cast
 
 import httpx
 import psutil
+from harness import bench_environment
 from sqlalchemy import text
-from supplier_refresh_bench import REPO, collect_skus, register, start_simulator
+from supplier_refresh_bench import collect_skus, register
 
 from hive.catalog import fresh_apply, freshness, refresh, tasks
 from hive.catalog.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
@@ -40,10 +39,8 @@ from hive.events import repository as log_repository
 from hive.events.feed import FeedConsumer
 from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox
-from hive.platform.database_server import create_database_if_missing, start_embedded
 from hive.platform.db import Database, create_engine
 from hive.platform.jobs import connector_for, job_app
-from hive.platform.migrations import upgrade_to_head
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.models import Supplier
 from hive.suppliers.protocol import SupplierAdapter
@@ -360,23 +357,9 @@ def main() -> None:
         help="block: prototype of a bucket debited 10 tokens per transaction (not production)",
     )
     args = parser.parse_args()
-    work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True)
-    simulator = None
-    try:
-        server = start_embedded(work / "pgdata")
-        create_database_if_missing(server.get_uri("postgres"), "bench")
-        url = server.get_uri("bench")
-        upgrade_to_head(url)
-        simulator, sim_url = start_simulator(work / "sim")
-        postmaster = int((work / "pgdata" / "postmaster.pid").read_text().split()[0])
-        args.pids = {"simulator": simulator.pid, "postgresql": postmaster}
-        asyncio.run(run(args, url, sim_url))
-    finally:
-        if simulator is not None:
-            simulator.terminate()
-            simulator.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    with bench_environment() as env:
+        args.pids = {"simulator": env.simulator_pid, "postgresql": env.postgres_pid}
+        asyncio.run(run(args, env.database_url, env.simulator_url))
 
 
 if __name__ == "__main__":

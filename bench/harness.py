@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -56,9 +57,17 @@ def start_simulator(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("simulator did not start")
 
 
+@dataclass(frozen=True)
+class BenchEnvironment:
+    database_url: str
+    simulator_url: str
+    simulator_pid: int
+    postgres_pid: int
+
+
 @contextmanager
-def bench_environment() -> Iterator[tuple[str, str]]:
-    """A migrated database URL and a simulator URL, both gone afterwards."""
+def bench_environment() -> Iterator[BenchEnvironment]:
+    """A migrated database and a running simulator, both gone afterwards."""
     # Inside the repository: the embedded server's system user must be able to reach it.
     work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
@@ -69,7 +78,8 @@ def bench_environment() -> Iterator[tuple[str, str]]:
         database_url = server.get_uri("bench")
         upgrade_to_head(database_url)
         simulator, sim_url = start_simulator(work / "sim")
-        yield database_url, sim_url
+        postmaster = int((work / "pgdata" / "postmaster.pid").read_text().split()[0])
+        yield BenchEnvironment(database_url, sim_url, simulator.pid, postmaster)
     finally:
         if simulator is not None:
             simulator.terminate()

@@ -16,7 +16,7 @@ import asyncio
 import time
 
 import httpx
-from harness import REPO, SECRETS, bench_environment, register_vop, start_simulator
+from harness import SECRETS, bench_environment, register_vop
 
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
@@ -29,9 +29,6 @@ from hive.suppliers.vop.adapter import VopAdapter, chunks
 AREA = Area(1, 72, 2799, 0)
 METHODS = ("price/getSellPrice", "stock/getNewStockById")
 SUPPLIER_NAME = "bench-vop"
-
-
-__all__ = ["REPO", "collect_skus", "register", "start_simulator"]
 
 
 async def register(database: Database, url: str, qps: float, secrets: object = None) -> int:
@@ -121,8 +118,8 @@ def main() -> None:
     parser.add_argument("--qps", type=float, default=50.0)
     parser.add_argument("--in-flight", type=int, default=32)
     args = parser.parse_args()
-    with bench_environment() as (database_url, sim_url):
-        asyncio.run(run(args, database_url, sim_url))
+    with bench_environment() as env:
+        asyncio.run(run(args, env.database_url, env.simulator_url))
 
 
 if __name__ == "__main__":
