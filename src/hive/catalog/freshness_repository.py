@@ -168,3 +168,9 @@ async def pooled_supplier_ids(session: AsyncSession) -> list[int]:
     """Suppliers with at least one pool product that is not removed."""
     query = select(Product.supplier_id).where(Product.status != REMOVED).distinct()
     return sorted((await session.scalars(query)).all())
+
+
+async def database_time(session: AsyncSession) -> datetime:
+    """The database's clock (refresh stamps come from it, so reads are ordered against it)."""
+    now: datetime = (await session.execute(select(func.clock_timestamp()))).scalar_one()
+    return now

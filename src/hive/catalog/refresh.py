@@ -163,14 +163,23 @@ async def refresh_batch(
     *,
     stamp: str = "refreshed_at",
 ) -> RefreshReport:
-    """Read ``skus`` completely, then apply them in one transaction; raises SupplierError."""
+    """Read ``skus`` completely, then apply them in one transaction; raises SupplierError.
+
+    A product refreshed by someone else after this read started keeps those newer values.
+    """
     report = RefreshReport()
+    async with database.platform_transaction() as session:
+        read_at = await fresh_repo.database_time(session)
     bulk_aspects = [a for a in aspects if a is not Aspect.INFO]
     fetched = await fetch_values(adapter, skus, bulk_aspects, stock_areas) if bulk_aspects else {}
     details = await adapter.product_details(skus) if Aspect.INFO in aspects else []
     async with database.platform_transaction() as session:
         if bulk_aspects:
-            report.merge(await _apply_fetched(session, adapter.supplier_id, fetched, source, stamp))
+            report.merge(
+                await _apply_fetched(
+                    session, adapter.supplier_id, fetched, source, stamp, read_at=read_at
+                )
+            )
         if details:
             report.merge(await _apply_details(session, adapter.supplier_id, details, source))
     return report
@@ -190,6 +199,8 @@ async def refresh_plan(
     calls at once, then apply all that was read in one transaction, where ``settle`` learns
     what failed. A chunk the supplier fails is left untouched; nothing read: no transaction."""
     gate = asyncio.Semaphore(in_flight)
+    async with database.platform_transaction() as session:
+        read_at = await fresh_repo.database_time(session)
     chunks = [
         (aspects, skus[start : start + BATCH])
         for aspects, skus in plan.items()
@@ -210,7 +221,11 @@ async def refresh_plan(
     if fetched:
         async with database.platform_transaction() as session:
             stamp = "refreshed_at"
-            report.merge(await _apply_fetched(session, adapter.supplier_id, fetched, source, stamp))
+            report.merge(
+                await _apply_fetched(
+                    session, adapter.supplier_id, fetched, source, stamp, read_at=read_at
+                )
+            )
             await settle(session, failed)
     return report
 
@@ -240,9 +255,16 @@ async def _apply_fetched(
     fetched: dict[str, dict[str, Any]],
     source: str,
     stamp: str,
+    *,
+    read_at: datetime | None = None,
 ) -> RefreshReport:
     fields = sorted({f for values in fetched.values() for f in values})
-    rows = await fresh_repo.pool_rows(session, supplier_id, fetched, fields, lock=True)
+    rows = await fresh_repo.pool_rows(
+        session, supplier_id, fetched, [*fields, "refreshed_at"], lock=True
+    )
+    if read_at is not None:
+        # Another refresh applied a newer read meanwhile: an older one must not undo it.
+        rows = [row for row in rows if row["refreshed_at"] <= read_at]
     by_id = {row["id"]: fetched[row["supplier_sku"]] for row in rows}
     applied = await apply_bulk(session, rows, by_id, source=source, stamp=stamp)
     sku_of = {row["id"]: row["supplier_sku"] for row in rows}

@@ -155,3 +155,24 @@ async def test_bulk_apply_records_what_pool_apply_changes_records(world: World) 
     assert by_product[one] == by_product[two] and len(by_product[one]) == 3
     changes = await world.sql("SELECT changes FROM product_changes WHERE source = 'refresh'")
     assert changes[0] == changes[1]
+
+
+async def test_an_older_read_never_overwrites_a_newer_refresh(world: World) -> None:
+    newer, older_only = await pooled(world, 2)
+    await make_stale(world, newer, older_only)
+    # ``newer`` was refreshed (by another worker) after the read below started.
+    await world.sql(
+        "UPDATE products SET refreshed_at = clock_timestamp() + interval '1 hour' "
+        "WHERE supplier_sku = :s",
+        s=newer,
+    )
+    report = await refresh.refresh_batch(
+        world.database,
+        world.adapter,
+        [newer, older_only],
+        [refresh.Aspect.PRICE],
+        "refresh",
+        AREAS,
+    )
+    assert sorted(report.changed) == [older_only]
+    assert (await product(world, newer))["retail_price_fen"] == 2  # the stale test value
