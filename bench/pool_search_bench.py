@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import functools
 import json
+import os
 import random
 import shutil
 import statistics
@@ -374,6 +375,7 @@ async def measure(database: Database, catalog: Catalog, rounds: int, seed: int) 
     max_id = await _max_id(database)
     for make in mix.values():  # warm the caches and jieba once per kind
         await _timed_search(database, make())
+    print(f"load average before the searches: {_load_average()}")
     searches: dict[str, list[float]] = {name: [] for name in mix}
     lookups: list[float] = []
     totals: dict[str, list[int]] = {name: [] for name in mix}
@@ -383,7 +385,13 @@ async def measure(database: Database, catalog: Catalog, rounds: int, seed: int) 
             searches[name].append(elapsed)
             totals[name].append(total)
             lookups.append(await _timed_lookup(database, rng.randint(1, max_id)))
+    print(f"load average after the searches: {_load_average()}")
     _report(searches, lookups, totals)
+
+
+def _load_average() -> str:
+    # The machine is shared: the numbers mean little without the load they ran under.
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 async def _timed_search(database: Database, query: PoolQuery) -> tuple[float, int]:

@@ -93,7 +93,6 @@ class Product(Base, TimestampedMixin):
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
         ),
-        Index("ix_products_sales", "sales"),
         Index("ix_products_retail_price_fen", "retail_price_fen"),
         Index("ix_products_status", "status"),
         Index("ix_products_last_viewed_at", "last_viewed_at"),
@@ -101,7 +100,7 @@ class Product(Base, TimestampedMixin):
         Index("ix_products_last_ordered_at", "last_ordered_at"),
         # Covering indexes of pool search: filters, samples and sorted pages of large match
         # sets are read by index-only scans (docs/pool-search.md). The first also serves
-        # lookups by category, the second by brand.
+        # lookups by category, the second by brand, the third by sales.
         Index(
             "ix_products_category_price",
             "category_id",

@@ -10,7 +10,9 @@ Everything runs in PostgreSQL. How a search is planned (see ``docs/pool-search.m
    page comes from the sample. Otherwise the count is reported as ``COUNT_CAP`` with
    ``total_is_estimate``, the facets are those of the sample (``facets_are_sampled``), and the
    page is read by a second statement that lets the planner walk the sort order's index — cheap
-   because at least ``COUNT_CAP`` rows match.
+   because at least ``COUNT_CAP`` rows match. Filters other than the keyword (status, category,
+   price, brand, shelf, stock) are answered by covering indexes without reading the table; a
+   keyword beside them is checked only on the rows they pass.
 3. A keyword that matches nothing is retried loosely (any of its words, or a trigram word
    similarity for typos); the result then says ``fuzzy``.
 """

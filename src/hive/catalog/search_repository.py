@@ -126,7 +126,8 @@ async def hits_by_id(session: AsyncSession, ids: Sequence[int]) -> list[PoolHit]
 
 
 async def hits_in_order(session: AsyncSession, spec: MatchSpec) -> list[PoolHit]:
-    """A page of a large match set, read along the sort order's index."""
+    """A page of a large match set, read along the sort order's index (ids first, from a
+    covering index when the keyword is absent, then the rows by primary key)."""
     parts = _parts(spec)
     if parts is None:
         return []

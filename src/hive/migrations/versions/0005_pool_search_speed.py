@@ -62,6 +62,8 @@ def upgrade() -> None:
         unique=False,
         postgresql_include=["id", "sales", *BROWSE_COLUMNS],
     )
+    # And the sales index, which ix_products_sales_browse leads with.
+    op.drop_index("ix_products_sales", table_name="products")
     op.create_index(
         "ix_products_sales_browse",
         "products",
@@ -92,6 +94,7 @@ def downgrade() -> None:
     op.drop_index("ix_products_brand_sales", table_name="products")
     op.create_index("ix_products_brand", "products", ["brand"], unique=False)
     op.drop_index("ix_products_sales_browse", table_name="products")
+    op.create_index("ix_products_sales", "products", ["sales"], unique=False)
     op.drop_index("ix_products_category_price", table_name="products")
     op.create_index("ix_products_category_id", "products", ["category_id"], unique=False)
     op.drop_column("products", "orderable_province_ids")
