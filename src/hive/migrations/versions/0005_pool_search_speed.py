@@ -1,9 +1,12 @@
 """pool search speed: orderable provinces as a generated column, covering indexes
 
-The search filters, samples and sorts large match sets from two covering indexes with
+The search filters, samples and sorts large match sets from three covering indexes with
 index-only scans, so the in-stock filter, category, price, brand and status never read the
 table (see docs/pool-search.md). ``orderable_province_ids`` is GENERATED from ``stock`` by
 PostgreSQL, so every writer of ``stock`` keeps it right without knowing of it.
+
+The covering indexes replace the single-column indexes on category, brand and sales, which
+they lead with. ``ix_products_last_ordered_at`` serves the active refresh.
 
 Adding the stored column rewrites ``products`` under an exclusive lock (about a minute per
 million rows on the development machine).
