@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import cast
@@ -24,7 +24,6 @@ from hive.suppliers.types import MessageType, SupplierKind, SupplierMessage
 from tests.support.factories import ADMIN
 
 APPLIED = "test.price_applied"
-_names = itertools.count(1)
 
 
 class InMemoryFeed:
@@ -111,7 +110,8 @@ async def log_rows(database: Database) -> dict[str, SupplierMessageLog]:
 
 async def make_supplier(database: Database, *, enabled: bool = True) -> int:
     async with database.platform_transaction() as session:
-        data = SupplierCreate(name=f"仓库 {next(_names)}", kind=SupplierKind.WAREHOUSE)
+        # Unique per call: this module may be imported twice (as a conftest and as a module).
+        data = SupplierCreate(name=f"仓库 {uuid.uuid4().hex[:8]}", kind=SupplierKind.WAREHOUSE)
         supplier = await suppliers.create_supplier(session, ADMIN, data, SecretBox("test"))
         if not enabled:
             await suppliers.set_supplier_enabled(session, ADMIN, supplier.id, False)
