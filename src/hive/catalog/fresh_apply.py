@@ -10,14 +10,13 @@ goes through ``pool.apply_changes``, which also rebuilds the search document.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog import freshness_repository as repository
-from hive.catalog.pool import FIELD_EVENTS
+from hive.catalog.pool import FIELD_EVENTS, plain_value, same_value
 
 # Fields a supplier refresh sets in bulk.
 BULK_FIELDS = frozenset(
@@ -78,7 +77,9 @@ def _diff(
         if unknown:
             raise ValueError(f"fields not settable in bulk: {sorted(unknown)}")
         changed = {
-            f: [_plain(row[f]), _plain(v)] for f, v in wanted.items() if not _same(row[f], v)
+            f: [plain_value(row[f]), plain_value(v)]
+            for f, v in wanted.items()
+            if not same_value(row[f], v)
         }
         if changed:
             applied[row["id"]] = changed
@@ -99,13 +100,3 @@ def _events(applied: Mapping[int, Changes]) -> list[dict[str, Any]]:
                 }
             )
     return events
-
-
-def _same(old: Any, new: Any) -> bool:
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        return old is not None and new is not None and Decimal(old) == Decimal(new)
-    return bool(old == new)
-
-
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value

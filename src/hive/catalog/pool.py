@@ -105,9 +105,9 @@ async def apply_changes(
     changed: dict[str, list[Any]] = {}
     for field, new in values.items():
         old = getattr(product, field)
-        if _same(old, new):
+        if same_value(old, new):
             continue
-        changed[field] = [_plain(old), _plain(new)]
+        changed[field] = [plain_value(old), plain_value(new)]
         setattr(product, field, new)
     if not changed:
         return changed
@@ -145,13 +145,15 @@ async def change_status(
     return product
 
 
-def _same(old: Any, new: Any) -> bool:
+def same_value(old: Any, new: Any) -> bool:
+    """Whether a field keeps its value (Decimals compared by value, so 0.90 equals 0.9)."""
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         return old is not None and new is not None and Decimal(old) == Decimal(new)
     return bool(old == new)
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A value as history stores it (JSON: Decimals as text)."""
     return str(value) if isinstance(value, Decimal) else value
 
 
