@@ -18,17 +18,14 @@ import asyncio
 
 import httpx
 from feed_apply_bench import AREAS, INSERT_POOL
-from harness import SECRETS, bench_environment, register_vop
+from harness import adapter_factory, bench_environment, register_vop, vop_adapter
 from sqlalchemy import text
 from supplier_refresh_bench import SUPPLIER_NAME, collect_skus
 
 from hive.catalog import calibration
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
-from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.resilience.metrics import SUPPLIER_CALLS
-from hive.suppliers.resilience.rate_limit import PostgresRateLimiter
-from hive.suppliers.vop.adapter import VopAdapter
 
 METHODS = ("price/getSellPrice", "product/skuState", "stock/getNewStockById")
 
@@ -45,15 +42,8 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
             database, sim_url, SUPPLIER_NAME, {"*": 1000, **dict.fromkeys(METHODS, args.qps)}
         )
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
-            factory = AdapterFactory(
-                database=database,
-                settings=settings,
-                secrets=SECRETS,
-                http=http,
-                limiter=PostgresRateLimiter(database),
-            )
-            adapter = await factory.for_supplier_id(supplier_id)
-            assert isinstance(adapter, VopAdapter)
+            factory = adapter_factory(database, settings, http)
+            adapter = await vop_adapter(factory, supplier_id)
             skus = await collect_skus(adapter, args.products)
             async with database.platform_transaction() as session:
                 await session.execute(text(INSERT_POOL), {"supplier": supplier_id, "skus": skus})

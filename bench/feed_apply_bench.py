@@ -28,7 +28,7 @@ from typing import Any, cast
 
 import httpx
 import psutil
-from harness import bench_environment
+from harness import adapter_factory, bench_environment, vop_adapter
 from sqlalchemy import text
 from supplier_refresh_bench import collect_skus, register
 
@@ -38,10 +38,8 @@ from hive.events import ingestion
 from hive.events import repository as log_repository
 from hive.events.feed import FeedConsumer
 from hive.platform.config import Settings
-from hive.platform.crypto import SecretBox
 from hive.platform.db import Database, create_engine
 from hive.platform.jobs import connector_for, job_app
-from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.models import Supplier
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.resilience.rate_limit import PostgresRateLimiter
@@ -277,23 +275,12 @@ async def scalar(database: Database, sql: str) -> Any:
 async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
     settings = Settings(database_url=url, log_format="json", log_level="WARNING")
     database = Database(create_engine(url, settings))
-    secrets = SecretBox("bench-secret-key-bench-secret-key!!")
     try:
-        supplier_id = await register(database, sim_url, 1000.0, secrets)
+        supplier_id = await register(database, sim_url, 1000.0)
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
-            factory = AdapterFactory(
-                database=database,
-                settings=settings,
-                secrets=secrets,
-                http=http,
-                limiter=(
-                    BlockRateLimiter(database, 10)
-                    if args.limiter == "block"
-                    else PostgresRateLimiter(database)
-                ),
-            )
-            adapter = await factory.for_supplier_id(supplier_id)
-            assert isinstance(adapter, VopAdapter)
+            limiter = BlockRateLimiter(database, 10) if args.limiter == "block" else None
+            factory = adapter_factory(database, settings, http, limiter)
+            adapter = await vop_adapter(factory, supplier_id)
             skus = await collect_skus(adapter, args.messages)
             async with database.platform_transaction() as session:
                 await session.execute(text(INSERT_POOL), {"supplier": supplier_id, "skus": skus})

@@ -19,12 +19,16 @@ from pathlib import Path
 import httpx
 
 from hive.platform.actor import Actor
+from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox
 from hive.platform.database_server import create_database_if_missing, start_embedded
 from hive.platform.db import Database
 from hive.platform.migrations import upgrade_to_head
 from hive.suppliers import service
+from hive.suppliers.factory import AdapterFactory
+from hive.suppliers.resilience.rate_limit import PostgresRateLimiter, RateLimiter
 from hive.suppliers.schemas import SupplierCreate, VopCredentials
+from hive.suppliers.vop.adapter import VopAdapter
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN = Actor(user_id=None, username="bench", role="platform_admin")
@@ -104,3 +108,25 @@ async def register_vop(
     )
     async with database.platform_transaction() as session:
         return (await service.create_supplier(session, ADMIN, data, SECRETS)).id
+
+
+def adapter_factory(
+    database: Database,
+    settings: Settings,
+    http: httpx.AsyncClient,
+    limiter: RateLimiter | None = None,
+) -> AdapterFactory:
+    """Adapters over the benchmark's database (PostgreSQL rate limiter unless given one)."""
+    return AdapterFactory(
+        database=database,
+        settings=settings,
+        secrets=SECRETS,
+        http=http,
+        limiter=limiter or PostgresRateLimiter(database),
+    )
+
+
+async def vop_adapter(factory: AdapterFactory, supplier_id: int) -> VopAdapter:
+    adapter = await factory.for_supplier_id(supplier_id)
+    assert isinstance(adapter, VopAdapter)
+    return adapter

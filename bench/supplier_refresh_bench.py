@@ -16,13 +16,11 @@ import asyncio
 import time
 
 import httpx
-from harness import SECRETS, bench_environment, register_vop
+from harness import adapter_factory, bench_environment, register_vop, vop_adapter
 
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
-from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.resilience.metrics import SUPPLIER_CALLS
-from hive.suppliers.resilience.rate_limit import PostgresRateLimiter
 from hive.suppliers.types import Area
 from hive.suppliers.vop.adapter import VopAdapter, chunks
 
@@ -74,15 +72,8 @@ async def run(args: argparse.Namespace, database_url: str, sim_url: str) -> None
     try:
         supplier_id = await register(database, sim_url, args.qps)
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
-            factory = AdapterFactory(
-                database=database,
-                settings=settings,
-                secrets=SECRETS,
-                http=http,
-                limiter=PostgresRateLimiter(database),
-            )
-            adapter = await factory.for_supplier_id(supplier_id)
-            assert isinstance(adapter, VopAdapter)
+            factory = adapter_factory(database, settings, http)
+            adapter = await vop_adapter(factory, supplier_id)
             skus = await collect_skus(adapter, args.skus)
             before = {m: calls_made(m) for m in METHODS}
             started = time.perf_counter()
