@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import os
 import pstats
 import time
@@ -37,6 +36,7 @@ from hive.catalog.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
 from hive.events import ingestion
 from hive.events import repository as log_repository
 from hive.events.feed import FeedConsumer
+from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.platform.jobs import connector_for, job_app
@@ -110,11 +110,8 @@ def instrument() -> Stages:
     stages.wrap(PostgresRateLimiter, "acquire", "      rate-limit token")
     stages.wrap(refresh, "_apply_fetched", "  apply (in transaction)")
     stages.wrap(fresh_apply, "apply_bulk", "    apply_bulk (update+history+events)")
-    stages.wrap(fresh_apply.repository, "pool_rows", "      pool rows read (+ lock)")
-    stages.wrap(fresh_apply.repository, "update_products", "      products update")
-    stages.wrap(fresh_apply.repository, "add_changes", "      history rows")
-    stages.wrap(fresh_apply.repository, "add_events", "      domain events")
-    stages.wrap(fresh_apply.repository, "touch", "      stamp unchanged rows")
+
+    stages.wrap(fresh_apply.repository, "apply_values", "      one statement (lock+diff+write)")
     stages.wrap(tasks, "_delete_job", "  fallback job delete")
     return stages
 
@@ -145,41 +142,6 @@ def _cpu(pid: int) -> float:
             times = each.cpu_times()
             total += times.user + times.system
     return total
-
-
-TAKE_TOKENS = text("""
-INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at)
-VALUES (:key, :burst - :n, clock_timestamp())
-ON CONFLICT (key) DO UPDATE SET
-    tokens = LEAST(:burst, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * :rate)
-             - :n,
-    updated_at = clock_timestamp()
-RETURNING tokens
-""")
-
-
-class BlockRateLimiter(PostgresRateLimiter):
-    """PROTOTYPE of a proposed change (``--limiter block``), not the production limiter: the
-    shared bucket is debited ``block`` tokens per transaction and they are handed out here."""
-
-    def __init__(self, database: Database, block: int) -> None:
-        super().__init__(database)
-        self._database_ = database
-        self._block = block
-        self._left: dict[str, int] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    async def acquire(self, key: str, rate: float) -> None:
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            if self._left.get(key, 0) == 0:
-                burst = max(1.0, rate)
-                async with self._database_.platform_transaction() as session:
-                    params = {"key": key, "rate": rate, "burst": burst, "n": self._block}
-                    left = float((await session.execute(TAKE_TOKENS, params)).scalar_one())
-                if left < 0:
-                    await asyncio.sleep(-left / rate)
-                self._left[key] = self._block
-            self._left[key] -= 1
 
 
 class BenchFeed:
@@ -278,8 +240,7 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
     try:
         supplier_id = await register(database, sim_url, 1000.0)
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
-            limiter = BlockRateLimiter(database, 10) if args.limiter == "block" else None
-            factory = adapter_factory(database, settings, http, limiter)
+            factory = adapter_factory(database, settings, http)
             adapter = await vop_adapter(factory, supplier_id)
             skus = await collect_skus(adapter, args.messages)
             async with database.platform_transaction() as session:
@@ -291,9 +252,8 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
                 for n, sku in enumerate(skus, start=1)
             ]
             stages = instrument()
-            if args.gc_freeze:
-                gc.collect()
-                gc.freeze()  # EXPERIMENT: startup objects out of the collector's way
+            # The worker's collector settings (HIVE_WORKER_GC_THRESHOLD; 0 = Python's own).
+            tune_for_batches(settings.worker_gc_threshold if not args.python_gc else 0)
             cpu = CpuMeter(args.pids)
             profiler = cProfile.Profile() if args.profile else None
             if profiler is not None:
@@ -335,13 +295,7 @@ def main() -> None:
     parser.add_argument("--fetch", type=int, default=1000, help="messages per feed fetch")
     parser.add_argument("--profile", action="store_true", help="print the hottest functions")
     parser.add_argument(
-        "--gc-freeze", action="store_true", help="experiment: gc.freeze() before the feed path"
-    )
-    parser.add_argument(
-        "--limiter",
-        choices=["postgres", "block"],
-        default="postgres",
-        help="block: prototype of a bucket debited 10 tokens per transaction (not production)",
+        "--python-gc", action="store_true", help="keep Python's collector defaults (comparison)"
     )
     args = parser.parse_args()
     with bench_environment() as env:

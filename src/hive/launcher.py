@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from hive.demo import DEMO_LOGINS, seed_demo_data
+from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
 from hive.platform.database_server import DatabaseServer, open_database_server
 from hive.platform.db import Database, create_engine
@@ -94,6 +95,7 @@ async def _work(url: str, settings: Settings) -> None:
     try:
         async with supplier_runtime(database, settings) as adapters:
             _subscribe_pool_freshness(database, adapters, settings)
+            tune_for_batches(settings.worker_gc_threshold)
             feeds = [
                 asyncio.create_task(feed)
                 for feed in await _feeds(database, adapters, settings, stop)

@@ -2,21 +2,23 @@
 
 The result is what :func:`hive.catalog.pool.apply_changes` gives one product at a time — the
 same history row per product (``{field: [old, new]}``) and the same domain events per changed
-field group — written with a few multi-row statements instead of a flush per product. Only
-fields that do not feed the search document go this way; a change of name, brand or category
-goes through ``pool.apply_changes``, which also rebuilds the search document.
+field group — computed and written by PostgreSQL in one statement per batch, so a thousand
+products cost one round trip and no per-product work here. Only fields that do not feed the
+search document go this way; a change of name, brand or category goes through
+``pool.apply_changes``, which also rebuilds the search document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog import freshness_repository as repository
-from hive.catalog.pool import FIELD_EVENTS, plain_value, same_value
+from hive.catalog.pool import FIELD_EVENTS
 
 # Fields a supplier refresh sets in bulk.
 BULK_FIELDS = frozenset(
@@ -29,74 +31,53 @@ BULK_FIELDS = frozenset(
         "stock",
     }
 )
+_BULK_EVENTS = {field: FIELD_EVENTS[field] for field in sorted(BULK_FIELDS)}
 
 Changes = dict[str, list[Any]]
 
 
+@dataclass
+class BulkResult:
+    """What a bulk apply did: products considered (in the pool, not newer) and their changes."""
+
+    considered: int = 0
+    changed: dict[str, Changes] = field(default_factory=dict)  # by SKU
+
+
 async def apply_bulk(
     session: AsyncSession,
-    rows: Sequence[RowMapping],
-    values: Mapping[int, Mapping[str, Any]],
+    supplier_id: int,
+    values: Mapping[str, Mapping[str, Any]],
     *,
     source: str,
     stamp: str | None = None,
-) -> dict[int, Changes]:
-    """Set ``values[product id]`` on the products of ``rows`` (read, and locked, by the caller
-    in this transaction); record and announce what actually changed, by product id.
+    read_at: datetime | None = None,
+) -> BulkResult:
+    """Set ``values[sku]`` on the supplier's pool products (removed ones are left alone);
+    record and announce what actually changed.
 
-    With ``stamp`` (``refreshed_at`` / ``calibrated_at``) every product of ``rows`` is stamped
-    now(): the changed ones by their update itself, the others by one more statement."""
-    applied = _diff(rows, values)
-    if stamp is not None:
-        await repository.touch(session, [r["id"] for r in rows if r["id"] not in applied], stamp)
-    if not applied:
-        return applied
-    await repository.update_products(
-        session,
-        [{"id": pid, **{f: values[pid][f] for f in changed}} for pid, changed in applied.items()],
-        stamp=stamp,
-    )
-    await repository.add_changes(
-        session,
-        [{"product_id": pid, "source": source, "changes": c} for pid, c in applied.items()],
-    )
-    await repository.add_events(session, _events(applied))
-    return applied
-
-
-def _diff(
-    rows: Sequence[RowMapping], values: Mapping[int, Mapping[str, Any]]
-) -> dict[int, Changes]:
-    """``{field: [old, new]}`` of what ``values`` would change, by product id."""
-    applied: dict[int, Changes] = {}
-    for row in rows:
-        wanted = values.get(row["id"])
-        if not wanted:
-            continue
+    With ``stamp`` (``refreshed_at`` / ``calibrated_at``) every product of ``values`` is
+    stamped now(); with ``read_at`` (when the values were read), a product refreshed after
+    that keeps its newer values.
+    """
+    for sku, wanted in values.items():
         unknown = wanted.keys() - BULK_FIELDS
         if unknown:
-            raise ValueError(f"fields not settable in bulk: {sorted(unknown)}")
-        changed = {
-            f: [plain_value(row[f]), plain_value(v)]
-            for f, v in wanted.items()
-            if not same_value(row[f], v)
-        }
-        if changed:
-            applied[row["id"]] = changed
-    return applied
-
-
-def _events(applied: Mapping[int, Changes]) -> list[dict[str, Any]]:
-    events = []
-    for product_id, changed in applied.items():
-        for event in sorted({FIELD_EVENTS[f] for f in changed if f in FIELD_EVENTS}):
-            fields = {f: v for f, v in changed.items() if FIELD_EVENTS.get(f) == event}
-            events.append(
-                {
-                    "type": event,
-                    "subject_type": "product",
-                    "subject_id": product_id,
-                    "payload": {"changes": fields},
-                }
-            )
-    return events
+            raise ValueError(f"fields not settable in bulk for {sku}: {sorted(unknown)}")
+    result = BulkResult()
+    if not values:
+        return result
+    rows = await repository.apply_values(
+        session,
+        supplier_id,
+        values,
+        field_events=_BULK_EVENTS,
+        source=source,
+        stamp=stamp,
+        read_at=read_at,
+    )
+    for sku, changes in rows:
+        result.considered += 1
+        if changes is not None:
+            result.changed[sku] = changes
+    return result

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.catalog import freshness_repository as fresh_repo
 from hive.catalog import tasks
 from hive.catalog.fresh_apply import apply_bulk
 from hive.catalog.models import Product
@@ -96,13 +95,9 @@ async def _apply_states(
     session: AsyncSession, supplier_id: int, states: Mapping[str, bool], column: str
 ) -> dict[str, list[object]]:
     """Set ``column`` of the pool products of ``states``; the changes applied, by SKU."""
-    if not states:
-        return {}
-    rows = await fresh_repo.pool_rows(session, supplier_id, states, [column], lock=True)
-    values = {row["id"]: {column: states[row["supplier_sku"]]} for row in rows}
-    applied = await apply_bulk(session, rows, values, source=FEED_SOURCE)
-    sku_of = {row["id"]: row["supplier_sku"] for row in rows}
-    return {sku_of[pid]: changes[column] for pid, changes in applied.items()}
+    values = {sku: {column: state} for sku, state in states.items()}
+    applied = await apply_bulk(session, supplier_id, values, source=FEED_SOURCE)
+    return {sku: changes[column] for sku, changes in applied.changed.items()}
 
 
 def _skus(messages: Sequence[SupplierMessage]) -> list[str]:

@@ -1,24 +1,28 @@
 """All SQL of the pool's freshness: set-based reads and writes of many pool products at once.
 
-Rows are read with Core (no ORM identity map to keep in sync) and written with one statement
-per batch over ``unnest`` of arrays (one bind parameter per column, whatever the row count), so
-a batch of a thousand products costs a handful of round trips and almost no compile time.
+Rows are read with Core (no ORM identity map to keep in sync); many rows travel as one JSON
+document (one bind parameter, serialised in C, whatever the row count), and a batch of supplier
+values is compared, written, recorded and announced by one statement, so a thousand products
+cost one round trip and no per-row work in Python.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, String, any_, bindparam, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import RowMapping, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.models import Product
 
 REMOVED = "removed"
+# Event and field names written into statements (from code, never from input).
+_NAME = re.compile(r"[a-z_.]{1,64}")
 _TOUCHABLE = frozenset({"refreshed_at", "calibrated_at"})
 # The SQL type of each column set in bulk.
 _BULK_TYPES = {
@@ -29,95 +33,148 @@ _BULK_TYPES = {
     "in_supplier_pool": "boolean",
     "stock": "jsonb",
 }
-# Many rows travel as one JSON document (one parameter, serialised in C, no array escaping).
-_ADD_CHANGES = text("""
-INSERT INTO product_changes (product_id, source, changes)
-SELECT v.product_id, v.source, v.changes
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(product_id bigint, source text, changes jsonb)
-""")
-_ADD_EVENTS = text("""
-INSERT INTO domain_events (type, subject_type, subject_id, payload)
-SELECT v.type, v.subject_type, v.subject_id, v.payload
-FROM jsonb_to_recordset(CAST(:rows AS jsonb))
-     AS v(type text, subject_type text, subject_id bigint, payload jsonb)
+_POOLED_SKUS = text("""
+SELECT p.supplier_sku FROM products AS p
+WHERE p.supplier_id = :supplier_id AND p.status <> 'removed'
+  AND p.supplier_sku = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:skus AS jsonb))))
 """)
 
 
-async def pool_rows(
+async def pooled_skus(session: AsyncSession, supplier_id: int, skus: Iterable[str]) -> set[str]:
+    """Those of ``skus`` that are pool products of the supplier (not removed)."""
+    params = {"supplier_id": supplier_id, "skus": _json(list(skus))}
+    return set((await session.scalars(_POOLED_SKUS, params)).all())
+
+
+async def apply_values(
     session: AsyncSession,
     supplier_id: int,
-    skus: Iterable[str],
-    fields: Iterable[str],
+    values: Mapping[str, Mapping[str, Any]],
     *,
-    lock: bool = False,
-) -> list[RowMapping]:
-    """``id``, ``supplier_sku`` and ``fields`` of the supplier's pool products (not removed)
-    among ``skus``; locked in id order when asked, so concurrent batches cannot deadlock."""
-    columns = [Product.id, Product.supplier_sku, *(getattr(Product, f) for f in fields)]
-    query = select(*columns).where(
-        Product.supplier_id == supplier_id,
-        # One array parameter: no expanded IN list to compile for a thousand SKUs.
-        Product.supplier_sku == any_(bindparam("skus", list(skus), type_=ARRAY(String))),
-        Product.status != REMOVED,
-    )
-    if lock:
-        query = query.order_by(Product.id).with_for_update()
-    return list((await session.execute(query)).mappings().all())
+    field_events: Mapping[str, str],
+    source: str,
+    stamp: str | None,
+    read_at: datetime | None,
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """Set ``values[sku]`` on the supplier's pool products (not removed) in one statement.
+
+    The products are locked in id order (concurrent batches cannot deadlock); each changed
+    one gets a history row (``{field: [old, new]}``, from ``source``) and one domain event per
+    event type of ``field_events`` among its changed fields (payload ``{"changes": …}``).
+    ``stamp`` (``refreshed_at`` / ``calibrated_at``) is set to now() on every product of
+    ``values``; with ``read_at``, a product refreshed after it is left alone. Returns
+    ``(sku, changes or None)`` for each product considered.
+    """
+    fields = tuple(sorted({f for row in values.values() for f in row}))
+    params = {
+        "supplier_id": supplier_id,
+        "rows": _json([{"sku": sku, **row} for sku, row in values.items()]),
+        "source": source,
+        "read_at": read_at,
+    }
+    events = tuple(sorted(field_events.items()))
+    statement = _apply_statement(fields, stamp, read_at is not None, events)
+    return [(sku, changes) for sku, changes in await session.execute(statement, params)]
 
 
-async def update_products(
-    session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, stamp: str | None = None
-) -> None:
-    """Set each row's columns on the product of its ``id``: one statement per column set.
+@functools.cache
+def _apply_statement(
+    fields: tuple[str, ...],
+    stamp: str | None,
+    after_read: bool,
+    field_events: tuple[tuple[str, str], ...],
+) -> Any:
+    """The statement of :func:`apply_values` for products given ``fields``.
 
-    ``stamp`` (``refreshed_at`` or ``calibrated_at``) is set to now() by the same statement, so
-    a refreshed row gets one new version instead of two."""
+    A row of the JSON document gives each field it names (JSON null included), keeps the
+    others; columns and types come from the fixed ``_BULK_TYPES``, never from input.
+    """
+    unknown = set(fields) - _BULK_TYPES.keys()
+    if unknown:
+        raise ValueError(f"not a bulk column: {sorted(unknown)}")
     if stamp is not None and stamp not in _TOUCHABLE:
         raise ValueError(f"not a freshness timestamp: {stamp}")
-    by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
-    for row in rows:
-        by_columns.setdefault(tuple(sorted(row.keys() - {"id"})), []).append(row)
-    for columns, group in by_columns.items():
-        unknown = set(columns) - _BULK_TYPES.keys()
-        if unknown:
-            raise ValueError(f"not a bulk column: {sorted(unknown)}")
-        await session.execute(_update_statement(columns, stamp), {"rows": _json(group)})
-
-
-def _update_statement(columns: Sequence[str], stamp: str | None) -> Any:
-    """``UPDATE products … FROM jsonb_to_recordset(…)`` setting ``columns`` (from _BULK_TYPES)."""
-    sets = ", ".join([f"{c} = v.{c}" for c in columns] + ([f"{stamp} = now()"] if stamp else []))
-    record = ", ".join(f"{c} {_BULK_TYPES[c]}" for c in columns)
+    new = ", ".join(
+        f"CASE WHEN o.doc ? '{f}' THEN {_from_doc(f)} ELSE o.{f} END AS new_{f}" for f in fields
+    )
+    diff = " || ".join(
+        [
+            f"CASE WHEN n.{f} IS DISTINCT FROM n.new_{f} THEN "
+            f"jsonb_build_object('{f}', jsonb_build_array(n.{f}, n.new_{f})) ELSE '{{}}' END"
+            for f in fields
+        ]
+        or ["'{}'::jsonb"]
+    )
+    sets = ", ".join(
+        [f"{f} = d.new_{f}" for f in fields]
+        + ["updated_at = CASE WHEN d.changes <> '{}' THEN now() ELSE p.updated_at END"]
+        + ([f"{stamp} = now()"] if stamp else [])
+    )
     return text(
-        f"UPDATE products AS p SET {sets} "  # noqa: S608  (column names from a fixed set)
-        f"FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id bigint, {record}) "
-        "WHERE p.id = v.id"
+        # Column names come from the fixed _BULK_TYPES and _TOUCHABLE sets.
+        f"""
+WITH v AS (
+    SELECT r.doc ->> 'sku' AS sku, r.doc
+    FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r(doc)
+), o AS (
+    SELECT p.id, p.supplier_sku, {", ".join(f"p.{f}" for f in fields) or "p.id AS _id"}, v.doc
+    FROM products AS p JOIN v ON p.supplier_sku = v.sku
+    -- The SKUs as an array: index lookups, never a scan of the supplier's whole pool.
+    WHERE p.supplier_id = :supplier_id AND p.supplier_sku = ANY(ARRAY(SELECT sku FROM v))
+      AND p.status <> 'removed'
+    {"AND p.refreshed_at <= :read_at" if after_read else ""}
+    ORDER BY p.id
+    FOR UPDATE OF p
+), n AS (
+    SELECT o.*{", " + new if new else ""} FROM o
+), d AS (
+    SELECT n.*, {diff} AS changes FROM n
+), updated AS (
+    UPDATE products AS p SET {sets}
+    FROM d WHERE p.id = d.id {"" if stamp else "AND d.changes <> '{}'"}
+), history AS (
+    INSERT INTO product_changes (product_id, source, changes)
+    SELECT d.id, :source, d.changes FROM d WHERE d.changes <> '{{}}' ORDER BY d.id
+), events AS (
+    INSERT INTO domain_events (type, subject_type, subject_id, payload)
+    SELECT g.type, 'product', d.id, jsonb_build_object('changes', d.changes - g.others)
+    FROM d CROSS JOIN (VALUES {_event_groups(fields, field_events)}) AS g(type, fields, others)
+    WHERE d.changes ?| g.fields
+    ORDER BY d.id, g.type COLLATE "C"
+)
+SELECT d.supplier_sku, NULLIF(d.changes, '{{}}') FROM d ORDER BY d.id
+"""  # noqa: S608
     )
 
 
-async def touch(session: AsyncSession, product_ids: Sequence[int], column: str) -> None:
-    """Stamp ``refreshed_at`` or ``calibrated_at`` of the products with now()."""
-    if column not in _TOUCHABLE:
-        raise ValueError(f"not a freshness timestamp: {column}")
-    if product_ids:
-        await session.execute(
-            update(Product)
-            .where(Product.id.in_(list(product_ids)))
-            .values({column: func.now()})
-            .execution_options(synchronize_session=False)
-        )
+def _event_groups(fields: Sequence[str], field_events: Sequence[tuple[str, str]]) -> str:
+    """``VALUES`` rows (event type, its fields, every other field) for the events ``fields``
+    can raise: a product's event of a type carries its changes of that type's fields."""
+    types: dict[str, list[str]] = {}
+    for field, event in field_events:
+        if field in fields:
+            types.setdefault(event, []).append(field)
+    if not types:
+        return "(NULL::text, ARRAY[]::text[], ARRAY[]::text[])"  # raises nothing
+    for name in [*types, *fields]:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a plain event or field name: {name}")
+    return ", ".join(
+        f"('{event}', {_text_array(own)}, {_text_array(sorted(set(fields) - set(own)))})"
+        for event, own in sorted(types.items())
+    )
 
 
-async def add_changes(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """History rows (``product_id``, ``source``, ``changes``) in one statement."""
-    if rows:
-        await session.execute(_ADD_CHANGES, {"rows": _json(rows)})
+def _text_array(names: Sequence[str]) -> str:
+    return "ARRAY[" + ", ".join(f"'{n}'" for n in names) + "]::text[]"
 
 
-async def add_events(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Domain events (``type``, ``subject_type``, ``subject_id``, ``payload``) in one statement."""
-    if rows:
-        await session.execute(_ADD_EVENTS, {"rows": _json(rows)})
+def _from_doc(field: str) -> str:
+    """The SQL reading ``field`` from a row's JSON document as its column type."""
+    kind = _BULK_TYPES[field]
+    if kind == "jsonb":
+        return f"o.doc -> '{field}'"
+    return f"CAST(o.doc ->> '{field}' AS {kind})"
 
 
 def _json(value: Any) -> str:

@@ -258,19 +258,11 @@ async def _apply_fetched(
     *,
     read_at: datetime | None = None,
 ) -> RefreshReport:
-    fields = sorted({f for values in fetched.values() for f in values})
-    rows = await fresh_repo.pool_rows(
-        session, supplier_id, fetched, [*fields, "refreshed_at"], lock=True
+    # With read_at: another refresh applied a newer read meanwhile, an older one must not undo it.
+    applied = await apply_bulk(
+        session, supplier_id, fetched, source=source, stamp=stamp, read_at=read_at
     )
-    if read_at is not None:
-        # Another refresh applied a newer read meanwhile: an older one must not undo it.
-        rows = [row for row in rows if row["refreshed_at"] <= read_at]
-    by_id = {row["id"]: fetched[row["supplier_sku"]] for row in rows}
-    applied = await apply_bulk(session, rows, by_id, source=source, stamp=stamp)
-    sku_of = {row["id"]: row["supplier_sku"] for row in rows}
-    return RefreshReport(
-        refreshed=len(rows), changed={sku_of[pid]: c for pid, c in applied.items()}
-    )
+    return RefreshReport(refreshed=applied.considered, changed=applied.changed)
 
 
 async def _apply_details(

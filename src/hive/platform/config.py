@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     supplier_bulkhead_wait_s: float = Field(default=5.0, ge=0)
     supplier_token_refresh_margin_s: float = Field(default=600.0, ge=0)
 
+    # Worker process: Python's collector runs its youngest generation after this many new
+    # container objects (Python's own default is 700; 0 keeps Python's defaults).
+    worker_gc_threshold: int = Field(default=20_000, ge=0, le=10_000_000)
+
     # Supplier change feed (polled by the worker unless a supplier pushes through RabbitMQ).
     feed_poll_interval_s: float = Field(default=5.0, gt=0, le=3600)
     feed_max_attempts: int = Field(default=5, ge=1, le=100)

@@ -65,20 +65,23 @@ async def save_token(
 TAKE_TOKEN_SQL = text(
     """
     INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at)
-    VALUES (:key, :burst - 1, clock_timestamp())
+    VALUES (:key, :burst - :n, clock_timestamp())
     ON CONFLICT (key) DO UPDATE SET
         tokens = LEAST(
             :burst,
             b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * :rate
-        ) - 1,
+        ) - :n,
         updated_at = clock_timestamp()
     RETURNING tokens
     """
 )
 
 
-async def take_rate_token(session: AsyncSession, key: str, rate: float, burst: float) -> float:
-    """Take one token from the shared bucket ``key``; returns the tokens left (negative: the
-    caller is that many tokens in debt and must wait ``-left / rate`` seconds)."""
-    result = await session.execute(TAKE_TOKEN_SQL, {"key": key, "rate": rate, "burst": burst})
+async def take_rate_tokens(
+    session: AsyncSession, key: str, rate: float, burst: float, count: int
+) -> float:
+    """Take ``count`` tokens from the shared bucket ``key``; returns the tokens left (negative:
+    the last taker is that many tokens in debt and must wait ``-left / rate`` seconds)."""
+    params = {"key": key, "rate": rate, "burst": burst, "n": count}
+    result = await session.execute(TAKE_TOKEN_SQL, params)
     return float(result.scalar_one())

@@ -68,11 +68,11 @@ async def test_price_tax_and_info_messages_share_one_refresh_applied_after_the_c
     report = await feed_consumer.poll_once()
     assert report.outcomes == {Outcome.PROCESSED: 4} and not feed.pending
     jobs = await world.sql(FEED_JOB_PLANS)
-    assert [row[0] for row in jobs] == [{"price": [a, b], "info": [c]}]  # one for the batch
+    assert [row[0] for row in jobs] == [{"price": f"{a} {b}", "info": c}]  # one for the batch
 
     await feed_consumer.drain()  # prices were read and applied right after the commit
     jobs = await world.sql(FEED_JOB_PLANS)
-    assert [row[0] for row in jobs] == [{"info": [c]}]  # what is left: the details
+    assert [row[0] for row in jobs] == [{"info": c}]  # what is left: the details
     assert (await product(world, a))["retail_price_fen"] != 2
     assert (await product(world, c))["name"] == "stale"
     await world.run_feed_jobs()
@@ -127,7 +127,7 @@ async def test_shelf_and_pool_messages_apply_their_state_and_pool_exit_makes_uns
     await back_consumer.poll_once()
     back = Product(**await product(world, b))
     assert back.in_supplier_pool is True and freshness.is_sellable(back)
-    assert [row[0] for row in await world.sql(FEED_JOB_PLANS)] == [{"price,shelf": [b]}]
+    assert [row[0] for row in await world.sql(FEED_JOB_PLANS)] == [{"price,shelf": b}]
     await back_consumer.drain()  # prices and shelf state are re-read after a return
     quote = (await world.adapter.prices([b]))[0]
     assert (await product(world, b))["retail_price_fen"] == quote.retail_fen

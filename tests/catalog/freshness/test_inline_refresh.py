@@ -62,7 +62,7 @@ async def test_a_failed_read_leaves_only_its_skus_to_a_job_that_applies_them_lat
     quotes = {q.sku: q for q in await world.adapter.prices([a, b])}
     assert (await product(world, a))["retail_price_fen"] == quotes[a].retail_fen
     assert (await product(world, b))["retail_price_fen"] == 2  # its read failed: untouched
-    assert [row[0] for row in await world.sql(FEED_JOB_PLANS)] == [{"price,shelf": [b]}]
+    assert [row[0] for row in await world.sql(FEED_JOB_PLANS)] == [{"price,shelf": b}]
     due = await world.sql(
         "SELECT scheduled_at <= now() FROM procrastinate_jobs WHERE "
         "queue_name = 'catalog_feed' AND status = 'todo'"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from hive.catalog import calibration, freshness_repository, pool, refresh
+from hive.catalog import calibration, pool, refresh
 from hive.catalog.fresh_apply import BULK_FIELDS, apply_bulk
 from hive.catalog.models import Product
 from hive.events.feed import FeedConsumer
@@ -141,11 +141,8 @@ async def test_bulk_apply_records_what_pool_apply_changes_records(world: World) 
         ordinary = await session.scalar(select(Product).where(Product.supplier_sku == one))
         assert ordinary is not None
         expected = await pool.apply_changes(session, ordinary, values, source="refresh")
-        rows = await freshness_repository.pool_rows(
-            session, world.supplier_id, [two], sorted(values), lock=True
-        )
-        applied = await apply_bulk(session, rows, {rows[0]["id"]: values}, source="refresh")
-    assert list(applied.values()) == [expected]
+        applied = await apply_bulk(session, world.supplier_id, {two: values}, source="refresh")
+    assert applied.considered == 1 and applied.changed == {two: expected}
     events = await world.sql(
         "SELECT e.type, e.payload, p.supplier_sku FROM domain_events e "
         "JOIN products p ON p.id = e.subject_id WHERE e.type <> 'catalog.product_added' "

@@ -1,0 +1,96 @@
+"""The set-based apply of supplier values: exactly what changed, nothing else, in one go."""
+
+from __future__ import annotations
+
+import pytest
+
+from hive.catalog.fresh_apply import apply_bulk
+from tests.catalog.freshness.conftest import World
+from tests.catalog.freshness.test_feed_messages import pooled, product
+
+STATE = (
+    "SELECT supplier_sku, purchase_price_fen, retail_price_fen, tax_rate_percent, "
+    "in_supplier_pool, stock, refreshed_at, updated_at FROM products ORDER BY supplier_sku"
+)
+
+
+async def test_each_product_gets_only_the_fields_it_names_and_removed_ones_none(
+    world: World,
+) -> None:
+    priced, left_pool, unchanged, removed = await pooled(world, 4)
+    await world.sql(
+        "UPDATE products SET purchase_price_fen = 100, retail_price_fen = 150, "
+        "tax_rate_percent = 13, stock = '{}'"
+    )
+    await world.sql("UPDATE products SET status = 'removed' WHERE supplier_sku = :s", s=removed)
+    before = {row[0]: row for row in await world.sql(STATE)}
+    values = {
+        priced: {"purchase_price_fen": 90, "retail_price_fen": 150, "tax_rate_percent": None},
+        left_pool: {"in_supplier_pool": False},
+        unchanged: {"purchase_price_fen": 100, "stock": {}},
+        removed: {"purchase_price_fen": 1},
+        "no-such-sku": {"purchase_price_fen": 1},
+    }
+    async with world.database.platform_transaction() as session:
+        result = await apply_bulk(session, world.supplier_id, values, source="refresh")
+
+    assert result.considered == 3  # the removed product and the unknown SKU are left out
+    assert result.changed == {
+        priced: {"purchase_price_fen": [100, 90], "tax_rate_percent": [13, None]},
+        left_pool: {"in_supplier_pool": [True, False]},
+    }
+    after = {row[0]: row for row in await world.sql(STATE)}
+    assert after[priced][1:4] == (90, 150, None)  # a JSON null is a value: no tax rate now
+    assert after[left_pool][1:5] == (100, 150, 13, False)  # fields not named are kept
+    assert after[unchanged] == before[unchanged] and after[removed] == before[removed]
+    assert after[priced].updated_at > before[priced].updated_at
+    assert after[priced].refreshed_at == before[priced].refreshed_at  # no stamp asked for
+    events = await world.sql(
+        "SELECT e.type, e.payload, p.supplier_sku FROM domain_events e "
+        "JOIN products p ON p.id = e.subject_id WHERE e.type <> 'catalog.product_added' "
+        "ORDER BY e.id"
+    )
+    assert [tuple(e) for e in events] == [
+        *sorted(
+            [
+                (
+                    "catalog.price_changed",
+                    {"changes": {"purchase_price_fen": [100, 90], "tax_rate_percent": [13, None]}},
+                    priced,
+                ),
+                (
+                    "catalog.pool_membership_changed",
+                    {"changes": {"in_supplier_pool": [True, False]}},
+                    left_pool,
+                ),
+            ],
+            key=lambda e: e[2],  # in product order (the SKUs were pooled in id order)
+        )
+    ]
+    history = await world.sql("SELECT count(*) FROM product_changes WHERE source = 'refresh'")
+    assert history == [(2,)]
+
+
+async def test_a_stamp_marks_every_product_read_even_the_unchanged_ones(world: World) -> None:
+    (sku,) = await pooled(world, 1)
+    before = await product(world, sku)
+    values = {sku: {"purchase_price_fen": before["purchase_price_fen"]}}
+    async with world.database.platform_transaction() as session:
+        result = await apply_bulk(
+            session, world.supplier_id, values, source="calibration", stamp="calibrated_at"
+        )
+    after = await product(world, sku)
+    assert result.considered == 1 and not result.changed
+    assert after["calibrated_at"] is not None and after["updated_at"] == before["updated_at"]
+
+
+async def test_a_field_outside_the_bulk_set_is_refused_before_anything_is_written(
+    world: World,
+) -> None:
+    (sku,) = await pooled(world, 1)
+    async with world.database.platform_transaction() as session:
+        with pytest.raises(ValueError, match="not settable in bulk"):
+            await apply_bulk(session, world.supplier_id, {sku: {"name": "x"}}, source="refresh")
+    assert await world.sql("SELECT count(*) FROM product_changes WHERE source = 'refresh'") == [
+        (0,)
+    ]
