@@ -64,10 +64,9 @@ async def apply_bulk(
         unknown = wanted.keys() - BULK_FIELDS
         if unknown:
             raise ValueError(f"fields not settable in bulk for {sku}: {sorted(unknown)}")
-    result = BulkResult()
     if not values:
-        return result
-    rows = await repository.apply_values(
+        return BulkResult()
+    considered, changed = await repository.apply_values(
         session,
         supplier_id,
         values,
@@ -76,8 +75,4 @@ async def apply_bulk(
         stamp=stamp,
         read_at=read_at,
     )
-    for sku, changes in rows:
-        result.considered += 1
-        if changes is not None:
-            result.changed[sku] = changes
-    return result
+    return BulkResult(considered, changed)

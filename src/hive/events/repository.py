@@ -29,15 +29,21 @@ SELECT count(*) AS deleted FROM gone
 """
 
 
-# A whole batch as one JSON document (one parameter); rows go in message-id order.
+# A whole batch as one JSON document (one parameter); rows go in message-id order. Only the
+# ids already logged come back (usually none), not every inserted one.
 INSERT_BATCH_SQL = text("""
-INSERT INTO supplier_messages (supplier_id, message_id, type, occurred_at, status, error, raw)
-SELECT :supplier_id, m.message_id, m.type, m.occurred_at, m.status, '', m.raw
-FROM jsonb_to_recordset(CAST(:rows AS jsonb))
-     AS m(message_id text, type integer, occurred_at timestamptz, status text, raw jsonb)
-ORDER BY m.message_id
-ON CONFLICT (supplier_id, message_id) DO NOTHING
-RETURNING message_id
+WITH m AS (
+    SELECT r ->> 0 AS message_id, CAST(r ->> 1 AS integer) AS type,
+           CAST(r ->> 2 AS timestamptz) AS occurred_at, r ->> 3 AS status, r -> 4 AS raw
+    FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r
+), inserted AS (
+    INSERT INTO supplier_messages (supplier_id, message_id, type, occurred_at, status, error, raw)
+    SELECT :supplier_id, m.message_id, m.type, m.occurred_at, m.status, '', m.raw
+    FROM m ORDER BY m.message_id
+    ON CONFLICT (supplier_id, message_id) DO NOTHING
+    RETURNING message_id
+)
+SELECT m.message_id FROM m WHERE m.message_id NOT IN (SELECT message_id FROM inserted)
 """)
 
 
@@ -94,17 +100,23 @@ async def insert_messages(
     if not messages:
         return set()
     rows = [
-        {
-            "message_id": m.message_id,
-            "type": int(m.type),
-            "occurred_at": m.occurred_at.isoformat(),
-            "status": statuses[m.message_id],
-            "raw": dict(m.raw) if m.raw else {"payload": dict(m.payload)},
-        }
-        for m in sorted(messages, key=lambda m: m.message_id)
+        [
+            m.message_id,
+            int(m.type),
+            m.occurred_at.isoformat(),
+            statuses[m.message_id],
+            m.raw or {"payload": m.payload},
+        ]
+        for m in messages
     ]
-    params = {"supplier_id": supplier_id, "rows": json.dumps(rows, default=str)}
-    return set((await session.scalars(INSERT_BATCH_SQL, params)).all())
+    params = {"supplier_id": supplier_id, "rows": json.dumps(rows, default=_json_safe)}
+    logged = set((await session.scalars(INSERT_BATCH_SQL, params)).all())
+    return {m.message_id for m in messages} - logged
+
+
+def _json_safe(value: Any) -> Any:
+    """JSON for what the standard encoder does not know (mappings, dates, decimals …)."""
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 async def lock_messages(

@@ -30,7 +30,7 @@ def to_fen(yuan: Decimal) -> int:
     """Round a yuan ``Decimal`` half-up to integer fen."""
     if not yuan.is_finite():
         raise InvalidAmount(f"amount is not a finite number: {yuan}")
-    fen = int((yuan * FEN_PER_YUAN).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    fen = int(yuan.scaleb(2).to_integral_value(rounding=ROUND_HALF_UP))  # yuan → fen, half-up
     _check_range(fen)
     return fen
 

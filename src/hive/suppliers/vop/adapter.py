@@ -8,6 +8,7 @@ methods split their input into VOP's 100-item calls and run them concurrently.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -111,9 +112,15 @@ def parse(model: type[M], value: Any, path: str) -> M:
 
 def parse_list(model: type[M], value: Any, path: str) -> list[M]:
     try:
-        return TypeAdapter(list[model]).validate_python(json_text(value))  # type: ignore[valid-type]
+        return _list_of(model).validate_python(json_text(value))
     except (ValidationError, ValueError):
         raise InvalidSupplierAnswer(details={"path": path}) from None
+
+
+@functools.cache
+def _list_of(model: type[M]) -> TypeAdapter[list[M]]:
+    """The validator of a list of ``model`` (built once: building one costs more than using it)."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 class VopAdapter:
