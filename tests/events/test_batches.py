@@ -71,6 +71,7 @@ async def test_a_failing_batch_is_retried_message_by_message(
     assert [outcomes[str(n)] for n in range(1, 13) if n != 5] == [Outcome.PROCESSED] * 11
     assert await applied_count(database) == 11
     rows = await log_rows(database)
-    assert rows["5"].error == "attempt 1: ValueError: unknown sku"
+    assert (rows["5"].status, rows["5"].attempts) == ("failed", 1)
+    assert rows["5"].error == "ValueError: unknown sku"
     retried = await processor.process_batch(supplier_id, messages)
     assert retried["5"] is Outcome.RETRY and retried["1"] is Outcome.DUPLICATE

@@ -119,7 +119,7 @@ def test_platform_staff_see_every_message_in_chinese_by_default(url: str) -> Non
     assert response.status_code == 200
     assert "供应商消息日志" in html and "共 3 条" in html
     assert sorted(_ids(html)) == ["901", "902", "903"]
-    assert "attempt 1: ValueError: sku unknown" in html
+    assert "ValueError: sku unknown" in html and '<td class="attempts">1</td>' in html
     assert "已忽略" in html and "失败" in html and "2 价格变更" in html
     assert "&#34;skuId&#34;: 100012" in html  # the raw message, escaped
 

@@ -96,13 +96,14 @@ async def test_failed_handler_rolls_back_leaves_message_unacknowledged_and_retri
 
     assert (await consumer.poll_once()).outcomes == {Outcome.RETRY: 1}
     failed = (await log_rows(database))["3"]
-    assert failed.status == "failed" and failed.error == "attempt 1: RuntimeError: catalog is busy"
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert failed.error == "RuntimeError: catalog is busy"
     assert feed.acked == [] and "3" in feed.pending
     assert await applied_count(database) == 0
 
     assert (await consumer.poll_once()).outcomes == {Outcome.PROCESSED: 1}
     retried = (await log_rows(database))["3"]
-    assert (retried.status, retried.error) == ("processed", "")
+    assert (retried.status, retried.error, retried.attempts) == ("processed", "", 1)
     assert retried.received_at == failed.received_at
     assert feed.acked == ["3"]
     assert await applied_count(database) == 1
@@ -133,8 +134,8 @@ async def test_poison_message_gives_up_after_max_attempts_without_blocking_the_f
     assert outcomes[2] == {Outcome.GAVE_UP: 1}
     assert feed.acked == ["11", "10"] and not feed.pending
     row = (await log_rows(database))["10"]
-    assert row.status == "failed"
-    assert row.error == "gave up after 3 attempts: ValueError: unknown sku"
+    assert (row.status, row.attempts) == ("gave_up", 3)
+    assert row.error == "ValueError: unknown sku"
     # Delivered again after giving up (a lost ack): acknowledged, not retried.
     feed.publish(price_changed("10", sku="666"))
     assert (await consumer.poll_once()).outcomes == {Outcome.DUPLICATE: 1}

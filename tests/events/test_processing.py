@@ -5,13 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.events.handlers import HandlerRegistry, default_registry, register_handler
-from hive.events.ingestion import (
-    MessageProcessor,
-    Outcome,
-    failed_attempts,
-    failure_text,
-    has_given_up,
-)
+from hive.events.ingestion import MessageProcessor, Outcome
 from hive.platform.db import Database
 from hive.suppliers.types import MessageType, SupplierMessage
 from tests.events.conftest import applied_count, apply_price, log_rows, price_changed
@@ -57,17 +51,8 @@ async def test_max_attempts_of_one_gives_up_at_the_first_failure(
 
     assert await processor.process(supplier_id, price_changed("4")) is Outcome.GAVE_UP
     row = (await log_rows(database))["4"]
-    assert row.status == "failed" and len(row.error) == 500
-    assert row.error.startswith("gave up after 1 attempts: RuntimeError: xxx")
-
-
-def test_attempt_count_is_read_back_from_the_failure_text() -> None:
-    error = ValueError("bad")
-    assert failed_attempts(failure_text(4, error, gave_up=False)) == 4
-    assert failed_attempts(failure_text(12, error, gave_up=True)) == 12
-    assert has_given_up(failure_text(12, error, gave_up=True))
-    assert not has_given_up(failure_text(3, error, gave_up=False))
-    assert failed_attempts("") == 0 and failed_attempts("something else: 7") == 0
+    assert (row.status, row.attempts, len(row.error)) == ("gave_up", 1, 500)
+    assert row.error.startswith("RuntimeError: xxx")
 
 
 def test_register_handler_subscribes_in_the_process_wide_registry() -> None:

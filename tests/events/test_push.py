@@ -177,6 +177,5 @@ async def test_poison_push_message_gives_up_after_max_attempts(
     stop.set()
     await asyncio.wait_for(task, DEADLINE_S)
     assert calls == 3
-    assert (await log_rows(database))[
-        "9"
-    ].error == "gave up after 3 attempts: ValueError: cannot apply"
+    row = (await log_rows(database))["9"]
+    assert (row.status, row.attempts, row.error) == ("gave_up", 3, "ValueError: cannot apply")

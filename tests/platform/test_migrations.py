@@ -37,3 +37,38 @@ def test_downgrade_to_base_and_upgrade_again(database_url: str) -> None:
         ).fetchall()
     assert left == []
     upgrade_to_head(database_url)
+
+
+def test_0006_moves_the_attempt_count_out_of_the_error_text(database_url: str) -> None:
+    config = alembic_config(database_url)
+    command.downgrade(config, "0005")
+    rows = [
+        ("a", "failed", "attempt 2: ValueError: unknown sku"),
+        ("b", "failed", "gave up after 5 attempts: RuntimeError: x"),
+        ("c", "processed", ""),
+    ]
+    with psycopg.connect(database_url) as conn:
+        supplier = conn.execute(
+            "INSERT INTO suppliers (name, kind, base_url, credentials_encrypted, rate_limits, "
+            "enabled) VALUES ('m', 'warehouse', '', '', '{}', true) RETURNING id"
+        ).fetchone()
+        assert supplier is not None
+        for message_id, status, error in rows:
+            conn.execute(
+                "INSERT INTO supplier_messages (supplier_id, message_id, type, occurred_at, "
+                "status, error, raw) VALUES (%s, %s, 2, now(), %s, %s, '{}')",
+                (supplier[0], message_id, status, error),
+            )
+    command.upgrade(config, "0006")
+    query = "SELECT message_id, status, attempts, error FROM supplier_messages ORDER BY 1"
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute(query).fetchall() == [
+            ("a", "failed", 2, "ValueError: unknown sku"),
+            ("b", "gave_up", 5, "RuntimeError: x"),
+            ("c", "processed", 0, ""),
+        ]
+    command.downgrade(config, "0005")
+    with psycopg.connect(database_url) as conn:
+        back = conn.execute("SELECT message_id, status, error FROM supplier_messages ORDER BY 1")
+        assert back.fetchall() == rows
+    upgrade_to_head(database_url)

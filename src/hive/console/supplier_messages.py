@@ -63,6 +63,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "messages.occurred_at": "发生时间",
         "messages.message_id": "消息 ID",
         "messages.error": "错误",
+        "messages.attempts": "失败次数",
         "messages.raw": "原始内容",
         "messages.empty": "没有符合条件的消息",
         "messages.total": "共 {total} 条",
@@ -72,6 +73,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "messages.next": "下一页",
         "messages.status.processed": "已处理",
         "messages.status.failed": "失败",
+        "messages.status.gave_up": "已放弃",
         "messages.status.ignored": "已忽略",
     },
     "en": {
@@ -87,6 +89,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "messages.occurred_at": "Occurred",
         "messages.message_id": "Message ID",
         "messages.error": "Error",
+        "messages.attempts": "Failed attempts",
         "messages.raw": "Raw message",
         "messages.empty": "No messages match",
         "messages.total": "{total} in all",
@@ -96,6 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "messages.next": "Next",
         "messages.status.processed": "Processed",
         "messages.status.failed": "Failed",
+        "messages.status.gave_up": "Gave up",
         "messages.status.ignored": "Ignored",
     },
 }
@@ -144,6 +148,7 @@ def _display(row: Any, supplier_names: dict[int, str]) -> dict[str, Any]:
         "message_id": row.message_id,
         "type": row.type,
         "status": row.status,
+        "attempts": row.attempts,
         "error": row.error,
         "raw": json.dumps(row.raw, ensure_ascii=False, sort_keys=True),
     }

@@ -4,7 +4,9 @@ The message is recorded in the log and handled in one transaction; the log's uni
 (supplier, message id) turns every redelivery into a no-op. A handler failure rolls that
 transaction back; the failure is then recorded in a transaction of its own and the message is
 left unacknowledged so the supplier delivers it again. After ``max_attempts`` failures it is
-recorded as given up and acknowledged, so one poison message cannot block the feed.
+recorded as given up (status ``gave_up``) and acknowledged, so one poison message cannot block
+the feed. The log row counts the failed attempts (``attempts``), shared by every consumer
+process and kept across restarts.
 
 :meth:`MessageProcessor.process_batch` handles many messages per transaction when their types
 have only batch handlers: one multi-row insert into the log, one call of each batch handler.
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import re
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -40,12 +41,9 @@ DEFAULT_AFTER_COMMIT_CONCURRENCY = 4
 
 STATUS_PROCESSED = "processed"
 STATUS_IGNORED = "ignored"
-STATUS_FAILED = "failed"
+STATUS_FAILED = "failed"  # will be retried when delivered again
+STATUS_GAVE_UP = "gave_up"  # failed max_attempts times; never retried
 
-# The attempt count lives at the start of the failed row's error text, so that it survives
-# restarts and is shared by every consumer process without a column of its own.
-_ATTEMPTS = re.compile(r"^(?:attempt (\d+)|gave up after (\d+) attempts):")
-_GAVE_UP_PREFIX = "gave up after "
 _ERROR_TYPE = SupplierMessageLog.__table__.c.error.type
 _ERROR_MAX = _ERROR_TYPE.length if isinstance(_ERROR_TYPE, String) and _ERROR_TYPE.length else 500
 
@@ -69,21 +67,8 @@ class Outcome(StrEnum):
         return self is not Outcome.RETRY
 
 
-def failed_attempts(error: str) -> int:
-    """How many attempts a failed row's error text records (0 for any other text)."""
-    match = _ATTEMPTS.match(error)
-    if match is None:
-        return 0
-    return int(match.group(1) or match.group(2))
-
-
-def has_given_up(error: str) -> bool:
-    return error.startswith(_GAVE_UP_PREFIX)
-
-
-def failure_text(attempts: int, exc: BaseException, *, gave_up: bool) -> str:
-    prefix = f"gave up after {attempts} attempts" if gave_up else f"attempt {attempts}"
-    return f"{prefix}: {type(exc).__name__}: {exc}"[:_ERROR_MAX]
+def failure_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:_ERROR_MAX]
 
 
 class MessageProcessor:
@@ -214,7 +199,7 @@ class MessageProcessor:
             todo = await repository.insert_messages(session, supplier_id, chunk, statuses)
             known = [m.message_id for m in chunk if m.message_id not in todo]
             for row in await repository.lock_messages(session, supplier_id, known):
-                if row.status == STATUS_FAILED and not has_given_up(row.error):
+                if row.status == STATUS_FAILED:
                     row.status, row.error = statuses[row.message_id], ""  # a retry
                     todo.add(row.message_id)
             await self._run_batch_handlers(
@@ -252,7 +237,7 @@ class MessageProcessor:
             )
             if not inserted:
                 row = await repository.lock_message(session, supplier_id, message.message_id)
-                if row is None or row.status != STATUS_FAILED or has_given_up(row.error):
+                if row is None or row.status != STATUS_FAILED:
                     return Outcome.DUPLICATE
                 row.status, row.error = status, ""  # a retry: the row keeps its first receipt
             for handler in handlers:
@@ -271,11 +256,12 @@ class MessageProcessor:
                 session, supplier_id, message, status=STATUS_FAILED, error=""
             )
             row = await repository.lock_message(session, supplier_id, message.message_id)
-            if row is None or row.status != STATUS_FAILED or has_given_up(row.error):
+            if row is None or row.status != STATUS_FAILED:
                 return Outcome.DUPLICATE  # another consumer settled it meanwhile
-            attempts = failed_attempts(row.error) + 1
+            row.attempts = attempts = row.attempts + 1
             gave_up = attempts >= self.max_attempts
-            row.error = failure_text(attempts, exc, gave_up=gave_up)
+            row.status = STATUS_GAVE_UP if gave_up else STATUS_FAILED
+            row.error = failure_text(exc)
         event = log.error if gave_up else log.warning
         event(
             "supplier message failed",

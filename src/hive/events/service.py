@@ -14,7 +14,7 @@ from hive.suppliers.models import SupplierMessageLog
 PAGE_SIZE = 50
 # Counting a month of messages exactly is slow and useless on a page: stop at this many.
 COUNT_CAP = 10_000
-STATUSES = ("processed", "failed", "ignored")
+STATUSES = ("processed", "failed", "gave_up", "ignored")
 
 __all__ = ["COUNT_CAP", "PAGE_SIZE", "STATUSES", "LogFilter", "MessageLogPage", "message_log"]
 
