@@ -146,6 +146,7 @@ async def _feeds(
                     exchange=settings.feed_amqp_exchange,
                     redelivery_delay_s=settings.feed_redelivery_delay_s,
                     max_attempts=settings.feed_max_attempts,
+                    batch_size=settings.feed_batch_size,
                 )
                 feeds.append(consumer.run(stop))
     feeds.append(

@@ -76,7 +76,11 @@ async def broker() -> AsyncIterator[Broker]:
 
 
 async def _consuming(
-    database: Database, supplier_id: int, broker: Broker, registry: HandlerRegistry, **options: int
+    database: Database,
+    supplier_id: int,
+    broker: Broker,
+    registry: HandlerRegistry,
+    **options: float,
 ) -> tuple[PushConsumer, asyncio.Event, asyncio.Task[None]]:
     consumer = PushConsumer(
         database,
@@ -120,6 +124,33 @@ async def test_pushed_messages_are_processed_once_and_acknowledged(
     assert {mid: row.status for mid, row in rows.items()} == {"1": "processed", "2": "processed"}
     assert rows["2"].raw["result"] == {"skuId": 200}
     assert await applied_count(database) == 2
+    assert await broker.queued() == 0
+
+
+async def test_deliveries_arriving_together_share_one_transaction(
+    database: Database, supplier_id: int, broker: Broker
+) -> None:
+    groups: list[int] = []
+
+    async def batch(session: AsyncSession, supplier: int, messages: list[SupplierMessage]) -> None:
+        groups.append(len(messages))
+        for message in messages:
+            await apply_price(session, supplier, message)
+
+    registry = HandlerRegistry()
+    registry.register_batch(MessageType.PRICE_CHANGED, batch)
+    consumer, stop, task = await _consuming(database, supplier_id, broker, registry, linger_s=1.0)
+    for message_id in range(1, 51):
+        await broker.publish(vop_body(message_id, sku=1000 + message_id))
+
+    async def settled() -> bool:
+        return consumer.deliveries["processed"] == 50
+
+    await _until(settled)
+    stop.set()
+    await asyncio.wait_for(task, DEADLINE_S)
+    assert sum(groups) == 50 and len(groups) <= 3  # a batch per linger, not one per message
+    assert await applied_count(database) == 50
     assert await broker.queued() == 0
 
 

@@ -1,22 +1,31 @@
 """The push consumer: a supplier's change feed delivered through RabbitMQ.
 
-Each delivery is acknowledged to RabbitMQ only after its processing transaction committed.
-A failed one is returned to the queue (after a short pause) and comes back; the log's unique
-key makes any redelivery of an already processed message a no-op. Decoding the supplier's
-body into a :class:`SupplierMessage` is the supplier adapter's business, so it is passed in.
+Deliveries are processed in batches, like the polling consumer's: whatever RabbitMQ has
+handed over (up to ``batch_size``, waiting at most ``linger_s`` for more) goes through
+:meth:`MessageProcessor.process_batch`, many messages per transaction. Each delivery is
+acknowledged to RabbitMQ only after its processing transaction committed. A failed one is
+returned to the queue (after a short pause) and comes back; the log's unique key makes any
+redelivery of an already processed message a no-op. Decoding the supplier's body into a
+:class:`SupplierMessage` is the supplier adapter's business, so it is passed in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 from collections.abc import Callable
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from hive.events.handlers import HandlerRegistry, default_registry
-from hive.events.ingestion import DEFAULT_MAX_ATTEMPTS, MessageProcessor, Outcome
+from hive.events.ingestion import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_ATTEMPTS,
+    MessageProcessor,
+    Outcome,
+)
 from hive.platform.db import Database
 from hive.platform.logging import get_logger
 from hive.suppliers.types import SupplierMessage
@@ -24,7 +33,10 @@ from hive.suppliers.types import SupplierMessage
 # The supplier's body in our words; None for a message type Hive does not know.
 MessageDecoder = Callable[[bytes], SupplierMessage | None]
 
-DEFAULT_PREFETCH = 10
+# Deliveries RabbitMQ hands over before any is acknowledged: room for a whole batch.
+DEFAULT_PREFETCH = DEFAULT_BATCH_SIZE
+# How long a batch that is not full waits for more deliveries.
+DEFAULT_LINGER_S = 0.05
 DEFAULT_REDELIVERY_DELAY_S = 1.0
 # A topic binding of "#" receives whatever routing keys the publisher uses.
 DEFAULT_BINDING_KEY = "#"
@@ -55,6 +67,8 @@ class PushConsumer:
         prefetch: int = DEFAULT_PREFETCH,
         redelivery_delay_s: float = DEFAULT_REDELIVERY_DELAY_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        linger_s: float = DEFAULT_LINGER_S,
         registry: HandlerRegistry = default_registry,
     ) -> None:
         self.supplier_id = supplier_id
@@ -65,7 +79,12 @@ class PushConsumer:
         self.binding_key = binding_key
         self.prefetch = prefetch
         self.redelivery_delay_s = redelivery_delay_s
-        self.processor = MessageProcessor(database, registry=registry, max_attempts=max_attempts)
+        self.batch_size = batch_size
+        self.linger_s = linger_s
+        self.processor = MessageProcessor(
+            database, registry=registry, max_attempts=max_attempts, batch_size=batch_size
+        )
+        self._received: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         # Deliveries settled with RabbitMQ so far, by what was done (an Outcome value,
         # UNDECODABLE or UNKNOWN_TYPE): for health checks and tests.
         self.deliveries: collections.Counter[str] = collections.Counter()
@@ -81,12 +100,19 @@ class PushConsumer:
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=self.prefetch)
             queue = await self._declare(channel)
-            consumer_tag = await queue.consume(self._on_delivery)
+            consumer_tag = await queue.consume(self._received.put)
+            batches = asyncio.create_task(self._process_batches())
             log.info("consuming supplier feed", supplier_id=self.supplier_id, queue=self.queue)
             if ready is not None:
                 ready.set()
-            await stop_event.wait()
-            await queue.cancel(consumer_tag)
+            try:
+                await stop_event.wait()
+                await queue.cancel(consumer_tag)
+            finally:
+                # Deliveries not settled yet stay unacknowledged: RabbitMQ hands them out again.
+                batches.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await batches
         await self.processor.drain()
 
     async def _declare(self, channel: AbstractChannel) -> AbstractQueue:
@@ -97,12 +123,53 @@ class PushConsumer:
         await queue.bind(exchange, routing_key=self.binding_key)
         return queue
 
-    async def _on_delivery(self, delivery: AbstractIncomingMessage) -> None:
-        result = await self._settle(delivery)
-        self.deliveries[result] += 1
+    async def _process_batches(self) -> None:
+        while True:
+            batch = [await self._received.get()]
+            self._take_waiting(batch)
+            if len(batch) < self.batch_size and self.linger_s > 0:
+                await asyncio.sleep(self.linger_s)
+                self._take_waiting(batch)
+            await self._settle_batch(batch)
 
-    async def _settle(self, delivery: AbstractIncomingMessage) -> str:
-        """Process one delivery and ack, requeue or drop it; returns what was done."""
+    def _take_waiting(self, batch: list[AbstractIncomingMessage]) -> None:
+        while len(batch) < self.batch_size and not self._received.empty():
+            batch.append(self._received.get_nowait())
+
+    async def _settle_batch(self, batch: list[AbstractIncomingMessage]) -> None:
+        """Process a batch of deliveries and ack, requeue or drop each one."""
+        decoded = [(delivery, await self._decoded(delivery)) for delivery in batch]
+        messages: dict[str, SupplierMessage] = {}
+        for _, message in decoded:
+            if message is not None:
+                messages.setdefault(message.message_id, message)  # the first copy decides
+        try:
+            outcomes = await self.processor.process_batch(self.supplier_id, list(messages.values()))
+        except Exception:
+            log.exception("supplier messages not recorded", supplier_id=self.supplier_id)
+            outcomes = {}
+        retry, seen = [], set()
+        for delivery, message in decoded:
+            if message is None:
+                continue
+            outcome = outcomes.get(message.message_id, Outcome.RETRY)
+            if message.message_id in seen and outcome.acknowledge:
+                outcome = Outcome.DUPLICATE  # delivered twice in one batch: handled by the first
+            seen.add(message.message_id)
+            if outcome.acknowledge:
+                await delivery.ack()
+                self.deliveries[outcome.value] += 1
+            else:
+                retry.append(delivery)
+        if retry:
+            # Pause so a failing handler does not spin the queue at full speed.
+            await asyncio.sleep(self.redelivery_delay_s)
+            for delivery in retry:
+                await delivery.nack(requeue=True)
+            self.deliveries[Outcome.RETRY.value] += len(retry)
+
+    async def _decoded(self, delivery: AbstractIncomingMessage) -> SupplierMessage | None:
+        """The delivery's message; None when it was settled here (undecodable, unknown type)."""
         try:
             message = self.decode(delivery.body)
         except Exception:
@@ -113,19 +180,9 @@ class PushConsumer:
                 body=delivery.body[:_LOGGED_BODY_CHARS].decode(errors="replace"),
             )
             await delivery.reject(requeue=False)
-            return UNDECODABLE
+            self.deliveries[UNDECODABLE] += 1
+            return None
         if message is None:
             await delivery.ack()
-            return UNKNOWN_TYPE
-        try:
-            outcome = await self.processor.process(self.supplier_id, message)
-        except Exception:
-            log.exception("supplier message not recorded", supplier_id=self.supplier_id)
-            outcome = Outcome.RETRY
-        if outcome.acknowledge:
-            await delivery.ack()
-            return outcome.value
-        # Pause so a failing handler does not spin the queue at full speed.
-        await asyncio.sleep(self.redelivery_delay_s)
-        await delivery.nack(requeue=True)
-        return outcome.value
+            self.deliveries[UNKNOWN_TYPE] += 1
+        return message
