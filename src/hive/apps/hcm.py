@@ -16,6 +16,7 @@ from hive.console.pool import router as pool_router
 from hive.console.routes import router as console_router
 from hive.console.supplier_messages import router as supplier_messages_router
 from hive.console.suppliers import router as suppliers_router
+from hive.console.workbench import router as workbench_router
 from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox
 from hive.platform.http import create_app
@@ -62,6 +63,7 @@ def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
             supplier_messages_router,
             catalog_router,
             pool_router,
+            workbench_router,
         ],
         configure=configure,
         resources=resources,

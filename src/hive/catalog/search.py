@@ -15,12 +15,16 @@ Everything runs in PostgreSQL. How a search is planned (see ``docs/pool-search.m
    keyword beside them is checked only on the rows they pass.
 3. A keyword that matches nothing is retried loosely (any of its words, or a trigram word
    similarity for typos); the result then says ``fuzzy``.
+
+Operators search with ``search_pool``; tenants with ``search_pool_for_tenant`` — the same
+statements, active products only, and hits read only from the columns the tenant role may read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Generic
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,10 +32,12 @@ from hive.catalog import search_repository as repository
 from hive.catalog.search_types import (
     COUNT_CAP,
     FacetCount,
+    Hit,
     MatchSpec,
     PoolHit,
     PriceBandCount,
     SortOrder,
+    TenantPoolHit,
 )
 from hive.catalog.segmentation import query_terms
 from hive.platform.errors import ValidationFailed
@@ -47,7 +53,9 @@ __all__ = [
     "PriceBandCount",
     "ProductStatus",
     "SortOrder",
+    "TenantPoolHit",
     "search_pool",
+    "search_pool_for_tenant",
 ]
 
 MAX_KEYWORD_CHARS = 64
@@ -66,6 +74,8 @@ class ProductStatus(StrEnum):
 
 # Removed products are hidden unless a query asks for them by status.
 DEFAULT_STATUSES = (ProductStatus.ACTIVE, ProductStatus.PAUSED)
+# Tenants see active products only: paused and removed ones cannot be ordered.
+TENANT_STATUSES = (ProductStatus.ACTIVE,)
 
 
 class InvalidPoolQuery(ValidationFailed):
@@ -110,12 +120,12 @@ class PoolFacets:
 
 
 @dataclass(frozen=True, slots=True)
-class PoolSearchResult:
+class PoolSearchResult(Generic[Hit]):
     """A page of hits. ``total`` is exact unless ``total_is_estimate`` (then "COUNT_CAP+")."""
 
     total: int
     total_is_estimate: bool
-    hits: list[PoolHit]
+    hits: list[Hit]
     facets: PoolFacets
     facets_are_sampled: bool
     fuzzy: bool
@@ -125,12 +135,31 @@ class PoolSearchResult:
 
 async def search_pool(
     session: AsyncSession, query: PoolQuery, *, count_cap: int = COUNT_CAP
-) -> PoolSearchResult:
-    """Search the product pool; see the module docstring for how it stays fast.
+) -> PoolSearchResult[PoolHit]:
+    """Search the product pool as an operator; see the module docstring for how it stays fast.
 
     ``count_cap`` is how many matches are counted exactly (tests lower it to reach the
     capped path with a few rows).
     """
+    return await _search(session, query, repository.OPERATOR_HITS, count_cap)
+
+
+async def search_pool_for_tenant(
+    session: AsyncSession, query: PoolQuery, *, count_cap: int = COUNT_CAP
+) -> PoolSearchResult[TenantPoolHit]:
+    """Search the product pool as a tenant sees it: active products only, whatever statuses
+    ``query`` names, and hits without purchase price or supplier identity.
+
+    Its SQL reads only the ``products`` columns granted to the tenant role (migration 0007), so
+    it runs in ``tenant_transaction``; facets and price filters are by retail price.
+    """
+    active_only = replace(query, statuses=TENANT_STATUSES)
+    return await _search(session, active_only, repository.TENANT_HITS, count_cap)
+
+
+async def _search(
+    session: AsyncSession, query: PoolQuery, kind: repository.HitKind[Hit], count_cap: int
+) -> PoolSearchResult[Hit]:
     category_ids = None
     if query.category_id is not None:
         category_ids = tuple(await repository.category_tree(session, query.category_id))
@@ -143,9 +172,9 @@ async def search_pool(
         fuzzy = True
     complete = sample.count <= count_cap
     if complete:
-        hits = await repository.hits_by_id(session, sample.page_ids)
+        hits = await repository.hits_by_id(session, sample.page_ids, kind)
     else:
-        hits = await repository.hits_in_order(session, spec)
+        hits = await repository.hits_in_order(session, spec, kind)
     return PoolSearchResult(
         total=min(sample.count, count_cap),
         total_is_estimate=not complete,

@@ -6,8 +6,9 @@ parameter, so the composed text never carries input (hence the ``S608`` waivers)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,17 +19,40 @@ from hive.catalog.search_types import (
     FUZZY_WORD_SIMILARITY,
     PRICE_BAND_BOUNDS_FEN,
     FacetCount,
+    Hit,
     MatchSample,
     MatchSpec,
     PoolHit,
     PriceBandCount,
     SortOrder,
+    TenantPoolHit,
 )
 
 HIT_COLUMNS = (
     "p.id, p.supplier_id, p.supplier_sku, p.name, p.brand, p.category_id, p.retail_price_fen, "
     "p.purchase_price_fen, p.sales, p.on_shelf, p.status, p.image_url"
 )
+# Only columns granted to the tenant role (migration 0007): no purchase price, no supplier.
+TENANT_HIT_COLUMNS = (
+    "p.id, p.name, p.brand, p.category_id, coalesce(c.name, '') AS category_name, "
+    "p.retail_price_fen, p.sales, p.on_shelf, p.in_supplier_pool, p.image_url"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HitKind(Generic[Hit]):
+    """What a page of hits reads (select list and joins of ``products p``) and builds."""
+
+    columns: str
+    joins: str
+    build: Callable[..., Hit]
+
+
+OPERATOR_HITS = HitKind(HIT_COLUMNS, "", PoolHit)
+TENANT_HITS = HitKind(
+    TENANT_HIT_COLUMNS, "LEFT JOIN categories c ON c.id = p.category_id", TenantPoolHit
+)
+
 # A category and its descendants (the tree has 3 levels).
 CATEGORY_TREE = text(
     "SELECT c.id FROM categories c WHERE c.id = :category_id OR c.parent_id = :category_id"
@@ -115,19 +139,24 @@ async def category_tree(session: AsyncSession, category_id: int) -> list[int]:
     return [row.id for row in rows]
 
 
-async def hits_by_id(session: AsyncSession, ids: Sequence[int]) -> list[PoolHit]:
-    """The products ``ids``, in that order."""
+async def hits_by_id(session: AsyncSession, ids: Sequence[int], kind: HitKind[Hit]) -> list[Hit]:
+    """The products ``ids``, in that order, as hits of ``kind``."""
     if not ids:
         return []
-    statement = f"SELECT {HIT_COLUMNS} FROM products p WHERE p.id = ANY(:ids)"  # noqa: S608
+    select = f"SELECT {kind.columns} FROM products p {kind.joins}"  # noqa: S608
+    statement = f"{select} WHERE p.id = ANY(:ids)"
     rows = (await session.execute(text(statement), {"ids": list(ids)})).all()
-    by_id = {row.id: PoolHit(**row._asdict()) for row in rows}
+    by_id = {row.id: kind.build(**row._asdict()) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
-async def hits_in_order(session: AsyncSession, spec: MatchSpec) -> list[PoolHit]:
+async def hits_in_order(session: AsyncSession, spec: MatchSpec, kind: HitKind[Hit]) -> list[Hit]:
     """A page of a large match set, read along the sort order's index (ids first, from a
     covering index when the keyword is absent, then the rows by primary key)."""
+    return await hits_by_id(session, await _ids_in_order(session, spec), kind)
+
+
+async def _ids_in_order(session: AsyncSession, spec: MatchSpec) -> Sequence[int]:
     parts = _parts(spec)
     if parts is None:
         return []
@@ -142,8 +171,7 @@ async def hits_in_order(session: AsyncSession, spec: MatchSpec) -> list[PoolHit]
             f"SELECT p.id FROM products p WHERE {where} "  # noqa: S608
             f"ORDER BY {order} OFFSET :offset LIMIT :limit"
         )
-    ids = (await session.execute(text(statement), params)).scalars().all()
-    return await hits_by_id(session, ids)
+    return (await session.execute(text(statement), params)).scalars().all()
 
 
 def _two_stage_page(keyword: str, filters: list[str], order: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 # Matches counted exactly up to this many; beyond it the count is reported as "1,000+",
 # the facets come from the first COUNT_CAP + 1 matches, and the page is read by the sort index.
@@ -75,6 +76,32 @@ class PoolHit:
     on_shelf: bool
     status: str
     image_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class TenantPoolHit:
+    """A pool product as a tenant sees it: the supplier's public retail price, never our
+    purchase price nor the supplier's identity (``hive_tenant`` may not read them)."""
+
+    id: int
+    name: str
+    brand: str
+    category_id: int | None
+    category_name: str
+    retail_price_fen: int
+    sales: int
+    on_shelf: bool
+    in_supplier_pool: bool
+    image_url: str
+
+    @property
+    def sellable(self) -> bool:
+        """On the supplier's shelf and in its pool: it can be ordered (stock aside)."""
+        return self.on_shelf and self.in_supplier_pool
+
+
+# A hit of either kind: what a pool search returns depends on who searches.
+Hit = TypeVar("Hit", PoolHit, TenantPoolHit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,10 +63,20 @@ async def session_actor(request: Request) -> Actor | None:
 
 async def staff_actor(request: Request) -> Actor | Response:
     """The signed-in platform staff member, or the response to send instead (login, 403)."""
+    return await _signed_in(request, platform=True)
+
+
+async def tenant_actor(request: Request) -> Actor | Response:
+    """The signed-in user of a tenant (``tenant_id`` is set), or the response to send instead:
+    login, or 403 for platform staff (the workbench shows what a tenant may see)."""
+    return await _signed_in(request, platform=False)
+
+
+async def _signed_in(request: Request, *, platform: bool) -> Actor | Response:
     actor = await session_actor(request)
     if actor is None:
         return RedirectResponse("/login", status_code=303)
-    if not actor.is_platform:
+    if actor.is_platform is not platform:
         return render(request, "forbidden.html", status_code=403, actor=actor)
     return actor
 

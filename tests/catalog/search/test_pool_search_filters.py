@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from hive.catalog.search import PoolQuery, ProductStatus, SortOrder, search_pool
+from hive.catalog.search import PoolQuery, ProductStatus, SortOrder
 from tests.catalog.search.conftest import Item, Pool
-from tests.support.factories import make_tenant
 
 ITEMS = [
     Item("华为 智能手机 黑色", "华为", 3, 4999_00, sales=9, stock={1: "in_stock", 2: "no_goods"}),
@@ -87,17 +86,3 @@ async def test_filters_combine_with_the_keyword(stocked: Pool) -> None:
     )
     assert await stocked.names(query) == names(0)
     assert await stocked.names(by_sales(keyword="耳机", brand="小米")) == []
-
-
-async def test_tenants_never_see_removed_products_unless_they_ask(stocked: Pool) -> None:
-    database = stocked.database
-    tenant_id = await make_tenant(database, "search-t1")
-    async with database.tenant_transaction(tenant_id) as session:
-        default = await search_pool(session, PoolQuery(keyword="华为 手机", sort=SortOrder.SALES))
-        asked = await search_pool(
-            session, PoolQuery(keyword="老款手机", statuses=(ProductStatus.REMOVED,))
-        )
-    assert [h.name for h in default.hits] == names(0, 2, 3, 6)
-    assert all(h.status != "removed" for h in default.hits)
-    assert default.total == 4
-    assert [h.name for h in asked.hits] == names(5)

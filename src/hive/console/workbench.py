@@ -1,0 +1,77 @@
+"""Tenant workbench pages: search the product pool as a tenant sees it.
+
+The search runs in the tenant's transaction (role ``hive_tenant``), which PostgreSQL does not
+let read our purchase price or the supplier's identity (migration 0007).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import partial
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from hive.catalog.search import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
+from hive.console import i18n
+from hive.console.catalog_texts import CATALOG_TEXTS
+from hive.console.pages import render, tenant_actor
+from hive.console.pool_forms import pool_query
+from hive.console.pool_texts import POOL_TEXTS
+from hive.console.workbench_texts import WORKBENCH_TEXTS
+from hive.platform.errors import HiveError
+from hive.platform.http import database_of
+from hive.platform.money import format_yuan
+
+router = APIRouter(include_in_schema=False)
+# The form and facet labels are the operator pages' own (extending twice changes nothing).
+for texts in (CATALOG_TEXTS, POOL_TEXTS, WORKBENCH_TEXTS):
+    i18n.extend(texts)
+
+POOL = "/workbench/pool"
+WHOLE_NUMBERS = ("page", "category_id", "province")
+
+
+@router.get(POOL)
+async def pool_page(request: Request) -> Response:
+    actor = await tenant_actor(request)
+    if isinstance(actor, Response):
+        return actor
+    tenant_id = actor.tenant_id
+    assert tenant_id is not None  # tenant_actor lets only tenant users through
+    params = dict(request.query_params)
+    page = partial(
+        render, request, "workbench_pool.html", actor=actor, params=params, yuan=format_yuan
+    )
+    try:
+        query = tenant_pool_query(params)
+        async with database_of(request).tenant_transaction(tenant_id) as session:
+            result = await search_pool_for_tenant(session, query)
+    except HiveError as error:
+        problems = error.details.get("problems", []) or [error.message]
+        return page(status_code=error.http_status, problems=problems)
+    return page(result=result, link=partial(_pool_link, params))
+
+
+def _pool_link(params: Mapping[str, str], **changes: object) -> str:
+    """The page's own address with ``changes`` (a facet, another page); a new filter starts
+    again at page 1."""
+    return f"{POOL}?{urlencode({**params, 'page': 1, **changes})}"
+
+
+def tenant_pool_query(params: Mapping[str, str]) -> PoolQuery:
+    """The operator page's query (``pool_query``) without its status filter — tenants see
+    active products only — and stricter about whole numbers: ASCII digits, page 1 or more."""
+    problems = []
+    if params.get("status", "").strip():
+        problems.append("status: the workbench shows active products only")
+    for name in WHOLE_NUMBERS:
+        raw = params.get(name, "").strip()
+        if raw and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            problems.append(f"{name} must be a whole number of at least 1")
+    if any("\x00" in value for value in params.values()):
+        problems.append("the search must not contain NUL characters")
+    if problems:
+        raise InvalidPoolQuery(details={"problems": problems})
+    return pool_query(params)

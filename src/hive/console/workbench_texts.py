@@ -1,0 +1,36 @@
+"""Texts of the tenant workbench pages (Chinese first, English as the alternative)."""
+
+from __future__ import annotations
+
+WORKBENCH_TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "workbench.pool": "商品池",
+        "workbench.pool.total": "共 {total} 件商品",
+        "workbench.pool.page": "第 {page} 页",
+        "workbench.pool.image": "图片",
+        "workbench.pool.category": "分类",
+        "workbench.pool.category_id": "分类 ID",
+        "workbench.pool.market_price": "市场价",
+        "workbench.pool.price_note": "市场价为供应商公开售价，您的专属价格将随定价功能提供。",
+        "workbench.pool.sale": "销售状态",
+        "workbench.pool.sellable": "可售",
+        "workbench.pool.unsellable": "不可售",
+        "workbench.pool.invalid": "搜索条件有误",
+    },
+    "en": {
+        "workbench.pool": "Product pool",
+        "workbench.pool.total": "{total} products",
+        "workbench.pool.page": "Page {page}",
+        "workbench.pool.image": "Image",
+        "workbench.pool.category": "Category",
+        "workbench.pool.category_id": "Category id",
+        "workbench.pool.market_price": "Market price",
+        "workbench.pool.price_note": (
+            "Market price is the supplier's public price; your own price comes with pricing."
+        ),
+        "workbench.pool.sale": "Availability",
+        "workbench.pool.sellable": "Sellable",
+        "workbench.pool.unsellable": "Not sellable",
+        "workbench.pool.invalid": "Invalid search",
+    },
+}
