@@ -211,6 +211,8 @@ def _problems(query: PoolQuery) -> list[str]:
         problems.append(f"keyword must be text of at most {MAX_KEYWORD_CHARS} characters")
     if query.brand is not None and (not isinstance(query.brand, str) or len(query.brand) > 128):
         problems.append("brand must be text of at most 128 characters")
+    if any(isinstance(text, str) and "\x00" in text for text in (query.keyword, query.brand)):
+        problems.append("keyword and brand must not contain NUL characters")
     for name in ("category_id", "in_stock_province_id"):
         if not _optional_int(getattr(query, name), minimum=1):
             problems.append(f"{name} must be a positive integer")

@@ -16,8 +16,11 @@ def _int(params: Mapping[str, str], name: str) -> int | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise InvalidPoolQuery(details={"problems": [f"{name} must be a positive whole number"]})
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
+        raise InvalidPoolQuery(
+            details={"problems": [f"{name} must be a whole number of at least 1"]}
+        )
     return int(raw)
 
 
@@ -44,6 +47,9 @@ def _choice(params: Mapping[str, str], name: str, kind: type[E]) -> E | None:
 
 
 def pool_query(params: Mapping[str, str], *, page_size: int = 20) -> PoolQuery:
+    if any("\x00" in value for value in params.values()):
+        # PostgreSQL text cannot hold NUL: refused here rather than by the database.
+        raise InvalidPoolQuery(details={"problems": ["the search must not contain NUL characters"]})
     status = _choice(params, "status", ProductStatus)
     return PoolQuery(
         keyword=params.get("keyword", "")[: MAX_FIELD + 1],

@@ -29,6 +29,8 @@ from hive.platform.errors import ValidationFailed
         {"category_id": "3"},
         {"in_stock_province_id": -2},
         {"brand": "b" * 129},
+        {"keyword": "手\x00机"},
+        {"brand": "华\x00为"},
         {"statuses": ()},
         {"statuses": ("active",)},
         {"on_shelf": "yes"},

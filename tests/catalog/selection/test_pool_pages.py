@@ -50,6 +50,9 @@ def test_bad_pool_queries_are_refused(hcm: str) -> None:
             {"min_yuan": "abc"},
             {"sort": "random"},
             {"page": "-1"},
+            {"page": "0"},
+            {"page": "²"},  # a digit to str.isdigit(), not to int()
+            {"brand": "华\x00为"},  # PostgreSQL text cannot hold NUL
             {"keyword": "x" * 200},
             {"status": "deleted"},
         ):
