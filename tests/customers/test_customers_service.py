@@ -121,12 +121,15 @@ async def test_login_checks_password_status_and_tenant(database: Database) -> No
             async with database.platform_transaction() as session:
                 await customers.authenticate(session, username, password)
     async with database.platform_transaction() as session:
+        assert await customers.find_actor(session, user_id) == actor  # the open session
         await customers.change_tenant_status(session, ADMIN, tenant, TenantStatus.SUSPENDED)
     with pytest.raises(HiveError) as raised:
         async with database.platform_transaction() as session:
             await customers.authenticate(session, "buyer", "s3cret-pass")
     assert raised.value.code == "tenant_not_active"
     assert (await _audit_actions(database)).count("user.login") == 1
+    async with database.platform_transaction() as session:
+        assert await customers.find_actor(session, user_id) is None  # and it ends there
 
 
 @pytest.mark.parametrize(

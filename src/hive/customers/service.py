@@ -181,10 +181,15 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> A
 
 
 async def find_actor(session: AsyncSession, user_id: int) -> Actor | None:
-    """The actor of a logged-in session, or None if the user is gone or disabled."""
+    """The actor of a logged-in session, or None if the user is gone or disabled, or belongs
+    to a tenant that is no longer active (a suspension ends the sessions already open)."""
     user = await repository.get_user(session, user_id)
     if user is None or user.status != UserStatus.ACTIVE.value:
         return None
+    if user.tenant_id is not None:
+        tenant = await repository.get_tenant(session, user.tenant_id)
+        if tenant is None or tenant.status != TenantStatus.ACTIVE.value:
+            return None
     return actor_for(user)
 
 
