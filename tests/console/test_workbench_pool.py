@@ -66,6 +66,24 @@ async def test_tenant_sees_active_products_at_market_price_never_the_purchase_pr
     assert "Market price" in english.text and PURCHASE_TEXT not in english.text
 
 
+async def test_products_a_tenant_is_shown_are_kept_fresh_as_viewed(
+    hcm_url: str, pool: Pool, database: Database
+) -> None:
+    shown, hidden = await pool.add(
+        Item("华为 智能手机 星耀黑", "华为", 3, RETAIL),
+        Item("华为 手机支架 暂停款", "华为", 4, 49_00, status="paused"),
+    )
+    with signed_in(hcm_url, "acme-admin", "acme-pass-1") as client:
+        assert client.get(PAGE).status_code == 200
+    async with database.platform_transaction() as session:
+        rows = await session.execute(
+            text("SELECT id, last_viewed_at IS NOT NULL FROM products WHERE id = ANY(:ids)"),
+            {"ids": [shown, hidden]},
+        )
+        viewed = {row[0]: row[1] for row in rows}
+    assert viewed == {shown: True, hidden: False}  # the active refresh picks the shown one
+
+
 async def test_a_large_pool_shows_a_capped_total_and_pages(
     hcm_url: str, pool: Pool, database: Database
 ) -> None:

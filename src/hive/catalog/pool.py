@@ -160,6 +160,12 @@ def plain_value(value: Any) -> Any:
 HISTORY_SHOWN = 50
 
 
+async def mark_viewed(session: AsyncSession, product_ids: Sequence[int]) -> None:
+    """Products someone looked at (a tenant's search page): the 30-minute active refresh keeps
+    them fresh for a day."""
+    await repository.touch_viewed(session, product_ids)
+
+
 async def product_with_history(
     session: AsyncSession, product_id: int
 ) -> tuple[Product, Sequence[ProductChange]]:

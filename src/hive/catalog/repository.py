@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -199,7 +200,24 @@ async def product_history(
     return (await session.scalars(query)).all()
 
 
+# A product seen again within this time keeps its stamp: a busy page does not rewrite rows.
+VIEW_STAMP_INTERVAL = timedelta(minutes=10)
+
+
 async def touch_viewed(session: AsyncSession, product_ids: Iterable[int]) -> None:
+    """Stamp ``last_viewed_at`` of the products, unless stamped less than 10 minutes ago."""
+    ids = list(product_ids)
+    if not ids:
+        return
     await session.execute(
-        update(Product).where(Product.id.in_(list(product_ids))).values(last_viewed_at=func.now())
+        update(Product)
+        .where(
+            Product.id.in_(ids),
+            or_(
+                Product.last_viewed_at.is_(None),
+                Product.last_viewed_at < func.now() - VIEW_STAMP_INTERVAL,
+            ),
+        )
+        .values(last_viewed_at=func.now())
+        .execution_options(synchronize_session=False)
     )

@@ -1,7 +1,8 @@
 """Tenant workbench pages: search the product pool as a tenant sees it.
 
 The search runs in the tenant's transaction (role ``hive_tenant``), which PostgreSQL does not
-let read our purchase price or the supplier's identity (migration 0007).
+let read our purchase price or the supplier's identity (migration 0007). The products shown are
+then marked viewed, so the 30-minute active refresh keeps what tenants look at fresh.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from hive.catalog import pool
 from hive.catalog.search import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
 from hive.console import i18n
 from hive.console.catalog_texts import CATALOG_TEXTS
@@ -45,8 +47,11 @@ async def pool_page(request: Request) -> Response:
     )
     try:
         query = tenant_pool_query(params)
-        async with database_of(request).tenant_transaction(tenant_id) as session:
+        database = database_of(request)
+        async with database.tenant_transaction(tenant_id) as session:
             result = await search_pool_for_tenant(session, query)
+        async with database.platform_transaction() as session:
+            await pool.mark_viewed(session, [hit.id for hit in result.hits])
     except HiveError as error:
         problems = error.details.get("problems", []) or [error.message]
         return page(status_code=error.http_status, problems=problems)
