@@ -1,6 +1,9 @@
-"""Demo data for ``hive seed`` and ``hive up``: grades, staff logins, two tenants, suppliers.
+"""Demo data for ``hive seed`` and ``hive up``: grades, staff logins, two tenants, suppliers,
+and a selection rule that fills the pool from the simulator.
 
-Idempotent: running it again leaves existing rows alone.
+Idempotent: running it again leaves existing rows alone. The rule is created once, with a job
+that runs it as soon as the worker is up (the simulator must answer, so it cannot run here);
+it is also scheduled, so the pool follows the simulator every night.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.catalog import rule_tasks, rules
+from hive.catalog.schemas import RuleConditions, RuleCreate
 from hive.customers import service as customers
 from hive.customers.models import Role
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
@@ -25,6 +30,13 @@ from hive.suppliers.types import SupplierKind
 
 DEMO_VOP_SUPPLIER = "京东VOP（模拟器）"
 DEMO_WAREHOUSE_SUPPLIER = "自营仓"
+DEMO_RULE = "演示选品：手机与笔记本"
+DEMO_RULE_CONDITIONS = RuleConditions(
+    keywords=["手机", "笔记本"],
+    min_margin_percent=Decimal("3"),
+    require_in_stock=True,
+    max_products=200,
+)
 
 SEED_ACTOR = Actor(user_id=None, username="seed", role=Role.PLATFORM_ADMIN.value)
 
@@ -65,6 +77,7 @@ async def seed_demo_data(database: Database, settings: Settings) -> None:
         tenant_ids = await _seed_tenants(session, grade_ids)
         await _seed_logins(session, tenant_ids)
         await _seed_suppliers(session, settings)
+        await _seed_pool_rule(session)
 
 
 async def _seed_suppliers(session: AsyncSession, settings: Settings) -> None:
@@ -90,6 +103,18 @@ async def _seed_suppliers(session: AsyncSession, settings: Settings) -> None:
     for data in demo:
         if data.name not in existing:
             await suppliers.create_supplier(session, SEED_ACTOR, data, secrets)
+
+
+async def _seed_pool_rule(session: AsyncSession) -> None:
+    """A scheduled rule on the simulator, run once by the worker as soon as it starts."""
+    if any(rule.name == DEMO_RULE for rule in await rules.list_rules(session)):
+        return
+    vop = {s.name: s.id for s in await suppliers.list_suppliers(session)}[DEMO_VOP_SUPPLIER]
+    data = RuleCreate(
+        name=DEMO_RULE, supplier_id=vop, conditions=DEMO_RULE_CONDITIONS, scheduled=True
+    )
+    rule = await rules.create_rule(session, SEED_ACTOR, data)
+    await rule_tasks.defer_rule_run(session, rule.id)
 
 
 async def _seed_grades(session: AsyncSession) -> dict[str, int]:

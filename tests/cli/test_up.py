@@ -75,16 +75,28 @@ def stop_platform(process: subprocess.Popen[str]) -> int:
     return process.wait(timeout=60)
 
 
+def sign_in(client: httpx.Client, username: str, password: str) -> bool:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token
+    form = {"username": username, "password": password, "csrf_token": token[1]}
+    return client.post("/login", data=form).status_code == 303
+
+
 def login_works(hcm: str, username: str, password: str) -> bool:
     with httpx.Client(base_url=hcm) as client:
-        page = client.get("/login").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert token
-        response = client.post(
-            "/login",
-            data={"username": username, "password": password, "csrf_token": token.group(1)},
-        )
-        return response.status_code == 303 and "示例科技有限公司" in client.get("/").text
+        return sign_in(client, username, password) and "示例科技有限公司" in client.get("/").text
+
+
+def tenant_pool_rows(hcm: str, deadline_s: float) -> int:
+    """Products on acme's workbench pool page, waiting until the demo rule has filled it."""
+    deadline = time.monotonic() + deadline_s
+    with httpx.Client(base_url=hcm, timeout=30) as client:
+        assert sign_in(client, "acme-admin", "acme-admin-2026")
+        while True:
+            rows = len(re.findall(r'<tr data-product="\d+">', client.get("/workbench/pool").text))
+            if rows or time.monotonic() > deadline:
+                return rows
+            time.sleep(1)
 
 
 def test_up_serves_everything_stops_cleanly_and_reuses_its_data(up_env: dict[str, str]) -> None:
@@ -99,6 +111,8 @@ def test_up_serves_everything_stops_cleanly_and_reuses_its_data(up_env: dict[str
         assert httpx.get(f"{hag}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{sim}/healthz").status_code == 200
         assert login_works(hcm, "admin", "hive-admin-2026")
+        # The demo rule, run by the worker from the simulator, fills the tenant's pool page.
+        assert tenant_pool_rows(hcm, deadline_s=90) > 0
     finally:
         assert stop_platform(process) == 0
     pgdata = Path(up_env["HIVE_DATA_DIR"]) / "pgdata"

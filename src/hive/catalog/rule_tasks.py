@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from procrastinate import RetryStrategy
 from procrastinate.job_context import JobContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog import repository, rules
 from hive.catalog.tasks import FreshnessRuntime, current_runtime
 from hive.platform.actor import SYSTEM
 from hive.platform.errors import HiveError
-from hive.platform.jobs import job_app
+from hive.platform.jobs import defer_in_transaction, job_app
 from hive.platform.logging import get_logger
 
 SCHEDULED_RULES_LOCK = "catalog_run_scheduled_rules"
+# A rule run the supplier failed is tried again after 3 s, 6 s, 12 s … (about 25 minutes).
+RULE_RUN_RETRY = RetryStrategy(max_attempts=10, exponential_wait=3)
 
 log = get_logger("hive.catalog.rules")
 
@@ -59,3 +63,31 @@ async def run_scheduled_rules(runtime: FreshnessRuntime) -> ScheduledRun:
 )
 async def run_scheduled_rules_job(context: JobContext, timestamp: int) -> None:
     await run_scheduled_rules(await current_runtime(context))
+
+
+@job_app.task(
+    name="hive.catalog.run_rule", queue="catalog", pass_context=True, retry=RULE_RUN_RETRY
+)
+async def run_rule_job(context: JobContext, rule_id: int) -> int:
+    """Run one rule in the worker (deferred by :func:`defer_rule_run`); products added.
+
+    Raises, so the job is retried later, when the supplier cannot be reached."""
+    runtime = await current_runtime(context)
+    async with runtime.database.platform_transaction() as session:
+        rule = await repository.get_rule(session, rule_id)
+    if rule is None or not rule.enabled:
+        log.info("rule run skipped: rule gone or disabled", rule_id=rule_id)
+        return 0
+    adapter = await runtime.adapter_for(rule.supplier_id)
+    report, removed = await rules.run_rule(
+        runtime.database, adapter, SYSTEM, rule_id, stock_areas=runtime.stock_areas
+    )
+    added = len(report.added) + len(report.restored)
+    log.info("rule ran", rule_id=rule_id, added=added, removed=len(removed))
+    return added
+
+
+async def defer_rule_run(session: AsyncSession, rule_id: int) -> int:
+    """In the caller's transaction: have the worker run the rule once (the job exists exactly
+    when the transaction commits); returns the job id."""
+    return await defer_in_transaction(session, run_rule_job, rule_id=rule_id)
