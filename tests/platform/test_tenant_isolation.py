@@ -145,3 +145,19 @@ def test_tenant_transaction_refuses_a_malformed_tenant_id(database: Database) ->
     for bad in (0, -1, True, "1"):
         with pytest.raises(ValueError, match="tenant_id"):
             database.tenant_transaction(bad)  # type: ignore[arg-type]
+
+
+async def test_a_tenant_reads_its_own_grade_only(
+    two_tenants: tuple[Database, int, int],
+) -> None:
+    database, first, second = two_tenants
+    query = text("SELECT g.id FROM customer_grades g")
+    own = text("SELECT grade_id FROM tenants WHERE id = :id")
+    async with database.platform_transaction() as session:
+        every = set((await session.execute(query)).scalars())
+        first_grade = (await session.execute(own, {"id": first})).scalar_one()
+        second_grade = (await session.execute(own, {"id": second})).scalar_one()
+    async with database.tenant_transaction(first) as session:
+        seen = set((await session.execute(query)).scalars())
+    assert {first_grade, second_grade} <= every
+    assert seen == {first_grade}  # not the other tenant's grade and coefficient
