@@ -8,6 +8,7 @@ from hive.apps.hcm import create_hcm_app
 from hive.customers.models import Role
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from tests.catalog.search.conftest import Pool, _prepared_pool
 from tests.support.factories import make_tenant, make_user
 from tests.support.servers import running_server
 
@@ -26,3 +27,9 @@ async def accounts(database: Database) -> dict[str, int]:
 def hcm_url(settings: Settings, accounts: dict[str, int]) -> Iterator[str]:
     with running_server(create_hcm_app(settings, settings.database_url)) as url:
         yield url
+
+
+@pytest.fixture
+async def pool(database: Database) -> Pool:
+    """Pool products for the workbench pages (the search tests' pool, categories included)."""
+    return await _prepared_pool(database)

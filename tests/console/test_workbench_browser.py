@@ -8,14 +8,13 @@ import pytest
 from playwright.async_api import Browser
 
 from tests.catalog.search.conftest import Item, Pool
-from tests.console.test_workbench_pool import pool  # noqa: F401  (the fixture)
 
 
 @pytest.mark.browser
 async def test_tenant_searches_the_pool_and_narrows_by_brand(
     browser: Browser,
     hcm_url: str,
-    pool: Pool,  # noqa: F811
+    pool: Pool,
     tmp_path: Path,
 ) -> None:
     await pool.add(

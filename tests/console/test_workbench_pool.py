@@ -15,18 +15,13 @@ from sqlalchemy import text
 from hive.catalog.search import InvalidPoolQuery, PoolQuery, ProductStatus
 from hive.console.workbench import tenant_pool_query
 from hive.platform.db import Database
-from tests.catalog.search.conftest import Item, Pool, _prepared_pool
+from tests.catalog.search.conftest import Item, Pool
 from tests.support.console import sign_in
 
 PAGE = "/workbench/pool"
 ROW = re.compile(r'<tr data-product="(\d+)">')
 # Purchase price = retail * 0.8 in the pool fixture: ¥1543.22 retail, ¥1234.57 purchase.
 RETAIL, RETAIL_TEXT, PURCHASE_TEXT = 154_322, "1543.22", "1234.57"
-
-
-@pytest.fixture
-async def pool(database: Database) -> Pool:
-    return await _prepared_pool(database)
 
 
 @contextmanager
