@@ -30,7 +30,6 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any, cast
 
-import httpx
 import psutil
 from harness import adapter_factory, bench_environment, vop_adapter
 from sqlalchemy import text
@@ -48,6 +47,7 @@ from hive.platform.jobs import connector_for, job_app
 from hive.suppliers.models import Supplier
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.resilience.rate_limit import PostgresRateLimiter
+from hive.suppliers.runtime import supplier_http_client
 from hive.suppliers.types import Area, MessageType, SupplierMessage
 from hive.suppliers.vop.adapter import VopAdapter
 
@@ -297,7 +297,7 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
     database = Database(create_engine(url, settings))
     try:
         supplier_id = await register(database, sim_url, 1000.0)
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
+        async with supplier_http_client() as http:  # the worker's own client
             factory = adapter_factory(database, settings, http)
             adapter = await vop_adapter(factory, supplier_id)
             skus = await collect_skus(adapter, args.messages)

@@ -19,6 +19,7 @@ from hive.simulators.vop.config import SimulatorConfig
 from hive.suppliers import service
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.resilience.rate_limit import PostgresRateLimiter
+from hive.suppliers.runtime import supplier_http_client
 from hive.suppliers.schemas import SupplierCreate, VopCredentials
 from hive.suppliers.vop.adapter import VopAdapter
 from tests.support.factories import ADMIN
@@ -117,5 +118,5 @@ class AdapterKit:
 
 @pytest.fixture
 async def kit(database: Database, adapter_settings: Settings) -> AsyncIterator[AdapterKit]:
-    async with httpx.AsyncClient() as http:
+    async with supplier_http_client() as http:  # the production transport
         yield AdapterKit(database, adapter_settings, FakeClock(), http)

@@ -1,5 +1,10 @@
 """What a process needs to talk to suppliers: one HTTP client, the shared rate limiter (Redis
-when configured, else PostgreSQL) and the adapter factory over them."""
+when configured, else PostgreSQL) and the adapter factory over them.
+
+The client is httpx's, as everywhere, over aiohttp's connection pool and C-accelerated HTTP
+parser (``httpx-aiohttp``): measured against the simulator, a 100-SKU price call costs about a
+third less CPU than through httpx's own transport, and supplier calls are the largest share of
+the worker's CPU on the change-feed path (docs/pool-freshness.md)."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from httpx_aiohttp import HttpxAiohttpClient
 
 from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox
@@ -22,9 +28,8 @@ HTTP_CONNECTIONS = 100
 async def supplier_runtime(database: Database, settings: Settings) -> AsyncIterator[AdapterFactory]:
     redis_limiter = RedisRateLimiter(settings.redis_url) if settings.redis_url else None
     limiter: RateLimiter = redis_limiter or PostgresRateLimiter(database)
-    limits = httpx.Limits(max_connections=HTTP_CONNECTIONS)
     try:
-        async with httpx.AsyncClient(limits=limits) as http:
+        async with supplier_http_client() as http:
             yield AdapterFactory(
                 database=database,
                 settings=settings,
@@ -35,3 +40,8 @@ async def supplier_runtime(database: Database, settings: Settings) -> AsyncItera
     finally:
         if redis_limiter is not None:
             await redis_limiter.close()
+
+
+def supplier_http_client(max_connections: int = HTTP_CONNECTIONS) -> httpx.AsyncClient:
+    """The HTTP client for supplier calls (use it as an async context manager)."""
+    return HttpxAiohttpClient(limits=httpx.Limits(max_connections=max_connections))
