@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import httpx
 from feed_apply_bench import AREAS, INSERT_POOL
 from harness import adapter_factory, bench_environment, register_vop, vop_adapter
 from sqlalchemy import text
@@ -26,6 +25,7 @@ from hive.catalog import calibration
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.suppliers.resilience.metrics import SUPPLIER_CALLS
+from hive.suppliers.runtime import supplier_http_client
 
 METHODS = ("price/getSellPrice", "product/skuState", "stock/getNewStockById")
 
@@ -41,7 +41,7 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
         supplier_id = await register_vop(
             database, sim_url, SUPPLIER_NAME, {"*": 1000, **dict.fromkeys(METHODS, args.qps)}
         )
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
+        async with supplier_http_client() as http:  # the worker's own client
             factory = adapter_factory(database, settings, http)
             adapter = await vop_adapter(factory, supplier_id)
             skus = await collect_skus(adapter, args.products)

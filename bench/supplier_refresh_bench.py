@@ -15,12 +15,12 @@ import argparse
 import asyncio
 import time
 
-import httpx
 from harness import adapter_factory, bench_environment, register_vop, vop_adapter
 
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.suppliers.resilience.metrics import SUPPLIER_CALLS
+from hive.suppliers.runtime import supplier_http_client
 from hive.suppliers.types import Area
 from hive.suppliers.vop.adapter import VopAdapter, chunks
 
@@ -71,7 +71,7 @@ async def run(args: argparse.Namespace, database_url: str, sim_url: str) -> None
     database = Database(create_engine(database_url, settings))
     try:
         supplier_id = await register(database, sim_url, args.qps)
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=64)) as http:
+        async with supplier_http_client() as http:  # the worker's own client
             factory = adapter_factory(database, settings, http)
             adapter = await vop_adapter(factory, supplier_id)
             skus = await collect_skus(adapter, args.skus)
