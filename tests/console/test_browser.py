@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser
 
+from tests.support.browser import submit_login
+
 
 @pytest.mark.browser
 async def test_admin_signs_in_and_sees_tenants(
@@ -32,8 +34,5 @@ async def test_admin_signs_in_and_sees_tenants(
 async def test_wrong_password_shows_a_chinese_error(browser: Browser, hcm_url: str) -> None:
     page = await browser.new_page(locale="zh-CN")
     page.set_default_timeout(10_000)
-    await page.goto(f"{hcm_url}/login")
-    await page.get_by_label("用户名").fill("admin")
-    await page.get_by_label("密码").fill("wrong-password")
-    await page.get_by_role("button", name="登录").click()
+    await submit_login(page, hcm_url, "admin", "wrong-password")
     assert await page.get_by_role("alert").inner_text() == "用户名或密码错误"

@@ -8,6 +8,7 @@ import pytest
 from playwright.async_api import Browser
 
 from tests.catalog.search.conftest import Item, Pool
+from tests.support.browser import submit_login
 
 
 @pytest.mark.browser
@@ -24,10 +25,7 @@ async def test_tenant_searches_the_pool_and_narrows_by_brand(
     )
     page = await browser.new_page(locale="zh-CN")
     page.set_default_timeout(10_000)
-    await page.goto(f"{hcm_url}/login")
-    await page.get_by_label("用户名").fill("acme-admin")
-    await page.get_by_label("密码").fill("acme-pass-1")
-    await page.get_by_role("button", name="登录").click()
+    await submit_login(page, hcm_url, "acme-admin", "acme-pass-1")
     await page.wait_for_url(f"{hcm_url}/")
 
     await page.get_by_role("link", name="商品池").click()

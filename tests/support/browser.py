@@ -6,7 +6,7 @@ import shutil
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from tests.support.services import services_required
 
@@ -34,3 +34,11 @@ async def browser() -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
+
+
+async def submit_login(page: Page, base_url: str, username: str, password: str) -> None:
+    """Fill the Chinese login form and press 登录 (the caller checks where it lands)."""
+    await page.goto(f"{base_url}/login")
+    await page.get_by_label("用户名").fill(username)
+    await page.get_by_label("密码").fill(password)
+    await page.get_by_role("button", name="登录").click()

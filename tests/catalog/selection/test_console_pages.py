@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import Browser
 
 from tests.catalog.selection.conftest import World
+from tests.support.browser import submit_login
 from tests.support.console import csrf_token_of, sign_in
 
 # Where browser tests leave their screenshots for a person to look at.
@@ -123,10 +124,7 @@ async def test_operator_selects_in_a_real_browser(
 ) -> None:
     page = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
     page.set_default_timeout(20_000)
-    await page.goto(f"{hcm}/login")
-    await page.get_by_label("用户名").fill("operator1")
-    await page.get_by_label("密码").fill("operator-pass-1")
-    await page.get_by_role("button", name="登录").click()
+    await submit_login(page, hcm, "operator1", "operator-pass-1")
     await page.wait_for_url(f"{hcm}/")
     await page.goto(f"{hcm}/admin/catalog/upstream")
     await page.get_by_label("关键词").fill("保温杯")
