@@ -25,7 +25,14 @@ from hive.platform.migrations import alembic_config, upgrade_to_head
 from tests.catalog.search.conftest import Item, Pool
 from tests.support.factories import make_tenant
 
-HIDDEN = {"purchase_price_fen", "supplier_id", "supplier_sku", "supplier_category_id"}
+HIDDEN = {
+    "purchase_price_fen",
+    "supplier_id",
+    "supplier_sku",
+    "supplier_category_id",
+    "last_viewed_at",
+    "last_ordered_at",
+}
 DENIED = "permission denied for table products"
 
 ITEMS = [

@@ -26,13 +26,16 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What tenants may not read: what we pay (the margin follows from it) and who we buy from —
-# the supplier, its SKU and its own category id.
+# What tenants may not read: what we pay (the margin follows from it), who we buy from — the
+# supplier, its SKU and its own category id — and when products were last viewed or ordered
+# (other tenants' activity).
 TENANT_HIDDEN_COLUMNS = (
     "purchase_price_fen",
     "supplier_id",
     "supplier_sku",
     "supplier_category_id",
+    "last_viewed_at",
+    "last_ordered_at",
 )
 # Every other column of ``products`` as of this revision (0004, 0005), listed explicitly.
 TENANT_VISIBLE_COLUMNS = (
@@ -53,8 +56,6 @@ TENANT_VISIBLE_COLUMNS = (
     "status",
     "search_vector",
     "orderable_province_ids",
-    "last_viewed_at",
-    "last_ordered_at",
     "refreshed_at",
     "calibrated_at",
     "created_at",
