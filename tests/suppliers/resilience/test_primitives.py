@@ -88,6 +88,19 @@ async def test_a_failed_take_fails_its_group_and_the_next_callers_start_afresh()
     assert limiter.takes == [1]
 
 
+async def test_a_caller_cancelled_while_waiting_leaves_the_others_served() -> None:
+    limiter = ScriptedTakes(tokens=10.0)
+    callers = [asyncio.create_task(limiter.acquire("s:m", rate=10.0)) for _ in range(3)]
+    await asyncio.sleep(0.001)  # the take is on its way
+    callers[1].cancel()
+    results = await asyncio.gather(*callers, return_exceptions=True)
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert limiter.takes == [3]  # its token was taken with the others' (as a lone take would)
+    await limiter.acquire("s:m", rate=10.0)  # and the limiter serves the next caller
+    assert limiter.takes == [3, 1]
+
+
 @pytest.mark.redis
 async def test_redis_bucket_follows_the_same_arithmetic() -> None:
     require_server("Redis", REDIS_URL, 6379)
