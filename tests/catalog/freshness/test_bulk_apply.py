@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+
 import pytest
 
 from hive.catalog.fresh_apply import apply_bulk
@@ -94,3 +97,39 @@ async def test_a_field_outside_the_bulk_set_is_refused_before_anything_is_writte
     assert await world.sql("SELECT count(*) FROM product_changes WHERE source = 'refresh'") == [
         (0,)
     ]
+
+
+async def test_concurrent_batches_over_the_same_products_apply_one_after_the_other(
+    world: World,
+) -> None:
+    skus = await pooled(world, 6)
+
+    async def apply(order: list[str], price: int) -> int:
+        values = {sku: {"purchase_price_fen": price} for sku in order}
+        async with world.database.platform_transaction() as session:
+            result = await apply_bulk(session, world.supplier_id, values, source="refresh")
+            await asyncio.sleep(0.05)  # hold the row locks while the other batch arrives
+        return len(result.changed)
+
+    # Opposite orders, several times: the second batch waits for the first one's row locks,
+    # then reads the rows as the first left them (its history's "old" values are those).
+    for round_ in range(5):
+        low, high = 100 + 2 * round_, 101 + 2 * round_
+        first, second = await asyncio.gather(apply(skus, low), apply(skus[::-1], high))
+        prices = await world.sql(
+            "SELECT DISTINCT purchase_price_fen FROM products WHERE supplier_sku = ANY(:s)",
+            s=skus,
+        )
+        assert len(prices) == 1 and prices[0][0] in (low, high)  # one batch, then the other
+        assert first == second == 6  # the later batch changed every product again
+    history = await world.sql("SELECT count(*) FROM product_changes WHERE source = 'refresh'")
+    assert history == [(60,)]
+    for sku in skus:  # each change starts from the value the one before it left
+        rows = await world.sql(
+            "SELECT c.changes -> 'purchase_price_fen' FROM product_changes c "
+            "JOIN products p ON p.id = c.product_id "
+            "WHERE p.supplier_sku = :s AND c.source = 'refresh' ORDER BY c.id",
+            s=sku,
+        )
+        changes = [row[0] for row in rows]
+        assert all(later[0] == earlier[1] for earlier, later in itertools.pairwise(changes))
