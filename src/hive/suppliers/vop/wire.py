@@ -71,9 +71,11 @@ class DetailWire(Wire):
 
 class PriceWire(Wire):
     skuId: int
-    price: Decimal
-    jdPrice: Decimal
-    tax: int | None = None
+    # A negative price or a tax rate outside 0-100 % is refused here (the whole answer is then
+    # supplier_invalid_answer), not stored.
+    price: Decimal = Field(ge=0)
+    jdPrice: Decimal = Field(ge=0)
+    tax: int | None = Field(default=None, ge=0, le=100)
 
 
 class StockWire(Wire):
@@ -101,8 +103,8 @@ class AreaLimitWire(Wire):
 
 class OrderLineWire(Wire):
     skuId: int
-    num: int
-    price: Decimal
+    num: int = Field(ge=0)
+    price: Decimal = Field(ge=0)
 
 
 class OrderWire(Wire):
@@ -112,8 +114,8 @@ class OrderWire(Wire):
     state: int = 0
     submitState: int = 0
     jdOrderState: int = 1
-    freight: Decimal = Decimal(0)
-    orderPrice: Decimal = Decimal(0)
+    freight: Decimal = Field(default=Decimal(0), ge=0)
+    orderPrice: Decimal = Field(default=Decimal(0), ge=0)
     sku: list[OrderLineWire] = Field(default_factory=list)
 
     @field_validator("jdOrderId", mode="before")
@@ -162,7 +164,7 @@ class MessageWire(Wire):
 
 
 class FreightWire(Wire):
-    freight: Decimal
+    freight: Decimal = Field(ge=0)
 
 
 class BalanceWire(Wire):
