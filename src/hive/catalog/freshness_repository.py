@@ -9,7 +9,6 @@ cost one round trip and no per-row work in Python.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -19,6 +18,7 @@ from sqlalchemy import RowMapping, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.models import Product
+from hive.platform.sql_json import json_document
 
 REMOVED = "removed"
 # Event and field names written into statements (from code, never from input).
@@ -42,7 +42,7 @@ WHERE p.supplier_id = :supplier_id AND p.status <> 'removed'
 
 async def pooled_skus(session: AsyncSession, supplier_id: int, skus: Iterable[str]) -> set[str]:
     """Those of ``skus`` that are pool products of the supplier (not removed)."""
-    params = {"supplier_id": supplier_id, "skus": _json(list(skus))}
+    params = {"supplier_id": supplier_id, "skus": json_document(list(skus))}
     return set((await session.scalars(_POOLED_SKUS, params)).all())
 
 
@@ -69,7 +69,7 @@ async def apply_values(
     fields = tuple(sorted({f for row in values.values() for f in row}))
     params = {
         "supplier_id": supplier_id,
-        "rows": _json([{"sku": sku, **row} for sku, row in values.items()]),
+        "rows": json_document([{"sku": sku, **row} for sku, row in values.items()]),
         "source": source,
         "read_at": read_at,
     }
@@ -180,16 +180,6 @@ def _from_doc(field: str) -> str:
     if kind == "jsonb":
         return f"o.doc -> '{field}'"
     return f"CAST(o.doc ->> '{field}' AS {kind})"
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, default=_plain, ensure_ascii=False)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return dict(value)
-    return str(value)
 
 
 async def recent_products(

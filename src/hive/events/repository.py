@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.platform.sql_json import json_document
 from hive.suppliers.models import SupplierMessageLog
 from hive.suppliers.types import SupplierMessage
 
@@ -109,14 +110,9 @@ async def insert_messages(
         ]
         for m in messages
     ]
-    params = {"supplier_id": supplier_id, "rows": json.dumps(rows, default=_json_safe)}
+    params = {"supplier_id": supplier_id, "rows": json_document(rows)}
     logged = set((await session.scalars(INSERT_BATCH_SQL, params)).all())
     return {m.message_id for m in messages} - logged
-
-
-def _json_safe(value: Any) -> Any:
-    """JSON for what the standard encoder does not know (mappings, dates, decimals …)."""
-    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 async def lock_messages(
