@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.console import sign_in
+
 REPO = Path(__file__).resolve().parents[2]
 START_DEADLINE_S = 120.0
 
@@ -75,23 +77,17 @@ def stop_platform(process: subprocess.Popen[str]) -> int:
     return process.wait(timeout=60)
 
 
-def sign_in(client: httpx.Client, username: str, password: str) -> bool:
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert token
-    form = {"username": username, "password": password, "csrf_token": token[1]}
-    return client.post("/login", data=form).status_code == 303
-
-
 def login_works(hcm: str, username: str, password: str) -> bool:
     with httpx.Client(base_url=hcm) as client:
-        return sign_in(client, username, password) and "示例科技有限公司" in client.get("/").text
+        signed_in = sign_in(client, username, password).status_code == 303
+        return signed_in and "示例科技有限公司" in client.get("/").text
 
 
 def tenant_pool_rows(hcm: str, deadline_s: float) -> int:
     """Products on acme's workbench pool page, waiting until the demo rule has filled it."""
     deadline = time.monotonic() + deadline_s
     with httpx.Client(base_url=hcm, timeout=30) as client:
-        assert sign_in(client, "acme-admin", "acme-admin-2026")
+        assert sign_in(client, "acme-admin", "acme-admin-2026").status_code == 303
         while True:
             rows = len(re.findall(r'<tr data-product="\d+">', client.get("/workbench/pool").text))
             if rows or time.monotonic() > deadline:

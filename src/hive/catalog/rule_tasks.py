@@ -38,16 +38,12 @@ async def run_scheduled_rules(runtime: FreshnessRuntime) -> ScheduledRun:
     outcome = ScheduledRun()
     for rule_id, supplier_id in scheduled:
         try:
-            adapter = await runtime.adapter_for(supplier_id)
-            report, removed = await rules.run_rule(
-                runtime.database, adapter, SYSTEM, rule_id, stock_areas=runtime.stock_areas
-            )
+            added, removed = await _run_rule(runtime, rule_id, supplier_id)
         except HiveError as error:
             outcome.failed[rule_id] = error.code
             log.warning("scheduled rule failed", rule_id=rule_id, code=error.code)
             continue
-        outcome.added[rule_id] = len(report.added) + len(report.restored)
-        outcome.removed[rule_id] = len(removed)
+        outcome.added[rule_id], outcome.removed[rule_id] = added, removed
     log.info(
         "scheduled rules ran", added=outcome.added, removed=outcome.removed, failed=outcome.failed
     )
@@ -78,13 +74,18 @@ async def run_rule_job(context: JobContext, rule_id: int) -> int:
     if rule is None or not rule.enabled:
         log.info("rule run skipped: rule gone or disabled", rule_id=rule_id)
         return 0
-    adapter = await runtime.adapter_for(rule.supplier_id)
+    added, removed = await _run_rule(runtime, rule_id, rule.supplier_id)
+    log.info("rule ran", rule_id=rule_id, added=added, removed=removed)
+    return added
+
+
+async def _run_rule(runtime: FreshnessRuntime, rule_id: int, supplier_id: int) -> tuple[int, int]:
+    """Run a rule as the system; how many products it added (or restored) and removed."""
+    adapter = await runtime.adapter_for(supplier_id)
     report, removed = await rules.run_rule(
         runtime.database, adapter, SYSTEM, rule_id, stock_areas=runtime.stock_areas
     )
-    added = len(report.added) + len(report.restored)
-    log.info("rule ran", rule_id=rule_id, added=added, removed=len(removed))
-    return added
+    return len(report.added) + len(report.restored), len(removed)
 
 
 async def defer_rule_run(session: AsyncSession, rule_id: int) -> int:
