@@ -8,13 +8,19 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.events import repository
+from hive.events.ingestion import (
+    STATUS_FAILED,
+    STATUS_GAVE_UP,
+    STATUS_IGNORED,
+    STATUS_PROCESSED,
+)
 from hive.events.repository import LogFilter
 from hive.suppliers.models import SupplierMessageLog
 
 PAGE_SIZE = 50
 # Counting a month of messages exactly is slow and useless on a page: stop at this many.
 COUNT_CAP = 10_000
-STATUSES = ("processed", "failed", "gave_up", "ignored")
+STATUSES = (STATUS_PROCESSED, STATUS_FAILED, STATUS_GAVE_UP, STATUS_IGNORED)
 
 __all__ = ["COUNT_CAP", "PAGE_SIZE", "STATUSES", "LogFilter", "MessageLogPage", "message_log"]
 
