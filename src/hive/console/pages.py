@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -79,6 +81,12 @@ async def _signed_in(request: Request, *, platform: bool) -> Actor | Response:
     if actor.is_platform is not platform:
         return render(request, "forbidden.html", status_code=403, actor=actor)
     return actor
+
+
+def filter_link(path: str, params: Mapping[str, str], **changes: object) -> str:
+    """The page's own address with ``changes`` (a facet, another page); a new filter starts
+    again at page 1."""
+    return f"{path}?{urlencode({**params, 'page': 1, **changes})}"
 
 
 def input_problems(exc: Exception) -> list[str]:

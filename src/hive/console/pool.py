@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from hive.catalog import pool
 from hive.catalog.search import search_pool
 from hive.console import i18n
-from hive.console.pages import render, staff_actor
+from hive.console.pages import filter_link, render, staff_actor
 from hive.console.pool_forms import pool_query
 from hive.console.pool_texts import POOL_TEXTS
 from hive.platform.csrf import verify_csrf
@@ -43,7 +43,7 @@ async def pool_page(request: Request) -> Response:
         "actor": actor,
         "params": params,
         "yuan": format_yuan,
-        "link": lambda **changes: f"{POOL}?{urlencode({**params, 'page': 1, **changes})}",
+        "link": partial(filter_link, POOL, params),
     }
     try:
         query = pool_query(params)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,7 +17,7 @@ from hive.catalog import pool
 from hive.catalog.search import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
 from hive.console import i18n
 from hive.console.catalog_texts import CATALOG_TEXTS
-from hive.console.pages import render, tenant_actor
+from hive.console.pages import filter_link, render, tenant_actor
 from hive.console.pool_forms import pool_query
 from hive.console.pool_texts import POOL_TEXTS
 from hive.console.workbench_texts import WORKBENCH_TEXTS
@@ -55,13 +54,7 @@ async def pool_page(request: Request) -> Response:
     except HiveError as error:
         problems = error.details.get("problems", []) or [error.message]
         return page(status_code=error.http_status, problems=problems)
-    return page(result=result, link=partial(_pool_link, params))
-
-
-def _pool_link(params: Mapping[str, str], **changes: object) -> str:
-    """The page's own address with ``changes`` (a facet, another page); a new filter starts
-    again at page 1."""
-    return f"{POOL}?{urlencode({**params, 'page': 1, **changes})}"
+    return page(result=result, link=partial(filter_link, POOL, params))
 
 
 def tenant_pool_query(params: Mapping[str, str]) -> PoolQuery:
