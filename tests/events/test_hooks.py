@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.events import hooks
 from hive.events.handlers import HandlerRegistry
 from hive.events.ingestion import MessageProcessor, Outcome
+from hive.platform import unit_of_work
 from hive.platform.db import Database
 from hive.suppliers.types import MessageType, SupplierMessage
 from tests.events.conftest import applied_count, apply_price, price_changed
@@ -21,7 +21,7 @@ def merging_registry(seen: list[str], committed: list[list[str]]) -> HandlerRegi
     async def collect(
         session: AsyncSession, supplier: int, messages: Sequence[SupplierMessage]
     ) -> None:
-        ids: list[str] = hooks.hooks(session).state.setdefault("ids", [])
+        ids: list[str] = unit_of_work.hooks(session).state.setdefault("ids", [])
         ids += [m.message_id for m in messages]
 
         async def before(session: AsyncSession) -> None:
@@ -34,9 +34,9 @@ def merging_registry(seen: list[str], committed: list[list[str]]) -> HandlerRegi
             async def after() -> None:
                 committed.append(list(ids))
 
-            hooks.after_commit(session, after)
+            unit_of_work.after_commit(session, after)
 
-        hooks.before_commit(session, "merge", before)
+        unit_of_work.before_commit(session, "merge", before)
 
     registry = HandlerRegistry()
     registry.register_batch(MessageType.PRICE_CHANGED, collect)
@@ -91,7 +91,7 @@ async def test_failing_after_commit_work_is_logged_and_does_not_fail_the_message
         async def after() -> None:
             raise RuntimeError("supplier down")
 
-        hooks.after_commit(session, after)
+        unit_of_work.after_commit(session, after)
 
     registry = HandlerRegistry()
     registry.register_batch(MessageType.PRICE_CHANGED, handler)

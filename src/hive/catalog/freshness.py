@@ -23,8 +23,8 @@ from hive.catalog import tasks
 from hive.catalog.fresh_apply import apply_bulk
 from hive.catalog.models import Product
 from hive.catalog.refresh import Aspect, Plan
-from hive.events import hooks
 from hive.events.handlers import HandlerRegistry, default_registry
+from hive.platform import unit_of_work
 from hive.suppliers.types import MessageType, SupplierMessage
 
 FEED_SOURCE = "feed"
@@ -77,15 +77,15 @@ def plan_refresh(
         return
     # SKUs as dict keys: distinct, in first-seen order.
     plans: dict[int, dict[tuple[Aspect, ...], dict[str, None]]]
-    plans = hooks.hooks(session).state.setdefault(_PLAN, {})
+    plans = unit_of_work.hooks(session).state.setdefault(_PLAN, {})
     group = plans.setdefault(supplier_id, {}).setdefault(tuple(sorted(aspects)), {})
     group.update(dict.fromkeys(skus))
-    hooks.before_commit(session, _PLAN, _defer_planned)
+    unit_of_work.before_commit(session, _PLAN, _defer_planned)
 
 
 async def _defer_planned(session: AsyncSession) -> None:
     plans: dict[int, dict[tuple[Aspect, ...], dict[str, None]]]
-    plans = hooks.hooks(session).state.pop(_PLAN, {})
+    plans = unit_of_work.hooks(session).state.pop(_PLAN, {})
     for supplier_id, groups in plans.items():
         plan: Plan = {aspects: list(skus) for aspects, skus in groups.items()}
         await tasks.defer_feed_refresh(session, supplier_id, plan)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.catalog import calibration, refresh
 from hive.catalog import freshness_repository as fresh_repo
 from hive.catalog.snapshot import parse_areas
-from hive.events import hooks
+from hive.platform import unit_of_work
 from hive.platform.config import Settings, get_settings
 from hive.platform.db import Database, create_engine, raw_connection
 from hive.platform.errors import HiveError
@@ -191,7 +191,9 @@ async def defer_feed_refresh(session: AsyncSession, supplier_id: int, plan: refr
     delay = int(_runtime.settings.feed_refresh_fallback_delay_s) if _runtime and inline else 0
     job_id = await _defer_plan(session, supplier_id, kept, delay)
     if inline and _runtime is not None:
-        hooks.after_commit(session, partial(refresh_inline, _runtime, supplier_id, kept, job_id))
+        unit_of_work.after_commit(
+            session, partial(refresh_inline, _runtime, supplier_id, kept, job_id)
+        )
 
 
 async def _defer_plan(

@@ -25,8 +25,9 @@ from prometheus_client import Counter
 from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.events import hooks, repository
+from hive.events import repository
 from hive.events.handlers import HandlerRegistry, default_registry
+from hive.platform import unit_of_work
 from hive.platform.db import Database
 from hive.platform.logging import get_logger
 from hive.suppliers.models import SupplierMessageLog
@@ -101,7 +102,7 @@ class MessageProcessor:
         while self._after_commit_tasks:
             await asyncio.gather(*self._after_commit_tasks)
 
-    async def _start_after_commit(self, callbacks: Sequence[hooks.AfterCommit]) -> None:
+    async def _start_after_commit(self, callbacks: Sequence[unit_of_work.AfterCommit]) -> None:
         """Run each callback in the background once a slot is free (waiting for one here)."""
         for callback in callbacks:
             await self._after_commit_slots.acquire()
@@ -109,7 +110,7 @@ class MessageProcessor:
             self._after_commit_tasks.add(task)
             task.add_done_callback(self._after_commit_tasks.discard)
 
-    async def _run_after_commit(self, callback: hooks.AfterCommit) -> None:
+    async def _run_after_commit(self, callback: unit_of_work.AfterCommit) -> None:
         try:
             await callback()
         except Exception:
@@ -205,7 +206,7 @@ class MessageProcessor:
             await self._run_batch_handlers(
                 session, supplier_id, [m for m in chunk if m.message_id in todo]
             )
-            after = await hooks.finish(session)
+            after = await unit_of_work.finish(session)
         await self._start_after_commit(after)
         return {
             m.message_id: self._outcome(m) if m.message_id in todo else Outcome.DUPLICATE
@@ -244,7 +245,7 @@ class MessageProcessor:
                 await handler(session, supplier_id, message)
             for batch_handler in self.registry.batch_handlers_for(message.type):
                 await batch_handler(session, supplier_id, [message])
-            after = await hooks.finish(session)
+            after = await unit_of_work.finish(session)
         await self._start_after_commit(after)
         return self._outcome(message)
 

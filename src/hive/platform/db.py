@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
+from hive.platform import unit_of_work
 from hive.platform.config import Settings, async_database_url
 
 PLATFORM_ROLE = "hive_platform"
@@ -76,32 +77,40 @@ class Database:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
-    @asynccontextmanager
-    async def platform_transaction(self) -> AsyncIterator[AsyncSession]:
-        """A transaction as the platform role; commits on success, rolls back on error."""
-        async with self.sessions() as session, session.begin():
-            await session.execute(text(f"SET LOCAL ROLE {PLATFORM_ROLE}"))
-            yield session
+    def platform_transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A unit of work as the platform role; commits on success, rolls back on error."""
+        return self._unit_of_work(PLATFORM_ROLE, None)
 
     def tenant_transaction(self, tenant_id: int) -> AbstractAsyncContextManager[AsyncSession]:
-        """A transaction that can only see and write rows of ``tenant_id``.
+        """A unit of work that can only see and write rows of ``tenant_id``.
 
         Row-level security enforces the scope, so a query that forgets its ``tenant_id``
         filter still sees only this tenant's rows.
         """
         if isinstance(tenant_id, bool) or not isinstance(tenant_id, int) or tenant_id <= 0:
             raise ValueError(f"tenant_id must be a positive integer, got {tenant_id!r}")
-        return self._tenant_transaction(tenant_id)
+        return self._unit_of_work(TENANT_ROLE, tenant_id)
 
     @asynccontextmanager
-    async def _tenant_transaction(self, tenant_id: int) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session, session.begin():
-            await session.execute(text(f"SET LOCAL ROLE {TENANT_ROLE}"))
-            await session.execute(
-                text("SELECT set_config(:name, :value, true)"),
-                {"name": TENANT_SETTING, "value": str(tenant_id)},
-            )
-            yield session
+    async def _unit_of_work(self, role: str, tenant_id: int | None) -> AsyncIterator[AsyncSession]:
+        """One transaction with its hooks (:mod:`hive.platform.unit_of_work`): before-commit
+        work runs inside it, after-commit work once it has committed and the connection is
+        back in the pool; a rollback runs neither."""
+        async with self.sessions() as session:
+            try:
+                async with session.begin():
+                    # Role and setting names are constants, not input.
+                    await session.execute(text(f"SET LOCAL ROLE {role}"))
+                    if tenant_id is not None:
+                        await session.execute(
+                            text("SELECT set_config(:name, :value, true)"),
+                            {"name": TENANT_SETTING, "value": str(tenant_id)},
+                        )
+                    yield session
+                    after = await unit_of_work.finish(session)
+            finally:
+                unit_of_work.discard(session)
+        await unit_of_work.run_after_commit(after)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
