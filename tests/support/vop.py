@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,43 @@ class Simulator:
     def set_faults(self, **faults: Any) -> None:
         self.admin("faults", faults)
 
+    def advance(self, seconds: float) -> None:
+        """Move the (manual) clock on; orders, after-sales and drift catch up at once."""
+        self.admin("clock/advance", {"seconds": seconds})
+
+
+@contextmanager
+def simulator_running(data_dir: Path, **overrides: Any) -> Iterator[Simulator]:
+    """A simulator on a real socket with a manual clock and the given settings."""
+    config = SimulatorConfig(data_dir=data_dir, manual_clock=True, **overrides)
+    with running_server(create_app(config)) as url:
+        yield Simulator(url, config)
+
 
 @pytest.fixture
 def simulator(tmp_path: Path) -> Iterator[Simulator]:
-    config = SimulatorConfig(data_dir=tmp_path / "vop", manual_clock=True)
-    with running_server(create_app(config)) as url:
-        yield Simulator(url, config)
+    with simulator_running(tmp_path / "vop") as running:
+        yield running
+
+
+# Orders move on within seconds (clock advanced by the tests): split after 10 s, production
+# 20 s, shipped 30 s, delivered 40 s, completed 50 s; an after-sale step lasts 5 s.
+FAST_ORDERS = {
+    "split_after_s": 10,
+    "production_after_s": 20,
+    "ship_after_s": 30,
+    "deliver_after_s": 40,
+    "complete_after_s": 50,
+    "auto_cancel_after_s": 100,
+    "afs_step_after_s": 5,
+}
+
+
+@pytest.fixture
+def fast_simulator(tmp_path: Path) -> Iterator[Simulator]:
+    """A simulator whose orders and after-sales move on within seconds of its manual clock."""
+    with simulator_running(tmp_path / "vop-fast", orders=FAST_ORDERS) as running:
+        yield running
 
 
 @dataclass

@@ -88,6 +88,28 @@ class CannotCancel(SupplierError):
     default_message = "订单已进入生产，无法取消 / Order in production, cannot cancel"
 
 
+class CannotConfirmChildOrder(SupplierError):
+    """A split order's child was confirmed: only the parent (the order we placed) is confirmed."""
+
+    code = "supplier_child_order_confirm"
+    http_status = 409
+    default_message = (
+        "子订单不能确认，请确认父订单 / A child order cannot be confirmed; confirm its parent"
+    )
+
+
+class UpstreamOrderCancelled(SupplierError):
+    code = "supplier_order_cancelled"
+    http_status = 409
+    default_message = "供应商订单已取消 / The supplier order is already cancelled"
+
+
+class AfterSaleNotAllowed(SupplierError):
+    code = "supplier_after_sale_not_allowed"
+    http_status = 409
+    default_message = "不满足售后条件 / The supplier does not allow this after-sale request"
+
+
 class UpstreamNotFound(SupplierError):
     code = "supplier_not_found"
     http_status = 404

@@ -312,7 +312,8 @@ class SupplierMessage:
 
     ``payload`` keys are ours, never the supplier's: ``sku`` (str), ``supplier_order_id`` (str),
     ``parent_order_id`` (str), ``on_shelf`` (bool), ``in_pool`` (bool), ``package_id`` (str),
-    ``service_id`` (str), ``step`` (:class:`AfterSaleStep` value) — whichever the type carries.
+    ``service_id`` (str), ``step`` (:class:`AfterSaleStep` value), ``refused`` (bool: a
+    delivery the recipient refused) — whichever the type carries.
     ``raw`` is the supplier's original message, kept for the operators' message log only.
     """
 

@@ -391,11 +391,13 @@ class VopAdapter:
         if isinstance(result, dict) and isinstance(result.get("pOrder"), dict):
             split = parse(SplitOrderWire, result, "order/selectJdOrder")
             children = tuple(
-                mapping.upstream_order(c, order_no, parent_id=split.pOrder.jdOrderId)
+                # Each child names its own parent (a re-split child may name the original).
+                mapping.upstream_order(c, order_no, parent_id=c.parent_id or split.pOrder.jdOrderId)
                 for c in split.cOrder
             )
             return mapping.upstream_order(split.pOrder, order_no, children)
-        return mapping.upstream_order(parse(OrderWire, result, "order/selectJdOrder"), order_no)
+        wire = parse(OrderWire, result, "order/selectJdOrder")
+        return mapping.upstream_order(wire, order_no, parent_id=wire.parent_id)
 
     async def track(self, supplier_order_id: str) -> OrderTrack:
         result = await self._result(

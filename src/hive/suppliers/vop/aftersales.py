@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -90,11 +91,33 @@ async def apply(call: Call, request: AfterSaleRequest) -> AfterSaleCase:
         },
         "asDetailDto": {"skuId": int(request.sku), "skuNum": request.quantity},
     }
-    await call("afterSale/createAfsApply", {"afsApply": json.dumps(apply_body, ensure_ascii=False)})
+    answer = await call(
+        "afterSale/createAfsApply", {"afsApply": json.dumps(apply_body, ensure_ascii=False)}
+    )
+    # The case is the one the supplier says it created: the same SKU may already have another
+    # (an earlier return of part of the line), so it is never looked up by SKU.
+    service_id = _service_id(answer)
     for case in await cases(call, request.supplier_order_id):
-        if case.sku == request.sku and case.step is not AfterSaleStep.CANCELLED:
-            return case
-    raise InvalidSupplierAnswer(details={"path": "afterSale/createAfsApply", "problem": "no case"})
+        if case.service_id == service_id:
+            # VOP's list does not carry the quantity; the supplier accepted the one we asked for.
+            return dataclasses.replace(case, quantity=request.quantity)
+    raise InvalidSupplierAnswer(
+        details={"path": "afterSale/getServiceListPage", "problem": f"no case {service_id}"}
+    )
+
+
+def _service_id(answer: Any) -> str:
+    result = json_text(answer)
+    value = result.get("afsServiceId") if isinstance(result, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not _positive(str(value)):
+        raise InvalidSupplierAnswer(
+            details={"path": "afterSale/createAfsApply", "problem": "no afsServiceId"}
+        )
+    return str(value)
+
+
+def _positive(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) > 0
 
 
 async def cases(call: Call, supplier_order_id: str) -> list[AfterSaleCase]:
@@ -110,9 +133,14 @@ async def cases(call: Call, supplier_order_id: str) -> list[AfterSaleCase]:
 
 
 def _case(supplier_order_id: str, row: Mapping[str, Any]) -> AfterSaleCase:
+    """A listed case; its order is the one the supplier names (a split order's child, when the
+    list was asked for by the parent's id)."""
+    service_id, order_id = str(row["afsServiceId"]), str(row.get("orderId", supplier_order_id))
+    if not _positive(service_id) or not _positive(order_id):
+        raise ValueError("afsServiceId and orderId must be positive integers")
     return AfterSaleCase(
-        service_id=str(row["afsServiceId"]),
-        supplier_order_id=str(row.get("jdOrderId", supplier_order_id)),
+        service_id=service_id,
+        supplier_order_id=order_id,
         sku=str(row.get("wareId", row.get("skuId", ""))),
         quantity=int(row.get("wareNum", row.get("skuNum", 1))),
         type=SERVICE_TYPES[int(row.get("customerExpect", 10))],

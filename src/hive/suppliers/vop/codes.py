@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from hive.suppliers.errors import (
+    AfterSaleNotAllowed,
     AreaRestricted,
     CannotCancel,
+    CannotConfirmChildOrder,
     InsufficientSupplierBalance,
     OutOfStock,
     PriceChanged,
@@ -15,6 +17,7 @@ from hive.suppliers.errors import (
     SupplierRateLimited,
     SupplierUnavailable,
     UpstreamNotFound,
+    UpstreamOrderCancelled,
 )
 
 OK = "0000"
@@ -39,9 +42,12 @@ _ERRORS: dict[str, type[SupplierError]] = {
     "3009": AreaRestricted,
     "3010": SkuOffShelf,
     "3017": InsufficientSupplierBalance,
+    "3104": CannotConfirmChildOrder,
+    "3105": UpstreamOrderCancelled,
     "3204": CannotCancel,
     "3401": UpstreamNotFound,
     "5001": SupplierUnavailable,
+    "6001": AfterSaleNotAllowed,
 }
 
 

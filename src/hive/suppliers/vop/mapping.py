@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC
 from typing import Any
 
 from hive.platform.money import to_fen
 from hive.suppliers.errors import InvalidSupplierAnswer
 from hive.suppliers.types import (
+    AfterSaleStep,
     FacetCount,
     MessageType,
     OrderLine,
@@ -25,6 +26,7 @@ from hive.suppliers.types import (
     UpstreamOrderStatus,
     Waybill,
 )
+from hive.suppliers.vop.aftersales import STEPS
 from hive.suppliers.vop.signing import parse_vop_time
 from hive.suppliers.vop.wire import (
     AggregateWire,
@@ -192,14 +194,30 @@ def order_track(supplier_order_id: str, wire: TrackWire) -> OrderTrack:
     return OrderTrack(supplier_order_id, events, waybills)
 
 
-_PAYLOAD_FIELDS = {
-    "skuId": ("sku", str),
-    "orderId": ("supplier_order_id", str),
-    "jdOrderId": ("supplier_order_id", str),
-    "pOrder": ("parent_order_id", str),
+def _id_text(value: Any) -> str:
+    """A JD id (SKU, order, service): a positive integer sent as a number or as digits."""
+    plain = isinstance(value, int | str) and not isinstance(value, bool)
+    text = str(value).strip() if plain else ""
+    if not (text.isascii() and text.isdigit() and int(text) > 0):
+        raise ValueError(f"not an id: {value!r}")
+    return text
+
+
+_PAYLOAD_FIELDS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "skuId": ("sku", _id_text),
+    "orderId": ("supplier_order_id", _id_text),
+    "jdOrderId": ("supplier_order_id", _id_text),
+    "pOrder": ("parent_order_id", _id_text),
     "packageId": ("package_id", str),
-    "afsServiceId": ("service_id", str),
+    "afsServiceId": ("service_id", _id_text),
 }
+
+
+def _after_sale_step(state: Any) -> AfterSaleStep:
+    step = STEPS.get(int(state)) if str(state).isascii() and str(state).isdigit() else None
+    if step is None:
+        raise ValueError(f"unknown after-sale step {state!r}")
+    return step
 
 
 def supplier_message(wire: MessageWire) -> SupplierMessage | None:
@@ -217,6 +235,10 @@ def supplier_message(wire: MessageWire) -> SupplierMessage | None:
         payload["on_shelf"] = str(result["state"]) == "1"
     if message_type is MessageType.POOL_CHANGED and "state" in result:
         payload["in_pool"] = str(result["state"]) == "1"
+    if message_type is MessageType.AFTER_SALE_CHANGED and "state" in result:
+        payload["step"] = _after_sale_step(result["state"]).value
+    if message_type is MessageType.ORDER_DELIVERED and "state" in result:
+        payload["refused"] = str(result["state"]) == "2"  # 1 delivered, 2 refused by the recipient
     return SupplierMessage(
         message_id=wire.id,
         type=message_type,

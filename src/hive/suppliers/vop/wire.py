@@ -109,6 +109,8 @@ class OrderLineWire(Wire):
 
 class OrderWire(Wire):
     jdOrderId: str
+    # 0 for an order placed as it is; the parent's id (a number) for a child order read alone;
+    # the parent's object inside a split answer (read by :class:`SplitOrderWire`).
     pOrder: Any = 0
     orderState: int = 1
     state: int = 0
@@ -121,7 +123,32 @@ class OrderWire(Wire):
     @field_validator("jdOrderId", mode="before")
     @classmethod
     def _id_text(cls, value: Any) -> str:
-        return str(value)
+        return _order_id(value)
+
+    @field_validator("pOrder", mode="before")
+    @classmethod
+    def _parent(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            _order_id(value.get("jdOrderId"))
+            return value
+        return 0 if value in (0, "0", None) else _order_id(value)
+
+    @property
+    def parent_id(self) -> str | None:
+        """The parent order's id this answer names, or None for an order without a parent."""
+        if isinstance(self.pOrder, dict):
+            return _order_id(self.pOrder.get("jdOrderId"))
+        return None if self.pOrder == 0 else str(self.pOrder)
+
+
+def _order_id(value: Any) -> str:
+    """A JD order id: a positive integer, sent as a number (or, by some gateways, as digits)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("an order id must be a number")
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) <= 0:
+        raise ValueError("an order id must be a positive integer")
+    return text
 
 
 class SplitOrderWire(Wire):
