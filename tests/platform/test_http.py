@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from hive.platform.config import Settings
 from hive.platform.errors import Conflict
 from hive.platform.http import create_app
+from hive.platform.validation import Id
 from tests.support.servers import running_server
 
 router = APIRouter()
@@ -29,6 +30,11 @@ async def boom() -> None:
 @router.get("/items")
 async def items(limit: int = Query(ge=1, le=100)) -> dict[str, int]:
     return {"limit": limit}
+
+
+@router.get("/items/{item_id}")
+async def item(item_id: Id) -> dict[str, int]:
+    return {"id": item_id}
 
 
 @pytest.fixture
@@ -57,13 +63,52 @@ def test_unexpected_error_hides_internals(base_url: str) -> None:
     assert "Traceback" not in response.text
 
 
-@pytest.mark.parametrize("query", ["", "?limit=0", "?limit=abc", "?limit=101"])
-def test_invalid_input_answers_validation_failed_with_fields(base_url: str, query: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "problem", "params"),
+    [
+        ("", "required", {}),
+        ("?limit=0", "too_small", {"min": 1}),
+        ("?limit=abc", "not_an_integer", {}),
+        ("?limit=101", "too_large", {"max": 100}),
+    ],
+)
+def test_invalid_input_names_the_field_and_a_problem_code(
+    base_url: str, query: str, problem: str, params: dict[str, int]
+) -> None:
     response = httpx.get(f"{base_url}/items{query}")
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "validation_failed"
-    assert body["details"]["fields"][0]["field"] == "query.limit"
+    [found] = body["details"]["problems"]
+    assert (found["field"], found["code"], found["params"]) == ("limit", problem, params)
+
+
+@pytest.mark.parametrize("item_id", ["9223372036854775808", "99999999999999999999", "0", "²"])
+def test_an_id_outside_bigint_or_not_in_ascii_digits_is_refused(
+    base_url: str, item_id: str
+) -> None:
+    response = httpx.get(f"{base_url}/items/{item_id}")
+    assert response.status_code == 422
+    assert response.json()["details"]["problems"][0]["field"] == "item_id"
+
+
+def test_an_unexpected_error_keeps_the_connection_open(base_url: str) -> None:
+    ports: list[object] = []
+    with httpx.Client(base_url=base_url) as client:
+        for _ in range(3):
+            response = client.get(
+                "/boom",
+                extensions={
+                    "trace": lambda name, info: (
+                        ports.append(info.get("return_value"))
+                        if name == "connection.connect_tcp.complete"
+                        else None
+                    )
+                },
+            )
+            assert response.status_code == 500
+            assert response.headers.get("connection") != "close"
+    assert len(ports) == 1  # one TCP connection served all three requests
 
 
 def test_unknown_route_and_method_have_codes(base_url: str) -> None:

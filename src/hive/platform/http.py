@@ -8,8 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hive.platform.config import Settings
 from hive.platform.context import current_request_id
@@ -18,6 +19,7 @@ from hive.platform.errors import HiveError
 from hive.platform.logging import get_logger
 from hive.platform.observability import RequestObservabilityMiddleware, metrics_endpoint
 from hive.platform.readiness import readiness_checks, run_checks
+from hive.platform.validation import InvalidInput, problems_from_errors
 
 log = get_logger("hive.http")
 
@@ -33,38 +35,79 @@ _STATUS_CODES = {
 }
 
 
+# A page renderer for errors (HCM renders them in the console's frame); None answers JSON.
+ErrorPage = Callable[[Request, int, str, str, dict[str, Any]], Response | None]
+
+
 def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     body = {"code": code, "message": message, "request_id": current_request_id(), **extra}
     return JSONResponse(body, status_code=status)
 
 
-async def _hive_error(_request: Request, exc: Exception) -> JSONResponse:
+def _answer(
+    request: Request, status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> Response:
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if page is not None:
+        rendered = page(request, status, code, message, details or {})
+        if rendered is not None:
+            return rendered
+    extra = {"details": details} if details else {}
+    return error_response(status, code, message, **extra)
+
+
+async def _hive_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HiveError)
     if exc.http_status >= 500:
         log.error("request failed", code=exc.code, error=exc.message)
-    return JSONResponse(exc.to_body(current_request_id()), status_code=exc.http_status)
+    return _answer(request, exc.http_status, exc.code, exc.message, exc.details)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    fields = [
-        {"field": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
-        for error in exc.errors()
-    ]
-    return error_response(
-        422, "validation_failed", "请求参数不合法 / Invalid request", details={"fields": fields}
-    )
+    error = InvalidInput(problems_from_errors(exc.errors()))
+    return _answer(request, error.http_status, error.code, error.message, error.details)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail))
+    response = _answer(request, exc.status_code, code, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
 
-async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", error_type=type(exc).__name__)
-    return error_response(500, "internal_error", "内部错误 / Internal error")
+class UnexpectedErrorMiddleware:
+    """Answers an unexpected exception with a 500 and keeps the connection open.
+
+    Starlette's own last-resort handler re-raises after answering, and the server then closes
+    the keep-alive connection; here the error is logged once and answered like any other.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.exception("unhandled error", error_type=type(exc).__name__)
+            if started:
+                raise  # too late for an error answer: the server ends this response
+            request = Request(scope)
+            response = _answer(request, 500, "internal_error", "内部错误 / Internal error")
+            await response(scope, receive, send)
 
 
 def create_app(
@@ -99,12 +142,12 @@ def create_app(
     app.add_exception_handler(HiveError, _hive_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(_health_router())
     for router in routers:
         app.include_router(router)
     if configure is not None:
         configure(app)
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestObservabilityMiddleware, app_name=name)
     return app
 

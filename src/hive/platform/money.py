@@ -13,12 +13,16 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from hive.platform.errors import ValidationFailed
+from hive.platform.validation import normalise_digits
 
 FEN_PER_YUAN = 100
 # Above any real amount (one trillion yuan) yet far inside BIGINT, so sums cannot overflow.
 MAX_ABS_FEN = 10**14
 
-_YUAN_PATTERN = re.compile(r"^(?P<sign>-)?(?P<whole>\d{1,13})(?:\.(?P<frac>\d{1,2}))?$")
+# ASCII digits only: ``\d`` would also match Arabic-Indic or mathematical digits.
+_YUAN_PATTERN = re.compile(
+    r"(?P<sign>-)?(?P<whole>[0-9]{1,13})(?:\.(?P<frac>[0-9]{1,2}))?", re.ASCII
+)
 
 
 class InvalidAmount(ValidationFailed):
@@ -38,10 +42,14 @@ def to_fen(yuan: Decimal) -> int:
 def parse_yuan(text: str, *, allow_negative: bool = False) -> int:
     """Parse a yuan string with at most two decimals into fen.
 
-    Refuses exponents, thousands separators, more than two decimals, blanks and out-of-range
-    values with :class:`InvalidAmount` rather than guessing.
+    Full-width digits (as Chinese input methods type them) are read as ASCII digits; any other
+    digit (Arabic-Indic, mathematical …), exponents, thousands separators, more than two
+    decimals, blanks and out-of-range values are refused with :class:`InvalidAmount` rather
+    than guessed.
     """
-    match = _YUAN_PATTERN.fullmatch(text.strip()) if isinstance(text, str) else None
+    match = (
+        _YUAN_PATTERN.fullmatch(normalise_digits(text).strip()) if isinstance(text, str) else None
+    )
     if match is None:
         raise InvalidAmount(f"not a yuan amount with at most 2 decimals: {text!r}")
     if match["sign"] and not allow_negative:
