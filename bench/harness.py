@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from hive.platform.db import Database
 from hive.platform.migrations import upgrade_to_head
 from hive.suppliers import service
 from hive.suppliers.factory import AdapterFactory
-from hive.suppliers.resilience.rate_limit import PostgresRateLimiter, RateLimiter
+from hive.suppliers.resilience.rate_limit import BURST_SECONDS, PostgresRateLimiter, RateLimiter
 from hive.suppliers.schemas import SupplierCreate, VopCredentials
 from hive.suppliers.vop.adapter import VopAdapter
 
@@ -42,10 +43,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_simulator(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_simulator(
+    data_dir: Path, extra_env: Mapping[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     """``hive vop-sim`` in its own process (its demo credentials); returns it and its URL."""
     port = free_port()
-    env = {**os.environ, "HIVE_VOP_SIM_PORT": str(port), "HIVE_DATA_DIR": str(data_dir)}
+    env = {
+        **os.environ,
+        "HIVE_VOP_SIM_PORT": str(port),
+        "HIVE_DATA_DIR": str(data_dir),
+        **(extra_env or {}),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "hive", "vop-sim"], env=env, stderr=subprocess.DEVNULL
     )
@@ -67,10 +75,13 @@ class BenchEnvironment:
     simulator_url: str
     simulator_pid: int
     postgres_pid: int
+    simulator_state: Path  # the simulator's SQLite store (its catalogue overlays, messages)
 
 
 @contextmanager
-def bench_environment() -> Iterator[BenchEnvironment]:
+def bench_environment(
+    simulator_env: Mapping[str, str] | None = None,
+) -> Iterator[BenchEnvironment]:
     """A migrated database and a running simulator, both gone afterwards."""
     # Inside the repository: the embedded server's system user must be able to reach it.
     work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
@@ -81,9 +92,10 @@ def bench_environment() -> Iterator[BenchEnvironment]:
         create_database_if_missing(server.get_uri("postgres"), "bench")
         database_url = server.get_uri("bench")
         upgrade_to_head(database_url)
-        simulator, sim_url = start_simulator(work / "sim")
+        simulator, sim_url = start_simulator(work / "sim", simulator_env)
         postmaster = int((work / "pgdata" / "postmaster.pid").read_text().split()[0])
-        yield BenchEnvironment(database_url, sim_url, simulator.pid, postmaster)
+        state = work / "sim" / "vop-sim.sqlite3"
+        yield BenchEnvironment(database_url, sim_url, simulator.pid, postmaster, state)
     finally:
         if simulator is not None:
             simulator.terminate()
@@ -130,3 +142,120 @@ async def vop_adapter(factory: AdapterFactory, supplier_id: int) -> VopAdapter:
     adapter = await factory.for_supplier_id(supplier_id)
     assert isinstance(adapter, VopAdapter)
     return adapter
+
+
+# --- what every benchmark prints ----------------------------------------------------------
+
+
+def load_average() -> str:
+    """The machine is shared: a figure means little without the load it ran under."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def print_conditions(size: str) -> None:
+    """The conditions a recorded run needs: date, size and the load average."""
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    print(f"run {when}, {size}, {os.cpu_count()} cores, load average {load_average()}")
+
+
+def finish(name: str, measure: str, value: str, goal: str, met: bool) -> None:
+    """The last line of every benchmark; a goal not met also exits with status 1."""
+    print(f"load average at the end: {load_average()}")
+    print(f"RESULT {name}: {measure}={value} goal {goal} {'met' if met else 'not met'}")
+    if not met:
+        sys.exit(1)
+
+
+# --- calls that reached the supplier ------------------------------------------------------
+
+
+class SupplierCalls:
+    """Supplier calls counted at the HTTP client: for each VOP method, when each request that
+    was answered went out (``time.perf_counter``). Token requests and calls that never left
+    the process (refused by the limiter, the breaker or the bulkhead) are not counted."""
+
+    def __init__(self) -> None:
+        self.sent: defaultdict[str, list[float]] = defaultdict(list)
+
+    def attach(self, http: httpx.AsyncClient) -> None:
+        http.event_hooks["request"].append(self._request)
+        http.event_hooks["response"].append(self._response)
+
+    async def _request(self, request: httpx.Request) -> None:
+        request.extensions["bench_sent_at"] = time.perf_counter()
+
+    async def _response(self, response: httpx.Response) -> None:
+        path = response.request.url.path
+        if path.startswith("/api/"):
+            self.sent[path.removeprefix("/api/")].append(
+                response.request.extensions["bench_sent_at"]
+            )
+
+    def between(self, method: str, start: float, end: float) -> list[float]:
+        return [at for at in self.sent[method] if start <= at <= end]
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    """One rate-limited method's calls during a run, against the configured limit.
+
+    The baseline is the configured limit itself (a constant, not measured). The bucket starts
+    full, so at most ``burst + qps x elapsed`` calls can go out in ``elapsed`` seconds (the
+    ceiling); more means the limiter let calls through that the supplier would refuse. The
+    ratio leaves the burst out: ``(calls - burst) / (qps x elapsed)``, at most 1 when the
+    limiter works, and the goal is at least 0.9 of it."""
+
+    method: str
+    calls: int
+    elapsed_s: float
+    qps: float
+
+    @property
+    def burst(self) -> float:
+        return max(1.0, self.qps * BURST_SECONDS)
+
+    @property
+    def ceiling(self) -> float:
+        return self.burst + self.qps * self.elapsed_s
+
+    @property
+    def within_ceiling(self) -> bool:
+        return self.calls <= self.ceiling
+
+    @property
+    def ratio(self) -> float:
+        return (self.calls - self.burst) / (self.qps * self.elapsed_s)
+
+
+def rate_budget(
+    calls: SupplierCalls, method: str, qps: float, start: float, end: float
+) -> RateBudget:
+    return RateBudget(method, len(calls.between(method, start, end)), end - start, qps)
+
+
+def report_budgets(name: str, budgets: list[RateBudget], goal: float) -> None:
+    """Per method: calls, the ceiling and the ratio; then the RESULT line (met only when every
+    method is within its ceiling and its ratio is at least ``goal``)."""
+    print(
+        f"baseline: the configured limit, {budgets[0].qps:.1f} calls/s per method (a constant "
+        "from the supplier's settings, not measured). Calls counted at the HTTP client; "
+        f"the bucket's burst ({BURST_SECONDS:.0f} s of the limit) is left out of the ratio."
+    )
+    for b in budgets:
+        print(
+            f"  {b.method:<24} {b.calls:6d} calls in {b.elapsed_s:6.1f} s; ceiling burst "
+            f"{b.burst:.0f} + limit x elapsed = {b.ceiling:8.1f} "
+            f"({'within' if b.within_ceiling else 'EXCEEDED'}); ratio to limit "
+            f"(calls - burst) / (limit x elapsed) = {b.ratio:.3f}"
+        )
+    worst_low = min(b.ratio for b in budgets)
+    worst_high = max(b.ratio for b in budgets)
+    within = all(b.within_ceiling for b in budgets)
+    value = worst_low if within else worst_high
+    finish(
+        name,
+        "ratio_to_limit",
+        f"{value:.3f}",
+        f">= {goal} and <= 1.0",
+        worst_low >= goal and within,
+    )
