@@ -164,7 +164,8 @@ class CpuMeter:
 
     def report(self) -> None:
         print(
-            f"cpu seconds during the VOP feed paths ({self.wall:.2f} s wall, {os.cpu_count()} cores):"
+            f"cpu seconds during the VOP feed paths ({self.wall:.2f} s wall, "
+            f"{os.cpu_count()} cores):"
         )
         for name in self.pids:
             print(f"  {name:<34} {self.used[name]:6.2f} s")
