@@ -445,7 +445,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.quick:
-        args.messages, args.rounds = min(args.messages, QUICK_MESSAGES), QUICK_ROUNDS
+        args.messages = min(args.messages, QUICK_MESSAGES)
+        args.rounds = min(args.rounds, QUICK_ROUNDS)
     size = "quick" if args.quick else "full"
     print_conditions(f"{size}: {args.messages:,} messages, {args.rounds} rounds")
     # No drift: the simulator's feed holds only the benchmark's messages.
