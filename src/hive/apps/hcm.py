@@ -12,6 +12,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from hive.catalog.upstream import UpstreamSearch
 from hive.console.catalog import router as catalog_router
+from hive.console.error_pages import error_page
+from hive.console.language import router as language_router
 from hive.console.pool import router as pool_router
 from hive.console.routes import router as console_router
 from hive.console.supplier_messages import router as supplier_messages_router
@@ -32,6 +34,7 @@ def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
 
     def configure(app: FastAPI) -> None:
         app.state.secrets = SecretBox(secret_key)
+        app.state.error_page = error_page
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
         app.add_middleware(
             SessionMiddleware,
@@ -59,6 +62,7 @@ def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
         database_url=database_url,
         routers=[
             console_router,
+            language_router,
             suppliers_router,
             supplier_messages_router,
             catalog_router,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,6 +21,32 @@ from hive.platform.http import database_of
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 LANGUAGE_COOKIE = "hive_lang"
 SESSION_USER_KEY = "user_id"
+MAX_RETURN_PATH = 2048
+
+
+def return_path(request: Request) -> str:
+    """Where a language switch should come back to: this page when it can be opened again
+    (GET), else the page the form was posted from (same site), else the home page."""
+    if request.method == "GET":
+        query = f"?{request.url.query}" if request.url.query else ""
+        return local_path(request.url.path + query)
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.url.netloc:
+        return "/"
+    return local_path(referer.path + (f"?{referer.query}" if referer.query else ""))
+
+
+def local_path(candidate: str) -> str:
+    """``candidate`` if it is a path on this site, else ``/`` (no open redirect)."""
+    if (
+        not candidate.startswith("/")
+        or candidate.startswith("//")
+        or "\\" in candidate
+        or len(candidate) > MAX_RETURN_PATH
+        or any(ord(c) < 0x20 for c in candidate)
+    ):
+        return "/"
+    return candidate
 
 
 def language_of(request: Request) -> str:
@@ -42,6 +68,7 @@ def render(
             "lang": language,
             "t": translator(language),
             "csrf_token": csrf_token(request.session),
+            "here": return_path(request),
             **context,
         },
         status_code=status_code,

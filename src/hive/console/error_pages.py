@@ -1,0 +1,142 @@
+"""Errors of console pages as pages in the console's frame, in the user's language.
+
+The platform's error handlers (:mod:`hive.platform.http`) ask :func:`error_page` first; it
+answers HTML to a browser on a console path and leaves JSON to API clients, health checks
+and static files. Problems of refused input (:mod:`hive.platform.validation`) are translated
+from their codes, with the field named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from hive.console.i18n import extend, translator
+from hive.console.pages import language_of, render
+
+# Paths whose errors stay JSON: machines read them.
+_MACHINE_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics", "/open/", "/api/")
+
+TEXTS = {
+    "zh": {
+        "error.title": "出错了",
+        "error.400": "请求无效",
+        "error.401": "请先登录",
+        "error.403": "没有权限访问此页面",
+        "error.404": "页面或资源不存在",
+        "error.405": "不支持此操作方式",
+        "error.409": "与当前状态冲突",
+        "error.413": "提交的内容过大",
+        "error.422": "输入不合法",
+        "error.429": "请求过于频繁，请稍后再试",
+        "error.500": "系统内部错误，请稍后再试",
+        "error.502": "上游供应商不可用",
+        "error.503": "服务暂不可用",
+        "error.back_home": "返回首页",
+        "error.request_id": "请求编号",
+        "problem.required": "必填",
+        "problem.not_an_integer": "须为整数（数字 0-9）",
+        "problem.not_a_number": "须为数字（数字 0-9）",
+        "problem.not_finite": "须为有限数值",
+        "problem.too_small": "不能小于 {min}",
+        "problem.too_large": "不能大于 {max}",
+        "problem.too_long": "最多 {max} 个字符",
+        "problem.too_short": "至少 {min} 个字符",
+        "problem.control_character": "不能包含控制字符",
+        "problem.line_break": "须为单行文本",
+        "problem.not_a_choice": "须为以下之一：{choices}",
+        "problem.invalid_format": "格式不正确",
+        "problem.invalid_amount": "须为最多两位小数的金额（元）",
+        "problem.invalid": "不合法",
+    },
+    "en": {
+        "error.title": "Something went wrong",
+        "error.400": "Bad request",
+        "error.401": "Please sign in",
+        "error.403": "You may not open this page",
+        "error.404": "Page or resource not found",
+        "error.405": "This method is not supported here",
+        "error.409": "Conflicts with the current state",
+        "error.413": "What was sent is too large",
+        "error.422": "Invalid input",
+        "error.429": "Too many requests, try again later",
+        "error.500": "Internal error, try again later",
+        "error.502": "The supplier is unavailable",
+        "error.503": "Service unavailable",
+        "error.back_home": "Back to the home page",
+        "error.request_id": "Request id",
+        "problem.required": "is required",
+        "problem.not_an_integer": "must be a whole number (digits 0-9)",
+        "problem.not_a_number": "must be a number (digits 0-9)",
+        "problem.not_finite": "must be a finite number",
+        "problem.too_small": "must be at least {min}",
+        "problem.too_large": "must be at most {max}",
+        "problem.too_long": "must be at most {max} characters",
+        "problem.too_short": "must be at least {min} characters",
+        "problem.control_character": "must not contain control characters",
+        "problem.line_break": "must be a single line",
+        "problem.not_a_choice": "must be one of: {choices}",
+        "problem.invalid_format": "has an invalid format",
+        "problem.invalid_amount": "must be a yuan amount with at most 2 decimals",
+        "problem.invalid": "is not valid",
+    },
+}
+extend(TEXTS)
+
+
+def translate_problems(problems: object, t: Callable[[str], str]) -> list[str]:
+    """Each problem of an error's details as ``"<field label>：<translated sentence>"``.
+
+    A field label is the text ``field.<name>`` when the page defined one, else the name.
+    Problems given as plain strings (older callers) are shown as they are.
+    """
+    if not isinstance(problems, list):
+        return []
+    lines = []
+    for problem in problems:
+        if not isinstance(problem, Mapping):
+            lines.append(str(problem))
+            continue
+        name = str(problem.get("field", ""))
+        label = t(f"field.{name}")
+        label = name if label == f"field.{name}" else label
+        template = t(f"problem.{problem.get('code', 'invalid')}")
+        params = problem.get("params")
+        try:
+            sentence = template.format(**(params if isinstance(params, Mapping) else {}))
+        except (KeyError, IndexError, ValueError):
+            sentence = template
+        lines.append(f"{label}：{sentence}" if label else sentence)
+    return lines
+
+
+def wants_page(request: Request) -> bool:
+    if request.url.path.startswith(_MACHINE_PREFIXES):
+        return False
+    # Browsers ask for text/html when they open a page or post a form.
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_page(
+    request: Request, status: int, code: str, message: str, details: dict[str, Any]
+) -> Response | None:
+    """The console's page for an error, or None for a client that wants JSON."""
+    if not wants_page(request):
+        return None
+    t = translator(language_of(request))
+    summary = t(f"error.{status}")
+    if summary == f"error.{status}":
+        summary = t("error.title")
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        actor=getattr(request.state, "actor", None),
+        summary=summary,
+        code=code,
+        problems=translate_problems(details.get("problems"), t),
+        request_id=getattr(request.state, "request_id", ""),
+    )
