@@ -58,9 +58,30 @@ def up(
     Uses the embedded PostgreSQL under HIVE_DATA_DIR unless HIVE_DATABASE_URL is set, reuses
     its data on the next start, and stops everything on Ctrl-C.
     """
-    from hive.launcher import run_platform
+    from hive.stop_signals import StopRequested, StopSignals
 
-    sys.exit(_guarded(lambda settings: run_platform(settings, seed=not no_seed)))
+    signals = StopSignals()
+    signals.install()  # before the imports below: a Ctrl-C while they load exits quietly too
+    try:
+        from hive.launcher import run_platform
+
+        code = _guarded(lambda settings: run_platform(settings, signals, seed=not no_seed))
+    except StopRequested:
+        code = 0
+    sys.exit(code)
+
+
+@app.command()
+def status() -> None:
+    """Show what `hive up` runs (in this HIVE_DATA_DIR): pids, since when, restarts.
+
+    Exit code 0 while Hive is running, 3 when it is not.
+    """
+    from hive.process_state import status_report
+
+    report, code = status_report(_settings().data_dir)
+    typer.echo(report)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -112,5 +133,8 @@ def vop_sim() -> None:
 
 
 def main() -> None:
+    from hive.supervisor import follow_supervisor
+
+    follow_supervisor()
     asyncio.set_event_loop_policy(None)
     app()

@@ -4,35 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
 import sys
-import time
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import uvicorn
 
 from hive.demo import DEMO_LOGINS, seed_demo_data
 from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
-from hive.platform.database_server import DatabaseServer, open_database_server
+from hive.platform.database_server import DatabaseServer, open_database_server, release_embedded
 from hive.platform.db import Database, create_engine
 from hive.platform.errors import StartupError
 from hive.platform.jobs import run_worker
 from hive.platform.logging import configure_logging, get_logger
 from hive.platform.migrations import ensure_not_newer_than_code, is_at_head, upgrade_to_head
 from hive.platform.ports import ensure_port_free
+from hive.stop_signals import StopRequested, StopSignals
+from hive.supervisor import ChildSpec, Supervisor
 
 if TYPE_CHECKING:
     from hive.suppliers.factory import AdapterFactory
 
 log = get_logger("hive.launcher")
-
-STARTUP_DEADLINE_S = 60.0
-SHUTDOWN_GRACE_S = 10.0
 
 
 def _database(settings: Settings, *, require_schema: bool = True) -> DatabaseServer:
@@ -186,31 +180,55 @@ async def _seed(url: str, settings: Settings) -> None:
         await database.dispose()
 
 
-@dataclass
-class Child:
-    name: str
-    process: subprocess.Popen[bytes]
-    health_url: str | None
-
-
-def run_platform(settings: Settings, *, seed: bool) -> int:
-    """``hive up``: database, migrations, demo data, then every process until Ctrl-C."""
+def run_platform(settings: Settings, signals: StopSignals, *, seed: bool) -> int:
+    """``hive up``: database, migrations, demo data, then every process, supervised, until
+    SIGINT or SIGTERM (docs/processes.md). A stop at any moment exits 0. ``signals`` is
+    installed by the caller as early as it can."""
     configure_logging(settings, process="up")
-    for port, setting in _ports(settings):
-        ensure_port_free(settings.host, port, setting=setting)
-    server = _database(settings, require_schema=False)
-    upgrade_to_head(server.url)
-    if seed:
-        asyncio.run(_seed(server.url, settings))
-    children = _start_children(settings, server.url)
     try:
-        _wait_until_healthy(children)
-        _print_welcome(settings, server, seed=seed)
-        return _supervise(children)
-    except KeyboardInterrupt:
+        return _run_platform(settings, signals, seed=seed)
+    except StopRequested:
         return 0
+    except Exception:
+        if signals.requested:  # the stop made a start-up step fail (a Ctrl-C reaches pg_ctl)
+            return 0
+        raise
+
+
+def _run_platform(settings: Settings, signals: StopSignals, *, seed: bool) -> int:
+    supervisor: Supervisor | None = None
+    try:
+        for port, setting in _ports(settings):
+            ensure_port_free(settings.host, port, setting=setting)
+        with signals.deferred():  # never kill initdb or pg_ctl halfway
+            server = _database(settings, require_schema=False)
+        upgrade_to_head(server.url)
+        if seed:
+            asyncio.run(_seed(server.url, settings))
+        with signals.deferred():  # from here on the supervisor polls for the stop
+            env = _child_env(settings, server.url)
+            supervisor = Supervisor(_child_specs(settings), settings, signals, env)
+            supervisor.start()
+            if not supervisor.wait_until_healthy():
+                return 0
+            _print_welcome(settings, server, seed=seed)
+            return supervisor.run()
     finally:
-        _stop_children(children)
+        try:
+            signals.hold()
+        finally:
+            signals.hold()  # a signal may have interrupted the first call
+            _stop_platform(settings, supervisor)
+
+
+def _stop_platform(settings: Settings, supervisor: Supervisor | None) -> None:
+    """Children first (they hold database connections), then the embedded PostgreSQL."""
+    try:
+        if supervisor is not None:
+            supervisor.stop()
+    finally:
+        if settings.uses_embedded_database:
+            release_embedded(settings.pgdata_dir, settings.up_stop_grace_s)
 
 
 def _ports(settings: Settings) -> list[tuple[int, str]]:
@@ -221,73 +239,27 @@ def _ports(settings: Settings) -> list[tuple[int, str]]:
     ]
 
 
-def _start_children(settings: Settings, database_url: str) -> list[Child]:
+def _child_specs(settings: Settings) -> list[ChildSpec]:
+    base = f"http://{settings.host}"
+    return [
+        ChildSpec(name, [sys.executable, "-m", "hive", name], url, stops_last=name == "vop-sim")
+        for name, url in (
+            ("hcm", f"{base}:{settings.hcm_port}/healthz"),
+            ("hag", f"{base}:{settings.hag_port}/healthz"),
+            ("vop-sim", f"{base}:{settings.vop_sim_port}/healthz"),
+            ("worker", None),
+        )
+    ]
+
+
+def _child_env(settings: Settings, database_url: str) -> dict[str, str]:
     env = {**os.environ, "HIVE_DATABASE_URL": database_url}
     if settings.amqp_url:
         env.setdefault("HIVE_VOP_SIM_AMQP_URL", settings.amqp_url)
-    base = f"http://{settings.host}"
-    specs = [
-        ("hcm", f"{base}:{settings.hcm_port}/healthz"),
-        ("hag", f"{base}:{settings.hag_port}/healthz"),
-        ("vop-sim", f"{base}:{settings.vop_sim_port}/healthz"),
-        ("worker", None),
-    ]
-    return [
-        Child(name, subprocess.Popen([sys.executable, "-m", "hive", name], env=env), url)  # noqa: S603
-        for name, url in specs
-    ]
-
-
-def _wait_until_healthy(children: list[Child]) -> None:
-    deadline = time.monotonic() + STARTUP_DEADLINE_S
-    pending = [child for child in children if child.health_url]
-    while pending:
-        _raise_if_any_exited(children)
-        if time.monotonic() > deadline:
-            names = ", ".join(child.name for child in pending)
-            raise StartupError(f"{names} did not become healthy within {STARTUP_DEADLINE_S:.0f} s.")
-        pending = [child for child in pending if not _is_healthy(child.health_url or "")]
-        time.sleep(0.2)
-
-
-def _is_healthy(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1.0).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _raise_if_any_exited(children: list[Child]) -> None:
-    for child in children:
-        code = child.process.poll()
-        if code is not None:
-            raise StartupError(f"`hive {child.name}` exited with code {code}; see its log above.")
-
-
-def _supervise(children: list[Child]) -> int:
-    stop = {"requested": False}
-
-    def request_stop(_signum: int, _frame: object) -> None:
-        stop["requested"] = True
-
-    signal.signal(signal.SIGTERM, request_stop)
-    while not stop["requested"]:
-        _raise_if_any_exited(children)
-        time.sleep(0.5)
-    return 0
-
-
-def _stop_children(children: list[Child]) -> None:
-    for child in children:
-        if child.process.poll() is None:
-            child.process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + SHUTDOWN_GRACE_S
-    for child in children:
-        try:
-            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.process.kill()
-            child.process.wait()
+    if settings.log_format == "auto" and sys.stderr.isatty():
+        # Children write into a pipe, but their lines end up on our terminal.
+        env["HIVE_LOG_FORMAT"] = "console"
+    return env
 
 
 def _print_welcome(settings: Settings, server: DatabaseServer, *, seed: bool) -> None:

@@ -1,84 +1,38 @@
 """`hive up` end to end: a real start on the embedded PostgreSQL, Ctrl-C, and a second start
-that reuses the data."""
+that reuses the data. Supervision (restarts, signals, status) is in test_up_supervision.py."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.console import sign_in
-
-REPO = Path(__file__).resolve().parents[2]
-START_DEADLINE_S = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support.platform import (
+    REPO,
+    Platform,
+    assert_stopped_cleanly,
+    up_environment,
+)
 
 
 @pytest.fixture
 def up_env() -> Iterator[dict[str, str]]:
     # Inside the repository: the embedded server's own system user must be able to reach it.
     data_dir = REPO / ".hive" / f"test-up-{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HIVE_")}
-    env.update(
-        HIVE_DATA_DIR=str(data_dir),
-        HIVE_HCM_PORT=str(free_port()),
-        HIVE_HAG_PORT=str(free_port()),
-        HIVE_VOP_SIM_PORT=str(free_port()),
-        HIVE_LOG_FORMAT="json",
-    )
     try:
-        yield env
+        yield up_environment(data_dir)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def start_platform(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hive", "up"],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen: list[str] = []
-    deadline = time.monotonic() + START_DEADLINE_S
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        seen.append(line)
-        if "Demo logins:" in line:
-            seen += [process.stdout.readline() for _ in range(5)]
-            return process, "".join(seen)
-    process.kill()
-    raise AssertionError(f"hive up did not report ready: {''.join(seen)}")
-
-
-def stop_platform(process: subprocess.Popen[str]) -> int:
-    process.send_signal(signal.SIGINT)
-    return process.wait(timeout=60)
-
-
 def login_works(hcm: str, username: str, password: str) -> bool:
-    with httpx.Client(base_url=hcm) as client:
+    with httpx.Client(base_url=hcm, timeout=30) as client:
         signed_in = sign_in(client, username, password).status_code == 303
         return signed_in and "示例科技有限公司" in client.get("/").text
 
@@ -99,23 +53,34 @@ def test_up_serves_everything_stops_cleanly_and_reuses_its_data(up_env: dict[str
     hcm = f"http://127.0.0.1:{up_env['HIVE_HCM_PORT']}"
     hag = f"http://127.0.0.1:{up_env['HIVE_HAG_PORT']}"
     sim = f"http://127.0.0.1:{up_env['HIVE_VOP_SIM_PORT']}"
-    process, banner = start_platform(up_env)
+    platform = Platform(up_env)
     try:
+        banner = platform.wait_until_running()
         assert hcm in banner and hag in banner and sim in banner
         assert "admin" in banner and "hive-admin-2026" in banner
-        assert httpx.get(f"{hcm}/readyz").json()["status"] == "ok"
-        assert httpx.get(f"{hag}/healthz").json() == {"status": "ok"}
-        assert httpx.get(f"{sim}/healthz").status_code == 200
+        assert httpx.get(f"{hcm}/readyz", timeout=30).json()["status"] == "ok"
+        assert httpx.get(f"{hag}/healthz", timeout=30).json() == {"status": "ok"}
+        assert httpx.get(f"{sim}/healthz", timeout=30).status_code == 200
         assert login_works(hcm, "admin", "hive-admin-2026")
         # The demo rule, run by the worker from the simulator, fills the tenant's pool page.
         assert tenant_pool_rows(hcm, deadline_s=90) > 0
+        # Every child's output reaches our stderr with its name in front.
+        for name in ("hcm", "hag", "vop-sim", "worker"):
+            assert re.search(rf"^{re.escape(name)} +\| ", platform.stderr(), re.MULTILINE)
+        pids = platform.child_pids()
+        platform.interrupt()
+        assert platform.wait() == 0
+        assert_stopped_cleanly(platform, pids)
     finally:
-        assert stop_platform(process) == 0
-    pgdata = Path(up_env["HIVE_DATA_DIR"]) / "pgdata"
-    assert not (pgdata / "postmaster.pid").exists(), "embedded PostgreSQL kept running"
+        platform.kill()
 
-    process, _ = start_platform(up_env)
+    platform = Platform(up_env)
     try:
+        platform.wait_until_running()
         assert login_works(hcm, "acme-admin", "acme-admin-2026")
+        pids = platform.child_pids()
+        platform.interrupt()
+        assert platform.wait() == 0
+        assert_stopped_cleanly(platform, pids)
     finally:
-        assert stop_platform(process) == 0
+        platform.kill()

@@ -78,6 +78,24 @@ class Settings(BaseSettings):
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
 
+    # `hive up` supervision (docs/processes.md). A child that exits is restarted after a
+    # backoff that starts at `up_restart_backoff_s` and doubles with each crash inside the
+    # window, up to `up_restart_backoff_max_s`; `up_crash_limit` crashes of one child within
+    # `up_crash_window_s` stop the platform.
+    up_restart_backoff_s: float = Field(default=0.5, ge=0, le=60)
+    up_restart_backoff_max_s: float = Field(default=30.0, ge=0, le=3600)
+    up_crash_limit: int = Field(default=5, ge=1, le=1000)
+    up_crash_window_s: float = Field(default=60.0, gt=0, le=86400)
+    # Every HTTP process must answer /healthz within this time of being started.
+    up_startup_deadline_s: float = Field(default=60.0, gt=0, le=3600)
+    # On stop, children get SIGTERM and this long to exit before they are killed; the
+    # embedded PostgreSQL gets as long for a fast shutdown.
+    up_stop_grace_s: float = Field(default=10.0, gt=0, le=600)
+    # Lines of each child's recent output kept to explain a crash loop.
+    up_log_tail_lines: int = Field(default=20, ge=1, le=1000)
+    # How often the supervisor looks at its children and its stop signals.
+    up_poll_interval_s: float = Field(default=0.2, gt=0, le=5)
+
     # Logging.
     log_level: str = "INFO"
     log_format: LogFormat = "auto"

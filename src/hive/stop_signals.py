@@ -1,0 +1,66 @@
+"""SIGINT/SIGTERM in the supervising process (`hive up`): a stop may come at any moment.
+
+Standard library only, so `hive up` can install it before it imports the rest of Hive.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+
+class StopRequested(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived while start-up work that cannot poll for it was running.
+
+    A KeyboardInterrupt, so libraries that catch ``Exception`` let it through, and
+    ``subprocess`` gives a child the same grace it gives one on Ctrl-C."""
+
+
+class StopSignals:
+    """SIGINT/SIGTERM handling for the supervising process.
+
+    The first signal is recorded; while start-up work runs that cannot look at the flag
+    (database start, migrations, demo data) it also raises :class:`StopRequested` there.
+    Inside :meth:`deferred` nothing is raised; the code there polls :attr:`requested`.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._interruptible = True
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._handle)
+
+    @property
+    def requested(self) -> bool:
+        return self.count > 0
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.count += 1
+        if self._interruptible and self.count == 1:
+            raise StopRequested(signum)
+
+    def hold(self) -> None:
+        """From now on never raise (cleanup must not be interrupted)."""
+        self._interruptible = False
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Run a block without being interrupted; a stop that arrived meanwhile is raised as
+        :class:`StopRequested` at its end, and so is any failure the stop caused (a Ctrl-C
+        also reaches helper programs such as ``pg_ctl`` in our process group)."""
+        previous = self._interruptible
+        self._interruptible = False
+        try:
+            yield
+        except Exception:
+            if self.requested:
+                raise StopRequested from None
+            raise
+        finally:
+            self._interruptible = previous
+        if self.requested:
+            raise StopRequested

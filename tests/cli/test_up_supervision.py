@@ -1,0 +1,159 @@
+"""`hive up` as a service: a killed child comes back while the others keep serving, repeated
+crashes stop the platform with the child's last output, Ctrl-C during start-up and SIGTERM to
+the supervisor alone stop everything with exit code 0, `hive status` tells what runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.platform import (
+    REPO,
+    STOP_DEADLINE_S,
+    Platform,
+    assert_stopped_cleanly,
+    hive_status,
+    is_alive,
+    postgres_pids,
+    up_environment,
+    wait_for,
+)
+
+RESTART_DEADLINE_S = 180.0
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    # Inside the repository: the embedded server's own system user must be able to reach it.
+    path = REPO / ".hive" / f"test-up-{uuid.uuid4().hex[:8]}"
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def healthy(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=30).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def restarted(platform: Platform, name: str, old_pid: int) -> int | None:
+    pid = platform.child_pids().get(name)
+    return pid if pid and pid != old_pid else None
+
+
+def test_a_killed_child_is_restarted_the_others_keep_serving_and_sigterm_stops_all(
+    data_dir: Path,
+) -> None:
+    env = up_environment(data_dir, HIVE_UP_STOP_GRACE_S="5")
+    hcm = f"http://127.0.0.1:{env['HIVE_HCM_PORT']}/healthz"
+    others = {
+        "hag": f"http://127.0.0.1:{env['HIVE_HAG_PORT']}/healthz",
+        "vop-sim": f"http://127.0.0.1:{env['HIVE_VOP_SIM_PORT']}/healthz",
+    }
+    platform = Platform(env)
+    try:
+        platform.wait_until_running()
+        status = hive_status(env)
+        assert status.returncode == 0, status.stdout
+        assert "Hive is running" in status.stdout
+        before = platform.child_pids()
+        for name in ("hcm", "hag", "vop-sim", "worker"):
+            assert f"{name} " in status.stdout and str(before[name]) in status.stdout
+
+        os.kill(before["hcm"] or 0, signal.SIGKILL)
+
+        def hcm_back() -> bool:
+            # The others answer all along.
+            assert all(healthy(url) for url in others.values())
+            return bool(restarted(platform, "hcm", before["hcm"] or 0)) and healthy(hcm)
+
+        wait_for(hcm_back, RESTART_DEADLINE_S, "hcm to be restarted")
+        after = platform.child_pids()
+        assert {k: v for k, v in after.items() if k != "hcm"} == {
+            k: v for k, v in before.items() if k != "hcm"
+        }
+        status = hive_status(env)
+        hcm_row = next(line for line in status.stdout.splitlines() if line.startswith("hcm "))
+        assert hcm_row.split()[1] == str(after["hcm"]) and hcm_row.split()[5] == "1"
+        assert "killed by SIGKILL" in platform.stderr()
+
+        # A child that hangs (stopped, it cannot even handle SIGTERM) does not hold us up.
+        os.kill(after["worker"] or 0, signal.SIGSTOP)
+        started = time.monotonic()
+        platform.terminate()
+        assert platform.wait() == 0
+        assert time.monotonic() - started < STOP_DEADLINE_S
+        assert_stopped_cleanly(platform, after)
+        status = hive_status(env)
+        assert status.returncode == 3 and "not running" in status.stdout
+    finally:
+        platform.kill()
+
+
+def test_repeated_crashes_stop_the_platform_naming_the_child_and_its_last_output(
+    data_dir: Path,
+) -> None:
+    env = up_environment(data_dir, HIVE_UP_CRASH_LIMIT="3", HIVE_UP_CRASH_WINDOW_S="3600")
+    platform = Platform(env)
+    try:
+        platform.wait_until_running()
+        pids = platform.child_pids()
+        worker = pids["worker"] or 0
+        for _ in range(2):
+            os.kill(worker, signal.SIGKILL)
+            worker = wait_for(
+                lambda old=worker: restarted(platform, "worker", old),
+                RESTART_DEADLINE_S,
+                "the worker to be restarted",
+            )
+        pids = platform.child_pids()
+        os.kill(worker, signal.SIGKILL)
+        assert platform.wait() == 2
+        stderr = platform.stderr()
+        assert "hive: `hive worker` crashed 3 times within 3600 s (last: killed by SIGKILL)" in (
+            stderr
+        )
+        last_output = stderr.split("Its last output:", 1)[1]
+        assert "  worker | " in last_output
+        assert "Traceback" not in stderr
+        assert not [name for name, pid in pids.items() if pid and is_alive(pid)]
+        assert not postgres_pids(platform.pgdata), "embedded PostgreSQL left running"
+        assert hive_status(env).returncode == 3
+    finally:
+        platform.kill()
+
+
+def test_ctrl_c_during_start_up_exits_0_and_leaves_nothing_running(data_dir: Path) -> None:
+    env = up_environment(data_dir)
+    pgdata = data_dir / "pgdata"
+    # 1. While the new database is created or starts: the Ctrl-C reaches initdb or pg_ctl too.
+    platform = Platform(env)
+    try:
+        wait_for(lambda: postgres_pids(pgdata.resolve()), 120, "the database to start")
+        platform.interrupt()
+        assert platform.wait() == 0
+        assert "Hive is running" not in platform.stdout()
+        assert_stopped_cleanly(platform, {})
+    finally:
+        platform.kill()
+    # 2. Once the children are started, while `hive up` waits for them to answer.
+    platform = Platform(env)
+    try:
+        pids = wait_for(platform.child_pids, 120, "the children to start")
+        platform.interrupt()
+        assert platform.wait() == 0
+        assert "Hive is running" not in platform.stdout()
+        assert_stopped_cleanly(platform, pids)
+    finally:
+        platform.kill()
