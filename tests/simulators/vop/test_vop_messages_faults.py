@@ -113,3 +113,25 @@ def test_dropped_messages_come_back_later(private_vop: VopClient) -> None:
         sizes.append(len(batch))
         seen.update(m["id"] for m in batch)
     assert min(sizes) < 4 and len(seen) == 4
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"latency_ms": 1e309}',
+        b'{"latency_ms": NaN}',
+        b'{"timeout_hold_s": -Infinity}',
+        b'{"latency_ms": 600001}',
+        b'{"qps_limits": {"search/search": 1e309}}',
+        b'{"qps_limits": {"search/search": 0}}',
+    ],
+)
+def test_fault_settings_refuse_numbers_that_are_not_finite_or_out_of_range(
+    private_vop: VopClient, body: bytes
+) -> None:
+    refused = private_vop.http.post(
+        "/admin/faults", content=body, headers={"content-type": "application/json"}
+    )
+    assert refused.status_code == 400
+    assert private_vop.call("area/getProvince")["success"]  # nothing was kept
+    assert private_vop.http.get("/admin/state").json()["faults"]["latency_ms"] == 0.0

@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LatencyDistribution = Literal["fixed", "uniform", "exponential"]
+MethodPath = Annotated[str, Field(max_length=64)]
+QpsLimit = Annotated[float, Field(gt=0, le=1_000_000)]
 
 
 class FaultSettings(BaseModel):
-    """Faults injected on demand; changeable at run time through ``POST /admin/faults``."""
+    """Faults injected on demand; changeable at run time through ``POST /admin/faults``.
 
-    latency_ms: float = Field(default=0.0, ge=0)
+    Every number is finite and bounded: a JSON ``1e309`` (infinity once parsed) is refused
+    rather than kept, where it would break every later answer until a reset.
+    """
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    latency_ms: float = Field(default=0.0, ge=0, le=600_000)
     latency_distribution: LatencyDistribution = "fixed"
     # A "timeout" processes the call, then holds the answer back this long (the client gives up,
     # yet the side effect happened: exactly the case ``selectJdOrderIdByThirdOrder`` exists for).
     timeout_rate: float = Field(default=0.0, ge=0, le=1)
-    timeout_hold_s: float = Field(default=30.0, ge=0)
+    timeout_hold_s: float = Field(default=30.0, ge=0, le=3600)
     error_5001_rate: float = Field(default=0.0, ge=0, le=1)
     # Per-method QPS limits, keyed by method path such as ``search/search`` ("*" = every method).
-    qps_limits: dict[str, float] = Field(default_factory=dict)
+    qps_limits: dict[
+        Annotated[str, Field(max_length=64)], Annotated[float, Field(gt=0, le=1e6)]
+    ] = Field(default_factory=dict, max_length=64)
     duplicate_message_rate: float = Field(default=0.0, ge=0, le=1)
     # A dropped message is left out of one ``message/get`` batch; undeleted, it comes back.
     drop_message_rate: float = Field(default=0.0, ge=0, le=1)
@@ -31,6 +41,8 @@ class FaultSettings(BaseModel):
 
 class OrderSchedule(BaseModel):
     """Seconds after confirmation at which an order moves on (all measured from confirmation)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     split_after_s: float = Field(default=30.0, ge=0)
     production_after_s: float = Field(default=120.0, ge=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -11,6 +12,9 @@ from starlette.responses import JSONResponse, Response
 from hive.simulators.vop.clock import format_wire_time
 from hive.simulators.vop.config import FaultSettings
 from hive.simulators.vop.simulator import Simulator
+
+# Ten years: beyond any order schedule, far inside what a float clock adds exactly.
+MAX_CLOCK_STEP_S = 10 * 365 * 86400
 
 
 def _sim(request: Request) -> Simulator:
@@ -68,8 +72,13 @@ async def advance_clock(request: Request) -> Response:
         return _refused("clock control needs HIVE_VOP_SIM_MANUAL_CLOCK=true", 403)
     body = await _json_body(request)
     seconds = body.get("seconds") if body else None
-    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
-        return _refused("seconds must be a non-negative number")
+    if (
+        not isinstance(seconds, int | float)
+        or isinstance(seconds, bool)
+        or not math.isfinite(seconds)
+        or not 0 <= seconds <= MAX_CLOCK_STEP_S
+    ):
+        return _refused(f"seconds must be a number from 0 to {MAX_CLOCK_STEP_S}")
     sim.clock.advance(float(seconds))
     sim.tick()
     return JSONResponse({"now": format_wire_time(sim.clock.now()), "epoch": sim.clock.now()})
