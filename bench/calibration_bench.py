@@ -38,7 +38,7 @@ from harness import (
 from sqlalchemy import text
 from supplier_refresh_bench import SUPPLIER_NAME, collect_skus
 
-from hive.catalog import calibration
+from hive.catalog.freshness import calibration
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.suppliers.runtime import supplier_http_client

@@ -48,11 +48,13 @@ from harness import adapter_factory, bench_environment, finish, print_conditions
 from sqlalchemy import text
 from supplier_refresh_bench import collect_skus, register
 
-from hive.catalog import fresh_apply, freshness, refresh, tasks
-from hive.catalog.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
-from hive.events import ingestion
-from hive.events import repository as log_repository
-from hive.events.feed import FeedConsumer
+from hive.catalog.freshness import apply as fresh_apply
+from hive.catalog.freshness import handlers as freshness
+from hive.catalog.freshness import refresh, tasks
+from hive.catalog.freshness.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
+from hive.feed import ingestion
+from hive.feed import repository as log_repository
+from hive.feed.polling import FeedConsumer
 from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine

@@ -35,8 +35,8 @@ import psycopg
 from harness import finish, load_average, print_conditions
 from sqlalchemy import text
 
-from hive.catalog.search import PoolQuery, SortOrder, search_pool, search_pool_for_tenant
-from hive.catalog.segmentation import search_document
+from hive.catalog.search.segmentation import search_document
+from hive.catalog.search.service import PoolQuery, SortOrder, search_pool, search_pool_for_tenant
 from hive.platform.config import Settings
 from hive.platform.database_server import create_database_if_missing, start_embedded
 from hive.platform.db import Database, create_engine

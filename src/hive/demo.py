@@ -13,8 +13,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.catalog import rule_tasks, rules
-from hive.catalog.schemas import RuleConditions, RuleCreate
+from hive.catalog.selection import rules
+from hive.catalog.selection import tasks as rule_tasks
+from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.customers import service as customers
 from hive.customers.models import Role
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate

@@ -108,8 +108,8 @@ def _subscribe_pool_freshness(
 ) -> None:
     """Register the pool's change-feed handlers before the first poll (a message that finds
     no handler is acknowledged as ignored) and give the refresh jobs their adapters."""
-    import hive.catalog.freshness  # noqa: F401  (subscribes the pool's feed handlers)
-    from hive.catalog.tasks import FreshnessRuntime, use_runtime
+    import hive.catalog.freshness.handlers  # noqa: F401  (subscribes the pool's feed handlers)
+    from hive.catalog.freshness.tasks import FreshnessRuntime, use_runtime
 
     use_runtime(FreshnessRuntime(database, adapters.for_supplier_id, settings))
 
@@ -119,8 +119,8 @@ async def _feeds(
 ) -> list[Coroutine[Any, Any, None]]:
     """The polling consumer, plus a RabbitMQ consumer per VOP supplier when one is configured
     (those suppliers are then left out of polling)."""
-    from hive.events.feed import run_feed_consumer
-    from hive.events.push import PushConsumer
+    from hive.feed.polling import run_feed_consumer
+    from hive.feed.push import PushConsumer
     from hive.suppliers import service as suppliers
     from hive.suppliers.vop.mapping import decode_push_message
 

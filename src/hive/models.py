@@ -3,6 +3,7 @@
 from hive.billing import models as billing_models
 from hive.catalog import models as catalog_models
 from hive.customers import models as customers_models
+from hive.feed import models as feed_models
 from hive.platform import audit, domain_events
 from hive.platform.db import Base
 from hive.suppliers import models as suppliers_models
@@ -16,6 +17,7 @@ __all__ = [
     "catalog_models",
     "customers_models",
     "domain_events",
+    "feed_models",
     "metadata",
     "suppliers_models",
     "warehouse_models",

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from hive.catalog.search import InvalidPoolQuery, PoolQuery, ProductStatus
+from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, ProductStatus
 from hive.console.workbench import tenant_pool_query
 from hive.platform.db import Database
 from tests.catalog.search.conftest import Item, Pool

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from hive.catalog.upstream import UpstreamSearch
+from hive.catalog.selection.upstream import UpstreamSearch
 from hive.console.catalog import router as catalog_router
 from hive.console.error_pages import error_page
 from hive.console.language import router as language_router

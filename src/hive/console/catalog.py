@@ -9,10 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from hive.catalog import rules, selection
-from hive.catalog.schemas import RuleConditions, RuleCreate, SelectSkus
+from hive.catalog.selection import rules
+from hive.catalog.selection import service as selection
+from hive.catalog.selection.schemas import RuleConditions, RuleCreate, SelectSkus
+from hive.catalog.selection.upstream import UpstreamSearch
 from hive.catalog.snapshot import parse_areas
-from hive.catalog.upstream import UpstreamSearch
 from hive.console import i18n
 from hive.console.catalog_forms import read_search_form, search_query
 from hive.console.catalog_texts import CATALOG_TEXTS

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hive.catalog import pool
-from hive.catalog.search import search_pool
+from hive.catalog.pool import service as pool
+from hive.catalog.search.service import search_pool
 from hive.console import i18n
 from hive.console.pages import filter_link, render, staff_actor
 from hive.console.pool_forms import pool_query

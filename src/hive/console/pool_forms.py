@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from hive.catalog.search import InvalidPoolQuery, PoolQuery, ProductStatus, SortOrder
+from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, ProductStatus, SortOrder
 from hive.platform.money import InvalidAmount, parse_yuan
 
 MAX_FIELD = 64

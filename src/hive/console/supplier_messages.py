@@ -18,8 +18,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from hive.console.i18n import translator
 from hive.console.pages import language_of, render, session_actor
-from hive.events import service as events
-from hive.events.service import LogFilter
+from hive.feed import service as feed
+from hive.feed.service import LogFilter
 from hive.platform.http import database_of
 from hive.suppliers import service as suppliers
 from hive.suppliers.types import MessageType
@@ -126,7 +126,7 @@ def read_filter(supplier: str, type_: str, status: str) -> LogFilter:
     return LogFilter(
         supplier_id=_as_int(supplier),
         type=message_type if message_type in known_types else None,
-        status=status if status in events.STATUSES else None,
+        status=status if status in feed.STATUSES else None,
     )
 
 
@@ -171,7 +171,7 @@ async def supplier_messages_page(
     log_filter = read_filter(supplier, type_, status)
     async with database_of(request).platform_transaction() as session:
         names = {row.id: row.name for row in await suppliers.list_suppliers(session)}
-        result = await events.message_log(session, log_filter, page=page)
+        result = await feed.message_log(session, log_filter, page=page)
     return render(
         request,
         TEMPLATE,
@@ -181,7 +181,7 @@ async def supplier_messages_page(
         log_filter=log_filter,
         suppliers=sorted(names.items()),
         types=[int(kind) for kind in MessageType],
-        statuses=events.STATUSES,
+        statuses=feed.STATUSES,
         result=result,
         rows=[_display(row, names) for row in result.rows],
         previous_link=_page_link(log_filter, page - 1) if result.has_previous else None,

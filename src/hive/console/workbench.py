@@ -13,8 +13,8 @@ from functools import partial
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hive.catalog import pool
-from hive.catalog.search import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
+from hive.catalog.pool import service as pool
+from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
 from hive.console import i18n
 from hive.console.catalog_texts import CATALOG_TEXTS
 from hive.console.pages import filter_link, render, tenant_actor

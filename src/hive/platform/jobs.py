@@ -18,10 +18,10 @@ from hive.platform.db import raw_connection
 # Every module that declares tasks; the worker imports them all.
 TASK_MODULES = [
     "hive.platform.tasks",
-    "hive.events.tasks",
+    "hive.feed.tasks",
     "hive.suppliers.warehouse.tasks",
-    "hive.catalog.tasks",
-    "hive.catalog.rule_tasks",
+    "hive.catalog.freshness.tasks",
+    "hive.catalog.selection.tasks",
 ]
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from hive.catalog import selection
-from hive.catalog.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
+from hive.catalog.freshness.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
+from hive.catalog.selection import service as selection
 from hive.platform.db import Database
 from hive.platform.jobs import connector_for, job_app
 from hive.simulators.vop.app import create_app

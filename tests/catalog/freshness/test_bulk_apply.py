@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from hive.catalog.fresh_apply import apply_bulk
+from hive.catalog.freshness.apply import apply_bulk
 from tests.catalog.freshness.conftest import World
 from tests.catalog.freshness.test_feed_messages import pooled, product
 

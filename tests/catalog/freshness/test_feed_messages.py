@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import cast
 
-from hive.catalog import freshness
+from hive.catalog.freshness import handlers as freshness
 from hive.catalog.models import Product
-from hive.events.feed import FeedConsumer
-from hive.events.ingestion import Outcome
+from hive.feed.ingestion import Outcome
+from hive.feed.polling import FeedConsumer
 from hive.suppliers.types import MessageType, SupplierMessage
 from tests.catalog.freshness.conftest import World
-from tests.events.conftest import InMemoryFeed, factory_for
+from tests.feed.conftest import InMemoryFeed, factory_for
 
 AT = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 

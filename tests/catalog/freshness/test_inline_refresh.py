@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from hive.catalog.tasks import FreshnessRuntime, use_runtime
+from hive.catalog.freshness.tasks import FreshnessRuntime, use_runtime
 from hive.suppliers.errors import SupplierUnavailable
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import MessageType
@@ -18,7 +18,7 @@ from tests.catalog.freshness.test_feed_messages import (
     pooled,
     product,
 )
-from tests.events.conftest import InMemoryFeed
+from tests.feed.conftest import InMemoryFeed
 
 
 class ShelfDown:

@@ -7,8 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hive.catalog.refresh import Aspect
-from hive.catalog.tasks import decode_plan, encode_plan
+from hive.catalog.freshness.refresh import Aspect
+from hive.catalog.freshness.tasks import decode_plan, encode_plan
 
 aspect_groups = st.sets(st.sampled_from(list(Aspect)), min_size=1).map(
     lambda aspects: tuple(sorted(aspects))

@@ -6,14 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from hive.catalog import calibration, pool, refresh
-from hive.catalog.fresh_apply import BULK_FIELDS, apply_bulk
+from hive.catalog.freshness import calibration, refresh
+from hive.catalog.freshness.apply import BULK_FIELDS, apply_bulk
 from hive.catalog.models import Product
-from hive.events.feed import FeedConsumer
+from hive.catalog.pool import service as pool
+from hive.feed.polling import FeedConsumer
 from hive.suppliers.types import MessageType
 from tests.catalog.freshness.conftest import AREAS, World
 from tests.catalog.freshness.test_feed_messages import make_stale, message, pooled, product
-from tests.events.conftest import InMemoryFeed, factory_for
+from tests.feed.conftest import InMemoryFeed, factory_for
 
 FEED_JOBS = "WHERE queue_name = 'catalog_feed'"
 

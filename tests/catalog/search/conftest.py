@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from hive.catalog.search import PoolQuery, PoolSearchResult, search_pool
-from hive.catalog.segmentation import search_document
+from hive.catalog.search.segmentation import search_document
+from hive.catalog.search.service import PoolQuery, PoolSearchResult, search_pool
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from tests.conftest import ADMIN_URL_ENV, TEMPLATE_ENV

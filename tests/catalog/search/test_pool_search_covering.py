@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from hive.catalog.search import PoolQuery, SortOrder
+from hive.catalog.search.service import PoolQuery, SortOrder
 from hive.suppliers.types import StockState
 from tests.catalog.search.conftest import Item, Pool
 from tests.catalog.search.test_pool_search_results import SORT_KEYS, generated

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hive.catalog.search import PoolQuery, ProductStatus, SortOrder
+from hive.catalog.search.service import PoolQuery, ProductStatus, SortOrder
 from tests.catalog.search.conftest import Item, Pool
 
 ITEMS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hive.catalog.search import PoolQuery, SortOrder
+from hive.catalog.search.service import PoolQuery, SortOrder
 from tests.catalog.search.conftest import Item, Pool
 
 PHONES = [

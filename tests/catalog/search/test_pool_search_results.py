@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from hive.catalog.search import (
+from hive.catalog.search.service import (
     FacetCount,
     PoolQuery,
     PriceBandCount,

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from hive.catalog.segmentation import MAX_QUERY_TERMS, query_terms, search_document
+from hive.catalog.search.segmentation import MAX_QUERY_TERMS, query_terms, search_document
 
 
 def test_document_holds_search_mode_words_lower_cased_once_each() -> None:
@@ -48,7 +48,7 @@ def test_concurrent_first_use_gives_the_same_words() -> None:
 def test_initialising_jieba_is_quiet() -> None:
     code = (
         "import logging; logging.basicConfig(level=logging.DEBUG);"
-        "from hive.catalog.segmentation import search_document;"
+        "from hive.catalog.search.segmentation import search_document;"
         "print(search_document('蓝牙耳机', '', []))"
     )
     done = subprocess.run(

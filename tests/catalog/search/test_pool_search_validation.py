@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hive.catalog.search import InvalidPoolQuery, PoolQuery, ProductStatus, SortOrder
+from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, ProductStatus, SortOrder
 from hive.platform.errors import ValidationFailed
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from hive.catalog.models import Product
-from hive.catalog.search import (
+from hive.catalog.search.service import (
     PoolQuery,
     ProductStatus,
     SortOrder,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from hive.apps.hcm import create_hcm_app
-from hive.catalog.upstream import UpstreamSearch
+from hive.catalog.selection.upstream import UpstreamSearch
 from hive.customers.models import Role
 from hive.platform.config import Settings
 from hive.platform.db import Database

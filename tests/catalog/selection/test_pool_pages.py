@@ -6,7 +6,8 @@ import re
 
 import httpx
 
-from hive.catalog import reference, selection
+from hive.catalog import reference
+from hive.catalog.selection import service as selection
 from tests.catalog.selection.conftest import AREAS, World
 from tests.support.console import csrf_token_of, sign_in
 from tests.support.factories import ADMIN

@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from hive.catalog import rules, selection
 from hive.catalog.errors import UpstreamSearchUnavailable
-from hive.catalog.rule_tasks import run_scheduled_rules
-from hive.catalog.schemas import RuleConditions, RuleCreate
+from hive.catalog.freshness.tasks import FreshnessRuntime
+from hive.catalog.selection import rules
+from hive.catalog.selection import service as selection
+from hive.catalog.selection.schemas import RuleConditions, RuleCreate
+from hive.catalog.selection.tasks import run_scheduled_rules
 from hive.catalog.snapshot import margin_percent
-from hive.catalog.tasks import FreshnessRuntime
 from hive.suppliers import service as suppliers
 from hive.suppliers.schemas import SupplierCreate
 from hive.suppliers.types import SearchQuery

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from hive.catalog import pool, reference, selection
+from hive.catalog import reference
+from hive.catalog.pool import service as pool
+from hive.catalog.selection import service as selection
 from hive.catalog.snapshot import NOT_IN_SUPPLIER_POOL
 from hive.platform.db import Database
 from tests.catalog.selection.conftest import AREAS, World

@@ -1,0 +1,1 @@
+"""Pool freshness: change-feed handlers, bulk apply, active refresh and nightly calibration."""

@@ -1,0 +1,78 @@
+"""Applying supplier values to many pool products at once.
+
+The result is what :func:`hive.catalog.pool.service.apply_changes` gives one product at a time — the
+same history row per product (``{field: [old, new]}``) and the same domain events per changed
+field group — computed and written by PostgreSQL in one statement per batch, so a thousand
+products cost one round trip and no per-product work here. Only fields that do not feed the
+search document go this way; a change of name, brand or category goes through
+``pool.apply_changes``, which also rebuilds the search document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.catalog.freshness import repository
+from hive.catalog.pool.service import FIELD_EVENTS
+
+# Fields a supplier refresh sets in bulk.
+BULK_FIELDS = frozenset(
+    {
+        "purchase_price_fen",
+        "retail_price_fen",
+        "tax_rate_percent",
+        "on_shelf",
+        "in_supplier_pool",
+        "stock",
+    }
+)
+_BULK_EVENTS = {field: FIELD_EVENTS[field] for field in sorted(BULK_FIELDS)}
+
+Changes = dict[str, list[Any]]
+
+
+@dataclass
+class BulkResult:
+    """What a bulk apply did: products considered (in the pool, not newer) and their changes."""
+
+    considered: int = 0
+    changed: dict[str, Changes] = field(default_factory=dict)  # by SKU
+
+
+async def apply_bulk(
+    session: AsyncSession,
+    supplier_id: int,
+    values: Mapping[str, Mapping[str, Any]],
+    *,
+    source: str,
+    stamp: str | None = None,
+    read_at: datetime | None = None,
+) -> BulkResult:
+    """Set ``values[sku]`` on the supplier's pool products (removed ones are left alone);
+    record and announce what actually changed.
+
+    With ``stamp`` (``refreshed_at`` / ``calibrated_at``) every product of ``values`` is
+    stamped now(); with ``read_at`` (when the values were read), a product refreshed after
+    that keeps its newer values.
+    """
+    for sku, wanted in values.items():
+        unknown = wanted.keys() - BULK_FIELDS
+        if unknown:
+            raise ValueError(f"fields not settable in bulk for {sku}: {sorted(unknown)}")
+    if not values:
+        return BulkResult()
+    considered, changed = await repository.apply_values(
+        session,
+        supplier_id,
+        values,
+        field_events=_BULK_EVENTS,
+        source=source,
+        stamp=stamp,
+        read_at=read_at,
+    )
+    return BulkResult(considered, changed)

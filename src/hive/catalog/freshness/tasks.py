@@ -1,0 +1,299 @@
+"""Pool freshness jobs: the feed's refresh of SKUs, the active refresh, the nightly calibration.
+
+A job needs the database and supplier adapters. The worker installs its own with
+:func:`use_runtime` (sharing its adapter factory and HTTP client); otherwise the first job of
+the process builds one from the settings and the job's database, kept for the process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from procrastinate import PsycopgConnector, RetryStrategy
+from procrastinate.job_context import JobContext
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.catalog.freshness import calibration, refresh
+from hive.catalog.freshness import repository as fresh_repo
+from hive.catalog.snapshot import parse_areas
+from hive.platform import unit_of_work
+from hive.platform.config import Settings, get_settings
+from hive.platform.db import Database, create_engine, raw_connection
+from hive.platform.errors import HiveError
+from hive.platform.jobs import job_app
+from hive.platform.logging import get_logger
+from hive.suppliers import service as suppliers
+from hive.suppliers.protocol import SupplierAdapter
+from hive.suppliers.types import Area
+
+FEED_QUEUE = "catalog_feed"
+POOL_QUEUE = "catalog"
+ACTIVE_REFRESH_LOCK = "catalog_refresh_active_products"
+CALIBRATION_LOCK = "catalog_calibrate_pool"
+# Products viewed or ordered within this window are refreshed every 30 minutes.
+ACTIVE_WINDOW = timedelta(days=1)
+# A refresh the supplier failed is retried after 5 s, 10 s, 20 s … (about 3 hours in all).
+FEED_RETRY = RetryStrategy(max_attempts=12, exponential_wait=5)
+_SPACE = re.compile(r"\s")
+log = get_logger("hive.catalog.freshness.tasks")
+
+
+class RefreshIncomplete(HiveError):
+    code = "pool_refresh_incomplete"
+    http_status = 503
+    default_message = "供应商暂不可用，稍后重试 / Supplier unavailable, will retry"
+
+
+@dataclass
+class FreshnessRuntime:
+    database: Database
+    adapter_for: Callable[[int], Awaitable[SupplierAdapter]]
+    settings: Settings
+    stock_areas: list[Area] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.stock_areas:
+            self.stock_areas = parse_areas(self.settings.pool_stock_areas)
+
+
+_runtime: FreshnessRuntime | None = None
+_owned = contextlib.AsyncExitStack()
+
+
+def use_runtime(runtime: FreshnessRuntime | None) -> None:
+    """Install the database and adapters the jobs of this process use (None: forget it)."""
+    global _runtime
+    _runtime = runtime
+
+
+async def current_runtime(context: JobContext) -> FreshnessRuntime:
+    global _runtime
+    if _runtime is None:
+        from hive.suppliers.runtime import supplier_runtime
+
+        settings = get_settings()
+        database = Database(create_engine(_database_url(context, settings), settings))
+        factory = await _owned.enter_async_context(supplier_runtime(database, settings))
+        _runtime = FreshnessRuntime(database, factory.for_supplier_id, settings)
+    return _runtime
+
+
+def _database_url(context: JobContext, settings: Settings) -> str:
+    connector = context.app.connector
+    if isinstance(connector, PsycopgConnector):
+        conninfo = connector.pool.conninfo
+        if isinstance(conninfo, str):
+            return conninfo
+    return settings.database_url
+
+
+@job_app.task(
+    name="hive.catalog.refresh_pool_skus", queue=FEED_QUEUE, pass_context=True, retry=FEED_RETRY
+)
+async def refresh_pool_skus(
+    context: JobContext, supplier_id: int, skus: list[str], aspects: list[str]
+) -> int:
+    """Deferred by the feed handlers: read ``skus`` from the supplier and apply them.
+
+    Raises (so the job is retried later) when any batch could not be read; batches that were
+    read are applied whole, and applying them again later changes nothing.
+    """
+    runtime = await current_runtime(context)
+    adapter = await runtime.adapter_for(supplier_id)
+    report = await refresh.refresh_skus(
+        runtime.database,
+        adapter,
+        skus,
+        aspects=[refresh.Aspect(a) for a in aspects],
+        source="feed",
+        stock_areas=runtime.stock_areas,
+    )
+    if report.failed:
+        raise RefreshIncomplete(details={"failed": len(report.failed), "skus": len(skus)})
+    return len(report.changed)
+
+
+@job_app.task(
+    name="hive.catalog.refresh_feed_plan", queue=FEED_QUEUE, pass_context=True, retry=FEED_RETRY
+)
+async def refresh_feed_plan(
+    context: JobContext, supplier_id: int, plan: dict[str, str | list[str]]
+) -> int:
+    """One feed batch's merged refresh (``{"price,shelf": [sku, …], …}``): read and apply.
+
+    Raises (so the job is retried later) when any batch could not be read; what was read is
+    applied, and applying it again later changes nothing.
+    """
+    runtime = await current_runtime(context)
+    adapter = await runtime.adapter_for(supplier_id)
+    report = refresh.RefreshReport()
+    for aspects, skus in decode_plan(plan).items():
+        report.merge(
+            await refresh.refresh_skus(
+                runtime.database,
+                adapter,
+                skus,
+                aspects=aspects,
+                source="feed",
+                stock_areas=runtime.stock_areas,
+            )
+        )
+    if report.failed:
+        raise RefreshIncomplete(details={"failed": len(report.failed), "skus": report.refreshed})
+    return len(report.changed)
+
+
+def encode_plan(plan: refresh.Plan) -> dict[str, str | list[str]]:
+    """A plan as job arguments: ``{"price,shelf": "sku sku …"}``.
+
+    SKUs travel space-joined: procrastinate escapes every quote of its arguments one by one,
+    and a thousand quoted SKUs cost more to defer than the rest of the feed batch. A group
+    holding a SKU with white space in it travels as a list.
+    """
+    return {
+        ",".join(sorted(a.value for a in aspects)): (
+            skus if any(_SPACE.search(sku) for sku in skus) else " ".join(skus)
+        )
+        for aspects, skus in plan.items()
+    }
+
+
+def decode_plan(plan: Mapping[str, str | Sequence[str]]) -> refresh.Plan:
+    return {
+        tuple(refresh.Aspect(a) for a in key.split(",")): (
+            skus.split(" ") if isinstance(skus, str) else list(skus)
+        )
+        for key, skus in plan.items()
+    }
+
+
+async def defer_feed_refresh(session: AsyncSession, supplier_id: int, plan: refresh.Plan) -> None:
+    """In the message transaction: one job for the pool SKUs of ``plan`` (others dropped).
+
+    When this process has a runtime, the bulk part is also refreshed right after the commit
+    (:func:`refresh_inline`); the job then waits ``HIVE_FEED_REFRESH_FALLBACK_DELAY_S`` and is
+    deleted, or
+    narrowed to what is left, once that refresh has applied.
+    """
+    everything = {sku for skus in plan.values() for sku in skus}
+    pooled = await fresh_repo.pooled_skus(session, supplier_id, everything)
+    kept = {a: sorted(pooled.intersection(skus)) for a, skus in plan.items()}
+    kept = {a: skus for a, skus in kept.items() if skus}
+    if not kept:
+        return
+    inline = _runtime is not None and any(refresh.Aspect.INFO not in a for a in kept)
+    delay = int(_runtime.settings.feed_refresh_fallback_delay_s) if _runtime and inline else 0
+    job_id = await _defer_plan(session, supplier_id, kept, delay)
+    if inline and _runtime is not None:
+        unit_of_work.after_commit(
+            session, partial(refresh_inline, _runtime, supplier_id, kept, job_id)
+        )
+
+
+async def _defer_plan(
+    session: AsyncSession, supplier_id: int, plan: refresh.Plan, delay_s: int
+) -> int:
+    task = refresh_feed_plan.configure(
+        connection=await raw_connection(session), schedule_in={"seconds": delay_s}
+    )
+    encoded: Any = encode_plan(plan)  # JSON for procrastinate
+    job_id: int = await task.defer_async(supplier_id=supplier_id, plan=encoded)
+    return job_id
+
+
+async def refresh_inline(
+    runtime: FreshnessRuntime, supplier_id: int, plan: refresh.Plan, job_id: int
+) -> None:
+    """After the message commit: refresh the bulk part of ``plan`` now, then delete the
+    fallback job, deferring at once a job for what is left (details, failed reads)."""
+    adapter = await runtime.adapter_for(supplier_id)
+    bulk = {a: skus for a, skus in plan.items() if refresh.Aspect.INFO not in a}
+    rest = {a: skus for a, skus in plan.items() if a not in bulk}
+
+    async def settle(session: AsyncSession, failed: refresh.Plan) -> None:
+        left = {**rest, **failed}
+        if await _delete_job(session, job_id) and left:
+            await _defer_plan(session, supplier_id, left, 0)
+
+    await refresh.refresh_plan(
+        runtime.database,
+        adapter,
+        bulk,
+        source="feed",
+        stock_areas=runtime.stock_areas,
+        settle=settle,
+        in_flight=runtime.settings.feed_inline_in_flight,
+    )
+
+
+async def _delete_job(session: AsyncSession, job_id: int) -> bool:
+    """Delete a job not started yet (in ``session``'s transaction); False if it has started."""
+    connection = await raw_connection(session)
+    deleted: bool = await job_app.job_manager.cancel_job_by_id_async(
+        job_id, delete_job=True, connection=connection
+    )
+    return deleted
+
+
+@job_app.periodic(cron="*/30 * * * *", periodic_id=ACTIVE_REFRESH_LOCK)
+@job_app.task(
+    name="hive.catalog.refresh_active_products",
+    queue=POOL_QUEUE,
+    pass_context=True,
+    queueing_lock=ACTIVE_REFRESH_LOCK,
+)
+async def refresh_active_products(context: JobContext, timestamp: int) -> int:
+    """Every 30 minutes: price, shelf and stock of products viewed or ordered lately."""
+    runtime = await current_runtime(context)
+    since = datetime.fromtimestamp(timestamp, UTC) - ACTIVE_WINDOW
+    report = await refresh.refresh_recent(
+        runtime.database, runtime.adapter_for, since=since, stock_areas=runtime.stock_areas
+    )
+    log.info(
+        "active products refreshed",
+        refreshed=report.refreshed,
+        changed=len(report.changed),
+        failed=len(report.failed),
+        fields=dict(report.fields),
+    )
+    return report.refreshed
+
+
+@job_app.periodic(cron="30 2 * * *", periodic_id=CALIBRATION_LOCK)
+@job_app.task(
+    name="hive.catalog.calibrate_pool",
+    queue=POOL_QUEUE,
+    pass_context=True,
+    queueing_lock=CALIBRATION_LOCK,
+)
+async def calibrate_pool(context: JobContext, timestamp: int) -> int:
+    """Every night at 02:30: calibrate every supplier's pool within its rate budget."""
+    runtime = await current_runtime(context)
+    return await calibrate_all(runtime)
+
+
+async def calibrate_all(runtime: FreshnessRuntime) -> int:
+    """Calibrate the pool of each enabled supplier that has pool products; products checked."""
+    async with runtime.database.platform_transaction() as session:
+        pooled = await fresh_repo.pooled_supplier_ids(session)
+        rows = {s.id: s for s in await suppliers.list_suppliers(session)}
+    checked = 0
+    for supplier_id in pooled:
+        supplier = rows.get(supplier_id)
+        if supplier is None or not supplier.enabled:
+            continue
+        adapter = await runtime.adapter_for(supplier_id)
+        in_flight = calibration.in_flight_for(
+            supplier.rate_limits, runtime.settings.supplier_default_qps
+        )
+        report = await calibration.calibrate_supplier(
+            runtime.database, adapter, in_flight=in_flight, stock_areas=runtime.stock_areas
+        )
+        checked += report.checked
+    return checked

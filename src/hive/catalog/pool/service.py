@@ -1,0 +1,177 @@
+"""The product pool's rules: how a supplier snapshot becomes a pool product, and how every
+later change is applied — recorded in the product's history and raised as a domain event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.catalog.errors import InvalidStatusChange, ProductNotFound
+from hive.catalog.models import Product, ProductChange
+from hive.catalog.pool import repository
+from hive.catalog.search.segmentation import search_document
+from hive.catalog.snapshot import ProductSnapshot
+from hive.platform.actor import Actor
+from hive.platform.audit import record_audit
+from hive.platform.domain_events import raise_event
+
+ACTIVE, PAUSED, REMOVED = "active", "paused", "removed"
+STATUS_TRANSITIONS = {
+    ACTIVE: {PAUSED, REMOVED},
+    PAUSED: {ACTIVE, REMOVED},
+    REMOVED: {ACTIVE},
+}
+
+# Which domain event a change of each field raises.
+FIELD_EVENTS = {
+    "purchase_price_fen": "catalog.price_changed",
+    "retail_price_fen": "catalog.price_changed",
+    "tax_rate_percent": "catalog.price_changed",
+    "on_shelf": "catalog.shelf_changed",
+    "in_supplier_pool": "catalog.pool_membership_changed",
+    "stock": "catalog.stock_changed",
+    "status": "catalog.status_changed",
+    "name": "catalog.info_changed",
+    "brand": "catalog.info_changed",
+    "image_url": "catalog.info_changed",
+    "attributes": "catalog.info_changed",
+    "category_id": "catalog.info_changed",
+    "supplier_category_id": "catalog.info_changed",
+    "good_rate": "catalog.info_changed",
+}
+SEARCHABLE = frozenset({"name", "brand", "category_id"})
+
+
+def snapshot_values(snapshot: ProductSnapshot, category_id: int | None) -> dict[str, Any]:
+    """The product columns a supplier snapshot determines."""
+    detail, price = snapshot.detail, snapshot.price
+    return {
+        "name": detail.name[:255],
+        "brand": detail.brand[:128],
+        "supplier_category_id": detail.category_ids[-1] if detail.category_ids else None,
+        "category_id": category_id,
+        "image_url": detail.image_url[:512],
+        "attributes": dict(detail.attributes),
+        "purchase_price_fen": price.purchase_fen,
+        "retail_price_fen": price.retail_fen,
+        "tax_rate_percent": price.tax_rate_percent,
+        "good_rate": snapshot.rating.good_rate if snapshot.rating else None,
+        "on_shelf": detail.on_shelf,
+        "in_supplier_pool": True,
+        "stock": snapshot.stock,
+    }
+
+
+async def add_product(
+    session: AsyncSession,
+    supplier_id: int,
+    snapshot: ProductSnapshot,
+    category_id: int | None,
+    category_names: list[str],
+) -> Product:
+    """Insert a new active pool product from a complete snapshot."""
+    product = Product(
+        supplier_id=supplier_id,
+        supplier_sku=snapshot.sku,
+        status=ACTIVE,
+        **snapshot_values(snapshot, category_id),
+    )
+    await repository.add_product(session, product)
+    await repository.set_search_document(
+        session, product.id, search_document(product.name, product.brand, category_names)
+    )
+    await repository.add_change(
+        session,
+        ProductChange(
+            product_id=product.id, source="selection", changes={"status": [None, ACTIVE]}
+        ),
+    )
+    raise_event(session, "catalog.product_added", subject_type="product", subject_id=product.id)
+    return product
+
+
+async def apply_changes(
+    session: AsyncSession,
+    product: Product,
+    values: Mapping[str, Any],
+    *,
+    source: str,
+    category_names: list[str] | None = None,
+) -> dict[str, list[Any]]:
+    """Set ``values`` on ``product``; record and announce what actually changed."""
+    changed: dict[str, list[Any]] = {}
+    for field, new in values.items():
+        old = getattr(product, field)
+        if same_value(old, new):
+            continue
+        changed[field] = [plain_value(old), plain_value(new)]
+        setattr(product, field, new)
+    if not changed:
+        return changed
+    await session.flush()
+    await repository.add_change(
+        session, ProductChange(product_id=product.id, source=source, changes=changed)
+    )
+    if SEARCHABLE & changed.keys() and category_names is not None:
+        document = search_document(product.name, product.brand, category_names)
+        await repository.set_search_document(session, product.id, document)
+    for event in sorted({FIELD_EVENTS[f] for f in changed if f in FIELD_EVENTS}):
+        fields = {f: v for f, v in changed.items() if FIELD_EVENTS.get(f) == event}
+        raise_event(session, event, subject_type="product", subject_id=product.id, changes=fields)
+    return changed
+
+
+async def change_status(
+    session: AsyncSession, actor: Actor, product_id: int, status: str, *, reason: str = ""
+) -> Product:
+    """Pause, resume, remove or restore a pool product (operators)."""
+    product = await repository.get_product(session, product_id, lock=True)
+    if product is None:
+        raise ProductNotFound(details={"product_id": product_id})
+    if status not in STATUS_TRANSITIONS.get(product.status, set()):
+        raise InvalidStatusChange(details={"from": product.status, "to": status})
+    await apply_changes(session, product, {"status": status}, source="operator")
+    await record_audit(
+        session,
+        actor,
+        "product.status",
+        target_type="product",
+        target_id=product_id,
+        details={"to": status, "reason": reason},
+    )
+    return product
+
+
+def same_value(old: Any, new: Any) -> bool:
+    """Whether a field keeps its value (Decimals compared by value, so 0.90 equals 0.9)."""
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return old is not None and new is not None and Decimal(old) == Decimal(new)
+    return bool(old == new)
+
+
+def plain_value(value: Any) -> Any:
+    """A value as history stores it (JSON: Decimals as text)."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
+HISTORY_SHOWN = 50
+
+
+async def mark_viewed(session: AsyncSession, product_ids: Sequence[int]) -> None:
+    """Products someone looked at (a tenant's search page): the 30-minute active refresh keeps
+    them fresh for a day."""
+    await repository.touch_viewed(session, product_ids)
+
+
+async def product_with_history(
+    session: AsyncSession, product_id: int
+) -> tuple[Product, Sequence[ProductChange]]:
+    """A pool product and its latest changes; viewing it marks it active for refresh."""
+    product = await repository.get_product(session, product_id)
+    if product is None:
+        raise ProductNotFound(details={"product_id": product_id})
+    await repository.touch_viewed(session, [product_id])
+    return product, await repository.product_history(session, product_id, limit=HISTORY_SHOWN)

@@ -1,0 +1,1 @@
+"""Pool search: jieba segmentation, full-text and trigram matching, filters, facets."""

@@ -1,0 +1,1 @@
+"""Selection into the pool: live upstream search, manual selection and selection rules."""

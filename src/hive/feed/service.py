@@ -1,0 +1,61 @@
+"""Reading the raw supplier message log (for the operators' console page)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.feed import repository
+from hive.feed.ingestion import (
+    STATUS_FAILED,
+    STATUS_GAVE_UP,
+    STATUS_IGNORED,
+    STATUS_PROCESSED,
+)
+from hive.feed.models import SupplierMessageLog
+from hive.feed.repository import LogFilter
+
+PAGE_SIZE = 50
+# Counting a month of messages exactly is slow and useless on a page: stop at this many.
+COUNT_CAP = 10_000
+STATUSES = (STATUS_PROCESSED, STATUS_FAILED, STATUS_GAVE_UP, STATUS_IGNORED)
+
+__all__ = ["COUNT_CAP", "PAGE_SIZE", "STATUSES", "LogFilter", "MessageLogPage", "message_log"]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageLogPage:
+    rows: Sequence[SupplierMessageLog]
+    page: int
+    page_size: int
+    # Exact up to COUNT_CAP; ``total_capped`` says there are at least that many.
+    total: int
+    total_capped: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.total
+
+
+async def message_log(
+    session: AsyncSession, log_filter: LogFilter, *, page: int = 1, page_size: int = PAGE_SIZE
+) -> MessageLogPage:
+    """One page of the log, newest first, with the (capped) number of matching rows."""
+    page = max(1, page)
+    total = await repository.count_messages(session, log_filter, cap=COUNT_CAP)
+    rows = await repository.list_messages(
+        session, log_filter, limit=page_size, offset=(page - 1) * page_size
+    )
+    return MessageLogPage(
+        rows=rows, page=page, page_size=page_size, total=total, total_capped=total >= COUNT_CAP
+    )
