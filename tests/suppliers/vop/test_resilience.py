@@ -143,6 +143,26 @@ async def test_5001_storm_opens_the_breaker_and_a_probe_closes_it(
     assert breaker.state is BreakerState.CLOSED
 
 
+async def test_a_probe_cancelled_by_the_console_deadline_does_not_stick_the_breaker(
+    kit: AdapterKit, database: Database, simulator: Simulator
+) -> None:
+    adapter = await kit.adapter(await register_vop(database, simulator))
+    await adapter.search(SearchQuery(keyword="手机"))  # token in hand before the storm
+    simulator.set_faults(error_5001_rate=1.0)
+    with pytest.raises(SupplierUnavailable):
+        await adapter.search(SearchQuery(keyword="手机"))
+    breaker = adapter.guard.breaker("search/search")
+    assert breaker.state is BreakerState.OPEN
+    kit.clock.now += kit.settings.supplier_breaker_reset_s
+    simulator.set_faults(error_5001_rate=0.0, latency_ms=1500)
+    with pytest.raises(TimeoutError):  # upstream search gives up on the half-open probe
+        await asyncio.wait_for(adapter.search(SearchQuery(keyword="手机")), timeout=0.2)
+    assert breaker.state is BreakerState.HALF_OPEN
+    simulator.set_faults(latency_ms=0)
+    assert (await adapter.search(SearchQuery(keyword="手机"))).total > 0  # the next probe
+    assert breaker.state is BreakerState.CLOSED
+
+
 async def test_parallel_burst_respects_the_configured_rate(
     kit: AdapterKit, database: Database, simulator: Simulator
 ) -> None:

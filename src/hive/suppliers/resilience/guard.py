@@ -1,15 +1,25 @@
-"""One guard per supplier wraps every call: rate limit, bulkhead, circuit breaker, metrics and
-(optionally) retries. Business refusals do not trip the breaker; only retryable failures do."""
+"""One guard per supplier wraps every call: rate limit, bulkhead, circuit breaker, a deadline,
+metrics and (optionally) retries.
+
+What the breaker counts: retryable failures of the supplier, and an attempt that outlives
+``HIVE_SUPPLIER_TIMEOUT_S`` (a supplier that does not answer in time is unhealthy; the attempt
+fails with ``supplier_unavailable``). Business refusals count as answers. A call cancelled by
+our own caller (the console's deadline, a shutdown) gives no verdict — the caller's patience says
+nothing about the supplier — and neither does a refusal by our own bulkhead or rate limiter or
+an error of ours; such a call only gives its breaker permit back, so a cancelled half-open probe
+frees the probe slot for the next call.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from hive.platform.config import Settings
-from hive.suppliers.errors import SupplierError
-from hive.suppliers.resilience.breaker import BreakerState, CircuitBreaker
+from hive.suppliers.errors import SupplierError, SupplierUnavailable
+from hive.suppliers.resilience.breaker import BreakerState, CircuitBreaker, Permit
 from hive.suppliers.resilience.bulkhead import Bulkhead
 from hive.suppliers.resilience.metrics import (
     BREAKER_STATE,
@@ -43,6 +53,7 @@ class CallGuard:
         self._limiter = limiter
         self._settings = settings
         self._clock = clock
+        self._timeout_s = settings.supplier_timeout_s
         self._breakers: dict[str, CircuitBreaker] = {}
         self._bulkheads: dict[str, Bulkhead] = {}
         self.retry_policy = RetryPolicy(
@@ -89,24 +100,43 @@ class CallGuard:
 
     async def _guarded(self, method: str, send: Callable[[], Awaitable[T]]) -> T:
         breaker = self.breaker(method)
-        breaker.before_call()
-        await self._limiter.acquire(f"{self._supplier_id}:{method}", self._rate(method))
-        async with self._bulkhead(method).slot():
-            SUPPLIER_CALLS.labels(self._label, method).inc()
-            started = time.perf_counter()
-            try:
-                result = await send()
-            except SupplierError as error:
-                SUPPLIER_ERRORS.labels(self._label, method, error.code).inc()
-                if error.retryable:
-                    breaker.record_failure()
-                else:
-                    breaker.record_success()
-                raise
-            finally:
-                SUPPLIER_LATENCY.labels(self._label, method).observe(time.perf_counter() - started)
-        breaker.record_success()
+        permit = breaker.before_call()
+        try:
+            await self._limiter.acquire(f"{self._supplier_id}:{method}", self._rate(method))
+            async with self._bulkhead(method).slot():
+                return await self._sent(method, send, breaker, permit)
+        finally:
+            breaker.release(permit)  # no verdict given (cancelled, refused by us): give it back
+
+    async def _sent(
+        self, method: str, send: Callable[[], Awaitable[T]], breaker: CircuitBreaker, permit: Permit
+    ) -> T:
+        """One attempt within the deadline; its outcome is the breaker's verdict."""
+        SUPPLIER_CALLS.labels(self._label, method).inc()
+        started = time.perf_counter()
+        try:
+            result = await self._within_deadline(method, send)
+        except SupplierError as error:
+            SUPPLIER_ERRORS.labels(self._label, method, error.code).inc()
+            if error.retryable:
+                breaker.record_failure(permit)
+            else:
+                breaker.record_success(permit)  # a business refusal is an answer
+            raise
+        finally:
+            SUPPLIER_LATENCY.labels(self._label, method).observe(time.perf_counter() - started)
+        breaker.record_success(permit)
         return result
+
+    async def _within_deadline(self, method: str, send: Callable[[], Awaitable[T]]) -> T:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return await send()
+        except TimeoutError:
+            raise SupplierUnavailable(
+                "供应商超时 / Supplier timed out",
+                details={"method": method, "timeout_s": self._timeout_s},
+            ) from None
 
     def _rate(self, method: str) -> float:
         return self._rates.get(method, self._default_rate)
