@@ -51,14 +51,14 @@ from supplier_refresh_bench import collect_skus, register
 from hive.catalog.freshness import apply as fresh_apply
 from hive.catalog.freshness import handlers as freshness
 from hive.catalog.freshness import refresh, tasks
-from hive.catalog.freshness.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
+from hive.catalog.freshness.tasks import FEED_QUEUE
 from hive.feed import ingestion
 from hive.feed import repository as log_repository
 from hive.feed.polling import FeedConsumer
 from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
-from hive.platform.jobs import connector_for, job_app
+from hive.platform.jobs import JobRuntime, run_worker
 from hive.simulators.vop.clock import Clock
 from hive.simulators.vop.messages import MessageFeed
 from hive.simulators.vop.store import Store
@@ -199,26 +199,19 @@ class BenchFeed:
             self.pending.pop(message_id, None)
 
 
-async def run_jobs(database_url: str, settings: Settings) -> None:
-    with job_app.replace_connector(connector_for(database_url)) as app:
-        async with app.open_async():
-            await app.run_worker_async(
-                queues=[FEED_QUEUE],
-                wait=False,
-                install_signal_handlers=False,
-                concurrency=settings.worker_concurrency,
-            )
+async def run_jobs(runtime: JobRuntime) -> None:
+    await run_worker(runtime, wait=False, queues=[FEED_QUEUE])
 
 
 async def feed_path(
-    database: Database, url: str, settings: Settings, adapter: SupplierAdapter, count: int
+    database: Database, runtime: JobRuntime, adapter: SupplierAdapter, count: int
 ) -> float:
     """Seconds to consume ``count`` messages from ``adapter``'s feed and apply them."""
 
     async def factory(_supplier: Supplier) -> SupplierAdapter:
         return adapter
 
-    consumer = FeedConsumer(database, factory)
+    consumer = FeedConsumer(database, factory, runtime=runtime)
     acknowledged = 0
     started = time.perf_counter()
     while acknowledged < count:
@@ -229,7 +222,7 @@ async def feed_path(
     consumed = time.perf_counter()
     await consumer.drain()  # the inline refreshes still running
     drained = time.perf_counter()
-    await run_jobs(url, settings)  # any refresh job that is due (none when inline succeeded)
+    await run_jobs(runtime)  # any refresh job that is due (none when inline succeeded)
     finished = time.perf_counter()
     print(
         f"  phases: consumer {consumed - started:.2f} s, inline refresh after it "
@@ -321,8 +314,7 @@ async def one_round(
     number: int,
     args: argparse.Namespace,
     database: Database,
-    url: str,
-    settings: Settings,
+    runtime: JobRuntime,
     adapter: SupplierAdapter,
     supplier_id: int,
     skus: list[str],
@@ -332,7 +324,7 @@ async def one_round(
     await stale_and_vacuum(database, supplier_id)
     put_into_simulator(args.state, skus)
     async with args.cpu.measure():
-        vop = await feed_path(database, url, settings, adapter, len(skus))
+        vop = await feed_path(database, runtime, adapter, len(skus))
     await vacuum(database)
     vop_baseline = await baseline(database, VOP_FETCH)
     await stale_and_vacuum(database, supplier_id)
@@ -342,7 +334,7 @@ async def one_round(
         for n, sku in enumerate(skus, start=1)
     ]
     feed = cast(SupplierAdapter, BenchFeed(supplier_id, messages, args.fetch))
-    memory = await feed_path(database, url, settings, feed, len(skus))
+    memory = await feed_path(database, runtime, feed, len(skus))
     await vacuum(database)
     return Round(vop, vop_baseline, memory, await baseline(database, args.fetch))
 
@@ -358,7 +350,7 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
             skus = await collect_skus(adapter, args.messages)
             async with database.platform_transaction() as session:
                 await session.execute(text(INSERT_POOL), {"supplier": supplier_id, "skus": skus})
-            use_runtime(FreshnessRuntime(database, factory.for_supplier_id, settings, AREAS))
+            runtime = JobRuntime(url, database, settings, factory.for_supplier_id)
             stages = instrument()
             # The worker's collector settings (HIVE_WORKER_GC_THRESHOLD; 0 = Python's own).
             tune_for_batches(settings.worker_gc_threshold if not args.python_gc else 0)
@@ -370,9 +362,7 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
             for number in range(1, args.rounds + 1):
                 print(f"round {number}:")
                 rounds.append(
-                    await one_round(
-                        number, args, database, url, settings, adapter, supplier_id, skus
-                    )
+                    await one_round(number, args, database, runtime, adapter, supplier_id, skus)
                 )
                 r = rounds[-1]
                 print(

@@ -18,6 +18,7 @@ import pytest
 
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
+from hive.platform.jobs import JobRuntime
 from hive.platform.logging import configure_logging
 from tests.support.databases import (
     clone_database,
@@ -82,6 +83,15 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+@pytest.fixture
+async def job_runtime(database: Database, settings: Settings) -> AsyncIterator[JobRuntime]:
+    """The runtime a worker process builds once: this test's database, real supplier adapters."""
+    from hive.suppliers.runtime import supplier_runtime
+
+    async with supplier_runtime(database, settings) as adapters:
+        yield JobRuntime(settings.database_url, database, settings, adapters.for_supplier_id)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from hive.platform.config import Settings
 from hive.platform.database_server import DatabaseServer, open_database_server, release_embedded
 from hive.platform.db import Database, create_engine
 from hive.platform.errors import StartupError
-from hive.platform.jobs import run_worker
+from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.logging import configure_logging, get_logger
 from hive.platform.migrations import ensure_not_newer_than_code, is_at_head, upgrade_to_head
 from hive.platform.ports import ensure_port_free
@@ -81,21 +81,22 @@ def run_job_worker(settings: Settings) -> None:
 
 
 async def _work(url: str, settings: Settings) -> None:
-    """Jobs and the supplier change feed, side by side, until SIGINT/SIGTERM."""
+    """Jobs and the supplier change feed, side by side, until SIGINT/SIGTERM.
+
+    One job runtime (database, supplier adapters, settings) is built here and shared by every
+    job and by the feed consumers."""
     from hive.suppliers.runtime import supplier_runtime
 
     database = Database(create_engine(url, settings))
     stop = asyncio.Event()
     try:
         async with supplier_runtime(database, settings) as adapters:
-            _subscribe_pool_freshness(database, adapters, settings)
+            runtime = JobRuntime(url, database, settings, adapters.for_supplier_id)
+            _subscribe_pool_freshness()
             tune_for_batches(settings.worker_gc_threshold)
-            feeds = [
-                asyncio.create_task(feed)
-                for feed in await _feeds(database, adapters, settings, stop)
-            ]
+            feeds = [asyncio.create_task(feed) for feed in await _feeds(runtime, adapters, stop)]
             try:
-                await run_worker(url, settings)
+                await run_worker(runtime)
             finally:
                 stop.set()
                 await asyncio.gather(*feeds)
@@ -103,27 +104,23 @@ async def _work(url: str, settings: Settings) -> None:
         await database.dispose()
 
 
-def _subscribe_pool_freshness(
-    database: Database, adapters: AdapterFactory, settings: Settings
-) -> None:
+def _subscribe_pool_freshness() -> None:
     """Register the pool's change-feed handlers before the first poll (a message that finds
-    no handler is acknowledged as ignored) and give the refresh jobs their adapters."""
+    no handler is acknowledged as ignored)."""
     import hive.catalog.freshness.handlers  # noqa: F401  (subscribes the pool's feed handlers)
-    from hive.catalog.freshness.tasks import FreshnessRuntime, use_runtime
-
-    use_runtime(FreshnessRuntime(database, adapters.for_supplier_id, settings))
 
 
 async def _feeds(
-    database: Database, adapters: AdapterFactory, settings: Settings, stop: asyncio.Event
+    runtime: JobRuntime, adapters: AdapterFactory, stop: asyncio.Event
 ) -> list[Coroutine[Any, Any, None]]:
     """The polling consumer, plus a RabbitMQ consumer per VOP supplier when one is configured
-    (those suppliers are then left out of polling)."""
+    (those suppliers are then left out of polling); their handlers get the job runtime."""
     from hive.feed.polling import run_feed_consumer
     from hive.feed.push import PushConsumer
     from hive.suppliers import service as suppliers
     from hive.suppliers.vop.mapping import decode_push_message
 
+    database, settings = runtime.database, runtime.settings
     pushed: set[int] = set()
     feeds: list[Coroutine[Any, Any, None]] = []
     if settings.amqp_url:
@@ -141,6 +138,7 @@ async def _feeds(
                     redelivery_delay_s=settings.feed_redelivery_delay_s,
                     max_attempts=settings.feed_max_attempts,
                     batch_size=settings.feed_batch_size,
+                    runtime=runtime,
                 )
                 feeds.append(consumer.run(stop))
     feeds.append(
@@ -153,6 +151,7 @@ async def _feeds(
             polled=lambda s: s.id not in pushed,
             batch_size=settings.feed_batch_size,
             after_commit_concurrency=settings.feed_after_commit_concurrency,
+            runtime=runtime,
         )
     )
     return feeds

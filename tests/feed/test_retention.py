@@ -11,7 +11,7 @@ from hive.feed.models import SupplierMessageLog
 from hive.feed.tasks import MESSAGE_RETENTION_DAYS, purge_supplier_messages
 from hive.platform.config import Settings
 from hive.platform.db import Database
-from hive.platform.jobs import connector_for, defer_in_transaction, run_worker
+from hive.platform.jobs import JobRuntime, connector_for, defer_in_transaction, run_worker
 
 
 async def _received(database: Database, supplier_id: int, ages_days: dict[str, float]) -> None:
@@ -39,14 +39,14 @@ async def _kept(database: Database) -> set[str]:
 
 
 async def test_nightly_job_deletes_only_messages_older_than_30_days(
-    database: Database, settings: Settings, supplier_id: int
+    database: Database, job_runtime: JobRuntime, supplier_id: int
 ) -> None:
     assert MESSAGE_RETENTION_DAYS == 30
     await _received(database, supplier_id, {"old": 31, "ancient": 400, "recent": 29, "new": 0})
     async with database.platform_transaction() as session:
         await defer_in_transaction(session, purge_supplier_messages, timestamp=0)
 
-    await run_worker(settings.database_url, settings, wait=False)
+    await run_worker(job_runtime, wait=False)
 
     assert await _kept(database) == {"recent", "new"}
     async with database.platform_transaction() as session:

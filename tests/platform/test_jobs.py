@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from hive.platform.config import Settings
 from hive.platform.db import Database
-from hive.platform.jobs import defer_in_transaction, job_app, run_worker
+from hive.platform.jobs import JobRuntime, defer_in_transaction, job_app, run_worker
 
 executed: list[str] = []
 
@@ -29,25 +28,25 @@ async def _job_markers(database: Database) -> list[str]:
 
 
 async def test_job_deferred_in_rolled_back_transaction_never_exists(
-    database: Database, settings: Settings
+    database: Database, job_runtime: JobRuntime
 ) -> None:
     with pytest.raises(RuntimeError, match="business rule failed"):
         async with database.platform_transaction() as session:
             await defer_in_transaction(session, record_execution, marker="rolled-back")
             raise RuntimeError("business rule failed")
     assert await _job_markers(database) == []
-    await run_worker(settings.database_url, settings, wait=False)
+    await run_worker(job_runtime, wait=False)
     assert "rolled-back" not in executed
 
 
 async def test_job_deferred_in_committed_transaction_runs_once(
-    database: Database, settings: Settings
+    database: Database, job_runtime: JobRuntime
 ) -> None:
     async with database.platform_transaction() as session:
         await defer_in_transaction(session, record_execution, marker="committed")
     assert await _job_markers(database) == ["committed"]
-    await run_worker(settings.database_url, settings, wait=False)
-    await run_worker(settings.database_url, settings, wait=False)
+    await run_worker(job_runtime, wait=False)
+    await run_worker(job_runtime, wait=False)
     assert executed.count("committed") == 1
     async with database.platform_transaction() as session:
         status = await session.scalar(

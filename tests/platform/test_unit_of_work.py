@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 from fastapi import APIRouter, Request
+from procrastinate.job_context import JobContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,7 @@ from hive.platform import unit_of_work
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.http import create_app, database_of
-from hive.platform.jobs import defer_in_transaction, job_app, run_worker
+from hive.platform.jobs import JobRuntime, defer_in_transaction, job_app, run_worker, runtime_of
 from tests.support.factories import make_grade, make_tenant
 from tests.support.servers import running_server
 
@@ -141,23 +142,22 @@ async def test_a_request_transaction_runs_its_hooks_and_a_failed_one_none(
     assert journal == []
 
 
-# A job's transactions are the platform's too. The job finds its database here.
-_job_database: dict[str, Database] = {}
+# A job's transactions are the platform's too. The job finds its database in its runtime.
 _job_journal: Journal = []
 
 
-@job_app.task(name="tests.unit_of_work_job", queue="tests-unit-of-work")
-async def hooked_job(fail: bool) -> None:
-    async with _job_database["db"].platform_transaction() as session:
+@job_app.task(name="tests.unit_of_work_job", queue="tests-unit-of-work", pass_context=True)
+async def hooked_job(context: JobContext, fail: bool) -> None:
+    async with runtime_of(context).database.platform_transaction() as session:
         attach_hooks(session, _job_journal, "job")
         if fail:
             raise RuntimeError("job failed")
 
 
-async def _run_job(database: Database, settings: Settings, *, fail: bool) -> None:
-    async with database.platform_transaction() as session:
+async def _run_job(runtime: JobRuntime, *, fail: bool) -> None:
+    async with runtime.database.platform_transaction() as session:
         await defer_in_transaction(session, hooked_job, fail=fail)
-    await run_worker(settings.database_url, settings, wait=False)
+    await run_worker(runtime, wait=False)
 
 
 def _cleared(journal: Journal) -> Callable[[], None]:
@@ -168,12 +168,11 @@ def _cleared(journal: Journal) -> Callable[[], None]:
 
 
 async def test_a_job_transaction_runs_its_hooks_and_a_failed_one_none(
-    database: Database, settings: Settings, request: pytest.FixtureRequest
+    job_runtime: JobRuntime, request: pytest.FixtureRequest
 ) -> None:
-    _job_database["db"] = database
     request.addfinalizer(_cleared(_job_journal))
-    await _run_job(database, settings, fail=False)
+    await _run_job(job_runtime, fail=False)
     assert _job_journal == ["job: before commit as hive_platform", "job: after commit"]
     _job_journal.clear()
-    await _run_job(database, settings, fail=True)
+    await _run_job(job_runtime, fail=True)
     assert _job_journal == []

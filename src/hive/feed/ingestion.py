@@ -30,6 +30,7 @@ from hive.feed.handlers import HandlerRegistry, default_registry
 from hive.feed.models import SupplierMessageLog
 from hive.platform import unit_of_work
 from hive.platform.db import Database
+from hive.platform.jobs import JobRuntime, bind_runtime
 from hive.platform.logging import get_logger
 from hive.suppliers.types import MessageType, SupplierMessage
 
@@ -83,7 +84,11 @@ class MessageProcessor:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         batch_size: int = DEFAULT_BATCH_SIZE,
         after_commit_concurrency: int = DEFAULT_AFTER_COMMIT_CONCURRENCY,
+        runtime: JobRuntime | None = None,
     ) -> None:
+        """``runtime``, when given, is bound to every processing transaction, so handlers
+        reach the process's database and adapters (:func:`hive.platform.jobs.session_runtime`),
+        e.g. to refresh the pool right after the commit."""
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         if batch_size < 1:
@@ -94,6 +99,7 @@ class MessageProcessor:
         self.registry = registry
         self.max_attempts = max_attempts
         self.batch_size = batch_size
+        self.runtime = runtime
         self._after_commit_slots = asyncio.Semaphore(after_commit_concurrency)
         self._after_commit_tasks: set[asyncio.Task[None]] = set()
 
@@ -197,6 +203,7 @@ class MessageProcessor:
     ) -> dict[str, Outcome]:
         statuses = {m.message_id: self._status(m) for m in chunk}
         async with self.database.platform_transaction() as session:
+            bind_runtime(session, self.runtime)
             todo = await repository.insert_messages(session, supplier_id, chunk, statuses)
             known = [m.message_id for m in chunk if m.message_id not in todo]
             for row in await repository.lock_messages(session, supplier_id, known):
@@ -233,6 +240,7 @@ class MessageProcessor:
         handlers = self.registry.handlers_for(message.type)
         status = self._status(message)
         async with self.database.platform_transaction() as session:
+            bind_runtime(session, self.runtime)
             inserted = await repository.insert_message(
                 session, supplier_id, message, status=status, error=""
             )

@@ -25,6 +25,7 @@ from hive.feed.ingestion import (
     Outcome,
 )
 from hive.platform.db import Database
+from hive.platform.jobs import JobRuntime
 from hive.platform.logging import get_logger
 from hive.suppliers import service as suppliers
 from hive.suppliers.models import Supplier
@@ -66,11 +67,13 @@ class FeedConsumer:
         polled: Callable[[Supplier], bool] | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         after_commit_concurrency: int = DEFAULT_AFTER_COMMIT_CONCURRENCY,
+        runtime: JobRuntime | None = None,
     ) -> None:
         """``polled`` narrows the enabled suppliers to those polled here (e.g. not the ones
         whose feed arrives through RabbitMQ); by default every enabled supplier is polled.
         ``batch_size`` messages share a transaction; ``after_commit_concurrency`` batches'
-        after-commit work (the pool's inline refresh) runs at once."""
+        after-commit work (the pool's inline refresh) runs at once; the handlers reach
+        ``runtime`` through their session."""
         self.database = database
         self.adapter_factory = adapter_factory
         self.polled = polled
@@ -82,6 +85,7 @@ class FeedConsumer:
             max_attempts=max_attempts,
             batch_size=batch_size,
             after_commit_concurrency=after_commit_concurrency,
+            runtime=runtime,
         )
         # Adapters are reused between polls and rebuilt when the supplier row changes.
         self._adapters: dict[int, tuple[datetime, SupplierAdapter]] = {}
@@ -168,6 +172,7 @@ async def run_feed_consumer(
     polled: Callable[[Supplier], bool] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     after_commit_concurrency: int = DEFAULT_AFTER_COMMIT_CONCURRENCY,
+    runtime: JobRuntime | None = None,
 ) -> None:
     """Run the polling consumer until ``stop_event`` is set (the worker process's entry)."""
     consumer = FeedConsumer(
@@ -180,5 +185,6 @@ async def run_feed_consumer(
         polled=polled,
         batch_size=batch_size,
         after_commit_concurrency=after_commit_concurrency,
+        runtime=runtime,
     )
     await consumer.run(stop_event)

@@ -27,6 +27,7 @@ from hive.feed.ingestion import (
     Outcome,
 )
 from hive.platform.db import Database
+from hive.platform.jobs import JobRuntime
 from hive.platform.logging import get_logger
 from hive.suppliers.types import SupplierMessage
 
@@ -70,6 +71,7 @@ class PushConsumer:
         batch_size: int = DEFAULT_BATCH_SIZE,
         linger_s: float = DEFAULT_LINGER_S,
         registry: HandlerRegistry = default_registry,
+        runtime: JobRuntime | None = None,
     ) -> None:
         self.supplier_id = supplier_id
         self.amqp_url = amqp_url
@@ -82,7 +84,11 @@ class PushConsumer:
         self.batch_size = batch_size
         self.linger_s = linger_s
         self.processor = MessageProcessor(
-            database, registry=registry, max_attempts=max_attempts, batch_size=batch_size
+            database,
+            registry=registry,
+            max_attempts=max_attempts,
+            batch_size=batch_size,
+            runtime=runtime,
         )
         self._received: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         # Deliveries settled with RabbitMQ so far, by what was done (an Outcome value,

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -77,6 +77,12 @@ class Settings(BaseSettings):
 
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # A worker writes a heartbeat this often; one silent for ``worker_stalled_after_s`` is taken
+    # for dead, and the jobs it was running go back to the queue (docs/jobs.md). A job whose
+    # worker died under it ``job_max_stalls`` times is failed instead: it may be what kills it.
+    worker_heartbeat_interval_s: float = Field(default=10.0, gt=0, le=600)
+    worker_stalled_after_s: float = Field(default=60.0, gt=0, le=86_400)
+    job_max_stalls: int = Field(default=3, ge=1, le=100)
 
     # `hive up` supervision (docs/processes.md). A child that exits is restarted after a
     # backoff that starts at `up_restart_backoff_s` and doubles with each crash inside the
@@ -120,6 +126,15 @@ class Settings(BaseSettings):
         if upper not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return upper
+
+    @model_validator(mode="after")
+    def _stall_outlasts_heartbeats(self) -> Settings:
+        if self.worker_stalled_after_s < 2 * self.worker_heartbeat_interval_s:
+            raise ValueError(
+                "worker_stalled_after_s must be at least twice worker_heartbeat_interval_s "
+                "(a live worker must never look dead)"
+            )
+        return self
 
     @property
     def uses_embedded_database(self) -> bool:

@@ -2,18 +2,30 @@
 
 Jobs that follow a business change are deferred with :func:`defer_in_transaction` on the
 session's own connection: when the transaction rolls back, the job never existed.
+
+A process that runs jobs builds one :class:`JobRuntime` (the database, the supplier adapters,
+the settings) when it starts and hands it to every job through procrastinate's job context
+(:func:`runtime_of`); no task opens an engine of its own. Code that runs inside a change-feed
+transaction reaches the same object through the session (:func:`session_runtime`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from procrastinate import App, PsycopgConnector
+from procrastinate.app import WorkerOptions
+from procrastinate.job_context import JobContext
 from procrastinate.tasks import Task
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.platform.config import Settings, libpq_url
-from hive.platform.db import raw_connection
+from hive.platform.db import Database, raw_connection
+
+if TYPE_CHECKING:
+    from hive.suppliers.protocol import SupplierAdapter
 
 # Every module that declares tasks; the worker imports them all.
 TASK_MODULES = [
@@ -25,6 +37,44 @@ TASK_MODULES = [
 ]
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
+
+_CONTEXT_KEY = "hive.job_runtime"
+_SESSION_KEY = "hive.job_runtime"
+
+
+@dataclass(frozen=True, eq=False)
+class JobRuntime:
+    """What every job of a process shares; built once when the process starts."""
+
+    database_url: str
+    database: Database
+    settings: Settings
+    # The adapter of a registered supplier (rebuilt by the factory when its row changes).
+    adapter_for: Callable[[int], Awaitable[SupplierAdapter]]
+
+
+class NoJobRuntime(RuntimeError):
+    """A task ran in a worker that was started without a runtime (a programming error)."""
+
+
+def runtime_of(context: JobContext) -> JobRuntime:
+    """The runtime of the worker running this job (see :func:`run_worker`)."""
+    runtime = context.additional_context.get(_CONTEXT_KEY)
+    if not isinstance(runtime, JobRuntime):
+        raise NoJobRuntime("the worker was started without a job runtime (use run_worker)")
+    return runtime
+
+
+def bind_runtime(session: AsyncSession, runtime: JobRuntime | None) -> None:
+    """Make ``runtime`` reachable from the work of ``session`` (a change-feed transaction)."""
+    if runtime is not None:
+        session.info[_SESSION_KEY] = runtime
+
+
+def session_runtime(session: AsyncSession) -> JobRuntime | None:
+    """The runtime bound to ``session`` by the process that opened it, if any."""
+    runtime = session.info.get(_SESSION_KEY)
+    return runtime if isinstance(runtime, JobRuntime) else None
 
 
 def connector_for(database_url: str) -> PsycopgConnector:
@@ -40,12 +90,24 @@ async def defer_in_transaction(
     return job_id
 
 
-async def run_worker(database_url: str, settings: Settings, *, wait: bool = True) -> None:
-    """Run a worker until stopped (or, with ``wait=False``, until the queue is empty)."""
-    with job_app.replace_connector(connector_for(database_url)) as app:
+async def run_worker(
+    runtime: JobRuntime, *, wait: bool = True, queues: Iterable[str] | None = None
+) -> None:
+    """Run a worker until stopped (or, with ``wait=False``, until the queue is empty).
+
+    Every job it runs gets ``runtime`` (:func:`runtime_of`); ``queues`` narrows what it takes
+    (default: every queue)."""
+    settings = runtime.settings
+    options: WorkerOptions = {
+        "concurrency": settings.worker_concurrency,
+        "wait": wait,
+        "install_signal_handlers": wait,
+        "additional_context": {_CONTEXT_KEY: runtime},
+        "update_heartbeat_interval": settings.worker_heartbeat_interval_s,
+        "stalled_worker_timeout": settings.worker_stalled_after_s,
+    }
+    if queues is not None:
+        options["queues"] = list(queues)
+    with job_app.replace_connector(connector_for(runtime.database_url)) as app:
         async with app.open_async():
-            await app.run_worker_async(
-                concurrency=settings.worker_concurrency,
-                wait=wait,
-                install_signal_handlers=wait,
-            )
+            await app.run_worker_async(**options)

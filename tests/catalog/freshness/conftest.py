@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from hive.catalog.freshness.tasks import FEED_QUEUE, FreshnessRuntime, use_runtime
+from hive.catalog.freshness.tasks import FEED_QUEUE
 from hive.catalog.selection import service as selection
 from hive.platform.db import Database
-from hive.platform.jobs import connector_for, job_app
+from hive.platform.jobs import JobRuntime, run_worker
 from hive.simulators.vop.app import create_app
 from hive.simulators.vop.catalog import SKU_BASE
 from hive.simulators.vop.config import SimulatorConfig
@@ -38,6 +38,8 @@ class World:
     kit: AdapterKit
     supplier_id: int
     adapter: VopAdapter
+    # The worker's runtime (tests swap its adapters to simulate a supplier that fails).
+    runtime: JobRuntime
 
     async def select(self, skus: list[str]) -> list[str]:
         report = await selection.select_skus(
@@ -67,11 +69,7 @@ class World:
 
     async def run_feed_jobs(self) -> None:
         """Run the refresh jobs the feed deferred (only that queue), until none is due."""
-        with job_app.replace_connector(connector_for(self.kit.settings.database_url)) as app:
-            async with app.open_async():
-                await app.run_worker_async(
-                    queues=[FEED_QUEUE], wait=False, install_signal_handlers=False
-                )
+        await run_worker(self.runtime, wait=False, queues=[FEED_QUEUE])
 
 
 @pytest.fixture
@@ -91,14 +89,11 @@ def sim_server(tmp_path: Path) -> Iterator[tuple[Simulator, SimulatorState]]:
 @pytest.fixture
 async def world(
     database: Database, sim_server: tuple[Simulator, SimulatorState], kit: AdapterKit
-) -> AsyncIterator[World]:
+) -> World:
     simulator, state = sim_server
     supplier_id = await register_vop(database, simulator)
     factory = kit.factory()
     adapter = await factory.for_supplier_id(supplier_id)
     assert isinstance(adapter, VopAdapter)
-    use_runtime(FreshnessRuntime(database, factory.for_supplier_id, kit.settings, AREAS))
-    try:
-        yield World(database, simulator, state, kit, supplier_id, adapter)
-    finally:
-        use_runtime(None)
+    runtime = JobRuntime(kit.settings.database_url, database, kit.settings, factory.for_supplier_id)
+    return World(database, simulator, state, kit, supplier_id, adapter, runtime)

@@ -49,7 +49,9 @@ FEED_JOB_PLANS = (
 
 
 def consumer(world: World, feed: InMemoryFeed) -> FeedConsumer:
-    return FeedConsumer(world.database, factory_for({world.supplier_id: feed}))
+    return FeedConsumer(
+        world.database, factory_for({world.supplier_id: feed}), runtime=world.runtime
+    )
 
 
 async def test_price_tax_and_info_messages_share_one_refresh_applied_after_the_commit(
@@ -170,7 +172,7 @@ async def test_drift_of_the_simulator_reaches_the_pool_through_its_feed(world: W
     before = {row[0]: tuple(row[1:]) for row in await world.sql(_VALUES)}
     world.advance(3)
 
-    feed = FeedConsumer(world.database, world.kit.factory())
+    feed = FeedConsumer(world.database, world.kit.factory(), runtime=world.runtime)
     while (await feed.poll_once()).received:
         pass
     await feed.drain()

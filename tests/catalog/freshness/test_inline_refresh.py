@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from hive.catalog.freshness.tasks import FreshnessRuntime, use_runtime
+from hive.platform.jobs import JobRuntime
 from hive.suppliers.errors import SupplierUnavailable
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import MessageType
-from tests.catalog.freshness.conftest import AREAS, World
+from tests.catalog.freshness.conftest import World
 from tests.catalog.freshness.test_feed_messages import (
     FEED_JOB_PLANS,
     consumer,
@@ -38,7 +38,8 @@ def install(world: World, adapter: SupplierAdapter) -> None:
     async def adapter_for(_supplier_id: int) -> SupplierAdapter:
         return adapter
 
-    use_runtime(FreshnessRuntime(world.database, adapter_for, world.kit.settings, AREAS))
+    settings = world.kit.settings
+    world.runtime = JobRuntime(settings.database_url, world.database, settings, adapter_for)
 
 
 async def test_a_failed_read_leaves_only_its_skus_to_a_job_that_applies_them_later(

@@ -95,7 +95,9 @@ async def test_supplier_down_during_refresh_applies_nothing_and_retries_later(
     feed = InMemoryFeed(world.supplier_id)
     feed.publish(*(message(str(n), MessageType.PRICE_CHANGED, s) for n, s in enumerate(skus)))
     world.simulator.set_faults(error_5001_rate=1.0)
-    consumer = FeedConsumer(world.database, factory_for({world.supplier_id: feed}))
+    consumer = FeedConsumer(
+        world.database, factory_for({world.supplier_id: feed}), runtime=world.runtime
+    )
     await consumer.poll_once()
     await consumer.drain()  # the refresh right after the commit fails: the job stays, later
 

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import text
 
 from hive.catalog.errors import UpstreamSearchUnavailable
-from hive.catalog.freshness.tasks import FreshnessRuntime
 from hive.catalog.selection import rules
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.catalog.selection.tasks import run_scheduled_rules
 from hive.catalog.snapshot import margin_percent
+from hive.platform.jobs import JobRuntime
 from hive.suppliers import service as suppliers
 from hive.suppliers.schemas import SupplierCreate
 from hive.suppliers.types import SearchQuery
@@ -132,8 +132,9 @@ async def test_scheduled_rules_run_and_a_failing_one_does_not_stop_the_others(
         good = await rules.create_rule(session, ADMIN, _scheduled("定时手机", world.supplier_id))
         manual = RuleCreate(name="手动规则", supplier_id=world.supplier_id, conditions=CONDITIONS)
         await rules.create_rule(session, ADMIN, manual)
-    runtime = FreshnessRuntime(
-        world.database, world.kit.factory().for_supplier_id, world.kit.settings
+    settings = world.kit.settings
+    runtime = JobRuntime(
+        settings.database_url, world.database, settings, world.kit.factory().for_supplier_id
     )
     outcome = await run_scheduled_rules(runtime)
     assert outcome.failed == {failing.id: "supplier_disabled"}

@@ -7,9 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from hive.platform.config import Settings
 from hive.platform.db import Database
-from hive.platform.jobs import defer_in_transaction, run_worker
+from hive.platform.jobs import JobRuntime, defer_in_transaction, run_worker
 from hive.suppliers.errors import (
     AreaRestricted,
     CannotCancel,
@@ -134,7 +133,7 @@ async def test_release_loops_over_more_expired_orders_than_one_batch(shop: Shop)
 
 
 async def test_the_procrastinate_task_releases_expired_reservations(
-    shop: Shop, settings: Settings
+    shop: Shop, job_runtime: JobRuntime
 ) -> None:
     await shop.receive("SH", "RICE-5", "R1", 10)
     placed = await shop.adapter.submit_order(order("J1", ("RICE-5", 4, 5_000)))
@@ -142,7 +141,7 @@ async def test_the_procrastinate_task_releases_expired_reservations(
     timestamp = int((NOW + timedelta(days=1)).timestamp())
     async with shop.database.platform_transaction() as session:
         await defer_in_transaction(session, tasks.release_expired_reservations, timestamp=timestamp)
-    await run_worker(settings.database_url, settings, wait=False)
+    await run_worker(job_runtime, wait=False)
 
     assert (await shop.adapter.order_detail(placed.supplier_order_id)).status is (
         UpstreamOrderStatus.CANCELLED

@@ -1,21 +1,19 @@
 """Pool freshness jobs: the feed's refresh of SKUs, the active refresh, the nightly calibration.
 
-A job needs the database and supplier adapters. The worker installs its own with
-:func:`use_runtime` (sharing its adapter factory and HTTP client); otherwise the first job of
-the process builds one from the settings and the job's database, kept for the process.
+Every job uses the worker's :class:`~hive.platform.jobs.JobRuntime` (its database and supplier
+adapters, built once per process); the delivery areas whose stock the pool keeps come from its
+settings (:func:`stock_areas`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from procrastinate import PsycopgConnector, RetryStrategy
+from procrastinate import RetryStrategy
 from procrastinate.job_context import JobContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,13 +21,11 @@ from hive.catalog.freshness import calibration, refresh
 from hive.catalog.freshness import repository as fresh_repo
 from hive.catalog.snapshot import parse_areas
 from hive.platform import unit_of_work
-from hive.platform.config import Settings, get_settings
-from hive.platform.db import Database, create_engine, raw_connection
+from hive.platform.db import raw_connection
 from hive.platform.errors import HiveError
-from hive.platform.jobs import job_app
+from hive.platform.jobs import JobRuntime, job_app, runtime_of, session_runtime
 from hive.platform.logging import get_logger
 from hive.suppliers import service as suppliers
-from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import Area
 
 FEED_QUEUE = "catalog_feed"
@@ -50,47 +46,9 @@ class RefreshIncomplete(HiveError):
     default_message = "供应商暂不可用，稍后重试 / Supplier unavailable, will retry"
 
 
-@dataclass
-class FreshnessRuntime:
-    database: Database
-    adapter_for: Callable[[int], Awaitable[SupplierAdapter]]
-    settings: Settings
-    stock_areas: list[Area] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.stock_areas:
-            self.stock_areas = parse_areas(self.settings.pool_stock_areas)
-
-
-_runtime: FreshnessRuntime | None = None
-_owned = contextlib.AsyncExitStack()
-
-
-def use_runtime(runtime: FreshnessRuntime | None) -> None:
-    """Install the database and adapters the jobs of this process use (None: forget it)."""
-    global _runtime
-    _runtime = runtime
-
-
-async def current_runtime(context: JobContext) -> FreshnessRuntime:
-    global _runtime
-    if _runtime is None:
-        from hive.suppliers.runtime import supplier_runtime
-
-        settings = get_settings()
-        database = Database(create_engine(_database_url(context, settings), settings))
-        factory = await _owned.enter_async_context(supplier_runtime(database, settings))
-        _runtime = FreshnessRuntime(database, factory.for_supplier_id, settings)
-    return _runtime
-
-
-def _database_url(context: JobContext, settings: Settings) -> str:
-    connector = context.app.connector
-    if isinstance(connector, PsycopgConnector):
-        conninfo = connector.pool.conninfo
-        if isinstance(conninfo, str):
-            return conninfo
-    return settings.database_url
+def stock_areas(runtime: JobRuntime) -> list[Area]:
+    """The delivery areas whose stock the pool keeps (``HIVE_POOL_STOCK_AREAS``)."""
+    return parse_areas(runtime.settings.pool_stock_areas)
 
 
 @job_app.task(
@@ -104,7 +62,7 @@ async def refresh_pool_skus(
     Raises (so the job is retried later) when any batch could not be read; batches that were
     read are applied whole, and applying them again later changes nothing.
     """
-    runtime = await current_runtime(context)
+    runtime = runtime_of(context)
     adapter = await runtime.adapter_for(supplier_id)
     report = await refresh.refresh_skus(
         runtime.database,
@@ -112,7 +70,7 @@ async def refresh_pool_skus(
         skus,
         aspects=[refresh.Aspect(a) for a in aspects],
         source="feed",
-        stock_areas=runtime.stock_areas,
+        stock_areas=stock_areas(runtime),
     )
     if report.failed:
         raise RefreshIncomplete(details={"failed": len(report.failed), "skus": len(skus)})
@@ -130,7 +88,7 @@ async def refresh_feed_plan(
     Raises (so the job is retried later) when any batch could not be read; what was read is
     applied, and applying it again later changes nothing.
     """
-    runtime = await current_runtime(context)
+    runtime = runtime_of(context)
     adapter = await runtime.adapter_for(supplier_id)
     report = refresh.RefreshReport()
     for aspects, skus in decode_plan(plan).items():
@@ -141,7 +99,7 @@ async def refresh_feed_plan(
                 skus,
                 aspects=aspects,
                 source="feed",
-                stock_areas=runtime.stock_areas,
+                stock_areas=stock_areas(runtime),
             )
         )
     if report.failed:
@@ -176,7 +134,8 @@ def decode_plan(plan: Mapping[str, str | Sequence[str]]) -> refresh.Plan:
 async def defer_feed_refresh(session: AsyncSession, supplier_id: int, plan: refresh.Plan) -> None:
     """In the message transaction: one job for the pool SKUs of ``plan`` (others dropped).
 
-    When this process has a runtime, the bulk part is also refreshed right after the commit
+    When the process bound its job runtime to the session (the worker's feed consumer does),
+    the bulk part is also refreshed right after the commit
     (:func:`refresh_inline`); the job then waits ``HIVE_FEED_REFRESH_FALLBACK_DELAY_S`` and is
     deleted, or
     narrowed to what is left, once that refresh has applied.
@@ -187,12 +146,13 @@ async def defer_feed_refresh(session: AsyncSession, supplier_id: int, plan: refr
     kept = {a: skus for a, skus in kept.items() if skus}
     if not kept:
         return
-    inline = _runtime is not None and any(refresh.Aspect.INFO not in a for a in kept)
-    delay = int(_runtime.settings.feed_refresh_fallback_delay_s) if _runtime and inline else 0
+    runtime = session_runtime(session)
+    inline = runtime is not None and any(refresh.Aspect.INFO not in a for a in kept)
+    delay = int(runtime.settings.feed_refresh_fallback_delay_s) if runtime and inline else 0
     job_id = await _defer_plan(session, supplier_id, kept, delay)
-    if inline and _runtime is not None:
+    if inline and runtime is not None:
         unit_of_work.after_commit(
-            session, partial(refresh_inline, _runtime, supplier_id, kept, job_id)
+            session, partial(refresh_inline, runtime, supplier_id, kept, job_id)
         )
 
 
@@ -208,7 +168,7 @@ async def _defer_plan(
 
 
 async def refresh_inline(
-    runtime: FreshnessRuntime, supplier_id: int, plan: refresh.Plan, job_id: int
+    runtime: JobRuntime, supplier_id: int, plan: refresh.Plan, job_id: int
 ) -> None:
     """After the message commit: refresh the bulk part of ``plan`` now, then delete the
     fallback job, deferring at once a job for what is left (details, failed reads)."""
@@ -226,7 +186,7 @@ async def refresh_inline(
         adapter,
         bulk,
         source="feed",
-        stock_areas=runtime.stock_areas,
+        stock_areas=stock_areas(runtime),
         settle=settle,
         in_flight=runtime.settings.feed_inline_in_flight,
     )
@@ -250,10 +210,10 @@ async def _delete_job(session: AsyncSession, job_id: int) -> bool:
 )
 async def refresh_active_products(context: JobContext, timestamp: int) -> int:
     """Every 30 minutes: price, shelf and stock of products viewed or ordered lately."""
-    runtime = await current_runtime(context)
+    runtime = runtime_of(context)
     since = datetime.fromtimestamp(timestamp, UTC) - ACTIVE_WINDOW
     report = await refresh.refresh_recent(
-        runtime.database, runtime.adapter_for, since=since, stock_areas=runtime.stock_areas
+        runtime.database, runtime.adapter_for, since=since, stock_areas=stock_areas(runtime)
     )
     log.info(
         "active products refreshed",
@@ -274,11 +234,10 @@ async def refresh_active_products(context: JobContext, timestamp: int) -> int:
 )
 async def calibrate_pool(context: JobContext, timestamp: int) -> int:
     """Every night at 02:30: calibrate every supplier's pool within its rate budget."""
-    runtime = await current_runtime(context)
-    return await calibrate_all(runtime)
+    return await calibrate_all(runtime_of(context))
 
 
-async def calibrate_all(runtime: FreshnessRuntime) -> int:
+async def calibrate_all(runtime: JobRuntime) -> int:
     """Calibrate the pool of each enabled supplier that has pool products; products checked."""
     async with runtime.database.platform_transaction() as session:
         pooled = await fresh_repo.pooled_supplier_ids(session)
@@ -293,7 +252,7 @@ async def calibrate_all(runtime: FreshnessRuntime) -> int:
             supplier.rate_limits, runtime.settings.supplier_default_qps
         )
         report = await calibration.calibrate_supplier(
-            runtime.database, adapter, in_flight=in_flight, stock_areas=runtime.stock_areas
+            runtime.database, adapter, in_flight=in_flight, stock_areas=stock_areas(runtime)
         )
         checked += report.checked
     return checked

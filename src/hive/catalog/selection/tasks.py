@@ -8,11 +8,11 @@ from procrastinate import RetryStrategy
 from procrastinate.job_context import JobContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.catalog.freshness.tasks import FreshnessRuntime, current_runtime
+from hive.catalog.freshness.tasks import stock_areas
 from hive.catalog.selection import repository, rules
 from hive.platform.actor import SYSTEM
 from hive.platform.errors import HiveError
-from hive.platform.jobs import defer_in_transaction, job_app
+from hive.platform.jobs import JobRuntime, defer_in_transaction, job_app, runtime_of
 from hive.platform.logging import get_logger
 
 SCHEDULED_RULES_LOCK = "catalog_run_scheduled_rules"
@@ -29,7 +29,7 @@ class ScheduledRun:
     failed: dict[int, str] = field(default_factory=dict)
 
 
-async def run_scheduled_rules(runtime: FreshnessRuntime) -> ScheduledRun:
+async def run_scheduled_rules(runtime: JobRuntime) -> ScheduledRun:
     """Run every scheduled rule once; one rule failing does not stop the others."""
     async with runtime.database.platform_transaction() as session:
         scheduled = [
@@ -58,7 +58,7 @@ async def run_scheduled_rules(runtime: FreshnessRuntime) -> ScheduledRun:
     queueing_lock=SCHEDULED_RULES_LOCK,
 )
 async def run_scheduled_rules_job(context: JobContext, timestamp: int) -> None:
-    await run_scheduled_rules(await current_runtime(context))
+    await run_scheduled_rules(runtime_of(context))
 
 
 @job_app.task(
@@ -68,7 +68,7 @@ async def run_rule_job(context: JobContext, rule_id: int) -> int:
     """Run one rule in the worker (deferred by :func:`defer_rule_run`); products added.
 
     Raises, so the job is retried later, when the supplier cannot be reached."""
-    runtime = await current_runtime(context)
+    runtime = runtime_of(context)
     async with runtime.database.platform_transaction() as session:
         rule = await repository.get_rule(session, rule_id)
     if rule is None or not rule.enabled:
@@ -79,11 +79,11 @@ async def run_rule_job(context: JobContext, rule_id: int) -> int:
     return added
 
 
-async def _run_rule(runtime: FreshnessRuntime, rule_id: int, supplier_id: int) -> tuple[int, int]:
+async def _run_rule(runtime: JobRuntime, rule_id: int, supplier_id: int) -> tuple[int, int]:
     """Run a rule as the system; how many products it added (or restored) and removed."""
     adapter = await runtime.adapter_for(supplier_id)
     report, removed = await rules.run_rule(
-        runtime.database, adapter, SYSTEM, rule_id, stock_areas=runtime.stock_areas
+        runtime.database, adapter, SYSTEM, rule_id, stock_areas=stock_areas(runtime)
     )
     return len(report.added) + len(report.restored), len(removed)
 

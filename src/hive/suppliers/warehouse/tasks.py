@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from procrastinate import PsycopgConnector
 from procrastinate.job_context import JobContext
 
-from hive.platform.config import get_settings
-from hive.platform.db import Database, create_engine
-from hive.platform.jobs import job_app
+from hive.platform.db import Database
+from hive.platform.jobs import job_app, runtime_of
 from hive.suppliers.warehouse import orders
 from hive.suppliers.warehouse.rules import DEFAULT_RULES, WarehouseRules
 
@@ -42,18 +40,5 @@ async def release_expired(
 )
 async def release_expired_reservations(context: JobContext, timestamp: int) -> int:
     """Every minute: cancel warehouse orders whose reservation expired unconfirmed."""
-    database = Database(create_engine(_database_url(context), get_settings(), pooled=False))
-    try:
-        return await release_expired(database, datetime.fromtimestamp(timestamp, UTC))
-    finally:
-        await database.dispose()
-
-
-def _database_url(context: JobContext) -> str:
-    """The worker's own database (the one the job was queued in)."""
-    connector = context.app.connector
-    if isinstance(connector, PsycopgConnector):
-        conninfo = connector.pool.conninfo
-        if isinstance(conninfo, str):
-            return conninfo
-    return get_settings().database_url
+    database = runtime_of(context).database
+    return await release_expired(database, datetime.fromtimestamp(timestamp, UTC))
