@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from hive.platform import db
+from hive.platform.db import raw_connection
 from hive.platform.jobs import JobRuntime, defer_in_transaction, job_app, run_worker, runtime_of
 from hive.suppliers.warehouse import tasks as warehouse_tasks
 
@@ -67,18 +68,26 @@ async def test_two_jobs_in_one_worker_share_the_runtime_and_its_engine(
 async def test_periodic_jobs_open_no_engine_of_their_own(
     job_runtime: JobRuntime, engines_used: set[int], engines_created: list[str]
 ) -> None:
-    engines_used.clear()
-    for timestamp in (1_700_000_000, 1_700_000_060):  # one at a time: the task's queueing lock
-        async with job_runtime.database.platform_transaction() as session:
-            await defer_in_transaction(
-                session, warehouse_tasks.release_expired_reservations, timestamp=timestamp
+    task = warehouse_tasks.release_expired_reservations
+    timestamps = [1_700_000_000, 1_700_000_060]
+    async with job_runtime.database.platform_transaction() as session:
+        for n, timestamp in enumerate(timestamps):
+            # Locks of their own: the task's lock admits one queued job, and the worker's
+            # periodic deferrer may queue this minute's.
+            configured = task.configure(
+                connection=await raw_connection(session), queueing_lock=f"tests-{n}"
             )
-        await run_worker(job_runtime, wait=False, queues=["warehouse"])
+            await configured.defer_async(timestamp=timestamp)
+    engines_used.clear()
+    await run_worker(job_runtime, wait=False, queues=["warehouse"])
     assert engines_created == []
     assert engines_used == {id(job_runtime.database.engine.sync_engine)}
     async with job_runtime.database.platform_transaction() as session:
         statuses = await session.scalars(
-            text("SELECT status::text FROM procrastinate_jobs WHERE task_name = :name"),
-            {"name": warehouse_tasks.release_expired_reservations.name},
+            text(
+                "SELECT status::text FROM procrastinate_jobs WHERE task_name = :name "
+                "AND (args->>'timestamp')::bigint = ANY(:timestamps)"
+            ),
+            {"name": task.name, "timestamps": timestamps},
         )
         assert list(statuses) == ["succeeded", "succeeded"]
