@@ -6,9 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from vop_sim_harness import SCHEDULE, RunningSimulator, VopClient, order_form, sellable_skus
-
-from hive.platform.money import parse_yuan
+from vop_sim_harness import SCHEDULE, RunningSimulator, VopClient, fen, order_form, sellable_skus
 
 AFS_SCHEDULE = {**SCHEDULE, "afs_step_after_s": 5}
 
@@ -59,7 +57,7 @@ def test_nothing_available_before_delivery(start_sim: Callable[..., RunningSimul
 def test_return_walks_its_steps_and_refunds(start_sim: Callable[..., RunningSimulator]) -> None:
     client, order, sku = delivered_order(start_sim)
     client.advance(40)
-    before = parse_yuan(client.ok("price/getUnionBalance", type="1")["balance"]["remainLimit"])
+    before = fen(client.ok("price/getUnionBalance", type="1")["balance"]["remainLimit"])
     service = client.ok("afterSale/createAfsApply", **apply_form(order, sku, 2))["afsServiceId"]
     assert client.ok("afterSale/getAvailableNumberComp", **param(jdOrderId=order, skuId=sku)) == 1
     too_many = client.call("afterSale/createAfsApply", **apply_form(order, sku, 2))
@@ -69,8 +67,8 @@ def test_return_walks_its_steps_and_refunds(start_sim: Callable[..., RunningSimu
     assert steps == [10, 21, 31, 32, 40]
     detail = client.ok("afterSale/getServiceDetailInfo", **param(afsServiceId=service))
     assert detail["afsServiceStep"] == 40 and len(detail["afsServiceTrackInfoDTOs"]) == 5
-    after = parse_yuan(client.ok("price/getUnionBalance", type="1")["balance"]["remainLimit"])
-    assert after - before == parse_yuan(detail["refundAmount"])
+    after = fen(client.ok("price/getUnionBalance", type="1")["balance"]["remainLimit"])
+    assert after - before == fen(detail["refundAmount"])
     listed = client.ok(
         "afterSale/getServiceListPage", **param(jdOrderId=order, pageIndex=1, pageSize=10)
     )

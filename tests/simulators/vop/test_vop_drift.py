@@ -7,9 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vop_sim_harness import RunningSimulator, VopClient
+from vop_sim_harness import RunningSimulator, VopClient, fen
 
-from hive.platform.money import parse_yuan
 from hive.simulators.vop.catalog import Catalog
 from hive.simulators.vop.categories import build_tree
 
@@ -35,7 +34,7 @@ def test_drifted_price_is_stable_and_differs_from_base(
     catalog = Catalog(build_tree(), client.config.seed, client.config.min_sku_count)
     sku = next(m["result"]["skuId"] for m in batch if m["type"] == 2)
     first = client.ok("price/getSellPrice", sku=sku)[0]
-    assert parse_yuan(first["jdPrice"]) != catalog.jd_price(sku)
+    assert fen(first["jdPrice"]) != catalog.jd_price(sku)
     assert client.ok("price/getSellPrice", sku=sku)[0] == first
 
 

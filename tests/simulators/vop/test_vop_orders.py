@@ -14,11 +14,11 @@ from vop_sim_harness import (
     SCHEDULE,
     RunningSimulator,
     VopClient,
+    fen,
     order_form,
     sellable_skus,
 )
 
-from hive.platform.money import parse_yuan
 from hive.simulators.vop.store import Store
 
 
@@ -79,9 +79,7 @@ def test_balance_insufficient_answers_3017(start_sim: Callable[..., RunningSimul
     client = start_sim(initial_balance_fen=100).client()
     body = client.call("order/submitOrder", **order_form(sellable_skus(client, 1), "T-poor"))
     assert (body["success"], body["resultCode"]) == (False, "3017")
-    assert (
-        client.ok("price/getUnionBalance", pin="hive", type="1")["balance"]["remainLimit"] == "1.00"
-    )
+    assert client.ok("price/getUnionBalance", pin="hive", type="1")["balance"]["remainLimit"] == 1
 
 
 def test_out_of_stock_and_restricted_area_refused(private_vop: VopClient) -> None:
@@ -142,8 +140,8 @@ def test_split_ship_deliver_complete_with_messages_and_track(
     assert after["pOrder"]["jdOrderId"] == parent
     children = [c["jdOrderId"] for c in after["cOrder"]]
     assert len(children) == 2 and all(c["pOrder"] == parent for c in after["cOrder"])
-    freight = sum(parse_yuan(c["freight"]) for c in after["cOrder"])
-    assert freight == parse_yuan(placed["freight"])
+    freight = sum(fen(c["freight"]) for c in after["cOrder"])
+    assert freight == fen(placed["freight"])
     assert [m["result"] for m in messages(client, "1")] == [{"pOrder": parent}]
     assert client.call("order/confirmOrder", jdOrderId=children[0])["resultCode"] == "3104"
     client.advance(10)
@@ -153,7 +151,7 @@ def test_split_ship_deliver_complete_with_messages_and_track(
     assert sorted(m["result"]["orderId"] for m in shipped) == sorted(children)
     track = client.ok("order/orderTrack", jdOrderId=parent, waybillCode=1)
     assert len(track["waybillCode"]) == 2 and track["orderTrack"]
-    assert {w["parentId"] for w in track["waybillCode"]} == {parent}
+    assert {w["parentId"] for w in track["waybillCode"]} == {str(parent)}  # strings, as JD sends
     client.advance(20)
     assert sorted(m["result"]["orderId"] for m in messages(client, "5")) == sorted(children)
     assert sorted(m["result"]["orderId"] for m in messages(client, "31")) == sorted(children)
@@ -184,7 +182,7 @@ def test_cancel_refunds_and_auto_cancel_times_out(
     assert client.ok("price/getUnionBalance", type="1")["balance"]["remainLimit"] == balance
     detail = client.ok("price/getBalanceDetail", pageNum=1, pageSize=20)
     assert detail["total"] == 4
-    assert sum(parse_yuan(r["amount"], allow_negative=True) for r in detail["data"]) == 0
+    assert sum(fen(r["amount"]) for r in detail["data"]) == 0
     one = client.ok("price/getBalanceDetail", pageNum=1, pageSize=20, orderId=first["jdOrderId"])
     assert one["total"] == 2
 

@@ -7,9 +7,8 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from vop_sim_harness import VopClient
+from vop_sim_harness import VopClient, fen
 
-from hive.platform.money import parse_yuan
 from hive.simulators.vop.catalog import SKU_BASE, Catalog
 from hive.simulators.vop.categories import build_tree
 from hive.simulators.vop.category_data import STYLES
@@ -83,13 +82,22 @@ def test_search_over_http_with_aggregates(vop: VopClient) -> None:
     hit = result["hitResult"][0]
     assert {"wareId", "wareName", "brand", "catId", "imageUrl"} <= set(hit)
     assert hit["brand"] == "华为"
-    aggregates = result["aggregates"]
-    assert aggregates["brandAggregate"][0]["name"] == "华为"
-    assert sum(b["count"] for b in aggregates["brandAggregate"]) == result["resultCount"]
-    firsts = aggregates["categoryAggregate"]["firstCategory"]
+    # The aggregates sit at the top level of ``result``, in the shapes JD's clients read.
+    assert "aggregates" not in result
+    brands = result["brandAggregate"]
+    assert brands["pinyinAggr"] == [] and brands["brandList"][0]["name"] == "华为"
+    assert all(isinstance(b["id"], str) and b["id"].isdigit() for b in brands["brandList"])
+    assert sum(b["count"] for b in brands["brandList"]) == result["resultCount"]
+    firsts = result["categoryAggregate"]["firstCategory"]
     assert firsts[0]["catId"] == 9987
-    bands = aggregates["priceIntervalAggregate"]
+    bands = result["priceIntervalAggregate"]
     assert sum(b["count"] for b in bands) == result["resultCount"]
+    assert all(fen(b["min"]) < fen(b["max"]) for b in bands)
+    empty = vop.ok("search/search", Keyword="不存在的词", pageIndex=1, pageSize=10)
+    assert empty["brandAggregate"] == {"pinyinAggr": [], "brandList": []}
+    assert (
+        empty["priceIntervalAggregate"] == [] and empty["categoryAggregate"]["thridCategory"] == []
+    )
 
 
 def test_category_brand_price_filters_and_sorting(vop: VopClient) -> None:
@@ -106,7 +114,7 @@ def test_category_brand_price_filters_and_sorting(vop: VopClient) -> None:
     assert result["resultCount"] > 0
     ids = [int(h["wareId"]) for h in result["hitResult"]]
     in_pool = ",".join(str(s) for s in ids if vop.call("product/getDetail", sku=s)["success"])
-    prices = [parse_yuan(p["jdPrice"]) for p in vop.ok("price/getSellPrice", sku=in_pool)]
+    prices = [fen(p["jdPrice"]) for p in vop.ok("price/getSellPrice", sku=in_pool)]
     assert all(300_000 <= p <= 600_000 for p in prices)
     assert prices == sorted(prices, reverse=True)
     for hit in result["hitResult"]:

@@ -196,3 +196,13 @@ def order_form(
         **BEIJING,
         **extra,
     }
+
+
+def fen(value: object) -> int:
+    """A money field as JD sends it: a JSON number of yuan with at most two decimals."""
+    from decimal import Decimal
+
+    assert isinstance(value, int | float) and not isinstance(value, bool), value
+    amount = Decimal(str(value)) * 100
+    assert amount == amount.to_integral_value(), value
+    return int(amount)

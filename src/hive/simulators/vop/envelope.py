@@ -41,6 +41,13 @@ def failure(error: VopError) -> dict[str, object]:
     }
 
 
+def yuan(fen: int) -> float:
+    """Money on the wire: a JSON number of yuan, as JD sends it (the typed clients read prices,
+    freight and balances as numbers: Go ``float64``, .NET ``decimal``, Java ``double``). Exact:
+    a fen amount divided by 100 prints with at most two decimals."""
+    return fen / 100
+
+
 def encode(body: Mapping[str, object]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hive.platform.money import format_yuan
 from hive.simulators.vop.clock import format_wire_time
+from hive.simulators.vop.envelope import yuan
 from hive.simulators.vop.orders import JD_ORDER_STATE, Order, OrderLine
 
 
@@ -17,11 +17,11 @@ def line_json(line: OrderLine) -> dict[str, object]:
         "skuId": line.sku_id,
         "num": line.num,
         "category": int(line.category),
-        "price": format_yuan(line.price),
+        "price": yuan(line.price),
         "name": line.name,
         "tax": line.tax_rate,
-        "taxPrice": format_yuan(line.price - naked_unit),
-        "nakedPrice": format_yuan(naked_unit),
+        "taxPrice": yuan(line.price - naked_unit),
+        "nakedPrice": yuan(naked_unit),
         "type": 0,
         "oid": 0,
     }
@@ -30,10 +30,10 @@ def line_json(line: OrderLine) -> dict[str, object]:
 def money_json(order: Order) -> dict[str, object]:
     naked = sum(_naked(line) for line in order.lines)
     return {
-        "freight": format_yuan(order.freight),
-        "orderPrice": format_yuan(order.goods_amount),
-        "orderNakedPrice": format_yuan(naked),
-        "orderTaxPrice": format_yuan(order.goods_amount - naked),
+        "freight": yuan(order.freight),
+        "orderPrice": yuan(order.goods_amount),
+        "orderNakedPrice": yuan(naked),
+        "orderTaxPrice": yuan(order.goods_amount - naked),
     }
 
 
@@ -59,7 +59,8 @@ def order_json(
         "orderType": 1,
         "paymentType": order.payment_type,
         "createOrderTime": format_wire_time(order.created_at),
-        "finishTime": format_wire_time(order.finished_at) if order.finished_at else "",
+        # JD answers null until the order is finished (typed clients read a nullable time).
+        "finishTime": format_wire_time(order.finished_at) if order.finished_at else None,
         **money_json(order),
         "sku": [line_json(line) for line in order.lines],
     }
@@ -82,12 +83,18 @@ def select_result(order: Order, children: list[Order]) -> dict[str, object]:
     }
 
 
+def _waybill(waybill: dict[str, object]) -> dict[str, object]:
+    """JD sends a waybill's order ids as strings (clients convert them: .NET's
+    ``JsonStringToInt64Converter``, Go's ``json.Number``)."""
+    return {**waybill, "orderId": str(waybill["orderId"]), "parentId": str(waybill["parentId"])}
+
+
 def track_result(order: Order, children: list[Order], with_waybills: bool) -> dict[str, object]:
     track = list(order.track) if not children else []
-    waybills = list(order.waybills)
+    waybills = [_waybill(w) for w in order.waybills]
     for child in children:
         track.extend(child.track)
-        waybills.extend(child.waybills)
+        waybills.extend(_waybill(w) for w in child.waybills)
     track.sort(key=lambda entry: str(entry["msgTime"]))
     result: dict[str, object] = {"jdOrderId": order.jd_order_id, "orderTrack": track}
     if with_waybills:

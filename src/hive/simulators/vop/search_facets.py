@@ -6,12 +6,14 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import cached_property
 
-from hive.platform.money import format_yuan
 from hive.simulators.vop.catalog import BRAND_SLOTS, Catalog
+from hive.simulators.vop.envelope import yuan
 from hive.simulators.vop.search_index import Plan
 
-# Price band edges in fen (the last band is open-ended).
+# Price band edges in fen; the last band ends at the top edge (JD's clients read both ends of
+# a band as numbers, so no band is open-ended).
 PRICE_BANDS_FEN = (0, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)
+TOP_EDGE_FEN = 100_000_000
 MAX_BRAND_BUCKETS = 50
 
 
@@ -53,26 +55,25 @@ class Facets:
                 if variants > 0:
                     totals[band] += variants * per_variant
                 band += 1
-        last = len(PRICE_BANDS_FEN) - 1
+        edges = (*PRICE_BANDS_FEN, TOP_EDGE_FEN)
         return [
-            {
-                "min": format_yuan(PRICE_BANDS_FEN[band]),
-                "max": format_yuan(PRICE_BANDS_FEN[band + 1]) if band < last else "",
-                "count": total,
-            }
+            {"min": yuan(edges[band]), "max": yuan(edges[band + 1]), "count": total}
             for band, total in enumerate(totals)
             if total
         ]
 
 
-def _brands(catalog: Catalog, counts: dict[int, int]) -> list[dict[str, object]]:
+def _brands(catalog: Catalog, counts: dict[int, int]) -> dict[str, object]:
+    """JD's shape: an object with ``brandList`` (ids as strings) and ``pinyinAggr`` (the
+    initials to browse by, which the simulator's brands do not have)."""
     totals: Counter[str] = Counter()
     for group, n in counts.items():
         totals[catalog.tree.leaves[group // BRAND_SLOTS].brands[group % BRAND_SLOTS]] += n
-    return [
-        {"id": catalog.brand_ids[name], "name": name, "count": n}
+    brands = [
+        {"id": str(catalog.brand_ids[name]), "name": name, "count": n}
         for name, n in totals.most_common(MAX_BRAND_BUCKETS)
     ]
+    return {"pinyinAggr": [], "brandList": brands}
 
 
 def _categories(catalog: Catalog, counts: dict[int, int]) -> dict[str, object]:

@@ -446,8 +446,11 @@ class VopAdapter:
 
     async def fetch_messages(self, types: Sequence[MessageType]) -> list[SupplierMessage]:
         result = await self._result("message/get", {"type": ",".join(str(int(t)) for t in types)})
+        batch = json_text(result)
+        if batch is not None and not isinstance(batch, list):
+            raise InvalidSupplierAnswer(details={"path": "message/get"})
         messages = []
-        for raw in json_text(result) or []:
+        for raw in batch or []:
             try:
                 message = mapping.supplier_message(MessageWire.model_validate(raw))
             except (ValidationError, ValueError):

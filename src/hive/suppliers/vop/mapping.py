@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC
 from typing import Any
 
-from hive.platform.money import to_fen
+from hive.platform.money import format_yuan, to_fen
 from hive.suppliers.errors import InvalidSupplierAnswer
 from hive.suppliers.types import (
     AfterSaleStep,
@@ -29,7 +29,6 @@ from hive.suppliers.types import (
 from hive.suppliers.vop.aftersales import STEPS
 from hive.suppliers.vop.signing import parse_vop_time
 from hive.suppliers.vop.wire import (
-    AggregateWire,
     DetailWire,
     MessageWire,
     OrderWire,
@@ -61,42 +60,23 @@ def search_result(wire: SearchWire) -> SearchResult:
         page=wire.pageIndex,
         page_size=wire.pageSize,
         hits=hits,
-        **_facets(wire.aggregates),
+        **_facets(wire),
     )
 
 
-def _facets(aggregates: AggregateWire) -> dict[str, tuple[FacetCount, ...]]:
+def _facets(wire: SearchWire) -> dict[str, tuple[FacetCount, ...]]:
+    """Facets from the top-level aggregates; a count JD leaves out reads 0 (unknown)."""
     brands = tuple(
-        FacetCount(
-            str(b.get("id", b.get("name", ""))), str(b.get("name", "")), int(b.get("count", 0))
-        )
-        for b in aggregates.brandAggregate
+        FacetCount(b.id or b.name, b.name, b.count) for b in wire.brandAggregate.brandList
     )
-    categories = tuple(_category_facets(aggregates.categoryAggregate))
-    bands = tuple(
-        FacetCount(
-            f"{p.get('min', '')}-{p.get('max', '')}",
-            f"{p.get('min', '')}-{p.get('max', '')}",
-            int(p.get("count", 0)),
-        )
-        for p in aggregates.priceIntervalAggregate
+    categories = tuple(
+        FacetCount(str(c.catId), c.name, c.count) for c in wire.categoryAggregate.leaves
     )
-    return {"brands": brands, "categories": categories, "price_bands": bands}
-
-
-def _category_facets(aggregate: Any) -> list[FacetCount]:
-    """Leaf categories from ``categoryAggregate`` (a list, or levels keyed by name)."""
-    if isinstance(aggregate, Mapping):
-        entries = aggregate.get("thridCategory") or aggregate.get("thirdCategory") or []
-    else:
-        entries = aggregate or []
-    return [
-        FacetCount(
-            str(c.get("catId", c.get("id", ""))), str(c.get("name", "")), int(c.get("count", 0))
-        )
-        for c in entries
-        if isinstance(c, Mapping)
-    ]
+    bands = []
+    for band in wire.priceIntervalAggregate:
+        label = f"{format_yuan(to_fen(band.min))}-{format_yuan(to_fen(band.max))}"
+        bands.append(FacetCount(label, label, band.count))
+    return {"brands": brands, "categories": categories, "price_bands": tuple(bands)}
 
 
 def product_detail(wire: DetailWire) -> ProductDetail:

@@ -8,9 +8,24 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from hive.suppliers.errors import InvalidSupplierAnswer
+
+# Money in yuan as JD sends it (a JSON number; digits in a string are read too), bounded so
+# that an absurd amount is refused here as a malformed answer, never stored or summed.
+MAX_YUAN = 10**12
+Yuan = Annotated[Decimal, Field(ge=0, le=MAX_YUAN)]
+SignedYuan = Annotated[Decimal, Field(ge=-MAX_YUAN, le=MAX_YUAN)]
 
 
 class Wire(BaseModel):
@@ -18,8 +33,14 @@ class Wire(BaseModel):
 
 
 def json_text(value: Any) -> Any:
-    """VOP sends some results as JSON inside a string."""
-    return json.loads(value) if isinstance(value, str) else value
+    """VOP sends some results as JSON inside a string; a string that is not JSON is a
+    malformed answer (never a crash)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise InvalidSupplierAnswer(details={"problem": "result text is not JSON"}) from None
 
 
 class SearchHitWire(Wire):
@@ -35,18 +56,74 @@ class SearchHitWire(Wire):
         return str(value)
 
 
-class AggregateWire(Wire):
-    brandAggregate: list[dict[str, Any]] = Field(default_factory=list)
-    categoryAggregate: Any = None
-    priceIntervalAggregate: list[dict[str, Any]] = Field(default_factory=list)
+class BrandBucketWire(Wire):
+    id: str = ""
+    name: str
+    count: int = Field(default=0, ge=0)  # JD does not always count brands
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> str:
+        return "" if value is None else str(value)
+
+
+class BrandAggregateWire(Wire):
+    """JD's ``brandAggregate``: ``{pinyinAggr, brandList}`` (Go and .NET clients); a bare list
+    of brands (the Java client) is read as the ``brandList``."""
+
+    brandList: list[BrandBucketWire] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_list(cls, value: Any) -> Any:
+        return {"brandList": value} if isinstance(value, list) else value
+
+
+class CategoryBucketWire(Wire):
+    catId: int
+    name: str = ""
+    count: int = Field(default=0, ge=0)
+
+
+class CategoryAggregateWire(Wire):
+    """Levels keyed by name (JD spells the third ``thridCategory``; some clients fix it)."""
+
+    thridCategory: list[CategoryBucketWire] | None = None
+    thirdCategory: list[CategoryBucketWire] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_list(cls, value: Any) -> Any:
+        return {"thirdCategory": value} if isinstance(value, list) else value
+
+    @property
+    def leaves(self) -> list[CategoryBucketWire]:
+        return self.thridCategory or self.thirdCategory or []
+
+
+class PriceBandWire(Wire):
+    min: Yuan
+    max: Yuan
+    count: int = Field(default=0, ge=0)
 
 
 class SearchWire(Wire):
-    resultCount: int
+    """The three aggregates sit at the top level of ``result``, beside the hits."""
+
+    resultCount: int = Field(ge=0)
     pageIndex: int = 1
     pageSize: int = 20
     hitResult: list[SearchHitWire] = Field(default_factory=list)
-    aggregates: AggregateWire = Field(default_factory=AggregateWire)
+    brandAggregate: BrandAggregateWire = Field(default_factory=BrandAggregateWire)
+    categoryAggregate: CategoryAggregateWire = Field(default_factory=CategoryAggregateWire)
+    priceIntervalAggregate: list[PriceBandWire] = Field(default_factory=list)
+
+    @field_validator("brandAggregate", "categoryAggregate", "priceIntervalAggregate", mode="before")
+    @classmethod
+    def _absent(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            return value
+        return [] if info.field_name == "priceIntervalAggregate" else {}
 
 
 class DetailWire(Wire):
@@ -56,7 +133,7 @@ class DetailWire(Wire):
     category: str = ""
     imagePath: str = ""
     state: int = 0
-    weight: Decimal | None = None
+    weight: Annotated[Decimal, Field(ge=0, le=1_000_000)] | None = None  # kg
     upc: str = ""
     saleUnit: str = ""
     productArea: str = ""
@@ -73,8 +150,8 @@ class PriceWire(Wire):
     skuId: int
     # A negative price or a tax rate outside 0-100 % is refused here (the whole answer is then
     # supplier_invalid_answer), not stored.
-    price: Decimal = Field(ge=0)
-    jdPrice: Decimal = Field(ge=0)
+    price: Yuan
+    jdPrice: Yuan
     tax: int | None = Field(default=None, ge=0, le=100)
 
 
@@ -104,7 +181,7 @@ class AreaLimitWire(Wire):
 class OrderLineWire(Wire):
     skuId: int
     num: int = Field(ge=0)
-    price: Decimal = Field(ge=0)
+    price: Yuan
 
 
 class OrderWire(Wire):
@@ -116,8 +193,8 @@ class OrderWire(Wire):
     state: int = 0
     submitState: int = 0
     jdOrderState: int = 1
-    freight: Decimal = Field(default=Decimal(0), ge=0)
-    orderPrice: Decimal = Field(default=Decimal(0), ge=0)
+    freight: Yuan = Decimal(0)
+    orderPrice: Yuan = Decimal(0)
     sku: list[OrderLineWire] = Field(default_factory=list)
 
     @field_validator("jdOrderId", mode="before")
@@ -163,13 +240,22 @@ class TrackEventWire(Wire):
 
 
 class WaybillWire(Wire):
-    carrier: str = ""
-    deliveryOrderId: str = ""
-    orderId: str = ""
+    """JD sends the waybill's order ids as strings (numbers are read too)."""
 
-    @field_validator("orderId", "deliveryOrderId", mode="before")
+    carrier: str = ""
+    deliveryOrderId: str
+    orderId: str
+
+    @field_validator("orderId", mode="before")
     @classmethod
-    def _id_text(cls, value: Any) -> str:
+    def _order(cls, value: Any) -> str:
+        return _order_id(value)
+
+    @field_validator("deliveryOrderId", mode="before")
+    @classmethod
+    def _waybill_no(cls, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip():
+            raise ValueError("a waybill number is text")
         return str(value)
 
 
@@ -191,11 +277,11 @@ class MessageWire(Wire):
 
 
 class FreightWire(Wire):
-    freight: Decimal = Field(ge=0)
+    freight: Yuan
 
 
 class BalanceWire(Wire):
-    remainLimit: Decimal
+    remainLimit: SignedYuan
 
 
 class UnionBalanceWire(Wire):

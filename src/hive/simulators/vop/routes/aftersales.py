@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from hive.platform.money import format_yuan
 from hive.simulators.vop import afs_flow
 from hive.simulators.vop.aftersales import (
     EXPECT_NAMES,
@@ -15,7 +14,7 @@ from hive.simulators.vop.aftersales import (
 )
 from hive.simulators.vop.clock import format_wire_time
 from hive.simulators.vop.codes import Code, VopError
-from hive.simulators.vop.envelope import Form, Reply, as_int
+from hive.simulators.vop.envelope import Form, Reply, as_int, yuan
 from hive.simulators.vop.routes import Handler
 from hive.simulators.vop.simulator import Simulator
 
@@ -100,7 +99,7 @@ def service_detail(sim: Simulator, form: Form) -> Reply:
             "approveNotes": service.approve_notes,
             "pickwareType": service.pickware_type,
             "skuNum": service.num,
-            "refundAmount": format_yuan(service.unit_price * service.num),
+            "refundAmount": yuan(service.unit_price * service.num),
             "serviceAftersalesSendInfo": service.send_info,
             "afsServiceTrackInfoDTOs": tracks,
         }

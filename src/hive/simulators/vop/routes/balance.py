@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hive.platform.money import format_yuan
 from hive.simulators.vop.clock import SHANGHAI, format_wire_time
 from hive.simulators.vop.codes import Code, VopError
-from hive.simulators.vop.envelope import Form, Reply, int_field
+from hive.simulators.vop.envelope import Form, Reply, int_field, yuan
 from hive.simulators.vop.routes import Handler
 from hive.simulators.vop.simulator import Simulator
 
@@ -19,14 +18,14 @@ def get_union_balance(sim: Simulator, form: Form) -> Reply:
         raise VopError(Code.BAD_PARAMETER, "type takes 1 and/or 2")
     result: dict[str, object] = {}
     if "1" in kinds:
-        result["balance"] = {"pin": pin, "remainLimit": format_yuan(sim.balance.remaining)}
+        result["balance"] = {"pin": pin, "remainLimit": yuan(sim.balance.remaining)}
     if "2" in kinds:
         result["geious"] = {
             "pin": pin,
-            "penaltySumAmt": "0.00",
-            "creditLimit": "0.00",
-            "debtSumAmt": "0.00",
-            "remainLimit": "0.00",
+            "penaltySumAmt": 0,
+            "creditLimit": 0,
+            "debtSumAmt": 0,
+            "remainLimit": 0,
         }
     return Reply(result)
 
@@ -58,14 +57,15 @@ def get_balance_detail(sim: Simulator, form: Form) -> Reply:
         {
             "id": row_id,
             "accountType": 1,
-            "amount": format_yuan(int(str(amount))),
+            "amount": yuan(int(str(amount))),
             "pin": sim.config.username,
-            "orderId": order,
+            # As JD sends them: the order id a string, the trade number a number.
+            "orderId": str(order),
             "tradeType": trade_type,
             "tradeTypeName": trade_name,
             "createdDate": format_wire_time(float(str(created))),
             "notePub": str(trade_name),
-            "tradeNo": f"T{row_id}",
+            "tradeNo": row_id,
         }
         for row_id, order, amount, trade_type, trade_name, created in rows
     ]

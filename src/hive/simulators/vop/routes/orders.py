@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hive.platform.money import format_yuan
 from hive.simulators.vop import order_flow
 from hive.simulators.vop.clock import SHANGHAI, format_wire_time
 from hive.simulators.vop.codes import Code, VopError
-from hive.simulators.vop.envelope import Form, Reply, id_list, int_field, require
+from hive.simulators.vop.envelope import Form, Reply, id_list, int_field, require, yuan
 from hive.simulators.vop.order_views import select_result, submit_result, track_result
 from hive.simulators.vop.orders import CANCELLABLE, Order
 from hive.simulators.vop.routes import Handler
@@ -71,9 +70,9 @@ def get_freight(sim: Simulator, form: Form) -> Reply:
     freight = order_flow.freight_for(goods, address.province)
     return Reply(
         {
-            "freight": format_yuan(freight.total),
-            "baseFreight": format_yuan(freight.base),
-            "remoteRegionFreight": format_yuan(freight.remote),
+            "freight": yuan(freight.total),
+            "baseFreight": yuan(freight.base),
+            "remoteRegionFreight": yuan(freight.remote),
             "remoteSku": "",
         }
     )
@@ -97,7 +96,9 @@ def _reconciliation_page(form: Form, orders: list[Order], at: str) -> Reply:
         {
             "jdOrderId": o.jd_order_id,
             "state": 0 if o.status == "cancelled" else 1,
-            "orderPrice": format_yuan(o.goods_amount),
+            "hangUpState": 0,
+            "invoiceState": 2,  # centralised invoicing (the adapter asks for it)
+            "orderPrice": yuan(o.goods_amount),
             "time": format_wire_time(getattr(o, at) or o.created_at),
         }
         for o in chosen

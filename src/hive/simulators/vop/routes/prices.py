@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import json
 
-from hive.platform.money import format_yuan
 from hive.simulators.vop.codes import Code, VopError
-from hive.simulators.vop.envelope import Form, Reply, as_int, id_list, json_objects, require
+from hive.simulators.vop.envelope import (
+    Form,
+    Reply,
+    as_int,
+    id_list,
+    json_objects,
+    require,
+    yuan,
+)
 from hive.simulators.vop.overlays import STOCK_STATES, SkuPrice
 from hive.simulators.vop.product_views import require_in_pool
 from hive.simulators.vop.routes import Handler
@@ -16,12 +23,12 @@ from hive.simulators.vop.simulator import Simulator
 def price_json(sku: int, price: SkuPrice) -> dict[str, object]:
     return {
         "skuId": sku,
-        "price": format_yuan(price.price),
-        "jdPrice": format_yuan(price.jd_price),
-        "marketPrice": format_yuan(price.market_price),
+        "price": yuan(price.price),
+        "jdPrice": yuan(price.jd_price),
+        "marketPrice": yuan(price.market_price),
         "tax": price.tax_rate,
-        "taxPrice": format_yuan(price.tax_price),
-        "nakedPrice": format_yuan(price.naked_price),
+        "taxPrice": yuan(price.tax_price),
+        "nakedPrice": yuan(price.naked_price),
     }
 
 

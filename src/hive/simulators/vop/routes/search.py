@@ -33,7 +33,8 @@ def search(sim: Simulator, form: Form) -> Reply:
             "pageSize": page_size,
             "pageCount": -(-plan.total // page_size),
             "hitResult": [_hit(sim, sku) for sku in skus],
-            "aggregates": sim.facets.aggregates(plan),
+            # At the top level of ``result``, where the Go, .NET and Java clients read them.
+            **sim.facets.aggregates(plan),
         }
     )
 
@@ -105,11 +106,9 @@ def _empty(page_index: int, page_size: int) -> dict[str, object]:
         "pageSize": page_size,
         "pageCount": 0,
         "hitResult": [],
-        "aggregates": {
-            "brandAggregate": [],
-            "categoryAggregate": no_categories,
-            "priceIntervalAggregate": [],
-        },
+        "brandAggregate": {"pinyinAggr": [], "brandList": []},
+        "categoryAggregate": no_categories,
+        "priceIntervalAggregate": [],
     }
 
 
