@@ -12,8 +12,8 @@ from hive.customers.models import Role, TenantStatus
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.db import Database
-from hive.platform.errors import HiveError, InvalidCredentials
-from tests.support.factories import ADMIN, make_grade, make_tenant, make_user
+from hive.platform.errors import HiveError
+from tests.support.factories import ADMIN, make_grade, make_tenant
 
 OPERATOR = Actor(user_id=None, username="op", role=Role.OPERATOR.value)
 
@@ -108,28 +108,6 @@ async def test_users_cannot_be_created_for_a_suspended_tenant(database: Database
         tenant_id=tenant,
     )
     assert await _error_code(database, ADMIN, data) == "tenant_not_active"
-
-
-async def test_login_checks_password_status_and_tenant(database: Database) -> None:
-    tenant = await make_tenant(database, "acme")
-    user_id = await make_user(database, "buyer", "s3cret-pass", tenant_id=tenant)
-    async with database.platform_transaction() as session:
-        actor = await customers.authenticate(session, "buyer", "s3cret-pass")
-    assert (actor.user_id, actor.tenant_id, actor.role) == (user_id, tenant, "tenant_admin")
-    for username, password in [("buyer", "wrong-pass"), ("nobody", "s3cret-pass"), ("buyer", "")]:
-        with pytest.raises(InvalidCredentials):
-            async with database.platform_transaction() as session:
-                await customers.authenticate(session, username, password)
-    async with database.platform_transaction() as session:
-        assert await customers.find_actor(session, user_id) == actor  # the open session
-        await customers.change_tenant_status(session, ADMIN, tenant, TenantStatus.SUSPENDED)
-    with pytest.raises(HiveError) as raised:
-        async with database.platform_transaction() as session:
-            await customers.authenticate(session, "buyer", "s3cret-pass")
-    assert raised.value.code == "tenant_not_active"
-    assert (await _audit_actions(database)).count("user.login") == 1
-    async with database.platform_transaction() as session:
-        assert await customers.find_actor(session, user_id) is None  # and it ends there
 
 
 @pytest.mark.parametrize(

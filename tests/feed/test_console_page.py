@@ -12,15 +12,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import insert
-from starlette.middleware.sessions import SessionMiddleware
 
-from hive.apps.hcm import SESSION_COOKIE, STATIC_DIR
+from hive.apps.hcm import STATIC_DIR
 from hive.console.routes import router as console_router
 from hive.console.supplier_messages import router as messages_router
 from hive.customers.models import Role
 from hive.feed.handlers import HandlerRegistry
 from hive.feed.ingestion import MessageProcessor
 from hive.feed.models import SupplierMessageLog
+from hive.platform.browser_session import BrowserSessionMiddleware
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.http import create_app
@@ -40,7 +40,9 @@ def _app(settings: Settings) -> FastAPI:
 
     def configure(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-        app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE)
+        app.add_middleware(
+            BrowserSessionMiddleware, secret_key=secret, max_age_s=3600, https_only=False
+        )
 
     return create_app(
         name="hcm",

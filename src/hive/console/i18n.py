@@ -17,7 +17,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "login.failed": "用户名或密码错误",
         "login.disabled": "账号已停用或所属客户未启用",
         "login.expired": "页面已过期，请重新登录",
+        "login.locked": "该账号登录失败次数过多，已暂时锁定，请 {wait}后再试",
+        "login.locked_address": "此网络地址登录尝试过多，请 {wait}后再试",
+        "wait.minutes": "{n} 分钟",
+        "wait.seconds": "{n} 秒",
         "logout": "退出登录",
+        "account.sessions": "我的登录会话",
+        "accounts.title": "账号安全",
         "home.welcome": "欢迎",
         "home.role": "角色",
         "home.tenants": "客户列表",
@@ -51,7 +57,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "login.failed": "Wrong username or password",
         "login.disabled": "The account or its tenant is disabled",
         "login.expired": "The page expired, please sign in again",
+        "login.locked": "Too many failed sign-ins: the account is locked. Try again in {wait}",
+        "login.locked_address": "Too many sign-in attempts from this address. Try again in {wait}",
+        "wait.minutes": "{n} minutes",
+        "wait.seconds": "{n} seconds",
         "logout": "Sign out",
+        "account.sessions": "My sign-in sessions",
+        "accounts.title": "Account security",
         "home.welcome": "Welcome",
         "home.role": "Role",
         "home.tenants": "Tenants",
@@ -82,6 +94,13 @@ MESSAGES: dict[str, dict[str, str]] = {
 def translator(language: str) -> Callable[[str], str]:
     catalog = MESSAGES.get(language, MESSAGES[DEFAULT_LANGUAGE])
     return lambda key: catalog.get(key, key)
+
+
+def wait_text(t: Callable[[str], str], seconds: int) -> str:
+    """A wait as people say it: whole minutes (rounded up) from a minute on, else seconds."""
+    if seconds >= 60:
+        return t("wait.minutes").format(n=-(-seconds // 60))
+    return t("wait.seconds").format(n=seconds)
 
 
 def pick_language(cookie: str | None, accept_language: str | None) -> str:

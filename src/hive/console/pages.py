@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -13,14 +14,15 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from hive.console.i18n import pick_language, translator
-from hive.customers import service as customers
+from hive.customers import sessions
+from hive.customers.sessions import Client, LiveSession
 from hive.platform.actor import Actor
+from hive.platform.browser_session import browser_session
 from hive.platform.csrf import csrf_token
 from hive.platform.http import database_of
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 LANGUAGE_COOKIE = "hive_lang"
-SESSION_USER_KEY = "user_id"
 MAX_RETURN_PATH = 2048
 
 
@@ -78,16 +80,38 @@ def render(
     return response
 
 
+def client_of(request: Request) -> Client:
+    """The request's address and browser, as recorded on its session."""
+    host = request.client.host if request.client else ""
+    return Client(ip=host, user_agent=request.headers.get("user-agent", ""))
+
+
 async def session_actor(request: Request) -> Actor | None:
-    """The logged-in user of this browser session, if it is still active."""
-    user_id = request.session.get(SESSION_USER_KEY)
-    if not isinstance(user_id, int):
-        return None
-    async with database_of(request).platform_transaction() as session:
-        actor = await customers.find_actor(session, user_id)
-    if actor is None:
-        request.session.clear()
-    return actor
+    """The signed-in user of this browser, if its server-side session is live (not logged out,
+    revoked or expired) and the user and its tenant are still active."""
+    if hasattr(request.state, "live_session"):
+        live: LiveSession | None = request.state.live_session
+        return live.actor if live else None
+    browser = browser_session(request)
+    live = None
+    if browser.from_cookie:
+        settings = request.app.state.settings
+        async with database_of(request).platform_transaction() as session:
+            live = await sessions.resolve_session(
+                session,
+                browser.token,
+                client_of(request),
+                now=datetime.now(UTC),
+                touch_after_s=settings.session_touch_interval_s,
+            )
+    request.state.live_session = live
+    return live.actor if live else None
+
+
+def current_session_id(request: Request) -> str | None:
+    """The id of this browser's live session (after ``session_actor``)."""
+    live: LiveSession | None = getattr(request.state, "live_session", None)
+    return live.session_id if live else None
 
 
 async def staff_actor(request: Request) -> Actor | Response:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hive.billing import service as billing
-from hive.console.pages import SESSION_USER_KEY, render, session_actor
+from hive.console.i18n import translator, wait_text
+from hive.console.pages import client_of, language_of, render, session_actor
 from hive.customers import service as customers
-from hive.customers.errors import TenantNotActive, UserDisabled
+from hive.customers import sessions
+from hive.customers.errors import SignInLocked, TenantNotActive, UserDisabled
+from hive.customers.signin import sign_in
+from hive.platform.browser_session import browser_session, new_token
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import CsrfFailed, InvalidCredentials
 from hive.platform.http import database_of
@@ -40,9 +45,18 @@ async def login(
         verify_csrf(request.session, csrf_token)
     except CsrfFailed:
         return render(request, "login.html", status_code=403, error="login.expired")
+    token = new_token()
     try:
-        async with database_of(request).platform_transaction() as session:
-            actor = await customers.authenticate(session, username.strip(), password)
+        await sign_in(
+            database_of(request),
+            request.app.state.settings,
+            username.strip(),
+            password,
+            client_of(request),
+            token,
+        )
+    except SignInLocked as exc:
+        return _locked(request, exc, username)
     except InvalidCredentials:
         return render(
             request, "login.html", status_code=401, error="login.failed", username=username
@@ -51,9 +65,24 @@ async def login(
         return render(
             request, "login.html", status_code=403, error="login.disabled", username=username
         )
-    request.session.clear()  # a fresh session (and CSRF token) after login
-    request.session[SESSION_USER_KEY] = actor.user_id
+    browser_session(request).rotate(token)  # a fresh cookie (and CSRF token) after sign-in
     return RedirectResponse("/", status_code=303)
+
+
+def _locked(request: Request, exc: SignInLocked, username: str) -> Response:
+    t = translator(language_of(request))
+    wait = wait_text(t, exc.retry_after_s)
+    key = "login.locked_address" if exc.scope == "address" else "login.locked"
+    response = render(
+        request,
+        "login.html",
+        status_code=429,
+        error=key,
+        error_text=t(key).format(wait=wait),
+        username=username,
+    )
+    response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 @router.post("/logout")
@@ -61,7 +90,12 @@ async def logout(
     request: Request, csrf_token: Annotated[str, Form(max_length=128)] = ""
 ) -> Response:
     verify_csrf(request.session, csrf_token)
-    request.session.clear()
+    actor = await session_actor(request)
+    browser = browser_session(request)
+    if actor is not None:
+        async with database_of(request).platform_transaction() as session:
+            await sessions.log_out(session, actor, browser.token, now=datetime.now(UTC))
+    browser.rotate()
     return RedirectResponse("/login", status_code=303)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hive.platform.errors import Conflict, NotFound, ValidationFailed
+from hive.platform.errors import Conflict, NotFound, RateLimited, ValidationFailed
 
 
 class TenantNotFound(NotFound):
@@ -43,3 +43,31 @@ class TenantNotActive(ValidationFailed):
     code = "tenant_not_active"
     http_status = 403
     default_message = "客户账号未启用 / Tenant is not active"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    default_message = "用户不存在 / User not found"
+
+
+class SessionNotFound(NotFound):
+    code = "session_not_found"
+    default_message = "会话不存在或已结束 / Session not found or already ended"
+
+
+class WrongCurrentPassword(ValidationFailed):
+    code = "wrong_current_password"
+    http_status = 403
+    default_message = "当前密码不正确 / The current password is wrong"
+
+
+class SignInLocked(RateLimited):
+    """Too many sign-in attempts for the account or from the address: wait ``retry_after_s``."""
+
+    code = "sign_in_locked"
+    default_message = "登录尝试过多，请稍后再试 / Too many sign-in attempts, try again later"
+
+    def __init__(self, retry_after_s: int, *, scope: str) -> None:
+        super().__init__(details={"retry_after_s": retry_after_s, "scope": scope})
+        self.retry_after_s = retry_after_s
+        self.scope = scope

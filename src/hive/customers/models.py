@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hive.platform.db import Base, TimestampedMixin
@@ -94,3 +94,37 @@ class User(Base, TimestampedMixin):
     role: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.ACTIVE.value)
     last_login_at: Mapped[datetime | None]
+
+
+class UserSession(Base):
+    """A signed-in browser. ``id`` is the SHA-256 of the cookie's random token: the token itself
+    is never stored, so a copy of this table opens no session. Platform staff's sessions have
+    ``tenant_id`` NULL (invisible to the tenant role, like their ``users`` rows)."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        Index("ix_user_sessions_user_id", "user_id"),
+        Index("ix_user_sessions_tenant_id", "tenant_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+
+class LoginThrottle(Base):
+    """Sign-in attempts of one account (``account:<username>``) or one address
+    (``address:<ip>``) in the current window, and until when further attempts are refused."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

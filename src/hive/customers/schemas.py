@@ -43,3 +43,10 @@ class TenantStatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: TenantStatus
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(min_length=8, max_length=128)

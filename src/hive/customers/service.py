@@ -1,4 +1,7 @@
-"""Customer rules: grades, tenants, users, login. Services never commit; callers do."""
+"""Customer rules: grades, tenants, users. Services never commit; callers do.
+
+Sign-in lives in ``signin`` (throttled), browser sessions in ``sessions``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import service as billing
-from hive.customers import repository
+from hive.customers import repository, sessions
 from hive.customers.errors import (
     DuplicateGradeName,
     DuplicateTenantCode,
@@ -18,7 +21,8 @@ from hive.customers.errors import (
     RoleNotAllowed,
     TenantNotActive,
     TenantNotFound,
-    UserDisabled,
+    UserNotFound,
+    WrongCurrentPassword,
 )
 from hive.customers.models import (
     CustomerGrade,
@@ -28,11 +32,10 @@ from hive.customers.models import (
     User,
     UserStatus,
 )
-from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
+from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
-from hive.platform.errors import InvalidCredentials
-from hive.platform.passwords import hash_password, verify_password
+from hive.platform.passwords import check_password, hash_password_async
 from hive.platform.permissions import require_role
 
 ADMIN = Role.PLATFORM_ADMIN.value
@@ -94,6 +97,9 @@ async def change_tenant_status(
     if tenant is None:
         raise TenantNotFound(details={"tenant_id": tenant_id})
     previous, tenant.status = tenant.status, status.value
+    ended = 0
+    if status is not TenantStatus.ACTIVE:
+        ended = await sessions.revoke_tenant_sessions(session, tenant.id, now=datetime.now(UTC))
     await record_audit(
         session,
         actor,
@@ -101,7 +107,7 @@ async def change_tenant_status(
         target_type="tenant",
         target_id=tenant.id,
         tenant_id=tenant.id,
-        details={"from": previous, "to": status.value},
+        details={"from": previous, "to": status.value, "sessions_ended": ended},
     )
     return tenant
 
@@ -125,7 +131,7 @@ async def create_user(session: AsyncSession, actor: Actor, data: UserCreate) -> 
         tenant_id=data.tenant_id,
         username=data.username,
         display_name=data.display_name,
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password_async(data.password),
         role=data.role.value,
         status=UserStatus.ACTIVE.value,
     )
@@ -164,35 +170,6 @@ async def _require_active_tenant(session: AsyncSession, tenant_id: int | None) -
     return tenant
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> Actor:
-    """Check a login and return who it is. Must run in a platform transaction (before any
-    tenant is known). The answer never says whether the username exists."""
-    user = await repository.find_user_by_username(session, username)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise InvalidCredentials()
-    if user.status != UserStatus.ACTIVE.value:
-        raise UserDisabled()
-    if user.tenant_id is not None:
-        await _require_active_tenant(session, user.tenant_id)
-    actor = actor_for(user)
-    await repository.touch_last_login(session, user.id, datetime.now(UTC))
-    await record_audit(session, actor, "user.login", target_type="user", target_id=user.id)
-    return actor
-
-
-async def find_actor(session: AsyncSession, user_id: int) -> Actor | None:
-    """The actor of a logged-in session, or None if the user is gone or disabled, or belongs
-    to a tenant that is no longer active (a suspension ends the sessions already open)."""
-    user = await repository.get_user(session, user_id)
-    if user is None or user.status != UserStatus.ACTIVE.value:
-        return None
-    if user.tenant_id is not None:
-        tenant = await repository.get_tenant(session, user.tenant_id)
-        if tenant is None or tenant.status != TenantStatus.ACTIVE.value:
-            return None
-    return actor_for(user)
-
-
 def actor_for(user: User) -> Actor:
     return Actor(user_id=user.id, username=user.username, role=user.role, tenant_id=user.tenant_id)
 
@@ -206,3 +183,66 @@ async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant:
 
 async def find_user(session: AsyncSession, username: str) -> User | None:
     return await repository.find_user_by_username(session, username)
+
+
+async def change_password(
+    session: AsyncSession,
+    actor: Actor,
+    data: PasswordChange,
+    *,
+    keep_session: str | None = None,
+) -> int:
+    """A user changes their own password (knowing the current one). Every other session of
+    the user ends; ``keep_session`` (the browser doing the change) stays signed in. Returns
+    how many sessions ended."""
+    user = await repository.get_user(session, actor.user_id) if actor.user_id else None
+    if user is None:
+        raise UserNotFound(details={"user_id": actor.user_id})
+    if not await check_password(user.password_hash, data.current_password):
+        raise WrongCurrentPassword()
+    user.password_hash = await hash_password_async(data.new_password)
+    ended = await sessions.revoke_user_sessions(
+        session, user.id, now=datetime.now(UTC), keep=keep_session
+    )
+    await record_audit(
+        session,
+        actor,
+        "user.password_change",
+        target_type="user",
+        target_id=user.id,
+        details={"sessions_ended": ended},
+    )
+    return ended
+
+
+async def change_user_status(
+    session: AsyncSession, actor: Actor, user_id: int, status: UserStatus
+) -> User:
+    """Disable or re-enable a login (platform admin, or a tenant admin for its own tenant's
+    users). Disabling ends every session of the user."""
+    user = await repository.get_user(session, user_id)
+    if user is None:
+        raise UserNotFound(details={"user_id": user_id})
+    if not (actor.role == Role.TENANT_ADMIN.value and user.tenant_id == actor.tenant_id):
+        require_role(actor, ADMIN)
+    previous, user.status = user.status, status.value
+    ended = 0
+    if status is UserStatus.DISABLED:
+        ended = await sessions.revoke_user_sessions(session, user.id, now=datetime.now(UTC))
+    await record_audit(
+        session,
+        actor,
+        "user.status",
+        target_type="user",
+        target_id=user.id,
+        tenant_id=user.tenant_id,
+        details={"from": previous, "to": status.value, "sessions_ended": ended},
+    )
+    return user
+
+
+async def get_user_by_username(session: AsyncSession, username: str) -> User:
+    user = await repository.find_user_by_username(session, username)
+    if user is None:
+        raise UserNotFound(details={"username": username})
+    return user

@@ -33,7 +33,19 @@ class Settings(BaseSettings):
     vop_sim_port: int = Field(default=8002, ge=1, le=65535)
     secret_key: SecretStr = SecretStr("")
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    # A session's "last seen" is written at most this often (not on every request).
+    session_touch_interval_s: int = Field(default=60, ge=0, le=3600)
     secure_cookies: bool = False
+    # Sign-in throttling: attempts allowed per account / per client address within the window;
+    # one more locks the account (or address) for the lockout period.
+    login_account_max_attempts: int = Field(default=5, ge=1, le=1000)
+    login_address_max_attempts: int = Field(default=20, ge=1, le=100_000)
+    login_window_s: int = Field(default=900, ge=1, le=86_400)
+    login_lockout_s: int = Field(default=900, ge=1, le=86_400)
+    # Password hashes computed at once (each in a worker thread, off the event loop).
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # Who may read /metrics: comma-separated addresses or networks (empty: nobody).
+    metrics_allow: str = "127.0.0.1/32,::1/128"
 
     # Optional components.
     redis_url: str = ""
