@@ -62,22 +62,74 @@ async def cancel_at_every_suspension(
     k that the operation completes before reaching; each cancelled run must end cancelled."""
     run = CancellationRun()
     for k in range(1, limit + 1):
-        driver = _CancelAt(operation(), at=k)
-
-        async def drive(driver: _CancelAt = driver) -> Any:
-            return await driver
-
-        task = asyncio.create_task(drive())
-        try:
-            await task
-        except asyncio.CancelledError:
-            if not task.cancelled():
-                raise  # it was us, the test, that was cancelled
+        cancelled, suspensions = await _run_once(operation, k)
+        if cancelled:
             run.cancelled.append(k)
             await check(k)
             continue
-        assert driver.suspensions < k, f"cancellation at suspension {k} was swallowed"
-        run.points = driver.suspensions
+        assert suspensions < k, f"cancellation at suspension {k} was swallowed"
+        run.points = suspensions
         await check(k)
         return run
     raise AssertionError(f"still suspending after {limit} cancellations")
+
+
+async def _run_once(operation: Callable[[], Coroutine[Any, Any, Any]], k: int) -> tuple[bool, int]:
+    """Run once, cancelled at suspension ``k``: (whether it ended cancelled, its suspensions).
+    Keeps no reference to the task or its exception, so whatever the cancelled run dropped is
+    freed by the time ``check`` runs, as it would be in production."""
+    driver = _CancelAt(operation(), at=k)
+
+    async def drive() -> Any:
+        return await driver
+
+    task = asyncio.create_task(drive())
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise  # it was us, the test, that was cancelled
+        return True, driver.suspensions
+    return False, driver.suspensions
+
+
+async def cancel_at_every_step(
+    operation: Callable[[], Coroutine[Any, Any, Any]],
+    check: Callable[[int], Awaitable[None]],
+    *,
+    limit: int = MAX_SUSPENSIONS,
+) -> CancellationRun:
+    """Like :func:`cancel_at_every_suspension`, but cancel after k turns of the event loop
+    (k = 0, 1, …): for operations that spread over several tasks (callers gathered together,
+    a shared take task), every interleaving the loop can produce is cancelled once. Meant for
+    operations whose awaits complete within a turn or two (``sleep(0)`` fakes), not real I/O."""
+    run = CancellationRun()
+    for k in range(limit):
+        cancelled = await _step_once(operation, k)
+        if cancelled is None:
+            run.points = k
+            await check(k)
+            return run
+        run.cancelled.append(k)
+        await check(k)
+    raise AssertionError(f"still running after {limit} turns of the loop")
+
+
+async def _step_once(operation: Callable[[], Coroutine[Any, Any, Any]], k: int) -> bool | None:
+    """None: the operation completed within ``k`` turns; True: it was cancelled after them."""
+    task = asyncio.create_task(operation())
+    for _ in range(k):
+        if task.done():
+            break
+        await asyncio.sleep(0)
+    if task.done():
+        task.result()  # an operation that failed fails the test
+        return None
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise
+        return True
+    raise AssertionError(f"cancellation after {k} turns was swallowed")

@@ -69,7 +69,10 @@ TAKE_TOKEN_SQL = text(
     ON CONFLICT (key) DO UPDATE SET
         tokens = LEAST(
             :burst,
-            b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * :rate
+            LEAST(
+                :burst,
+                b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * :rate
+            ) + :refund
         ) - :n,
         updated_at = clock_timestamp()
     RETURNING tokens
@@ -78,10 +81,11 @@ TAKE_TOKEN_SQL = text(
 
 
 async def take_rate_tokens(
-    session: AsyncSession, key: str, rate: float, burst: float, count: int
+    session: AsyncSession, key: str, rate: float, burst: float, count: int, *, refund: int = 0
 ) -> float:
-    """Take ``count`` tokens from the shared bucket ``key``; returns the tokens left (negative:
-    the last taker is that many tokens in debt and must wait ``-left / rate`` seconds)."""
-    params = {"key": key, "rate": rate, "burst": burst, "n": count}
+    """Give back ``refund`` tokens (never above ``burst``), then take ``count`` tokens from the
+    shared bucket ``key``; returns the tokens left (negative: the last taker is that many
+    tokens in debt and must wait ``-left / rate`` seconds)."""
+    params = {"key": key, "rate": rate, "burst": burst, "n": count, "refund": refund}
     result = await session.execute(TAKE_TOKEN_SQL, params)
     return float(result.scalar_one())

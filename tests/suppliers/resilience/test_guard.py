@@ -38,14 +38,14 @@ class PlentyOfTokens(GroupedTakes):
         super().__init__()
         self.takes: list[int] = []
 
-    async def _take(self, key: str, rate: float, count: int) -> float:
+    async def _take(self, key: str, rate: float, count: int, refund: int) -> float:
         await asyncio.sleep(0)
         self.takes.append(count)
         return 100.0
 
     async def idle(self) -> bool:
         await asyncio.gather(*self._servers)
-        return not self._waiting and not self._servers
+        return self.holds_nothing() and not self._refunds
 
 
 @dataclass

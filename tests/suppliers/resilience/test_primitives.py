@@ -1,14 +1,11 @@
-"""Rate-limit buckets (PostgreSQL and Redis), breaker, bulkhead and retry policy."""
+"""Breaker, bulkhead and retry policy (the rate-limit buckets: test_rate_limit.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 
-from hive.platform.db import Database
-from hive.suppliers import repository
 from hive.suppliers.errors import (
     BulkheadFull,
     CircuitOpen,
@@ -17,105 +14,8 @@ from hive.suppliers.errors import (
 )
 from hive.suppliers.resilience.breaker import BreakerState, CircuitBreaker
 from hive.suppliers.resilience.bulkhead import Bulkhead
-from hive.suppliers.resilience.rate_limit import GroupedTakes, RedisRateLimiter
 from hive.suppliers.resilience.retry import RetryPolicy, with_retries
 from tests.support.cancellation import cancel_at_every_suspension
-from tests.support.services import REDIS_URL, require_server
-
-
-async def test_postgres_bucket_hands_out_a_burst_then_goes_into_debt(database: Database) -> None:
-    lefts = []
-    for _ in range(4):
-        async with database.platform_transaction() as session:
-            lefts.append(
-                await repository.take_rate_tokens(session, "s:m", rate=0.01, burst=2.0, count=1)
-            )
-    # 2 tokens of burst, then each caller owes one token more than the one before (the refill
-    # rate is so slow that the time between the calls adds nothing measurable).
-    assert lefts[0] == pytest.approx(1.0, abs=0.05)
-    assert lefts[1] == pytest.approx(0.0, abs=0.05)
-    assert lefts[2] == pytest.approx(-1.0, abs=0.05)
-    assert lefts[3] == pytest.approx(-2.0, abs=0.05)
-
-
-class ScriptedTakes(GroupedTakes):
-    """A bucket in memory (no refill) that records how many tokens each take asked for."""
-
-    def __init__(self, tokens: float, *, fail: bool = False) -> None:
-        super().__init__()
-        self.tokens = tokens
-        self.takes: list[int] = []
-        self.fail = fail
-
-    async def _take(self, key: str, rate: float, count: int) -> float:
-        await asyncio.sleep(0.01)  # a round trip, during which more callers arrive
-        if self.fail:
-            raise SupplierUnavailable()
-        self.takes.append(count)
-        self.tokens -= count
-        return self.tokens
-
-
-async def test_concurrent_callers_share_one_take_and_wait_as_if_they_took_one_by_one(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    waits: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def sleep(seconds: float) -> None:
-        if seconds >= 0.05:  # the limiter's waits (the scripted round trip is 0.01 s)
-            waits.append(seconds)
-        await real_sleep(0)
-
-    monkeypatch.setattr(asyncio, "sleep", sleep)
-    limiter = ScriptedTakes(tokens=2.0)
-    await asyncio.gather(*(limiter.acquire("s:m", rate=10.0) for _ in range(5)))
-    await asyncio.gather(*(limiter.acquire("s:m", rate=10.0) for _ in range(2)))
-
-    assert limiter.takes == [5, 2]  # one round trip per group, not per caller
-    # Separate takes from 2 tokens leave 1, 0, -1, -2, -3, then -4, -5: at 10 tokens/s the
-    # callers in debt wait 0.1 s per token owed.
-    assert waits == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5])
-
-
-async def test_a_failed_take_fails_its_group_and_the_next_callers_start_afresh() -> None:
-    limiter = ScriptedTakes(tokens=5.0, fail=True)
-    results = await asyncio.gather(
-        *(limiter.acquire("s:m", rate=10.0) for _ in range(3)), return_exceptions=True
-    )
-    assert [type(r) for r in results] == [SupplierUnavailable] * 3
-    limiter.fail = False
-    await limiter.acquire("s:m", rate=10.0)
-    assert limiter.takes == [1]
-
-
-async def test_a_caller_cancelled_while_waiting_leaves_the_others_served() -> None:
-    limiter = ScriptedTakes(tokens=10.0)
-    callers = [asyncio.create_task(limiter.acquire("s:m", rate=10.0)) for _ in range(3)]
-    await asyncio.sleep(0.001)  # the take is on its way
-    callers[1].cancel()
-    results = await asyncio.gather(*callers, return_exceptions=True)
-    assert results[0] is None and results[2] is None
-    assert isinstance(results[1], asyncio.CancelledError)
-    assert limiter.takes == [3]  # its token was taken with the others' (as a lone take would)
-    await limiter.acquire("s:m", rate=10.0)  # and the limiter serves the next caller
-    assert limiter.takes == [3, 1]
-
-
-@pytest.mark.redis
-async def test_redis_bucket_follows_the_same_arithmetic() -> None:
-    require_server("Redis", REDIS_URL, 6379)
-    limiter = RedisRateLimiter(REDIS_URL, prefix=f"hive-test:{uuid.uuid4().hex}:")
-    try:
-        lefts = [
-            float(await limiter._script(keys=[limiter._prefix + "k"], args=[1.0, 2.0, 1]))
-            for _ in range(3)
-        ]
-        await limiter.acquire("fresh", 1000.0)  # burst available: returns at once
-    finally:
-        await limiter.close()
-    assert lefts[0] == pytest.approx(1.0, abs=0.05)
-    assert lefts[2] == pytest.approx(-1.0, abs=0.05)
 
 
 def test_breaker_opens_after_threshold_and_recovers_through_one_probe() -> None:
