@@ -105,18 +105,24 @@ def adapter_settings(settings: Settings) -> Settings:
 
 
 async def register_vop(
-    database: Database, simulator: Simulator, rate_limits: dict[str, float] | None = None
+    database: Database,
+    simulator: Simulator,
+    rate_limits: dict[str, float] | None = None,
+    *,
+    name: str = "京东VOP",
+    password: str | None = None,
 ) -> int:
+    """A VOP supplier of the simulator; ``password`` other than the simulator's is refused."""
     config = simulator.config
     data = SupplierCreate(
-        name="京东VOP",
+        name=name,
         kind="vop",
         base_url=simulator.url,
         credentials=VopCredentials(
             client_id=config.client_id,
             client_secret=config.client_secret,
             username=config.username,
-            password=config.password,
+            password=config.password if password is None else password,
         ),
         rate_limits=rate_limits or {"*": 1000},
     )

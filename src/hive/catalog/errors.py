@@ -31,3 +31,13 @@ class InvalidStatusChange(Conflict):
 class UpstreamSearchUnavailable(ServiceUnavailable):
     code = "upstream_search_unavailable"
     default_message = "上游搜索暂时不可用，请稍后重试 / Supplier search unavailable, try again"
+
+
+class UpstreamCredentialsRefused(UpstreamSearchUnavailable):
+    """Not temporary: the supplier refuses our account until an operator corrects it."""
+
+    code = "upstream_credentials_refused"
+    default_message = (
+        "供应商拒绝了接入凭据，请在「供应商」页检查账号和密码 / "
+        "The supplier refused our credentials: check them on the Suppliers page"
+    )

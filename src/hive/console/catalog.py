@@ -76,7 +76,7 @@ async def upstream_page(request: Request) -> Response:
                 await _adapter(request, form.supplier_id), search_query(form)
             )
         except HiveError as error:
-            context["error"] = error.message
+            context["error"], context["error_code"] = error.message, error.code
             return render(
                 request, "catalog_upstream.html", status_code=error.http_status, **context
             )

@@ -5,6 +5,8 @@ Changes take effect without a restart: adapters are rebuilt when a supplier's ro
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -18,6 +20,9 @@ from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.suppliers import service as suppliers
+from hive.suppliers.factory import AdapterFactory
+from hive.suppliers.health import AccessStatus, check_access
+from hive.suppliers.models import Supplier
 from hive.suppliers.schemas import SupplierCreate
 
 router = APIRouter(include_in_schema=False)
@@ -46,6 +51,9 @@ i18n.extend(
             "suppliers.save": "保存",
             "suppliers.empty": "还没有供应商",
             "suppliers.invalid": "输入有误",
+            "suppliers.access": "接入状态",
+            "suppliers.access.ok": "正常",
+            "suppliers.access.off": "—",
         },
         "en": {
             "suppliers.title": "Suppliers",
@@ -68,6 +76,9 @@ i18n.extend(
             "suppliers.save": "Save",
             "suppliers.empty": "No suppliers yet",
             "suppliers.invalid": "Invalid input",
+            "suppliers.access": "Access",
+            "suppliers.access.ok": "OK",
+            "suppliers.access.off": "—",
         },
     }
 )
@@ -79,8 +90,26 @@ async def _page(
     async with database_of(request).platform_transaction() as session:
         rows = await suppliers.list_suppliers(session)
     return render(
-        request, "suppliers.html", status_code=status_code, actor=actor, suppliers=rows, **extra
+        request,
+        "suppliers.html",
+        status_code=status_code,
+        actor=actor,
+        suppliers=rows,
+        access=await _access(request, rows),
+        **extra,
     )
+
+
+async def _access(request: Request, rows: Sequence[Supplier]) -> dict[int, AccessStatus]:
+    """Each enabled supplier's access, asked of the supplier now (a fresh shared token costs no
+    call), so a refused account shows its reason here rather than "unavailable" elsewhere."""
+    factory: AdapterFactory = request.app.state.adapters
+    timeout_s = request.app.state.settings.upstream_search_timeout_s
+    enabled = [row for row in rows if row.enabled]
+    statuses = await asyncio.gather(
+        *(check_access(factory.for_supplier(row), timeout_s=timeout_s) for row in enabled)
+    )
+    return {row.id: status for row, status in zip(enabled, statuses, strict=True)}
 
 
 @router.get(PATH)

@@ -28,6 +28,8 @@ from hive.platform.db import Database
 from hive.platform.jobs import JobRuntime
 from hive.platform.logging import get_logger
 from hive.suppliers import service as suppliers
+from hive.suppliers.errors import SupplierError
+from hive.suppliers.health import OK, AccessStatus, StateLog
 from hive.suppliers.models import Supplier
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import MessageType, SupplierMessage
@@ -89,6 +91,7 @@ class FeedConsumer:
         )
         # Adapters are reused between polls and rebuilt when the supplier row changes.
         self._adapters: dict[int, tuple[datetime, SupplierAdapter]] = {}
+        self.access_log = StateLog("change feed poll")
 
     async def poll_once(self) -> PollReport:
         """One cycle: each enabled supplier's pending batch, processed and acknowledged.
@@ -99,9 +102,16 @@ class FeedConsumer:
         for supplier in await self._enabled_suppliers():
             try:
                 await self._poll_supplier(supplier, report)
+            except SupplierError as error:
+                # The supplier refuses us or cannot be reached: its reason is logged once per
+                # change of state (not a traceback every poll).
+                self.access_log.record(supplier.id, AccessStatus.of(error))
+                report.failed_suppliers.append(supplier.id)
             except Exception:
                 log.exception("change feed poll failed", supplier_id=supplier.id)
                 report.failed_suppliers.append(supplier.id)
+            else:
+                self.access_log.record(supplier.id, AccessStatus(OK))
         return report
 
     async def drain(self) -> None:

@@ -46,6 +46,17 @@ class SupplierAuthFailed(SupplierError):
     default_message = "供应商认证失败 / Supplier authentication failed"
 
 
+class SupplierCredentialsRefused(SupplierAuthFailed):
+    """The supplier's token endpoint refused our account (client id or secret, user name or
+    password, signature): nothing works until an operator corrects the credentials."""
+
+    code = "supplier_credentials_refused"
+    default_message = (
+        "供应商拒绝了接入凭据，请检查 client_id、client_secret、账号和密码 / "
+        "The supplier refused our credentials: check client_id, client_secret, account and password"
+    )
+
+
 class SkuNotInPool(SupplierError):
     code = "sku_not_in_supplier_pool"
     http_status = 409

@@ -10,11 +10,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hive.catalog.errors import UpstreamSearchUnavailable
+from hive.catalog.errors import UpstreamCredentialsRefused, UpstreamSearchUnavailable
 from hive.catalog.pool import repository as pool_repo
 from hive.catalog.snapshot import margin_percent
 from hive.platform.db import Database
-from hive.suppliers.errors import SupplierError
+from hive.suppliers.errors import SupplierAuthFailed, SupplierError
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import FacetCount, PriceQuote, SearchQuery, SearchResult
 
@@ -99,6 +99,12 @@ class UpstreamSearch:
                 f"供应商在 {self._timeout_s:g} 秒内未响应 / Supplier did not answer in "
                 f"{self._timeout_s:g} s",
                 details={"reason": "timeout"},
+            ) from None
+        except SupplierAuthFailed as error:
+            said = error.details.get("supplier_message")
+            raise UpstreamCredentialsRefused(
+                f"{UpstreamCredentialsRefused.default_message} ({said})" if said else None,
+                details={"reason": error.code},
             ) from None
         except SupplierError as error:
             raise UpstreamSearchUnavailable(details={"reason": error.code}) from None

@@ -188,6 +188,11 @@ class VopAdapter:
             )
             return left + right
 
+    async def sign_in(self) -> None:
+        """Make sure we hold a valid access token (the shared one, or a new one); raises
+        :class:`~hive.suppliers.errors.SupplierCredentialsRefused` when the account is refused."""
+        await self._tokens.access_token()
+
     # -- catalogue ------------------------------------------------------------------------
 
     async def search(self, query: SearchQuery) -> SearchResult:

@@ -16,7 +16,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hive.platform.db import Database
 from hive.suppliers import repository
-from hive.suppliers.errors import InvalidSupplierAnswer, SupplierAuthFailed
+from hive.suppliers.errors import (
+    InvalidSupplierAnswer,
+    SupplierAuthFailed,
+    SupplierCredentialsRefused,
+)
 from hive.suppliers.schemas import VopCredentials
 from hive.suppliers.vop.codes import SUCCESS_CODES, error_for
 from hive.suppliers.vop.signing import md5_hex, token_request_sign, vop_timestamp
@@ -156,7 +160,14 @@ class TokenManager:
         envelope = await self._transport.post(path, fields)
         if not envelope.success or envelope.code not in SUCCESS_CODES:
             error = error_for(envelope.code, envelope.message)
-            raise error if error.retryable else SupplierAuthFailed(details=error.details)
+            if error.retryable:
+                raise error
+            raise SupplierCredentialsRefused(
+                f"{SupplierCredentialsRefused.default_message} ({envelope.message})"
+                if envelope.message
+                else None,
+                details={**error.details, "supplier_message": envelope.message, "path": path},
+            )
         try:
             result = _TokenResult.model_validate(envelope.result)
         except ValidationError:

@@ -1,0 +1,89 @@
+"""Whether Hive can reach a supplier and is let in, in words an operator can act on.
+
+``check_access`` asks the supplier (for VOP: a valid access token, from the shared token row
+when one is fresh, so a healthy supplier costs no call). ``StateLog`` logs a supplier's access
+state once per change — "credentials refused" once, then "recovered" once — instead of a
+traceback on every poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from hive.platform.logging import get_logger
+from hive.suppliers.errors import SupplierError
+from hive.suppliers.protocol import SupplierAdapter
+
+log = get_logger("hive.suppliers.health")
+
+OK = "ok"
+TIMEOUT = "supplier_timeout"
+
+
+@runtime_checkable
+class SignsIn(Protocol):
+    """An adapter that must be let in before it can call (VOP's access token)."""
+
+    async def sign_in(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccessStatus:
+    """``code`` is ``ok`` or the error code that stops calls (such as
+    ``supplier_credentials_refused``); ``message`` is the reason, with the supplier's words."""
+
+    code: str
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == OK
+
+    @staticmethod
+    def of(error: SupplierError) -> AccessStatus:
+        return AccessStatus(error.code, error.message)
+
+
+async def check_access(adapter: SupplierAdapter, *, timeout_s: float) -> AccessStatus:
+    """Sign in (when the adapter needs to) within ``timeout_s``; never raises a supplier error."""
+    if not isinstance(adapter, SignsIn):
+        return AccessStatus(OK)
+    try:
+        await asyncio.wait_for(adapter.sign_in(), timeout=timeout_s)
+    except TimeoutError:
+        return AccessStatus(
+            TIMEOUT, f"供应商在 {timeout_s:g} 秒内未响应 / No answer in {timeout_s:g} s"
+        )
+    except SupplierError as error:
+        return AccessStatus.of(error)
+    return AccessStatus(OK)
+
+
+class StateLog:
+    """Remembers each supplier's last access state and logs only its changes."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+        self._last: dict[int, AccessStatus] = {}
+
+    def record(self, supplier_id: int, status: AccessStatus) -> bool:
+        """Log ``status`` if it differs from the last one; True when it was logged."""
+        previous = self._last.get(supplier_id, AccessStatus(OK))
+        self._last[supplier_id] = status
+        if status.code == previous.code:
+            return False
+        if status.ok:
+            log.info(f"{self._what} recovered", supplier_id=supplier_id, was=previous.code)
+        else:
+            log.warning(
+                f"{self._what} failing",
+                supplier_id=supplier_id,
+                code=status.code,
+                reason=status.message,
+            )
+        return True
+
+    def last(self, supplier_id: int) -> AccessStatus:
+        return self._last.get(supplier_id, AccessStatus(OK))
