@@ -16,6 +16,7 @@ from hive.customers.errors import SignInLocked
 from hive.customers.models import LoginThrottle, Role, TenantStatus, UserStatus
 from hive.customers.schemas import PasswordChange
 from hive.customers.sessions import Client
+from hive.customers.tasks import purge_sign_in_records
 from hive.platform import passwords
 from hive.platform.actor import Actor
 from hive.platform.browser_session import new_token
@@ -290,3 +291,24 @@ async def test_a_tenant_transaction_never_sees_staff_or_other_tenants_sessions(
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def test_housekeeping_removes_ended_sessions_and_idle_counters(
+    database: Database, settings: Settings
+) -> None:
+    await make_user(database, "buyer", "s3cret-pass", role=Role.OPERATOR)
+    live = await _sign_in(database, settings, "buyer", "s3cret-pass")
+    ended = await _sign_in(database, settings, "buyer", "s3cret-pass")
+    with pytest.raises(InvalidCredentials):
+        await _sign_in(database, settings, "ghost", "whatever-1")
+    actor = await _actor_of(database, ended)
+    assert actor is not None
+    async with database.platform_transaction() as session:
+        await sessions.log_out(session, actor, ended, now=_now() - timedelta(days=31))
+    later = _now() + timedelta(seconds=settings.login_window_s + 1)
+    await purge_sign_in_records(database, later, settings.login_window_s)
+    async with database.platform_transaction() as session:
+        kept = (await session.execute(text("SELECT id FROM user_sessions"))).scalars().all()
+        counters = (await session.execute(text("SELECT key FROM login_throttles"))).all()
+    assert kept == [sessions.session_id_of(live)]
+    assert counters == []

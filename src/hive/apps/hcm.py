@@ -25,6 +25,7 @@ from hive.platform.crypto import SecretBox
 from hive.platform.http import create_app
 from hive.platform.passwords import configure_hashing
 from hive.platform.secret_key import load_secret_key
+from hive.platform.security_headers import CONSOLE_CSP
 from hive.suppliers.runtime import supplier_runtime
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
@@ -73,4 +74,7 @@ def create_hcm_app(settings: Settings, database_url: str) -> FastAPI:
         ],
         configure=configure,
         resources=resources,
+        content_security_policy=CONSOLE_CSP,
+        no_store=True,
+        api_docs=False,
     )

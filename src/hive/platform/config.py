@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 LogFormat = Literal["auto", "console", "json"]
+IPNetwork = IPv4Network | IPv6Network
 
 
 class Settings(BaseSettings):
@@ -131,6 +133,12 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         return value
 
+    @field_validator("metrics_allow")
+    @classmethod
+    def _metrics_allow_is_networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:
@@ -153,8 +161,24 @@ class Settings(BaseSettings):
         return not self.database_url
 
     @property
+    def metrics_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.metrics_allow)
+
+    @property
     def pgdata_dir(self) -> Path:
         return (self.data_dir / "pgdata").resolve()
+
+
+def parse_networks(value: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or networks (``10.0.0.0/8``, ``::1``); empty gives none."""
+    networks = []
+    for part in value.split(","):
+        if part.strip():
+            try:
+                networks.append(ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"not an address or network: {part.strip()!r}") from None
+    return tuple(networks)
 
 
 def async_database_url(url: str) -> URL:

@@ -19,6 +19,7 @@ from hive.platform.errors import HiveError
 from hive.platform.logging import get_logger
 from hive.platform.observability import RequestObservabilityMiddleware, metrics_endpoint
 from hive.platform.readiness import readiness_checks, run_checks
+from hive.platform.security_headers import SecurityHeadersMiddleware
 from hive.platform.validation import InvalidInput, problems_from_errors
 
 log = get_logger("hive.http")
@@ -118,10 +119,16 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     configure: Callable[[FastAPI], None] | None = None,
     resources: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    content_security_policy: str | None = None,
+    no_store: bool = False,
+    api_docs: bool = True,
 ) -> FastAPI:
     """Build one of Hive's HTTP applications around a database it opens on startup.
 
     ``resources`` opens whatever else the app needs for its lifetime (after the database).
+    ``content_security_policy`` and ``no_store`` add those headers (see
+    ``security_headers``); ``api_docs=False`` serves no ``/docs``, ``/redoc`` or
+    ``/openapi.json``.
     """
 
     @asynccontextmanager
@@ -138,7 +145,10 @@ def create_app(
         finally:
             await database.dispose()
 
-    app = FastAPI(title=f"Hive {name.upper()}", lifespan=lifespan)
+    docs: dict[str, Any] = (
+        {} if api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
+    )
+    app = FastAPI(title=f"Hive {name.upper()}", lifespan=lifespan, **docs)
     app.add_exception_handler(HiveError, _hive_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -148,6 +158,11 @@ def create_app(
     if configure is not None:
         configure(app)
     app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        content_security_policy=content_security_policy,
+        no_store=no_store,
+    )
     app.add_middleware(RequestObservabilityMiddleware, app_name=name)
     return app
 

@@ -34,6 +34,7 @@ TASK_MODULES = [
     "hive.suppliers.warehouse.tasks",
     "hive.catalog.freshness.tasks",
     "hive.catalog.selection.tasks",
+    "hive.customers.tasks",
 ]
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
+from ipaddress import ip_address
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hive.platform.config import IPNetwork
 from hive.platform.context import new_request_id, set_request_id
 from hive.platform.logging import get_logger
 
@@ -83,5 +87,23 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
-async def metrics_endpoint(_request: Request) -> Response:
+def address_allowed(host: str | None, networks: Iterable[IPNetwork]) -> bool:
+    """True if ``host`` (the peer address as the server sees it) is in one of ``networks``."""
+    if not host:
+        return False
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:a.b.c.d on a dual-stack socket
+    return any(address in network or (mapped and mapped in network) for network in networks)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus metrics, for the addresses in ``HIVE_METRICS_ALLOW`` only (loopback by
+    default); anyone else gets the same 404 as an unknown path."""
+    settings = request.app.state.settings
+    host = request.client.host if request.client else None
+    if not address_allowed(host, settings.metrics_networks):
+        raise HTTPException(status_code=404, detail="Not Found")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
