@@ -75,7 +75,8 @@ class Area(Base):
 class Product(Base, TimestampedMixin):
     """A product in the pool: one supplier SKU that operators selected.
 
-    Prices are integer fen; ``stock`` maps a province id to ``{"state", "remaining"}``;
+    Prices are integer fen; ``value_times`` says as of when each supplier value holds;
+    ``stock`` maps a province id to ``{"state", "remaining"}``;
     ``search_vector`` holds the jieba-segmented words of name, brand and category;
     ``orderable_province_ids`` is computed by PostgreSQL from ``stock`` (the provinces where
     the product can be ordered), so no writer has to maintain it.
@@ -169,6 +170,12 @@ class Product(Base, TimestampedMixin):
     last_ordered_at: Mapped[datetime | None]
     refreshed_at: Mapped[datetime] = mapped_column(server_default=func.now())
     calibrated_at: Mapped[datetime | None]
+    # Field name → the time (ISO 8601) the supplier's value held: a message's supplier time,
+    # or when a refresh, calibration or selection started reading. An older value never
+    # overwrites a newer one (hive.catalog.freshness.apply).
+    value_times: Mapped[dict[str, str]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
 
 
 class ProductChange(Base):

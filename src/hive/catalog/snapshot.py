@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from hive.suppliers.errors import SupplierError
@@ -24,6 +25,8 @@ class ProductSnapshot:
     detail: ProductDetail
     price: PriceQuote
     rating: ProductRating | None
+    # When reading started: the values hold as of then (our clock).
+    read_at: datetime
     # province id (text) → {"state": StockState value, "remaining": int | None}
     stock: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -50,6 +53,7 @@ async def fetch_snapshots(
 ) -> SnapshotBatch:
     """Read every SKU; a supplier failure marks all SKUs not yet read with its code."""
     batch = SnapshotBatch()
+    read_at = datetime.now(UTC)
     try:
         details = {d.sku: d for d in await adapter.product_details(skus)}
         batch.failures.update({s: NOT_IN_SUPPLIER_POOL for s in skus if s not in details})
@@ -63,7 +67,7 @@ async def fetch_snapshots(
         return batch
     for sku in ready:
         batch.snapshots[sku] = ProductSnapshot(
-            sku, details[sku], prices[sku], ratings.get(sku), stock.get(sku, {})
+            sku, details[sku], prices[sku], ratings.get(sku), read_at, stock.get(sku, {})
         )
     return batch
 

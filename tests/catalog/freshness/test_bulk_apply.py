@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 
@@ -35,7 +36,9 @@ async def test_each_product_gets_only_the_fields_it_names_and_removed_ones_none(
         "no-such-sku": {"purchase_price_fen": 1},
     }
     async with world.database.platform_transaction() as session:
-        result = await apply_bulk(session, world.supplier_id, values, source="refresh")
+        result = await apply_bulk(
+            session, world.supplier_id, values, source="refresh", as_of=datetime.now(UTC)
+        )
 
     assert result.considered == 3  # the removed product and the unknown SKU are left out
     assert result.changed == {
@@ -80,7 +83,12 @@ async def test_a_stamp_marks_every_product_read_even_the_unchanged_ones(world: W
     values = {sku: {"purchase_price_fen": before["purchase_price_fen"]}}
     async with world.database.platform_transaction() as session:
         result = await apply_bulk(
-            session, world.supplier_id, values, source="calibration", stamp="calibrated_at"
+            session,
+            world.supplier_id,
+            values,
+            source="calibration",
+            stamp="calibrated_at",
+            as_of=datetime.now(UTC),
         )
     after = await product(world, sku)
     assert result.considered == 1 and not result.changed
@@ -93,7 +101,13 @@ async def test_a_field_outside_the_bulk_set_is_refused_before_anything_is_writte
     (sku,) = await pooled(world, 1)
     async with world.database.platform_transaction() as session:
         with pytest.raises(ValueError, match="not settable in bulk"):
-            await apply_bulk(session, world.supplier_id, {sku: {"name": "x"}}, source="refresh")
+            await apply_bulk(
+                session,
+                world.supplier_id,
+                {sku: {"name": "x"}},
+                source="refresh",
+                as_of=datetime.now(UTC),
+            )
     assert await world.sql("SELECT count(*) FROM product_changes WHERE source = 'refresh'") == [
         (0,)
     ]
@@ -104,10 +118,12 @@ async def test_concurrent_batches_over_the_same_products_apply_one_after_the_oth
 ) -> None:
     skus = await pooled(world, 6)
 
-    async def apply(order: list[str], price: int) -> int:
+    async def apply(order: list[str], price: int, as_of: datetime) -> int:
         values = {sku: {"purchase_price_fen": price} for sku in order}
         async with world.database.platform_transaction() as session:
-            result = await apply_bulk(session, world.supplier_id, values, source="refresh")
+            result = await apply_bulk(
+                session, world.supplier_id, values, source="refresh", as_of=as_of
+            )
             await asyncio.sleep(0.05)  # hold the row locks while the other batch arrives
         return len(result.changed)
 
@@ -115,7 +131,10 @@ async def test_concurrent_batches_over_the_same_products_apply_one_after_the_oth
     # then reads the rows as the first left them (its history's "old" values are those).
     for round_ in range(5):
         low, high = 100 + 2 * round_, 101 + 2 * round_
-        first, second = await asyncio.gather(apply(skus, low), apply(skus[::-1], high))
+        read_at = datetime.now(UTC)  # both read at once: neither is older than the other
+        first, second = await asyncio.gather(
+            apply(skus, low, read_at), apply(skus[::-1], high, read_at)
+        )
         prices = await world.sql(
             "SELECT DISTINCT purchase_price_fen FROM products WHERE supplier_sku = ANY(:s)",
             s=skus,

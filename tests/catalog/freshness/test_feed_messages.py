@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
+import pytest
+
 from hive.catalog.freshness import handlers as freshness
+from hive.catalog.freshness import refresh
 from hive.catalog.models import Product
 from hive.feed.ingestion import Outcome
 from hive.feed.polling import FeedConsumer
 from hive.suppliers.types import MessageType, SupplierMessage
-from tests.catalog.freshness.conftest import World
+from tests.catalog.freshness.conftest import AREAS, World
 from tests.feed.conftest import InMemoryFeed, factory_for
 
-AT = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
-
-def message(mid: str, kind: MessageType, sku: str, **payload: object) -> SupplierMessage:
-    return SupplierMessage(mid, kind, AT, {"sku": sku, **payload})
+def message(
+    mid: str, kind: MessageType, sku: str, *, at: datetime | None = None, **payload: object
+) -> SupplierMessage:
+    """A message of now (the supplier's time), unless ``at`` says otherwise: a message older
+    than a product's selection is, rightly, not applied to it."""
+    return SupplierMessage(mid, kind, at or datetime.now(UTC), {"sku": sku, **payload})
 
 
 async def pooled(world: World, count: int) -> list[str]:
@@ -192,3 +197,93 @@ _VALUES = (
     "SELECT supplier_sku, purchase_price_fen, retail_price_fen, tax_rate_percent, on_shelf "
     "FROM products"
 )
+
+
+async def test_an_older_shelf_message_in_a_later_batch_never_undoes_a_newer_one(
+    world: World,
+) -> None:
+    (a,) = await pooled(world, 1)
+    now = datetime.now(UTC)
+    feed = InMemoryFeed(world.supplier_id)
+    feed_consumer = consumer(world, feed)
+    feed.publish(message("30", MessageType.SHELF_CHANGED, a, on_shelf=False, at=now))
+    await feed_consumer.poll_once()
+    # Delivered later, but the supplier says it happened a minute before the shelf-off.
+    feed.publish(
+        message("31", MessageType.SHELF_CHANGED, a, on_shelf=True, at=now - timedelta(minutes=1))
+    )
+    report = await feed_consumer.poll_once()
+
+    assert report.outcomes == {Outcome.PROCESSED: 1}  # recorded, but not applied
+    row = await product(world, a)
+    assert row["on_shelf"] is False
+    assert datetime.fromisoformat(row["value_times"]["on_shelf"]) == now
+    assert [r[0] for r in await world.sql(_FEED_CHANGES)] == [{"on_shelf": [True, False]}]
+
+
+async def test_a_message_older_than_the_last_refresh_is_not_applied_and_a_newer_one_is(
+    world: World,
+) -> None:
+    (a,) = await pooled(world, 1)
+    before = datetime.now(UTC)
+    await refresh.refresh_batch(
+        world.database, world.adapter, [a], [refresh.Aspect.SHELF], "refresh", AREAS
+    )
+    on_shelf = (await product(world, a))["on_shelf"]
+    feed = InMemoryFeed(world.supplier_id)
+    feed_consumer = consumer(world, feed)
+    feed.publish(message("40", MessageType.SHELF_CHANGED, a, on_shelf=not on_shelf, at=before))
+    await feed_consumer.poll_once()
+    assert (await product(world, a))["on_shelf"] is on_shelf  # the refresh read later
+
+    feed.publish(message("41", MessageType.SHELF_CHANGED, a, on_shelf=not on_shelf))
+    await feed_consumer.poll_once()
+    assert (await product(world, a))["on_shelf"] is (not on_shelf)
+
+
+async def test_a_refresh_read_before_a_newer_message_does_not_undo_it(world: World) -> None:
+    (a,) = await pooled(world, 1)
+    on_shelf = (await product(world, a))["on_shelf"]
+    feed = InMemoryFeed(world.supplier_id)
+    # The supplier's message comes from the future of the refresh below (its read starts now).
+    feed.publish(
+        message(
+            "50",
+            MessageType.SHELF_CHANGED,
+            a,
+            on_shelf=not on_shelf,
+            at=datetime.now(UTC) + timedelta(minutes=5),
+        )
+    )
+    await consumer(world, feed).poll_once()
+    report = await refresh.refresh_batch(
+        world.database, world.adapter, [a], [refresh.Aspect.SHELF], "refresh", AREAS
+    )
+    assert report.refreshed == 1 and a not in report.changed
+    assert (await product(world, a))["on_shelf"] is (not on_shelf)
+
+
+@pytest.mark.parametrize("path", ["selection", "info refresh"])
+async def test_selection_and_info_refresh_keep_a_value_newer_than_their_read(
+    world: World, path: str
+) -> None:
+    (a,) = await pooled(world, 1)
+    later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    await world.sql(
+        "UPDATE products SET on_shelf = NOT on_shelf, name = 'stale', "
+        "value_times = value_times || jsonb_build_object('on_shelf', CAST(:t AS text)) "
+        "WHERE supplier_sku = :s",
+        s=a,
+        t=later,
+    )
+    flipped = (await product(world, a))["on_shelf"]
+    if path == "selection":
+        await world.select([a])
+    else:
+        await refresh.refresh_batch(
+            world.database, world.adapter, [a], [refresh.Aspect.INFO], "refresh", AREAS
+        )
+    row = await product(world, a)
+    assert row["name"] != "stale"  # the read was applied …
+    assert row["on_shelf"] is flipped  # … but not over the newer shelf state
+    assert row["value_times"]["on_shelf"] == later

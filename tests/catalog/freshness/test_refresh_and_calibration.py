@@ -144,7 +144,9 @@ async def test_bulk_apply_records_what_pool_apply_changes_records(world: World) 
         ordinary = await session.scalar(select(Product).where(Product.supplier_sku == one))
         assert ordinary is not None
         expected = await pool.apply_changes(session, ordinary, values, source="refresh")
-        applied = await apply_bulk(session, world.supplier_id, {two: values}, source="refresh")
+        applied = await apply_bulk(
+            session, world.supplier_id, {two: values}, source="refresh", as_of=datetime.now(UTC)
+        )
     assert applied.considered == 1 and applied.changed == {two: expected}
     events = await world.sql(
         "SELECT e.type, e.payload, p.supplier_sku FROM domain_events e "
@@ -160,11 +162,14 @@ async def test_bulk_apply_records_what_pool_apply_changes_records(world: World) 
 async def test_an_older_read_never_overwrites_a_newer_refresh(world: World) -> None:
     newer, older_only = await pooled(world, 2)
     await make_stale(world, newer, older_only)
-    # ``newer`` was refreshed (by another worker) after the read below started.
+    # ``newer`` got its prices from a read (another worker's) after the read below started.
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     await world.sql(
-        "UPDATE products SET refreshed_at = clock_timestamp() + interval '1 hour' "
-        "WHERE supplier_sku = :s",
+        "UPDATE products SET value_times = jsonb_build_object("
+        "'purchase_price_fen', CAST(:t AS text), 'retail_price_fen', CAST(:t AS text), "
+        "'tax_rate_percent', CAST(:t AS text)) WHERE supplier_sku = :s",
         s=newer,
+        t=later,
     )
     report = await refresh.refresh_batch(
         world.database,

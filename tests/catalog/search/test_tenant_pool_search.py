@@ -32,6 +32,7 @@ HIDDEN = {
     "supplier_category_id",
     "last_viewed_at",
     "last_ordered_at",
+    "value_times",
 }
 DENIED = "permission denied for table products"
 

@@ -38,7 +38,7 @@ Changes = dict[str, list[Any]]
 
 @dataclass
 class BulkResult:
-    """What a bulk apply did: products considered (in the pool, not newer) and their changes."""
+    """What a bulk apply did: products considered (in the pool) and their changes."""
 
     considered: int = 0
     changed: dict[str, Changes] = field(default_factory=dict)  # by SKU
@@ -50,15 +50,18 @@ async def apply_bulk(
     values: Mapping[str, Mapping[str, Any]],
     *,
     source: str,
+    as_of: datetime,
+    times: Mapping[str, datetime] | None = None,
     stamp: str | None = None,
-    read_at: datetime | None = None,
 ) -> BulkResult:
     """Set ``values[sku]`` on the supplier's pool products (removed ones are left alone);
     record and announce what actually changed.
 
-    With ``stamp`` (``refreshed_at`` / ``calibrated_at``) every product of ``values`` is
-    stamped now(); with ``read_at`` (when the values were read), a product refreshed after
-    that keeps its newer values.
+    The values hold as of ``times[sku]`` (a message's supplier time) or else ``as_of`` (when
+    a refresh started reading them): a field whose stored value holds as of a later time
+    keeps it, so an older value never overwrites a newer one, in whatever order and batches
+    they arrive. With ``stamp`` (``refreshed_at`` / ``calibrated_at``) every product of
+    ``values`` is stamped now().
     """
     for sku, wanted in values.items():
         unknown = wanted.keys() - BULK_FIELDS
@@ -73,6 +76,7 @@ async def apply_bulk(
         field_events=_BULK_EVENTS,
         source=source,
         stamp=stamp,
-        read_at=read_at,
+        as_of=as_of,
+        times=times,
     )
     return BulkResult(considered, changed)

@@ -16,6 +16,8 @@ import it before it starts consuming the feed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,11 +95,17 @@ async def _defer_planned(session: AsyncSession) -> None:
 
 
 async def _apply_states(
-    session: AsyncSession, supplier_id: int, states: Mapping[str, bool], column: str
+    session: AsyncSession, supplier_id: int, states: Mapping[str, State], column: str
 ) -> dict[str, list[object]]:
-    """Set ``column`` of the pool products of ``states``; the changes applied, by SKU."""
-    values = {sku: {column: state} for sku, state in states.items()}
-    applied = await apply_bulk(session, supplier_id, values, source=FEED_SOURCE)
+    """Set ``column`` of the pool products of ``states``, each as of its message's supplier
+    time (an older state never overwrites a newer one); the changes applied, by SKU."""
+    if not states:
+        return {}
+    values = {sku: {column: state.value} for sku, state in states.items()}
+    times = {sku: state.at for sku, state in states.items()}
+    applied = await apply_bulk(
+        session, supplier_id, values, source=FEED_SOURCE, times=times, as_of=max(times.values())
+    )
     return {sku: changes[column] for sku, changes in applied.changed.items()}
 
 
@@ -105,14 +113,22 @@ def _skus(messages: Sequence[SupplierMessage]) -> list[str]:
     return list(dict.fromkeys(str(m.payload["sku"]) for m in messages if m.payload.get("sku")))
 
 
-def _latest(messages: Sequence[SupplierMessage], key: str) -> dict[str, bool]:
-    """Each SKU's state in its latest message (by time, then delivery order)."""
+@dataclass(frozen=True, slots=True)
+class State:
+    """A SKU's state as a message told it, and the supplier time it held."""
+
+    value: bool
+    at: datetime
+
+
+def _latest(messages: Sequence[SupplierMessage], key: str) -> dict[str, State]:
+    """Each SKU's state in its latest message (by supplier time, then delivery order)."""
     ordered = sorted(enumerate(messages), key=lambda pair: (pair[1].occurred_at, pair[0]))
-    latest: dict[str, bool] = {}
+    latest: dict[str, State] = {}
     for _, message in ordered:
         sku, state = message.payload.get("sku"), message.payload.get(key)
         if sku and isinstance(state, bool):
-            latest[str(sku)] = state
+            latest[str(sku)] = State(state, message.occurred_at)
     return latest
 
 

@@ -183,7 +183,9 @@ async def refresh_batch(
                 )
             )
         if details:
-            report.merge(await _apply_details(session, adapter.supplier_id, details, source))
+            report.merge(
+                await _apply_details(session, adapter.supplier_id, details, source, read_at)
+            )
     return report
 
 
@@ -258,17 +260,22 @@ async def _apply_fetched(
     source: str,
     stamp: str,
     *,
-    read_at: datetime | None = None,
+    read_at: datetime,
 ) -> RefreshReport:
-    # With read_at: another refresh applied a newer read meanwhile, an older one must not undo it.
+    # The values hold as of the read: a newer value applied meanwhile (a message, another
+    # refresh) is not undone by them.
     applied = await apply_bulk(
-        session, supplier_id, fetched, source=source, stamp=stamp, read_at=read_at
+        session, supplier_id, fetched, source=source, stamp=stamp, as_of=read_at
     )
     return RefreshReport(refreshed=applied.considered, changed=applied.changed)
 
 
 async def _apply_details(
-    session: AsyncSession, supplier_id: int, details: Sequence[ProductDetail], source: str
+    session: AsyncSession,
+    supplier_id: int,
+    details: Sequence[ProductDetail],
+    source: str,
+    read_at: datetime,
 ) -> RefreshReport:
     report = RefreshReport()
     by_sku = {d.sku: d for d in details}
@@ -291,7 +298,7 @@ async def _apply_details(
         }
         names = [known[c].name for c in path if c in known]
         changed = await pool.apply_changes(
-            session, product, values, source=source, category_names=names
+            session, product, values, source=source, category_names=names, as_of=read_at
         )
         report.refreshed += 1
         if changed:

@@ -54,27 +54,37 @@ async def apply_values(
     field_events: Mapping[str, str],
     source: str,
     stamp: str | None,
-    read_at: datetime | None,
+    as_of: datetime,
+    times: Mapping[str, datetime] | None = None,
 ) -> tuple[int, dict[str, dict[str, list[Any]]]]:
     """Set ``values[sku]`` on the supplier's pool products (not removed) in one statement.
+
+    Each value holds as of ``times[sku]`` (a message's supplier time), else ``as_of`` (when
+    the values were read). A field whose stored value holds as of a later time keeps it: an
+    older value never overwrites a newer one, whatever order they arrive in; an applied
+    field's time is recorded in ``value_times``.
 
     The products are locked in id order (concurrent batches cannot deadlock); each changed
     one gets a history row (``{field: [old, new]}``, from ``source``) and one domain event per
     event type of ``field_events`` among its changed fields (payload ``{"changes": …}``).
     ``stamp`` (``refreshed_at`` / ``calibrated_at``) is set to now() on every product of
-    ``values``; with ``read_at``, a product refreshed after it is left alone. Returns how many
-    products were considered and the changes of those that changed, by SKU (one JSON document:
-    one parse here, whatever the batch size).
+    ``values``. Returns how many products were considered and the changes of those that
+    changed, by SKU (one JSON document: one parse here, whatever the batch size).
     """
     fields = tuple(sorted({f for row in values.values() for f in row}))
+    times = times or {}
+    rows = [
+        {"sku": sku, **row, **({"_at": times[sku].isoformat()} if sku in times else {})}
+        for sku, row in values.items()
+    ]
     params = {
         "supplier_id": supplier_id,
-        "rows": json_document([{"sku": sku, **row} for sku, row in values.items()]),
+        "rows": json_document(rows),
         "source": source,
-        "read_at": read_at,
+        "as_of": as_of,
     }
     events = tuple(sorted(field_events.items()))
-    statement = _apply_statement(fields, stamp, read_at is not None, events)
+    statement = _apply_statement(fields, stamp, events)
     considered, changed = (await session.execute(statement, params)).one()
     return int(considered), changed
 
@@ -83,22 +93,29 @@ async def apply_values(
 def _apply_statement(
     fields: tuple[str, ...],
     stamp: str | None,
-    after_read: bool,
     field_events: tuple[tuple[str, str], ...],
 ) -> Any:
     """The statement of :func:`apply_values` for products given ``fields``.
 
     A row of the JSON document gives each field it names (JSON null included), keeps the
-    others; columns and types come from the fixed ``_BULK_TYPES``, never from input.
+    others, and may give its own time (``_at``); columns and types come from the fixed
+    ``_BULK_TYPES``, never from input.
     """
     unknown = set(fields) - _BULK_TYPES.keys()
     if unknown:
         raise ValueError(f"not a bulk column: {sorted(unknown)}")
     if stamp is not None and stamp not in _TOUCHABLE:
         raise ValueError(f"not a freshness timestamp: {stamp}")
-    new = ", ".join(
-        f"CASE WHEN o.doc ? '{f}' THEN {_from_doc(f)} ELSE o.{f} END AS new_{f}" for f in fields
+    # A field is taken when the row names it and the product's value is not newer.
+    take = ", ".join(
+        f"o.doc ? '{f}' AND (o.value_times ->> '{f}' IS NULL "
+        f"OR CAST(o.value_times ->> '{f}' AS timestamptz) <= o.at) AS take_{f}"
+        for f in fields
     )
+    new = ", ".join(
+        f"CASE WHEN o.take_{f} THEN {_from_doc(f)} ELSE o.{f} END AS new_{f}" for f in fields
+    )
+    times = ", ".join(f"'{f}', CASE WHEN o.take_{f} THEN to_jsonb(o.at) END" for f in fields)
     diff = " || ".join(
         [
             f"CASE WHEN n.{f} IS DISTINCT FROM n.new_{f} THEN "
@@ -109,31 +126,40 @@ def _apply_statement(
     )
     sets = ", ".join(
         [f"{f} = d.new_{f}" for f in fields]
-        + ["updated_at = CASE WHEN d.changes <> '{}' THEN now() ELSE p.updated_at END"]
+        + [
+            "value_times = d.new_times",
+            "updated_at = CASE WHEN d.changes <> '{}' THEN now() ELSE p.updated_at END",
+        ]
         + ([f"{stamp} = now()"] if stamp else [])
     )
+    changed_rows = "" if stamp else "AND (d.changes <> '{}' OR d.new_times <> d.value_times)"
     return text(
         # Column names come from the fixed _BULK_TYPES and _TOUCHABLE sets.
         f"""
 WITH v AS (
-    SELECT r.doc ->> 'sku' AS sku, r.doc
+    SELECT r.doc ->> 'sku' AS sku, r.doc,
+           coalesce(CAST(r.doc ->> '_at' AS timestamptz), CAST(:as_of AS timestamptz)) AS at
     FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r(doc)
-), o AS (
-    SELECT p.id, p.supplier_sku, {", ".join(f"p.{f}" for f in fields) or "p.id AS _id"}, v.doc
+), l AS (
+    SELECT p.id, p.supplier_sku, p.value_times,
+           {", ".join(f"p.{f}" for f in fields) or "p.id AS _id"}, v.doc, v.at
     FROM products AS p JOIN v ON p.supplier_sku = v.sku
     -- The SKUs as an array: index lookups, never a scan of the supplier's whole pool.
     WHERE p.supplier_id = :supplier_id AND p.supplier_sku = ANY(ARRAY(SELECT sku FROM v))
       AND p.status <> 'removed'
-    {"AND p.refreshed_at <= :read_at" if after_read else ""}
     ORDER BY p.id
     FOR UPDATE OF p
+), t AS (
+    SELECT o.*{", " + take if take else ""} FROM l AS o
 ), n AS (
-    SELECT o.*{", " + new if new else ""} FROM o
+    SELECT o.*{", " + new if new else ""},
+           o.value_times || jsonb_strip_nulls(jsonb_build_object({times})) AS new_times
+    FROM t AS o
 ), d AS (
     SELECT n.*, {diff} AS changes FROM n
 ), updated AS (
     UPDATE products AS p SET {sets}
-    FROM d WHERE p.id = d.id {"" if stamp else "AND d.changes <> '{}'"}
+    FROM d WHERE p.id = d.id {changed_rows}
 ), history AS (
     INSERT INTO product_changes (product_id, source, changes)
     SELECT d.id, :source, d.changes FROM d WHERE d.changes <> '{{}}' ORDER BY d.id

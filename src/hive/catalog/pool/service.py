@@ -4,6 +4,7 @@ later change is applied — recorded in the product's history and raised as a do
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -73,11 +74,13 @@ async def add_product(
     category_names: list[str],
 ) -> Product:
     """Insert a new active pool product from a complete snapshot."""
+    values = snapshot_values(snapshot, category_id)
     product = Product(
         supplier_id=supplier_id,
         supplier_sku=snapshot.sku,
         status=ACTIVE,
-        **snapshot_values(snapshot, category_id),
+        value_times=dict.fromkeys(values, snapshot.read_at.isoformat()),
+        **values,
     )
     await repository.add_product(session, product)
     await repository.set_search_document(
@@ -100,8 +103,15 @@ async def apply_changes(
     *,
     source: str,
     category_names: list[str] | None = None,
+    as_of: datetime | None = None,
 ) -> dict[str, list[Any]]:
-    """Set ``values`` on ``product``; record and announce what actually changed."""
+    """Set ``values`` on ``product``; record and announce what actually changed.
+
+    Supplier values come ``as_of`` the time they were read: a field whose stored value holds
+    as of a later time (``value_times``, e.g. a newer change message) keeps it.
+    """
+    if as_of is not None:
+        values = _not_older(product, values, as_of)
     changed: dict[str, list[Any]] = {}
     for field, new in values.items():
         old = getattr(product, field)
@@ -122,6 +132,19 @@ async def apply_changes(
         fields = {f: v for f, v in changed.items() if FIELD_EVENTS.get(f) == event}
         raise_event(session, event, subject_type="product", subject_id=product.id, changes=fields)
     return changed
+
+
+def _not_older(product: Product, values: Mapping[str, Any], as_of: datetime) -> dict[str, Any]:
+    """Those of ``values`` not older than the product's own; their times recorded."""
+    times = dict(product.value_times or {})
+    kept = {
+        field: value
+        for field, value in values.items()
+        if field not in times or datetime.fromisoformat(times[field]) <= as_of
+    }
+    stamp = as_of.isoformat()
+    product.value_times = {**times, **dict.fromkeys(kept.keys() - {"status"}, stamp)}
+    return kept
 
 
 async def change_status(

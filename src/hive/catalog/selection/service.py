@@ -125,7 +125,12 @@ async def _store_one(
         values["status"] = pool.ACTIVE
         outcome = "restored"
     await pool.apply_changes(
-        session, product, values, source="selection", category_names=category_names
+        session,
+        product,
+        values,
+        source="selection",
+        category_names=category_names,
+        as_of=snapshot.read_at,
     )
     return product, outcome
 
