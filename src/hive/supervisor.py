@@ -196,10 +196,7 @@ class Supervisor:
             child.crashes.popleft()
         if len(child.crashes) >= self._settings.up_crash_limit:
             raise CrashLoopError(self._crash_loop_message(child, code))
-        delay = min(
-            self._settings.up_restart_backoff_max_s,
-            self._settings.up_restart_backoff_s * 2 ** (len(child.crashes) - 1),
-        )
+        delay = restart_delay(self._settings, len(child.crashes))
         child.restart_at = now + delay
         log.warning(
             "child exited; restarting it",
@@ -261,6 +258,14 @@ class Supervisor:
                 ],
             ),
         )
+
+
+def restart_delay(settings: Settings, recent_crashes: int) -> float:
+    """Exponential backoff: the first restart after ``up_restart_backoff_s``, doubling with
+    each further crash inside the window, never more than ``up_restart_backoff_max_s``."""
+    doublings = min(max(recent_crashes - 1, 0), 32)
+    delay = settings.up_restart_backoff_s * 2**doublings
+    return float(min(settings.up_restart_backoff_max_s, delay))
 
 
 def _now() -> datetime:

@@ -4,7 +4,6 @@ that reuses the data. Supervision (restarts, signals, status) is in test_up_supe
 from __future__ import annotations
 
 import re
-import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from tests.support.platform import (
     REPO,
     Platform,
     assert_stopped_cleanly,
+    remove_data_dir,
     up_environment,
 )
 
@@ -28,7 +28,7 @@ def up_env() -> Iterator[dict[str, str]]:
     try:
         yield up_environment(data_dir)
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        remove_data_dir(data_dir)
 
 
 def login_works(hcm: str, username: str, password: str) -> bool:

@@ -5,7 +5,6 @@ the supervisor alone stop everything with exit code 0, `hive status` tells what 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 import uuid
@@ -23,6 +22,7 @@ from tests.support.platform import (
     hive_status,
     is_alive,
     postgres_pids,
+    remove_data_dir,
     up_environment,
     wait_for,
 )
@@ -37,7 +37,7 @@ def data_dir() -> Iterator[Path]:
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_data_dir(path)
 
 
 def healthy(url: str) -> bool:
@@ -137,20 +137,32 @@ def test_repeated_crashes_stop_the_platform_naming_the_child_and_its_last_output
 def test_ctrl_c_during_start_up_exits_0_and_leaves_nothing_running(data_dir: Path) -> None:
     env = up_environment(data_dir)
     pgdata = data_dir / "pgdata"
-    # 1. While the new database is created or starts: the Ctrl-C reaches initdb or pg_ctl too.
+    # 1. While the new database starts: the Ctrl-C reaches pg_ctl too.
     platform = Platform(env)
     try:
-        wait_for(lambda: postgres_pids(pgdata.resolve()), 120, "the database to start")
+        wait_for((pgdata / "postmaster.pid").exists, 120, "the database to start")
         platform.interrupt()
         assert platform.wait() == 0
         assert "Hive is running" not in platform.stdout()
         assert_stopped_cleanly(platform, {})
     finally:
         platform.kill()
-    # 2. Once the children are started, while `hive up` waits for them to answer.
+    # 2. A supervisor killed with SIGKILL takes its children along (they exit when it dies);
+    # the database keeps running, with the dead supervisor still registered as its user.
     platform = Platform(env)
     try:
-        pids = wait_for(platform.child_pids, 120, "the children to start")
+        pids = wait_for(platform.children_started, 120, "the children to start")
+        platform.process.kill()
+        platform.wait()
+        wait_for(lambda: not any(pid and is_alive(pid) for pid in pids.values()), 120, "exit")
+        assert postgres_pids(pgdata.resolve())
+    finally:
+        platform.process.kill()
+    # 3. The next start reuses that database; a Ctrl-C once the children are started, while
+    # `hive up` waits for them to answer, stops them and the database.
+    platform = Platform(env)
+    try:
+        pids = wait_for(platform.children_started, 120, "the children to start")
         platform.interrupt()
         assert platform.wait() == 0
         assert "Hive is running" not in platform.stdout()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -115,6 +116,11 @@ class Platform:
         state = self.state() or {"children": []}
         return {child["name"]: child["pid"] for child in state["children"]}
 
+    def children_started(self) -> dict[str, int | None]:
+        """The children's pids once this `hive up` has started them (empty before)."""
+        state = self.state()
+        return self.child_pids() if state and state["pid"] == self.process.pid else {}
+
     def interrupt(self) -> None:
         """Ctrl-C in a terminal: SIGINT to the whole foreground process group."""
         os.killpg(self.process.pid, signal.SIGINT)
@@ -135,6 +141,14 @@ class Platform:
             if pid:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
+
+
+def remove_data_dir(data_dir: Path) -> None:
+    """After a test: stop a server a failed test may have left, then remove its data."""
+    for pid in postgres_pids((data_dir / "pgdata").resolve()):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def postgres_pids(pgdata: Path) -> list[int]:

@@ -171,17 +171,18 @@ def _postmaster_pids(pgdata: Path) -> list[int]:
         pid = 0
     if pid and _is_alive(pid):
         return [pid]
-    return [pid for pid in _processes_with_argument(str(pgdata)) if pid != os.getpid()]
+    return _servers_started_with(str(pgdata))
 
 
-def _processes_with_argument(argument: str) -> list[int]:
+def _servers_started_with(pgdata: str) -> list[int]:
+    """PostgreSQL server processes whose command line names ``pgdata`` (Linux's /proc)."""
     found = []
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             args = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if argument.encode() in args:
+        if Path(os.fsdecode(args[0])).name == "postgres" and os.fsencode(pgdata) in args:
             found.append(int(entry.name))
     return found
 
