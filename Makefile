@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: up test lint bench install clean-data
 
@@ -29,8 +30,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy src
 
+# Every benchmark (BENCH_ARGS=--quick: about a minute each); fails when any goal is not met.
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@failed=""; for script in bench/*_bench.py; do echo "== $$script"; \
+		$(BIN)/python $$script $(BENCH_ARGS) || failed="$$failed $$script"; done; \
+		if [ -n "$$failed" ]; then echo "goal not met or failed:$$failed"; exit 1; fi
 
 clean-data:
 	rm -rf .hive
