@@ -34,7 +34,7 @@ from hive.suppliers.vop.adapter import VopAdapter
 REPO = Path(__file__).resolve().parent.parent
 ADMIN = Actor(user_id=None, username="bench", role="platform_admin")
 SECRETS = SecretBox("bench-secret-key-bench-secret-key!!")
-SIMULATOR_START_S = 30.0
+SIMULATOR_START_S = 120.0  # the machine may be shared and loaded
 
 
 def free_port() -> int:
