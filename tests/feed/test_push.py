@@ -17,19 +17,13 @@ from hive.feed.handlers import HandlerRegistry
 from hive.feed.push import PushConsumer
 from hive.platform.db import Database
 from hive.suppliers.types import MessageType, SupplierMessage
-from hive.suppliers.vop import mapping
-from hive.suppliers.vop.wire import MessageWire
+from hive.suppliers.vop.mapping import decode_push_message
 from tests.feed.conftest import applied_count, apply_price, log_rows
 from tests.support.services import AMQP_URL, require_server
 
 pytestmark = pytest.mark.amqp
 
 DEADLINE_S = 15.0
-
-
-def decode_vop(body: bytes) -> SupplierMessage | None:
-    """The wire form the VOP simulator publishes, decoded by the VOP adapter's own mapping."""
-    return mapping.supplier_message(MessageWire.model_validate_json(body))
 
 
 def vop_body(message_id: int, sku: int = 100012, msg_type: int = 2) -> bytes:
@@ -86,7 +80,7 @@ async def _consuming(
         database,
         supplier_id,
         AMQP_URL,
-        decode=decode_vop,
+        decode=decode_push_message,  # the decoder the worker runs (hive.launcher)
         exchange=broker.exchange_name,
         queue=broker.queue_name,
         redelivery_delay_s=0,

@@ -227,3 +227,17 @@ async def test_jd_types_are_mapped_to_ours(adapter: VopAdapter) -> None:
     assert (detail.total_fen, detail.freight_fen, detail.parent_id) == (9650, 800, None)
     track = await adapter.track(str(ORDER))
     assert [w.supplier_order_id for w in track.waybills] == [str(ORDER)]
+
+
+async def test_images_put_the_primary_one_first_then_the_suppliers_order(
+    adapter: VopAdapter,
+) -> None:
+    answer = {
+        str(SKU): [
+            {"skuId": SKU, "path": "b.jpg", "isPrimary": 0, "orderSort": 2},
+            {"skuId": SKU, "path": "c.jpg", "isPrimary": 0, "orderSort": 1},
+            {"skuId": SKU, "path": "a.jpg", "isPrimary": 1, "orderSort": 3},
+        ]
+    }
+    adapter._transport = Recorded({"product/skuImage": answer})  # type: ignore[assignment]
+    assert await adapter.images([str(SKU)]) == {str(SKU): ["a.jpg", "c.jpg", "b.jpg"]}

@@ -71,6 +71,7 @@ from hive.suppliers.vop.wire import (
     SaleCheckWire,
     SearchWire,
     ShelfWire,
+    SkuImagesWire,
     SplitOrderWire,
     StockWire,
     TrackWire,
@@ -226,14 +227,9 @@ class VopAdapter:
 
     async def images(self, skus: Sequence[str]) -> dict[str, list[str]]:
         async def fetch(chunk: Sequence[str]) -> list[tuple[str, list[str]]]:
-            result = json_text(await self._result("product/skuImage", {"sku": ",".join(chunk)}))
-            if not isinstance(result, dict):
-                raise InvalidSupplierAnswer(details={"path": "product/skuImage"})
-            return [
-                (str(sku), [str(i.get("path", "")) for i in images if isinstance(i, dict)])
-                for sku, images in result.items()
-                if isinstance(images, list)
-            ]
+            result = await self._result("product/skuImage", {"sku": ",".join(chunk)})
+            by_sku = parse(SkuImagesWire, {"images": result}, "product/skuImage").images
+            return [(sku, [i.path for i in images]) for sku, images in by_sku.items()]
 
         return dict(await self._per_chunk(skus, fetch))
 

@@ -161,6 +161,31 @@ class StockWire(Wire):
     remainNum: int = -1
 
 
+class ImageWire(Wire):
+    path: str = Field(min_length=1)
+    isPrimary: int = 0
+    orderSort: int = 0
+
+
+class SkuImagesWire(Wire):
+    """``skuImage``: images per SKU id, the primary one first, then in the supplier's order."""
+
+    images: dict[str, list[ImageWire]]
+
+    @field_validator("images", mode="before")
+    @classmethod
+    def _json(cls, value: Any) -> Any:
+        return json_text(value)
+
+    @field_validator("images")
+    @classmethod
+    def _primary_first(cls, value: dict[str, list[ImageWire]]) -> dict[str, list[ImageWire]]:
+        return {
+            sku: sorted(images, key=lambda i: (-i.isPrimary, i.orderSort))
+            for sku, images in value.items()
+        }
+
+
 class ShelfWire(Wire):
     sku: int
     state: int
