@@ -11,9 +11,14 @@ deterministically, with real I/O too, with no timing involved.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy import text
+
+from hive.platform.db import Database
 
 MAX_SUSPENSIONS = 2000
 
@@ -133,3 +138,39 @@ async def _step_once(operation: Callable[[], Coroutine[Any, Any, Any]], k: int) 
             raise
         return True
     raise AssertionError(f"cancellation after {k} turns was swallowed")
+
+
+async def other_connections(database: Database) -> int:
+    """Connections to the test's database other than the asking one, once they have settled.
+
+    psycopg frees a connection whose handshake was cancelled only when the garbage collector
+    breaks the reference cycle that holds it (seconds later in a live process); collect first so
+    the count shows leaks, not garbage. (Hive's database work that callers can cancel runs in
+    tasks of its own: the rate-limit take, the token refresh; those are cancelled only at
+    shutdown.)"""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while True:
+        gc.collect()
+        async with database.platform_transaction() as session:
+            count = await session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        if count == 0 or loop.time() > deadline:  # a backend exits just after its client
+            return int(count or 0)
+        await asyncio.sleep(0.05)
+
+
+async def advisory_locks(database: Database) -> int:
+    """Advisory locks held in the test's database by any session."""
+    async with database.platform_transaction() as session:
+        count = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+            )
+        )
+    return int(count or 0)

@@ -4,20 +4,22 @@ arithmetic, and that a caller cancelled at any await gives its place and token b
 from __future__ import annotations
 
 import asyncio
-import gc
 import uuid
 from collections.abc import Coroutine
 from typing import Any
 
 import pytest
 import redis.asyncio as redis_asyncio
-from sqlalchemy import text
 
 from hive.platform.db import Database
 from hive.suppliers import repository
 from hive.suppliers.errors import SupplierUnavailable
 from hive.suppliers.resilience.rate_limit import GroupedTakes, PostgresRateLimiter, RedisRateLimiter
-from tests.support.cancellation import cancel_at_every_step, cancel_at_every_suspension
+from tests.support.cancellation import (
+    cancel_at_every_step,
+    cancel_at_every_suspension,
+    other_connections,
+)
 from tests.support.services import REDIS_URL, require_server
 
 KEY = "s:m"
@@ -273,29 +275,6 @@ async def test_postgres_limiter_refunds_the_turn_of_a_caller_cancelled_in_debt(
         await third
     # The third caller took the cancelled one's turn: it owes one token, not two.
     assert waits == pytest.approx([100.0, 100.0], rel=0.05)
-
-
-async def other_connections(database: Database) -> int:
-    """Connections to the test's database other than the asking one, once they have settled.
-
-    psycopg frees a connection whose handshake was cancelled only when the garbage collector
-    breaks the reference cycle that holds it (seconds later in a live process); collect first so
-    the count shows leaks, not garbage. The take task is cancelled only at shutdown, and the
-    token refresh shields its database work from its callers' cancellation."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while True:
-        gc.collect()
-        async with database.platform_transaction() as session:
-            count = await session.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            )
-        if count == 0 or loop.time() > deadline:  # a backend exits just after its client
-            return int(count or 0)
-        await asyncio.sleep(0.05)
 
 
 async def test_a_postgres_take_cancelled_at_every_await_leaves_no_connection_or_lock(

@@ -43,19 +43,6 @@ async def order_request(kit: AdapterKit, supplier_id: int, order_no: str) -> Ups
     return UpstreamOrderRequest(order_no=order_no, lines=lines, recipient=RECIPIENT)
 
 
-async def test_token_is_shared_between_processes_and_fetched_once_under_a_burst(
-    kit: AdapterKit, database: Database, simulator: Simulator
-) -> None:
-    supplier = await register_vop(database, simulator)
-    first = await kit.adapter(supplier)
-    await asyncio.gather(*(first.search(SearchQuery(keyword="手机")) for _ in range(20)))
-    assert first._tokens.fetches == 1
-
-    second = await kit.adapter(supplier)  # another process: own memory, same database
-    await second.search(SearchQuery(keyword="手机"))
-    assert second._tokens.fetches == 0
-
-
 async def test_expired_token_mid_run_is_replaced_once_and_the_call_succeeds(
     kit: AdapterKit, database: Database, simulator: Simulator
 ) -> None:

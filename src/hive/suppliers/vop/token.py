@@ -1,8 +1,14 @@
 """The VOP access token: fetched once, shared by every process through the database,
 refreshed before it expires and after the supplier says it is no longer valid.
 
-Single flight: within a process an asyncio lock, across processes a PostgreSQL advisory lock,
-so a fleet of workers never storms the token endpoint.
+Single flight: within a process one refresh task that every caller joins, across processes a
+PostgreSQL advisory lock, so a fleet of workers never storms the token endpoint.
+
+Callers wait for the refresh task through ``asyncio.shield``: a caller that gives up (a
+console deadline) leaves, the refresh goes on and stores its token, and the next caller uses
+it. Cancelling the refresh midway would waste a token the supplier has already issued (and
+may have invalidated the previous one for); the task's own cancellation (shutdown) rolls its
+transaction back, which releases the advisory lock and the connection.
 """
 
 from __future__ import annotations
@@ -68,26 +74,45 @@ class TokenManager:
         self._transport = transport
         self._margin = timedelta(seconds=refresh_margin_s)
         self._clock = clock
-        self._lock = asyncio.Lock()
         self._token: Token | None = None
+        self._refresh: asyncio.Task[Token] | None = None
         self.fetches = 0  # token endpoint calls made by this process (observability, tests)
 
     async def access_token(self) -> str:
         token = self._token
         if token is not None and self._fresh(token):
             return token.access_token
-        async with self._lock:
-            if self._token is None or not self._fresh(self._token):
-                self._token = await self._shared_or_new_token(stale=None)
-            return self._token.access_token
+        return (await self._refreshed(stale=None)).access_token
 
     async def replace(self, rejected: str) -> str:
         """The supplier refused ``rejected`` (expired/invalid): get another one, once."""
-        async with self._lock:
-            if self._token is not None and self._token.access_token != rejected:
-                return self._token.access_token  # another caller already replaced it
-            self._token = await self._shared_or_new_token(stale=rejected)
-            return self._token.access_token
+        if self._token is not None and self._token.access_token != rejected:
+            return self._token.access_token  # another caller already replaced it
+        return (await self._refreshed(stale=rejected)).access_token
+
+    async def settled(self) -> None:
+        """Wait until no refresh is on its way (tests, shutdown)."""
+        if self._refresh is not None:
+            await asyncio.wait([self._refresh])
+
+    async def _refreshed(self, *, stale: str | None) -> Token:
+        """Join the refresh on its way, or start one. A refresh started before ``stale`` was
+        refused may bring that very token back: then one more refresh is made."""
+        for _ in range(2):
+            refresh = self._refresh
+            if refresh is None or refresh.done():
+                refresh = asyncio.create_task(self._refresh_token(stale=stale))
+                refresh.add_done_callback(_retrieve_outcome)
+                self._refresh = refresh
+            token = await asyncio.shield(refresh)
+            if stale is None or token.access_token != stale:
+                return token
+        return token
+
+    async def _refresh_token(self, *, stale: str | None) -> Token:
+        token = await self._shared_or_new_token(stale=stale)
+        self._token = token  # kept even when every caller has given up meanwhile
+        return token
 
     def _fresh(self, token: Token) -> bool:
         return token.expires_at - self._margin > self._clock()
@@ -184,3 +209,9 @@ class TokenManager:
             now + timedelta(seconds=result.expires_in),
             refresh_expires,
         )
+
+
+def _retrieve_outcome(refresh: asyncio.Task[Token]) -> None:
+    """Mark the outcome seen: if every caller gave up, its failure is no one's to log."""
+    if not refresh.cancelled():
+        refresh.exception()
