@@ -3,6 +3,7 @@ their parent; a child cannot be confirmed (a named error); tracking names every 
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from hive.platform.db import Database
@@ -77,3 +78,32 @@ def test_invalid_answer_class_is_what_a_bad_parent_becomes() -> None:
 
     with pytest.raises(InvalidSupplierAnswer):
         parse(OrderWire, {"jdOrderId": 250000000002, "pOrder": "x"}, "order/selectJdOrder")
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """Passes every request on and remembers its path."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self._inner.handle_async_request(request)
+
+
+async def test_a_repeated_submission_maps_the_order_the_refusal_names(
+    kit: AdapterKit, database: Database, fast_simulator: Simulator
+) -> None:
+    supplier = await register_vop(database, fast_simulator)
+    recording = Recording()
+    async with httpx.AsyncClient(transport=recording) as http:
+        kit.http = http
+        adapter = await kit.adapter(supplier)
+        skus = await orderable_skus(adapter, fast_simulator, 1)
+        placed = await place_order(adapter, skus, "HV-DUP-1")
+        recording.paths.clear()
+        again = await place_order(adapter, skus, "HV-DUP-1")  # 0008, naming the first order
+    assert again.supplier_order_id == placed.supplier_order_id
+    assert again.order_no == "HV-DUP-1" and again.lines == placed.lines
+    assert not any(p.endswith("selectJdOrderIdByThirdOrder") for p in recording.paths)

@@ -77,6 +77,7 @@ from hive.suppliers.vop.wire import (
     TrackWire,
     UnionBalanceWire,
     json_text,
+    order_id_text,
 )
 
 log = get_logger("hive.suppliers.vop")
@@ -353,7 +354,8 @@ class VopAdapter:
                 await asyncio.sleep(policy.delay(attempt))
                 continue
             if envelope.code == DUPLICATE_THIRD_ORDER:
-                existing = await self.find_order(request.order_no)
+                # The refusal names the order already placed; looked up only when it does not.
+                existing = _named_order(envelope.result) or await self.find_order(request.order_no)
                 if existing is None:
                     raise InvalidSupplierAnswer(details={"order_no": request.order_no})
                 return await self.order_detail(existing, order_no=request.order_no)
@@ -381,7 +383,12 @@ class VopAdapter:
         except UpstreamNotFound:
             return None
         text = str(result or "").strip()
-        return text or None
+        try:
+            return order_id_text(text) if text else None
+        except ValueError:
+            raise InvalidSupplierAnswer(
+                details={"path": "order/selectJdOrderIdByThirdOrder"}
+            ) from None
 
     async def order_detail(self, supplier_order_id: str, *, order_no: str = "") -> UpstreamOrder:
         result = json_text(
@@ -464,6 +471,14 @@ class VopAdapter:
     async def ack_messages(self, message_ids: Sequence[str]) -> None:
         for chunk in chunks(list(message_ids)):
             await self._result("message/del", {"id": ",".join(chunk)})
+
+
+def _named_order(result: Any) -> str | None:
+    """The ``jdOrderId`` a duplicate-order refusal (0008) carries, if it carries a valid one."""
+    try:
+        return order_id_text(result.get("jdOrderId")) if isinstance(result, dict) else None
+    except ValueError:
+        return None
 
 
 def _area_fields(area: Area) -> dict[str, str]:

@@ -225,25 +225,25 @@ class OrderWire(Wire):
     @field_validator("jdOrderId", mode="before")
     @classmethod
     def _id_text(cls, value: Any) -> str:
-        return _order_id(value)
+        return order_id_text(value)
 
     @field_validator("pOrder", mode="before")
     @classmethod
     def _parent(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            _order_id(value.get("jdOrderId"))
+            order_id_text(value.get("jdOrderId"))
             return value
-        return 0 if value in (0, "0", None) else _order_id(value)
+        return 0 if value in (0, "0", None) else order_id_text(value)
 
     @property
     def parent_id(self) -> str | None:
         """The parent order's id this answer names, or None for an order without a parent."""
         if isinstance(self.pOrder, dict):
-            return _order_id(self.pOrder.get("jdOrderId"))
+            return order_id_text(self.pOrder.get("jdOrderId"))
         return None if self.pOrder == 0 else str(self.pOrder)
 
 
-def _order_id(value: Any) -> str:
+def order_id_text(value: Any) -> str:
     """A JD order id: a positive integer, sent as a number (or, by some gateways, as digits)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError("an order id must be a number")
@@ -274,7 +274,7 @@ class WaybillWire(Wire):
     @field_validator("orderId", mode="before")
     @classmethod
     def _order(cls, value: Any) -> str:
-        return _order_id(value)
+        return order_id_text(value)
 
     @field_validator("deliveryOrderId", mode="before")
     @classmethod
