@@ -85,6 +85,8 @@ async def _work(url: str, settings: Settings) -> None:
 
     One job runtime (database, supplier adapters, settings) is built here and shared by every
     job and by the feed consumers."""
+    from hive.domains import DOMAINS
+    from hive.platform.domains import start_worker
     from hive.suppliers.runtime import supplier_runtime
 
     database = Database(create_engine(url, settings))
@@ -92,7 +94,7 @@ async def _work(url: str, settings: Settings) -> None:
     try:
         async with supplier_runtime(database, settings) as adapters:
             runtime = JobRuntime(url, database, settings, adapters.for_supplier_id)
-            _subscribe_pool_freshness()
+            start_worker(DOMAINS, runtime)
             tune_for_batches(settings.worker_gc_threshold)
             feeds = [asyncio.create_task(feed) for feed in await _feeds(runtime, adapters, stop)]
             try:
@@ -102,12 +104,6 @@ async def _work(url: str, settings: Settings) -> None:
                 await asyncio.gather(*feeds)
     finally:
         await database.dispose()
-
-
-def _subscribe_pool_freshness() -> None:
-    """Register the pool's change-feed handlers before the first poll (a message that finds
-    no handler is acknowledged as ignored)."""
-    import hive.catalog.freshness.handlers  # noqa: F401  (subscribes the pool's feed handlers)
 
 
 async def _feeds(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -19,6 +21,7 @@ from hive.console.catalog_forms import read_search_form, search_query
 from hive.console.catalog_texts import CATALOG_TEXTS
 from hive.console.pages import input_problems, render, staff_actor
 from hive.platform.actor import Actor
+from hive.platform.config import Settings
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
@@ -32,6 +35,17 @@ i18n.extend(CATALOG_TEXTS)
 
 UPSTREAM = "/admin/catalog/upstream"
 RULES = "/admin/catalog/rules"
+
+
+@asynccontextmanager
+async def upstream_search(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """The application's live upstream search and its cache (``app.state.upstream_search``)."""
+    app.state.upstream_search = UpstreamSearch(
+        app.state.database,
+        timeout_s=settings.upstream_search_timeout_s,
+        cache_ttl_s=settings.upstream_search_cache_ttl_s,
+    )
+    yield
 
 
 def _adapters(request: Request) -> AdapterFactory:

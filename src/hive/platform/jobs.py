@@ -21,21 +21,16 @@ from procrastinate.job_context import JobContext
 from procrastinate.tasks import Task
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.domains import DOMAINS
 from hive.platform.config import Settings, libpq_url
 from hive.platform.db import Database, raw_connection
+from hive.platform.domains import task_modules
 
 if TYPE_CHECKING:
     from hive.suppliers.protocol import SupplierAdapter
 
-# Every module that declares tasks; the worker imports them all.
-TASK_MODULES = [
-    "hive.platform.tasks",
-    "hive.feed.tasks",
-    "hive.suppliers.warehouse.tasks",
-    "hive.catalog.freshness.tasks",
-    "hive.catalog.selection.tasks",
-    "hive.customers.tasks",
-]
+# Every module that declares tasks, collected from the domains; the worker imports them all.
+TASK_MODULES = task_modules(DOMAINS)
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from fastapi import FastAPI
 from httpx_aiohttp import HttpxAiohttpClient
 
 from hive.platform.config import Settings
@@ -45,3 +46,11 @@ async def supplier_runtime(database: Database, settings: Settings) -> AsyncItera
 def supplier_http_client(max_connections: int = HTTP_CONNECTIONS) -> httpx.AsyncClient:
     """The HTTP client for supplier calls (use it as an async context manager)."""
     return HttpxAiohttpClient(limits=httpx.Limits(max_connections=max_connections))
+
+
+@asynccontextmanager
+async def app_adapters(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """The application's supplier adapters (``app.state.adapters``) for its lifetime."""
+    async with supplier_runtime(app.state.database, settings) as adapters:
+        app.state.adapters = adapters
+        yield

@@ -1,0 +1,15 @@
+"""The console's own pages: sign-in, sign-out, the home page, the account and the language switch.
+
+Each domain's pages are declared by that domain; the console keeps the layout and the shared
+page helpers."""
+
+from hive.platform.domains import Domain
+
+DOMAIN = Domain(
+    name="console",
+    hcm_routers=[
+        "hive.console.routes:router",
+        "hive.console.language:router",
+        "hive.console.account:router",
+    ],
+)

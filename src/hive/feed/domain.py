@@ -1,0 +1,10 @@
+"""The supplier change feed: ingestion, the message log, its retention and its console page."""
+
+from hive.platform.domains import Domain
+
+DOMAIN = Domain(
+    name="feed",
+    models=["hive.feed.models"],
+    tasks=["hive.feed.tasks"],
+    hcm_routers=["hive.console.supplier_messages:router"],
+)
