@@ -26,6 +26,8 @@ import time
 
 from feed_apply_bench import AREAS, INSERT_POOL
 from harness import (
+    PROBE_SHARE,
+    UNLIMITED_QPS,
     SupplierCalls,
     adapter_factory,
     bench_environment,
@@ -33,6 +35,7 @@ from harness import (
     rate_budget,
     register_vop,
     report_budgets,
+    unlimited_rate,
     vop_adapter,
 )
 from sqlalchemy import text
@@ -41,6 +44,7 @@ from supplier_refresh_bench import SUPPLIER_NAME, collect_skus
 from hive.catalog.freshness import calibration
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
+from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.runtime import supplier_http_client
 
 METHODS = ("price/getSellPrice", "product/skuState", "stock/getNewStockById")
@@ -65,6 +69,8 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
                 await session.execute(text(INSERT_POOL), {"supplier": supplier_id, "skus": skus})
             limits = {"*": 1000.0, **dict.fromkeys(METHODS, args.qps)}
             in_flight = calibration.in_flight_for(limits, settings.supplier_default_qps)
+            probe = skus[: max(len(skus) // PROBE_SHARE, 100)]
+            unlimited = await probe_unlimited(database, sim_url, factory, calls, probe, in_flight)
             started = time.perf_counter()
             report = await calibration.calibrate_supplier(
                 database, adapter, in_flight=in_flight, stock_areas=AREAS
@@ -76,7 +82,29 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
     print(f"  drifted products {report.drifted_products}, per field {dict(report.drifted)}")
     print(f"  failed {report.failed}, in flight {in_flight}")
     budgets = [rate_budget(calls, m, args.qps, started, finished) for m in METHODS]
-    report_budgets("calibration", budgets, GOAL)
+    report_budgets("calibration", budgets, GOAL, unlimited)
+
+
+async def probe_unlimited(
+    database: Database,
+    sim_url: str,
+    factory: AdapterFactory,
+    calls: SupplierCalls,
+    skus: list[str],
+    in_flight: int,
+) -> float:
+    """The same calibration of a pool of ``skus`` through a supplier without a limit: calls/s
+    per method (the slowest) that this machine manages at the moment."""
+    supplier_id = await register_vop(
+        database, sim_url, f"{SUPPLIER_NAME}-unlimited", {"*": UNLIMITED_QPS}
+    )
+    adapter = await vop_adapter(factory, supplier_id)
+    async with database.platform_transaction() as session:
+        await session.execute(text(INSERT_POOL), {"supplier": supplier_id, "skus": skus})
+    await adapter.prices(skus[:1])  # its token, outside the timed part
+    started = time.perf_counter()
+    await calibration.calibrate_supplier(database, adapter, in_flight=in_flight, stock_areas=AREAS)
+    return unlimited_rate(calls, METHODS, started, time.perf_counter())
 
 
 def main() -> None:

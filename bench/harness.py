@@ -233,14 +233,49 @@ def rate_budget(
     return RateBudget(method, len(calls.between(method, start, end)), end - start, qps)
 
 
-def report_budgets(name: str, budgets: list[RateBudget], goal: float) -> None:
+# A limit no benchmark reaches: the same path "without a limit", to measure what the machine
+# can do beside the limited run.
+UNLIMITED_QPS = 10_000.0  # the highest a supplier may be given
+PROBE_SHARE = 5  # the unlimited probe handles a fifth of the run's SKUs or products
+
+
+def unlimited_rate(
+    calls: SupplierCalls, methods: tuple[str, ...], start: float, end: float
+) -> float:
+    """Calls per second of the slowest method between ``start`` and ``end``, from its first
+    call to its last (the start-up before and the last answer after are left out)."""
+    rates = []
+    for method in methods:
+        sent = calls.between(method, start, end)
+        span = max(sent) - min(sent) if len(sent) > 1 else 0.0
+        rates.append((len(sent) - 1) / span if span > 0 else 0.0)
+    return min(rates)
+
+
+def report_budgets(
+    name: str, budgets: list[RateBudget], goal: float, unlimited: float | None = None
+) -> None:
     """Per method: calls, the ceiling and the ratio; then the RESULT line (met only when every
-    method is within its ceiling and its ratio is at least ``goal``)."""
+    method is within its ceiling and its ratio is at least ``goal``). ``unlimited`` is the
+    path's own rate measured in the same run without a limit, printed for context."""
+    qps = budgets[0].qps
     print(
-        f"baseline: the configured limit, {budgets[0].qps:.1f} calls/s per method (a constant "
-        "from the supplier's settings, not measured). Calls counted at the HTTP client; "
+        f"baseline: the configured limit, {qps:.1f} calls/s per method (a constant from the "
+        "supplier's settings, not measured). Calls counted at the HTTP client; "
         f"the bucket's burst ({BURST_SECONDS:.0f} s of the limit) is left out of the ratio."
     )
+    if unlimited is not None:
+        print(
+            f"measured in the same run: the same path without a limit did {unlimited:.1f} "
+            f"calls/s per method = {unlimited / qps:.2f} x the limit"
+        )
+        if unlimited < goal * qps:
+            print("  below the goal's rate: the goal cannot be met on this machine now")
+        if unlimited < qps:
+            print(
+                "  below the limit: a missing limiter would not show (the path cannot exceed "
+                "the ceiling)"
+            )
     for b in budgets:
         print(
             f"  {b.method:<24} {b.calls:6d} calls in {b.elapsed_s:6.1f} s; ceiling burst "
