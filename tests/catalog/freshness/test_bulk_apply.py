@@ -113,34 +113,57 @@ async def test_a_field_outside_the_bulk_set_is_refused_before_anything_is_writte
     ]
 
 
+async def sessions_waiting_for_a_lock(world: World) -> int:
+    """Sessions of this database blocked by another one's lock (a row lock shows as a wait
+    for the holder's transaction), seen from a connection of its own."""
+    rows = await world.sql(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0"
+    )
+    return int(rows[0][0])
+
+
 async def test_concurrent_batches_over_the_same_products_apply_one_after_the_other(
     world: World,
 ) -> None:
     skus = await pooled(world, 6)
+    holding, release = asyncio.Event(), asyncio.Event()
 
-    async def apply(order: list[str], price: int, as_of: datetime) -> int:
+    async def apply(order: list[str], price: int, as_of: datetime, *, hold: bool) -> int:
         values = {sku: {"purchase_price_fen": price} for sku in order}
         async with world.database.platform_transaction() as session:
             result = await apply_bulk(
                 session, world.supplier_id, values, source="refresh", as_of=as_of
             )
-            await asyncio.sleep(0.05)  # hold the row locks while the other batch arrives
+            if hold:  # keep the row locks until the test has seen the other batch wait
+                holding.set()
+                await release.wait()
         return len(result.changed)
 
-    # Opposite orders, several times: the second batch waits for the first one's row locks,
-    # then reads the rows as the first left them (its history's "old" values are those).
+    # Opposite orders, several times: the second batch provably waits for the first one's row
+    # locks (seen blocked by it through pg_blocking_pids), then reads the rows as the first
+    # left them (its history's "old" values are those).
+    loop = asyncio.get_running_loop()
     for round_ in range(5):
+        holding.clear()
+        release.clear()
         low, high = 100 + 2 * round_, 101 + 2 * round_
         read_at = datetime.now(UTC)  # both read at once: neither is older than the other
-        first, second = await asyncio.gather(
-            apply(skus, low, read_at), apply(skus[::-1], high, read_at)
-        )
+        first = asyncio.create_task(apply(skus, low, read_at, hold=True))
+        await holding.wait()
+        second = asyncio.create_task(apply(skus[::-1], high, read_at, hold=False))
+        deadline = loop.time() + 30
+        while await sessions_waiting_for_a_lock(world) == 0:  # poll with a deadline, never a margin
+            assert loop.time() < deadline, "the second batch never waited for the first"
+            await asyncio.sleep(0.01)
+        assert not second.done()  # blocked, not finished
+        release.set()
+        assert await asyncio.gather(first, second) == [6, 6]  # the later batch changed all
         prices = await world.sql(
             "SELECT DISTINCT purchase_price_fen FROM products WHERE supplier_sku = ANY(:s)",
             s=skus,
         )
-        assert len(prices) == 1 and prices[0][0] in (low, high)  # one batch, then the other
-        assert first == second == 6  # the later batch changed every product again
+        assert prices == [(high,)]  # the waiting batch applied last, over the first one
     history = await world.sql("SELECT count(*) FROM product_changes WHERE source = 'refresh'")
     assert history == [(60,)]
     for sku in skus:  # each change starts from the value the one before it left
