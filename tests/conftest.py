@@ -27,7 +27,7 @@ from tests.support.databases import (
     prepare_template,
     start_test_server,
 )
-from tests.support.services import EXTERNAL_PG_URL, require_server
+from tests.support.services import EXTERNAL_PG_URL, require_external_postgres
 
 pytest_plugins = ["tests.support.vop", "tests.support.browser"]
 
@@ -58,6 +58,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _server_key = pytest.StashKey[object]()
+EXTERNAL_FIXTURES = {"external_template", "external_database"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that runs on the external PostgreSQL carries the ``external_pg`` marker
+    (``-m external_pg`` selects them, ``-m "not external_pg"`` leaves them out)."""
+    for item in items:
+        if EXTERNAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.external_pg)
 
 
 @pytest.fixture
@@ -96,8 +105,8 @@ async def job_runtime(database: Database, settings: Settings) -> AsyncIterator[J
 
 @pytest.fixture(scope="session")
 def external_template() -> Iterator[str]:
-    """A migrated template on the external PostgreSQL (one per test process)."""
-    require_server("external PostgreSQL", EXTERNAL_PG_URL, 5432)
+    """A migrated template on the external PostgreSQL 15 (one per test process)."""
+    require_external_postgres(EXTERNAL_PG_URL)
     name = f"hive_tmpl_ext_{uuid.uuid4().hex[:10]}"
     prepare_template(EXTERNAL_PG_URL, name)
     try:

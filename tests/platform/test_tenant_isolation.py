@@ -14,7 +14,7 @@ from tests.support.factories import make_tenant, make_user
 TENANT_TABLES = ["tenants", "users", "accounts", "audit_log"]
 
 
-@pytest.fixture(params=["embedded", "external"])
+@pytest.fixture(params=["embedded", pytest.param("external", marks=pytest.mark.external_pg)])
 def any_database(request: pytest.FixtureRequest) -> Database:
     name = "database" if request.param == "embedded" else "external_database"
     database: Database = request.getfixturevalue(name)
