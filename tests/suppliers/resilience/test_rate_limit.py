@@ -336,3 +336,36 @@ async def test_redis_limiter_spreads_a_burst_at_the_configured_rate() -> None:
         await limiter.close()
     assert elapsed >= 0.24  # a lower bound only: a loaded machine can only make it longer
     assert tokens == pytest.approx(-5.0, abs=0.05)  # as stored by the grouped take
+
+
+@pytest.mark.redis
+async def test_a_redis_take_cancelled_at_every_await_leaves_the_client_in_step() -> None:
+    """A take cancelled mid-command must not leave a connection checked out, nor one whose
+    unread reply the next command would take for its own. (redis-py sends with
+    ``asyncio.wait_for``, which on Python 3.11 eats a cancellation that arrives as the send
+    completes: that take then simply finishes, which holds nothing either.)"""
+    require_server("Redis", REDIS_URL, 6379)
+    limiter = RedisRateLimiter(REDIS_URL, prefix=f"hive-test:{uuid.uuid4().hex}:")
+    current: list[list[asyncio.Future[float]]] = []
+
+    def operation() -> Coroutine[Any, Any, None]:
+        turns = [asyncio.get_running_loop().create_future() for _ in range(2)]
+        limiter._waiting[KEY] = list(turns)
+        current[:] = [turns]
+        return limiter._serve(KEY, 1000.0)
+
+    async def check(k: int) -> None:
+        assert all(turn.done() for turn in current[0])
+        assert limiter._waiting == {}
+        assert list(limiter._client.connection_pool._get_in_use_connections()) == []
+        fresh = f"check-{k}"  # burst 1 at 0.01/s: each take answers its own arithmetic
+        assert await limiter._take(fresh, 0.01, 1, 0) == pytest.approx(0.0, abs=0.05)
+        assert await limiter._take(fresh, 0.01, 1, 0) == pytest.approx(-1.0, abs=0.05)
+
+    try:
+        run = await cancel_at_every_suspension(operation, check, swallowed_ok=True)
+    finally:
+        await limiter.close()
+    assert run.points >= 2  # the grouping pause, the command's round trip (at least)
+    assert sorted(run.cancelled + run.swallowed) == list(range(1, run.points + 1))
+    assert 1 in run.cancelled and len(run.cancelled) >= 2
