@@ -234,3 +234,36 @@ class SelectionRecord(Base):
     rule_id: Mapped[int | None] = mapped_column(
         ForeignKey("selection_rules.id", ondelete="SET NULL")
     )
+    # The rule run that wrote the record (a resumed run skips the SKUs it already recorded).
+    rule_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rule_runs.id", ondelete="SET NULL"), index=True
+    )
+
+
+class RuleRun(Base):
+    """One run of a selection rule: what it set out to do, and once finished, what it did.
+
+    A run started by a job is keyed by (job, rule): when the job runs again because its worker
+    died mid-run, it resumes this run — same plan, SKUs already recorded skipped — instead of
+    selecting anew, so nothing is counted or recorded twice.
+    """
+
+    __tablename__ = "rule_runs"
+    __table_args__ = (
+        UniqueConstraint("job_id", "rule_id"),
+        CheckConstraint("status IN ('running', 'finished')", name="status"),
+        Index("ix_rule_runs_rule_id_started_at", "rule_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("selection_rules.id", ondelete="CASCADE"))
+    # The procrastinate job running it; NULL for a run started in the console.
+    job_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(16), server_default="running")
+    # {"add": [sku, …], "remove": [product id, …]}, fixed when the run starts.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    added: Mapped[int] = mapped_column(Integer, server_default="0")
+    restored: Mapped[int] = mapped_column(Integer, server_default="0")
+    removed: Mapped[int] = mapped_column(Integer, server_default="0")
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    finished_at: Mapped[datetime | None]

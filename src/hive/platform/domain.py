@@ -1,9 +1,10 @@
-"""The platform's own tables and jobs (audit log, domain events, job housekeeping)."""
+"""The platform's own tables and jobs (audit log, domain events, job housekeeping and
+stalled-job recovery)."""
 
 from hive.platform.domains import Domain
 
 DOMAIN = Domain(
     name="platform",
-    models=["hive.platform.audit", "hive.platform.domain_events"],
+    models=["hive.platform.audit", "hive.platform.domain_events", "hive.platform.stalled_jobs"],
     tasks=["hive.platform.tasks"],
 )

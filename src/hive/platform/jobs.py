@@ -92,7 +92,10 @@ async def run_worker(
     """Run a worker until stopped (or, with ``wait=False``, until the queue is empty).
 
     Every job it runs gets ``runtime`` (:func:`runtime_of`); ``queues`` narrows what it takes
-    (default: every queue)."""
+    (default: every queue). Before taking jobs, it gives back to the queue the jobs of workers
+    that died (:mod:`hive.platform.stalled_jobs`; then every minute, a periodic task)."""
+    from hive.platform.stalled_jobs import recover_stalled_jobs
+
     settings = runtime.settings
     options: WorkerOptions = {
         "concurrency": settings.worker_concurrency,
@@ -106,4 +109,5 @@ async def run_worker(
         options["queues"] = list(queues)
     with job_app.replace_connector(connector_for(runtime.database_url)) as app:
         async with app.open_async():
+            await recover_stalled_jobs(app, runtime)
             await app.run_worker_async(**options)

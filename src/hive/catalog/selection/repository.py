@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.catalog.models import Product, SelectionRecord, SelectionRule
+from hive.catalog.models import Product, RuleRun, SelectionRecord, SelectionRule
 
 
 async def add_selection_records(session: AsyncSession, records: Sequence[SelectionRecord]) -> None:
@@ -59,3 +61,60 @@ async def touch_rule(session: AsyncSession, rule_id: int) -> None:
     await session.execute(
         update(SelectionRule).where(SelectionRule.id == rule_id).values(last_run_at=text("now()"))
     )
+
+
+async def start_rule_run(session: AsyncSession, rule_id: int, job_id: int | None) -> RuleRun:
+    """The run of ``rule_id`` by job ``job_id``: the one recorded before, or a new one (a run
+    without a job is always new)."""
+    if job_id is not None:
+        statement = (
+            insert(RuleRun)
+            .values(rule_id=rule_id, job_id=job_id)
+            .on_conflict_do_nothing(index_elements=[RuleRun.job_id, RuleRun.rule_id])
+        )
+        await session.execute(statement)
+        query = select(RuleRun).where(RuleRun.rule_id == rule_id, RuleRun.job_id == job_id)
+        return (await session.scalars(query.with_for_update())).one()
+    run = RuleRun(rule_id=rule_id, job_id=None)
+    session.add(run)
+    await session.flush()
+    await session.refresh(run)
+    return run
+
+
+async def plan_rule_run(session: AsyncSession, run_id: int, plan: dict[str, list[Any]]) -> None:
+    await session.execute(update(RuleRun).where(RuleRun.id == run_id).values(plan=plan))
+
+
+async def skus_recorded_by_run(session: AsyncSession, run_id: int) -> set[str]:
+    """SKUs the run has already tried to add (whatever came of it)."""
+    query = select(SelectionRecord.supplier_sku).where(
+        SelectionRecord.rule_run_id == run_id, SelectionRecord.action == "add"
+    )
+    return set((await session.scalars(query)).all())
+
+
+async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Product]:
+    if not ids:
+        return []
+    return list((await session.scalars(select(Product).where(Product.id.in_(ids)))).all())
+
+
+_FINISH_RUN = text(
+    """
+    UPDATE rule_runs SET status = 'finished', finished_at = now(),
+        added = counts.added, restored = counts.restored, removed = counts.removed
+    FROM (
+        SELECT count(*) FILTER (WHERE action = 'add' AND reason = 'added') AS added,
+               count(*) FILTER (WHERE action = 'add' AND reason = 'restored') AS restored,
+               count(*) FILTER (WHERE action = 'remove') AS removed
+        FROM selection_records WHERE rule_run_id = :id
+    ) AS counts
+    WHERE rule_runs.id = :id
+    """
+)
+
+
+async def finish_rule_run(session: AsyncSession, run_id: int) -> None:
+    """Mark the run finished, with what its records say it did (over every attempt)."""
+    await session.execute(_FINISH_RUN, {"id": run_id})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,7 @@ from hive.suppliers.types import Area, SearchQuery, SearchSort, StockState
 SEARCH_PAGE_SIZE = 100
 MAX_PAGES_PER_QUERY = 20
 ORDERABLE = {s.value for s in StockState if s.can_order}
+RUN_FINISHED = "finished"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,28 +193,62 @@ async def run_rule(
     rule_id: int,
     *,
     stock_areas: Sequence[Area],
+    job_id: int | None = None,
 ) -> tuple[selection.SelectionReport, list[str]]:
-    """Apply the rule: add what it selects, remove what it selected before and no longer does."""
-    preview = await preview_rule(database, adapter, rule_id, stock_areas=stock_areas)
+    """Apply the rule: add what it selects, remove what it selected before and no longer does.
+
+    The run is recorded (``rule_runs``). A run by job ``job_id`` is resumed when the job runs
+    again after its worker died: its plan is kept, the SKUs it already recorded are skipped
+    and a finished run does nothing, so no product or record is added twice. The report covers
+    this attempt; the run row counts every attempt."""
+    async with database.platform_transaction() as session:
+        run = await repository.start_rule_run(session, rule_id, job_id)
+    if run.status == RUN_FINISHED:
+        return selection.SelectionReport(), []
+    plan = run.plan or await _plan_run(database, adapter, rule_id, run.id, stock_areas)
+    async with database.platform_transaction() as session:
+        done = await repository.skus_recorded_by_run(session, run.id)
+        leaving = await repository.products_by_ids(session, plan["remove"])
     report = await selection.select_skus(
         database,
         adapter,
         actor,
-        [c.sku for c in preview.would_add],
+        [sku for sku in plan["add"] if sku not in done],
         stock_areas=stock_areas,
         rule_id=rule_id,
+        rule_run_id=run.id,
     )
     removed = await selection.deselect_products(
         database,
         actor,
         adapter.supplier_id,
-        [p for p, _ in preview.would_remove],
+        leaving,
         reason="rule conditions no longer met",
         rule_id=rule_id,
+        rule_run_id=run.id,
     )
     async with database.platform_transaction() as session:
+        await repository.finish_rule_run(session, run.id)
         await repository.touch_rule(session, rule_id)
     return report, removed
+
+
+async def _plan_run(
+    database: Database,
+    adapter: SupplierAdapter,
+    rule_id: int,
+    run_id: int,
+    stock_areas: Sequence[Area],
+) -> dict[str, list[Any]]:
+    """Decide once what the run adds and removes, and keep it with the run."""
+    preview = await preview_rule(database, adapter, rule_id, stock_areas=stock_areas)
+    plan: dict[str, list[Any]] = {
+        "add": [c.sku for c in preview.would_add],
+        "remove": [p.id for p, _ in preview.would_remove],
+    }
+    async with database.platform_transaction() as session:
+        await repository.plan_rule_run(session, run_id, plan)
+    return plan
 
 
 async def _search_candidates(adapter: SupplierAdapter, conditions: RuleConditions) -> list[str]:

@@ -50,25 +50,35 @@ async def select_skus(
     *,
     stock_areas: Sequence[Area],
     rule_id: int | None = None,
+    rule_run_id: int | None = None,
 ) -> SelectionReport:
-    """Bring ``skus`` of ``adapter``'s supplier into the pool; report what happened to each."""
+    """Bring ``skus`` of ``adapter``'s supplier into the pool; report what happened to each.
+
+    Each chunk of SKUs commits whole with its selection records (tagged with ``rule_run_id``),
+    so a run that dies half-way knows exactly which SKUs it already handled."""
     report = SelectionReport()
     for start in range(0, len(skus), SNAPSHOT_BATCH):
         chunk = list(skus[start : start + SNAPSHOT_BATCH])
         batch = await fetch_snapshots(adapter, chunk, stock_areas)
         async with database.platform_transaction() as session:
-            report.merge(await _store(session, adapter.supplier_id, batch, actor, rule_id))
+            report.merge(
+                await _store(session, adapter.supplier_id, batch, actor, (rule_id, rule_run_id))
+            )
     return report
 
 
+# The rule and the rule run a selection comes from (both None for a selection by hand).
+RuleOrigin = tuple[int | None, int | None]
+
+
 async def _store(
-    session: AsyncSession, supplier_id: int, batch: SnapshotBatch, actor: Actor, rule_id: int | None
+    session: AsyncSession, supplier_id: int, batch: SnapshotBatch, actor: Actor, origin: RuleOrigin
 ) -> SelectionReport:
     report = SelectionReport(failed=dict(batch.failures))
     existing = await pool_repo.products_by_sku(session, supplier_id, batch.snapshots, lock=True)
     categories = await reference.categories_for(session, supplier_id, batch.snapshots.values())
     records = [
-        _record(supplier_id, sku, None, "failed", reason, actor, rule_id)
+        _record(supplier_id, sku, None, "failed", reason, actor, origin)
         for sku, reason in batch.failures.items()
     ]
     for sku, snapshot in batch.snapshots.items():
@@ -87,7 +97,7 @@ async def _store(
                 "unchanged" if outcome == "unchanged" else "added",
                 outcome,
                 actor,
-                rule_id,
+                origin,
             )
         )
     await repository.add_selection_records(session, records)
@@ -101,7 +111,7 @@ async def _store(
             "added": len(report.added),
             "restored": len(report.restored),
             "failed": len(report.failed),
-            "rule_id": rule_id,
+            "rule_id": origin[0],
         },
     )
     return report
@@ -143,8 +153,11 @@ async def deselect_products(
     *,
     reason: str,
     rule_id: int | None = None,
+    rule_run_id: int | None = None,
 ) -> list[str]:
-    """Remove products from the pool (status ``removed``; history and orders keep them)."""
+    """Remove products from the pool (status ``removed``; history and orders keep them).
+
+    Products already removed are skipped, so removing the same products again does nothing."""
     removed: list[str] = []
     async with database.platform_transaction() as session:
         locked = await pool_repo.products_by_sku(
@@ -158,7 +171,14 @@ async def deselect_products(
             removed.append(sku)
             records.append(
                 _record(
-                    supplier_id, sku, product.id, "removed", reason, actor, rule_id, action="remove"
+                    supplier_id,
+                    sku,
+                    product.id,
+                    "removed",
+                    reason,
+                    actor,
+                    (rule_id, rule_run_id),
+                    action="remove",
                 )
             )
         await repository.add_selection_records(session, records)
@@ -172,7 +192,7 @@ def _record(
     outcome: str,
     reason: str,
     actor: Actor,
-    rule_id: int | None,
+    origin: RuleOrigin,
     *,
     action: str = "add",
 ) -> SelectionRecord:
@@ -185,5 +205,6 @@ def _record(
         reason=reason[:255],
         actor_user_id=actor.user_id,
         actor_name=actor.username,
-        rule_id=rule_id,
+        rule_id=origin[0],
+        rule_run_id=origin[1],
     )

@@ -29,8 +29,9 @@ class ScheduledRun:
     failed: dict[int, str] = field(default_factory=dict)
 
 
-async def run_scheduled_rules(runtime: JobRuntime) -> ScheduledRun:
-    """Run every scheduled rule once; one rule failing does not stop the others."""
+async def run_scheduled_rules(runtime: JobRuntime, job_id: int | None = None) -> ScheduledRun:
+    """Run every scheduled rule once; one rule failing does not stop the others. Run by job
+    ``job_id``, a rule run already finished by an earlier attempt of the job is not repeated."""
     async with runtime.database.platform_transaction() as session:
         scheduled = [
             (rule.id, rule.supplier_id) for rule in await repository.scheduled_rules(session)
@@ -38,7 +39,7 @@ async def run_scheduled_rules(runtime: JobRuntime) -> ScheduledRun:
     outcome = ScheduledRun()
     for rule_id, supplier_id in scheduled:
         try:
-            added, removed = await _run_rule(runtime, rule_id, supplier_id)
+            added, removed = await _run_rule(runtime, rule_id, supplier_id, job_id)
         except HiveError as error:
             outcome.failed[rule_id] = error.code
             log.warning("scheduled rule failed", rule_id=rule_id, code=error.code)
@@ -58,7 +59,7 @@ async def run_scheduled_rules(runtime: JobRuntime) -> ScheduledRun:
     queueing_lock=SCHEDULED_RULES_LOCK,
 )
 async def run_scheduled_rules_job(context: JobContext, timestamp: int) -> None:
-    await run_scheduled_rules(runtime_of(context))
+    await run_scheduled_rules(runtime_of(context), context.job.id)
 
 
 @job_app.task(
@@ -67,23 +68,31 @@ async def run_scheduled_rules_job(context: JobContext, timestamp: int) -> None:
 async def run_rule_job(context: JobContext, rule_id: int) -> int:
     """Run one rule in the worker (deferred by :func:`defer_rule_run`); products added.
 
-    Raises, so the job is retried later, when the supplier cannot be reached."""
+    Raises, so the job is retried later, when the supplier cannot be reached. Run again (a
+    retry, or its worker died), it resumes its rule run instead of selecting anew."""
     runtime = runtime_of(context)
     async with runtime.database.platform_transaction() as session:
         rule = await repository.get_rule(session, rule_id)
     if rule is None or not rule.enabled:
         log.info("rule run skipped: rule gone or disabled", rule_id=rule_id)
         return 0
-    added, removed = await _run_rule(runtime, rule_id, rule.supplier_id)
+    added, removed = await _run_rule(runtime, rule_id, rule.supplier_id, context.job.id)
     log.info("rule ran", rule_id=rule_id, added=added, removed=removed)
     return added
 
 
-async def _run_rule(runtime: JobRuntime, rule_id: int, supplier_id: int) -> tuple[int, int]:
+async def _run_rule(
+    runtime: JobRuntime, rule_id: int, supplier_id: int, job_id: int | None
+) -> tuple[int, int]:
     """Run a rule as the system; how many products it added (or restored) and removed."""
     adapter = await runtime.adapter_for(supplier_id)
     report, removed = await rules.run_rule(
-        runtime.database, adapter, SYSTEM, rule_id, stock_areas=stock_areas(runtime)
+        runtime.database,
+        adapter,
+        SYSTEM,
+        rule_id,
+        stock_areas=stock_areas(runtime),
+        job_id=job_id,
     )
     return len(report.added) + len(report.restored), len(removed)
 
