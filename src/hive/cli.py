@@ -124,6 +124,19 @@ def seed() -> None:
     _guarded(seed_database)
 
 
+@app.command("reencrypt-secrets")
+def reencrypt_secrets() -> None:
+    """Rewrite stored secrets (supplier credentials) under HIVE_SECRET_KEY after a rotation.
+
+    Ciphertexts made with HIVE_PREVIOUS_SECRET_KEYS (or before key ids) are decrypted and
+    encrypted again; afterwards the previous keys can be removed.
+    """
+    from hive.launcher import reencrypt_secrets as run
+
+    rewritten = _guarded(run)
+    typer.echo(f"re-encrypted the credentials of {rewritten} suppliers")
+
+
 @app.command("vop-sim")
 def vop_sim() -> None:
     """Serve the JD VOP simulator, a sandbox supplier (HIVE_VOP_SIM_PORT, default 8002)."""

@@ -21,9 +21,8 @@ from hive.customers.models import Role
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
-from hive.platform.crypto import SecretBox
 from hive.platform.db import Database
-from hive.platform.secret_key import load_secret_key
+from hive.platform.secret_key import load_secret_box
 from hive.simulators.vop.config import SimulatorConfig
 from hive.suppliers import service as suppliers
 from hive.suppliers.schemas import SupplierCreate, VopCredentials
@@ -100,7 +99,7 @@ async def _seed_suppliers(session: AsyncSession, settings: Settings) -> None:
         ),
         SupplierCreate(name=DEMO_WAREHOUSE_SUPPLIER, kind=SupplierKind.WAREHOUSE),
     ]
-    secrets = SecretBox(load_secret_key(settings))
+    secrets = load_secret_box(settings)
     for data in demo:
         if data.name not in existing:
             await suppliers.create_supplier(session, SEED_ACTOR, data, secrets)

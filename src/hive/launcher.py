@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from hive.customers.models import Role
 from hive.demo import DEMO_LOGINS, seed_demo_data
+from hive.platform.actor import Actor
 from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
+from hive.platform.crypto import SecretUnreadable
 from hive.platform.database_server import DatabaseServer, open_database_server, release_embedded
 from hive.platform.db import Database, create_engine
 from hive.platform.errors import StartupError
@@ -20,8 +23,10 @@ from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.logging import configure_logging, get_logger
 from hive.platform.migrations import ensure_not_newer_than_code, is_at_head, upgrade_to_head
 from hive.platform.ports import ensure_port_free
+from hive.platform.secret_key import load_secret_box
 from hive.stop_signals import StopRequested, StopSignals
 from hive.supervisor import ChildSpec, Supervisor
+from hive.suppliers.service import reencrypt_credentials
 
 if TYPE_CHECKING:
     from hive.suppliers.factory import AdapterFactory
@@ -171,6 +176,31 @@ async def _seed(url: str, settings: Settings) -> None:
     database = Database(create_engine(url, settings, pooled=False))
     try:
         await seed_demo_data(database, settings)
+    finally:
+        await database.dispose()
+
+
+def reencrypt_secrets(settings: Settings) -> int:
+    """Rewrite stored secrets under HIVE_SECRET_KEY; returns how many were rewritten."""
+    configure_logging(settings, process="reencrypt-secrets")
+    server = _database(settings)
+    try:
+        rewritten = asyncio.run(_reencrypt(server.url, settings))
+    except SecretUnreadable:
+        raise StartupError(
+            "A stored secret cannot be decrypted with HIVE_SECRET_KEY or "
+            "HIVE_PREVIOUS_SECRET_KEYS (list the secret that encrypted it); nothing was rewritten."
+        ) from None
+    log.info("stored secrets re-encrypted", rewritten=rewritten)
+    return rewritten
+
+
+async def _reencrypt(url: str, settings: Settings) -> int:
+    actor = Actor(user_id=None, username="reencrypt-secrets", role=Role.PLATFORM_ADMIN.value)
+    database = Database(create_engine(url, settings, pooled=False))
+    try:
+        async with database.platform_transaction() as session:
+            return await reencrypt_credentials(session, actor, load_secret_box(settings))
     finally:
         await database.dispose()
 

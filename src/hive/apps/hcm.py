@@ -13,11 +13,10 @@ from hive.console.error_pages import error_page
 from hive.domains import DOMAINS
 from hive.platform.browser_session import COOKIE_NAME, BrowserSessionMiddleware
 from hive.platform.config import Settings
-from hive.platform.crypto import SecretBox
 from hive.platform.domains import Domain, hcm_resources, routers
 from hive.platform.http import create_app
 from hive.platform.passwords import configure_hashing
-from hive.platform.secret_key import load_secret_key
+from hive.platform.secret_key import load_secret_box, load_secret_key
 from hive.platform.security_headers import CONSOLE_CSP
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
@@ -29,10 +28,11 @@ def create_hcm_app(
 ) -> FastAPI:
     """The console application: every domain's HCM routers and resources."""
     secret_key = load_secret_key(settings)
+    secrets = load_secret_box(settings)
     configure_hashing(settings.password_hash_concurrency)
 
     def configure(app: FastAPI) -> None:
-        app.state.secrets = SecretBox(secret_key)
+        app.state.secrets = secrets
         app.state.error_page = error_page
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
         app.add_middleware(

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     hag_port: int = Field(default=8001, ge=1, le=65535)
     vop_sim_port: int = Field(default=8002, ge=1, le=65535)
     secret_key: SecretStr = SecretStr("")
+    # Secrets HIVE_SECRET_KEY replaced (comma-separated): they still decrypt what they encrypted.
+    previous_secret_keys: SecretStr = SecretStr("")
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     # A session's "last seen" is written at most this often (not on every request).
     session_touch_interval_s: int = Field(default=60, ge=0, le=3600)

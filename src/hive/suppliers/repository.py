@@ -26,6 +26,17 @@ async def list_suppliers(session: AsyncSession) -> Sequence[Supplier]:
     return (await session.scalars(select(Supplier).order_by(Supplier.id))).all()
 
 
+async def lock_suppliers_with_credentials(session: AsyncSession) -> Sequence[Supplier]:
+    """Suppliers storing credentials, locked in id order (for re-encrypting them)."""
+    query = (
+        select(Supplier)
+        .where(Supplier.credentials_encrypted != b"")
+        .order_by(Supplier.id)
+        .with_for_update()
+    )
+    return (await session.scalars(query)).all()
+
+
 async def get_token(session: AsyncSession, supplier_id: int) -> SupplierToken | None:
     return await session.scalar(
         select(SupplierToken).where(SupplierToken.supplier_id == supplier_id)

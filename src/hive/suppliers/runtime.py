@@ -16,9 +16,8 @@ from fastapi import FastAPI
 from httpx_aiohttp import HttpxAiohttpClient
 
 from hive.platform.config import Settings
-from hive.platform.crypto import SecretBox
 from hive.platform.db import Database
-from hive.platform.secret_key import load_secret_key
+from hive.platform.secret_key import load_secret_box
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.resilience.rate_limit import PostgresRateLimiter, RateLimiter, RedisRateLimiter
 
@@ -34,7 +33,7 @@ async def supplier_runtime(database: Database, settings: Settings) -> AsyncItera
             yield AdapterFactory(
                 database=database,
                 settings=settings,
-                secrets=SecretBox(load_secret_key(settings)),
+                secrets=load_secret_box(settings),
                 http=http,
                 limiter=limiter,
             )

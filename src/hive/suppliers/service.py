@@ -97,3 +97,26 @@ async def list_suppliers(session: AsyncSession) -> Sequence[Supplier]:
 
 def vop_credentials(supplier: Supplier, secrets: SecretBox) -> VopCredentials:
     return VopCredentials.model_validate_json(secrets.decrypt(supplier.credentials_encrypted))
+
+
+async def reencrypt_credentials(session: AsyncSession, actor: Actor, secrets: SecretBox) -> int:
+    """Rewrite every supplier's stored credentials under the current secret key.
+
+    Run after a key rotation (or to retire ciphertexts from before key ids); afterwards the
+    previous secret keys are no longer needed. Returns how many suppliers were rewritten.
+    """
+    require_role(actor, Role.PLATFORM_ADMIN.value)
+    rewritten = []
+    for supplier in await repository.lock_suppliers_with_credentials(session):
+        if not secrets.is_current(supplier.credentials_encrypted):
+            supplier.credentials_encrypted = secrets.reencrypt(supplier.credentials_encrypted)
+            rewritten.append(supplier.id)
+    await record_audit(
+        session,
+        actor,
+        "supplier.credentials_reencrypt",
+        target_type="supplier",
+        target_id=None,
+        details={"key_id": secrets.current_key_id, "supplier_ids": rewritten},
+    )
+    return len(rewritten)
