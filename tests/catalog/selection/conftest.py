@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import text
 
 from hive.apps.hcm import create_hcm_app
 from hive.catalog.selection.upstream import UpstreamSearch
@@ -34,6 +35,18 @@ class World:
         quotes = await self.adapter.prices([h.sku for h in hits])
         shelf = await self.adapter.shelf_states([q.sku for q in quotes])
         return [q.sku for q in quotes if shelf.get(q.sku)][:count]
+
+    async def pooled_skus(self) -> set[str]:
+        """SKUs of this supplier in the pool (not removed), as the database has them."""
+        async with self.database.platform_transaction() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT supplier_sku FROM products "
+                    "WHERE supplier_id = :s AND status <> 'removed'"
+                ),
+                {"s": self.supplier_id},
+            )
+            return {row[0] for row in rows}
 
     def upstream(self, *, timeout_s: float = 5.0) -> UpstreamSearch:
         return UpstreamSearch(self.database, timeout_s=timeout_s, cache_ttl_s=60)

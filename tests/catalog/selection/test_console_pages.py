@@ -19,33 +19,42 @@ from tests.support.console import csrf_token_of, sign_in
 SCREENSHOTS = Path(os.environ.get("HIVE_TEST_SCREENSHOTS", "/tmp"))
 
 
-def test_operator_searches_upstream_and_selects_into_the_pool(hcm: str, world: World) -> None:
+def summary_counts(html: str) -> dict[str, int]:
+    """The selection summary the operator reads: added, restored, unchanged, failed."""
+    return {k: int(n) for k, n in re.findall(r'<span id="(\w+)">(\d+)</span>', html)}
+
+
+def pool_cells(html: str) -> dict[str, str]:
+    """The upstream page's pool column, by SKU."""
+    rows = re.findall(r'<tr data-sku="(\d+)">.*?<td class="pool">(.*?)</td>', html, re.S)
+    return dict(rows)
+
+
+ALL_ADDED = {"added": 3, "restored": 0, "unchanged": 0, "failed": 0}
+
+
+async def test_operator_searches_upstream_and_selects_into_the_pool(hcm: str, world: World) -> None:
+    search = {"supplier_id": world.supplier_id, "keyword": "手机", "sort": "sales_desc"}
     with httpx.Client(base_url=hcm, timeout=30) as client:
         sign_in(client, "operator1", "operator-pass-1")
-        page = client.get(
-            "/admin/catalog/upstream",
-            params={"supplier_id": world.supplier_id, "keyword": "手机", "sort": "sales_desc"},
-        )
+        page = client.get("/admin/catalog/upstream", params=search)
         assert page.status_code == 200
         skus = re.findall(r'<tr data-sku="(\d+)">', page.text)[:3]
-        assert len(skus) == 3
+        assert len(skus) == 3 and "已入池" not in pool_cells(page.text).values()
         token = csrf_token_of(client, "/admin/catalog/upstream")
         result = client.post(
             "/admin/catalog/select",
             data={"csrf_token": token, "supplier_id": world.supplier_id, "sku": skus},
         )
         assert result.status_code == 200
-        added = int(re.search(r'<span id="added">(\d+)</span>', result.text).group(1))  # type: ignore[union-attr]
-        failed = int(re.search(r'<span id="failed">(\d+)</span>', result.text).group(1))  # type: ignore[union-attr]
-        assert added + failed == 3
-        again = client.get(
-            "/admin/catalog/upstream",
-            params={"supplier_id": world.supplier_id, "keyword": "手机", "sort": "sales_desc"},
-        )
-        assert again.text.count("已入池") >= added
+        assert summary_counts(result.text) == ALL_ADDED
+        again = client.get("/admin/catalog/upstream", params=search)
+    assert await world.pooled_skus() == set(skus)
+    shown = pool_cells(again.text)
+    assert [sku for sku, cell in shown.items() if cell == "已入池"] == skus  # those, no others
 
 
-def test_select_all_hits_is_capped_and_bad_input_is_refused(hcm: str, world: World) -> None:
+async def test_select_all_hits_is_capped_and_bad_input_is_refused(hcm: str, world: World) -> None:
     with httpx.Client(base_url=hcm, timeout=60) as client:
         sign_in(client, "operator1", "operator-pass-1")
         token = csrf_token_of(client, "/admin/catalog/upstream")
@@ -59,8 +68,8 @@ def test_select_all_hits_is_capped_and_bad_input_is_refused(hcm: str, world: Wor
             },
         )
         assert result.status_code == 200
-        counts = [int(n) for n in re.findall(r'<span id="\w+">(\d+)</span>', result.text)]
-        assert sum(counts) == 30
+        assert summary_counts(result.text) == {**ALL_ADDED, "added": 30}
+        assert len(await world.pooled_skus()) == 30
         bad_price = client.get(
             "/admin/catalog/upstream",
             params={"supplier_id": world.supplier_id, "keyword": "手机", "min_yuan": "1e9"},
@@ -131,9 +140,14 @@ async def test_operator_selects_in_a_real_browser(
     await page.get_by_role("button", name="搜索").click()
     await page.wait_for_selector("#hits tbody tr[data-sku]")
     await page.screenshot(path=str(SCREENSHOTS / "catalog_upstream.png"), full_page=False)
-    await page.locator("#hits tbody input[type=checkbox]:not([disabled])").first.check()
+    box = page.locator("#hits tbody input[type=checkbox]:not([disabled])").first
+    sku = await box.get_attribute("value")
+    await box.check()
     await page.get_by_role("button", name="选中入池").click()
     await page.wait_for_selector("#summary")
-    added = await page.locator("#added").inner_text()
-    failed = await page.locator("#failed").inner_text()
-    assert int(added) + int(failed) == 1
+    assert await page.locator("#added").inner_text() == "1"
+    assert await page.locator("#failed").inner_text() == "0"
+    assert await world.pooled_skus() == {sku}
+    await page.go_back()
+    await page.reload()
+    assert await page.locator(f'#hits tr[data-sku="{sku}"] td.pool').inner_text() == "已入池"

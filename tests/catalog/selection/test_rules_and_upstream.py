@@ -36,28 +36,70 @@ async def _rule(world: World, conditions: RuleConditions = CONDITIONS) -> int:
         return (await rules.create_rule(session, ADMIN, data)).id
 
 
+# A 10 % margin floor cuts through the simulator's seeded phones. Worked out by hand:
+# margin = (retail - purchase) / retail, e.g. (5590 - 4923) / 5590 = 11.93 %.
+PREVIEW_CONDITIONS = CONDITIONS.model_copy(update={"min_margin_percent": Decimal(10)})
+PREVIEW_ADDS = {  # SKU: (purchase fen, retail fen); margins 11.93 % to 17.37 %
+    "100001079296": (4844, 5590),
+    "100001079840": (4619, 5590),
+    "100001080112": (4740, 5590),
+    "100001080656": (4843, 5590),
+    "100001080792": (4708, 5590),
+    "100001080928": (4660, 5590),
+    "100001081064": (4648, 5590),
+    "100001081200": (4675, 5590),
+    "100001081744": (4821, 5590),
+    "100001082016": (4788, 5590),
+    "100001082288": (4923, 5590),
+    "100001082424": (4878, 5590),
+}
+PREVIEW_MARGIN_REFUSALS = {
+    "100001079432": "margin 6.15% below 10%",  # (5590 - 5246) / 5590
+    "100001080384": "margin 7.42% below 10%",
+    "100001080520": "margin 8.64% below 10%",  # (5590 - 5107) / 5590
+    "100001081608": "margin 5.87% below 10%",
+    "100001081880": "margin 7.42% below 10%",  # (5590 - 5175) / 5590
+    "100001082152": "margin 7.82% below 10%",  # (5590 - 5153) / 5590
+    "100001082560": "margin 8.01% below 10%",
+    "100001082832": "margin 6.73% below 10%",
+    "100001083104": "margin 8.18% below 10%",
+    "100001083240": "margin 9.25% below 10%",
+}
+
+
+def test_margin_percent_known_values() -> None:
+    assert margin_percent(4923, 5590) == 11.93  # 667 / 5590 = 11.932…
+    assert margin_percent(5246, 5590) == 6.15  # 344 / 5590 = 6.153…
+    assert margin_percent(4844, 5590) == 13.35  # 746 / 5590 = 13.345…: rounds up
+    assert margin_percent(1, 3) == 66.67 and margin_percent(2, 3) == 33.33
+    assert margin_percent(0, 100) == 100.0 and margin_percent(100, 100) == 0.0
+    assert margin_percent(150, 100) == -50.0  # sold below cost
+    assert margin_percent(100, 0) == 0.0 and margin_percent(100, -5) == 0.0  # no price: none
+
+
 async def test_preview_changes_nothing_and_run_adds_what_it_showed(world: World) -> None:
-    rule_id = await _rule(world)
+    rule_id = await _rule(world, PREVIEW_CONDITIONS)
     preview = await rules.preview_rule(world.database, world.adapter, rule_id, stock_areas=AREAS)
-    assert 0 < len(preview.would_add) <= 15
+    assert {c.sku: (c.purchase_fen, c.retail_fen) for c in preview.would_add} == PREVIEW_ADDS
     for candidate in preview.would_add:
-        assert margin_percent(candidate.purchase_fen, candidate.retail_fen) >= 3
         assert candidate.good_rate is not None and candidate.good_rate >= Decimal("0.9")
         assert candidate.in_stock
-    assert preview.refused  # some hits fail the conditions, each with a reason
+    margin_refusals = {s: r for s, r in preview.refused.items() if r.startswith("margin")}
+    assert margin_refusals == PREVIEW_MARGIN_REFUSALS
+    assert preview.refused["100001079568"] == "out of stock"
     async with world.database.platform_transaction() as session:
         assert await session.scalar(text("SELECT count(*) FROM products")) == 0
 
     report, removed = await rules.run_rule(
         world.database, world.adapter, ADMIN, rule_id, stock_areas=AREAS
     )
-    assert sorted(report.added) == sorted(c.sku for c in preview.would_add)
+    assert sorted(report.added) == sorted(PREVIEW_ADDS)
     assert removed == []
     async with world.database.platform_transaction() as session:
         recorded = await session.scalar(
             text("SELECT count(*) FROM selection_records WHERE rule_id = :r"), {"r": rule_id}
         )
-    assert recorded == len(report.added)
+    assert recorded == len(PREVIEW_ADDS)
 
 
 async def test_products_no_longer_meeting_a_rule_are_proposed_for_removal(world: World) -> None:
