@@ -125,6 +125,33 @@ async def test_products_no_longer_meeting_a_rule_are_proposed_for_removal(world:
     assert statuses == [("removed",)]
 
 
+async def test_a_job_running_its_rule_again_repeats_nothing(world: World) -> None:
+    rule_id = await _rule(world)
+    first, _ = await rules.run_rule(
+        world.database, world.adapter, ADMIN, rule_id, stock_areas=AREAS, job_id=41
+    )
+    again, removed = await rules.run_rule(
+        world.database, world.adapter, ADMIN, rule_id, stock_areas=AREAS, job_id=41
+    )
+    assert first.added and (again.added, again.unchanged, removed) == ([], [], [])
+    await rules.run_rule(world.database, world.adapter, ADMIN, rule_id, stock_areas=AREAS)
+    async with world.database.platform_transaction() as session:
+        runs = (
+            await session.execute(
+                text("SELECT job_id, status, added FROM rule_runs WHERE rule_id = :r ORDER BY id"),
+                {"r": rule_id},
+            )
+        ).all()
+        records = await session.scalar(
+            text("SELECT count(*) FROM selection_records WHERE rule_run_id = :r"),
+            {"r": await session.scalar(text("SELECT id FROM rule_runs WHERE job_id = 41"))},
+        )
+    # A run from the console (no job) is always a run of its own.
+    assert runs[0] == (41, "finished", len(first.added))
+    assert [run[:2] for run in runs[1:]] == [(None, "finished")]
+    assert records == len(first.added)
+
+
 def test_rule_conditions_are_validated() -> None:
     with pytest.raises(ValueError, match="keywords or a category"):
         RuleConditions()
