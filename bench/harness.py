@@ -86,7 +86,7 @@ def bench_environment(
     # Inside the repository: the embedded server's system user must be able to reach it.
     work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
-    simulator = None
+    simulator = server = None
     try:
         server = start_embedded(work / "pgdata")
         create_database_if_missing(server.get_uri("postgres"), "bench")
@@ -100,6 +100,8 @@ def bench_environment(
         if simulator is not None:
             simulator.terminate()
             simulator.wait(timeout=10)
+        if server is not None:
+            server.cleanup()  # stop PostgreSQL before its directory goes (it would linger)
         shutil.rmtree(work, ignore_errors=True)
 
 
