@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+MUTATION_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: up test lint bench install clean-data
+.PHONY: up test lint bench mutation install clean-data
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +27,15 @@ test: $(STAMP)
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/ruff check src tests $(wildcard bench) scripts
+	$(BIN)/ruff format --check src tests $(wildcard bench) scripts
 	$(BIN)/mypy src
+
+# Mutation testing of the money, resilience and feed-apply modules (docs/testing.md); slow,
+# so not part of `make test`. Prints one RESULT line per module and exits 1 below the goal.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,mutation]'
+	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
 
 # Every benchmark (BENCH_ARGS=--quick: about a minute each); fails when any goal is not met.
 bench: $(STAMP)

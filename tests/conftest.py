@@ -1,7 +1,9 @@
 """Test harness: one PostgreSQL per test run, a migrated template, a fresh database per test.
 
 By default the run starts the embedded PostgreSQL (under ``.hive/test-pgdata``); set
-``HIVE_TEST_DATABASE_URL`` to an admin URL of another server to use that instead. The schema is
+``HIVE_TEST_DATABASE_URL`` to an admin URL of another server to use that instead, and
+``HIVE_TEST_TEMPLATE`` as well to clone a template already migrated there (the mutation run
+prepares one for its thousands of short test runs). The schema is
 migrated once into a template database; each test that needs the database gets its own clone
 (``CREATE DATABASE … TEMPLATE``), so tests commit for real, run in parallel and never see each
 other's rows.
@@ -44,20 +46,23 @@ def pytest_configure(config: pytest.Config) -> None:
         server = start_test_server(REPO / ".hive" / "test-pgdata")
         config.stash[_server_key] = server
         os.environ[ADMIN_URL_ENV] = server.get_uri("postgres")
+    if os.environ.get(TEMPLATE_ENV):
+        return  # a template prepared by the caller (the mutation run): cloned, never dropped
     template = f"hive_tmpl_{uuid.uuid4().hex[:10]}"
     prepare_template(os.environ[ADMIN_URL_ENV], template)
     os.environ[TEMPLATE_ENV] = template
+    config.stash[_own_template_key] = template
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):
-        return
-    template = os.environ.get(TEMPLATE_ENV)
+    template = config.stash.get(_own_template_key, None)
     if template:
         drop_database(os.environ[ADMIN_URL_ENV], template)
+        del os.environ[TEMPLATE_ENV]
 
 
 _server_key = pytest.StashKey[object]()
+_own_template_key = pytest.StashKey[str]()
 EXTERNAL_FIXTURES = {"external_template", "external_database"}
 
 

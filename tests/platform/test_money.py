@@ -111,3 +111,38 @@ def test_supplier_values_convert_from_strings_and_numbers() -> None:
     for bad in ("", "abc", True, "inf"):
         with pytest.raises(InvalidAmount):
             yuan_to_fen_lenient(bad)  # type: ignore[arg-type]
+
+
+def _message_of(call: object, *args: object, **kwargs: object) -> str:
+    with pytest.raises(InvalidAmount) as raised:
+        call(*args, **kwargs)  # type: ignore[operator]
+    assert raised.value.code == "invalid_amount" and raised.value.http_status == 422
+    return raised.value.message
+
+
+def test_each_refusal_says_what_was_wrong() -> None:
+    assert _message_of(parse_yuan, "1.234") == (
+        "not a yuan amount with at most 2 decimals: '1.234'"
+    )
+    assert _message_of(parse_yuan, "-1") == "amount must not be negative: '-1'"
+    assert _message_of(parse_yuan, 12) == "not a yuan amount with at most 2 decimals: 12"
+    assert _message_of(parse_yuan, None) == "not a yuan amount with at most 2 decimals: None"
+    assert _message_of(yuan_to_fen_lenient, True) == "not an amount: True"
+    assert _message_of(yuan_to_fen_lenient, "abc") == "not an amount: 'abc'"
+    assert _message_of(to_fen, Decimal("NaN")) == "amount is not a finite number: NaN"
+    assert _message_of(split_largest_remainder, -1, [1]) == "total to split must not be negative"
+    assert _message_of(split_largest_remainder, 10, []) == "nothing to split among"
+    assert _message_of(split_largest_remainder, 10, [1, -1]) == (
+        "split weights must not be negative"
+    )
+    assert _message_of(split_largest_remainder, 10, [0, 0]) == (
+        "split weights must not all be zero"
+    )
+
+
+def test_amounts_up_to_the_limit_are_accepted_and_beyond_it_refused() -> None:
+    assert to_fen(Decimal(MAX_ABS_FEN) / 100) == MAX_ABS_FEN
+    assert to_fen(-Decimal(MAX_ABS_FEN) / 100) == -MAX_ABS_FEN
+    over = Decimal(MAX_ABS_FEN + 1) / 100
+    assert _message_of(to_fen, over) == f"amount out of range: {MAX_ABS_FEN + 1} fen"
+    assert _message_of(to_fen, -over) == f"amount out of range: {-MAX_ABS_FEN - 1} fen"

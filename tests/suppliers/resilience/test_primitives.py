@@ -194,3 +194,18 @@ def test_backoff_is_jittered_and_capped() -> None:
     delays = [policy.delay(attempt) for attempt in range(10) for _ in range(20)]
     assert all(0 <= d <= 0.3 for d in delays)
     assert len(set(delays)) > 100
+
+
+def test_backoff_ceiling_doubles_from_the_base_until_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bounds: list[tuple[float, float]] = []
+
+    def uniform(low: float, high: float) -> float:
+        bounds.append((low, high))
+        return high
+
+    monkeypatch.setattr("hive.suppliers.resilience.retry.random.uniform", uniform)
+    policy = RetryPolicy(attempts=5, base_delay_s=0.25, max_delay_s=3.0)
+    assert [policy.delay(attempt) for attempt in range(6)] == [0.25, 0.5, 1.0, 2.0, 3.0, 3.0]
+    assert {low for low, _ in bounds} == {0}
