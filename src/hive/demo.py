@@ -17,11 +17,11 @@ from hive.catalog.selection import rules
 from hive.catalog.selection import tasks as rule_tasks
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.customers import service as customers
-from hive.customers.models import Role
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from hive.platform.permissions import Role
 from hive.platform.secret_key import load_secret_box
 from hive.simulators.vop.config import SimulatorConfig
 from hive.suppliers import service as suppliers

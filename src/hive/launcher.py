@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
-from hive.customers.models import Role
 from hive.demo import DEMO_LOGINS, seed_demo_data
 from hive.platform.actor import Actor
 from hive.platform.collector import tune_for_batches
@@ -22,6 +21,7 @@ from hive.platform.errors import StartupError
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.logging import configure_logging, get_logger
 from hive.platform.migrations import ensure_not_newer_than_code, is_at_head, upgrade_to_head
+from hive.platform.permissions import Role
 from hive.platform.ports import ensure_port_free
 from hive.platform.secret_key import load_secret_box
 from hive.stop_signals import StopRequested, StopSignals

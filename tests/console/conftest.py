@@ -5,9 +5,9 @@ from collections.abc import Iterator
 import pytest
 
 from hive.apps.hcm import create_hcm_app
-from hive.customers.models import Role
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from hive.platform.permissions import Role
 from tests.catalog.search.conftest import Pool, _prepared_pool
 from tests.support.factories import make_tenant, make_user
 from tests.support.servers import running_server

@@ -29,10 +29,8 @@ def test_refused_input_names_the_field_in_the_users_language(hcm_url: str) -> No
     with httpx.Client(base_url=hcm_url) as client:
         sign_in(client, "admin", "admin-pass-1")
         chinese = client.get("/admin/supplier-messages?page=0", headers={"accept": "text/html"})
-        english = client.get(
-            "/admin/supplier-messages?page=abc",
-            headers={"accept": "text/html", "cookie": "hive_lang=en"},
-        )
+        client.cookies.set("hive_lang", "en")
+        english = client.get("/admin/supplier-messages?page=abc", headers={"accept": "text/html"})
     assert chinese.status_code == 422
     assert "page：不能小于 1" in chinese.text
     assert "validation error" not in chinese.text

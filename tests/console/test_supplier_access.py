@@ -11,9 +11,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from hive.apps.hcm import create_hcm_app
-from hive.customers.models import Role
 from hive.feed.polling import FeedConsumer
 from hive.platform.db import Database
+from hive.platform.permissions import Role
 from hive.suppliers.errors import SupplierCredentialsRefused
 from hive.suppliers.health import OK, AccessStatus, StateLog, check_access
 from tests.support.console import sign_in

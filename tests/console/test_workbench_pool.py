@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from hive.catalog.search.routes import tenant_pool_query
 from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, ProductStatus
-from hive.console.workbench import tenant_pool_query
 from hive.platform.db import Database
 from tests.catalog.search.conftest import Item, Pool
 from tests.support.console import sign_in

@@ -8,11 +8,12 @@ from sqlalchemy import text
 
 from hive.billing import service as billing
 from hive.customers import service as customers
-from hive.customers.models import Role, TenantStatus
+from hive.customers.models import TenantStatus
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.db import Database
 from hive.platform.errors import HiveError
+from hive.platform.permissions import Role
 from tests.support.factories import ADMIN, make_grade, make_tenant
 
 OPERATOR = Actor(user_id=None, username="op", role=Role.OPERATOR.value)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from hive.customers import service as customers
 from hive.customers import sessions, signin
 from hive.customers.errors import SignInLocked
-from hive.customers.models import LoginThrottle, Role, TenantStatus, UserStatus
+from hive.customers.models import LoginThrottle, TenantStatus, UserStatus
 from hive.customers.schemas import PasswordChange
 from hive.customers.sessions import Client
 from hive.customers.tasks import purge_sign_in_records
@@ -23,6 +23,7 @@ from hive.platform.browser_session import new_token
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.errors import HiveError, InvalidCredentials
+from hive.platform.permissions import Role
 from tests.support.factories import ADMIN, make_tenant, make_user
 
 HERE = Client(ip="10.0.0.1", user_agent="pytest")

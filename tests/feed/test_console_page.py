@@ -14,16 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import insert
 
 from hive.apps.hcm import STATIC_DIR
+from hive.console import callers
 from hive.console.routes import router as console_router
-from hive.console.supplier_messages import router as messages_router
-from hive.customers.models import Role
 from hive.feed.handlers import HandlerRegistry
 from hive.feed.ingestion import MessageProcessor
 from hive.feed.models import SupplierMessageLog
+from hive.feed.routes import router as messages_router
 from hive.platform.browser_session import BrowserSessionMiddleware
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.http import create_app
+from hive.platform.permissions import Role
 from hive.platform.secret_key import load_secret_key
 from hive.suppliers.types import MessageType, SupplierMessage
 from tests.feed.conftest import make_supplier, price_changed
@@ -43,6 +44,7 @@ def _app(settings: Settings) -> FastAPI:
         app.add_middleware(
             BrowserSessionMiddleware, secret_key=secret, max_age_s=3600, https_only=False
         )
+        callers.install(app)
 
     return create_app(
         name="hcm",
@@ -110,7 +112,7 @@ def test_tenant_user_is_refused(url: str) -> None:
     with _signed_in(url, "acme-admin", "acme-pass-1") as client:
         response = client.get(PAGE)
     assert response.status_code == 403
-    assert "仅平台人员可以查看供应商消息" in response.text
+    assert "没有权限访问此页面" in response.text  # the console's 403 page
     assert _ids(response.text) == [] and "sku unknown" not in response.text
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from hive.customers.models import Role
 from hive.platform.actor import Actor
 from hive.platform.audit import AuditEntry
 from hive.platform.crypto import SecretBox, SecretUnreadable, key_id
 from hive.platform.db import Database
 from hive.platform.errors import PermissionDenied
+from hive.platform.permissions import Role
 from hive.suppliers import service
 from hive.suppliers.schemas import SupplierCreate, VopCredentials
 from hive.suppliers.types import SupplierKind

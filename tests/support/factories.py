@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hive.customers import service as customers
-from hive.customers.models import Role
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.db import Database
+from hive.platform.permissions import Role
 
 ADMIN = Actor(user_id=None, username="test-admin", role=Role.PLATFORM_ADMIN.value)
 

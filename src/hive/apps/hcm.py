@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from hive.console import callers
 from hive.console.error_pages import error_page
 from hive.domains import DOMAINS
 from hive.platform.browser_session import COOKIE_NAME, BrowserSessionMiddleware
@@ -34,6 +35,7 @@ def create_hcm_app(
     def configure(app: FastAPI) -> None:
         app.state.secrets = secrets
         app.state.error_page = error_page
+        callers.install(app)
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
         app.add_middleware(
             BrowserSessionMiddleware,

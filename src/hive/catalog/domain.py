@@ -7,10 +7,10 @@ DOMAIN = Domain(
     models=["hive.catalog.models"],
     tasks=["hive.catalog.freshness.tasks", "hive.catalog.selection.tasks"],
     hcm_routers=[
-        "hive.console.catalog:router",
-        "hive.console.pool:router",
-        "hive.console.workbench:router",
+        "hive.catalog.selection.routes:router",
+        "hive.catalog.pool.routes:router",
+        "hive.catalog.search.routes:router",
     ],
-    hcm_resources=["hive.console.catalog:upstream_search"],
+    hcm_resources=["hive.catalog.selection.routes:upstream_search"],
     feed_handlers=["hive.catalog.freshness.handlers"],
 )

@@ -18,7 +18,6 @@ from hive.console import i18n
 from hive.console.pages import current_session_id, render, session_actor
 from hive.customers import service as customers
 from hive.customers import sessions, signin
-from hive.customers.models import Role
 from hive.customers.schemas import PasswordChange
 from hive.platform.actor import Actor
 from hive.platform.browser_session import browser_session
@@ -26,6 +25,7 @@ from hive.platform.csrf import verify_csrf
 from hive.platform.db import Database
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
+from hive.platform.permissions import Role
 
 router = APIRouter(include_in_schema=False)
 SESSIONS_PATH = "/account/sessions"

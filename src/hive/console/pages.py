@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
@@ -112,26 +112,6 @@ def current_session_id(request: Request) -> str | None:
     """The id of this browser's live session (after ``session_actor``)."""
     live: LiveSession | None = getattr(request.state, "live_session", None)
     return live.session_id if live else None
-
-
-async def staff_actor(request: Request) -> Actor | Response:
-    """The signed-in platform staff member, or the response to send instead (login, 403)."""
-    return await _signed_in(request, platform=True)
-
-
-async def tenant_actor(request: Request) -> Actor | Response:
-    """The signed-in user of a tenant (``tenant_id`` is set), or the response to send instead:
-    login, or 403 for platform staff (the workbench shows what a tenant may see)."""
-    return await _signed_in(request, platform=False)
-
-
-async def _signed_in(request: Request, *, platform: bool) -> Actor | Response:
-    actor = await session_actor(request)
-    if actor is None:
-        return RedirectResponse("/login", status_code=303)
-    if actor.is_platform is not platform:
-        return render(request, "forbidden.html", status_code=403, actor=actor)
-    return actor
 
 
 def filter_link(path: str, params: Mapping[str, str], **changes: object) -> str:

@@ -16,22 +16,6 @@ class TenantStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Role(StrEnum):
-    PLATFORM_ADMIN = "platform_admin"
-    OPERATOR = "operator"
-    FINANCE = "finance"
-    TENANT_ADMIN = "tenant_admin"
-    TENANT_USER = "tenant_user"
-
-    @property
-    def is_platform(self) -> bool:
-        return self in PLATFORM_ROLES
-
-
-PLATFORM_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.OPERATOR, Role.FINANCE})
-TENANT_ROLES = frozenset({Role.TENANT_ADMIN, Role.TENANT_USER})
-
-
 class UserStatus(StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from hive.customers.models import Role, TenantStatus
+from hive.customers.models import TenantStatus
+from hive.platform.permissions import Role
 
 _CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
 _USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$"

@@ -26,7 +26,6 @@ from hive.customers.errors import (
 )
 from hive.customers.models import (
     CustomerGrade,
-    Role,
     Tenant,
     TenantStatus,
     User,
@@ -35,15 +34,14 @@ from hive.customers.models import (
 from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
+from hive.platform.errors import PermissionDenied
 from hive.platform.passwords import check_password, hash_password_async
-from hive.platform.permissions import require_role
-
-ADMIN = Role.PLATFORM_ADMIN.value
+from hive.platform.permissions import Action, Role, require
 
 
 async def create_grade(session: AsyncSession, actor: Actor, data: GradeCreate) -> CustomerGrade:
     """Add a customer grade with its price coefficient."""
-    require_role(actor, ADMIN)
+    require(actor, Action.MANAGE_GRADES)
     grade = CustomerGrade(**data.model_dump())
     try:
         await repository.add_and_flush(session, grade)
@@ -66,7 +64,7 @@ async def list_grades(session: AsyncSession) -> Sequence[CustomerGrade]:
 
 async def create_tenant(session: AsyncSession, actor: Actor, data: TenantCreate) -> Tenant:
     """Register a business customer and open its (empty) balance account."""
-    require_role(actor, ADMIN, Role.OPERATOR.value)
+    require(actor, Action.CREATE_TENANT)
     if await repository.get_grade(session, data.grade_id) is None:
         raise GradeNotFound(details={"grade_id": data.grade_id})
     tenant = Tenant(**data.model_dump(exclude={"contact_email"}))
@@ -92,7 +90,7 @@ async def create_tenant(session: AsyncSession, actor: Actor, data: TenantCreate)
 async def change_tenant_status(
     session: AsyncSession, actor: Actor, tenant_id: int, status: TenantStatus
 ) -> Tenant:
-    require_role(actor, ADMIN)
+    require(actor, Action.CHANGE_TENANT_STATUS)
     tenant = await repository.lock_tenant(session, tenant_id)
     if tenant is None:
         raise TenantNotFound(details={"tenant_id": tenant_id})
@@ -152,13 +150,13 @@ async def create_user(session: AsyncSession, actor: Actor, data: UserCreate) -> 
 
 
 def _check_may_create_user(actor: Actor, data: UserCreate) -> None:
+    require(actor, Action.CREATE_USER)
     if data.role.is_platform != (data.tenant_id is None):
         raise RoleNotAllowed(details={"role": data.role.value, "tenant_id": data.tenant_id})
-    if actor.role == Role.TENANT_ADMIN.value:
-        if data.tenant_id != actor.tenant_id or data.role.is_platform:
-            raise RoleNotAllowed(details={"role": data.role.value, "tenant_id": data.tenant_id})
-        return
-    require_role(actor, ADMIN)
+    if actor.role == Role.TENANT_ADMIN.value and (
+        data.tenant_id != actor.tenant_id or data.role.is_platform
+    ):
+        raise RoleNotAllowed(details={"role": data.role.value, "tenant_id": data.tenant_id})
 
 
 async def _require_active_tenant(session: AsyncSession, tenant_id: int | None) -> Tenant:
@@ -195,6 +193,7 @@ async def change_password(
     """A user changes their own password (knowing the current one). Every other session of
     the user ends; ``keep_session`` (the browser doing the change) stays signed in. Returns
     how many sessions ended."""
+    require(actor, Action.CHANGE_OWN_CREDENTIALS)
     user = await repository.get_user(session, actor.user_id) if actor.user_id else None
     if user is None:
         raise UserNotFound(details={"user_id": actor.user_id})
@@ -220,11 +219,12 @@ async def change_user_status(
 ) -> User:
     """Disable or re-enable a login (platform admin, or a tenant admin for its own tenant's
     users). Disabling ends every session of the user."""
+    require(actor, Action.CHANGE_USER_STATUS)
     user = await repository.get_user(session, user_id)
     if user is None:
         raise UserNotFound(details={"user_id": user_id})
-    if not (actor.role == Role.TENANT_ADMIN.value and user.tenant_id == actor.tenant_id):
-        require_role(actor, ADMIN)
+    if actor.role == Role.TENANT_ADMIN.value and user.tenant_id != actor.tenant_id:
+        raise PermissionDenied(details={"user_id": user_id, "tenant_id": actor.tenant_id})
     previous, user.status = user.status, status.value
     ended = 0
     if status is UserStatus.DISABLED:

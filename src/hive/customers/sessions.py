@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.customers import session_repository as repository
 from hive.customers.errors import SessionNotFound, UserNotFound
-from hive.customers.models import Role, TenantStatus, User, UserSession, UserStatus
+from hive.customers.models import TenantStatus, User, UserSession, UserStatus
 from hive.customers.repository import get_user
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
-from hive.platform.permissions import require_role
+from hive.platform.permissions import Action, require
 
 MAX_USER_AGENT = 255
 MAX_IP = 64
@@ -132,7 +132,7 @@ async def sign_out_everywhere(
     session: AsyncSession, actor: Actor, user_id: int, *, now: datetime
 ) -> int:
     """A platform admin ends every session of a user; returns how many were live."""
-    require_role(actor, Role.PLATFORM_ADMIN.value)
+    require(actor, Action.END_USER_SESSIONS)
     user = await get_user(session, user_id)
     if user is None:
         raise UserNotFound(details={"user_id": user_id})

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.customers import repository
 from hive.customers import session_repository as throttles
 from hive.customers.errors import SignInLocked, TenantNotActive, UserDisabled, UserNotFound
-from hive.customers.models import LoginThrottle, Role, TenantStatus, UserStatus
+from hive.customers.models import LoginThrottle, TenantStatus, UserStatus
 from hive.customers.sessions import Client, open_session
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
@@ -32,7 +32,7 @@ from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.errors import InvalidCredentials
 from hive.platform.passwords import check_password
-from hive.platform.permissions import require_role
+from hive.platform.permissions import Action, require
 
 ACCOUNT = "account:"
 ADDRESS = "address:"
@@ -184,7 +184,7 @@ async def _complete(session: AsyncSession, username: str, ip: str) -> Actor:
 
 async def unlock_account(session: AsyncSession, actor: Actor, username: str) -> bool:
     """A platform admin lifts the sign-in lock of an account; False if it was not locked."""
-    require_role(actor, Role.PLATFORM_ADMIN.value)
+    require(actor, Action.UNLOCK_ACCOUNT)
     user = await repository.find_user_by_username(session, username)
     if user is None:
         raise UserNotFound(details={"username": username})

@@ -6,5 +6,5 @@ DOMAIN = Domain(
     name="feed",
     models=["hive.feed.models"],
     tasks=["hive.feed.tasks"],
-    hcm_routers=["hive.console.supplier_messages:router"],
+    hcm_routers=["hive.feed.routes:router"],
 )

@@ -1,14 +1,95 @@
-"""Role checks for service functions."""
+"""Who may do what: the roles, the actions and one matrix (role × action).
+
+Every state-changing service function starts with ``require(actor, Action.X)``. The matrix
+says whether a role may take an action at all; a service then narrows it to what the actor
+owns where that applies (a tenant admin manages the users of its own tenant only).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
 
 from hive.platform.actor import Actor
 from hive.platform.errors import PermissionDenied
 
 
-def require_role(actor: Actor, *roles: str) -> None:
-    if actor.role not in roles:
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    OPERATOR = "operator"
+    FINANCE = "finance"
+    TENANT_ADMIN = "tenant_admin"
+    TENANT_USER = "tenant_user"
+
+    @property
+    def is_platform(self) -> bool:
+        return self in PLATFORM_ROLES
+
+
+PLATFORM_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.OPERATOR, Role.FINANCE})
+TENANT_ROLES = frozenset({Role.TENANT_ADMIN, Role.TENANT_USER})
+
+# The role of work the platform does by itself (jobs, scheduled rules); never a login's role.
+SYSTEM_ROLE = "system"
+
+
+class Action(StrEnum):
+    # customers
+    MANAGE_GRADES = "customers.manage_grades"
+    CREATE_TENANT = "customers.create_tenant"
+    CHANGE_TENANT_STATUS = "customers.change_tenant_status"
+    CREATE_USER = "customers.create_user"
+    CHANGE_USER_STATUS = "customers.change_user_status"
+    CHANGE_OWN_CREDENTIALS = "customers.change_own_credentials"
+    UNLOCK_ACCOUNT = "customers.unlock_account"
+    END_USER_SESSIONS = "customers.end_user_sessions"
+    # suppliers
+    MANAGE_SUPPLIERS = "suppliers.manage"
+    MANAGE_WAREHOUSE = "suppliers.manage_warehouse"
+    REENCRYPT_CREDENTIALS = "suppliers.reencrypt_credentials"
+    # catalog
+    SELECT_PRODUCTS = "catalog.select_products"
+    MANAGE_RULES = "catalog.manage_rules"
+    RUN_RULES = "catalog.run_rules"
+    CHANGE_PRODUCT_STATUS = "catalog.change_product_status"
+
+
+_ADMIN = Role.PLATFORM_ADMIN.value
+_OPERATOR = Role.OPERATOR.value
+_FINANCE = Role.FINANCE.value
+_TENANT_ADMIN = Role.TENANT_ADMIN.value
+_TENANT_USER = Role.TENANT_USER.value
+_HUMANS = frozenset({_ADMIN, _OPERATOR, _FINANCE, _TENANT_ADMIN, _TENANT_USER})
+_CATALOG_STAFF = frozenset({_ADMIN, _OPERATOR})
+
+# Action -> the roles that may take it. Finance reads; it changes neither pool nor suppliers.
+MATRIX: Mapping[Action, frozenset[str]] = {
+    Action.MANAGE_GRADES: frozenset({_ADMIN}),
+    Action.CREATE_TENANT: frozenset({_ADMIN, _OPERATOR}),
+    Action.CHANGE_TENANT_STATUS: frozenset({_ADMIN}),
+    Action.CREATE_USER: frozenset({_ADMIN, _TENANT_ADMIN}),
+    Action.CHANGE_USER_STATUS: frozenset({_ADMIN, _TENANT_ADMIN}),
+    Action.CHANGE_OWN_CREDENTIALS: _HUMANS,
+    Action.UNLOCK_ACCOUNT: frozenset({_ADMIN}),
+    Action.END_USER_SESSIONS: frozenset({_ADMIN}),
+    Action.MANAGE_SUPPLIERS: _CATALOG_STAFF,
+    Action.MANAGE_WAREHOUSE: _CATALOG_STAFF,
+    Action.REENCRYPT_CREDENTIALS: frozenset({_ADMIN}),
+    Action.SELECT_PRODUCTS: _CATALOG_STAFF | {SYSTEM_ROLE},
+    Action.MANAGE_RULES: _CATALOG_STAFF,
+    Action.RUN_RULES: _CATALOG_STAFF | {SYSTEM_ROLE},
+    Action.CHANGE_PRODUCT_STATUS: _CATALOG_STAFF,
+}
+
+
+def allowed(role: str, action: Action) -> bool:
+    return role in MATRIX[action]
+
+
+def require(actor: Actor, action: Action) -> None:
+    """Raise :class:`PermissionDenied` unless the actor's role may take ``action``."""
+    if not allowed(actor.role, action):
         raise PermissionDenied(
-            f"需要以下角色之一 / Requires one of: {', '.join(roles)}",
-            details={"required": list(roles), "role": actor.role},
+            f"无权执行此操作 / Not allowed: {action.value}",
+            details={"action": action.value, "role": actor.role},
         )

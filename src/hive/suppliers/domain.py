@@ -6,6 +6,6 @@ DOMAIN = Domain(
     name="suppliers",
     models=["hive.suppliers.models", "hive.suppliers.warehouse.models"],
     tasks=["hive.suppliers.warehouse.tasks"],
-    hcm_routers=["hive.console.suppliers:router"],
+    hcm_routers=["hive.suppliers.routes:router"],
     hcm_resources=["hive.suppliers.runtime:app_adapters"],
 )

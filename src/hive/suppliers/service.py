@@ -7,19 +7,16 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.customers.models import Role
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.crypto import SecretBox
 from hive.platform.errors import Conflict
-from hive.platform.permissions import require_role
+from hive.platform.permissions import Action, require
 from hive.suppliers import repository
 from hive.suppliers.errors import InvalidSupplierConfig, SupplierDisabled, SupplierNotFound
 from hive.suppliers.models import Supplier
 from hive.suppliers.schemas import SupplierCreate, VopCredentials
 from hive.suppliers.types import SupplierKind
-
-MANAGERS = (Role.PLATFORM_ADMIN.value, Role.OPERATOR.value)
 
 
 class DuplicateSupplierName(Conflict):
@@ -31,7 +28,7 @@ async def create_supplier(
     session: AsyncSession, actor: Actor, data: SupplierCreate, secrets: SecretBox
 ) -> Supplier:
     """Register a supplier; VOP suppliers need a base URL and credentials (stored encrypted)."""
-    require_role(actor, *MANAGERS)
+    require(actor, Action.MANAGE_SUPPLIERS)
     if data.kind == SupplierKind.VOP and (data.base_url is None or data.credentials is None):
         raise InvalidSupplierConfig("VOP 供应商需要地址和凭据 / VOP needs base_url and credentials")
     supplier = Supplier(
@@ -64,7 +61,7 @@ async def create_supplier(
 async def set_supplier_enabled(
     session: AsyncSession, actor: Actor, supplier_id: int, enabled: bool
 ) -> Supplier:
-    require_role(actor, *MANAGERS)
+    require(actor, Action.MANAGE_SUPPLIERS)
     supplier = await get_supplier(session, supplier_id)
     supplier.enabled = enabled
     await record_audit(
@@ -105,7 +102,7 @@ async def reencrypt_credentials(session: AsyncSession, actor: Actor, secrets: Se
     Run after a key rotation (or to retire ciphertexts from before key ids); afterwards the
     previous secret keys are no longer needed. Returns how many suppliers were rewritten.
     """
-    require_role(actor, Role.PLATFORM_ADMIN.value)
+    require(actor, Action.REENCRYPT_CREDENTIALS)
     rewritten = []
     for supplier in await repository.lock_suppliers_with_credentials(session):
         if not secrets.is_current(supplier.credentials_encrypted):

@@ -10,9 +10,9 @@ from sqlalchemy import text
 
 from hive.apps.hcm import create_hcm_app
 from hive.catalog.selection.upstream import UpstreamSearch
-from hive.customers.models import Role
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from hive.platform.permissions import Role
 from hive.suppliers.types import Area, SearchQuery
 from hive.suppliers.vop.adapter import VopAdapter
 from tests.support.factories import make_tenant, make_user

@@ -18,6 +18,7 @@ from hive.catalog.snapshot import ProductSnapshot
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.domain_events import raise_event
+from hive.platform.permissions import Action, require
 
 ACTIVE, PAUSED, REMOVED = "active", "paused", "removed"
 STATUS_TRANSITIONS = {
@@ -151,6 +152,7 @@ async def change_status(
     session: AsyncSession, actor: Actor, product_id: int, status: str, *, reason: str = ""
 ) -> Product:
     """Pause, resume, remove or restore a pool product (operators)."""
+    require(actor, Action.CHANGE_PRODUCT_STATUS)
     product = await repository.get_product(session, product_id, lock=True)
     if product is None:
         raise ProductNotFound(details={"product_id": product_id})

@@ -23,11 +23,10 @@ from hive.catalog.selection import repository
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.catalog.snapshot import ProductSnapshot, fetch_snapshots, margin_percent
-from hive.customers.models import Role
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.db import Database
-from hive.platform.permissions import require_role
+from hive.platform.permissions import Action, require
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import Area, SearchQuery, SearchSort, StockState
 
@@ -127,7 +126,7 @@ def candidate_from_product(p: Product, known: dict[int, SupplierCategory]) -> Ca
 
 
 async def create_rule(session: AsyncSession, actor: Actor, data: RuleCreate) -> SelectionRule:
-    require_role(actor, Role.PLATFORM_ADMIN.value, Role.OPERATOR.value)
+    require(actor, Action.MANAGE_RULES)
     rule = SelectionRule(
         name=data.name,
         supplier_id=data.supplier_id,
@@ -201,6 +200,7 @@ async def run_rule(
     again after its worker died: its plan is kept, the SKUs it already recorded are skipped
     and a finished run does nothing, so no product or record is added twice. The report covers
     this attempt; the run row counts every attempt."""
+    require(actor, Action.RUN_RULES)
     async with database.platform_transaction() as session:
         run = await repository.start_rule_run(session, rule_id, job_id)
     if run.status == RUN_FINISHED:

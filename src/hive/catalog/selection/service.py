@@ -22,6 +22,7 @@ from hive.catalog.snapshot import ProductSnapshot, SnapshotBatch, fetch_snapshot
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.db import Database
+from hive.platform.permissions import Action, require
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import Area
 
@@ -56,6 +57,7 @@ async def select_skus(
 
     Each chunk of SKUs commits whole with its selection records (tagged with ``rule_run_id``),
     so a run that dies half-way knows exactly which SKUs it already handled."""
+    require(actor, Action.SELECT_PRODUCTS)
     report = SelectionReport()
     for start in range(0, len(skus), SNAPSHOT_BATCH):
         chunk = list(skus[start : start + SNAPSHOT_BATCH])
@@ -158,6 +160,7 @@ async def deselect_products(
     """Remove products from the pool (status ``removed``; history and orders keep them).
 
     Products already removed are skipped, so removing the same products again does nothing."""
+    require(actor, Action.SELECT_PRODUCTS)
     removed: list[str] = []
     async with database.platform_transaction() as session:
         locked = await pool_repo.products_by_sku(

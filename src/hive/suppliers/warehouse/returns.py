@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
+from hive.platform.permissions import Action, require
 from hive.suppliers.errors import UpstreamNotFound
 from hive.suppliers.types import (
     AfterSaleCase,
@@ -155,6 +156,7 @@ async def complete(
     session: AsyncSession, actor: Actor, supplier_id: int, service_id: str, now: datetime
 ) -> None:
     """The returned goods arrived: put them back on stock and close the case. Audited."""
+    require(actor, Action.MANAGE_WAREHOUSE)
     ret = await _load_return(session, supplier_id, service_id)
     if ret.step != AfterSaleStep.APPLIED.value:
         raise ReturnNotAllowed(details={"step": ret.step})

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
+from hive.platform.permissions import Action, require
 from hive.suppliers.errors import InvalidSupplierConfig, SupplierNotFound
 from hive.suppliers.types import MessageType
 from hive.suppliers.warehouse import order_repository as orepo
@@ -79,6 +80,7 @@ async def create_warehouse(
     province_ids: list[int],
 ) -> int:
     """Add a stock location serving ``province_ids``; returns its id."""
+    require(actor, Action.MANAGE_WAREHOUSE)
     code, name = code.strip(), name.strip()
     if not code or len(code) > 32 or not name or len(name) > 64:
         raise InvalidWarehouse("编码或名称不合法 / Bad code or name")
@@ -106,6 +108,7 @@ async def create_product(
     session: AsyncSession, actor: Actor, supplier_id: int, data: ProductInput
 ) -> int:
     """Add a product the warehouse stocks; returns its id."""
+    require(actor, Action.MANAGE_WAREHOUSE)
     sku = data.sku.strip()
     if not sku or len(sku) > 64 or not data.name.strip() or len(data.name) > 200:
         raise InvalidProduct("编码或名称不合法 / Bad SKU or name")
@@ -144,6 +147,7 @@ async def set_shelf(
     session: AsyncSession, actor: Actor, supplier_id: int, sku: str, on_shelf: bool
 ) -> None:
     """Put a product on or off shelf; a change is announced on the change feed."""
+    require(actor, Action.MANAGE_WAREHOUSE)
     product = await _product(session, supplier_id, sku)
     if product.on_shelf == on_shelf:
         return
@@ -170,6 +174,7 @@ async def set_price(
     retail_fen: int,
 ) -> None:
     """Change a product's prices; announced on the change feed."""
+    require(actor, Action.MANAGE_WAREHOUSE)
     if not all(_is_count(v) and v >= 0 for v in (unit_price_fen, retail_fen)):
         raise InvalidProduct("价格不合法 / Bad price")
     product = await _product(session, supplier_id, sku)
@@ -221,6 +226,7 @@ async def receive_batch(
     session: AsyncSession, actor: Actor, supplier_id: int, receipt: BatchReceipt, now: datetime
 ) -> int:
     """Put a received batch on stock; returns the batch id. Refuses expired goods."""
+    require(actor, Action.MANAGE_WAREHOUSE)
     batch_no = _checked_batch_no(receipt, now)
     key = await _stock_key(session, supplier_id, receipt.warehouse_code, receipt.sku)
     await repo.ensure_stock_row(session, *key)
@@ -271,6 +277,7 @@ async def adjust_stock(
     now: datetime,
 ) -> None:
     """Correct a batch's count by ``delta`` units (stocktake, damage), with a reason."""
+    require(actor, Action.MANAGE_WAREHOUSE)
     if not _is_count(delta) or delta == 0:
         raise InvalidQuantity(details={"delta": delta})
     if not reason.strip() or len(reason) > 200:
@@ -309,6 +316,7 @@ async def set_threshold(
     now: datetime,
 ) -> None:
     """Alert when sellable units of ``sku`` in the warehouse fall below ``threshold`` (0: never)."""
+    require(actor, Action.MANAGE_WAREHOUSE)
     if not _is_count(threshold) or threshold < 0:
         raise InvalidQuantity(details={"threshold": threshold})
     key = await _stock_key(session, supplier_id, warehouse_code, sku)

@@ -14,13 +14,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hive.catalog.pool import service as pool
+from hive.catalog.pool.forms import pool_query
+from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
+from hive.catalog.search.texts import WORKBENCH_TEXTS
+from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.console import i18n
-from hive.console.catalog_texts import CATALOG_TEXTS
-from hive.console.pages import filter_link, render, tenant_actor
-from hive.console.pool_forms import pool_query
-from hive.console.pool_texts import POOL_TEXTS
-from hive.console.workbench_texts import WORKBENCH_TEXTS
+from hive.console.callers import TenantActor, TenantSession
+from hive.console.pages import filter_link, render
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
@@ -34,23 +35,15 @@ POOL = "/workbench/pool"
 
 
 @router.get(POOL)
-async def pool_page(request: Request) -> Response:
-    actor = await tenant_actor(request)
-    if isinstance(actor, Response):
-        return actor
-    tenant_id = actor.tenant_id
-    assert tenant_id is not None  # tenant_actor lets only tenant users through
+async def pool_page(request: Request, actor: TenantActor, session: TenantSession) -> Response:
     params = dict(request.query_params)
     page = partial(
         render, request, "workbench_pool.html", actor=actor, params=params, yuan=format_yuan
     )
     try:
-        query = tenant_pool_query(params)
-        database = database_of(request)
-        async with database.tenant_transaction(tenant_id) as session:
-            result = await search_pool_for_tenant(session, query)
-        async with database.platform_transaction() as session:
-            await pool.mark_viewed(session, [hit.id for hit in result.hits])
+        result = await search_pool_for_tenant(session, tenant_pool_query(params))
+        async with database_of(request).platform_transaction() as platform:
+            await pool.mark_viewed(platform, [hit.id for hit in result.hits])
     except HiveError as error:
         problems = error.details.get("problems", []) or [error.message]
         return page(status_code=error.http_status, problems=problems)

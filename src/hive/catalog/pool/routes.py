@@ -10,11 +10,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hive.catalog.pool import service as pool
+from hive.catalog.pool.forms import pool_query
+from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import search_pool
 from hive.console import i18n
-from hive.console.pages import filter_link, render, staff_actor
-from hive.console.pool_forms import pool_query
-from hive.console.pool_texts import POOL_TEXTS
+from hive.console.callers import StaffActor
+from hive.console.pages import filter_link, render
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
@@ -34,10 +35,7 @@ STATUS_ACTIONS = {
 
 
 @router.get(POOL)
-async def pool_page(request: Request) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
+async def pool_page(request: Request, actor: StaffActor) -> Response:
     params = {k: v for k, v in request.query_params.items()}
     context: dict[str, Any] = {
         "actor": actor,
@@ -56,10 +54,7 @@ async def pool_page(request: Request) -> Response:
 
 
 @router.get("/admin/catalog/products/{product_id}")
-async def product_page(request: Request, product_id: int) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
+async def product_page(request: Request, actor: StaffActor, product_id: int) -> Response:
     try:
         async with database_of(request).platform_transaction() as session:
             product, history = await pool.product_with_history(session, product_id)
@@ -79,14 +74,12 @@ async def product_page(request: Request, product_id: int) -> Response:
 @router.post("/admin/catalog/products/{product_id}/{action}")
 async def product_status(
     request: Request,
+    actor: StaffActor,
     product_id: int,
     action: str,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     reason: Annotated[str, Form(max_length=255)] = "",
 ) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
     verify_csrf(request.session, csrf_token)
     if action not in STATUS_ACTIONS:
         return render(request, "forbidden.html", status_code=404, actor=actor)

@@ -13,13 +13,14 @@ from pydantic import ValidationError
 
 from hive.catalog.selection import rules
 from hive.catalog.selection import service as selection
+from hive.catalog.selection.forms import read_search_form, search_query
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate, SelectSkus
+from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.catalog.selection.upstream import UpstreamSearch
 from hive.catalog.snapshot import parse_areas
 from hive.console import i18n
-from hive.console.catalog_forms import read_search_form, search_query
-from hive.console.catalog_texts import CATALOG_TEXTS
-from hive.console.pages import input_problems, render, staff_actor
+from hive.console.callers import StaffActor
+from hive.console.pages import input_problems, render
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.csrf import verify_csrf
@@ -67,10 +68,7 @@ async def _adapter(request: Request, supplier_id: int) -> SupplierAdapter:
 
 
 @router.get(UPSTREAM)
-async def upstream_page(request: Request) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
+async def upstream_page(request: Request, actor: StaffActor) -> Response:
     choices = await _enabled_suppliers(request)
     params = dict(request.query_params)
     context: dict[str, Any] = {
@@ -98,10 +96,7 @@ async def upstream_page(request: Request) -> Response:
 
 
 @router.post("/admin/catalog/select")
-async def select(request: Request) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
+async def select(request: Request, actor: StaffActor) -> Response:
     form = await request.form()
     verify_csrf(request.session, str(form.get("csrf_token", "")))
     try:
@@ -154,10 +149,7 @@ async def _all_hits(request: Request, supplier_id: int, params: dict[str, str]) 
 
 
 @router.get(RULES)
-async def rules_page(request: Request) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
+async def rules_page(request: Request, actor: StaffActor) -> Response:
     return await _rules(request, actor)
 
 
@@ -180,15 +172,13 @@ async def _rules(
 @router.post(RULES)
 async def rule_create(
     request: Request,
+    actor: StaffActor,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     name: Annotated[str, Form(max_length=64)] = "",
     supplier_id: Annotated[str, Form(max_length=12)] = "",
     conditions: Annotated[str, Form(max_length=20_000)] = "",
     scheduled: Annotated[bool, Form()] = False,
 ) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
     verify_csrf(request.session, csrf_token)
     try:
         data = RuleCreate(
@@ -221,13 +211,11 @@ async def rule_create(
 @router.post(RULES + "/{rule_id}/{action}")
 async def rule_action(
     request: Request,
+    actor: StaffActor,
     rule_id: int,
     action: str,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
     verify_csrf(request.session, csrf_token)
     if action not in ("preview", "run"):
         return render(request, "forbidden.html", status_code=404, actor=actor)

@@ -14,7 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from hive.console import i18n
-from hive.console.pages import input_problems, render, staff_actor
+from hive.console.callers import StaffActor
+from hive.console.pages import input_problems, render
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
@@ -113,16 +114,14 @@ async def _access(request: Request, rows: Sequence[Supplier]) -> dict[int, Acces
 
 
 @router.get(PATH)
-async def supplier_list(request: Request) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
+async def supplier_list(request: Request, actor: StaffActor) -> Response:
     return await _page(request, actor)
 
 
 @router.post(PATH)
 async def supplier_add(
     request: Request,
+    actor: StaffActor,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     name: Annotated[str, Form(max_length=64)] = "",
     kind: Annotated[str, Form(max_length=16)] = "vop",
@@ -133,9 +132,6 @@ async def supplier_add(
     password: Annotated[str, Form(max_length=256)] = "",
     qps: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
     verify_csrf(request.session, csrf_token)
     credentials = (
         {
@@ -183,13 +179,11 @@ async def supplier_add(
 @router.post(PATH + "/{supplier_id}/enabled")
 async def supplier_toggle(
     request: Request,
+    actor: StaffActor,
     supplier_id: int,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     enabled: Annotated[bool, Form()] = False,
 ) -> Response:
-    actor = await staff_actor(request)
-    if isinstance(actor, Response):
-        return actor
     verify_csrf(request.session, csrf_token)
     async with database_of(request).platform_transaction() as session:
         await suppliers.set_supplier_enabled(session, actor, supplier_id, enabled)

@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
+from hive.console.callers import StaffActor
 from hive.console.i18n import translator
-from hive.console.pages import language_of, render, session_actor
+from hive.console.pages import language_of, render
 from hive.feed import service as feed
 from hive.feed.service import LogFilter
 from hive.platform.http import database_of
@@ -53,7 +54,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
         "messages.title": "供应商消息日志",
         "messages.hint": "供应商推送或拉取的原始消息，保留 30 天。",
-        "messages.forbidden": "仅平台人员可以查看供应商消息。",
         "messages.supplier": "供应商",
         "messages.type": "类型",
         "messages.status": "状态",
@@ -79,7 +79,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "messages.title": "Supplier message log",
         "messages.hint": "Raw messages pushed or polled from suppliers, kept for 30 days.",
-        "messages.forbidden": "Only platform staff may view supplier messages.",
         "messages.supplier": "Supplier",
         "messages.type": "Type",
         "messages.status": "Status",
@@ -157,17 +156,13 @@ def _display(row: Any, supplier_names: dict[int, str]) -> dict[str, Any]:
 @router.get(PATH)
 async def supplier_messages_page(
     request: Request,
+    actor: StaffActor,
     supplier: Annotated[str, Query(max_length=MAX_PARAM)] = "",
     type_: Annotated[str, Query(alias="type", max_length=MAX_PARAM)] = "",
     status: Annotated[str, Query(max_length=MAX_PARAM)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    actor = await session_actor(request)
-    if actor is None:
-        return RedirectResponse("/login", status_code=303)
     t = page_translator(language_of(request))
-    if not actor.is_platform:
-        return render(request, TEMPLATE, status_code=403, actor=actor, t=t, forbidden=True)
     log_filter = read_filter(supplier, type_, status)
     async with database_of(request).platform_transaction() as session:
         names = {row.id: row.name for row in await suppliers.list_suppliers(session)}
@@ -177,7 +172,6 @@ async def supplier_messages_page(
         TEMPLATE,
         actor=actor,
         t=t,
-        forbidden=False,
         log_filter=log_filter,
         suppliers=sorted(names.items()),
         types=[int(kind) for kind in MessageType],

@@ -1,0 +1,103 @@
+"""Who is calling a console page, as FastAPI dependencies.
+
+A route names its caller in its signature instead of checking the sign-in by hand::
+
+    @router.get("/admin/catalog/pool")
+    async def pool_page(request: Request, actor: StaffActor) -> Response: ...
+
+    @router.get("/workbench/pool")
+    async def pool_page(request: Request, actor: TenantActor, session: TenantSession): ...
+
+Nobody signed in: the browser is sent to ``/login`` (303). Signed in as the other kind of user
+(a tenant user on an operator page, staff on the workbench): the 403 page. Both are raised as
+exceptions and answered by the handlers :func:`install` adds to the application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.console.pages import render, session_actor
+from hive.platform.actor import Actor
+from hive.platform.http import database_of
+
+LOGIN = "/login"
+
+
+class SignInRequired(Exception):
+    """No live session: the page is answered with a redirect to the login page."""
+
+
+class WrongAudience(Exception):
+    """A signed-in user on a page for the other kind of user: answered with the 403 page."""
+
+    def __init__(self, actor: Actor):
+        super().__init__(actor.username)
+        self.actor = actor
+
+
+async def _signed_in(request: Request) -> Actor:
+    actor = await session_actor(request)
+    if actor is None:
+        raise SignInRequired()
+    return actor
+
+
+async def staff(request: Request) -> Actor:
+    """The signed-in platform staff member."""
+    actor = await _signed_in(request)
+    if not actor.is_platform:
+        raise WrongAudience(actor)
+    return actor
+
+
+async def tenant(request: Request) -> Actor:
+    """The signed-in user of a tenant (``tenant_id`` is set); platform staff get the 403 page
+    (the workbench shows what a tenant may see)."""
+    actor = await _signed_in(request)
+    if actor.is_platform:
+        raise WrongAudience(actor)
+    return actor
+
+
+SignedInActor = Annotated[Actor, Depends(_signed_in)]
+StaffActor = Annotated[Actor, Depends(staff)]
+TenantActor = Annotated[Actor, Depends(tenant)]
+
+
+def tenant_id_of(actor: Actor) -> int:
+    if actor.tenant_id is None:  # the tenant dependency lets only tenant users through
+        raise WrongAudience(actor)
+    return actor.tenant_id
+
+
+async def tenant_session(request: Request, actor: TenantActor) -> AsyncIterator[AsyncSession]:
+    """A transaction as the caller's tenant (role ``hive_tenant``, row-level security), committed
+    when the route returns and rolled back when it raises."""
+    async with database_of(request).tenant_transaction(tenant_id_of(actor)) as session:
+        yield session
+
+
+# Scope "function": the transaction ends before the response is sent, so a failed commit is
+# the answer rather than a page already shown.
+TenantSession = Annotated[AsyncSession, Depends(tenant_session, scope="function")]
+
+
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    return RedirectResponse(LOGIN, status_code=303)
+
+
+async def _wrong_audience(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WrongAudience)
+    return render(request, "forbidden.html", status_code=403, actor=exc.actor)
+
+
+def install(app: FastAPI) -> None:
+    """Answer the callers' exceptions: the login redirect and the 403 page."""
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(WrongAudience, _wrong_audience)

@@ -1,0 +1,244 @@
+"""The permission matrix, walked for every role × action through the real service functions."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hive.catalog.pool import service as pool
+from hive.catalog.selection import rules
+from hive.catalog.selection import service as selection
+from hive.catalog.selection.schemas import RuleConditions, RuleCreate
+from hive.customers import service as customers
+from hive.customers import sessions, signin
+from hive.customers.models import TenantStatus, UserStatus
+from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, UserCreate
+from hive.platform.actor import Actor
+from hive.platform.crypto import SecretBox
+from hive.platform.db import Database
+from hive.platform.errors import PermissionDenied
+from hive.platform.permissions import MATRIX, SYSTEM_ROLE, Action, Role
+from hive.suppliers import service as suppliers
+from hive.suppliers.schemas import SupplierCreate
+from hive.suppliers.types import SupplierKind
+from hive.suppliers.warehouse import returns
+from hive.suppliers.warehouse import service as warehouse
+from tests.support.factories import ADMIN, make_grade, make_tenant, make_user
+
+ROLES = [*(role.value for role in Role), SYSTEM_ROLE]
+ADMIN_ROLE, OPERATOR, FINANCE = "platform_admin", "operator", "finance"
+TENANT_ADMIN, TENANT_USER = "tenant_admin", "tenant_user"
+
+# What each role may do, written out here on purpose (not read from the module under test).
+EXPECTED: dict[Action, set[str]] = {
+    Action.MANAGE_GRADES: {ADMIN_ROLE},
+    Action.CREATE_TENANT: {ADMIN_ROLE, OPERATOR},
+    Action.CHANGE_TENANT_STATUS: {ADMIN_ROLE},
+    Action.CREATE_USER: {ADMIN_ROLE, TENANT_ADMIN},
+    Action.CHANGE_USER_STATUS: {ADMIN_ROLE, TENANT_ADMIN},
+    Action.CHANGE_OWN_CREDENTIALS: {ADMIN_ROLE, OPERATOR, FINANCE, TENANT_ADMIN, TENANT_USER},
+    Action.UNLOCK_ACCOUNT: {ADMIN_ROLE},
+    Action.END_USER_SESSIONS: {ADMIN_ROLE},
+    Action.MANAGE_SUPPLIERS: {ADMIN_ROLE, OPERATOR},
+    Action.MANAGE_WAREHOUSE: {ADMIN_ROLE, OPERATOR},
+    Action.REENCRYPT_CREDENTIALS: {ADMIN_ROLE},
+    Action.SELECT_PRODUCTS: {ADMIN_ROLE, OPERATOR, SYSTEM_ROLE},
+    Action.MANAGE_RULES: {ADMIN_ROLE, OPERATOR},
+    Action.RUN_RULES: {ADMIN_ROLE, OPERATOR, SYSTEM_ROLE},
+    Action.CHANGE_PRODUCT_STATUS: {ADMIN_ROLE, OPERATOR},
+}
+
+
+@dataclass
+class World:
+    database: Database
+    grade_id: int
+    tenant_id: int
+    tenant_user_id: int
+    supplier_id: int
+    serial: itertools.count[int]
+
+
+Call = Callable[[World, Actor], Awaitable[Any]]
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def in_transaction(call: Callable[..., Awaitable[Any]]) -> Call:
+    """Run ``call(session, world, actor)`` in a platform transaction."""
+
+    async def run(world: World, actor: Actor) -> Any:
+        async with world.database.platform_transaction() as session:
+            return await call(session, world, actor)
+
+    return run
+
+
+def _user(world: World, actor: Actor) -> UserCreate:
+    n = next(world.serial)
+    return UserCreate(
+        username=f"probe-{n}",
+        display_name="probe",
+        password="correct-horse-1",
+        role=Role.TENANT_USER,
+        tenant_id=world.tenant_id,
+    )
+
+
+def _rule(world: World) -> RuleCreate:
+    name = f"rule-{next(world.serial)}"
+    conditions = RuleConditions(keywords=["手机"])
+    return RuleCreate(name=name, supplier_id=world.supplier_id, conditions=conditions)
+
+
+def _warehouse_calls() -> list[Call]:
+    product = warehouse.ProductInput("sku-x", "商品", "品牌", 1, 100, 120)
+    receipt = warehouse.BatchReceipt("W-NONE", "sku-x", "B1", 1, 100, date(2027, 1, 1))
+    stock = {"warehouse_code": "W-NONE", "sku": "sku-x"}
+    return [
+        in_transaction(
+            lambda s, w, a: warehouse.create_warehouse(
+                s, a, w.supplier_id, code=f"W{next(w.serial)}", name="仓", province_ids=[1]
+            )
+        ),
+        in_transaction(lambda s, w, a: warehouse.create_product(s, a, w.supplier_id, product)),
+        in_transaction(lambda s, w, a: warehouse.set_shelf(s, a, w.supplier_id, "none", True)),
+        in_transaction(lambda s, w, a: warehouse.set_price(s, a, w.supplier_id, "none", 1, 2)),
+        in_transaction(lambda s, w, a: warehouse.receive_batch(s, a, w.supplier_id, receipt, NOW)),
+        in_transaction(
+            lambda s, w, a: warehouse.adjust_stock(
+                s, a, w.supplier_id, **stock, batch_no="B1", delta=1, reason="count", now=NOW
+            )
+        ),
+        in_transaction(
+            lambda s, w, a: warehouse.set_threshold(
+                s, a, w.supplier_id, **stock, threshold=1, now=NOW
+            )
+        ),
+        in_transaction(lambda s, w, a: returns.complete(s, a, w.supplier_id, "RT-1", NOW)),
+    ]
+
+
+# Every state-changing service function, by the action it takes.
+CALLS: dict[Action, list[Call]] = {
+    Action.MANAGE_GRADES: [
+        in_transaction(
+            lambda s, w, a: customers.create_grade(
+                s, a, GradeCreate(name=f"g{next(w.serial)}", price_coefficient=Decimal("1.2"))
+            )
+        )
+    ],
+    Action.CREATE_TENANT: [
+        in_transaction(
+            lambda s, w, a: customers.create_tenant(
+                s, a, TenantCreate(code=f"t{next(w.serial)}", name="企业", grade_id=w.grade_id)
+            )
+        )
+    ],
+    Action.CHANGE_TENANT_STATUS: [
+        in_transaction(
+            lambda s, w, a: customers.change_tenant_status(s, a, w.tenant_id, TenantStatus.ACTIVE)
+        )
+    ],
+    Action.CREATE_USER: [in_transaction(lambda s, w, a: customers.create_user(s, a, _user(w, a)))],
+    Action.CHANGE_USER_STATUS: [
+        in_transaction(
+            lambda s, w, a: customers.change_user_status(s, a, w.tenant_user_id, UserStatus.ACTIVE)
+        )
+    ],
+    Action.CHANGE_OWN_CREDENTIALS: [
+        in_transaction(
+            lambda s, w, a: customers.change_password(
+                s, a, PasswordChange(current_password="x", new_password="new-password-1")
+            )
+        )
+    ],
+    Action.UNLOCK_ACCOUNT: [in_transaction(lambda s, w, a: signin.unlock_account(s, a, "nobody"))],
+    Action.END_USER_SESSIONS: [
+        in_transaction(
+            lambda s, w, a: sessions.sign_out_everywhere(s, a, w.tenant_user_id, now=NOW)
+        )
+    ],
+    Action.MANAGE_SUPPLIERS: [
+        in_transaction(
+            lambda s, w, a: suppliers.create_supplier(
+                s,
+                a,
+                SupplierCreate(name=f"s{next(w.serial)}", kind=SupplierKind.WAREHOUSE),
+                SecretBox("k" * 32),
+            )
+        ),
+        in_transaction(lambda s, w, a: suppliers.set_supplier_enabled(s, a, w.supplier_id, True)),
+    ],
+    Action.MANAGE_WAREHOUSE: _warehouse_calls(),
+    Action.REENCRYPT_CREDENTIALS: [
+        in_transaction(lambda s, w, a: suppliers.reencrypt_credentials(s, a, SecretBox("k" * 32)))
+    ],
+    Action.SELECT_PRODUCTS: [
+        lambda w, a: selection.select_skus(w.database, None, a, [], stock_areas=[]),  # type: ignore[arg-type]
+        lambda w, a: selection.deselect_products(w.database, a, w.supplier_id, [], reason="x"),
+    ],
+    Action.MANAGE_RULES: [in_transaction(lambda s, w, a: rules.create_rule(s, a, _rule(w)))],
+    Action.RUN_RULES: [
+        lambda w, a: rules.run_rule(w.database, None, a, 10**9, stock_areas=[]),  # type: ignore[arg-type]
+    ],
+    Action.CHANGE_PRODUCT_STATUS: [
+        in_transaction(lambda s, w, a: pool.change_status(s, a, 10**9, pool.PAUSED))
+    ],
+}
+
+
+def actor_of(role: str, world: World) -> Actor:
+    tenant_id = world.tenant_id if role in (TENANT_ADMIN, TENANT_USER) else None
+    return Actor(user_id=None, username=f"{role}-probe", role=role, tenant_id=tenant_id)
+
+
+async def denied(call: Call, world: World, actor: Actor) -> bool:
+    """Whether the service refused the actor; any other outcome (done, not found, invalid
+    input) means the permission check let it through."""
+    try:
+        await call(world, actor)
+    except PermissionDenied:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@pytest.fixture
+async def world(database: Database) -> World:
+    grade_id = await make_grade(database, "probe-grade")
+    tenant_id = await make_tenant(database, "acme", grade_id)
+    tenant_user_id = await make_user(
+        database, "acme-user", role=Role.TENANT_USER, tenant_id=tenant_id
+    )
+    async with database.platform_transaction() as session:
+        data = SupplierCreate(name="自营仓", kind=SupplierKind.WAREHOUSE)
+        supplier = await suppliers.create_supplier(session, ADMIN, data, SecretBox("k" * 32))
+    return World(database, grade_id, tenant_id, tenant_user_id, supplier.id, itertools.count())
+
+
+def test_the_matrix_is_the_one_written_down() -> None:
+    assert {action: set(roles) for action, roles in MATRIX.items()} == EXPECTED
+    assert set(MATRIX) == set(Action)
+
+
+def test_every_action_has_service_calls() -> None:
+    assert set(CALLS) == set(Action)
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda action: action.value)
+async def test_service_functions_follow_the_matrix_for_every_role(
+    world: World, action: Action
+) -> None:
+    mismatches = []
+    for role, (index, call) in itertools.product(ROLES, enumerate(CALLS[action])):
+        expected_denied = role not in EXPECTED[action]
+        if await denied(call, world, actor_of(role, world)) != expected_denied:
+            mismatches.append((role, index, "denied" if not expected_denied else "allowed"))
+    assert mismatches == []
