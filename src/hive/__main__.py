@@ -1,3 +1,20 @@
-from hive.cli import main
+"""`python -m hive` and the `hive` command.
 
-main()
+Loading the CLI takes a moment (seconds on a busy machine); a Ctrl-C or SIGTERM in that moment
+ends the process quietly with code 0 instead of a KeyboardInterrupt traceback.
+"""
+
+from hive.stop_signals import StopRequested, exit_quietly_on_stop
+
+
+def run() -> None:
+    exit_quietly_on_stop()
+    try:
+        from hive.cli import main
+    except StopRequested:
+        raise SystemExit(0) from None
+    main()
+
+
+if __name__ == "__main__":
+    run()

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from hive.platform.config import Settings, get_settings
 from hive.platform.errors import StartupError
+from hive.stop_signals import restore_default_handling
 
 app = typer.Typer(
     help="Hive: an aggregated supply-chain platform (S2B2C). "
@@ -149,5 +150,8 @@ def main() -> None:
     from hive.supervisor import follow_supervisor
 
     follow_supervisor()
+    # Loading is over: Python's defaults again (servers, the worker and asyncio install their
+    # own; `hive up` installs its StopSignals first thing).
+    restore_default_handling()
     asyncio.set_event_loop_policy(None)
     app()

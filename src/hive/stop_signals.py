@@ -18,6 +18,22 @@ class StopRequested(KeyboardInterrupt):
     ``subprocess`` gives a child the same grace it gives one on Ctrl-C."""
 
 
+def exit_quietly_on_stop() -> None:
+    """While Hive loads: SIGINT or SIGTERM raise :class:`StopRequested` (the caller exits 0).
+    The CLI puts the defaults back before running a command (see ``hive.cli.main``)."""
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        raise StopRequested(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handle)
+
+
+def restore_default_handling() -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class StopSignals:
     """SIGINT/SIGTERM handling for the supervising process.
 

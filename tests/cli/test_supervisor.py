@@ -161,3 +161,33 @@ def test_status_without_a_live_supervisor_says_not_running_with_exit_code_3(
     write_state(state_path(tmp_path), state(gone.pid, None))
     report, code = status_report(tmp_path)
     assert code == 3 and "not running" in report and "stale" in report
+
+
+CTRL_C_WHILE_THE_CLI_LOADS = """
+import builtins, os, signal, sys
+real_import = builtins.__import__
+
+def importing(name, *args, **kwargs):
+    if name == "hive.cli":
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_import(name, *args, **kwargs)
+
+builtins.__import__ = importing
+sys.argv = ["hive", "up"]
+from hive.__main__ import run
+run()
+"""
+
+
+def test_ctrl_c_while_the_cli_loads_exits_0_without_a_traceback(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIVE_")}
+    result = subprocess.run(
+        python(CTRL_C_WHILE_THE_CLI_LOADS),
+        env={**env, "HIVE_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert not (tmp_path / "pgdata").exists()  # it stopped before starting anything
