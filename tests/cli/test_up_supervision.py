@@ -47,6 +47,13 @@ def healthy(url: str) -> bool:
         return False
 
 
+def pid_of(pids: dict[str, int | None], name: str) -> int:
+    """A child's pid; never 0, which would signal the test's own process group."""
+    pid = pids[name]
+    assert pid, f"{name} has no process: {pids}"
+    return pid
+
+
 def restarted(platform: Platform, name: str, old_pid: int) -> int | None:
     pid = platform.child_pids().get(name)
     return pid if pid and pid != old_pid else None
@@ -71,12 +78,12 @@ def test_a_killed_child_is_restarted_the_others_keep_serving_and_sigterm_stops_a
         for name in ("hcm", "hag", "vop-sim", "worker"):
             assert f"{name} " in status.stdout and str(before[name]) in status.stdout
 
-        os.kill(before["hcm"] or 0, signal.SIGKILL)
+        os.kill(pid_of(before, "hcm"), signal.SIGKILL)
 
         def hcm_back() -> bool:
             # The others answer all along.
             assert all(healthy(url) for url in others.values())
-            return bool(restarted(platform, "hcm", before["hcm"] or 0)) and healthy(hcm)
+            return bool(restarted(platform, "hcm", pid_of(before, "hcm"))) and healthy(hcm)
 
         wait_for(hcm_back, RESTART_DEADLINE_S, "hcm to be restarted")
         after = platform.child_pids()
@@ -89,7 +96,7 @@ def test_a_killed_child_is_restarted_the_others_keep_serving_and_sigterm_stops_a
         assert "killed by SIGKILL" in platform.stderr()
 
         # A child that hangs (stopped, it cannot even handle SIGTERM) does not hold us up.
-        os.kill(after["worker"] or 0, signal.SIGSTOP)
+        os.kill(pid_of(after, "worker"), signal.SIGSTOP)
         started = time.monotonic()
         platform.terminate()
         assert platform.wait() == 0
@@ -109,7 +116,7 @@ def test_repeated_crashes_stop_the_platform_naming_the_child_and_its_last_output
     try:
         platform.wait_until_running()
         pids = platform.child_pids()
-        worker = pids["worker"] or 0
+        worker = pid_of(pids, "worker")
         for _ in range(2):
             os.kill(worker, signal.SIGKILL)
             worker = wait_for(

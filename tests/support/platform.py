@@ -137,7 +137,8 @@ class Platform:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-        for pid in [*self.child_pids().values(), *postgres_pids(self.pgdata)]:
+        # Only pids this run wrote: a stale file's pids may belong to other processes by now.
+        for pid in [*self.children_started().values(), *postgres_pids(self.pgdata)]:
             if pid:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
@@ -152,9 +153,9 @@ def remove_data_dir(data_dir: Path) -> None:
 
 
 def postgres_pids(pgdata: Path) -> list[int]:
-    """Processes started with this data directory (the embedded PostgreSQL server)."""
+    """The embedded PostgreSQL server started with this data directory, if it runs."""
     found = subprocess.run(
-        ["pgrep", "-f", str(pgdata)], capture_output=True, text=True, check=False
+        ["pgrep", "-f", f"postgres -D {pgdata}"], capture_output=True, text=True, check=False
     )
     return [int(pid) for pid in found.stdout.split()]
 

@@ -163,15 +163,16 @@ def _other_live_holders(pgdata: Path) -> list[int]:
 
 
 def _postmaster_pids(pgdata: Path) -> list[int]:
-    """The server's pid from postmaster.pid, or (when a start was interrupted before the file
-    was written) any process started with this data directory."""
+    """The server started with this data directory. Found by its command line where /proc
+    exists: a postmaster.pid left by a killed server may name a pid that now belongs to
+    another process, and a start cut short may not have written the file yet."""
+    if Path("/proc/self/cmdline").exists():
+        return _servers_started_with(str(pgdata))
     try:
         pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
-        pid = 0
-    if pid and _is_alive(pid):
-        return [pid]
-    return _servers_started_with(str(pgdata))
+        return []
+    return [pid] if _is_alive(pid) else []
 
 
 def _servers_started_with(pgdata: str) -> list[int]:
