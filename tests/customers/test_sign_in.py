@@ -313,3 +313,26 @@ async def test_housekeeping_removes_ended_sessions_and_idle_counters(
         counters = (await session.execute(text("SELECT key FROM login_throttles"))).all()
     assert kept == [sessions.session_id_of(live)]
     assert counters == []
+
+
+async def test_a_guard_refuses_a_known_lock_without_the_database(
+    database: Database, settings: Settings
+) -> None:
+    await make_user(database, "buyer", "s3cret-pass", role=Role.OPERATOR)
+    guard = signin.SignInGuard(concurrency=2)
+
+    async def attempt(password: str) -> str:
+        try:
+            await signin.sign_in(database, settings, "buyer", password, HERE, new_token(), guard)
+        except HiveError as exc:
+            return exc.code
+        return "signed_in"
+
+    codes = await asyncio.gather(*(attempt("wrong-pass") for _ in range(8)))
+    assert codes.count("invalid_credentials") <= settings.login_account_max_attempts - 1
+    assert "sign_in_locked" in codes
+    async with database.platform_transaction() as session:  # unlocked by another process
+        await session.execute(text("DELETE FROM login_throttles"))
+    assert await attempt("s3cret-pass") == "sign_in_locked"  # this one still remembers
+    guard.forget("buyer")
+    assert await attempt("s3cret-pass") == "signed_in"

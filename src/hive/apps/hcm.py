@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hive.console import callers
 from hive.console.error_pages import error_page
+from hive.customers.signin import SignInGuard
 from hive.domains import DOMAINS
 from hive.platform.browser_session import COOKIE_NAME, BrowserSessionMiddleware
 from hive.platform.config import Settings
@@ -30,12 +31,13 @@ def create_hcm_app(
     """The console application: every domain's HCM routers and resources."""
     secret_key = load_secret_key(settings)
     secrets = load_secret_box(settings)
-    configure_hashing(settings.password_hash_concurrency)
+    configure_hashing(settings.password_hash_concurrency, settings.password_hash_nice)
 
     def configure(app: FastAPI) -> None:
         app.state.secrets = secrets
         app.state.error_page = error_page
         callers.install(app)
+        app.state.sign_in_guard = SignInGuard(settings.login_concurrency)
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
         app.add_middleware(
             BrowserSessionMiddleware,

@@ -245,6 +245,9 @@ async def unlock(
         return await _accounts_page(
             request, actor, status_code=exc.http_status, error=f"error.{exc.code}"
         )
+    guard: signin.SignInGuard | None = getattr(request.app.state, "sign_in_guard", None)
+    if guard is not None:
+        guard.forget(username.strip())
     return await _accounts_page(request, actor, unlocked=username.strip())
 
 

@@ -54,6 +54,7 @@ async def login(
             password,
             client_of(request),
             token,
+            getattr(request.app.state, "sign_in_guard", None),
         )
     except SignInLocked as exc:
         return _locked(request, exc, username)

@@ -67,7 +67,8 @@ class SignInLocked(RateLimited):
     code = "sign_in_locked"
     default_message = "登录尝试过多，请稍后再试 / Too many sign-in attempts, try again later"
 
-    def __init__(self, retry_after_s: int, *, scope: str) -> None:
+    def __init__(self, retry_after_s: int, *, scope: str, key: str = "") -> None:
         super().__init__(details={"retry_after_s": retry_after_s, "scope": scope})
         self.retry_after_s = retry_after_s
         self.scope = scope
+        self.key = key

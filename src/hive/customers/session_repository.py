@@ -102,16 +102,24 @@ async def delete_sessions_ended_before(session: AsyncSession, cutoff: datetime) 
     return len(result.all())
 
 
-async def lock_throttle(session: AsyncSession, key: str, now: datetime) -> LoginThrottle:
-    """The counter of ``key``, created if missing, locked for this transaction."""
+async def lock_throttles(
+    session: AsyncSession, keys: Sequence[str], now: datetime
+) -> dict[str, LoginThrottle]:
+    """The counters of ``keys``, created if missing, locked for this transaction (in key
+    order, so concurrent attempts never wait on each other in a cycle)."""
     await session.execute(
         insert(LoginThrottle)
-        .values(key=key, attempts=0, window_started_at=now, locked_until=None)
+        .values([dict(key=k, attempts=0, window_started_at=now, locked_until=None) for k in keys])
         .on_conflict_do_nothing(index_elements=[LoginThrottle.key])
     )
-    query = select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
-    row = (await session.scalars(query.execution_options(populate_existing=True))).one()
-    return row
+    query = (
+        select(LoginThrottle)
+        .where(LoginThrottle.key.in_(keys))
+        .order_by(LoginThrottle.key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.key: row for row in (await session.scalars(query)).all()}
 
 
 async def get_throttle(session: AsyncSession, key: str) -> LoginThrottle | None:

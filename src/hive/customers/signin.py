@@ -15,7 +15,9 @@ milliseconds of hashing would let a flood of attempts starve the pool.
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -36,6 +38,8 @@ from hive.platform.permissions import Action, require
 
 ACCOUNT = "account:"
 ADDRESS = "address:"
+KNOWN_LOCK_S = 10.0
+KNOWN_LOCKS_MAX = 10_000
 _SYSTEM_SIGN_IN = "sign-in"
 
 
@@ -44,6 +48,41 @@ class ThrottlePolicy:
     max_attempts: int
     window: timedelta
     lockout: timedelta
+
+
+class SignInGuard:
+    """What one process keeps to make a flood of sign-ins cheap.
+
+    * At most ``concurrency`` sign-ins are checked at once; the others wait on the event loop
+      (holding no database connection), so a burst never occupies the connection pool.
+    * Locks seen lately: further attempts are refused with no database work at all.
+      Remembered for at most ``KNOWN_LOCK_S`` (an unlock in another process shows within
+      that) and for at most ``KNOWN_LOCKS_MAX`` keys.
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self._known: dict[str, tuple[float, float]] = {}
+        self.gate = asyncio.Semaphore(concurrency)
+
+    def check(self, username: str, ip: str) -> SignInLocked | None:
+        now = time.monotonic()
+        for key, scope in ((ADDRESS + ip, "address"), (ACCOUNT + username, "account")):
+            known = self._known.get(key)
+            if known is not None and known[0] > now:
+                return SignInLocked(max(1, math.ceil(known[1] - now)), scope=scope, key=key)
+        return None
+
+    def remember(self, key: str, retry_after_s: int) -> None:
+        now = time.monotonic()
+        if len(self._known) >= KNOWN_LOCKS_MAX:
+            self._known = {k: v for k, v in self._known.items() if v[0] > now}
+            if len(self._known) >= KNOWN_LOCKS_MAX:
+                self._known.clear()
+        # (until when this process trusts it, when the lock ends)
+        self._known[key] = (now + min(retry_after_s, KNOWN_LOCK_S), now + retry_after_s)
+
+    def forget(self, username: str) -> None:
+        self._known.pop(ACCOUNT + username, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +131,7 @@ async def sign_in(
     password: str,
     client: Client,
     token: str,
+    guard: SignInGuard | None = None,
 ) -> SignedIn:
     """Check a sign-in and open a session for browser ``token``.
 
@@ -99,6 +139,30 @@ async def sign_in(
     address is locked, ``InvalidCredentials`` for a wrong name or password (never saying
     which), ``UserDisabled`` / ``TenantNotActive`` for a correct password of a blocked user.
     """
+    if guard is None:
+        return await _sign_in(database, settings, username, password, client, token)
+    known = guard.check(username, client.ip)
+    if known is not None:
+        raise known
+    async with guard.gate:
+        known = guard.check(username, client.ip)  # learnt while this attempt waited
+        if known is not None:
+            raise known
+        try:
+            return await _sign_in(database, settings, username, password, client, token)
+        except SignInLocked as exc:
+            guard.remember(exc.key, exc.retry_after_s)
+            raise
+
+
+async def _sign_in(
+    database: Database,
+    settings: Settings,
+    username: str,
+    password: str,
+    client: Client,
+    token: str,
+) -> SignedIn:
     account_policy, address_policy = policies(settings)
     async with database.platform_transaction() as session:
         password_hash = await _admit_attempt(
@@ -126,16 +190,14 @@ async def _admit_attempt(
     address_policy: ThrottlePolicy,
 ) -> str | None:
     now = _now()
-    # Always account first, then address: concurrent attempts lock rows in one order.
-    account = await throttles.lock_throttle(session, ACCOUNT + username, now)
-    address = await throttles.lock_throttle(session, ADDRESS + ip, now)
+    account, address = await _lock_pair(session, username, ip, now)
     refused = admit(address, address_policy, now)
     if refused is not None:
-        raise SignInLocked(_seconds_until(refused, now), scope="address")
+        raise SignInLocked(_seconds_until(refused, now), scope="address", key=address.key)
     refused = admit(account, account_policy, now)
     if refused is not None:
         address.attempts -= 1  # refused before hashing: not an attempt of this address
-        raise SignInLocked(_seconds_until(refused, now), scope="account")
+        raise SignInLocked(_seconds_until(refused, now), scope="account", key=account.key)
     user = await repository.find_user_by_username(session, username)
     return user.password_hash if user is not None else None
 
@@ -149,15 +211,15 @@ async def _record_failure(
 ) -> SignInLocked | None:
     """Lock what has used up its attempts; the lock to report for this attempt, if any."""
     now = _now()
-    account = await throttles.lock_throttle(session, ACCOUNT + username, now)
-    address = await throttles.lock_throttle(session, ADDRESS + ip, now)
+    account, address = await _lock_pair(session, username, ip, now)
     if fail(account, account_policy, now):
         await _audit_lock(session, "account", username, account)
     if fail(address, address_policy, now):
         await _audit_lock(session, "address", ip, address)
     for row, scope in ((account, "account"), (address, "address")):
         if row.locked_until is not None and row.locked_until > now:
-            return SignInLocked(_seconds_until(row.locked_until, now), scope=scope)
+            seconds = _seconds_until(row.locked_until, now)
+            return SignInLocked(seconds, scope=scope, key=row.key)
     return None
 
 
@@ -174,7 +236,7 @@ async def _complete(session: AsyncSession, username: str, ip: str) -> Actor:
             raise TenantNotActive(details={"tenant_id": user.tenant_id})
     now = _now()
     await throttles.delete_throttle(session, ACCOUNT + username)
-    address = await throttles.lock_throttle(session, ADDRESS + ip, now)
+    address = (await throttles.lock_throttles(session, [ADDRESS + ip], now))[ADDRESS + ip]
     address.attempts = max(0, address.attempts - 1)
     actor = Actor(user_id=user.id, username=user.username, role=user.role, tenant_id=user.tenant_id)
     await repository.touch_last_login(session, user.id, now)
@@ -234,6 +296,13 @@ async def _audit_lock(session: AsyncSession, scope: str, subject: str, row: Logi
         target_id=subject[:64],
         details={"attempts": row.attempts, "locked_until": str(row.locked_until)},
     )
+
+
+async def _lock_pair(
+    session: AsyncSession, username: str, ip: str, now: datetime
+) -> tuple[LoginThrottle, LoginThrottle]:
+    rows = await throttles.lock_throttles(session, [ACCOUNT + username, ADDRESS + ip], now)
+    return rows[ACCOUNT + username], rows[ADDRESS + ip]
 
 
 def _seconds_until(moment: datetime, now: datetime) -> int:

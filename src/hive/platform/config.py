@@ -46,8 +46,12 @@ class Settings(BaseSettings):
     login_address_max_attempts: int = Field(default=20, ge=1, le=100_000)
     login_window_s: int = Field(default=900, ge=1, le=86_400)
     login_lockout_s: int = Field(default=900, ge=1, le=86_400)
+    # Sign-ins checked at once per process (the rest wait without a database connection).
+    login_concurrency: int = Field(default=4, ge=1, le=256)
     # Password hashes computed at once (each in a worker thread, off the event loop).
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # Their threads' nice value (0-19; higher: the event loop's requests go first).
+    password_hash_nice: int = Field(default=10, ge=0, le=19)
     # Who may read /metrics: comma-separated addresses or networks (empty: nobody).
     metrics_allow: str = "127.0.0.1/32,::1/128"
 

@@ -9,20 +9,26 @@ stalling every request on the event loop. Sign-in is throttled before it gets he
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import threading
 import weakref
+from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 import anyio
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+T = TypeVar("T")
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 DEFAULT_CONCURRENCY = 2
+DEFAULT_NICE = 10
 # Verified against when the user does not exist, so both paths cost the same time.
 _DUMMY_HASH = _hasher.hash("hive-timing-equaliser")
 
@@ -33,11 +39,13 @@ _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLi
 )
 
 
-def configure_hashing(concurrency: int) -> None:
-    """Set how many hashes run at once (``HIVE_PASSWORD_HASH_CONCURRENCY``)."""
-    global _limiter_size
+def configure_hashing(concurrency: int, nice: int = DEFAULT_NICE) -> None:
+    """Set how many hashes run at once (``HIVE_PASSWORD_HASH_CONCURRENCY``) and their
+    threads' nice value (``HIVE_PASSWORD_HASH_NICE``)."""
+    global _limiter_size, _nice
     with _limiter_lock:
         _limiter_size = concurrency
+        _nice = nice
         _limiters.clear()
 
 
@@ -49,6 +57,27 @@ def _limiter() -> anyio.CapacityLimiter:
         if limiter is None:
             limiter = _limiters[key] = anyio.CapacityLimiter(_limiter_size)
         return limiter
+
+
+# Hashing threads run at a lower CPU priority (Linux applies a nice value to one thread, and
+# threads argon2 starts inherit it): when the process is busy, requests on the event loop get
+# the CPU first and sign-in waits, rather than the other way round.
+_nice = DEFAULT_NICE
+_lowered = threading.local()
+
+
+def _lower_this_thread() -> None:
+    if getattr(_lowered, "nice", None) == _nice:
+        return
+    _lowered.nice = _nice
+    # Not Linux, or not allowed: the thread keeps its priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _nice)
+
+
+def _in_hashing_thread(function: Callable[[], T]) -> T:
+    _lower_this_thread()
+    return function()
 
 
 def hash_password(password: str) -> str:
@@ -66,11 +95,12 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 async def hash_password_async(password: str) -> str:
-    return await anyio.to_thread.run_sync(partial(hash_password, password), limiter=_limiter())
+    work = partial(_in_hashing_thread, partial(hash_password, password))
+    return await anyio.to_thread.run_sync(work, limiter=_limiter())
 
 
 async def check_password(password_hash: str | None, password: str) -> bool:
-    """``verify_password`` in a worker thread, at most the configured number at once."""
-    return await anyio.to_thread.run_sync(
-        partial(verify_password, password_hash, password), limiter=_limiter()
-    )
+    """``verify_password`` in a low-priority worker thread, at most the configured number at
+    once."""
+    work = partial(_in_hashing_thread, partial(verify_password, password_hash, password))
+    return await anyio.to_thread.run_sync(work, limiter=_limiter())
