@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from hive.catalog.freshness import calibration, refresh
+from hive.catalog.freshness import repository as fresh_repo
 from hive.catalog.freshness.apply import BULK_FIELDS, apply_bulk
 from hive.catalog.models import Product
 from hive.catalog.pool import service as pool
@@ -181,3 +182,21 @@ async def test_an_older_read_never_overwrites_a_newer_refresh(world: World) -> N
     )
     assert sorted(report.changed) == [older_only]
     assert (await product(world, newer))["retail_price_fen"] == 2  # the stale test value
+
+
+async def test_calibration_visits_each_supplier_with_pool_products_not_removed(
+    world: World,
+) -> None:
+    first, second = await pooled(world, 2)
+
+    async def supplier_ids() -> list[int]:
+        async with world.database.platform_transaction() as session:
+            return await fresh_repo.pooled_supplier_ids(session)
+
+    assert await supplier_ids() == [world.supplier_id]  # once, however many products
+    await world.sql("UPDATE products SET status = 'removed' WHERE supplier_sku = :s", s=first)
+    assert await supplier_ids() == [world.supplier_id]
+    await world.sql("UPDATE products SET status = 'removed' WHERE supplier_sku <> :s", s=second)
+    assert await supplier_ids() == [world.supplier_id]  # one product left is enough
+    await world.sql("UPDATE products SET status = 'removed'")
+    assert await supplier_ids() == []
