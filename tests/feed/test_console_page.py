@@ -134,12 +134,19 @@ def test_filters_by_supplier_type_and_status(url: str, data: dict[str, int]) -> 
         second = client.get(PAGE, params={"supplier": data["second"]}).text
         shelf = client.get(PAGE, params={"type": "4", "supplier": data["first"]}).text
         none = client.get(PAGE, params={"type": "4", "supplier": data["second"]}).text
-        nonsense = client.get(PAGE, params={"type": "x", "status": "weird"}).text
+        nonsense = client.get(PAGE, params={"type": "x", "status": "weird", "supplier": "²"})
     assert _ids(failed) == ["901"]
     assert _ids(second) == ["903"]
     assert _ids(shelf) == ["902"]
     assert _ids(none) == [] and "没有符合条件的消息" in none
-    assert len(_ids(nonsense)) == 3
+    # Unknown filter values are refused with each field named, not silently ignored.
+    assert nonsense.status_code == 422
+    problems = nonsense.json()["details"]["problems"]
+    assert [(p["field"], p["code"]) for p in problems] == [
+        ("supplier", "not_an_integer"),
+        ("type", "not_an_integer"),
+        ("status", "not_a_choice"),
+    ]
 
 
 def test_english_page(url: str) -> None:

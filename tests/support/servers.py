@@ -14,9 +14,10 @@ STARTUP_DEADLINE_S = 15.0
 
 
 @contextmanager
-def running_server(app: Any) -> Iterator[str]:
+def running_server(app: Any, **options: Any) -> Iterator[str]:
+    """Serve ``app``; ``options`` go to uvicorn (e.g. ``timeout_keep_alive``)."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, lifespan="on", loop="asyncio"
+        app, host="127.0.0.1", port=0, log_config=None, lifespan="on", loop="asyncio", **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

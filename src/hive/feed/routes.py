@@ -22,6 +22,7 @@ from hive.console.pages import language_of, render
 from hive.feed import service as feed
 from hive.feed.service import LogFilter
 from hive.platform.http import database_of
+from hive.platform.validation import InvalidInput, Problem, parse_id, parse_int
 from hive.suppliers import service as suppliers
 from hive.suppliers.types import MessageType
 
@@ -114,19 +115,29 @@ def page_translator(language: str) -> Callable[[str], str]:
     return lambda key: own.get(key) or shared(key)
 
 
-def _as_int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
-
-
 def read_filter(supplier: str, type_: str, status: str) -> LogFilter:
-    """Filters from the query string; an empty or unknown value means "all"."""
-    message_type = _as_int(type_)
-    known_types = {int(kind) for kind in MessageType}
-    return LogFilter(
-        supplier_id=_as_int(supplier),
-        type=message_type if message_type in known_types else None,
-        status=status if status in feed.STATUSES else None,
-    )
+    """Filters from the query string; an empty value means "all", unknown ones are refused
+    (:class:`InvalidInput` naming each field)."""
+    problems: list[Problem] = []
+    supplier_id = _checked(problems, lambda: parse_id(supplier, "supplier"))
+    message_type = _checked(problems, lambda: parse_int(type_, "type", minimum=0))
+    known_types = sorted(int(kind) for kind in MessageType)
+    if message_type is not None and message_type not in known_types:
+        problems.append(Problem("type", "not_a_choice", {"choices": known_types}))
+    status = status.strip()
+    if status and status not in feed.STATUSES:
+        problems.append(Problem("status", "not_a_choice", {"choices": ", ".join(feed.STATUSES)}))
+    if problems:
+        raise InvalidInput(problems)
+    return LogFilter(supplier_id=supplier_id, type=message_type, status=status or None)
+
+
+def _checked(problems: list[Problem], parse: Callable[[], int | None]) -> int | None:
+    try:
+        return parse()
+    except InvalidInput as refused:
+        problems.extend(refused.problems)
+        return None
 
 
 def _page_link(log_filter: LogFilter, page: int) -> str:

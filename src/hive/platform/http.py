@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,6 +21,9 @@ from hive.platform.observability import RequestObservabilityMiddleware, metrics_
 from hive.platform.readiness import readiness_checks, run_checks
 from hive.platform.security_headers import SecurityHeadersMiddleware
 from hive.platform.validation import InvalidInput, problems_from_errors
+from hive.platform.validation import (
+    refuse_control_characters as check_control_characters,
+)
 
 log = get_logger("hive.http")
 
@@ -77,6 +80,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def refuse_control_characters(request: Request) -> None:
+    """Every route's query string and form text: no NUL or other control characters.
+
+    PostgreSQL text cannot hold NUL (the insert fails); the other control characters corrupt
+    logs, pages and exports. Refused here, once for every route (an application-wide
+    dependency), with the field named; tabs and line breaks are a field's own business.
+    """
+    pairs = list(request.query_params.multi_items())
+    if request.headers.get("content-type", "").startswith(_FORM_TYPES):
+        form = await request.form()
+        pairs += [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    check_control_characters(pairs)
 
 
 class UnexpectedErrorMiddleware:
@@ -148,7 +168,12 @@ def create_app(
     docs: dict[str, Any] = (
         {} if api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
     )
-    app = FastAPI(title=f"Hive {name.upper()}", lifespan=lifespan, **docs)
+    app = FastAPI(
+        title=f"Hive {name.upper()}",
+        lifespan=lifespan,
+        dependencies=[Depends(refuse_control_characters)],
+        **docs,
+    )
     app.add_exception_handler(HiveError, _hive_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -20,6 +20,7 @@ from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
+from hive.platform.validation import Id
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.health import AccessStatus, check_access
@@ -180,7 +181,7 @@ async def supplier_add(
 async def supplier_toggle(
     request: Request,
     actor: StaffActor,
-    supplier_id: int,
+    supplier_id: Id,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     enabled: Annotated[bool, Form()] = False,
 ) -> Response:

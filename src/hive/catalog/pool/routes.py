@@ -20,6 +20,7 @@ from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
+from hive.platform.validation import Id
 
 router = APIRouter(include_in_schema=False)
 i18n.extend(POOL_TEXTS)
@@ -54,7 +55,7 @@ async def pool_page(request: Request, actor: StaffActor) -> Response:
 
 
 @router.get("/admin/catalog/products/{product_id}")
-async def product_page(request: Request, actor: StaffActor, product_id: int) -> Response:
+async def product_page(request: Request, actor: StaffActor, product_id: Id) -> Response:
     try:
         async with database_of(request).platform_transaction() as session:
             product, history = await pool.product_with_history(session, product_id)
@@ -75,7 +76,7 @@ async def product_page(request: Request, actor: StaffActor, product_id: int) -> 
 async def product_status(
     request: Request,
     actor: StaffActor,
-    product_id: int,
+    product_id: Id,
     action: str,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     reason: Annotated[str, Form(max_length=255)] = "",

@@ -27,6 +27,7 @@ from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
+from hive.platform.validation import Id
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.protocol import SupplierAdapter
@@ -212,7 +213,7 @@ async def rule_create(
 async def rule_action(
     request: Request,
     actor: StaffActor,
-    rule_id: int,
+    rule_id: Id,
     action: str,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
