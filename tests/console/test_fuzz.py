@@ -126,7 +126,11 @@ class Session:
         self.local_ports: set[int] = set()
         self.client = httpx.Client(
             base_url=base_url,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            # Kept open however long the other person's calls take (httpx drops idle ones
+            # after 5 s by default).
+            limits=httpx.Limits(
+                max_connections=1, max_keepalive_connections=1, keepalive_expiry=3600
+            ),
             timeout=60,
             event_hooks={"response": [self._note_connection]},
         )
