@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hive.apps.hcm import create_hcm_app
-from hive.customers.models import Role
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from hive.platform.permissions import Role
 from tests.support.console import csrf_token_of, sign_in
 from tests.support.factories import make_tenant, make_user
 from tests.support.servers import running_server
