@@ -8,8 +8,8 @@
 * The tenant role loses every right on procrastinate's tables, sequences and functions except
   executing the defer function, which now runs with its owner's rights (hive.platform.rls).
 
-Revision ID: 0010
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 06:30:00.000000
 """
 
@@ -23,8 +23,8 @@ from sqlalchemy.dialects import postgresql
 
 from hive.platform import rls
 
-revision: str = "0010"
-down_revision: str | None = "0011"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ older values. Existing rows start empty: their next value is taken whatever its 
 
 Adding a column with a constant default does not rewrite the table.
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-30 06:10:00.000000
 """
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
