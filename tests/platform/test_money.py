@@ -146,3 +146,11 @@ def test_amounts_up_to_the_limit_are_accepted_and_beyond_it_refused() -> None:
     over = Decimal(MAX_ABS_FEN + 1) / 100
     assert _message_of(to_fen, over) == f"amount out of range: {MAX_ABS_FEN + 1} fen"
     assert _message_of(to_fen, -over) == f"amount out of range: {-MAX_ABS_FEN - 1} fen"
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [(0, "0.00"), (5, "0.05"), (1, "0.01"), (1234, "12.34"), (-5, "-0.05"), (-100, "-1.00")],
+)
+def test_format_yuan_known_values(fen: int, text: str) -> None:
+    assert format_yuan(fen) == text  # zero has no sign

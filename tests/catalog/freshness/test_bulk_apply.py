@@ -95,6 +95,26 @@ async def test_a_stamp_marks_every_product_read_even_the_unchanged_ones(world: W
     assert after["calibrated_at"] is not None and after["updated_at"] == before["updated_at"]
 
 
+async def test_a_stamp_alone_marks_products_read_and_changes_nothing_else(world: World) -> None:
+    (sku,) = await pooled(world, 1)
+    before = await product(world, sku)
+    async with world.database.platform_transaction() as session:
+        result = await apply_bulk(
+            session,
+            world.supplier_id,
+            {sku: {}},
+            source="refresh",
+            stamp="refreshed_at",
+            as_of=datetime.now(UTC),
+        )
+    after = await product(world, sku)
+    assert result.considered == 1 and not result.changed
+    assert after["refreshed_at"] > before["refreshed_at"]
+    assert {k: v for k, v in after.items() if k != "refreshed_at"} == {
+        k: v for k, v in before.items() if k != "refreshed_at"
+    }
+
+
 async def test_a_field_outside_the_bulk_set_is_refused_before_anything_is_written(
     world: World,
 ) -> None:
