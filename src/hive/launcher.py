@@ -114,12 +114,13 @@ async def _work(url: str, settings: Settings) -> None:
 async def _feeds(
     runtime: JobRuntime, adapters: AdapterFactory, stop: asyncio.Event
 ) -> list[Coroutine[Any, Any, None]]:
-    """The polling consumer, plus a RabbitMQ consumer per VOP supplier when one is configured
-    (those suppliers are then left out of polling); their handlers get the job runtime."""
+    """The polling consumer, plus a RabbitMQ consumer per supplier whose kind pushes (the
+    supplier kinds registry has its decoder) when RabbitMQ is configured; those suppliers are
+    then left out of polling. Their handlers get the job runtime."""
     from hive.feed.polling import run_feed_consumer
     from hive.feed.push import PushConsumer
     from hive.suppliers import service as suppliers
-    from hive.suppliers.vop.mapping import decode_push_message
+    from hive.suppliers.kinds import push_decoder
 
     database, settings = runtime.database, runtime.settings
     pushed: set[int] = set()
@@ -128,13 +129,14 @@ async def _feeds(
         async with database.platform_transaction() as session:
             rows = await suppliers.list_suppliers(session)
         for supplier in rows:
-            if supplier.enabled and supplier.kind == "vop":
+            decode = push_decoder(supplier.kind)
+            if supplier.enabled and decode is not None:
                 pushed.add(supplier.id)
                 consumer = PushConsumer(
                     database,
                     supplier.id,
                     settings.amqp_url,
-                    decode=decode_push_message,
+                    decode=decode,
                     exchange=settings.feed_amqp_exchange,
                     redelivery_delay_s=settings.feed_redelivery_delay_s,
                     max_attempts=settings.feed_max_attempts,

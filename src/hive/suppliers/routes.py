@@ -24,6 +24,7 @@ from hive.platform.validation import Id
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.health import AccessStatus, check_access
+from hive.suppliers.kinds import credentials_from_form
 from hive.suppliers.models import Supplier
 from hive.suppliers.schemas import SupplierCreate
 
@@ -134,16 +135,13 @@ async def supplier_add(
     qps: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
-    credentials = (
-        {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "username": username,
-            "password": password,
-        }
-        if kind == "vop"
-        else None
-    )
+    given = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "username": username,
+        "password": password,
+    }
+    credentials = credentials_from_form(kind, given)
     try:
         data = SupplierCreate.model_validate(
             {
