@@ -99,8 +99,8 @@ async def test_check_access_reads_the_refusal_from_the_supplier(
     kit: AdapterKit, suppliers: tuple[int, int]
 ) -> None:
     good, bad = suppliers
-    assert await check_access(await kit.adapter(good), timeout_s=5) == AccessStatus(OK)
-    status = await check_access(await kit.adapter(bad), timeout_s=5)
+    assert await check_access(await kit.adapter(good), timeout_s=30) == AccessStatus(OK)
+    status = await check_access(await kit.adapter(bad), timeout_s=30)
     assert status.code == REFUSED and "用户名或密码错误" in status.message
     with pytest.raises(SupplierCredentialsRefused):
         await (await kit.adapter(bad)).sign_in()

@@ -97,7 +97,10 @@ def adapter_settings(settings: Settings) -> Settings:
         update={
             "supplier_retry_base_s": 0.01,
             "supplier_retry_max_s": 0.05,
-            "supplier_timeout_s": 2.0,
+            # Generous: on a loaded machine an answer of the in-process simulator can take
+            # seconds, and a timed-out read would leave the pool stale. Tests of a slow
+            # supplier set their own short deadline (``asyncio.wait_for``, a search timeout).
+            "supplier_timeout_s": 30.0,
             "supplier_breaker_failures": 3,
             "secret_key": SecretStr(SECRET_KEY),
         }

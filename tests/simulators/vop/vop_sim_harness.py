@@ -15,7 +15,7 @@ from hive.simulators.vop.auth import md5_hex, sign
 from hive.simulators.vop.clock import format_wire_time
 from hive.simulators.vop.config import SimulatorConfig
 
-STARTUP_DEADLINE_S = 10.0
+STARTUP_DEADLINE_S = 60.0  # an upper bound: generous for a loaded machine
 
 
 class RunningSimulator:
@@ -54,7 +54,7 @@ class RunningSimulator:
 class VopClient:
     def __init__(self, base_url: str, config: SimulatorConfig) -> None:
         self.config = config
-        self.http = httpx.Client(base_url=base_url, timeout=10.0)
+        self.http = httpx.Client(base_url=base_url, timeout=30.0)
         self._token: str | None = None
         self.refresh_token: str | None = None
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -90,11 +91,41 @@ async def shop(database: Database) -> Shop:
     return await build_shop(database)
 
 
+# Connections of ``pooled_database``; parallel tests run at most this many attempts at once.
+POOL_SIZE = 20
+
+
 @pytest.fixture
 async def pooled_database(settings: Settings) -> AsyncIterator[Database]:
-    pooled = settings.model_copy(update={"db_pool_size": 20, "db_max_overflow": 0})
+    pooled = settings.model_copy(update={"db_pool_size": POOL_SIZE, "db_max_overflow": 0})
     db = Database(create_engine(settings.database_url, pooled))
     try:
         yield db
     finally:
         await db.dispose()
+
+
+async def in_parallel(attempts: int, attempt: Callable[[int], Awaitable[bool]]) -> list[bool]:
+    """Run ``attempt(0..attempts-1)`` concurrently, ``POOL_SIZE`` in flight at once.
+
+    All of them would otherwise queue for the pool's connections, and on a loaded machine the
+    last ones give up after the pool's checkout timeout, while the stock row lock serialises
+    the ones holding a connection. Bounded, every attempt gets a connection at once and
+    ``POOL_SIZE`` transactions still contend for the same rows; the test asserts that they
+    really did run together (the peak number in flight)."""
+    gate = asyncio.Semaphore(POOL_SIZE)
+    in_flight, peak = 0, 0
+
+    async def bounded(n: int) -> bool:
+        nonlocal in_flight, peak
+        async with gate:
+            in_flight += 1
+            peak = max(peak, in_flight)
+            try:
+                return await attempt(n)
+            finally:
+                in_flight -= 1
+
+    results = await asyncio.gather(*(bounded(n) for n in range(attempts)))
+    assert peak == min(attempts, POOL_SIZE), f"only {peak} attempts ran at once"
+    return list(results)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from hive.platform.db import Database
 from hive.suppliers.errors import OutOfStock
 from hive.suppliers.types import UpstreamOrderStatus
-from tests.suppliers.warehouse.conftest import NOW, Shop, build_shop, order
+from tests.suppliers.warehouse.conftest import NOW, Shop, build_shop, in_parallel, order
 
 NOW_PLUS_ONE_DAY = NOW + timedelta(days=1)
 
@@ -62,7 +61,7 @@ async def test_200_parallel_reservations_for_100_units_exactly_100_succeed(
             return False
         return True
 
-    results = await asyncio.gather(*(attempt(n) for n in range(200)))
+    results = await in_parallel(200, attempt)
 
     assert sum(results) == 100
     assert await _stock_row(shop, "SH", "MILK-1") == (100, 100)
@@ -87,7 +86,7 @@ async def test_parallel_multi_line_orders_in_opposite_sku_order_never_deadlock(
             return False
         return True
 
-    results = await asyncio.gather(*(attempt(n) for n in range(50)))
+    results = await in_parallel(50, attempt)
 
     assert sum(results) == 30
     assert await _stock_row(shop, "SH", "RICE-5") == (30, 30)
