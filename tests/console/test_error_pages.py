@@ -32,10 +32,10 @@ def test_refused_input_names_the_field_in_the_users_language(hcm_url: str) -> No
         client.cookies.set("hive_lang", "en")
         english = client.get("/admin/supplier-messages?page=abc", headers={"accept": "text/html"})
     assert chinese.status_code == 422
-    assert "page：不能小于 1" in chinese.text
+    assert "页码：不能小于 1" in chinese.text
     assert "validation error" not in chinese.text
     assert english.status_code == 422
-    assert "page：must be a whole number (digits 0-9)" in english.text
+    assert "Page: must be a whole number (digits 0-9)" in english.text
 
 
 def test_switching_language_after_a_form_post_returns_to_a_readable_page(hcm_url: str) -> None:

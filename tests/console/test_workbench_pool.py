@@ -117,15 +117,15 @@ def test_only_signed_in_tenant_users_open_the_workbench(hcm_url: str) -> None:
 @pytest.mark.parametrize(
     ("params", "problem"),
     [
-        ({"page": "0"}, "page must be a whole number of at least 1"),
-        ({"page": "²"}, "page must be a whole number of at least 1"),
-        ({"category_id": "-3"}, "category_id must be a whole number of at least 1"),
-        ({"min_yuan": "abc"}, "min_yuan: not a yuan amount"),
-        ({"min_yuan": "9", "max_yuan": "1"}, "min_price_fen must not exceed max_price_fen"),
-        ({"status": "removed"}, "status: the workbench shows active products only"),
-        ({"sort": "random"}, "unknown sort: random"),
-        ({"keyword": "手" * 65}, "keyword must be text of at most 64 characters"),
-        ({"page": "300"}, "page * page_size must not exceed 5000"),
+        ({"page": "0"}, "页码：不能小于 1"),
+        ({"page": "²"}, "页码：须为整数（数字 0-9）"),
+        ({"category_id": "-3"}, "分类：不能小于 1"),
+        ({"min_yuan": "abc"}, "最低价（元）：须为最多两位小数的金额（元）"),
+        ({"min_yuan": "9", "max_yuan": "1"}, "最高价：不能低于最低值"),
+        ({"status": "removed"}, "状态：此处不可用"),
+        ({"sort": "random"}, "排序：须为以下之一：relevance"),
+        ({"keyword": "手" * 65}, "关键词：最多 64 个字符"),
+        ({"page": "300"}, "页码：不能大于 250"),
     ],
 )
 def test_bad_search_input_is_refused_with_the_problem_shown(

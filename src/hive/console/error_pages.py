@@ -13,9 +13,12 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from hive.console.i18n import extend, translator
 from hive.console.pages import language_of, render
+from hive.platform.errors import HiveError
+from hive.platform.validation import invalid_input
 
 # Paths whose errors stay JSON: machines read them.
 _MACHINE_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics", "/open/", "/api/")
@@ -37,6 +40,28 @@ TEXTS = {
         "error.503": "服务暂不可用",
         "error.back_home": "返回首页",
         "error.request_id": "请求编号",
+        "problem.line": "{field}：{problem}",
+        "field.keyword": "关键词",
+        "field.brand": "品牌",
+        "field.page": "页码",
+        "field.page_size": "每页条数",
+        "field.category_id": "分类",
+        "field.in_stock_province_id": "有货地区",
+        "field.province": "有货地区",
+        "field.min_price_fen": "最低价",
+        "field.max_price_fen": "最高价",
+        "field.min_yuan": "最低价（元）",
+        "field.max_yuan": "最高价（元）",
+        "field.status": "状态",
+        "field.sort": "排序",
+        "field.supplier_id": "供应商",
+        "field.supplier": "供应商",
+        "field.type": "消息类型",
+        "field.qps": "每秒调用上限",
+        "field.name": "名称",
+        "field.username": "用户名",
+        "field.conditions": "选品条件",
+        "field.sku": "SKU",
         "problem.required": "必填",
         "problem.not_an_integer": "须为整数（数字 0-9）",
         "problem.not_a_number": "须为数字（数字 0-9）",
@@ -50,6 +75,9 @@ TEXTS = {
         "problem.not_a_choice": "须为以下之一：{choices}",
         "problem.invalid_format": "格式不正确",
         "problem.invalid_amount": "须为最多两位小数的金额（元）",
+        "problem.below_minimum": "不能低于最低值",
+        "problem.not_allowed": "此处不可用",
+        "problem.keyword_or_category": "请输入关键词或选择分类",
         "problem.invalid": "不合法",
     },
     "en": {
@@ -68,6 +96,28 @@ TEXTS = {
         "error.503": "Service unavailable",
         "error.back_home": "Back to the home page",
         "error.request_id": "Request id",
+        "problem.line": "{field}: {problem}",
+        "field.keyword": "Keyword",
+        "field.brand": "Brand",
+        "field.page": "Page",
+        "field.page_size": "Page size",
+        "field.category_id": "Category",
+        "field.in_stock_province_id": "In stock in",
+        "field.province": "In stock in",
+        "field.min_price_fen": "Minimum price",
+        "field.max_price_fen": "Maximum price",
+        "field.min_yuan": "Minimum price (yuan)",
+        "field.max_yuan": "Maximum price (yuan)",
+        "field.status": "Status",
+        "field.sort": "Sort",
+        "field.supplier_id": "Supplier",
+        "field.supplier": "Supplier",
+        "field.type": "Message type",
+        "field.qps": "Calls per second",
+        "field.name": "Name",
+        "field.username": "Username",
+        "field.conditions": "Conditions",
+        "field.sku": "SKU",
         "problem.required": "is required",
         "problem.not_an_integer": "must be a whole number (digits 0-9)",
         "problem.not_a_number": "must be a number (digits 0-9)",
@@ -81,6 +131,9 @@ TEXTS = {
         "problem.not_a_choice": "must be one of: {choices}",
         "problem.invalid_format": "has an invalid format",
         "problem.invalid_amount": "must be a yuan amount with at most 2 decimals",
+        "problem.below_minimum": "must not be below the minimum",
+        "problem.not_allowed": "is not available here",
+        "problem.keyword_or_category": "enter a keyword or choose a category",
         "problem.invalid": "is not valid",
     },
 }
@@ -109,8 +162,28 @@ def translate_problems(problems: object, t: Callable[[str], str]) -> list[str]:
             sentence = template.format(**(params if isinstance(params, Mapping) else {}))
         except (KeyError, IndexError, ValueError):
             sentence = template
-        lines.append(f"{label}：{sentence}" if label else sentence)
+        lines.append(t("problem.line").format(field=label, problem=sentence) if label else sentence)
     return lines
+
+
+def message_in(language: str, message: str) -> str:
+    """The part of a bilingual ``"中文 / English"`` message for ``language``."""
+    chinese, separator, english = message.partition(" / ")
+    if not separator:
+        return message
+    return english if language == "en" else chinese
+
+
+def problem_lines(request: Request, error: Exception) -> list[str]:
+    """What to tell the user about refused input, in their language: one line per problem
+    with the field named, else the error's own message (never a Python exception's text)."""
+    language = language_of(request)
+    if isinstance(error, ValidationError):
+        error = invalid_input(error)
+    if isinstance(error, HiveError):
+        lines = translate_problems(error.details.get("problems"), translator(language))
+        return lines or [message_in(language, error.message)]
+    return [translator(language)("error.422")]
 
 
 def wants_page(request: Request) -> bool:

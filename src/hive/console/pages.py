@@ -11,7 +11,6 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
 
 from hive.console.i18n import pick_language, translator
 from hive.customers import sessions
@@ -118,10 +117,3 @@ def filter_link(path: str, params: Mapping[str, str], **changes: object) -> str:
     """The page's own address with ``changes`` (a facet, another page); a new filter starts
     again at page 1."""
     return f"{path}?{urlencode({**params, 'page': 1, **changes})}"
-
-
-def input_problems(exc: Exception) -> list[str]:
-    """Readable problems of refused input: one per field for a validation error."""
-    if isinstance(exc, ValidationError):
-        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-    return [str(exc)]

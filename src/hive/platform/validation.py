@@ -73,6 +73,9 @@ PROBLEM_CODES: dict[str, str] = {
     "not_a_choice": "must be one of: {choices}",
     "invalid_format": "has an invalid format",
     "invalid_amount": "must be a yuan amount with at most 2 decimals",
+    "below_minimum": "must not be below the minimum",
+    "not_allowed": "is not available here",
+    "keyword_or_category": "enter a keyword or choose a category",
     "invalid": "is not valid",
 }
 

@@ -15,18 +15,22 @@ from pydantic import ValidationError
 
 from hive.console import i18n
 from hive.console.callers import StaffActor
-from hive.console.pages import input_problems, render
+from hive.console.error_pages import problem_lines
+from hive.console.pages import render
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.validation import Id
+from hive.platform.validation import Id, InvalidInput, parse_number
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.health import AccessStatus, check_access
 from hive.suppliers.kinds import credentials_from_form
 from hive.suppliers.models import Supplier
 from hive.suppliers.schemas import SupplierCreate
+
+# Far above any supplier's published limit; a typo such as 1e9 is refused.
+MAX_QPS = 10_000
 
 router = APIRouter(include_in_schema=False)
 PATH = "/admin/suppliers"
@@ -149,19 +153,18 @@ async def supplier_add(
                 "kind": kind,
                 "base_url": base_url or None,
                 "credentials": credentials,
-                "rate_limits": {"*": float(qps)} if qps else {},
+                "rate_limits": _rate_limits(qps),
             }
         )
         async with database_of(request).platform_transaction() as session:
             await suppliers.create_supplier(session, actor, data, request.app.state.secrets)
-    except (ValidationError, ValueError) as exc:
-        problems = input_problems(exc)
+    except (ValidationError, ValueError, InvalidInput) as exc:
         return await _page(
             request,
             actor,
             status_code=422,
             error="suppliers.invalid",
-            problems=problems,
+            problems=problem_lines(request, exc),
             form={"name": name, "kind": kind, "base_url": base_url, "qps": qps},
         )
     except HiveError as exc:
@@ -173,6 +176,12 @@ async def supplier_add(
             form={"name": name, "kind": kind, "base_url": base_url, "qps": qps},
         )
     return RedirectResponse(PATH, status_code=303)
+
+
+def _rate_limits(qps: str) -> dict[str, float]:
+    """The form's calls-per-second limit for every method (blank: none)."""
+    limit = parse_number(qps, "qps", minimum=0.01, maximum=MAX_QPS)
+    return {"*": limit} if limit is not None else {}
 
 
 @router.post(PATH + "/{supplier_id}/enabled")

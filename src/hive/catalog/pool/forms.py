@@ -7,21 +7,22 @@ from typing import TypeVar
 
 from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, ProductStatus, SortOrder
 from hive.platform.money import InvalidAmount, parse_yuan
+from hive.platform.validation import (
+    InvalidInput,
+    Problem,
+    parse_id,
+    refuse_control_characters,
+)
 
 MAX_FIELD = 64
 E = TypeVar("E", SortOrder, ProductStatus)
 
 
 def _int(params: Mapping[str, str], name: str) -> int | None:
-    raw = params.get(name, "").strip()
-    if not raw:
-        return None
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
-        raise InvalidPoolQuery(
-            details={"problems": [f"{name} must be a whole number of at least 1"]}
-        )
-    return int(raw)
+    try:
+        return parse_id(params.get(name), name)
+    except InvalidInput as refused:
+        raise InvalidPoolQuery(refused.problems) from None
 
 
 def _yuan(params: Mapping[str, str], name: str) -> int | None:
@@ -30,8 +31,8 @@ def _yuan(params: Mapping[str, str], name: str) -> int | None:
         return None
     try:
         return parse_yuan(raw[:MAX_FIELD])
-    except InvalidAmount as exc:
-        raise InvalidPoolQuery(details={"problems": [f"{name}: {exc.message}"]}) from None
+    except InvalidAmount:
+        raise InvalidPoolQuery([Problem(name, "invalid_amount")]) from None
 
 
 def _choice(params: Mapping[str, str], name: str, kind: type[E]) -> E | None:
@@ -41,15 +42,15 @@ def _choice(params: Mapping[str, str], name: str, kind: type[E]) -> E | None:
     try:
         return kind(raw)
     except ValueError:
-        raise InvalidPoolQuery(
-            details={"problems": [f"unknown {name}: {raw[:MAX_FIELD]}"]}
-        ) from None
+        choices = ", ".join(member.value for member in kind)
+        raise InvalidPoolQuery([Problem(name, "not_a_choice", {"choices": choices})]) from None
 
 
 def pool_query(params: Mapping[str, str], *, page_size: int = 20) -> PoolQuery:
-    if any("\x00" in value for value in params.values()):
-        # PostgreSQL text cannot hold NUL: refused here rather than by the database.
-        raise InvalidPoolQuery(details={"problems": ["the search must not contain NUL characters"]})
+    try:
+        refuse_control_characters(params.items())
+    except InvalidInput as refused:
+        raise InvalidPoolQuery(refused.problems) from None
     status = _choice(params, "status", ProductStatus)
     return PoolQuery(
         keyword=params.get("keyword", "")[: MAX_FIELD + 1],

@@ -15,6 +15,7 @@ from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import search_pool
 from hive.console import i18n
 from hive.console.callers import StaffActor
+from hive.console.error_pages import problem_lines
 from hive.console.pages import filter_link, render
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
@@ -49,7 +50,7 @@ async def pool_page(request: Request, actor: StaffActor) -> Response:
         async with database_of(request).platform_transaction() as session:
             context["result"] = await search_pool(session, query)
     except HiveError as error:
-        context["error"] = "; ".join(error.details.get("problems", [])) or error.message
+        context["error"] = "；".join(problem_lines(request, error))
         return render(request, "catalog_pool.html", status_code=error.http_status, **context)
     return render(request, "catalog_pool.html", **context)
 

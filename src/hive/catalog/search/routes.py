@@ -21,10 +21,12 @@ from hive.catalog.search.texts import WORKBENCH_TEXTS
 from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.console import i18n
 from hive.console.callers import TenantActor, TenantSession
+from hive.console.error_pages import problem_lines
 from hive.console.pages import filter_link, render
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
+from hive.platform.validation import Problem
 
 router = APIRouter(include_in_schema=False)
 # The form and facet labels are the operator pages' own (extending twice changes nothing).
@@ -45,8 +47,7 @@ async def pool_page(request: Request, actor: TenantActor, session: TenantSession
         async with database_of(request).platform_transaction() as platform:
             await pool.mark_viewed(platform, [hit.id for hit in result.hits])
     except HiveError as error:
-        problems = error.details.get("problems", []) or [error.message]
-        return page(status_code=error.http_status, problems=problems)
+        return page(status_code=error.http_status, problems=problem_lines(request, error))
     return page(result=result, link=partial(filter_link, POOL, params))
 
 
@@ -54,6 +55,5 @@ def tenant_pool_query(params: Mapping[str, str]) -> PoolQuery:
     """The operator page's query (``pool_query``) without its status filter: tenants see
     active products only."""
     if params.get("status", "").strip():
-        problems = ["status: the workbench shows active products only"]
-        raise InvalidPoolQuery(details={"problems": problems})
+        raise InvalidPoolQuery([Problem("status", "not_allowed")])
     return pool_query(params)

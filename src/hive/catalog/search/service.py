@@ -40,7 +40,7 @@ from hive.catalog.search.types import (
     SortOrder,
     TenantPoolHit,
 )
-from hive.platform.errors import ValidationFailed
+from hive.platform.validation import InvalidInput, Problem, text_problems
 
 __all__ = [
     "COUNT_CAP",
@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 MAX_KEYWORD_CHARS = 64
+MAX_BRAND_CHARS = 128
 MAX_PAGE_SIZE = 100
 # Deepest row a client may page to (as search engines do): deeper pages of a broad match
 # would walk most of an index, and nobody reads them.
@@ -78,7 +79,9 @@ DEFAULT_STATUSES = (ProductStatus.ACTIVE, ProductStatus.PAUSED)
 TENANT_STATUSES = (ProductStatus.ACTIVE,)
 
 
-class InvalidPoolQuery(ValidationFailed):
+class InvalidPoolQuery(InvalidInput):
+    """A pool search refused; ``problems`` name each field with a stable problem code."""
+
     code = "invalid_pool_query"
     default_message = "商品池搜索条件不合法 / Invalid pool search"
 
@@ -102,7 +105,7 @@ class PoolQuery:
     def __post_init__(self) -> None:
         problems = _problems(self)
         if problems:
-            raise InvalidPoolQuery(details={"problems": problems})
+            raise InvalidPoolQuery(problems)
         object.__setattr__(self, "keyword", self.keyword.strip())
         object.__setattr__(self, "brand", (self.brand or "").strip() or None)
         object.__setattr__(self, "statuses", tuple(dict.fromkeys(self.statuses)))
@@ -205,40 +208,57 @@ def _spec(query: PoolQuery, category_ids: tuple[int, ...] | None, *, fuzzy: bool
     )
 
 
-def _problems(query: PoolQuery) -> list[str]:
-    problems: list[str] = []
-    if not isinstance(query.keyword, str) or len(query.keyword.strip()) > MAX_KEYWORD_CHARS:
-        problems.append(f"keyword must be text of at most {MAX_KEYWORD_CHARS} characters")
-    if query.brand is not None and (not isinstance(query.brand, str) or len(query.brand) > 128):
-        problems.append("brand must be text of at most 128 characters")
-    if any(isinstance(text, str) and "\x00" in text for text in (query.keyword, query.brand)):
-        problems.append("keyword and brand must not contain NUL characters")
+def _problems(query: PoolQuery) -> list[Problem]:
+    problems: list[Problem] = []
+    for name, limit in (("keyword", MAX_KEYWORD_CHARS), ("brand", MAX_BRAND_CHARS)):
+        text = getattr(query, name)
+        if text is None and name == "brand":
+            continue
+        if not isinstance(text, str):
+            problems.append(Problem(name, "invalid"))
+        else:
+            problems += text_problems(text.strip(), name, max_length=limit)
     for name in ("category_id", "in_stock_province_id"):
-        if not _optional_int(getattr(query, name), minimum=1):
-            problems.append(f"{name} must be a positive integer")
+        problems += _int_problems(getattr(query, name), name, minimum=1)
     for name in ("min_price_fen", "max_price_fen"):
-        if not _optional_int(getattr(query, name), minimum=0):
-            problems.append(f"{name} must be a non-negative integer")
+        problems += _int_problems(getattr(query, name), name, minimum=0)
     low, high = query.min_price_fen, query.max_price_fen
     if isinstance(low, int) and isinstance(high, int) and low > high:
-        problems.append("min_price_fen must not exceed max_price_fen")
+        problems.append(Problem("max_price_fen", "below_minimum"))
     problems.extend(_paging_problems(query))
     if not query.statuses or not all(isinstance(s, ProductStatus) for s in query.statuses):
-        problems.append("statuses must be a non-empty tuple of ProductStatus")
+        problems.append(Problem("status", "invalid"))
     if query.on_shelf is not None and not isinstance(query.on_shelf, bool):
-        problems.append("on_shelf must be true, false or absent")
+        problems.append(Problem("on_shelf", "invalid"))
     if not isinstance(query.sort, SortOrder):
-        problems.append("sort must be a SortOrder")
+        problems.append(Problem("sort", "invalid"))
     return problems
 
 
-def _paging_problems(query: PoolQuery) -> list[str]:
-    if not _optional_int(query.page, minimum=1) or query.page is None:
-        return ["page must be an integer of at least 1"]
-    if not _optional_int(query.page_size, minimum=1) or not 1 <= query.page_size <= MAX_PAGE_SIZE:
-        return [f"page_size must be between 1 and {MAX_PAGE_SIZE}"]
-    if query.page * query.page_size > MAX_RESULT_WINDOW:
-        return [f"page * page_size must not exceed {MAX_RESULT_WINDOW}"]
+def _int_problems(value: object, name: str, *, minimum: int) -> list[Problem]:
+    if value is None:
+        return []
+    if not isinstance(value, int) or isinstance(value, bool):
+        return [Problem(name, "not_an_integer")]
+    if value < minimum:
+        return [Problem(name, "too_small", {"min": minimum})]
+    if value > MAX_ID:
+        return [Problem(name, "too_large", {"max": MAX_ID})]
+    return []
+
+
+def _paging_problems(query: PoolQuery) -> list[Problem]:
+    if query.page is None:
+        return [Problem("page", "not_an_integer")]
+    problems = _int_problems(query.page, "page", minimum=1)
+    if problems:
+        return problems
+    size = query.page_size
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_PAGE_SIZE:
+        return [Problem("page_size", "too_large", {"max": MAX_PAGE_SIZE})]
+    if query.page * size > MAX_RESULT_WINDOW:
+        # The deepest page a search shows, in the user's own terms.
+        return [Problem("page", "too_large", {"max": MAX_RESULT_WINDOW // size})]
     return []
 
 

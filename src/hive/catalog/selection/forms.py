@@ -6,12 +6,14 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hive.platform.errors import ValidationFailed
 from hive.platform.money import InvalidAmount, parse_yuan
+from hive.platform.validation import Id, InvalidInput, Problem, problems_of
 from hive.suppliers.types import SearchQuery, SearchSort
 
 
-class InvalidSearchForm(ValidationFailed):
+class InvalidSearchForm(InvalidInput):
+    """An upstream search form refused; ``problems`` name each field."""
+
     code = "invalid_search"
     default_message = "搜索条件不合法 / Invalid search"
 
@@ -19,9 +21,9 @@ class InvalidSearchForm(ValidationFailed):
 class UpstreamSearchForm(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    supplier_id: int = Field(gt=0)
+    supplier_id: Id
     keyword: str = Field(default="", max_length=64)
-    category_id: int | None = Field(default=None, gt=0)
+    category_id: Id | None = None
     brand: str = Field(default="", max_length=64)
     min_yuan: str = Field(default="", max_length=16)
     max_yuan: str = Field(default="", max_length=16)
@@ -34,23 +36,23 @@ def read_search_form(params: Mapping[str, str]) -> UpstreamSearchForm:
     try:
         return UpstreamSearchForm.model_validate(cleaned)
     except ValidationError as exc:
-        fields = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
-        raise InvalidSearchForm(details={"fields": fields}) from None
+        raise InvalidSearchForm(problems_of(exc)) from None
+
+
+def _yuan(raw: str, name: str) -> int | None:
+    try:
+        return parse_yuan(raw) if raw else None
+    except InvalidAmount:
+        raise InvalidSearchForm([Problem(name, "invalid_amount")]) from None
 
 
 def search_query(form: UpstreamSearchForm, *, page_size: int = 20) -> SearchQuery:
     """The supplier query for a form; prices in yuan become fen (refusing malformed amounts)."""
-    try:
-        low = parse_yuan(form.min_yuan) if form.min_yuan else None
-        high = parse_yuan(form.max_yuan) if form.max_yuan else None
-    except InvalidAmount as exc:
-        raise InvalidSearchForm(exc.message, details={"fields": ["price"]}) from None
+    low, high = _yuan(form.min_yuan, "min_yuan"), _yuan(form.max_yuan, "max_yuan")
     if low is not None and high is not None and low > high:
-        raise InvalidSearchForm(details={"fields": ["price"], "problem": "min above max"})
+        raise InvalidSearchForm([Problem("max_yuan", "below_minimum")])
     if not form.keyword and form.category_id is None:
-        raise InvalidSearchForm(
-            "请输入关键词或分类 / Enter a keyword or a category", details={"fields": ["keyword"]}
-        )
+        raise InvalidSearchForm([Problem("keyword", "keyword_or_category")])
     return SearchQuery(
         keyword=form.keyword,
         category_id=form.category_id,

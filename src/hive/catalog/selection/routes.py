@@ -20,14 +20,15 @@ from hive.catalog.selection.upstream import UpstreamSearch
 from hive.catalog.snapshot import parse_areas
 from hive.console import i18n
 from hive.console.callers import StaffActor
-from hive.console.pages import input_problems, render
+from hive.console.error_pages import problem_lines
+from hive.console.pages import render
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
-from hive.platform.validation import Id
+from hive.platform.validation import Id, parse_id
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.protocol import SupplierAdapter
@@ -101,7 +102,7 @@ async def select(request: Request, actor: StaffActor) -> Response:
     form = await request.form()
     verify_csrf(request.session, str(form.get("csrf_token", "")))
     try:
-        supplier_id = int(str(form.get("supplier_id", "")))
+        supplier_id = parse_id(str(form.get("supplier_id", "")), "supplier_id") or 0
         skus = [str(s) for s in form.getlist("sku")]
         if form.get("select_all"):
             skus = await _all_hits(request, supplier_id, {k: str(v) for k, v in form.items()})
@@ -112,7 +113,7 @@ async def select(request: Request, actor: StaffActor) -> Response:
             "catalog_selection.html",
             status_code=422,
             actor=actor,
-            error=str(exc).splitlines()[0],
+            error="；".join(problem_lines(request, exc)),
         )
     except HiveError as error:
         return render(
@@ -120,7 +121,7 @@ async def select(request: Request, actor: StaffActor) -> Response:
             "catalog_selection.html",
             status_code=error.http_status,
             actor=actor,
-            error=error.message,
+            error="；".join(problem_lines(request, error)),
         )
     report = await selection.select_skus(
         database_of(request),
@@ -184,7 +185,7 @@ async def rule_create(
     try:
         data = RuleCreate(
             name=name,
-            supplier_id=int(supplier_id or 0),
+            supplier_id=parse_id(supplier_id, "supplier_id") or 0,
             scheduled=scheduled,
             conditions=RuleConditions.model_validate_json(conditions or "{}"),
         )
@@ -195,7 +196,7 @@ async def rule_create(
             request,
             actor,
             status_code=422,
-            error=input_problems(exc)[0],
+            error="；".join(problem_lines(request, exc)),
             draft={"name": name, "conditions": conditions},
         )
     except HiveError as error:
