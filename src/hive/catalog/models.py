@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hive.catalog.status import ProductStatus
+from hive.catalog.status import check_constraint as status_check
 from hive.platform.db import Base, TimestampedMixin
 
 
@@ -85,7 +87,7 @@ class Product(Base, TimestampedMixin):
     __tablename__ = "products"
     __table_args__ = (
         UniqueConstraint("supplier_id", "supplier_sku"),
-        CheckConstraint("status IN ('active', 'paused', 'removed')", name="status"),
+        CheckConstraint(status_check(), name="status"),
         CheckConstraint("purchase_price_fen >= 0 AND retail_price_fen >= 0", name="prices"),
         Index("ix_products_search_vector", "search_vector", postgresql_using="gin"),
         Index(
@@ -161,7 +163,7 @@ class Product(Base, TimestampedMixin):
     on_shelf: Mapped[bool] = mapped_column(default=True)
     in_supplier_pool: Mapped[bool] = mapped_column(default=True)
     stock: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=ProductStatus.ACTIVE.value)
     search_vector: Mapped[str] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
     orderable_province_ids: Mapped[list[int] | None] = mapped_column(
         ARRAY(Integer), Computed("products_orderable_province_ids(stock)", persisted=True)

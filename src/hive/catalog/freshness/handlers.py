@@ -25,6 +25,7 @@ from hive.catalog.freshness import tasks
 from hive.catalog.freshness.apply import apply_bulk
 from hive.catalog.freshness.refresh import Aspect, Plan
 from hive.catalog.models import Product
+from hive.catalog.status import ProductStatus
 from hive.feed.handlers import HandlerRegistry, default_registry
 from hive.platform import unit_of_work
 from hive.suppliers.types import MessageType, SupplierMessage
@@ -35,7 +36,7 @@ _PLAN = "hive.catalog.freshness.handlers.plan"
 
 def is_sellable(product: Product) -> bool:
     """Whether a pool product may be sold: active, on the supplier's shelf and in its pool."""
-    return product.status == "active" and product.on_shelf and product.in_supplier_pool
+    return product.status == ProductStatus.ACTIVE and product.on_shelf and product.in_supplier_pool
 
 
 async def on_price_changes(

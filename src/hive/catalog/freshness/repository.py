@@ -18,9 +18,10 @@ from sqlalchemy import RowMapping, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.models import Product
+from hive.catalog.status import ProductStatus
 from hive.platform.sql_json import json_document
 
-REMOVED = "removed"
+REMOVED = ProductStatus.REMOVED.value
 # Event and field names written into statements (from code, never from input).
 _NAME = re.compile(r"[a-z_.]{1,64}")
 _TOUCHABLE = frozenset({"refreshed_at", "calibrated_at"})

@@ -15,17 +15,13 @@ from hive.catalog.models import Product, ProductChange
 from hive.catalog.pool import repository
 from hive.catalog.search.segmentation import search_document
 from hive.catalog.snapshot import ProductSnapshot
+from hive.catalog.status import ProductStatus, can_change
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.domain_events import raise_event
 from hive.platform.permissions import Action, require
 
-ACTIVE, PAUSED, REMOVED = "active", "paused", "removed"
-STATUS_TRANSITIONS = {
-    ACTIVE: {PAUSED, REMOVED},
-    PAUSED: {ACTIVE, REMOVED},
-    REMOVED: {ACTIVE},
-}
+ACTIVE, PAUSED, REMOVED = ProductStatus.ACTIVE, ProductStatus.PAUSED, ProductStatus.REMOVED
 
 # Which domain event a change of each field raises.
 FIELD_EVENTS = {
@@ -156,7 +152,7 @@ async def change_status(
     product = await repository.get_product(session, product_id, lock=True)
     if product is None:
         raise ProductNotFound(details={"product_id": product_id})
-    if status not in STATUS_TRANSITIONS.get(product.status, set()):
+    if not can_change(product.status, status):
         raise InvalidStatusChange(details={"from": product.status, "to": status})
     await apply_changes(session, product, {"status": status}, source="operator")
     await record_audit(

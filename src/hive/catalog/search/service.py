@@ -23,7 +23,6 @@ statements, active products only, and hits read only from the columns the tenant
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Generic
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +39,7 @@ from hive.catalog.search.types import (
     SortOrder,
     TenantPoolHit,
 )
+from hive.catalog.status import ProductStatus
 from hive.platform.validation import InvalidInput, Problem, text_problems
 
 __all__ = [
@@ -65,12 +65,6 @@ MAX_PAGE_SIZE = 100
 # would walk most of an index, and nobody reads them.
 MAX_RESULT_WINDOW = 5_000
 MAX_ID = 2**63 - 1
-
-
-class ProductStatus(StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    REMOVED = "removed"
 
 
 # Removed products are hidden unless a query asks for them by status.

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.models import Product, RuleRun, SelectionRecord, SelectionRule
+from hive.catalog.status import ProductStatus
 
 
 async def add_selection_records(session: AsyncSession, records: Sequence[SelectionRecord]) -> None:
@@ -52,7 +53,7 @@ async def products_selected_by_rule(session: AsyncSession, rule_id: int) -> dict
     if not owned:
         return {}
     products = await session.scalars(
-        select(Product).where(Product.id.in_(owned), Product.status != "removed")
+        select(Product).where(Product.id.in_(owned), Product.status != ProductStatus.REMOVED)
     )
     return {p.supplier_sku: p for p in products.all()}
 

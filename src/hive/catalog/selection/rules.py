@@ -23,6 +23,7 @@ from hive.catalog.selection import repository
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.catalog.snapshot import ProductSnapshot, fetch_snapshots, margin_percent
+from hive.catalog.status import IN_POOL
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.db import Database
@@ -173,7 +174,7 @@ async def preview_rule(
         reason = refusal(conditions, candidate_from_snapshot(snapshot))
         if reason is not None:
             preview.refused[sku] = reason
-        elif in_pool.get(sku) in ("active", "paused"):
+        elif in_pool.get(sku) in IN_POOL:
             preview.already_in_pool.append(sku)
         else:
             preview.would_add.append(candidate_from_snapshot(snapshot))
