@@ -29,17 +29,18 @@ from hive.feed import repository
 from hive.feed.handlers import HandlerRegistry, default_registry
 from hive.feed.models import SupplierMessageLog
 from hive.platform import unit_of_work
+from hive.platform.config import default_of
 from hive.platform.db import Database
 from hive.platform.jobs import JobRuntime, bind_runtime
 from hive.platform.logging import get_logger
 from hive.suppliers.types import MessageType, SupplierMessage
 
-DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_MAX_ATTEMPTS: int = default_of("feed_max_attempts")
 # Messages per processing transaction on the batch path.
-DEFAULT_BATCH_SIZE = 1000
+DEFAULT_BATCH_SIZE: int = default_of("feed_batch_size")
 # After-commit callbacks (e.g. the pool's inline refresh) running at once; more wait (back
 # pressure on the consumer, so a fast feed cannot pile up unbounded work in memory).
-DEFAULT_AFTER_COMMIT_CONCURRENCY = 4
+DEFAULT_AFTER_COMMIT_CONCURRENCY: int = default_of("feed_after_commit_concurrency")
 
 STATUS_PROCESSED = "processed"
 STATUS_IGNORED = "ignored"

@@ -24,6 +24,7 @@ from hive.feed.ingestion import (
     MessageProcessor,
     Outcome,
 )
+from hive.platform.config import default_of
 from hive.platform.db import Database
 from hive.platform.jobs import JobRuntime
 from hive.platform.logging import get_logger
@@ -36,7 +37,7 @@ from hive.suppliers.types import MessageType, SupplierMessage
 
 AdapterFactory = Callable[[Supplier], Awaitable[SupplierAdapter]]
 
-DEFAULT_POLL_INTERVAL_S = 5.0
+DEFAULT_POLL_INTERVAL_S: float = default_of("feed_poll_interval_s")
 # Every type is fetched, handled or not: an unhandled type must still be acknowledged (as
 # "ignored"), or it would pile up at the supplier forever.
 ALL_TYPES: tuple[MessageType, ...] = tuple(MessageType)

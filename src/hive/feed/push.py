@@ -26,6 +26,7 @@ from hive.feed.ingestion import (
     MessageProcessor,
     Outcome,
 )
+from hive.platform.config import default_of
 from hive.platform.db import Database
 from hive.platform.jobs import JobRuntime
 from hive.platform.logging import get_logger
@@ -38,7 +39,7 @@ MessageDecoder = Callable[[bytes], SupplierMessage | None]
 DEFAULT_PREFETCH = DEFAULT_BATCH_SIZE
 # How long a batch that is not full waits for more deliveries.
 DEFAULT_LINGER_S = 0.05
-DEFAULT_REDELIVERY_DELAY_S = 1.0
+DEFAULT_REDELIVERY_DELAY_S: float = default_of("feed_redelivery_delay_s")
 # A topic binding of "#" receives whatever routing keys the publisher uses.
 DEFAULT_BINDING_KEY = "#"
 _LOGGED_BODY_CHARS = 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -202,3 +202,9 @@ def libpq_url(url: str) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def default_of(name: str) -> Any:
+    """The default of setting ``name``: modules that take the setting as an argument use it as
+    their own default, so every default lives in :class:`Settings` only."""
+    return Settings.model_fields[name].get_default(call_default_factory=True)

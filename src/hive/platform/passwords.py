@@ -22,13 +22,15 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from hive.platform.config import default_of
+
 T = TypeVar("T")
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
-DEFAULT_CONCURRENCY = 2
-DEFAULT_NICE = 10
+DEFAULT_CONCURRENCY: int = default_of("password_hash_concurrency")
+DEFAULT_NICE: int = default_of("password_hash_nice")
 # Verified against when the user does not exist, so both paths cost the same time.
 _DUMMY_HASH = _hasher.hash("hive-timing-equaliser")
 
