@@ -3,6 +3,10 @@
 They are rows written in the same transaction as the change they describe (a transactional
 outbox), so an event exists exactly when its change committed. Consumers read them in id order
 and remember how far they got.
+
+This module is the table's only writer: one event at a time with :func:`raise_event`, or many
+inside one set-based statement with :func:`insert_events_sql` (the pool's bulk apply), so the
+row's shape is defined here once.
 """
 
 from __future__ import annotations
@@ -36,4 +40,12 @@ def raise_event(
     """Record an event in the caller's transaction."""
     session.add(
         DomainEvent(type=type_, subject_type=subject_type, subject_id=subject_id, payload=payload)
+    )
+
+
+def insert_events_sql(rows: str) -> str:
+    """The statement (for a ``WITH`` clause) inserting events from the SQL query ``rows``,
+    whose columns are ``type, subject_type, subject_id, payload`` in that order."""
+    return (
+        f"INSERT INTO {DomainEvent.__tablename__} (type, subject_type, subject_id, payload)\n{rows}"
     )

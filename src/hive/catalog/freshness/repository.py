@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.models import Product
 from hive.catalog.status import ProductStatus
+from hive.platform.domain_events import insert_events_sql
 from hive.platform.sql_json import json_document
 
 REMOVED = ProductStatus.REMOVED.value
@@ -133,6 +134,13 @@ def _apply_statement(
         ]
         + ([f"{stamp} = now()"] if stamp else [])
     )
+    # One event per product and event type among its changed fields, in product order.
+    events = f"""
+    SELECT g.type, 'product', d.id, jsonb_build_object('changes', d.changes - g.others)
+    FROM d CROSS JOIN (VALUES {_event_groups(fields, field_events)}) AS g(type, fields, others)
+    WHERE d.changes ?| g.fields
+    ORDER BY d.id, g.type COLLATE "C"
+"""  # noqa: S608  (names from the fixed sets, checked by _event_groups)
     changed_rows = "" if stamp else "AND (d.changes <> '{}' OR d.new_times <> d.value_times)"
     return text(
         # Column names come from the fixed _BULK_TYPES and _TOUCHABLE sets.
@@ -165,11 +173,7 @@ WITH v AS (
     INSERT INTO product_changes (product_id, source, changes)
     SELECT d.id, :source, d.changes FROM d WHERE d.changes <> '{{}}' ORDER BY d.id
 ), events AS (
-    INSERT INTO domain_events (type, subject_type, subject_id, payload)
-    SELECT g.type, 'product', d.id, jsonb_build_object('changes', d.changes - g.others)
-    FROM d CROSS JOIN (VALUES {_event_groups(fields, field_events)}) AS g(type, fields, others)
-    WHERE d.changes ?| g.fields
-    ORDER BY d.id, g.type COLLATE "C"
+    {insert_events_sql(events)}
 )
 SELECT count(*),
        coalesce(jsonb_object_agg(d.supplier_sku, d.changes) FILTER (WHERE d.changes <> '{{}}'),
