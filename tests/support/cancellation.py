@@ -57,6 +57,18 @@ class CancellationRun:
     swallowed: list[int] = field(default_factory=list)  # k where a library ate the cancellation
 
 
+def cancelled_at_every_point(run: CancellationRun) -> bool:
+    """Whether every suspension from the first on was cancelled, up to the run that completed.
+
+    A path may suspend more often in one run than in another (a pooled connection ready or
+    not): an earlier run can then have been cancelled at a point beyond the completing run's
+    count, so the cancelled points are 1, 2, … without a gap and at least ``points`` of them.
+    """
+    return run.cancelled == list(range(1, len(run.cancelled) + 1)) and len(run.cancelled) >= (
+        run.points
+    )
+
+
 async def cancel_at_every_suspension(
     operation: Callable[[], Coroutine[Any, Any, Any]],
     check: Callable[[int], Awaitable[None]],
