@@ -117,22 +117,28 @@ def test_repeated_crashes_stop_the_platform_naming_the_child_and_its_last_output
         platform.wait_until_running()
         pids = platform.child_pids()
         worker = pid_of(pids, "worker")
-        for _ in range(2):
-            os.kill(worker, signal.SIGKILL)
-            worker = wait_for(
-                lambda old=worker: restarted(platform, "worker", old),
+        for run in range(1, 4):
+            # Each run has printed something before it is killed, or there is no last output.
+            wait_for(
+                lambda run=run: platform.stderr().count("worker ready") >= run,
                 RESTART_DEADLINE_S,
-                "the worker to be restarted",
+                f"worker run {run} to be ready",
             )
-        pids = platform.child_pids()
-        os.kill(worker, signal.SIGKILL)
+            pids = platform.child_pids()
+            os.kill(worker, signal.SIGKILL)
+            if run < 3:
+                worker = wait_for(
+                    lambda old=worker: restarted(platform, "worker", old),
+                    RESTART_DEADLINE_S,
+                    "the worker to be restarted",
+                )
         assert platform.wait() == 2
         stderr = platform.stderr()
         assert "hive: `hive worker` crashed 3 times within 3600 s (last: killed by SIGKILL)" in (
             stderr
         )
         last_output = stderr.split("Its last output:", 1)[1]
-        assert "  worker | " in last_output
+        assert "  worker | " in last_output and "worker ready" in last_output
         assert "Traceback" not in stderr
         assert not [name for name, pid in pids.items() if pid and is_alive(pid)]
         assert not postgres_pids(platform.pgdata), "embedded PostgreSQL left running"

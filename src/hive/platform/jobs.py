@@ -25,6 +25,7 @@ from hive.domains import DOMAINS
 from hive.platform.config import Settings, libpq_url
 from hive.platform.db import Database, raw_connection
 from hive.platform.domains import task_modules
+from hive.platform.logging import get_logger
 
 if TYPE_CHECKING:
     from hive.suppliers.protocol import SupplierAdapter
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 TASK_MODULES = task_modules(DOMAINS)
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
+log = get_logger(__name__)
 
 _CONTEXT_KEY = "hive.job_runtime"
 _SESSION_KEY = "hive.job_runtime"
@@ -110,4 +112,9 @@ async def run_worker(
     with job_app.replace_connector(connector_for(runtime.database_url)) as app:
         async with app.open_async():
             await recover_stalled_jobs(app, runtime)
+            log.info(
+                "worker ready",
+                concurrency=settings.worker_concurrency,
+                queues=options.get("queues", "all"),
+            )
             await app.run_worker_async(**options)
