@@ -5,9 +5,10 @@ from hive.billing.domain import DOMAIN as BILLING
 from hive.catalog.domain import DOMAIN as CATALOG
 from hive.console.domain import DOMAIN as CONSOLE
 from hive.customers.domain import DOMAIN as CUSTOMERS
+from hive.events.domain import DOMAIN as EVENTS
 from hive.feed.domain import DOMAIN as FEED
 from hive.platform.domain import DOMAIN as PLATFORM
 from hive.platform.domains import Domain
 from hive.suppliers.domain import DOMAIN as SUPPLIERS
 
-DOMAINS: list[Domain] = [PLATFORM, CONSOLE, CUSTOMERS, BILLING, SUPPLIERS, FEED, CATALOG]
+DOMAINS: list[Domain] = [PLATFORM, CONSOLE, CUSTOMERS, BILLING, SUPPLIERS, FEED, CATALOG, EVENTS]

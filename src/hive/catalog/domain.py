@@ -1,10 +1,11 @@
-"""The catalog: reference data, the product pool, selection, freshness and pool search."""
+"""The catalog: reference data, the product pool, selection, freshness, pool search,
+distribution pools and the tenants' product libraries."""
 
 from hive.platform.domains import Domain
 
 DOMAIN = Domain(
     name="catalog",
-    models=["hive.catalog.models"],
+    models=["hive.catalog.models", "hive.catalog.library.models"],
     tasks=["hive.catalog.freshness.tasks", "hive.catalog.selection.tasks"],
     hcm_routers=[
         "hive.catalog.selection.routes:router",
