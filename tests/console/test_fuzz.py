@@ -13,13 +13,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +25,7 @@ from hive.apps.hcm import create_hcm_app
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.permissions import Role
-from tests.support.console import csrf_token_of, sign_in
+from tests.support.console import app_routes, csrf_token_of, sign_in
 from tests.support.factories import make_tenant, make_user
 from tests.support.servers import running_server
 
@@ -94,21 +92,9 @@ class Target:
     names: tuple[str, ...]
 
 
-def _routes(app: FastAPI) -> Iterator[APIRoute]:
-    stack: list[Any] = list(app.routes)
-    while stack:
-        route = stack.pop(0)
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            stack.extend(route.original_router.routes)
-        elif hasattr(route, "routes"):
-            stack.extend(route.routes)
-
-
 def targets(app: FastAPI) -> list[Target]:
     found = []
-    for route in _routes(app):
+    for route in app_routes(app):
         if route.path in SKIPPED:
             continue
         dependant = route.dependant

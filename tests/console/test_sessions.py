@@ -6,8 +6,12 @@ import re
 
 import httpx
 
+from hive.customers import signin
 from hive.platform.browser_session import COOKIE_NAME
+from hive.platform.db import Database
+from hive.platform.permissions import Role
 from tests.support.console import csrf_token_of, sign_in
+from tests.support.factories import make_user
 
 SESSION_ROW = re.compile(r'name="session_id" value="([0-9a-f]{64})"')
 
@@ -145,3 +149,27 @@ def test_account_actions_are_for_platform_admins_only(hcm_url: str) -> None:
             "/admin/accounts/sign-out", data={"username": "admin", "csrf_token": token}
         )
         assert refused.status_code == 403
+
+
+async def test_an_operator_may_not_unlock_or_sign_out_accounts(
+    database: Database, hcm_url: str
+) -> None:
+    await make_user(database, "operator1", "operator-pass-1", role=Role.OPERATOR)
+    with _client(hcm_url) as victim:
+        for _ in range(5):
+            sign_in(victim, "globex-admin", "wrong-pass-1")
+    with _client(hcm_url) as operator:
+        sign_in(operator, "operator1", "operator-pass-1")
+        token = csrf_token_of(operator, "/account/sessions")
+        page = operator.get("/admin/accounts")
+        unlocked = operator.post(
+            "/admin/accounts/unlock", data={"username": "globex-admin", "csrf_token": token}
+        )
+        signed_out = operator.post(
+            "/admin/accounts/sign-out", data={"username": "acme-admin", "csrf_token": token}
+        )
+    assert (page.status_code, unlocked.status_code, signed_out.status_code) == (403, 403, 403)
+    assert "globex-admin" not in page.text + unlocked.text  # the locked list is not shown
+    async with database.platform_transaction() as session:
+        locked = await signin.locked_accounts(session)
+    assert [account.username for account in locked] == ["globex-admin"]

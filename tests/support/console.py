@@ -1,10 +1,14 @@
-"""Driving console forms over HTTP: read the CSRF token, sign in."""
+"""Driving console forms over HTTP: read the CSRF token, sign in; the app's routes."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -20,3 +24,16 @@ def sign_in(client: httpx.Client, username: str, password: str) -> httpx.Respons
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
+
+
+def app_routes(app: FastAPI) -> Iterator[APIRoute]:
+    """Every API route of ``app``, through included routers and mounts."""
+    stack: list[Any] = list(app.routes)
+    while stack:
+        route = stack.pop(0)
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            stack.extend(route.original_router.routes)
+        elif hasattr(route, "routes"):
+            stack.extend(route.routes)

@@ -3,8 +3,6 @@ platform admin's account actions (unlock a locked account, sign a user out every
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -12,26 +10,27 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.console import i18n
-from hive.console.pages import current_session_id, render, session_actor
+from hive.console.callers import SignedInActor, may
+from hive.console.pages import current_session_id, render
 from hive.customers import service as customers
 from hive.customers import sessions, signin
 from hive.customers.schemas import PasswordChange
 from hive.platform.actor import Actor
 from hive.platform.browser_session import browser_session
 from hive.platform.csrf import verify_csrf
-from hive.platform.db import Database
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.permissions import Role
+from hive.platform.permissions import Action
 
 router = APIRouter(include_in_schema=False)
 SESSIONS_PATH = "/account/sessions"
 ACCOUNTS_PATH = "/admin/accounts"
 DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")
 MAX_USERNAME = 64
+# The accounts page lists locked accounts: whoever may unlock them.
+Unlocker = Annotated[Actor, may(Action.UNLOCK_ACCOUNT)]
 
 i18n.extend(
     {
@@ -96,22 +95,10 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
 
 
-@asynccontextmanager
-async def _own_rows(database: Database, actor: Actor) -> AsyncIterator[AsyncSession]:
-    """A tenant user's rows are read under the tenant's row-level security; staff's as
-    the platform role (their rows have no tenant)."""
-    if actor.tenant_id is None:
-        async with database.platform_transaction() as session:
-            yield session
-    else:
-        async with database.tenant_transaction(actor.tenant_id) as session:
-            yield session
-
-
 async def _sessions_page(
     request: Request, actor: Actor, *, status_code: int = 200, **context: Any
 ) -> Response:
-    async with _own_rows(database_of(request), actor) as session:
+    async with database_of(request).actor_transaction(actor) as session:
         rows = await sessions.list_own_sessions(session, actor, now=datetime.now(UTC))
     current = current_session_id(request)
     listed = [
@@ -136,25 +123,20 @@ async def _sessions_page(
 
 
 @router.get(SESSIONS_PATH)
-async def sessions_page(request: Request) -> Response:
-    actor = await session_actor(request)
-    if actor is None:
-        return RedirectResponse("/login", status_code=303)
+async def sessions_page(request: Request, actor: SignedInActor) -> Response:
     return await _sessions_page(request, actor)
 
 
 @router.post(SESSIONS_PATH + "/end")
 async def end_session(
     request: Request,
+    actor: SignedInActor,
     session_id: Annotated[str, Form(max_length=64)] = "",
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    actor = await session_actor(request)
-    if actor is None:
-        return RedirectResponse("/login", status_code=303)
     verify_csrf(request.session, csrf_token)
     try:
-        async with _own_rows(database_of(request), actor) as session:
+        async with database_of(request).actor_transaction(actor) as session:
             await sessions.end_own_session(session, actor, session_id, now=datetime.now(UTC))
     except HiveError as exc:
         return await _sessions_page(
@@ -169,13 +151,11 @@ async def end_session(
 @router.post("/account/password")
 async def change_password(
     request: Request,
+    actor: SignedInActor,
     current_password: Annotated[str, Form(max_length=128)] = "",
     new_password: Annotated[str, Form(max_length=128)] = "",
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    actor = await session_actor(request)
-    if actor is None:
-        return RedirectResponse("/login", status_code=303)
     verify_csrf(request.session, csrf_token)
     try:
         data = PasswordChange(current_password=current_password, new_password=new_password)
@@ -184,7 +164,7 @@ async def change_password(
             request, actor, status_code=422, error="account.password.invalid"
         )
     try:
-        async with _own_rows(database_of(request), actor) as session:
+        async with database_of(request).actor_transaction(actor) as session:
             ended = await customers.change_password(
                 session, actor, data, keep_session=current_session_id(request)
             )
@@ -193,15 +173,6 @@ async def change_password(
             request, actor, status_code=exc.http_status, error=f"error.{exc.code}"
         )
     return await _sessions_page(request, actor, password_changed=ended)
-
-
-async def _platform_admin(request: Request) -> Actor | Response:
-    actor = await session_actor(request)
-    if actor is None:
-        return RedirectResponse("/login", status_code=303)
-    if actor.role != Role.PLATFORM_ADMIN.value:
-        return render(request, "forbidden.html", status_code=403, actor=actor)
-    return actor
 
 
 async def _accounts_page(
@@ -221,22 +192,17 @@ async def _accounts_page(
 
 
 @router.get(ACCOUNTS_PATH)
-async def accounts_page(request: Request) -> Response:
-    actor = await _platform_admin(request)
-    if isinstance(actor, Response):
-        return actor
+async def accounts_page(request: Request, actor: Unlocker) -> Response:
     return await _accounts_page(request, actor)
 
 
 @router.post(ACCOUNTS_PATH + "/unlock")
 async def unlock(
     request: Request,
+    actor: Unlocker,
     username: Annotated[str, Form(max_length=MAX_USERNAME)] = "",
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    actor = await _platform_admin(request)
-    if isinstance(actor, Response):
-        return actor
     verify_csrf(request.session, csrf_token)
     try:
         async with database_of(request).platform_transaction() as session:
@@ -254,12 +220,10 @@ async def unlock(
 @router.post(ACCOUNTS_PATH + "/sign-out")
 async def sign_out_everywhere(
     request: Request,
+    actor: Annotated[Actor, may(Action.END_USER_SESSIONS)],
     username: Annotated[str, Form(max_length=MAX_USERNAME)] = "",
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    actor = await _platform_admin(request)
-    if isinstance(actor, Response):
-        return actor
     verify_csrf(request.session, csrf_token)
     name = username.strip()
     try:

@@ -8,15 +8,25 @@ A route names its caller in its signature instead of checking the sign-in by han
     @router.get("/workbench/pool")
     async def pool_page(request: Request, actor: TenantActor, session: TenantSession): ...
 
+A page for one action of the permission matrix names it, so the role check is the matrix's::
+
+    @router.get("/admin/accounts")
+    async def accounts_page(request: Request, actor: Annotated[Actor, may(Action.UNLOCK_ACCOUNT)]):
+
+A page that anyone may open (the login page, the language switch) says so with
+``dependencies=[PUBLIC]``; ``tests/console/test_callers.py`` fails for a console route that
+names neither a caller nor ``PUBLIC``.
+
 Nobody signed in: the browser is sent to ``/login`` (303). Signed in as the other kind of user
-(a tenant user on an operator page, staff on the workbench): the 403 page. Both are raised as
-exceptions and answered by the handlers :func:`install` adds to the application.
+(a tenant user on an operator page, staff on the workbench), or as a role the matrix does not
+allow: the 403 page. Both are raised as exceptions and answered by the handlers :func:`install`
+adds to the application.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,7 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.console.pages import render, session_actor
 from hive.platform.actor import Actor
-from hive.platform.http import database_of
+from hive.platform.http import PUBLIC, database_of
+from hive.platform.permissions import Action, allowed
 
 LOGIN = "/login"
 
@@ -34,7 +45,8 @@ class SignInRequired(Exception):
 
 
 class WrongAudience(Exception):
-    """A signed-in user on a page for the other kind of user: answered with the 403 page."""
+    """A signed-in user on a page for the other kind of user, or whose role may not take the
+    page's action: answered with the 403 page."""
 
     def __init__(self, actor: Actor):
         super().__init__(actor.username)
@@ -70,6 +82,19 @@ StaffActor = Annotated[Actor, Depends(staff)]
 TenantActor = Annotated[Actor, Depends(tenant)]
 
 
+def may(action: Action) -> Any:
+    """A dependency: the signed-in user, whose role may take ``action`` (the permission
+    matrix); any other signed-in user gets the 403 page."""
+
+    async def caller(actor: SignedInActor) -> Actor:
+        if not allowed(actor.role, action):
+            raise WrongAudience(actor)
+        return actor
+
+    caller.__name__ = f"may_{action.name.lower()}"
+    return Depends(caller)
+
+
 def tenant_id_of(actor: Actor) -> int:
     if actor.tenant_id is None:  # the tenant dependency lets only tenant users through
         raise WrongAudience(actor)
@@ -95,6 +120,19 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
 async def _wrong_audience(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WrongAudience)
     return render(request, "forbidden.html", status_code=403, actor=exc.actor)
+
+
+__all__ = [
+    "PUBLIC",
+    "SignedInActor",
+    "StaffActor",
+    "TenantActor",
+    "TenantSession",
+    "install",
+    "may",
+    "staff",
+    "tenant",
+]
 
 
 def install(app: FastAPI) -> None:

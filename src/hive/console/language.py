@@ -9,13 +9,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hive.console.callers import PUBLIC
 from hive.console.i18n import LANGUAGES
 from hive.console.pages import LANGUAGE_COOKIE, local_path
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/language")
+@router.get("/language", dependencies=[PUBLIC])
 async def switch_language(request: Request, to: str = "", next: str = "/") -> Response:
     response = RedirectResponse(local_path(next), status_code=303)
     if to in LANGUAGES:

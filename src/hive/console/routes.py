@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hive.billing import service as billing
+from hive.console.callers import PUBLIC, SignedInActor
 from hive.console.i18n import translator, wait_text
 from hive.console.pages import client_of, language_of, render, session_actor
 from hive.customers import service as customers
@@ -27,14 +28,14 @@ MAX_USERNAME = 64
 MAX_PASSWORD = 128
 
 
-@router.get("/login")
+@router.get("/login", dependencies=[PUBLIC])
 async def login_page(request: Request) -> Response:
     if await session_actor(request) is not None:
         return RedirectResponse("/", status_code=303)
     return render(request, "login.html")
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[PUBLIC])
 async def login(
     request: Request,
     username: Annotated[str, Form(max_length=MAX_USERNAME)] = "",
@@ -86,7 +87,7 @@ def _locked(request: Request, exc: SignInLocked, username: str) -> Response:
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[PUBLIC])
 async def logout(
     request: Request, csrf_token: Annotated[str, Form(max_length=128)] = ""
 ) -> Response:
@@ -101,10 +102,7 @@ async def logout(
 
 
 @router.get("/")
-async def home(request: Request) -> Response:
-    actor = await session_actor(request)
-    if actor is None:
-        return RedirectResponse("/login", status_code=303)
+async def home(request: Request, actor: SignedInActor) -> Response:
     database = database_of(request)
     if actor.tenant_id is None:
         async with database.platform_transaction() as session:

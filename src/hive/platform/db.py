@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
 from hive.platform import unit_of_work
+from hive.platform.actor import Actor
 from hive.platform.config import Settings, async_database_url
 
 PLATFORM_ROLE = "hive_platform"
@@ -90,6 +91,13 @@ class Database:
         if isinstance(tenant_id, bool) or not isinstance(tenant_id, int) or tenant_id <= 0:
             raise ValueError(f"tenant_id must be a positive integer, got {tenant_id!r}")
         return self._unit_of_work(TENANT_ROLE, tenant_id)
+
+    def actor_transaction(self, actor: Actor) -> AbstractAsyncContextManager[AsyncSession]:
+        """A unit of work over the actor's own rows: a tenant user's under its tenant's
+        row-level security, platform staff's (rows without a tenant) as the platform role."""
+        if actor.tenant_id is None:
+            return self.platform_transaction()
+        return self.tenant_transaction(actor.tenant_id)
 
     @asynccontextmanager
     async def _unit_of_work(self, role: str, tenant_id: int | None) -> AsyncIterator[AsyncSession]:

@@ -192,8 +192,19 @@ def create_app(
     return app
 
 
+def public() -> None:
+    """Marks a route that anyone may call, signed in or not: ``dependencies=[PUBLIC]``.
+
+    Every other console route names its caller (``hive.console.callers``); a test walks the
+    console's routes and fails for one that does neither."""
+
+
+PUBLIC = Depends(public)
+
+
 def _health_router() -> APIRouter:
-    router = APIRouter(tags=["health"])
+    # Probes and the metrics scrape come from the platform's own infrastructure, unsigned.
+    router = APIRouter(tags=["health"], dependencies=[PUBLIC])
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
