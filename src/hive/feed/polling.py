@@ -136,8 +136,11 @@ class FeedConsumer:
                 log.exception("change feed poll cycle failed")
                 report = PollReport()
             if report.acknowledged == 0:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                # cancellation that arrives as the stop is set, and the loop would poll on.
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(stop_event.wait(), self.poll_interval_s)
+                    async with asyncio.timeout(self.poll_interval_s):
+                        await stop_event.wait()
 
     async def _enabled_suppliers(self) -> list[Supplier]:
         async with self.database.platform_transaction() as session:

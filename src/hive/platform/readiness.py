@@ -43,7 +43,8 @@ async def run_checks(checks: dict[str, Check]) -> dict[str, str]:
 
     async def one(check: Check) -> str:
         try:
-            await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT_S)
+            async with asyncio.timeout(CHECK_TIMEOUT_S):  # not wait_for: it can eat a cancel
+                await check()
         except Exception as exc:  # any failure means "not ready"; the reason is reported
             return f"error: {type(exc).__name__}"
         return "ok"

@@ -51,7 +51,10 @@ async def check_access(adapter: SupplierAdapter, *, timeout_s: float) -> AccessS
     if not isinstance(adapter, SignsIn):
         return AccessStatus(OK)
     try:
-        await asyncio.wait_for(adapter.sign_in(), timeout=timeout_s)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # arrives as the sign-in completes (see suppliers/resilience/bulkhead.py).
+        async with asyncio.timeout(timeout_s):
+            await adapter.sign_in()
     except TimeoutError:
         return AccessStatus(
             TIMEOUT, f"供应商在 {timeout_s:g} 秒内未响应 / No answer in {timeout_s:g} s"

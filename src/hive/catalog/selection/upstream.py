@@ -93,7 +93,10 @@ class UpstreamSearch:
             return _Answer(result, {q.sku: q for q in quotes})
 
         try:
-            return await asyncio.wait_for(both(), timeout=self._timeout_s)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives as the answer does (see suppliers/resilience/bulkhead.py).
+            async with asyncio.timeout(self._timeout_s):
+                return await both()
         except TimeoutError:
             raise UpstreamSearchUnavailable(
                 f"供应商在 {self._timeout_s:g} 秒内未响应 / Supplier did not answer in "
