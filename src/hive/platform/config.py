@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -94,6 +95,11 @@ class Settings(BaseSettings):
     upstream_search_timeout_s: float = Field(default=5.0, gt=0, le=60)
     upstream_search_cache_ttl_s: float = Field(default=60.0, ge=0, le=3600)
     upstream_select_all_limit: int = Field(default=500, ge=1, le=1000)
+
+    # Pricing (docs/pricing.md): the minimum margin over the purchase price, in percent, of
+    # categories that set none (the floor); products per statement of a full reprice job.
+    pricing_min_margin_percent: Decimal = Field(default=Decimal("1"), ge=0, le=1000)
+    pricing_reprice_chunk: int = Field(default=20_000, ge=100, le=1_000_000)
 
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)

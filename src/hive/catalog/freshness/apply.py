@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.freshness import repository
-from hive.catalog.pool.service import FIELD_EVENTS
+from hive.catalog.pool.service import FIELD_EVENTS, PRICED
+from hive.catalog.pricing import service as pricing
 
 # Fields a supplier refresh sets in bulk.
 BULK_FIELDS = frozenset(
@@ -79,4 +80,8 @@ async def apply_bulk(
         as_of=as_of,
         times=times,
     )
+    repriced = [sku for sku, fields in changed.items() if PRICED & fields.keys()]
+    if repriced:
+        # Prices follow in the same transaction, one statement for the whole transaction.
+        pricing.reprice_skus_later(session, supplier_id, repriced)
     return BulkResult(considered, changed)

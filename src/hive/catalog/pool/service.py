@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.catalog.errors import InvalidStatusChange, ProductNotFound
 from hive.catalog.models import Product, ProductChange
 from hive.catalog.pool import repository
+from hive.catalog.pricing import service as pricing
 from hive.catalog.search.segmentation import search_document
 from hive.catalog.snapshot import ProductSnapshot
 from hive.catalog.status import ProductStatus, can_change
@@ -41,6 +42,8 @@ FIELD_EVENTS = {
     "good_rate": "catalog.info_changed",
 }
 SEARCHABLE = frozenset({"name", "brand", "category_id"})
+# Fields a product's price depends on (its rule follows brand and category).
+PRICED = frozenset({"purchase_price_fen", "retail_price_fen", "brand", "category_id", "status"})
 
 
 def snapshot_values(snapshot: ProductSnapshot, category_id: int | None) -> dict[str, Any]:
@@ -90,6 +93,7 @@ async def add_product(
         ),
     )
     raise_event(session, "catalog.product_added", subject_type="product", subject_id=product.id)
+    pricing.reprice_later(session, [product.id])
     return product
 
 
@@ -128,6 +132,8 @@ async def apply_changes(
     for event in sorted({FIELD_EVENTS[f] for f in changed if f in FIELD_EVENTS}):
         fields = {f: v for f, v in changed.items() if FIELD_EVENTS.get(f) == event}
         raise_event(session, event, subject_type="product", subject_id=product.id, changes=fields)
+    if PRICED & changed.keys():
+        pricing.reprice_later(session, [product.id])
     return changed
 
 
