@@ -138,6 +138,48 @@ def reencrypt_secrets() -> None:
     typer.echo(f"re-encrypted the credentials of {rewritten} suppliers")
 
 
+apps = typer.Typer(help="Open API apps of tenants: create, revoke (docs/open-api.md).")
+app.add_typer(apps, name="apps")
+
+
+@apps.command("create")
+def apps_create(
+    tenant: str = typer.Option(..., "--tenant", help="The tenant's code, e.g. acme."),
+    name: str = typer.Option(..., "--name", help="The app's name."),
+    scopes: list[str] = typer.Option(  # noqa: B008
+        None, "--scopes", help="Scopes (repeat or comma-separate); default: all."
+    ),
+    ip_allow: list[str] = typer.Option(  # noqa: B008
+        None, "--ip-allow", help="Allowed client networks (CIDR); default: any."
+    ),
+) -> None:
+    """Create an app and print {"app_key": ..., "app_secret": ...} as JSON (shown only once)."""
+    import json
+
+    from hive.launcher import create_open_app
+    from hive.openapi.schemas import AppCreate
+    from hive.openapi.scopes import ALL_SCOPES
+
+    chosen = [s.strip() for item in scopes or [] for s in item.split(",") if s.strip()]
+    networks = [n.strip() for item in ip_allow or [] for n in item.split(",") if n.strip()]
+    try:
+        data = AppCreate(name=name, scopes=chosen or list(ALL_SCOPES), ip_allow=networks)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise _fail(f"invalid app: {problems}") from None
+    issued = _guarded(lambda settings: create_open_app(settings, tenant, data))
+    typer.echo(json.dumps({"app_key": issued.app_key, "app_secret": issued.app_secret}))
+
+
+@apps.command("revoke")
+def apps_revoke(app_key: str = typer.Argument(..., help="The AppKey to revoke.")) -> None:
+    """Revoke an app: every request signed with its key is refused from now on."""
+    from hive.launcher import revoke_open_app
+
+    _guarded(lambda settings: revoke_open_app(settings, app_key))
+    typer.echo(f"revoked {app_key}")
+
+
 @app.command("vop-sim")
 def vop_sim() -> None:
     """Serve the JD VOP simulator, a sandbox supplier (HIVE_VOP_SIM_PORT, default 8002)."""

@@ -18,6 +18,9 @@ from hive.catalog.selection import tasks as rule_tasks
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.customers import service as customers
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
+from hive.openapi import service as openapi
+from hive.openapi.schemas import AppCreate
+from hive.openapi.scopes import ALL_SCOPES
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.db import Database
@@ -71,11 +74,25 @@ DEMO_LOGINS = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoApp:
+    """The demo tenant's Open API app; fixed key and secret, like the demo passwords."""
+
+    tenant_code: str
+    name: str
+    app_key: str
+    app_secret: str
+
+
+DEMO_APP = DemoApp("acme", "演示集成", "akdemoacme000000000001", "acme-demo-app-secret-2026")
+
+
 async def seed_demo_data(database: Database, settings: Settings) -> None:
     async with database.platform_transaction() as session:
         grade_ids = await _seed_grades(session)
         tenant_ids = await _seed_tenants(session, grade_ids)
         await _seed_logins(session, tenant_ids)
+        await _seed_open_app(session, settings, tenant_ids)
         await _seed_suppliers(session, settings)
         await _seed_pool_rule(session)
 
@@ -103,6 +120,27 @@ async def _seed_suppliers(session: AsyncSession, settings: Settings) -> None:
     for data in demo:
         if data.name not in existing:
             await suppliers.create_supplier(session, SEED_ACTOR, data, secrets)
+
+
+async def _seed_open_app(
+    session: AsyncSession, settings: Settings, tenant_ids: dict[str, int]
+) -> None:
+    tenant_id = tenant_ids[DEMO_APP.tenant_code]
+    if any(
+        app.app_key == DEMO_APP.app_key
+        for app in await openapi.list_apps(session, SEED_ACTOR, tenant_id)
+    ):
+        return
+    data = AppCreate(name=DEMO_APP.name, scopes=list(ALL_SCOPES))
+    await openapi.create_app(
+        session,
+        SEED_ACTOR,
+        tenant_id,
+        data,
+        load_secret_box(settings),
+        app_key=DEMO_APP.app_key,
+        app_secret=DEMO_APP.app_secret,
+    )
 
 
 async def _seed_pool_rule(session: AsyncSession) -> None:

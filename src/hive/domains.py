@@ -7,8 +7,19 @@ from hive.console.domain import DOMAIN as CONSOLE
 from hive.customers.domain import DOMAIN as CUSTOMERS
 from hive.events.domain import DOMAIN as EVENTS
 from hive.feed.domain import DOMAIN as FEED
+from hive.openapi.domain import DOMAIN as OPENAPI
 from hive.platform.domain import DOMAIN as PLATFORM
 from hive.platform.domains import Domain
 from hive.suppliers.domain import DOMAIN as SUPPLIERS
 
-DOMAINS: list[Domain] = [PLATFORM, CONSOLE, CUSTOMERS, BILLING, SUPPLIERS, FEED, CATALOG, EVENTS]
+DOMAINS: list[Domain] = [
+    PLATFORM,
+    CONSOLE,
+    CUSTOMERS,
+    BILLING,
+    SUPPLIERS,
+    FEED,
+    CATALOG,
+    EVENTS,
+    OPENAPI,
+]

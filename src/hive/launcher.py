@@ -5,19 +5,23 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import uvicorn
 
-from hive.demo import DEMO_LOGINS, seed_demo_data
+from hive.customers import service as customers
+from hive.demo import DEMO_APP, DEMO_LOGINS, seed_demo_data
+from hive.openapi import service as openapi
+from hive.openapi.schemas import AppCreate
 from hive.platform.actor import Actor
 from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
 from hive.platform.crypto import SecretUnreadable
 from hive.platform.database_server import DatabaseServer, open_database_server, release_embedded
 from hive.platform.db import Database, create_engine
-from hive.platform.errors import StartupError
+from hive.platform.errors import HiveError, StartupError
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.logging import configure_logging, get_logger
 from hive.platform.migrations import ensure_not_newer_than_code, is_at_head, upgrade_to_head
@@ -32,6 +36,10 @@ if TYPE_CHECKING:
     from hive.suppliers.factory import AdapterFactory
 
 log = get_logger("hive.launcher")
+
+T = TypeVar("T")
+# Who the ``hive apps`` commands act as in the audit log.
+_OPERATOR_CLI = Actor(user_id=None, username="hive-cli", role=Role.PLATFORM_ADMIN.value)
 
 
 def _database(settings: Settings, *, require_schema: bool = True) -> DatabaseServer:
@@ -207,6 +215,50 @@ async def _reencrypt(url: str, settings: Settings) -> int:
         await database.dispose()
 
 
+def create_open_app(settings: Settings, tenant_code: str, data: AppCreate) -> openapi.IssuedKey:
+    """``hive apps create``: a new Open API app of the tenant; its secret is shown once."""
+    configure_logging(settings, process="apps")
+    return _run_on_database(settings, lambda db: _create_open_app(db, settings, tenant_code, data))
+
+
+async def _create_open_app(
+    database: Database, settings: Settings, tenant_code: str, data: AppCreate
+) -> openapi.IssuedKey:
+    async with database.platform_transaction() as session:
+        tenant = await customers.find_tenant_by_code(session, tenant_code)
+        return await openapi.create_app(
+            session, _OPERATOR_CLI, tenant.id, data, load_secret_box(settings)
+        )
+
+
+def revoke_open_app(settings: Settings, app_key: str) -> None:
+    """``hive apps revoke``: the app's requests are refused from now on."""
+    configure_logging(settings, process="apps")
+
+    async def revoke(database: Database) -> None:
+        async with database.platform_transaction() as session:
+            await openapi.revoke_app(session, _OPERATOR_CLI, now=datetime.now(UTC), app_key=app_key)
+
+    _run_on_database(settings, revoke)
+
+
+def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``work`` on the configured database; a refused input prints its message."""
+    server = _database(settings)
+
+    async def run() -> T:
+        database = Database(create_engine(server.url, settings, pooled=False))
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(run())
+    except HiveError as error:
+        raise StartupError(f"{error.code}: {error.message} {error.details or ''}".strip()) from None
+
+
 def run_platform(settings: Settings, signals: StopSignals, *, seed: bool) -> int:
     """``hive up``: database, migrations, demo data, then every process, supervised, until
     SIGINT or SIGTERM (docs/processes.md). A stop at any moment exits 0. ``signals`` is
@@ -307,4 +359,7 @@ def _print_welcome(settings: Settings, server: DatabaseServer, *, seed: bool) ->
             f"    {login.username:<14} {login.password:<20} {login.role.value}"
             for login in DEMO_LOGINS
         ]
+        lines.append(f"  Demo Open API app of {DEMO_APP.tenant_code} (docs/open-api.md):")
+        lines.append(f"    AppKey    {DEMO_APP.app_key}")
+        lines.append(f"    AppSecret {DEMO_APP.app_secret}")
     print("\n".join(lines) + "\n", flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,9 @@ from hive.customers import service as customers
 from hive.customers import sessions, signin
 from hive.customers.models import TenantStatus, UserStatus
 from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, UserCreate
+from hive.openapi import service as openapi
+from hive.openapi.schemas import AppCreate
+from hive.openapi.scopes import Scope
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretBox
 from hive.platform.db import Database
@@ -52,6 +55,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_RULES: {ADMIN_ROLE, OPERATOR},
     Action.RUN_RULES: {ADMIN_ROLE, OPERATOR, SYSTEM_ROLE},
     Action.CHANGE_PRODUCT_STATUS: {ADMIN_ROLE, OPERATOR},
+    Action.MANAGE_APPS: {ADMIN_ROLE, TENANT_ADMIN},
 }
 
 
@@ -67,6 +71,7 @@ class World:
 
 Call = Callable[[World, Actor], Awaitable[Any]]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+_BOX = SecretBox("k" * 32)
 
 
 def in_transaction(call: Callable[..., Awaitable[Any]]) -> Call:
@@ -189,6 +194,18 @@ CALLS: dict[Action, list[Call]] = {
     ],
     Action.CHANGE_PRODUCT_STATUS: [
         in_transaction(lambda s, w, a: pool.change_status(s, a, 10**9, pool.PAUSED))
+    ],
+    Action.MANAGE_APPS: [
+        in_transaction(
+            lambda s, w, a: openapi.create_app(
+                s, a, w.tenant_id, AppCreate(name="x", scopes=[Scope.CATALOG_READ]), _BOX
+            )
+        ),
+        in_transaction(
+            lambda s, w, a: openapi.rotate_secret(s, a, 10**9, _BOX, now=NOW, overlap=timedelta(0))
+        ),
+        in_transaction(lambda s, w, a: openapi.revoke_app(s, a, now=NOW, app_id=10**9)),
+        in_transaction(lambda s, w, a: openapi.list_apps(s, a, w.tenant_id)),
     ],
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,3 +98,8 @@ async def categories_for(
         names = [known[c].name for c in path if c in known]
         result[snapshot.sku] = (leaf.mapped_category_id if leaf else None, names)
     return result
+
+
+async def list_categories(session: AsyncSession) -> Sequence[Category]:
+    """Hive's active category tree, parents first (for the workbench and the Open API)."""
+    return await repository.active_categories(session)

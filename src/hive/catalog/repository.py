@@ -80,3 +80,13 @@ async def upsert_areas(session: AsyncSession, rows: Sequence[Area]) -> None:
 
 async def areas_at_level(session: AsyncSession, level: int) -> Sequence[Area]:
     return (await session.scalars(select(Area).where(Area.level == level).order_by(Area.id))).all()
+
+
+async def active_categories(session: AsyncSession) -> Sequence[Category]:
+    """Every active category of Hive's tree, parents before children (level, then order)."""
+    query = (
+        select(Category)
+        .where(Category.active.is_(True))
+        .order_by(Category.level, Category.sort_order, Category.id)
+    )
+    return (await session.scalars(query)).all()

@@ -70,3 +70,7 @@ async def list_users(session: AsyncSession, *, tenant_id: int | None = None) -> 
 
 async def touch_last_login(session: AsyncSession, user_id: int, when: datetime) -> None:
     await session.execute(update(User).where(User.id == user_id).values(last_login_at=when))
+
+
+async def find_tenant_by_code(session: AsyncSession, code: str) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.code == code))

@@ -179,6 +179,14 @@ async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant:
     return tenant
 
 
+async def find_tenant_by_code(session: AsyncSession, code: str) -> Tenant:
+    """The tenant with ``code``; ``tenant_not_found`` when there is none."""
+    tenant = await repository.find_tenant_by_code(session, code)
+    if tenant is None:
+        raise TenantNotFound(details={"code": code})
+    return tenant
+
+
 async def find_user(session: AsyncSession, username: str) -> User | None:
     return await repository.find_user_by_username(session, username)
 

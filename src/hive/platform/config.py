@@ -101,6 +101,20 @@ class Settings(BaseSettings):
     pricing_min_margin_percent: Decimal = Field(default=Decimal("1"), ge=0, le=1000)
     pricing_reprice_chunk: int = Field(default=20_000, ge=100, le=1_000_000)
 
+    # Open API gateway (docs/open-api.md). A signed request's timestamp may differ from the
+    # gateway's clock by this much either way; its nonce is remembered as long.
+    open_api_timestamp_window_s: int = Field(default=300, ge=30, le=3600)
+    # After a rotation the previous AppSecret keeps signing this long.
+    open_api_secret_overlap_s: int = Field(default=86_400, ge=0, le=30 * 86_400)
+    # A gateway process keeps an app (key, scopes, secrets) this long before reading it again:
+    # a revocation or rotation takes effect within it (0: read on every request).
+    open_api_app_cache_s: float = Field(default=2.0, ge=0, le=300)
+    # Rate limit per app and route group for grades without their own (requests/s, burst).
+    open_api_rate_per_s: float = Field(default=20.0, gt=0, le=100_000)
+    open_api_burst: int = Field(default=40, ge=1, le=1_000_000)
+    # How long an Idempotency-Key's first answer is kept.
+    open_api_idempotency_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
+
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     # A worker writes a heartbeat this often; one silent for ``worker_stalled_after_s`` is taken

@@ -50,6 +50,9 @@ class Domain:
     hag_routers: Sequence[str] = ()
     # ``module:function`` (app, settings) -> async context manager, entered at HCM start-up.
     hcm_resources: Sequence[str] = ()
+    # The same for HAG, and ``module:Class`` ASGI middleware HAG wraps its routes in.
+    hag_resources: Sequence[str] = ()
+    hag_middleware: Sequence[str] = ()
     # Modules whose import subscribes the domain's handlers to the supplier change feed.
     feed_handlers: Sequence[str] = ()
     # ``module:function`` (JobRuntime) -> None, run once when a worker starts.
@@ -106,6 +109,15 @@ def routers(domains: Sequence[Domain], app: AppName) -> list[APIRouter]:
 
 def hcm_resources(domains: Sequence[Domain]) -> list[AppResources]:
     return [resolve(path) for domain in domains for path in domain.hcm_resources]
+
+
+def hag_resources(domains: Sequence[Domain]) -> list[AppResources]:
+    return [resolve(path) for domain in domains for path in domain.hag_resources]
+
+
+def hag_middleware(domains: Sequence[Domain]) -> list[Any]:
+    """The ASGI middleware classes of every domain, in the order the domains are listed."""
+    return [resolve(path) for domain in domains for path in domain.hag_middleware]
 
 
 def start_worker(domains: Sequence[Domain], runtime: JobRuntime) -> None:

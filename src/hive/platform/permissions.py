@@ -52,6 +52,8 @@ class Action(StrEnum):
     MANAGE_RULES = "catalog.manage_rules"
     RUN_RULES = "catalog.run_rules"
     CHANGE_PRODUCT_STATUS = "catalog.change_product_status"
+    # open api
+    MANAGE_APPS = "openapi.manage_apps"
 
 
 _ADMIN = Role.PLATFORM_ADMIN.value
@@ -79,6 +81,8 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.MANAGE_RULES: _CATALOG_STAFF,
     Action.RUN_RULES: _CATALOG_STAFF | {SYSTEM_ROLE},
     Action.CHANGE_PRODUCT_STATUS: _CATALOG_STAFF,
+    # A tenant admin manages its own tenant's apps; the platform admin any tenant's.
+    Action.MANAGE_APPS: frozenset({_ADMIN, _TENANT_ADMIN}),
 }
 
 

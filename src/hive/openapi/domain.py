@@ -1,0 +1,11 @@
+"""The Open API gateway: apps and keys, signed requests, rate limits, idempotency, routes."""
+
+from hive.platform.domains import Domain
+
+DOMAIN = Domain(
+    name="openapi",
+    models=["hive.openapi.models"],
+    tasks=["hive.openapi.tasks"],
+    hag_routers=["hive.openapi.routes:router"],
+    hag_resources=["hive.openapi.gateway:open_gateway"],
+)

@@ -1,0 +1,226 @@
+"""Who is calling the Open API: the signed-request checks, as FastAPI dependencies.
+
+A route names what it needs and gets the verified app::
+
+    @router.get("/open/v1/categories")
+    async def categories(caller: CatalogReader, session: OpenSession) -> ...
+
+Checks, in this order, each refused with its own code (docs/open-api.md): the four headers are
+present and well formed (``signature_headers_invalid``), the AppKey names an active app
+(``app_key_invalid``), the client address is on the app's allow-list (``address_not_allowed``),
+the signature matches one of the app's live secrets (``signature_invalid``), the timestamp is
+within the window either way (``timestamp_out_of_window``), the nonce is new
+(``nonce_reused``); then the route's scope (``scope_missing``, 403) and the rate limit
+(``rate_limited``, 429). The signature is checked before the timestamp and nonce so those
+codes only ever answer an authentic request.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from ipaddress import ip_address
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.openapi import nonces, service
+from hive.openapi.errors import (
+    AddressNotAllowed,
+    AppKeyInvalid,
+    NonceReused,
+    ScopeMissing,
+    SignatureHeadersInvalid,
+    SignatureInvalid,
+    TimestampOutOfWindow,
+)
+from hive.openapi.scopes import Scope
+from hive.openapi.service import AppCredentials
+from hive.openapi.signature import (
+    HEADER_APP_KEY,
+    HEADER_NONCE,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    sign,
+    signatures_match,
+)
+from hive.platform.config import Settings
+from hive.platform.db import Database
+from hive.platform.http import database_of
+from hive.platform.secret_key import load_secret_box
+
+_APP_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)
+_TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
+_NONCE = re.compile(r"[\x21-\x7e]{16,64}", re.ASCII)
+_SIGNATURE = re.compile(r"[0-9a-f]{64}", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedHeaders:
+    app_key: str
+    timestamp: int
+    nonce: str
+    signature: str
+
+
+def signed_headers(request: Request) -> SignedHeaders:
+    """The four signature headers, or ``signature_headers_invalid`` naming the bad ones."""
+    values = {
+        name: request.headers.get(name, "")
+        for name in (HEADER_APP_KEY, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE)
+    }
+    patterns = {
+        HEADER_APP_KEY: _APP_KEY,
+        HEADER_TIMESTAMP: _TIMESTAMP,
+        HEADER_NONCE: _NONCE,
+        HEADER_SIGNATURE: _SIGNATURE,
+    }
+    bad = [name for name, pattern in patterns.items() if not pattern.fullmatch(values[name])]
+    if bad:
+        raise SignatureHeadersInvalid(details={"headers": bad})
+    return SignedHeaders(
+        values[HEADER_APP_KEY],
+        int(values[HEADER_TIMESTAMP]),
+        values[HEADER_NONCE],
+        values[HEADER_SIGNATURE],
+    )
+
+
+class AppDirectory:
+    """Apps by key, each kept for ``ttl_s`` seconds in this process (0: always read)."""
+
+    def __init__(self, database: Database, settings: Settings, *, clock: Callable[[], float]):
+        self._database = database
+        self._box = load_secret_box(settings)
+        self._ttl_s = settings.open_api_app_cache_s
+        self._clock = clock
+        self._cache: dict[str, tuple[float, AppCredentials | None]] = {}
+
+    async def find(self, app_key: str) -> AppCredentials | None:
+        now = self._clock()
+        cached = self._cache.get(app_key)
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return cached[1]
+        async with self._database.platform_transaction() as session:
+            found = await service.app_credentials(
+                session, app_key, self._box, now=datetime.fromtimestamp(now, UTC)
+            )
+        if self._ttl_s > 0:
+            if len(self._cache) > 10_000:
+                self._cache.clear()  # bounded: unknown keys must not grow it forever
+            self._cache[app_key] = (now, found)
+        return found
+
+
+class Gateway:
+    """What the Open API dependencies share in one HAG process (``app.state.open_gateway``)."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        nonce_store: nonces.NonceStore,
+        *,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.settings = settings
+        self.apps = AppDirectory(database, settings, clock=clock)
+        self.nonces = nonce_store
+        self.clock = clock
+
+
+@asynccontextmanager
+async def open_gateway(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """HAG resource: the gateway's app directory and nonce store (Redis when configured)."""
+    database: Database = app.state.database
+    async with nonces.open_store(database, settings) as store:
+        app.state.open_gateway = Gateway(database, settings, store)
+        yield
+
+
+def gateway_of(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.open_gateway
+    return gateway
+
+
+def _check_address(request: Request, app: AppCredentials) -> None:
+    if not app.ip_allow:
+        return
+    host = request.client.host if request.client else ""
+    try:
+        address = ip_address(host)
+    except ValueError:
+        raise AddressNotAllowed(details={"address": host}) from None
+    if not any(address in network for network in app.ip_allow):
+        raise AddressNotAllowed(details={"address": host})
+
+
+def _raw_path(request: Request) -> str:
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if raw else request.url.path
+
+
+async def _check_signature(request: Request, app: AppCredentials, headers: SignedHeaders) -> None:
+    body = await request.body()
+    query = request.scope.get("query_string", b"").decode("utf-8", "surrogateescape")
+    stamp = request.headers[HEADER_TIMESTAMP]
+    for secret in app.secrets:
+        expected = sign(
+            secret, request.method, _raw_path(request), query, stamp, headers.nonce, body
+        )
+        if signatures_match(expected, headers.signature):
+            return
+    raise SignatureInvalid()
+
+
+async def signed_app(request: Request) -> AppCredentials:
+    """The app that signed this request, every check but scope and rate limit done."""
+    gateway = gateway_of(request)
+    headers = signed_headers(request)
+    app = await gateway.apps.find(headers.app_key)
+    if app is None:
+        raise AppKeyInvalid()
+    _check_address(request, app)
+    await _check_signature(request, app, headers)
+    window = gateway.settings.open_api_timestamp_window_s
+    now = gateway.clock()
+    if abs(now - headers.timestamp) > window:
+        raise TimestampOutOfWindow(details={"server_time": int(now), "window_s": window})
+    if not await gateway.nonces.remember(app, headers.nonce, headers.timestamp + window):
+        raise NonceReused()
+    request.state.open_app = app
+    return app
+
+
+def caller_with(scope: Scope) -> Callable[..., Coroutine[Any, Any, AppCredentials]]:
+    """A dependency: the signed app, refused with ``scope_missing`` unless it holds ``scope``."""
+
+    async def caller(app: Annotated[AppCredentials, Depends(signed_app)]) -> AppCredentials:
+        if scope.value not in app.scopes:
+            raise ScopeMissing(details={"scope": scope.value})
+        return app
+
+    return caller
+
+
+CatalogReader = Annotated[AppCredentials, Depends(caller_with(Scope.CATALOG_READ))]
+LibraryWriter = Annotated[AppCredentials, Depends(caller_with(Scope.LIBRARY_WRITE))]
+MessagesReader = Annotated[AppCredentials, Depends(caller_with(Scope.MESSAGES_READ))]
+WebhooksManager = Annotated[AppCredentials, Depends(caller_with(Scope.WEBHOOKS_MANAGE))]
+
+
+async def open_session(
+    request: Request, app: Annotated[AppCredentials, Depends(signed_app)]
+) -> AsyncIterator[AsyncSession]:
+    """A transaction as the calling app's tenant (row-level security), committed when the route
+    returns and rolled back when it raises."""
+    async with database_of(request).tenant_transaction(app.tenant_id) as session:
+        yield session
+
+
+OpenSession = Annotated[AsyncSession, Depends(open_session, scope="function")]
