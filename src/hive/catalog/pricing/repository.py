@@ -33,6 +33,7 @@ class RepriceCounts:
     rows_written: int = 0
     prices_changed: int = 0
     special_changed: int = 0
+    events: int = 0
 
     def __add__(self, other: RepriceCounts) -> RepriceCounts:
         return RepriceCounts(
@@ -40,6 +41,7 @@ class RepriceCounts:
             self.rows_written + other.rows_written,
             self.prices_changed + other.prices_changed,
             self.special_changed + other.special_changed,
+            self.events + other.events,
         )
 
 
@@ -48,12 +50,10 @@ async def reprice(
     products: str,
     params: dict[str, Any],
     default_margin: Decimal,
-    *,
-    events: str = "",
 ) -> RepriceCounts:
     """Run the reprice over the products of filter ``products`` (``reprice_sql.PRODUCT_FILTERS``
     with its ``params``)."""
-    statement = text(reprice_sql.write_statement(products, events))
+    statement = text(reprice_sql.write_statement(products))
     row = (await session.execute(statement, {**params, "default_margin": default_margin})).one()
     return RepriceCounts(*(int(value) for value in row))
 

@@ -15,6 +15,8 @@ the rounding within bounds; ``fin`` the price and its flags. Callers add what th
 
 from __future__ import annotations
 
+from hive.events.service import EventType, event_ctes
+
 # Which products a statement covers (names of SQL parameters, never input).
 PRODUCT_FILTERS = {
     "ids": "p.id = ANY(CAST(:ids AS bigint[]))",
@@ -103,7 +105,8 @@ cat AS (
            fin.below_cost, fin.no_fit)
 )"""
 
-# Write what changed; special prices of the products follow their floor.
+# Write what changed; special prices of the products follow their floor; tenants holding a
+# product whose price they pay changed get a tenant event (same statement).
 WRITE = """
 WITH {ctes}, up AS (
     INSERT INTO product_prices AS pp (product_id, grade_id, price_fen, floor_fen, rule_id,
@@ -118,17 +121,42 @@ WITH {ctes}, up AS (
         no_fit = EXCLUDED.no_fit, computed_at = EXCLUDED.computed_at
 ), sp AS (
     UPDATE pricing_special_prices AS s
-    SET effective_price_fen = greatest(s.price_fen, f.lo),
-        floor_hit = s.price_fen < f.lo, updated_at = now()
-    FROM (SELECT DISTINCT product_id, CAST(lo AS bigint) AS lo FROM ru) AS f
-    WHERE s.product_id = f.product_id
-      AND (s.effective_price_fen, s.floor_hit)
-          IS DISTINCT FROM (greatest(s.price_fen, f.lo), s.price_fen < f.lo)
-    RETURNING s.id
-){events}
+    SET effective_price_fen = x.new_fen, floor_hit = x.hit, updated_at = now()
+    FROM (
+        SELECT o.id, o.tenant_id, o.product_id, o.effective_price_fen AS old_fen,
+               greatest(o.price_fen, f.lo) AS new_fen, o.price_fen < f.lo AS hit,
+               tstzrange(o.valid_from, o.valid_until) @> now() AS valid_now
+        FROM pricing_special_prices AS o
+        JOIN (SELECT DISTINCT product_id, CAST(lo AS bigint) AS lo FROM ru) AS f
+          ON f.product_id = o.product_id
+    ) AS x
+    WHERE s.id = x.id AND (s.effective_price_fen, s.floor_hit) IS DISTINCT FROM (x.new_fen, x.hit)
+    RETURNING x.tenant_id, x.product_id, x.old_fen, x.new_fen, x.valid_now
+), price_events (tenant_id, type, entity_type, entity_id, payload) AS (
+    -- A tenant is told when the price it pays for a product in its library changed: its
+    -- grade's price (unless a special price is valid now), or its special price valid now.
+    SELECT li.tenant_id, '{price_changed}', 'product', c.product_id,
+           jsonb_build_object('product_id', c.product_id, 'old_price_fen', c.old_price_fen,
+                              'price_fen', c.price_fen)
+    FROM cmp AS c
+    JOIN tenants AS t ON t.grade_id = c.grade_id
+    JOIN library_items AS li ON li.tenant_id = t.id AND li.product_id = c.product_id
+    WHERE c.old_price_fen <> c.price_fen
+      AND NOT EXISTS (
+          SELECT FROM pricing_special_prices AS v
+          WHERE v.tenant_id = t.id AND v.product_id = c.product_id
+            AND tstzrange(v.valid_from, v.valid_until) @> now())
+    UNION ALL
+    SELECT sp.tenant_id, '{price_changed}', 'product', sp.product_id,
+           jsonb_build_object('product_id', sp.product_id, 'old_price_fen', sp.old_fen,
+                              'price_fen', sp.new_fen)
+    FROM sp JOIN library_items AS li
+      ON li.tenant_id = sp.tenant_id AND li.product_id = sp.product_id
+    WHERE sp.valid_now AND sp.old_fen <> sp.new_fen
+), {events}
 SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM cmp),
        (SELECT count(*) FROM cmp WHERE old_price_fen IS DISTINCT FROM price_fen),
-       (SELECT count(*) FROM sp)
+       (SELECT count(*) FROM sp), (SELECT count(*) FROM _ev_inserted)
 """
 
 # What would change, without writing: the rule-change preview.
@@ -155,11 +183,15 @@ def price_ctes(products: str) -> str:
     return PRICE_CTES.format(products=PRODUCT_FILTERS[products])
 
 
-def write_statement(products: str, events: str = "") -> str:
-    """The reprice of the products of filter ``products``; ``events`` adds CTEs (starting with
-    a comma) that raise events from ``cmp``. Returns one row: products considered, price rows
-    written, prices changed, special prices changed."""
-    return WRITE.format(ctes=price_ctes(products), events=events)
+def write_statement(products: str) -> str:
+    """The reprice of the products of filter ``products``, raising the tenants' price events.
+    Returns one row: products considered, price rows written, prices changed, special prices
+    changed, tenant events raised."""
+    return WRITE.format(
+        ctes=price_ctes(products),
+        events=event_ctes("price_events"),
+        price_changed=EventType.PRICE_CHANGED.value,
+    )
 
 
 def compare_statement(products: str) -> str:
