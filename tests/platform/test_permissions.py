@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from hive.billing import freezes, reconciliation
+from hive.billing import service as billing
+from hive.billing.schemas import Adjustment, CreditLimit, TopUp
 from hive.catalog.pool import service as pool
 from hive.catalog.selection import rules
 from hive.catalog.selection import service as selection
@@ -56,6 +59,14 @@ EXPECTED: dict[Action, set[str]] = {
     Action.RUN_RULES: {ADMIN_ROLE, OPERATOR, SYSTEM_ROLE},
     Action.CHANGE_PRODUCT_STATUS: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_APPS: {ADMIN_ROLE, TENANT_ADMIN},
+    Action.TOP_UP: {ADMIN_ROLE, FINANCE},
+    Action.ADJUST_BALANCE: {ADMIN_ROLE, FINANCE},
+    Action.SET_CREDIT_LIMIT: {ADMIN_ROLE, FINANCE},
+    Action.VIEW_STATEMENT: {ADMIN_ROLE, OPERATOR, FINANCE, TENANT_ADMIN, TENANT_USER},
+    Action.FREEZE_FUNDS: {TENANT_ADMIN, TENANT_USER, SYSTEM_ROLE},
+    Action.CAPTURE_FUNDS: {SYSTEM_ROLE},
+    Action.RELEASE_FUNDS: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN, TENANT_USER, SYSTEM_ROLE},
+    Action.CHECK_LEDGER: {ADMIN_ROLE, FINANCE, SYSTEM_ROLE},
 }
 
 
@@ -127,6 +138,49 @@ def _warehouse_calls() -> list[Call]:
         ),
         in_transaction(lambda s, w, a: returns.complete(s, a, w.supplier_id, "RT-1", NOW)),
     ]
+
+
+def _billing_calls() -> dict[Action, list[Call]]:
+    return {
+        Action.TOP_UP: [
+            in_transaction(
+                lambda s, w, a: billing.top_up(
+                    s, a, TopUp(tenant_id=w.tenant_id, amount_fen=100, note="充值")
+                )
+            )
+        ],
+        Action.ADJUST_BALANCE: [
+            in_transaction(
+                lambda s, w, a: billing.adjust(
+                    s, a, Adjustment(tenant_id=w.tenant_id, amount_fen=1, note="调账")
+                )
+            )
+        ],
+        Action.SET_CREDIT_LIMIT: [
+            in_transaction(
+                lambda s, w, a: billing.set_credit_limit(
+                    s, a, CreditLimit(tenant_id=w.tenant_id, limit_fen=100, note="授信")
+                )
+            )
+        ],
+        Action.VIEW_STATEMENT: [
+            in_transaction(lambda s, w, a: billing.account_summary(s, a, w.tenant_id)),
+            in_transaction(lambda s, w, a: billing.statement(s, a, w.tenant_id, limit=1, offset=0)),
+        ],
+        Action.FREEZE_FUNDS: [
+            in_transaction(
+                lambda s, w, a: freezes.freeze(s, a, w.tenant_id, f"R{next(w.serial)}", 1)
+            )
+        ],
+        Action.CAPTURE_FUNDS: [
+            in_transaction(lambda s, w, a: freezes.capture(s, a, w.tenant_id, "NONE", 1))
+        ],
+        Action.RELEASE_FUNDS: [
+            in_transaction(lambda s, w, a: freezes.release(s, a, w.tenant_id, "NONE", 1)),
+            in_transaction(lambda s, w, a: freezes.release_remaining(s, a, w.tenant_id, "NONE")),
+        ],
+        Action.CHECK_LEDGER: [in_transaction(lambda s, w, a: reconciliation.check_ledger(s, a))],
+    }
 
 
 # Every state-changing service function, by the action it takes.
@@ -207,6 +261,7 @@ CALLS: dict[Action, list[Call]] = {
         in_transaction(lambda s, w, a: openapi.revoke_app(s, a, now=NOW, app_id=10**9)),
         in_transaction(lambda s, w, a: openapi.list_apps(s, a, w.tenant_id)),
     ],
+    **_billing_calls(),
 }
 
 

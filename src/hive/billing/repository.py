@@ -1,11 +1,31 @@
-"""All SQL of the billing domain."""
+"""All SQL of the billing domain.
+
+Balances move only through :func:`shift_account`, one conditional ``UPDATE``: the row changes
+only if the result stays within bounds (never negative, a credit line never above its limit),
+so concurrent callers cannot overdraw an account however they interleave; the table's CHECK
+constraints are the second line of defence.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.billing.models import Account
+from hive.billing.ledger import LedgerAccount
+from hive.billing.models import Account, Freeze, LedgerEntry, LedgerPosting
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """An account's cached sums after a change (fen)."""
+
+    available_fen: int
+    frozen_fen: int
 
 
 async def add_account(session: AsyncSession, account: Account) -> None:
@@ -16,3 +36,271 @@ async def add_account(session: AsyncSession, account: Account) -> None:
 async def find_account(session: AsyncSession, tenant_id: int, kind: str) -> Account | None:
     query = select(Account).where(Account.tenant_id == tenant_id, Account.kind == kind)
     return await session.scalar(query)
+
+
+async def tenant_accounts(session: AsyncSession, tenant_ids: Sequence[int]) -> Sequence[Account]:
+    query = select(Account).where(Account.tenant_id.in_(tenant_ids)).order_by(Account.id)
+    return (await session.scalars(query)).all()
+
+
+async def ensure_account(session: AsyncSession, tenant_id: int, kind: str) -> None:
+    """Create the tenant's ``kind`` account, empty, unless it exists."""
+    statement = (
+        insert(Account)
+        .values(tenant_id=tenant_id, kind=kind, currency="CNY", available_fen=0, frozen_fen=0)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "kind"])
+    )
+    await session.execute(statement)
+
+
+async def lock_accounts(session: AsyncSession, tenant_id: int) -> dict[str, Account]:
+    """The tenant's accounts by kind, locked until the transaction ends (always in kind order,
+    so two transactions never wait on each other crosswise)."""
+    query = (
+        select(Account)
+        .where(Account.tenant_id == tenant_id)
+        .order_by(Account.kind)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {account.kind: account for account in (await session.scalars(query)).all()}
+
+
+async def shift_account(
+    session: AsyncSession,
+    tenant_id: int,
+    kind: str,
+    *,
+    available_fen: int = 0,
+    frozen_fen: int = 0,
+    limit_fen: int = 0,
+) -> Balances | None:
+    """Add the deltas to the tenant's ``kind`` account if the result stays within bounds;
+    the new cached sums, or ``None`` (nothing changed) when it would not."""
+    new_available = Account.available_fen + available_fen
+    new_frozen = Account.frozen_fen + frozen_fen
+    new_limit = Account.credit_limit_fen + limit_fen
+    statement = (
+        update(Account)
+        .where(
+            Account.tenant_id == tenant_id,
+            Account.kind == kind,
+            new_available >= 0,
+            new_frozen >= 0,
+            (Account.kind != "credit") | (new_available + new_frozen <= new_limit),
+        )
+        .values(
+            available_fen=new_available,
+            frozen_fen=new_frozen,
+            credit_limit_fen=new_limit,
+            updated_at=func.now(),
+        )
+        .returning(Account.available_fen, Account.frozen_fen)
+        .execution_options(synchronize_session=False)
+    )
+    row = (await session.execute(statement)).one_or_none()
+    return Balances(row[0], row[1]) if row else None
+
+
+async def add_entry(session: AsyncSession, entry: LedgerEntry) -> int:
+    session.add(entry)
+    await session.flush()
+    return entry.id
+
+
+async def add_postings(session: AsyncSession, postings: Sequence[LedgerPosting]) -> None:
+    session.add_all(postings)
+    await session.flush()
+
+
+async def find_entry_by_key(
+    session: AsyncSession, tenant_id: int, operation_key: str
+) -> LedgerEntry | None:
+    query = select(LedgerEntry).where(
+        LedgerEntry.tenant_id == tenant_id, LedgerEntry.operation_key == operation_key
+    )
+    return await session.scalar(query)
+
+
+async def entry_amount(session: AsyncSession, entry_id: int, accounts: Sequence[str]) -> int:
+    """The sum an entry posted to ``accounts`` (fen)."""
+    query = select(func.coalesce(func.sum(LedgerPosting.amount_fen), 0)).where(
+        LedgerPosting.entry_id == entry_id, LedgerPosting.account.in_(accounts)
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def insert_freeze(
+    session: AsyncSession, tenant_id: int, reference: str, balance_fen: int, credit_fen: int
+) -> int | None:
+    """A new freeze's id, or ``None`` when the reference already has one (nothing written)."""
+    statement = (
+        insert(Freeze)
+        .values(
+            tenant_id=tenant_id,
+            reference=reference,
+            amount_fen=balance_fen + credit_fen,
+            open_balance_fen=balance_fen,
+            open_credit_fen=credit_fen,
+            captured_fen=0,
+            released_fen=0,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "reference"])
+        .returning(Freeze.id)
+    )
+    return await session.scalar(statement)
+
+
+async def find_freeze(
+    session: AsyncSession, tenant_id: int, reference: str, *, lock: bool = False
+) -> Freeze | None:
+    query = (
+        select(Freeze)
+        .where(Freeze.tenant_id == tenant_id, Freeze.reference == reference)
+        .execution_options(populate_existing=True)
+    )
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def shift_freeze(
+    session: AsyncSession,
+    freeze_id: int,
+    *,
+    balance_fen: int,
+    credit_fen: int,
+    captured_fen: int = 0,
+    released_fen: int = 0,
+) -> bool:
+    """Take ``balance_fen`` and ``credit_fen`` out of what the freeze holds, counted as
+    captured or released; ``False`` (nothing changed) when it does not hold them."""
+    statement = (
+        update(Freeze)
+        .where(
+            Freeze.id == freeze_id,
+            Freeze.open_balance_fen >= balance_fen,
+            Freeze.open_credit_fen >= credit_fen,
+        )
+        .values(
+            open_balance_fen=Freeze.open_balance_fen - balance_fen,
+            open_credit_fen=Freeze.open_credit_fen - credit_fen,
+            captured_fen=Freeze.captured_fen + captured_fen,
+            released_fen=Freeze.released_fen + released_fen,
+            updated_at=func.now(),
+        )
+        .returning(Freeze.id)
+        .execution_options(synchronize_session=False)
+    )
+    return (await session.scalar(statement)) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One posting to a tenant account, with its entry (for the account statement)."""
+
+    posting_id: int
+    created_at: datetime
+    kind: str
+    reference: str
+    note: str
+    account: str
+    amount_fen: int
+    balance_after_fen: int | None
+
+
+async def statement_lines(
+    session: AsyncSession, tenant_id: int, *, limit: int, offset: int
+) -> Sequence[StatementLine]:
+    """The tenant's postings to its own accounts, newest first."""
+    query = (
+        select(
+            LedgerPosting.id,
+            LedgerEntry.created_at,
+            LedgerEntry.kind,
+            LedgerEntry.reference,
+            LedgerEntry.note,
+            LedgerPosting.account,
+            LedgerPosting.amount_fen,
+            LedgerPosting.balance_after_fen,
+        )
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .where(
+            LedgerPosting.tenant_id == tenant_id,
+            LedgerPosting.account.in_([a.value for a in LedgerAccount if a.is_tenant]),
+        )
+        .order_by(LedgerPosting.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [StatementLine(*row) for row in (await session.execute(query)).all()]
+
+
+async def count_statement_lines(session: AsyncSession, tenant_id: int) -> int:
+    query = select(func.count()).where(
+        LedgerPosting.tenant_id == tenant_id,
+        LedgerPosting.account.in_([a.value for a in LedgerAccount if a.is_tenant]),
+    )
+    return int(await session.scalar(query) or 0)
+
+
+# Reconciliation: each query lists what disagrees, so an empty result means "in balance".
+UNBALANCED_ENTRIES = """
+SELECT entry_id, sum(amount_fen) FROM ledger_postings GROUP BY entry_id
+HAVING sum(amount_fen) <> 0 ORDER BY entry_id
+"""
+CACHE_MISMATCHES = """
+WITH sums AS (
+    SELECT tenant_id, account, sum(amount_fen) AS fen FROM ledger_postings
+    WHERE account IN ('balance.available', 'balance.frozen', 'credit.available',
+                      'credit.frozen', 'platform.credit_line')
+    GROUP BY tenant_id, account
+)
+SELECT a.tenant_id, a.kind, a.available_fen, a.frozen_fen, a.credit_limit_fen,
+       coalesce(av.fen, 0), coalesce(fr.fen, 0),
+       CASE WHEN a.kind = 'credit' THEN -coalesce(cl.fen, 0) ELSE 0 END
+FROM accounts a
+LEFT JOIN sums av ON av.tenant_id = a.tenant_id AND av.account = a.kind || '.available'
+LEFT JOIN sums fr ON fr.tenant_id = a.tenant_id AND fr.account = a.kind || '.frozen'
+LEFT JOIN sums cl ON cl.tenant_id = a.tenant_id AND cl.account = 'platform.credit_line'
+WHERE a.available_fen <> coalesce(av.fen, 0) OR a.frozen_fen <> coalesce(fr.fen, 0)
+   OR a.credit_limit_fen <> CASE WHEN a.kind = 'credit' THEN -coalesce(cl.fen, 0) ELSE 0 END
+ORDER BY a.tenant_id, a.kind
+"""
+FROZEN_MISMATCHES = """
+WITH held AS (
+    SELECT tenant_id, sum(open_balance_fen) AS balance_fen, sum(open_credit_fen) AS credit_fen
+    FROM freezes GROUP BY tenant_id
+)
+SELECT a.tenant_id, a.kind, a.frozen_fen,
+       coalesce(CASE a.kind WHEN 'balance' THEN h.balance_fen ELSE h.credit_fen END, 0)
+FROM accounts a LEFT JOIN held h ON h.tenant_id = a.tenant_id
+WHERE a.frozen_fen <> coalesce(CASE a.kind WHEN 'balance' THEN h.balance_fen
+                                           ELSE h.credit_fen END, 0)
+ORDER BY a.tenant_id, a.kind
+"""
+
+
+async def unbalanced_entries(session: AsyncSession) -> list[tuple[int, int]]:
+    """``(entry_id, sum)`` of every entry whose postings do not sum to zero."""
+    rows = await session.execute(text(UNBALANCED_ENTRIES))
+    return [(int(row[0]), int(row[1])) for row in rows]
+
+
+async def cache_mismatches(session: AsyncSession) -> list[tuple[int, ...]]:
+    """Accounts whose cached available / frozen / limit differ from their ledger sums:
+    ``(tenant_id, kind, cached available, frozen, limit, ledger available, frozen, limit)``."""
+    rows = await session.execute(text(CACHE_MISMATCHES))
+    return [tuple(row) for row in rows]
+
+
+async def frozen_mismatches(session: AsyncSession) -> list[tuple[int, ...]]:
+    """Accounts whose frozen sum differs from what their open freezes hold:
+    ``(tenant_id, kind, frozen, held by freezes)``."""
+    rows = await session.execute(text(FROZEN_MISMATCHES))
+    return [tuple(row) for row in rows]
+
+
+async def total_of_postings(session: AsyncSession) -> int:
+    total = await session.scalar(select(func.coalesce(func.sum(LedgerPosting.amount_fen), 0)))
+    return int(total or 0)

@@ -54,6 +54,15 @@ class Action(StrEnum):
     CHANGE_PRODUCT_STATUS = "catalog.change_product_status"
     # open api
     MANAGE_APPS = "openapi.manage_apps"
+    # billing
+    TOP_UP = "billing.top_up"
+    ADJUST_BALANCE = "billing.adjust_balance"
+    SET_CREDIT_LIMIT = "billing.set_credit_limit"
+    VIEW_STATEMENT = "billing.view_statement"
+    FREEZE_FUNDS = "billing.freeze"
+    CAPTURE_FUNDS = "billing.capture"
+    RELEASE_FUNDS = "billing.release"
+    CHECK_LEDGER = "billing.check_ledger"
 
 
 _ADMIN = Role.PLATFORM_ADMIN.value
@@ -63,6 +72,8 @@ _TENANT_ADMIN = Role.TENANT_ADMIN.value
 _TENANT_USER = Role.TENANT_USER.value
 _HUMANS = frozenset({_ADMIN, _OPERATOR, _FINANCE, _TENANT_ADMIN, _TENANT_USER})
 _CATALOG_STAFF = frozenset({_ADMIN, _OPERATOR})
+_FINANCE_STAFF = frozenset({_ADMIN, _FINANCE})
+_TENANTS = frozenset({_TENANT_ADMIN, _TENANT_USER})
 
 # Action -> the roles that may take it. Finance reads; it changes neither pool nor suppliers.
 MATRIX: Mapping[Action, frozenset[str]] = {
@@ -83,6 +94,17 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.CHANGE_PRODUCT_STATUS: _CATALOG_STAFF,
     # A tenant admin manages its own tenant's apps; the platform admin any tenant's.
     Action.MANAGE_APPS: frozenset({_ADMIN, _TENANT_ADMIN}),
+    # Money in and out of a tenant's account is finance's; everyone reads what they may see
+    # (a tenant its own statement). Orders freeze as their tenant; capture only on completion
+    # (the system); a release follows a cancellation by the tenant, an operator or the system.
+    Action.TOP_UP: _FINANCE_STAFF,
+    Action.ADJUST_BALANCE: _FINANCE_STAFF,
+    Action.SET_CREDIT_LIMIT: _FINANCE_STAFF,
+    Action.VIEW_STATEMENT: _HUMANS,
+    Action.FREEZE_FUNDS: _TENANTS | {SYSTEM_ROLE},
+    Action.CAPTURE_FUNDS: frozenset({SYSTEM_ROLE}),
+    Action.RELEASE_FUNDS: _TENANTS | {_ADMIN, _OPERATOR, SYSTEM_ROLE},
+    Action.CHECK_LEDGER: _FINANCE_STAFF | {SYSTEM_ROLE},
 }
 
 

@@ -73,6 +73,7 @@ PROBLEM_CODES: dict[str, str] = {
     "not_a_choice": "must be one of: {choices}",
     "invalid_format": "has an invalid format",
     "invalid_amount": "must be a yuan amount with at most 2 decimals",
+    "not_zero": "must not be zero",
     "below_minimum": "must not be below the minimum",
     "not_allowed": "is not available here",
     "keyword_or_category": "enter a keyword or choose a category",
@@ -296,6 +297,8 @@ def problems_from_errors(errors: Sequence[Any]) -> list[Problem]:
             code = "control_character"
         elif item["type"] == "value_error" and "single line" in item.get("msg", ""):
             code = "line_break"
+        elif item["type"] == "value_error" and "must not be zero" in item.get("msg", ""):
+            code = "not_zero"
         problems.append(Problem(name, code, params))
     return problems
 

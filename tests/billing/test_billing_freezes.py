@@ -1,0 +1,202 @@
+"""Freeze → capture / release on real PostgreSQL: idempotent per reference, never more than
+held, balance first and credit line for the rest, and the ledger in balance after each."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from hive.billing import freezes
+from hive.billing import repository as billing_repository
+from hive.billing.errors import (
+    ExceedsFreeze,
+    FreezeConflict,
+    FreezeNotFound,
+    InsufficientFunds,
+    OperationKeyReused,
+)
+from hive.platform.actor import SYSTEM
+from hive.platform.db import Database
+from hive.platform.errors import PermissionDenied
+from hive.platform.validation import InvalidInput
+from tests.support.billing import fund, ledger_report, summary, tenant_actor
+from tests.support.factories import make_tenant
+
+
+@pytest.fixture
+async def tenant(database: Database) -> int:
+    tenant_id = await make_tenant(database, "acme")
+    await fund(database, tenant_id, 10_000)
+    return tenant_id
+
+
+async def test_freeze_holds_the_amount_and_is_idempotent_per_reference(
+    database: Database, tenant: int
+) -> None:
+    actor = tenant_actor(tenant)
+    for _ in range(3):
+        async with database.tenant_transaction(tenant) as session:
+            state = await freezes.freeze(session, actor, tenant, "SO-1", 2_500)
+        assert (state.amount_fen, state.open_fen) == (2_500, 2_500)
+    after = await summary(database, tenant)
+    assert (after.available_fen, after.frozen_fen) == (7_500, 2_500)
+    assert (await ledger_report(database)).in_balance
+
+
+async def test_same_reference_with_another_amount_is_refused_and_moves_nothing(
+    database: Database, tenant: int
+) -> None:
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 2_500)
+    with pytest.raises(FreezeConflict):
+        async with database.tenant_transaction(tenant) as session:
+            await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 2_600)
+    after = await summary(database, tenant)
+    assert (after.available_fen, after.frozen_fen) == (7_500, 2_500)
+
+
+async def test_freeze_beyond_balance_and_credit_is_refused_and_writes_nothing(
+    database: Database, tenant: int
+) -> None:
+    with pytest.raises(InsufficientFunds) as refused:
+        async with database.tenant_transaction(tenant) as session:
+            await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 10_001)
+    assert refused.value.details == {"amount_fen": 10_001, "available_fen": 10_000}
+    after = await summary(database, tenant)
+    assert (after.available_fen, after.frozen_fen) == (10_000, 0)
+    async with database.platform_transaction() as session:
+        held = await session.scalar(text("SELECT count(*) FROM freezes"))
+    assert held == 0
+
+
+async def test_freeze_uses_balance_first_then_credit_and_release_gives_credit_back_first(
+    database: Database, tenant: int
+) -> None:
+    await fund(database, tenant, 0, credit_fen=5_000)
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 12_000)
+    held = await summary(database, tenant)
+    assert (held.available_fen, held.frozen_fen) == (0, 10_000)
+    assert (held.credit_available_fen, held.credit_frozen_fen) == (3_000, 2_000)
+    async with database.platform_transaction() as session:
+        await freezes.release(session, SYSTEM, tenant, "SO-1", 3_000)
+    released = await summary(database, tenant)
+    assert (released.credit_available_fen, released.credit_frozen_fen) == (5_000, 0)
+    assert (released.available_fen, released.frozen_fen) == (1_000, 9_000)
+    async with database.platform_transaction() as session:
+        state = await freezes.capture(
+            session, SYSTEM, tenant, "SO-1", 9_000, supplier_payable_fen=7_000
+        )
+    assert (state.open_fen, state.captured_fen, state.released_fen) == (0, 9_000, 3_000)
+    assert (await ledger_report(database)).in_balance
+
+
+async def test_capture_from_credit_leaves_the_credit_drawn(database: Database) -> None:
+    tenant = await make_tenant(database, "credit-only")
+    await fund(database, tenant, 0, credit_fen=5_000)
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-9", 4_000)
+    async with database.platform_transaction() as session:
+        await freezes.capture(session, SYSTEM, tenant, "SO-9", 4_000, supplier_payable_fen=3_000)
+    after = await summary(database, tenant)
+    assert (after.credit_limit_fen, after.credit_available_fen, after.credit_used_fen) == (
+        5_000,
+        1_000,
+        4_000,
+    )
+    assert (await ledger_report(database)).in_balance
+
+
+async def test_capture_plus_release_never_exceed_the_freeze(
+    database: Database, tenant: int
+) -> None:
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 1_000)
+    async with database.platform_transaction() as session:
+        await freezes.capture(session, SYSTEM, tenant, "SO-1", 600)
+    with pytest.raises(ExceedsFreeze) as refused:
+        async with database.platform_transaction() as session:
+            await freezes.release(session, SYSTEM, tenant, "SO-1", 401)
+    assert refused.value.details["open_fen"] == 400
+    async with database.platform_transaction() as session:
+        state = await freezes.release_remaining(session, SYSTEM, tenant, "SO-1")
+        again = await freezes.release_remaining(session, SYSTEM, tenant, "SO-1")
+    assert (state.captured_fen, state.released_fen, state.open_fen) == (600, 400, 0)
+    assert again == state
+    after = await summary(database, tenant)
+    assert (after.available_fen, after.frozen_fen) == (9_400, 0)
+    assert (await ledger_report(database)).in_balance
+
+
+async def test_a_retried_capture_with_its_operation_key_moves_money_once(
+    database: Database, tenant: int
+) -> None:
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 1_000)
+    for _ in range(3):
+        async with database.platform_transaction() as session:
+            state = await freezes.capture(
+                session, SYSTEM, tenant, "SO-1", 300, operation_key="capture:SO-1:1"
+            )
+    assert (state.captured_fen, state.open_fen) == (300, 700)
+    with pytest.raises(OperationKeyReused):
+        async with database.platform_transaction() as session:
+            await freezes.release(
+                session, SYSTEM, tenant, "SO-1", 300, operation_key="capture:SO-1:1"
+            )
+
+
+async def test_unknown_reference_bad_input_and_other_tenants_are_refused(
+    database: Database, tenant: int
+) -> None:
+    other = await make_tenant(database, "globex")
+    async with database.platform_transaction() as session:
+        with pytest.raises(FreezeNotFound):
+            await freezes.release(session, SYSTEM, tenant, "NOPE", 1)
+        for reference in ("", "a b", "x" * 65, "单号"):
+            with pytest.raises(InvalidInput):
+                await freezes.freeze(session, SYSTEM, tenant, reference, 1)
+        for amount in (0, -5, 10**15):
+            with pytest.raises(InvalidInput):
+                await freezes.freeze(session, SYSTEM, tenant, "SO-2", amount)
+    with pytest.raises(PermissionDenied):
+        async with database.tenant_transaction(tenant) as session:
+            await freezes.freeze(session, tenant_actor(tenant), other, "SO-3", 1)
+    with pytest.raises(PermissionDenied):
+        async with database.tenant_transaction(tenant) as session:
+            await freezes.capture(session, tenant_actor(tenant), tenant, "SO-3", 1)
+
+
+async def test_the_database_refuses_a_negative_balance_and_an_unbalanced_entry(
+    database: Database, tenant: int
+) -> None:
+    async with database.platform_transaction() as session:
+        refused = await billing_repository.shift_account(
+            session, tenant, "balance", available_fen=-10_001
+        )
+    assert refused is None
+    with pytest.raises(IntegrityError, match="available_not_negative"):
+        async with database.platform_transaction() as session:
+            await session.execute(
+                text("UPDATE accounts SET available_fen = -1 WHERE tenant_id = :t"), {"t": tenant}
+            )
+    with pytest.raises(IntegrityError, match="does not balance"):
+        async with database.platform_transaction() as session:
+            entry = await session.scalar(
+                text(
+                    "INSERT INTO ledger_entries (tenant_id, kind, reference, note, actor_name) "
+                    "VALUES (:t, 'top_up', '', 'forged', 'x') RETURNING id"
+                ),
+                {"t": tenant},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO ledger_postings (entry_id, tenant_id, account, amount_fen) "
+                    "VALUES (:e, :t, 'balance.available', 100)"
+                ),
+                {"e": entry, "t": tenant},
+            )
+    with pytest.raises(Exception, match="permission denied"):
+        async with database.platform_transaction() as session:
+            await session.execute(text("UPDATE ledger_postings SET amount_fen = amount_fen * 2"))
