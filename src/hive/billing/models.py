@@ -3,7 +3,7 @@
 Every row belongs to one tenant and sits under row-level security. Amounts are integer fen.
 The ledger is append-only (the roles may insert and read it, never change or delete it), and
 the database refuses an entry whose postings do not sum to zero (a deferred constraint
-trigger, checked at commit; migration 0014).
+trigger, checked at commit; migration 0015).
 """
 
 from __future__ import annotations

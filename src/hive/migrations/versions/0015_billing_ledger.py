@@ -8,8 +8,8 @@
 * ``freezes``: money held per order reference; captured + released + open = amount.
 All three tenant tables are under row-level security.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30 09:00:00.000000
 """
 
@@ -24,8 +24,8 @@ from alembic import op
 from hive.platform import rls
 from hive.platform.db import PLATFORM_ROLE, TENANT_ROLE
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
