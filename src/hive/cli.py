@@ -127,15 +127,16 @@ def seed() -> None:
 
 @app.command("reencrypt-secrets")
 def reencrypt_secrets() -> None:
-    """Rewrite stored secrets (supplier credentials) under HIVE_SECRET_KEY after a rotation.
+    """Rewrite stored secrets (supplier credentials and tokens) under HIVE_SECRET_KEY after a
+    rotation.
 
     Ciphertexts made with HIVE_PREVIOUS_SECRET_KEYS (or before key ids) are decrypted and
     encrypted again; afterwards the previous keys can be removed.
     """
     from hive.launcher import reencrypt_secrets as run
 
-    rewritten = _guarded(run)
-    typer.echo(f"re-encrypted the credentials of {rewritten} suppliers")
+    credentials, tokens = _guarded(run)
+    typer.echo(f"re-encrypted the credentials of {credentials} suppliers and {tokens} tokens")
 
 
 apps = typer.Typer(help="Open API apps of tenants: create, revoke (docs/open-api.md).")

@@ -30,7 +30,7 @@ from hive.platform.ports import ensure_port_free
 from hive.platform.secret_key import load_secret_box
 from hive.stop_signals import StopRequested, StopSignals
 from hive.supervisor import ChildSpec, Supervisor
-from hive.suppliers.service import reencrypt_credentials
+from hive.suppliers.service import reencrypt_credentials, reencrypt_tokens
 
 if TYPE_CHECKING:
     from hive.suppliers.factory import AdapterFactory
@@ -171,7 +171,7 @@ async def _feeds(
 def migrate_database(settings: Settings) -> None:
     configure_logging(settings, process="migrate")
     server = _database(settings, require_schema=False)
-    upgrade_to_head(server.url)
+    upgrade_to_head(server.url, load_secret_box(settings))
     log.info("database schema is up to date")
 
 
@@ -190,8 +190,9 @@ async def _seed(url: str, settings: Settings) -> None:
         await database.dispose()
 
 
-def reencrypt_secrets(settings: Settings) -> int:
-    """Rewrite stored secrets under HIVE_SECRET_KEY; returns how many were rewritten."""
+def reencrypt_secrets(settings: Settings) -> tuple[int, int]:
+    """Rewrite stored secrets under HIVE_SECRET_KEY: (suppliers whose credentials were
+    rewritten, supplier tokens rewritten or dropped)."""
     configure_logging(settings, process="reencrypt-secrets")
     server = _database(settings)
     try:
@@ -201,16 +202,19 @@ def reencrypt_secrets(settings: Settings) -> int:
             "A stored secret cannot be decrypted with HIVE_SECRET_KEY or "
             "HIVE_PREVIOUS_SECRET_KEYS (list the secret that encrypted it); nothing was rewritten."
         ) from None
-    log.info("stored secrets re-encrypted", rewritten=rewritten)
+    log.info("stored secrets re-encrypted", credentials=rewritten[0], tokens=rewritten[1])
     return rewritten
 
 
-async def _reencrypt(url: str, settings: Settings) -> int:
+async def _reencrypt(url: str, settings: Settings) -> tuple[int, int]:
     actor = Actor(user_id=None, username="reencrypt-secrets", role=Role.PLATFORM_ADMIN.value)
     database = Database(create_engine(url, settings, pooled=False))
     try:
+        secrets = load_secret_box(settings)
         async with database.platform_transaction() as session:
-            return await reencrypt_credentials(session, actor, load_secret_box(settings))
+            credentials = await reencrypt_credentials(session, actor, secrets)
+            tokens = await reencrypt_tokens(session, actor, secrets)
+        return credentials, tokens
     finally:
         await database.dispose()
 
@@ -281,7 +285,7 @@ def _run_platform(settings: Settings, signals: StopSignals, *, seed: bool) -> in
             ensure_port_free(settings.host, port, setting=setting)
         with signals.deferred():  # never kill initdb or pg_ctl halfway
             server = _database(settings, require_schema=False)
-        upgrade_to_head(server.url)
+        upgrade_to_head(server.url, load_secret_box(settings))
         if seed:
             asyncio.run(_seed(server.url, settings))
         with signals.deferred():  # from here on the supervisor polls for the stop

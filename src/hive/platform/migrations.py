@@ -11,15 +11,21 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
 
 from hive.platform.config import libpq_url
+from hive.platform.crypto import SecretBox
 from hive.platform.errors import StartupError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+# ``config.attributes`` key of the secret box a migration that encrypts data at rest uses.
+SECRET_BOX = "secret_box"  # noqa: S105 (a dictionary key, not a secret)
+
+
+def alembic_config(database_url: str, secrets: SecretBox | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["database_url"] = database_url
+    config.attributes[SECRET_BOX] = secrets
     return config
 
 
@@ -46,9 +52,12 @@ def ensure_not_newer_than_code(database_url: str) -> None:
         )
 
 
-def upgrade_to_head(database_url: str) -> None:
+def upgrade_to_head(database_url: str, secrets: SecretBox | None = None) -> None:
+    """Migrate to the newest revision. ``secrets`` (the platform's secret box) lets a migration
+    encrypt stored data; without it, such a migration drops what it cannot encrypt only where
+    that is a cache (0013: supplier tokens, fetched again on next use)."""
     ensure_not_newer_than_code(database_url)
-    command.upgrade(alembic_config(database_url), "head")
+    command.upgrade(alembic_config(database_url, secrets), "head")
 
 
 def is_at_head(database_url: str) -> bool:

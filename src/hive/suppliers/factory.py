@@ -83,6 +83,7 @@ class AdapterFactory:
             database=self._database,
             supplier_id=supplier.id,
             credentials=service.vop_credentials(supplier, self._secrets),
+            secrets=self._secrets,
             transport=transport,
             refresh_margin_s=self._settings.supplier_token_refresh_margin_s,
         )

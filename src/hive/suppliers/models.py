@@ -34,13 +34,18 @@ class Supplier(Base, TimestampedMixin):
 
 
 class SupplierToken(Base):
-    """The current access token of a supplier, shared by every process (one row each)."""
+    """The current access token of a supplier, shared by every process (one row each).
+
+    Both tokens let anyone call the supplier as us, so they are stored like the credentials:
+    encrypted under the platform secret with its key id (``hive.platform.crypto``), rewritten
+    by ``hive reencrypt-secrets``. An empty refresh token is stored as ``b""``.
+    """
 
     __tablename__ = "supplier_tokens"
 
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), primary_key=True)
-    access_token: Mapped[str] = mapped_column(String(512))
-    refresh_token: Mapped[str] = mapped_column(String(512), default="")
+    access_token_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    refresh_token_encrypted: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     expires_at: Mapped[datetime]
     refresh_expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

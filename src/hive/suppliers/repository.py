@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,18 +51,29 @@ async def lock_token_refresh(session: AsyncSession, supplier_id: int) -> None:
     )
 
 
+async def lock_tokens(session: AsyncSession) -> Sequence[SupplierToken]:
+    """Every stored supplier token, locked in supplier order (for re-encrypting them)."""
+    query = select(SupplierToken).order_by(SupplierToken.supplier_id).with_for_update()
+    return (await session.scalars(query)).all()
+
+
+async def delete_token(session: AsyncSession, supplier_id: int) -> None:
+    await session.execute(delete(SupplierToken).where(SupplierToken.supplier_id == supplier_id))
+
+
 async def save_token(
     session: AsyncSession,
     supplier_id: int,
     *,
-    access_token: str,
-    refresh_token: str,
+    access_token_encrypted: bytes,
+    refresh_token_encrypted: bytes,
     expires_at: datetime,
     refresh_expires_at: datetime | None,
 ) -> None:
+    """Store a supplier's token pair, already encrypted (one row per supplier)."""
     values = {
-        "access_token": access_token,
-        "refresh_token": refresh_token,
+        "access_token_encrypted": access_token_encrypted,
+        "refresh_token_encrypted": refresh_token_encrypted,
         "expires_at": expires_at,
         "refresh_expires_at": refresh_expires_at,
         "updated_at": datetime.now(expires_at.tzinfo),

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
-from hive.platform.crypto import SecretBox
+from hive.platform.crypto import SecretBox, SecretUnreadable
 from hive.platform.errors import Conflict
 from hive.platform.permissions import Action, require
 from hive.suppliers import repository
@@ -117,3 +117,37 @@ async def reencrypt_credentials(session: AsyncSession, actor: Actor, secrets: Se
         details={"key_id": secrets.current_key_id, "supplier_ids": rewritten},
     )
     return len(rewritten)
+
+
+async def reencrypt_tokens(session: AsyncSession, actor: Actor, secrets: SecretBox) -> int:
+    """Rewrite every stored supplier access/refresh token under the current secret key.
+
+    Run with :func:`reencrypt_credentials` (``hive reencrypt-secrets``). A token that no known
+    key reads is deleted rather than failing the run: it is a cache, and the next call fetches
+    a new one with the credentials. Returns how many token rows were rewritten or deleted.
+    """
+    require(actor, Action.REENCRYPT_CREDENTIALS)
+    rewritten, dropped = [], []
+    for token in await repository.lock_tokens(session):
+        if secrets.is_current(token.access_token_encrypted) and (
+            not token.refresh_token_encrypted or secrets.is_current(token.refresh_token_encrypted)
+        ):
+            continue
+        try:
+            token.access_token_encrypted = secrets.reencrypt(token.access_token_encrypted)
+            if token.refresh_token_encrypted:
+                token.refresh_token_encrypted = secrets.reencrypt(token.refresh_token_encrypted)
+        except SecretUnreadable:
+            await repository.delete_token(session, token.supplier_id)
+            dropped.append(token.supplier_id)
+            continue
+        rewritten.append(token.supplier_id)
+    await record_audit(
+        session,
+        actor,
+        "supplier.tokens_reencrypt",
+        target_type="supplier",
+        target_id=None,
+        details={"key_id": secrets.current_key_id, "rewritten": rewritten, "dropped": dropped},
+    )
+    return len(rewritten) + len(dropped)

@@ -24,7 +24,7 @@ from tests.support.cancellation import (
     cancelled_at_every_point,
     other_connections,
 )
-from tests.support.vop import AdapterKit, Simulator, register_vop
+from tests.support.vop import SECRETS, AdapterKit, Simulator, register_vop
 
 PROCESSES = 2
 CALLS_PER_PROCESS = 10
@@ -96,8 +96,8 @@ async def test_a_caller_that_gives_up_during_a_refresh_leaves_the_token_for_the_
     assert tokens.fetches == 1  # the token the supplier issued was kept, not fetched again
     assert tokens_issued(simulator) == 1
     async with database.platform_transaction() as session:
-        stored = await session.scalar(text("SELECT access_token FROM supplier_tokens"))
-    assert stored == token
+        stored = await session.scalar(text("SELECT access_token_encrypted FROM supplier_tokens"))
+    assert SECRETS.decrypt(stored) == token.encode()
     assert (await adapter.search(SearchQuery(keyword="手机"))).total > 0
 
 

@@ -1,6 +1,10 @@
 """The VOP access token: fetched once, shared by every process through the database,
 refreshed before it expires and after the supplier says it is no longer valid.
 
+The token row is encrypted at rest with the platform's secret box (the same keys as the
+supplier credentials); a row no known key can read (a key dropped too early) counts as no token,
+and a new one is fetched with the credentials.
+
 Single flight: within a process one refresh task that every caller joins, across processes a
 PostgreSQL advisory lock, so a fleet of workers never storms the token endpoint.
 
@@ -20,19 +24,23 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from hive.platform.crypto import SecretBox, SecretUnreadable
 from hive.platform.db import Database
+from hive.platform.logging import get_logger
 from hive.suppliers import repository
 from hive.suppliers.errors import (
     InvalidSupplierAnswer,
     SupplierAuthFailed,
     SupplierCredentialsRefused,
 )
+from hive.suppliers.models import SupplierToken
 from hive.suppliers.schemas import VopCredentials
 from hive.suppliers.vop.codes import SUCCESS_CODES, error_for
 from hive.suppliers.vop.signing import md5_hex, token_request_sign, vop_timestamp
 from hive.suppliers.vop.transport import VopTransport
 
 Clock = Callable[[], datetime]
+log = get_logger("hive.suppliers.vop.token")
 
 
 def utc_now() -> datetime:
@@ -64,6 +72,7 @@ class TokenManager:
         database: Database,
         supplier_id: int,
         credentials: VopCredentials,
+        secrets: SecretBox,
         transport: VopTransport,
         refresh_margin_s: float,
         clock: Clock = utc_now,
@@ -71,6 +80,7 @@ class TokenManager:
         self._database = database
         self._supplier_id = supplier_id
         self._credentials = credentials
+        self._secrets = secrets
         self._transport = transport
         self._margin = timedelta(seconds=refresh_margin_s)
         self._clock = clock
@@ -120,26 +130,46 @@ class TokenManager:
     async def _shared_or_new_token(self, *, stale: str | None) -> Token:
         async with self._database.platform_transaction() as session:
             await repository.lock_token_refresh(session, self._supplier_id)
-            row = await repository.get_token(session, self._supplier_id)
-            if row is not None and row.access_token != stale:
-                shared = Token(
-                    row.access_token, row.refresh_token, row.expires_at, row.refresh_expires_at
-                )
-                if self._fresh(shared):
-                    return shared
-            token = await self._fetch(row.refresh_token if row else "", row)
+            shared = self._readable(await repository.get_token(session, self._supplier_id))
+            if shared is not None and shared.access_token != stale and self._fresh(shared):
+                return shared
+            token = await self._fetch(shared)
             await repository.save_token(
                 session,
                 self._supplier_id,
-                access_token=token.access_token,
-                refresh_token=token.refresh_token,
+                access_token_encrypted=self._secrets.encrypt(token.access_token.encode()),
+                refresh_token_encrypted=(
+                    self._secrets.encrypt(token.refresh_token.encode())
+                    if token.refresh_token
+                    else b""
+                ),
                 expires_at=token.expires_at,
                 refresh_expires_at=token.refresh_expires_at,
             )
             return token
 
-    async def _fetch(self, refresh_token: str, row: object) -> Token:
-        refresh_expires = getattr(row, "refresh_expires_at", None)
+    def _readable(self, row: SupplierToken | None) -> Token | None:
+        """The stored token in clear; None when there is none or no known key reads it."""
+        if row is None:
+            return None
+        try:
+            access = self._secrets.decrypt(row.access_token_encrypted).decode()
+            refresh = (
+                self._secrets.decrypt(row.refresh_token_encrypted).decode()
+                if row.refresh_token_encrypted
+                else ""
+            )
+        except SecretUnreadable:
+            log.warning(
+                "stored supplier token unreadable, fetching a new one",
+                supplier_id=self._supplier_id,
+            )
+            return None
+        return Token(access, refresh, row.expires_at, row.refresh_expires_at)
+
+    async def _fetch(self, shared: Token | None) -> Token:
+        refresh_token = shared.refresh_token if shared else ""
+        refresh_expires = shared.refresh_expires_at if shared else None
         if refresh_token and refresh_expires is not None and refresh_expires > self._clock():
             try:
                 return await self._request(
