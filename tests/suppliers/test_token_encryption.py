@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
 from hive.platform.config import libpq_url
@@ -18,6 +19,7 @@ from tests.support.factories import ADMIN
 from tests.support.vop import SECRET_KEY, SECRETS, AdapterKit, Simulator, register_vop
 
 OLD = SECRET_KEY
+TOKENS_ENCRYPTED = "0015"  # the migration that encrypts supplier tokens
 NEW = "new-platform-secret-new-platform-secret"
 
 
@@ -101,8 +103,11 @@ async def test_reencrypting_moves_tokens_to_the_new_key_and_drops_unreadable_one
 
 
 def _plaintext_token_row(database_url: str, supplier_id: int) -> None:
-    """Migrate down to 0012 (tokens in clear) and store one the old way."""
-    command.downgrade(alembic_config(database_url, SECRETS), "0012")
+    """Migrate down to before the tokens were encrypted and store one the old way."""
+    config = alembic_config(database_url, SECRETS)
+    before = ScriptDirectory.from_config(config).get_revision(TOKENS_ENCRYPTED).down_revision
+    assert isinstance(before, str)
+    command.downgrade(config, before)
     url = libpq_url(database_url).replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(url)
     try:
