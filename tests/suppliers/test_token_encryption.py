@@ -19,7 +19,7 @@ from tests.support.factories import ADMIN
 from tests.support.vop import SECRET_KEY, SECRETS, AdapterKit, Simulator, register_vop
 
 OLD = SECRET_KEY
-TOKENS_ENCRYPTED = "0015"  # the migration that encrypts supplier tokens
+TOKENS_ENCRYPTED = "0016"  # the migration that encrypts supplier tokens
 NEW = "new-platform-secret-new-platform-secret"
 
 

@@ -55,7 +55,7 @@ def ensure_not_newer_than_code(database_url: str) -> None:
 def upgrade_to_head(database_url: str, secrets: SecretBox | None = None) -> None:
     """Migrate to the newest revision. ``secrets`` (the platform's secret box) lets a migration
     encrypt stored data; without it, such a migration drops what it cannot encrypt only where
-    that is a cache (0015: supplier tokens, fetched again on next use)."""
+    that is a cache (0016: supplier tokens, fetched again on next use)."""
     ensure_not_newer_than_code(database_url)
     command.upgrade(alembic_config(database_url, secrets), "head")
 

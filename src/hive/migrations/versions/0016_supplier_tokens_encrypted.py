@@ -9,8 +9,8 @@ Existing rows are encrypted with the secret box ``hive migrate`` / ``hive up`` h
 plaintext rows are deleted instead: a token is a cache, and the next supplier call fetches a new
 one with the credentials. Either way no plaintext token is left.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30 09:20:00.000000
 """
 
@@ -24,8 +24,8 @@ from alembic import op
 from hive.platform.crypto import SecretBox
 from hive.platform.migrations import SECRET_BOX
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
