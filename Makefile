@@ -9,6 +9,15 @@ PYTEST_ARGS ?=
 MUTATION_ARGS ?=
 BENCH_ARGS ?=
 
+# The console's front-end libraries (Pico CSS, htmx, ECharts): pinned in package.json and
+# package-lock.json, installed from the npm registry by `npm ci` and copied next to the
+# console's own static files, so pages load them from /static/vendor (no CDN, works offline).
+NPM ?= npm
+VENDOR := src/hive/console/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+VENDOR_FILES := node_modules/@picocss/pico/css/pico.min.css node_modules/htmx.org/dist/htmx.min.js \
+	node_modules/echarts/dist/echarts.min.js
+
 .PHONY: up test lint bench mutation install clean-data
 
 $(STAMP): pyproject.toml constraints.txt
@@ -17,12 +26,19 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+$(VENDOR_STAMP): package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "npm is needed for the console's front-end libraries (apt-get install npm)" >&2; exit 1; }
+	$(NPM) ci --no-audit --no-fund --ignore-scripts
+	@mkdir -p $(VENDOR)
+	cp $(VENDOR_FILES) $(VENDOR)/
+	@touch $(VENDOR_STAMP)
 
-up: $(STAMP)
+install: $(STAMP) $(VENDOR_STAMP)
+
+up: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/hive up
 
-test: $(STAMP)
+test: $(STAMP) $(VENDOR_STAMP)
 	@bash scripts/ensure-chromium.sh
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 

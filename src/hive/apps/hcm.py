@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hive.console import callers
+from hive.console import callers, menu
 from hive.console.error_pages import error_page
 from hive.customers.signin import SignInGuard
 from hive.domains import DOMAINS
@@ -37,6 +37,7 @@ def create_hcm_app(
         app.state.secrets = secrets
         app.state.error_page = error_page
         callers.install(app)
+        app.state.menu = menu.collect(domains)
         app.state.sign_in_guard = SignInGuard(settings.login_concurrency)
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
         app.add_middleware(

@@ -14,4 +14,5 @@ DOMAIN = Domain(
     ],
     hcm_resources=["hive.catalog.selection.routes:upstream_search"],
     feed_handlers=["hive.catalog.freshness.handlers"],
+    menu=["hive.catalog.menu:MENU"],
 )

@@ -17,6 +17,14 @@ A page that anyone may open (the login page, the language switch) says so with
 ``dependencies=[PUBLIC]``; ``tests/console/test_callers.py`` fails for a console route that
 names neither a caller nor ``PUBLIC``.
 
+A page that only some roles may open (reading, not changing) names its view; the same table
+(``permissions.VIEWS``) decides whether the menu shows it::
+
+    PoolViewer = Annotated[Actor, viewing(View.POOL)]
+
+    @router.get("/admin/catalog/pool")
+    async def pool_page(request: Request, actor: PoolViewer) -> Response: ...
+
 Nobody signed in: the browser is sent to ``/login`` (303). Signed in as the other kind of user
 (a tenant user on an operator page, staff on the workbench), or as a role the matrix does not
 allow: the 403 page. Both are raised as exceptions and answered by the handlers :func:`install`
@@ -35,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.console.pages import render, session_actor
 from hive.platform.actor import Actor
 from hive.platform.http import PUBLIC, database_of
-from hive.platform.permissions import Action, allowed
+from hive.platform.permissions import Action, View, allowed, may_view
 
 LOGIN = "/login"
 
@@ -95,6 +103,19 @@ def may(action: Action) -> Any:
     return Depends(caller)
 
 
+def viewing(view: View) -> Any:
+    """A dependency: the signed-in user, whose role may open ``view`` (``permissions.VIEWS``,
+    which also decides the menu); any other signed-in user gets the 403 page."""
+
+    async def caller(actor: SignedInActor) -> Actor:
+        if not may_view(actor.role, view):
+            raise WrongAudience(actor)
+        return actor
+
+    caller.__name__ = f"viewing_{view.name.lower()}"
+    return Depends(caller)
+
+
 def tenant_id_of(actor: Actor) -> int:
     if actor.tenant_id is None:  # the tenant dependency lets only tenant users through
         raise WrongAudience(actor)
@@ -132,6 +153,7 @@ __all__ = [
     "may",
     "staff",
     "tenant",
+    "viewing",
 ]
 
 

@@ -12,4 +12,5 @@ DOMAIN = Domain(
         "hive.console.language:router",
         "hive.console.account:router",
     ],
+    menu=["hive.console.own_menu:MENU"],
 )

@@ -8,7 +8,7 @@ from their codes, with the field named.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -215,3 +215,25 @@ def error_page(
         problems=translate_problems(details.get("problems"), t),
         request_id=getattr(request.state, "request_id", ""),
     )
+
+
+def field_errors(
+    request: Request, error: Exception, fields: Sequence[str]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Refused input split for a form: the translated problems of each of ``fields`` (shown
+    next to that field by the ``_macros.html`` field macro) and every other line (shown above
+    the form)."""
+    if isinstance(error, ValidationError):
+        error = invalid_input(error)
+    if not isinstance(error, HiveError) or not isinstance(error.details.get("problems"), list):
+        return {}, problem_lines(request, error)
+    t = translator(language_of(request))
+    by_field: dict[str, list[str]] = {}
+    others: list[Mapping[str, Any]] = []
+    for problem in error.details["problems"]:
+        name = str(problem.get("field", "")) if isinstance(problem, Mapping) else ""
+        if name in fields:
+            by_field.setdefault(name, []).extend(translate_problems([{**problem, "field": ""}], t))
+        else:
+            others.append(problem)
+    return by_field, translate_problems(others, t)

@@ -47,6 +47,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.closed": "已关闭",
         "language.switch": "English",
         "forbidden": "没有权限访问此页面。",
+        "layout.skip": "跳到正文",
+        "confirm.title": "请确认",
+        "confirm.ok": "确定",
+        "confirm.cancel": "取消",
     },
     "en": {
         "app.title": "Hive supply-chain platform",
@@ -87,6 +91,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.closed": "Closed",
         "language.switch": "中文",
         "forbidden": "You may not open this page.",
+        "layout.skip": "Skip to content",
+        "confirm.title": "Please confirm",
+        "confirm.ok": "Confirm",
+        "confirm.cancel": "Cancel",
     },
 }
 

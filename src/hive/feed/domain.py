@@ -7,4 +7,5 @@ DOMAIN = Domain(
     models=["hive.feed.models"],
     tasks=["hive.feed.tasks"],
     hcm_routers=["hive.feed.routes:router"],
+    menu=["hive.feed.menu:MENU"],
 )

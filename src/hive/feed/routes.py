@@ -16,17 +16,20 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from hive.console.callers import StaffActor
+from hive.console.callers import viewing
 from hive.console.i18n import translator
 from hive.console.pages import language_of, render
 from hive.feed import service as feed
 from hive.feed.service import LogFilter
+from hive.platform.actor import Actor
 from hive.platform.http import database_of
+from hive.platform.permissions import View
 from hive.platform.validation import InvalidInput, Problem, parse_id, parse_int
 from hive.suppliers import service as suppliers
 from hive.suppliers.types import MessageType
 
 router = APIRouter(include_in_schema=False)
+MessagesViewer = Annotated[Actor, viewing(View.SUPPLIER_MESSAGES)]
 
 PATH = "/admin/supplier-messages"
 TEMPLATE = "supplier_messages.html"
@@ -167,7 +170,7 @@ def _display(row: Any, supplier_names: dict[int, str]) -> dict[str, Any]:
 @router.get(PATH)
 async def supplier_messages_page(
     request: Request,
-    actor: StaffActor,
+    actor: MessagesViewer,
     supplier: Annotated[str, Query(max_length=MAX_PARAM)] = "",
     type_: Annotated[str, Query(alias="type", max_length=MAX_PARAM)] = "",
     status: Annotated[str, Query(max_length=MAX_PARAM)] = "",

@@ -2,10 +2,10 @@
 
 A business domain (catalog, suppliers, the change feed, …) declares in its own package, in
 ``domain.py``, one :class:`Domain`: the modules holding its tables, its job modules, its HTTP
-routers per application, the modules whose import subscribes its change-feed handlers and its
-start-up hooks. ``hive.domains.DOMAINS`` lists every domain once; the HCM and HAG applications,
-the worker and the migrations' metadata are built from that list, so adding a domain means
-writing its ``domain.py`` and adding it to that one list.
+routers per application, the modules whose import subscribes its change-feed handlers, its
+start-up hooks and its console menu entries. ``hive.domains.DOMAINS`` lists every domain once;
+the HCM and HAG applications, the worker and the migrations' metadata are built from that
+list, so adding a domain means writing its ``domain.py`` and adding it to that one list.
 
 Everything is named by import path (``"package.module"`` or ``"package.module:attribute"``), so
 reading the list imports nothing: a migration does not import the console, and a domain's
@@ -57,6 +57,9 @@ class Domain:
     feed_handlers: Sequence[str] = ()
     # ``module:function`` (JobRuntime) -> None, run once when a worker starts.
     worker_startup: Sequence[str] = ()
+    # ``module:attribute`` of lists of ``hive.console.menu.MenuEntry``: the domain's console
+    # menu entries (shown to the roles that may open their view).
+    menu: Sequence[str] = ()
 
 
 def resolve(path: str) -> Any:

@@ -1,4 +1,5 @@
-"""Who may do what: the roles, the actions and one matrix (role × action).
+"""Who may do what: the roles, the actions and one matrix (role × action); and which pages
+(views) each role may open, which also decides the console's menu.
 
 Every state-changing service function starts with ``require(actor, Action.X)``. The matrix
 says whether a role may take an action at all; a service then narrows it to what the actor
@@ -119,3 +120,57 @@ def require(actor: Actor, action: Action) -> None:
             f"无权执行此操作 / Not allowed: {action.value}",
             details={"action": action.value, "role": actor.role},
         )
+
+
+class View(StrEnum):
+    """A console page (or group of pages) a role may open; the menu shows what a role may open.
+
+    Reading is decided here; changing anything is still decided by the action matrix above in
+    the service (finance may open the pool but not pause a product)."""
+
+    # admin console
+    DASHBOARD = "console.dashboard"
+    TENANTS = "customers.tenants"
+    STAFF = "customers.staff"
+    AUDIT_LOG = "platform.audit_log"
+    ACCOUNT_SECURITY = "customers.account_security"
+    UPSTREAM = "catalog.upstream"
+    POOL = "catalog.pool"
+    RULES = "catalog.rules"
+    SUPPLIERS = "suppliers.list"
+    SUPPLIER_MESSAGES = "feed.messages"
+    JOBS = "platform.jobs"
+    # tenant workbench
+    WORKBENCH = "workbench.dashboard"
+    WORKBENCH_POOL = "workbench.pool"
+    TEAM = "workbench.team"
+    # everyone signed in
+    OWN_ACCOUNT = "console.own_account"
+
+
+_STAFF = frozenset({_ADMIN, _OPERATOR, _FINANCE})
+_TENANTS = frozenset({_TENANT_ADMIN, _TENANT_USER})
+
+# View -> the roles that may open it. Finance has its own menu: the dashboard, tenants (read),
+# the pool (read) and the audit log, not the operator's supplier and selection pages.
+VIEWS: Mapping[View, frozenset[str]] = {
+    View.DASHBOARD: _STAFF,
+    View.TENANTS: _STAFF,
+    View.STAFF: frozenset({_ADMIN}),
+    View.AUDIT_LOG: frozenset({_ADMIN, _FINANCE}),
+    View.ACCOUNT_SECURITY: frozenset({_ADMIN}),
+    View.UPSTREAM: _CATALOG_STAFF,
+    View.POOL: _STAFF,
+    View.RULES: _CATALOG_STAFF,
+    View.SUPPLIERS: _CATALOG_STAFF,
+    View.SUPPLIER_MESSAGES: _CATALOG_STAFF,
+    View.JOBS: _CATALOG_STAFF,
+    View.WORKBENCH: _TENANTS,
+    View.WORKBENCH_POOL: _TENANTS,
+    View.TEAM: frozenset({_TENANT_ADMIN}),
+    View.OWN_ACCOUNT: _HUMANS,
+}
+
+
+def may_view(role: str, view: View) -> bool:
+    return role in VIEWS[view]

@@ -8,4 +8,5 @@ DOMAIN = Domain(
     tasks=["hive.suppliers.warehouse.tasks"],
     hcm_routers=["hive.suppliers.routes:router"],
     hcm_resources=["hive.suppliers.runtime:app_adapters"],
+    menu=["hive.suppliers.menu:MENU"],
 )

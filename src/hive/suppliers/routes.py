@@ -10,17 +10,18 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from hive.console import i18n
-from hive.console.callers import StaffActor
+from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
-from hive.console.pages import render
+from hive.console.pages import redirect_with_flash, render
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
+from hive.platform.permissions import View
 from hive.platform.validation import Id, InvalidInput, parse_number
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
@@ -33,6 +34,7 @@ from hive.suppliers.schemas import SupplierCreate
 MAX_QPS = 10_000
 
 router = APIRouter(include_in_schema=False)
+SuppliersViewer = Annotated[Actor, viewing(View.SUPPLIERS)]
 PATH = "/admin/suppliers"
 
 i18n.extend(
@@ -55,6 +57,10 @@ i18n.extend(
             "suppliers.off": "停用",
             "suppliers.enable": "启用",
             "suppliers.disable": "停用",
+            "suppliers.confirm_disable": "停用后不再从它选品、刷新价格和库存。确定停用“{name}”？",
+            "suppliers.done.enabled": "供应商已启用",
+            "suppliers.done.disabled": "供应商已停用",
+            "suppliers.done.added": "供应商已添加",
             "suppliers.save": "保存",
             "suppliers.empty": "还没有供应商",
             "suppliers.invalid": "输入有误",
@@ -80,6 +86,10 @@ i18n.extend(
             "suppliers.off": "Disabled",
             "suppliers.enable": "Enable",
             "suppliers.disable": "Disable",
+            "suppliers.confirm_disable": 'No more selection or refresh from it. Disable "{name}"?',
+            "suppliers.done.enabled": "Supplier enabled",
+            "suppliers.done.disabled": "Supplier disabled",
+            "suppliers.done.added": "Supplier added",
             "suppliers.save": "Save",
             "suppliers.empty": "No suppliers yet",
             "suppliers.invalid": "Invalid input",
@@ -120,14 +130,14 @@ async def _access(request: Request, rows: Sequence[Supplier]) -> dict[int, Acces
 
 
 @router.get(PATH)
-async def supplier_list(request: Request, actor: StaffActor) -> Response:
+async def supplier_list(request: Request, actor: SuppliersViewer) -> Response:
     return await _page(request, actor)
 
 
 @router.post(PATH)
 async def supplier_add(
     request: Request,
-    actor: StaffActor,
+    actor: SuppliersViewer,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     name: Annotated[str, Form(max_length=64)] = "",
     kind: Annotated[str, Form(max_length=16)] = "vop",
@@ -175,7 +185,7 @@ async def supplier_add(
             error_text=exc.message,
             form={"name": name, "kind": kind, "base_url": base_url, "qps": qps},
         )
-    return RedirectResponse(PATH, status_code=303)
+    return redirect_with_flash(PATH, "suppliers.done.added")
 
 
 def _rate_limits(qps: str) -> dict[str, float]:
@@ -187,7 +197,7 @@ def _rate_limits(qps: str) -> dict[str, float]:
 @router.post(PATH + "/{supplier_id}/enabled")
 async def supplier_toggle(
     request: Request,
-    actor: StaffActor,
+    actor: SuppliersViewer,
     supplier_id: Id,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     enabled: Annotated[bool, Form()] = False,
@@ -195,4 +205,5 @@ async def supplier_toggle(
     verify_csrf(request.session, csrf_token)
     async with database_of(request).platform_transaction() as session:
         await suppliers.set_supplier_enabled(session, actor, supplier_id, enabled)
-    return RedirectResponse(PATH, status_code=303)
+    done = "suppliers.done.enabled" if enabled else "suppliers.done.disabled"
+    return redirect_with_flash(PATH, done)

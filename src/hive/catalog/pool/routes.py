@@ -4,30 +4,31 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from hive.catalog.pool import service as pool
 from hive.catalog.pool.forms import pool_query
 from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import search_pool
 from hive.console import i18n
-from hive.console.callers import StaffActor
+from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
-from hive.console.pages import filter_link, render
+from hive.console.pages import back_link, filter_link, redirect_with_flash, render, with_back
+from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
+from hive.platform.permissions import View
 from hive.platform.validation import Id
 
 router = APIRouter(include_in_schema=False)
 i18n.extend(POOL_TEXTS)
 
 POOL = "/admin/catalog/pool"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+PoolViewer = Annotated[Actor, viewing(View.POOL)]
 STATUS_ACTIONS = {
     "pause": pool.PAUSED,
     "resume": pool.ACTIVE,
@@ -37,7 +38,7 @@ STATUS_ACTIONS = {
 
 
 @router.get(POOL)
-async def pool_page(request: Request, actor: StaffActor) -> Response:
+async def pool_page(request: Request, actor: PoolViewer) -> Response:
     params = {k: v for k, v in request.query_params.items()}
     context: dict[str, Any] = {
         "actor": actor,
@@ -56,12 +57,13 @@ async def pool_page(request: Request, actor: StaffActor) -> Response:
 
 
 @router.get("/admin/catalog/products/{product_id}")
-async def product_page(request: Request, actor: StaffActor, product_id: Id) -> Response:
+async def product_page(request: Request, actor: PoolViewer, product_id: Id) -> Response:
     try:
         async with database_of(request).platform_transaction() as session:
             product, history = await pool.product_with_history(session, product_id)
     except HiveError as error:
         return render(request, "forbidden.html", status_code=error.http_status, actor=actor)
+    back = back_link(request, POOL)
     return render(
         request,
         "catalog_product.html",
@@ -69,22 +71,25 @@ async def product_page(request: Request, actor: StaffActor, product_id: Id) -> R
         product=product,
         history=history,
         yuan=format_yuan,
-        local=lambda t: t.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+        back=back,
+        trail=[(product.name, None)],
     )
 
 
 @router.post("/admin/catalog/products/{product_id}/{action}")
 async def product_status(
     request: Request,
-    actor: StaffActor,
+    actor: PoolViewer,
     product_id: Id,
     action: str,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     reason: Annotated[str, Form(max_length=255)] = "",
+    back: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     if action not in STATUS_ACTIONS:
         return render(request, "forbidden.html", status_code=404, actor=actor)
     async with database_of(request).platform_transaction() as session:
         await pool.change_status(session, actor, product_id, STATUS_ACTIONS[action], reason=reason)
-    return RedirectResponse(f"/admin/catalog/products/{product_id}", status_code=303)
+    page = with_back(f"/admin/catalog/products/{product_id}", back_link(request, POOL, back))
+    return redirect_with_flash(page, f"pool.done.{action}")

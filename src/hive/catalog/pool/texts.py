@@ -32,6 +32,11 @@ POOL_TEXTS: dict[str, dict[str, str]] = {
         "pool.stock": "库存",
         "pool.yes": "是",
         "pool.no": "否",
+        "pool.confirm_remove": "移出底池后，客户将无法再看到和订购此商品。确定移出“{name}”？",
+        "pool.done.pause": "商品已暂停",
+        "pool.done.resume": "商品已恢复",
+        "pool.done.remove": "商品已移出底池",
+        "pool.done.restore": "商品已恢复入池",
     },
     "en": {
         "pool.title": "Product pool",
@@ -62,5 +67,10 @@ POOL_TEXTS: dict[str, dict[str, str]] = {
         "pool.stock": "Stock",
         "pool.yes": "Yes",
         "pool.no": "No",
+        "pool.confirm_remove": 'Tenants will no longer see or order it. Remove "{name}"?',
+        "pool.done.pause": "Product paused",
+        "pool.done.resume": "Product resumed",
+        "pool.done.remove": "Product removed from the pool",
+        "pool.done.restore": "Product restored to the pool",
     },
 }

@@ -19,7 +19,7 @@ from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.catalog.selection.upstream import UpstreamSearch
 from hive.catalog.snapshot import parse_areas
 from hive.console import i18n
-from hive.console.callers import StaffActor
+from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
 from hive.console.pages import render
 from hive.platform.actor import Actor
@@ -28,6 +28,7 @@ from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
+from hive.platform.permissions import View
 from hive.platform.validation import Id, parse_id
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
@@ -38,6 +39,9 @@ i18n.extend(CATALOG_TEXTS)
 
 UPSTREAM = "/admin/catalog/upstream"
 RULES = "/admin/catalog/rules"
+
+UpstreamViewer = Annotated[Actor, viewing(View.UPSTREAM)]
+RulesViewer = Annotated[Actor, viewing(View.RULES)]
 
 
 @asynccontextmanager
@@ -70,7 +74,7 @@ async def _adapter(request: Request, supplier_id: int) -> SupplierAdapter:
 
 
 @router.get(UPSTREAM)
-async def upstream_page(request: Request, actor: StaffActor) -> Response:
+async def upstream_page(request: Request, actor: UpstreamViewer) -> Response:
     choices = await _enabled_suppliers(request)
     params = dict(request.query_params)
     context: dict[str, Any] = {
@@ -98,7 +102,7 @@ async def upstream_page(request: Request, actor: StaffActor) -> Response:
 
 
 @router.post("/admin/catalog/select")
-async def select(request: Request, actor: StaffActor) -> Response:
+async def select(request: Request, actor: UpstreamViewer) -> Response:
     form = await request.form()
     verify_csrf(request.session, str(form.get("csrf_token", "")))
     try:
@@ -151,7 +155,7 @@ async def _all_hits(request: Request, supplier_id: int, params: dict[str, str]) 
 
 
 @router.get(RULES)
-async def rules_page(request: Request, actor: StaffActor) -> Response:
+async def rules_page(request: Request, actor: RulesViewer) -> Response:
     return await _rules(request, actor)
 
 
@@ -174,7 +178,7 @@ async def _rules(
 @router.post(RULES)
 async def rule_create(
     request: Request,
-    actor: StaffActor,
+    actor: RulesViewer,
     csrf_token: Annotated[str, Form(max_length=128)] = "",
     name: Annotated[str, Form(max_length=64)] = "",
     supplier_id: Annotated[str, Form(max_length=12)] = "",
@@ -213,7 +217,7 @@ async def rule_create(
 @router.post(RULES + "/{rule_id}/{action}")
 async def rule_action(
     request: Request,
-    actor: StaffActor,
+    actor: RulesViewer,
     rule_id: Id,
     action: str,
     csrf_token: Annotated[str, Form(max_length=128)] = "",

@@ -1,0 +1,18 @@
+"""The catalog's console menu entries (see hive.console.menu)."""
+
+from hive.console.menu import MenuEntry
+from hive.platform.permissions import View
+
+MENU = [
+    MenuEntry("catalog", "catalog.upstream", "/admin/catalog/upstream", View.UPSTREAM, order=10),
+    MenuEntry(
+        "catalog",
+        "pool.title",
+        "/admin/catalog/pool",
+        View.POOL,
+        order=20,
+        also=("/admin/catalog/products",),
+    ),
+    MenuEntry("catalog", "catalog.rules", "/admin/catalog/rules", View.RULES, order=30),
+    MenuEntry("workbench", "workbench.pool", "/workbench/pool", View.WORKBENCH_POOL, order=20),
+]

@@ -1,0 +1,11 @@
+"""The console's own menu entries: the home pages, the account pages (see hive.console.menu)."""
+
+from hive.console.menu import MenuEntry
+from hive.platform.permissions import View
+
+MENU = [
+    MenuEntry("overview", "menu.dashboard", "/", View.DASHBOARD, order=10),
+    MenuEntry("workbench", "menu.workbench", "/", View.WORKBENCH, order=10),
+    MenuEntry("system", "accounts.title", "/admin/accounts", View.ACCOUNT_SECURITY, order=30),
+    MenuEntry("account", "account.sessions", "/account/sessions", View.OWN_ACCOUNT, order=10),
+]
