@@ -181,6 +181,25 @@ def apps_revoke(app_key: str = typer.Argument(..., help="The AppKey to revoke.")
     typer.echo(f"revoked {app_key}")
 
 
+@apps.command("limit")
+def apps_limit(
+    app_key: str = typer.Argument(..., help="The AppKey."),
+    rate: float = typer.Option(..., "--rate", help="Requests per second (refill)."),
+    burst: int = typer.Option(..., "--burst", help="Bucket size (requests at once)."),
+) -> None:
+    """Override an app's rate limit (per route group) over its grade's."""
+    from hive.launcher import limit_open_app
+    from hive.openapi.schemas import RateLimitSet
+
+    try:
+        limit = RateLimitSet(rate_per_s=rate, burst=burst)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise _fail(f"invalid limit: {problems}") from None
+    _guarded(lambda settings: limit_open_app(settings, app_key, limit))
+    typer.echo(f"{app_key}: {limit.rate_per_s}/s, burst {limit.burst}")
+
+
 @app.command("vop-sim")
 def vop_sim() -> None:
     """Serve the JD VOP simulator, a sandbox supplier (HIVE_VOP_SIM_PORT, default 8002)."""

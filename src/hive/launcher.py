@@ -14,7 +14,7 @@ import uvicorn
 from hive.customers import service as customers
 from hive.demo import DEMO_APP, DEMO_LOGINS, seed_demo_data
 from hive.openapi import service as openapi
-from hive.openapi.schemas import AppCreate
+from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.platform.actor import Actor
 from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
@@ -244,6 +244,17 @@ def revoke_open_app(settings: Settings, app_key: str) -> None:
             await openapi.revoke_app(session, _OPERATOR_CLI, now=datetime.now(UTC), app_key=app_key)
 
     _run_on_database(settings, revoke)
+
+
+def limit_open_app(settings: Settings, app_key: str, limit: RateLimitSet) -> None:
+    """``hive apps limit``: the app's own rate limit, over its grade's."""
+    configure_logging(settings, process="apps")
+
+    async def set_limit(database: Database) -> None:
+        async with database.platform_transaction() as session:
+            await openapi.set_app_rate_limit(session, _OPERATOR_CLI, app_key, limit)
+
+    _run_on_database(settings, set_limit)
 
 
 def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

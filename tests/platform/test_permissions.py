@@ -23,7 +23,7 @@ from hive.customers import sessions, signin
 from hive.customers.models import TenantStatus, UserStatus
 from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, UserCreate
 from hive.openapi import service as openapi
-from hive.openapi.schemas import AppCreate
+from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.openapi.scopes import Scope
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretBox
@@ -59,6 +59,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.RUN_RULES: {ADMIN_ROLE, OPERATOR, SYSTEM_ROLE},
     Action.CHANGE_PRODUCT_STATUS: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_APPS: {ADMIN_ROLE, TENANT_ADMIN},
+    Action.SET_API_LIMITS: {ADMIN_ROLE, OPERATOR},
     Action.TOP_UP: {ADMIN_ROLE, FINANCE},
     Action.ADJUST_BALANCE: {ADMIN_ROLE, FINANCE},
     Action.SET_CREDIT_LIMIT: {ADMIN_ROLE, FINANCE},
@@ -260,6 +261,14 @@ CALLS: dict[Action, list[Call]] = {
         ),
         in_transaction(lambda s, w, a: openapi.revoke_app(s, a, now=NOW, app_id=10**9)),
         in_transaction(lambda s, w, a: openapi.list_apps(s, a, w.tenant_id)),
+    ],
+    Action.SET_API_LIMITS: [
+        in_transaction(lambda s, w, a: openapi.set_app_rate_limit(s, a, "aknone", None)),
+        in_transaction(
+            lambda s, w, a: openapi.set_grade_rate_limit(
+                s, a, w.grade_id, RateLimitSet(rate_per_s=1, burst=1)
+            )
+        ),
     ],
     **_billing_calls(),
 }

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 from pydantic import SecretStr
 
 from hive.apps.hag import create_hag_app
@@ -17,6 +22,7 @@ from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.secret_key import load_secret_box
 from tests.support.factories import ADMIN
+from tests.support.platform import START_DEADLINE_S, free_port, wait_for
 from tests.support.servers import running_server
 
 SECRET_KEY = "open-api-tests-secret-key-0123456789abcdef"
@@ -62,3 +68,51 @@ def running_gateway(settings: Settings) -> Iterator[str]:
 
 def client_for(url: str, app: IssuedApp, **options: object) -> OpenApiClient:
     return OpenApiClient(url, app.app_key, app.app_secret, **options)  # type: ignore[arg-type]
+
+
+@contextmanager
+def gateway_processes(
+    count: int, database_url: str, data_dir: Path, **settings: str
+) -> Iterator[list[str]]:
+    """``count`` real ``hive hag`` processes on one database (and whatever ``settings`` add,
+    e.g. ``HIVE_REDIS_URL``); their base URLs once each answers /healthz."""
+    processes: list[subprocess.Popen[bytes]] = []
+    urls = []
+    try:
+        for index in range(count):
+            port = free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith("HIVE_")}
+            env |= {
+                "HIVE_DATABASE_URL": database_url,
+                "HIVE_DATA_DIR": str(data_dir),
+                "HIVE_HAG_PORT": str(port),
+                "HIVE_SECRET_KEY": SECRET_KEY,
+                "HIVE_OPEN_API_APP_CACHE_S": "0",
+                **settings,
+            }
+            log = (data_dir / f"hag-{index}.log").open("wb")
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "hive", "hag"], env=env, stdout=log, stderr=log
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            wait_for(lambda url=url: _healthy(url), START_DEADLINE_S, f"hive hag at {url}")
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(url + "/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -58,6 +58,10 @@ async def create_grade(session: AsyncSession, actor: Actor, data: GradeCreate) -
     return grade
 
 
+async def get_grade(session: AsyncSession, grade_id: int) -> CustomerGrade | None:
+    return await repository.get_grade(session, grade_id)
+
+
 async def list_grades(session: AsyncSession) -> Sequence[CustomerGrade]:
     return await repository.list_grades(session)
 

@@ -8,4 +8,5 @@ DOMAIN = Domain(
     tasks=["hive.openapi.tasks"],
     hag_routers=["hive.openapi.routes:router"],
     hag_resources=["hive.openapi.gateway:open_gateway"],
+    hag_middleware=["hive.openapi.gateway:RateLimitHeaders"],
 )

@@ -26,19 +26,25 @@ from datetime import UTC, datetime
 from ipaddress import ip_address
 from typing import Annotated, Any
 
+import redis.asyncio as redis_asyncio
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Send
+from starlette.types import Scope as Scope_
 
-from hive.openapi import nonces, service
+from hive.openapi import nonces, rate_limit, service
 from hive.openapi.errors import (
     AddressNotAllowed,
     AppKeyInvalid,
     NonceReused,
+    OpenRateLimited,
     ScopeMissing,
     SignatureHeadersInvalid,
     SignatureInvalid,
     TimestampOutOfWindow,
 )
+from hive.openapi.rate_limit import Limit, Outcome
 from hive.openapi.scopes import Scope
 from hive.openapi.service import AppCredentials
 from hive.openapi.signature import (
@@ -100,6 +106,7 @@ class AppDirectory:
         self._ttl_s = settings.open_api_app_cache_s
         self._clock = clock
         self._cache: dict[str, tuple[float, AppCredentials | None]] = {}
+        self._default_limit = Limit(settings.open_api_rate_per_s, settings.open_api_burst)
 
     async def find(self, app_key: str) -> AppCredentials | None:
         now = self._clock()
@@ -108,7 +115,11 @@ class AppDirectory:
             return cached[1]
         async with self._database.platform_transaction() as session:
             found = await service.app_credentials(
-                session, app_key, self._box, now=datetime.fromtimestamp(now, UTC)
+                session,
+                app_key,
+                self._box,
+                now=datetime.fromtimestamp(now, UTC),
+                default_limit=self._default_limit,
             )
         if self._ttl_s > 0:
             if len(self._cache) > 10_000:
@@ -124,23 +135,29 @@ class Gateway:
         self,
         database: Database,
         settings: Settings,
-        nonce_store: nonces.NonceStore,
+        redis: redis_asyncio.Redis | None,
         *,
         clock: Callable[[], float] = time.time,
     ):
         self.settings = settings
         self.apps = AppDirectory(database, settings, clock=clock)
-        self.nonces = nonce_store
+        self.nonces = nonces.nonce_store(database, redis)
+        self.limiter = rate_limit.rate_limiter(database, redis)
         self.clock = clock
 
 
 @asynccontextmanager
 async def open_gateway(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
-    """HAG resource: the gateway's app directory and nonce store (Redis when configured)."""
+    """HAG resource: the gateway's app directory, nonce store and rate limiter (in Redis when
+    ``HIVE_REDIS_URL`` is set, else PostgreSQL)."""
     database: Database = app.state.database
-    async with nonces.open_store(database, settings) as store:
-        app.state.open_gateway = Gateway(database, settings, store)
+    redis = redis_asyncio.from_url(settings.redis_url) if settings.redis_url else None
+    try:
+        app.state.open_gateway = Gateway(database, settings, redis)
         yield
+    finally:
+        if redis is not None:
+            await redis.aclose()
 
 
 def gateway_of(request: Request) -> Gateway:
@@ -198,14 +215,49 @@ async def signed_app(request: Request) -> AppCredentials:
 
 
 def caller_with(scope: Scope) -> Callable[..., Coroutine[Any, Any, AppCredentials]]:
-    """A dependency: the signed app, refused with ``scope_missing`` unless it holds ``scope``."""
+    """A dependency: the signed app, refused with ``scope_missing`` unless it holds ``scope``,
+    then with ``rate_limited`` when its bucket for the scope's routes is empty."""
 
-    async def caller(app: Annotated[AppCredentials, Depends(signed_app)]) -> AppCredentials:
+    async def caller(
+        request: Request, app: Annotated[AppCredentials, Depends(signed_app)]
+    ) -> AppCredentials:
         if scope.value not in app.scopes:
             raise ScopeMissing(details={"scope": scope.value})
+        outcome = await gateway_of(request).limiter.take(f"{app.app_key}:{scope.value}", app.limit)
+        request.state.open_rate = outcome
+        if not outcome.allowed:
+            raise OpenRateLimited(details={"retry_after_s": outcome.retry_after_s})
         return app
 
     return caller
+
+
+class RateLimitHeaders:
+    """ASGI middleware: every answer to a rate-limited request carries ``X-RateLimit-Limit``
+    (the bucket's size), ``X-RateLimit-Remaining`` (whole tokens left) and
+    ``X-RateLimit-Reset`` (whole seconds until the bucket is full again: a delta, not a
+    time), and a refusal ``Retry-After`` (whole seconds)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope_, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            outcome = scope.get("state", {}).get("open_rate")
+            if message["type"] == "http.response.start" and isinstance(outcome, Outcome):
+                headers = MutableHeaders(scope=message)
+                headers["X-RateLimit-Limit"] = str(outcome.limit)
+                headers["X-RateLimit-Remaining"] = str(outcome.remaining)
+                headers["X-RateLimit-Reset"] = str(outcome.reset_s)
+                if not outcome.allowed:
+                    headers["Retry-After"] = str(outcome.retry_after_s)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 CatalogReader = Annotated[AppCredentials, Depends(caller_with(Scope.CATALOG_READ))]

@@ -42,3 +42,32 @@ async def forget_idempotency_records(session: AsyncSession, before: datetime) ->
         {"before": before},
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# Refill by the time since the last take, then take one token only if a whole one is there.
+# One statement time for every term, so ``taken`` and ``tokens`` agree; never a negative
+# refill and never a clock going back (takes queued on the row lock may run out of order).
+_REFILLED = (
+    "LEAST(:burst, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM statement_timestamp() "
+    "- b.updated_at)) * :rate)"
+)
+_TAKE_TOKEN = text(  # the f-string joins constants of this module, not input
+    f"""
+    INSERT INTO open_rate_buckets AS b (key, tokens, taken, updated_at)
+    VALUES (:key, :burst - 1, true, statement_timestamp())
+    ON CONFLICT (key) DO UPDATE SET
+        taken = {_REFILLED} >= 1,
+        tokens = {_REFILLED} - CASE WHEN {_REFILLED} >= 1 THEN 1 ELSE 0 END,
+        updated_at = GREATEST(b.updated_at, statement_timestamp())
+    RETURNING tokens, taken
+    """  # noqa: S608
+)
+
+
+async def take_token(
+    session: AsyncSession, key: str, rate_per_s: float, burst: int
+) -> tuple[float, bool]:
+    """Take one token from bucket ``key`` if it holds one; (tokens left, whether taken)."""
+    params = {"key": key, "rate": rate_per_s, "burst": float(burst)}
+    tokens, taken = (await session.execute(_TAKE_TOKEN, params)).one()
+    return float(tokens), bool(taken)

@@ -4,8 +4,6 @@ the window. Kept in PostgreSQL by default; in Redis (``SET NX`` with an expiry) 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -13,7 +11,6 @@ import redis.asyncio as redis_asyncio
 
 from hive.openapi import gateway_repository
 from hive.openapi.service import AppCredentials
-from hive.platform.config import Settings
 from hive.platform.db import Database
 
 
@@ -42,17 +39,10 @@ class RedisNonces:
         self._prefix = prefix
 
     async def remember(self, app: AppCredentials, nonce: str, until_epoch_s: int) -> bool:
-        key = f"{self._prefix}{app.app_id}:{nonce}"
+        key = f"{self._prefix}{app.app_key}:{nonce}"
         return bool(await self._client.set(key, b"1", nx=True, exat=max(until_epoch_s, 1)))
 
 
-@asynccontextmanager
-async def open_store(database: Database, settings: Settings) -> AsyncIterator[NonceStore]:
-    if not settings.redis_url:
-        yield PostgresNonces(database)
-        return
-    client = redis_asyncio.from_url(settings.redis_url)
-    try:
-        yield RedisNonces(client)
-    finally:
-        await client.aclose()
+def nonce_store(database: Database, client: redis_asyncio.Redis | None) -> NonceStore:
+    """Redis when the gateway has a client (``HIVE_REDIS_URL``), else PostgreSQL."""
+    return PostgresNonces(database) if client is None else RedisNonces(client)

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.openapi.models import AppStatus, OpenApp, OpenAppSecret
+from hive.openapi.models import AppStatus, GradeRateLimit, OpenApp, OpenAppSecret
 
 
 async def add_app(session: AsyncSession, app: OpenApp, ciphertext: bytes) -> None:
@@ -67,3 +68,15 @@ async def rotate_secret(
     )
     session.add(OpenAppSecret(app_id=app.id, tenant_id=app.tenant_id, ciphertext=ciphertext))
     await session.flush()
+
+
+async def grade_limit(session: AsyncSession, grade_id: int) -> GradeRateLimit | None:
+    return await session.get(GradeRateLimit, grade_id)
+
+
+async def upsert_grade_limit(
+    session: AsyncSession, grade_id: int, rate_per_s: float, burst: int
+) -> None:
+    values = {"rate_per_s": rate_per_s, "burst": burst}
+    statement = insert(GradeRateLimit).values(grade_id=grade_id, **values)
+    await session.execute(statement.on_conflict_do_update(index_elements=["grade_id"], set_=values))

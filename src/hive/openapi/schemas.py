@@ -30,3 +30,12 @@ class AppCreate(BaseModel):
     def _networks(cls, value: list[str]) -> list[str]:
         # Normalised (``10.1.2.3/8`` -> ``10.0.0.0/8``), so the stored list is what applies.
         return [str(network) for network in parse_networks(",".join(value))] if value else []
+
+
+class RateLimitSet(BaseModel):
+    """A rate limit: requests per second (refill) and burst (bucket size), per route group."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate_per_s: float = Field(gt=0, le=100_000, allow_inf_nan=False)
+    burst: int = Field(ge=1, le=1_000_000)

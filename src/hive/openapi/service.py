@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.customers import service as customers
+from hive.customers.errors import GradeNotFound
 from hive.customers.models import TenantStatus
 from hive.openapi import repository
 from hive.openapi.errors import AppNotFound, AppRevoked
 from hive.openapi.models import AppStatus, OpenApp
-from hive.openapi.schemas import AppCreate
+from hive.openapi.rate_limit import Limit
+from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.config import IPNetwork, parse_networks
@@ -160,6 +162,45 @@ async def revoke_app(
     return app
 
 
+async def set_app_rate_limit(
+    session: AsyncSession, actor: Actor, app_key: str, limit: RateLimitSet | None
+) -> OpenApp:
+    """Override the app's rate limit (None: back to its grade's). Raises ``app_not_found``."""
+    require(actor, Action.SET_API_LIMITS)
+    app = _own_app(actor, await repository.lock_app_by_key(session, app_key), app_key)
+    app.rate_per_s = limit.rate_per_s if limit else None
+    app.burst = limit.burst if limit else None
+    await record_audit(
+        session,
+        actor,
+        "openapi.app_rate_limit",
+        target_type="open_app",
+        target_id=app.id,
+        tenant_id=app.tenant_id,
+        details={"app_key": app_key, "limit": limit.model_dump() if limit else None},
+    )
+    return app
+
+
+async def set_grade_rate_limit(
+    session: AsyncSession, actor: Actor, grade_id: int, limit: RateLimitSet
+) -> None:
+    """The Open API rate limit of every app of the grade's tenants (unless an app overrides
+    it). Raises ``grade_not_found``."""
+    require(actor, Action.SET_API_LIMITS)
+    if await customers.get_grade(session, grade_id) is None:
+        raise GradeNotFound(details={"grade_id": grade_id})
+    await repository.upsert_grade_limit(session, grade_id, limit.rate_per_s, limit.burst)
+    await record_audit(
+        session,
+        actor,
+        "openapi.grade_rate_limit",
+        target_type="grade",
+        target_id=grade_id,
+        details=limit.model_dump(),
+    )
+
+
 async def list_apps(session: AsyncSession, actor: Actor, tenant_id: int) -> Sequence[OpenApp]:
     _check_tenant(actor, tenant_id)
     return await repository.list_apps(session, tenant_id)
@@ -176,15 +217,15 @@ class AppCredentials:
     scopes: frozenset[str]
     ip_allow: tuple[IPNetwork, ...]
     secrets: tuple[str, ...]  # live secrets, newest first
-    rate_per_s: float | None
-    burst: int | None
+    limit: Limit  # requests per second and burst, per route group
 
 
 async def app_credentials(
-    session: AsyncSession, app_key: str, box: SecretBox, *, now: datetime
+    session: AsyncSession, app_key: str, box: SecretBox, *, now: datetime, default_limit: Limit
 ) -> AppCredentials | None:
     """The active app with key ``app_key`` of an active tenant, with its live secrets
-    decrypted; None when there is none (unknown, revoked, or its tenant not active)."""
+    decrypted and its rate limit (the app's own, else its grade's, else ``default_limit``);
+    None when there is none (unknown, revoked, or its tenant not active)."""
     app = await repository.find_active_app(session, app_key)
     if app is None:
         return None
@@ -200,6 +241,11 @@ async def app_credentials(
         scopes=frozenset(app.scopes),
         ip_allow=parse_networks(",".join(app.ip_allow)),
         secrets=tuple(box.decrypt(c).decode() for c in ciphertexts),
-        rate_per_s=app.rate_per_s,
-        burst=app.burst,
+        limit=await _limit_of(session, app, tenant.grade_id, default_limit),
     )
+
+
+async def _limit_of(session: AsyncSession, app: OpenApp, grade_id: int, default: Limit) -> Limit:
+    grade = await repository.grade_limit(session, grade_id)
+    base = Limit(grade.rate_per_s, grade.burst) if grade is not None else default
+    return Limit(app.rate_per_s or base.rate_per_s, app.burst or base.burst)

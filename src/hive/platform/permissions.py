@@ -55,6 +55,7 @@ class Action(StrEnum):
     CHANGE_PRODUCT_STATUS = "catalog.change_product_status"
     # open api
     MANAGE_APPS = "openapi.manage_apps"
+    SET_API_LIMITS = "openapi.set_api_limits"
     # billing
     TOP_UP = "billing.top_up"
     ADJUST_BALANCE = "billing.adjust_balance"
@@ -95,6 +96,8 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.CHANGE_PRODUCT_STATUS: _CATALOG_STAFF,
     # A tenant admin manages its own tenant's apps; the platform admin any tenant's.
     Action.MANAGE_APPS: frozenset({_ADMIN, _TENANT_ADMIN}),
+    # Rate limits are the platform's to set (a tenant must not raise its own).
+    Action.SET_API_LIMITS: frozenset({_ADMIN, _OPERATOR}),
     # Money in and out of a tenant's account is finance's; everyone reads what they may see
     # (a tenant its own statement). Orders freeze as their tenant; capture only on completion
     # (the system); a release follows a cancellation by the tenant, an operator or the system.

@@ -1,0 +1,120 @@
+"""Rate limits: a token bucket per app and route group, refusing with 429 and Retry-After when
+empty, headers on every answer; one limit shared by several gateway processes, whether the
+buckets live in PostgreSQL or in Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hive.openapi import service as openapi
+from hive.openapi.rate_limit import Limit, outcome_of
+from hive.openapi.schemas import RateLimitSet
+from hive.platform.config import Settings
+from hive.platform.db import Database
+from tests.support.factories import ADMIN, make_grade, make_tenant
+from tests.support.openapi import (
+    IssuedApp,
+    client_for,
+    gateway_processes,
+    gateway_settings,
+    make_app,
+    running_gateway,
+)
+from tests.support.services import REDIS_URL, require_server
+
+CATEGORIES = "/open/v1/categories"
+
+
+def test_the_numbers_are_whole_seconds_and_deltas() -> None:
+    allowed = outcome_of(Limit(rate_per_s=2, burst=10), tokens_left=3.5, allowed=True)
+    assert (allowed.limit, allowed.remaining, allowed.retry_after_s, allowed.reset_s) == (
+        10,
+        3,
+        0,
+        4,
+    )
+    refused = outcome_of(Limit(rate_per_s=2, burst=10), tokens_left=0.25, allowed=False)
+    assert (refused.remaining, refused.retry_after_s, refused.reset_s) == (0, 1, 5)
+    slow = outcome_of(Limit(rate_per_s=0.1, burst=3), tokens_left=0.5, allowed=False)
+    assert (slow.retry_after_s, slow.reset_s) == (5, 25)
+
+
+@pytest.fixture
+def open_settings(settings: Settings) -> Settings:
+    return gateway_settings(settings)
+
+
+@pytest.fixture
+def gateway(open_settings: Settings) -> Iterator[str]:
+    with running_gateway(open_settings) as url:
+        yield url
+
+
+async def _limited_app(database: Database, settings: Settings, burst: int) -> IssuedApp:
+    app = await make_app(database, settings, await make_tenant(database, "acme"))
+    async with database.platform_transaction() as session:
+        limit = RateLimitSet(rate_per_s=0.01, burst=burst)
+        await openapi.set_app_rate_limit(session, ADMIN, app.app_key, limit)
+    return app
+
+
+def _burst(urls: list[str], app: IssuedApp, requests: int) -> list[httpx.Response]:
+    """``requests`` signed GETs, spread over the gateways in turn."""
+    clients = [client_for(url, app) for url in urls]
+    try:
+        return [clients[i % len(clients)].get(CATEGORIES) for i in range(requests)]
+    finally:
+        for client in clients:
+            client.close()
+
+
+async def test_a_burst_beyond_the_bucket_is_refused_with_retry_after(
+    gateway: str, database: Database, open_settings: Settings
+) -> None:
+    app = await _limited_app(database, open_settings, burst=3)
+    responses = await asyncio.to_thread(_burst, [gateway], app, 5)
+    assert [r.status_code for r in responses] == [200, 200, 200, 429, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in responses] == ["2", "1", "0", "0", "0"]
+    assert {r.headers["X-RateLimit-Limit"] for r in responses} == {"3"}
+    refused = responses[3]
+    assert refused.json()["code"] == "rate_limited"
+    retry_after = int(refused.headers["Retry-After"])  # whole seconds
+    assert 1 <= retry_after <= 100  # one token at 0.01/s takes at most 100 s
+    assert int(refused.headers["X-RateLimit-Reset"]) <= 300  # a delta, never an epoch
+    assert "Retry-After" not in responses[0].headers
+
+
+async def test_without_an_override_the_grade_limit_applies(
+    gateway: str, database: Database, open_settings: Settings
+) -> None:
+    grade_id = await make_grade(database, "银牌")
+    async with database.platform_transaction() as session:
+        await openapi.set_grade_rate_limit(
+            session, ADMIN, grade_id, RateLimitSet(rate_per_s=0.01, burst=2)
+        )
+    app = await make_app(database, open_settings, await make_tenant(database, "acme", grade_id))
+    responses = await asyncio.to_thread(_burst, [gateway], app, 3)
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    other = await make_app(database, open_settings, app.tenant_id, name="第二个")
+    assert (await asyncio.to_thread(_burst, [gateway], other, 1))[0].status_code == 200
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "redis"])
+async def test_two_gateway_processes_share_one_limit(
+    backend: str, database: Database, database_url: str, open_settings: Settings, tmp_path: Path
+) -> None:
+    extra = {}
+    if backend == "redis":
+        require_server("Redis", REDIS_URL, 6379)
+        extra["HIVE_REDIS_URL"] = REDIS_URL
+    app = await _limited_app(database, open_settings, burst=5)
+    with gateway_processes(2, database_url, tmp_path, **extra) as urls:
+        responses = await asyncio.to_thread(_burst, urls, app, 12)
+    codes = [r.status_code for r in responses]
+    assert codes.count(200) == 5 and codes.count(429) == 7, codes
+    assert codes[:5] == [200] * 5  # both processes drew from the one bucket
