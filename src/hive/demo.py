@@ -1,9 +1,14 @@
 """Demo data for ``hive seed`` and ``hive up``: grades, staff logins, two tenants, suppliers,
-and a selection rule that fills the pool from the simulator.
+and selection rules that fill the pool from the simulator like a small real business: phones
+and laptops, home appliances, food and drinks.
 
-Idempotent: running it again leaves existing rows alone. The rule is created once, with a job
+Idempotent: running it again leaves existing rows alone. Each rule is created once, with a job
 that runs it as soon as the worker is up (the simulator must answer, so it cannot run here);
-it is also scheduled, so the pool follows the simulator every night.
+they are also scheduled, so the pool follows the simulator every night.
+
+The rules select by the simulator's categories (its JD category ids, see
+``hive.simulators.vop.category_data``), not by keywords: the keyword 手机 also names 手机壳 and
+chargers, 笔记本 also paper notebooks.
 """
 
 from __future__ import annotations
@@ -34,12 +39,36 @@ from hive.suppliers.types import SupplierKind
 DEMO_VOP_SUPPLIER = "京东VOP（模拟器）"
 DEMO_WAREHOUSE_SUPPLIER = "自营仓"
 DEMO_RULE = "演示选品：手机与笔记本"
+# Simulator categories: 655 手机 (phones, not 手机配件), 672 笔记本 (laptops, not 办公文具),
+# 794 大家电 (TVs, air conditioners), 1320 食品饮料 (dairy, water, snacks, biscuits).
+PHONES, LAPTOPS, BIG_APPLIANCES, FOOD_AND_DRINKS = 655, 672, 794, 1320
 DEMO_RULE_CONDITIONS = RuleConditions(
-    keywords=["手机", "笔记本"],
+    category_whitelist=[PHONES, LAPTOPS],
     min_margin_percent=Decimal("3"),
     require_in_stock=True,
-    max_products=200,
+    max_products=120,
 )
+DEMO_RULES: list[tuple[str, RuleConditions]] = [
+    (DEMO_RULE, DEMO_RULE_CONDITIONS),
+    (
+        "演示选品：家用电器",
+        RuleConditions(
+            category_whitelist=[BIG_APPLIANCES],
+            min_margin_percent=Decimal("3"),
+            require_in_stock=True,
+            max_products=50,
+        ),
+    ),
+    (
+        "演示选品：食品饮料",
+        RuleConditions(
+            category_whitelist=[FOOD_AND_DRINKS],
+            min_margin_percent=Decimal("3"),
+            require_in_stock=True,
+            max_products=50,
+        ),
+    ),
+]
 
 SEED_ACTOR = Actor(user_id=None, username="seed", role=Role.PLATFORM_ADMIN.value)
 
@@ -94,7 +123,7 @@ async def seed_demo_data(database: Database, settings: Settings) -> None:
         await _seed_logins(session, tenant_ids)
         await _seed_open_app(session, settings, tenant_ids)
         await _seed_suppliers(session, settings)
-        await _seed_pool_rule(session)
+        await _seed_pool_rules(session)
 
 
 async def _seed_suppliers(session: AsyncSession, settings: Settings) -> None:
@@ -143,16 +172,16 @@ async def _seed_open_app(
     )
 
 
-async def _seed_pool_rule(session: AsyncSession) -> None:
-    """A scheduled rule on the simulator, run once by the worker as soon as it starts."""
-    if any(rule.name == DEMO_RULE for rule in await rules.list_rules(session)):
-        return
+async def _seed_pool_rules(session: AsyncSession) -> None:
+    """Scheduled rules on the simulator, each run once by the worker as soon as it starts."""
+    existing = {rule.name for rule in await rules.list_rules(session)}
     vop = {s.name: s.id for s in await suppliers.list_suppliers(session)}[DEMO_VOP_SUPPLIER]
-    data = RuleCreate(
-        name=DEMO_RULE, supplier_id=vop, conditions=DEMO_RULE_CONDITIONS, scheduled=True
-    )
-    rule = await rules.create_rule(session, SEED_ACTOR, data)
-    await rule_tasks.defer_rule_run(session, rule.id)
+    for name, conditions in DEMO_RULES:
+        if name in existing:
+            continue
+        data = RuleCreate(name=name, supplier_id=vop, conditions=conditions, scheduled=True)
+        rule = await rules.create_rule(session, SEED_ACTOR, data)
+        await rule_tasks.defer_rule_run(session, rule.id)
 
 
 async def _seed_grades(session: AsyncSession) -> dict[str, int]:

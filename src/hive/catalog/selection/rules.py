@@ -252,35 +252,42 @@ async def _plan_run(
     return plan
 
 
-async def _search_candidates(adapter: SupplierAdapter, conditions: RuleConditions) -> list[str]:
-    """SKU ids from live searches, de-duplicated, a few more than the rule may add."""
-    wanted = conditions.max_products * 2
-    queries = [
+def _search_queries(conditions: RuleConditions) -> list[SearchQuery]:
+    """One live search per keyword within each whitelisted category (a keyword alone searches
+    everywhere; a category alone searches all of it). Searching inside the categories, not
+    filtering afterwards, keeps a broad keyword such as 手机 from filling the candidates with
+    手机壳 and chargers that the category whitelist would then refuse."""
+    categories: list[int | None] = list(conditions.category_whitelist) or [None]
+    keywords = list(conditions.keywords) or [""]
+    return [
         SearchQuery(
-            keyword=k,
+            keyword=keyword,
+            category_id=category,
             min_price_fen=conditions.min_price_fen,
             max_price_fen=conditions.max_price_fen,
             sort=SearchSort.SALES_DESC,
         )
-        for k in conditions.keywords
-    ] or [
-        SearchQuery(
-            category_id=c,
-            min_price_fen=conditions.min_price_fen,
-            max_price_fen=conditions.max_price_fen,
-            sort=SearchSort.SALES_DESC,
-        )
-        for c in conditions.category_whitelist
+        for category in categories
+        for keyword in keywords
     ]
+
+
+async def _search_candidates(adapter: SupplierAdapter, conditions: RuleConditions) -> list[str]:
+    """SKU ids from live searches, de-duplicated, a few more than the rule may add, shared
+    evenly among the searches (a rule on phones and laptops gets both, not only phones)."""
+    wanted = conditions.max_products * 2
+    queries = _search_queries(conditions)
+    share = -(-wanted // len(queries))
     found: dict[str, None] = {}
     for query in queries:
+        taken = 0
         for page in range(1, MAX_PAGES_PER_QUERY + 1):
             result = await adapter.search(replace(query, page=page, page_size=SEARCH_PAGE_SIZE))
-            found.update(dict.fromkeys(hit.sku for hit in result.hits))
-            if len(found) >= wanted or page * SEARCH_PAGE_SIZE >= result.total:
+            new = [hit.sku for hit in result.hits if hit.sku not in found][: share - taken]
+            found.update(dict.fromkeys(new))
+            taken += len(new)
+            if taken >= share or page * SEARCH_PAGE_SIZE >= result.total:
                 break
-        if len(found) >= wanted:
-            break
     return list(found)[:wanted]
 
 
