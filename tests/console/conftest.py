@@ -9,6 +9,7 @@ from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.permissions import Role
 from tests.catalog.search.conftest import Pool, _prepared_pool
+from tests.support.distribution import share_default_pool
 from tests.support.factories import make_tenant, make_user
 from tests.support.servers import running_server
 
@@ -30,6 +31,9 @@ def hcm_url(settings: Settings, accounts: dict[str, int]) -> Iterator[str]:
 
 
 @pytest.fixture
-async def pool(database: Database) -> Pool:
-    """Pool products for the workbench pages (the search tests' pool, categories included)."""
-    return await _prepared_pool(database)
+async def pool(database: Database, accounts: dict[str, int]) -> Pool:
+    """Pool products for the workbench pages (the search tests' pool, categories included),
+    all of them in the default distribution pool, which both tenants are given."""
+    prepared = await _prepared_pool(database)
+    await share_default_pool(database, accounts.values())
+    return prepared

@@ -8,8 +8,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from hive.events.errors import InvalidTenantEvent, UnknownEventCursor
-from hive.events.service import EventType, raise_tenant_event, raise_tenant_events, read_events
+from hive.events.service import EventType, raise_tenant_event, raise_tenant_events
 from hive.platform.db import Database
+from tests.support.events import events_of
 from tests.support.factories import make_tenant
 
 PRICE = EventType.PRICE_CHANGED
@@ -20,9 +21,12 @@ async def tenants(database: Database) -> tuple[int, int]:
     return await make_tenant(database, "alpha"), await make_tenant(database, "beta")
 
 
-async def _read(database: Database, tenant: int, after: int = 0) -> list[tuple[int, str, int]]:
-    async with database.tenant_transaction(tenant) as session:
-        events = await read_events(session, tenant, after=after)
+async def _read(
+    database: Database, tenant: int, after: int = 0, *, count: int = 1
+) -> list[tuple[int, str, int]]:
+    """The tenant's events once ``count`` are readable (tests running beside this one may hold
+    the reading horizon back for a moment)."""
+    events = await events_of(database, tenant, count=count, after=after)
     return [(e.id, e.type, e.sequence) for e in events]
 
 
@@ -37,7 +41,7 @@ async def test_events_of_one_entity_are_numbered_one_two_three(
             )
     async with database.platform_transaction() as session:
         await raise_tenant_event(session, alpha, PRICE, entity_type="product", entity_id=8)
-    assert [seq for _, _, seq in await _read(database, alpha)] == [1, 2, 3, 1]
+    assert [seq for _, _, seq in await _read(database, alpha, count=4)] == [1, 2, 3, 1]
     assert [seq for _, _, seq in await _read(database, beta)] == [1]
 
 
@@ -55,14 +59,13 @@ async def test_one_statement_raises_events_for_many_tenants_numbered_consecutive
             {"type": PRICE.value, "tenants": [alpha, beta, alpha], "products": [5, 6]},
         )
     assert raised == 6
-    async with database.tenant_transaction(alpha) as session:
-        events = await read_events(session, alpha)
+    events = await events_of(database, alpha, count=5)
     by_product: dict[int, list[int]] = {}
     for event in events:
         by_product.setdefault(event.entity_id, []).append(event.sequence)
     assert by_product == {5: [1, 2, 3], 6: [1, 2]}
     assert [e.payload for e in events if e.entity_id == 6] == [{"n": 6}, {"n": 6}]
-    assert [seq for _, _, seq in await _read(database, beta)] == [1, 1]
+    assert [seq for _, _, seq in await _read(database, beta, count=2)] == [1, 1]
 
 
 async def test_reading_after_a_cursor_continues_where_it_stopped(
@@ -74,10 +77,10 @@ async def test_reading_after_a_cursor_continues_where_it_stopped(
             await raise_tenant_event(
                 session, alpha, PRICE, entity_type="product", entity_id=product
             )
-    first = await _read(database, alpha)
+    first = await _read(database, alpha, count=3)
     assert len(first) == 3
-    assert await _read(database, alpha, after=first[0][0]) == first[1:]
-    assert await _read(database, alpha, after=first[-1][0]) == []
+    assert await _read(database, alpha, after=first[0][0], count=2) == first[1:]
+    assert await _read(database, alpha, after=first[-1][0], count=0) == []
 
 
 async def test_an_event_of_a_transaction_in_flight_is_not_skipped(
@@ -108,8 +111,8 @@ async def test_an_event_of_a_running_transaction_waits_for_it(
         await raise_tenant_event(running, alpha, PRICE, entity_type="product", entity_id=1)
         async with database.platform_transaction() as committed:
             await raise_tenant_event(committed, alpha, PRICE, entity_type="product", entity_id=2)
-        assert await _read(database, alpha) == []
-    assert [entity for _, _, entity in await _read(database, alpha)] == [1, 1]
+        assert await _read(database, alpha, count=0) == []
+    assert [seq for _, _, seq in await _read(database, alpha, count=2)] == [1, 1]
 
 
 async def test_a_cursor_that_is_not_the_tenants_event_is_refused(
@@ -165,4 +168,4 @@ async def test_a_tenant_cannot_raise_an_event_for_another(
             await raise_tenant_event(session, beta, PRICE, entity_type="product", entity_id=1)
     async with database.tenant_transaction(alpha) as session:
         await raise_tenant_event(session, alpha, PRICE, entity_type="product", entity_id=1)
-    assert len(await _read(database, alpha)) == 1
+    assert len(await _read(database, alpha, count=1)) == 1

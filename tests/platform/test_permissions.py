@@ -14,6 +14,10 @@ import pytest
 from hive.billing import freezes, reconciliation
 from hive.billing import service as billing
 from hive.billing.schemas import Adjustment, CreditLimit, TopUp
+from hive.catalog.distribution import service as distribution
+from hive.catalog.distribution.models import PoolKind
+from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate, PoolMembers
+from hive.catalog.library import service as library
 from hive.catalog.pool import service as pool
 from hive.catalog.selection import rules
 from hive.catalog.selection import service as selection
@@ -68,6 +72,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.CAPTURE_FUNDS: {SYSTEM_ROLE},
     Action.RELEASE_FUNDS: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN, TENANT_USER, SYSTEM_ROLE},
     Action.CHECK_LEDGER: {ADMIN_ROLE, FINANCE, SYSTEM_ROLE},
+    Action.MANAGE_DISTRIBUTION: {ADMIN_ROLE, OPERATOR},
+    Action.MANAGE_LIBRARY: {TENANT_ADMIN, TENANT_USER},
 }
 
 
@@ -111,6 +117,10 @@ def _rule(world: World) -> RuleCreate:
     name = f"rule-{next(world.serial)}"
     conditions = RuleConditions(keywords=["手机"])
     return RuleCreate(name=name, supplier_id=world.supplier_id, conditions=conditions)
+
+
+def _pool(world: World) -> PoolCreate:
+    return PoolCreate(name=f"pool-{next(world.serial)}", kind=PoolKind.EXCLUSIVE)
 
 
 def _warehouse_calls() -> list[Call]:
@@ -271,6 +281,26 @@ CALLS: dict[Action, list[Call]] = {
         ),
     ],
     **_billing_calls(),
+    Action.MANAGE_DISTRIBUTION: [
+        in_transaction(lambda s, w, a: distribution.create_pool(s, a, _pool(w))),
+        in_transaction(lambda s, w, a: distribution.set_pool_active(s, a, 10**9, active=False)),
+        in_transaction(lambda s, w, a: distribution.add_members(s, a, 10**9, PoolMembers(ids=[1]))),
+        in_transaction(
+            lambda s, w, a: distribution.remove_members(s, a, 10**9, PoolMembers(ids=[1]))
+        ),
+        in_transaction(
+            lambda s, w, a: distribution.assign_pool(
+                s, a, 10**9, AssignmentCreate(grade_id=w.grade_id)
+            )
+        ),
+        in_transaction(lambda s, w, a: distribution.unassign_pool(s, a, 10**9, 10**9)),
+    ],
+    Action.MANAGE_LIBRARY: [
+        in_transaction(lambda s, w, a: library.add_products(s, a, [10**9])),
+        in_transaction(lambda s, w, a: library.add_category(s, a, 10**9)),
+        in_transaction(lambda s, w, a: library.remove_products(s, a, [10**9])),
+        in_transaction(lambda s, w, a: library.set_retail_price(s, a, 10**9, 100)),
+    ],
 }
 
 

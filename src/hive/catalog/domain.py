@@ -5,7 +5,12 @@ from hive.platform.domains import Domain
 
 DOMAIN = Domain(
     name="catalog",
-    models=["hive.catalog.models", "hive.catalog.library.models", "hive.catalog.pricing.models"],
+    models=[
+        "hive.catalog.models",
+        "hive.catalog.distribution.models",
+        "hive.catalog.library.models",
+        "hive.catalog.pricing.models",
+    ],
     tasks=["hive.catalog.freshness.tasks", "hive.catalog.selection.tasks"],
     hcm_routers=[
         "hive.catalog.selection.routes:router",

@@ -77,6 +77,11 @@ PROBLEM_CODES: dict[str, str] = {
     "below_minimum": "must not be below the minimum",
     "not_allowed": "is not available here",
     "keyword_or_category": "enter a keyword or choose a category",
+    "not_found": "does not exist: {ids}",
+    "grade_or_tenant": "choose either a customer grade or a tenant",
+    "not_visible": "not in your distribution pools: {ids}",
+    "below_cost": "must not be below your cost of {cost} yuan",
+    "too_many": "matches {count} products, more than {max} at once",
     "invalid": "is not valid",
 }
 

@@ -23,6 +23,7 @@ from hive.catalog.search.service import (
 from hive.platform.db import TENANT_ROLE
 from hive.platform.migrations import alembic_config, upgrade_to_head
 from tests.catalog.search.conftest import Item, Pool
+from tests.support.distribution import share_default_pool
 from tests.support.factories import make_tenant
 
 HIDDEN = {
@@ -55,7 +56,9 @@ def names(*indexes: int) -> list[str]:
 @pytest.fixture(scope="module")
 async def tenant_pool(module_pool: Pool) -> tuple[Pool, int]:
     await module_pool.add(*ITEMS)
-    return module_pool, await make_tenant(module_pool.database, "pool-tenant")
+    tenant_id = await make_tenant(module_pool.database, "pool-tenant")
+    await share_default_pool(module_pool.database, [tenant_id])
+    return module_pool, tenant_id
 
 
 async def as_tenant(
@@ -63,7 +66,9 @@ async def as_tenant(
 ) -> list[TenantPoolHit]:
     pool, tenant_id = tenant_pool
     async with pool.database.tenant_transaction(tenant_id) as session:
-        result = await search_pool_for_tenant(session, query, count_cap=count_cap)
+        result = await search_pool_for_tenant(
+            session, query, tenant_id=tenant_id, count_cap=count_cap
+        )
     return result.hits
 
 
@@ -93,7 +98,9 @@ async def test_tenant_search_finds_active_products_with_public_columns_only(
 ) -> None:
     pool, tenant_id = tenant_pool
     async with pool.database.tenant_transaction(tenant_id) as session:
-        result = await search_pool_for_tenant(session, PoolQuery(sort=SortOrder.SALES))
+        result = await search_pool_for_tenant(
+            session, PoolQuery(sort=SortOrder.SALES), tenant_id=tenant_id
+        )
     assert [h.name for h in result.hits] == names(*VISIBLE)
     assert (result.total, result.total_is_estimate) == (len(VISIBLE), False)
     first = result.hits[0]

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.freshness import repository
+from hive.catalog.library import availability
+from hive.catalog.library.availability import AVAILABILITY_FIELDS
 from hive.catalog.pool.service import FIELD_EVENTS, PRICED
 from hive.catalog.pricing import service as pricing
 
@@ -62,7 +64,8 @@ async def apply_bulk(
     a refresh started reading them): a field whose stored value holds as of a later time
     keeps it, so an older value never overwrites a newer one, in whatever order and batches
     they arrive. With ``stamp`` (``refreshed_at`` / ``calibrated_at``) every product of
-    ``values`` is stamped now().
+    ``values`` is stamped now(). Library items of products whose shelf, supplier pool or
+    stock changed are re-checked (hive.catalog.library.availability).
     """
     for sku, wanted in values.items():
         unknown = wanted.keys() - BULK_FIELDS
@@ -84,4 +87,7 @@ async def apply_bulk(
     if repriced:
         # Prices follow in the same transaction, one statement for the whole transaction.
         pricing.reprice_skus_later(session, supplier_id, repriced)
+    # Library items of products that went off shelf, out of stock or back: one statement.
+    moved = [sku for sku, fields in changed.items() if AVAILABILITY_FIELDS & fields.keys()]
+    await availability.supplier_skus_changed(session, supplier_id, moved)
     return BulkResult(considered, changed)

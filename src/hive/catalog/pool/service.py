@@ -1,5 +1,7 @@
 """The product pool's rules: how a supplier snapshot becomes a pool product, and how every
-later change is applied — recorded in the product's history and raised as a domain event."""
+later change is applied — recorded in the product's history and raised as a domain event, and
+(status, shelf, supplier pool, stock) carried to the tenants' library items in the same
+transaction."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.errors import InvalidStatusChange, ProductNotFound
+from hive.catalog.library import availability
 from hive.catalog.models import Product, ProductChange
 from hive.catalog.pool import repository
 from hive.catalog.pricing import service as pricing
@@ -134,6 +137,8 @@ async def apply_changes(
         raise_event(session, event, subject_type="product", subject_id=product.id, changes=fields)
     if PRICED & changed.keys():
         pricing.reprice_later(session, [product.id])
+    if availability.AVAILABILITY_FIELDS & changed.keys():
+        await availability.products_changed(session, [product.id])
     return changed
 
 

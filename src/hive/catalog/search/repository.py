@@ -13,6 +13,7 @@ from typing import Any, Generic
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.catalog.distribution.visibility import visible_condition
 from hive.catalog.search.types import (
     FACET_LIMIT,
     FUZZY_MIN_CHARS,
@@ -211,6 +212,9 @@ def _parts(spec: MatchSpec) -> tuple[str | None, list[str], dict[str, Any]] | No
         if keyword is None:
             return None
     _add_filters(spec, filters, params)
+    if spec.tenant_id is not None:
+        filters.append(visible_condition(":tenant"))
+        params["tenant"] = spec.tenant_id
     return keyword, filters, params
 
 

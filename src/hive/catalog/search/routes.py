@@ -20,7 +20,7 @@ from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, search_pool
 from hive.catalog.search.texts import WORKBENCH_TEXTS
 from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.console import i18n
-from hive.console.callers import TenantActor, TenantSession
+from hive.console.callers import TenantActor, TenantSession, tenant_id_of
 from hive.console.error_pages import problem_lines
 from hive.console.pages import filter_link, render
 from hive.platform.errors import HiveError
@@ -43,7 +43,8 @@ async def pool_page(request: Request, actor: TenantActor, session: TenantSession
         render, request, "workbench_pool.html", actor=actor, params=params, yuan=format_yuan
     )
     try:
-        result = await search_pool_for_tenant(session, tenant_pool_query(params))
+        query = tenant_pool_query(params)
+        result = await search_pool_for_tenant(session, query, tenant_id=tenant_id_of(actor))
         async with database_of(request).platform_transaction() as platform:
             await pool.mark_viewed(platform, [hit.id for hit in result.hits])
     except HiveError as error:

@@ -17,7 +17,9 @@ Everything runs in PostgreSQL. How a search is planned (see ``docs/pool-search.m
    similarity for typos); the result then says ``fuzzy``.
 
 Operators search with ``search_pool``; tenants with ``search_pool_for_tenant`` — the same
-statements, active products only, and hits read only from the columns the tenant role may read.
+statements, active products of the tenant's distribution pools only (the pools' one rule,
+``tenant_visible_products``, as a filter), and hits read only from the columns the tenant role
+may read.
 """
 
 from __future__ import annotations
@@ -142,29 +144,34 @@ async def search_pool(
 
 
 async def search_pool_for_tenant(
-    session: AsyncSession, query: PoolQuery, *, count_cap: int = COUNT_CAP
+    session: AsyncSession, query: PoolQuery, *, tenant_id: int, count_cap: int = COUNT_CAP
 ) -> PoolSearchResult[TenantPoolHit]:
-    """Search the product pool as a tenant sees it: active products only, whatever statuses
-    ``query`` names, and hits without purchase price or supplier identity.
+    """Search the product pool as the tenant ``tenant_id`` sees it: active products of its
+    distribution pools only, whatever statuses ``query`` names, and hits without purchase
+    price or supplier identity.
 
     Its SQL reads only the ``products`` columns granted to the tenant role (migration 0007), so
     it runs in ``tenant_transaction``; facets and price filters are by retail price.
     """
     active_only = replace(query, statuses=TENANT_STATUSES)
-    return await _search(session, active_only, repository.TENANT_HITS, count_cap)
+    return await _search(session, active_only, repository.TENANT_HITS, count_cap, tenant_id)
 
 
 async def _search(
-    session: AsyncSession, query: PoolQuery, kind: repository.HitKind[Hit], count_cap: int
+    session: AsyncSession,
+    query: PoolQuery,
+    kind: repository.HitKind[Hit],
+    count_cap: int,
+    tenant_id: int | None = None,
 ) -> PoolSearchResult[Hit]:
     category_ids = None
     if query.category_id is not None:
         category_ids = tuple(await repository.category_tree(session, query.category_id))
-    spec = _spec(query, category_ids, fuzzy=False)
+    spec = _spec(query, category_ids, fuzzy=False, tenant_id=tenant_id)
     sample = await repository.match_sample(session, spec, count_cap)
     fuzzy = False
     if sample.count == 0 and spec.has_keyword:
-        spec = _spec(query, category_ids, fuzzy=True)
+        spec = _spec(query, category_ids, fuzzy=True, tenant_id=tenant_id)
         sample = await repository.match_sample(session, spec, count_cap)
         fuzzy = True
     complete = sample.count <= count_cap
@@ -184,7 +191,13 @@ async def _search(
     )
 
 
-def _spec(query: PoolQuery, category_ids: tuple[int, ...] | None, *, fuzzy: bool) -> MatchSpec:
+def _spec(
+    query: PoolQuery,
+    category_ids: tuple[int, ...] | None,
+    *,
+    fuzzy: bool,
+    tenant_id: int | None,
+) -> MatchSpec:
     return MatchSpec(
         keyword=query.keyword,
         terms=tuple(query_terms(query.keyword)),
@@ -199,6 +212,7 @@ def _spec(query: PoolQuery, category_ids: tuple[int, ...] | None, *, fuzzy: bool
         sort=query.sort,
         offset=query.offset,
         limit=query.page_size,
+        tenant_id=tenant_id,
     )
 
 

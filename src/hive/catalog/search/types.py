@@ -51,6 +51,8 @@ class MatchSpec:
     sort: SortOrder
     offset: int
     limit: int
+    # Searching for a tenant: only products in its distribution pools (None: operators).
+    tenant_id: int | None = None
 
     @property
     def has_keyword(self) -> bool:

@@ -1,0 +1,1 @@
+"""Distribution pools: which pool products each tenant may see and buy."""

@@ -1,0 +1,190 @@
+"""All SQL of distribution pools: pools, their categories, products and assignments, and the
+visibility function's use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.catalog.distribution.models import (
+    DistributionPool,
+    PoolAssignment,
+    PoolCategory,
+    PoolProduct,
+)
+from hive.catalog.distribution.visibility import visible_condition
+
+VISIBLE = visible_condition(":tenant")
+
+
+async def visible_ids(
+    session: AsyncSession, tenant_id: int, product_ids: Iterable[int]
+) -> set[int]:
+    statement = text(f"SELECT p.id FROM products p WHERE p.id = ANY(:ids) AND {VISIBLE}")  # noqa: S608
+    rows = await session.execute(statement, {"ids": list(product_ids), "tenant": tenant_id})
+    return set(rows.scalars())
+
+
+async def get_pool(
+    session: AsyncSession, pool_id: int, *, lock: bool = False
+) -> DistributionPool | None:
+    query = select(DistributionPool).where(DistributionPool.id == pool_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def pool_named(session: AsyncSession, name: str) -> DistributionPool | None:
+    return await session.scalar(select(DistributionPool).where(DistributionPool.name == name))
+
+
+async def default_pool(session: AsyncSession) -> DistributionPool | None:
+    return await session.scalar(select(DistributionPool).where(DistributionPool.kind == "default"))
+
+
+async def add_pool(session: AsyncSession, pool: DistributionPool) -> None:
+    session.add(pool)
+    await session.flush()
+
+
+POOL_LIST = text(
+    """
+    SELECT dp.id, dp.name, dp.kind, dp.description, dp.active,
+           (SELECT count(*) FROM distribution_pool_categories pc WHERE pc.pool_id = dp.id)
+               AS categories,
+           (SELECT count(*) FROM distribution_pool_products pp WHERE pp.pool_id = dp.id)
+               AS products,
+           (SELECT count(*) FROM distribution_assignments a WHERE a.pool_id = dp.id)
+               AS assignments
+      FROM distribution_pools dp ORDER BY dp.kind, dp.name
+    """
+)
+
+
+async def list_pools(session: AsyncSession) -> Sequence[Row[Any]]:
+    return (await session.execute(POOL_LIST)).all()
+
+
+async def pool_categories(session: AsyncSession, pool_id: int) -> Sequence[Row[Any]]:
+    statement = text(
+        "SELECT c.id, c.name, c.level FROM distribution_pool_categories pc "
+        "JOIN categories c ON c.id = pc.category_id WHERE pc.pool_id = :pool ORDER BY c.id"
+    )
+    return (await session.execute(statement, {"pool": pool_id})).all()
+
+
+async def pool_products(session: AsyncSession, pool_id: int, *, limit: int) -> Sequence[Row[Any]]:
+    statement = text(
+        "SELECT p.id, p.name, p.brand, p.retail_price_fen, p.status "
+        "FROM distribution_pool_products pp JOIN products p ON p.id = pp.product_id "
+        "WHERE pp.pool_id = :pool ORDER BY pp.added_at DESC, p.id DESC LIMIT :limit"
+    )
+    return (await session.execute(statement, {"pool": pool_id, "limit": limit})).all()
+
+
+async def count_pool_products(session: AsyncSession, pool_id: int) -> int:
+    query = select(func.count()).select_from(PoolProduct).where(PoolProduct.pool_id == pool_id)
+    return int(await session.scalar(query) or 0)
+
+
+async def pool_assignments(session: AsyncSession, pool_id: int) -> Sequence[Row[Any]]:
+    statement = text(
+        "SELECT a.id, a.grade_id, g.name AS grade_name, a.tenant_id, "
+        "t.code AS tenant_code, t.name AS tenant_name "
+        "FROM distribution_assignments a "
+        "LEFT JOIN customer_grades g ON g.id = a.grade_id "
+        "LEFT JOIN tenants t ON t.id = a.tenant_id "
+        "WHERE a.pool_id = :pool ORDER BY a.grade_id NULLS LAST, a.tenant_id"
+    )
+    return (await session.execute(statement, {"pool": pool_id})).all()
+
+
+async def existing_ids(session: AsyncSession, table: str, ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` exist in ``table`` (a constant of the caller: categories, products,
+    customer_grades, tenants)."""
+    if table not in {"categories", "products", "customer_grades", "tenants"}:
+        raise ValueError(table)
+    statement = text(f"SELECT id FROM {table} WHERE id = ANY(:ids)")  # noqa: S608
+    return set((await session.execute(statement, {"ids": list(ids)})).scalars())
+
+
+async def add_categories(session: AsyncSession, pool_id: int, category_ids: Iterable[int]) -> int:
+    rows = [{"pool_id": pool_id, "category_id": c} for c in sorted(set(category_ids))]
+    if not rows:
+        return 0
+    result = await session.execute(insert(PoolCategory).values(rows).on_conflict_do_nothing())
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def remove_category(session: AsyncSession, pool_id: int, category_id: int) -> int:
+    result = await session.execute(
+        delete(PoolCategory).where(
+            PoolCategory.pool_id == pool_id, PoolCategory.category_id == category_id
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def add_products(session: AsyncSession, pool_id: int, product_ids: Iterable[int]) -> int:
+    rows = [{"pool_id": pool_id, "product_id": p} for p in sorted(set(product_ids))]
+    if not rows:
+        return 0
+    result = await session.execute(insert(PoolProduct).values(rows).on_conflict_do_nothing())
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def remove_products(session: AsyncSession, pool_id: int, product_ids: Iterable[int]) -> int:
+    result = await session.execute(
+        delete(PoolProduct).where(
+            PoolProduct.pool_id == pool_id, PoolProduct.product_id.in_(list(product_ids))
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def add_assignment(session: AsyncSession, assignment: PoolAssignment) -> None:
+    session.add(assignment)
+    await session.flush()
+
+
+async def find_assignment(
+    session: AsyncSession, pool_id: int, *, grade_id: int | None, tenant_id: int | None
+) -> PoolAssignment | None:
+    query = select(PoolAssignment).where(PoolAssignment.pool_id == pool_id)
+    if grade_id is not None:
+        query = query.where(PoolAssignment.grade_id == grade_id)
+    else:
+        query = query.where(PoolAssignment.tenant_id == tenant_id)
+    return await session.scalar(query)
+
+
+async def get_assignment(session: AsyncSession, assignment_id: int) -> PoolAssignment | None:
+    return await session.get(PoolAssignment, assignment_id)
+
+
+async def delete_assignment(session: AsyncSession, assignment: PoolAssignment) -> None:
+    await session.delete(assignment)
+    await session.flush()
+
+
+async def pool_tenant_ids(session: AsyncSession, pool_id: int) -> set[int]:
+    """Tenants the pool is assigned to, directly or through their grade."""
+    statement = text(
+        "SELECT t.id FROM tenants t JOIN distribution_assignments a "
+        "ON a.tenant_id = t.id OR a.grade_id = t.grade_id WHERE a.pool_id = :pool"
+    )
+    return set((await session.execute(statement, {"pool": pool_id})).scalars())
+
+
+async def choices(session: AsyncSession) -> tuple[Sequence[Row[Any]], Sequence[Row[Any]]]:
+    """Grades and tenants (id, name) for the assignment form."""
+    grades = (await session.execute(text("SELECT id, name FROM customer_grades ORDER BY id"))).all()
+    tenants = (
+        await session.execute(text("SELECT id, code, name FROM tenants ORDER BY code"))
+    ).all()
+    return grades, tenants

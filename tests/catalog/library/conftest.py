@@ -1,0 +1,5 @@
+"""The library tests use the distribution tests' world (pool, categories, three tenants)."""
+
+from tests.catalog.distribution.conftest import world
+
+__all__ = ["world"]
