@@ -173,3 +173,30 @@ async def test_an_operator_may_not_unlock_or_sign_out_accounts(
     async with database.platform_transaction() as session:
         locked = await signin.locked_accounts(session)
     assert [account.username for account in locked] == ["globex-admin"]
+
+
+def test_guessing_the_current_password_is_throttled_like_sign_in(hcm_url: str) -> None:
+    with _client(hcm_url) as thief:
+        sign_in(thief, "acme-admin", "acme-pass-1")  # a session someone else got hold of
+        token = csrf_token_of(thief, "/account/sessions")
+
+        def change(current: str, lang: str = "zh") -> httpx.Response:
+            return thief.post(
+                f"/account/password?lang={lang}",
+                data={
+                    "current_password": current,
+                    "new_password": "thief-pass-1",
+                    "csrf_token": token,
+                },
+            )
+
+        codes = [change(f"guess-{n}").status_code for n in range(6)]
+        right = change("acme-pass-1")
+        english = change("acme-pass-1", lang="en")
+    assert codes[:4] == [403] * 4 and set(codes[4:]) == {429}
+    assert right.status_code == 429 and int(right.headers["retry-after"]) > 0
+    message = re.search(r'id="error">([^<]+)<', right.text)
+    assert message and "当前密码错误次数过多" in message.group(1) and "分钟后再试" in message.group(1)
+    assert "Too many wrong current passwords" in english.text
+    with _client(hcm_url) as owner:  # the lock holds for signing in too: the same counters
+        assert sign_in(owner, "acme-admin", "thief-pass-1").status_code == 429

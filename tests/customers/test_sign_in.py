@@ -336,3 +336,76 @@ async def test_a_guard_refuses_a_known_lock_without_the_database(
     assert await attempt("s3cret-pass") == "sign_in_locked"  # this one still remembers
     guard.forget("buyer")
     assert await attempt("s3cret-pass") == "signed_in"
+
+
+async def _change(
+    database: Database, settings: Settings, actor: Actor, current: str, client: Client = HERE
+) -> int:
+    change = PasswordChange(current_password=current, new_password="new-pass-123")
+    return await signin.change_password(database, settings, actor, change, client)
+
+
+async def test_guessing_the_current_password_locks_the_account_like_sign_in(
+    database: Database, settings: Settings
+) -> None:
+    tenant = await make_tenant(database, "acme")
+    await make_user(database, "buyer", "s3cret-pass", tenant_id=tenant)
+    actor = await _actor_of(database, await _sign_in(database, settings, "buyer", "s3cret-pass"))
+    assert actor is not None
+    failures = []
+    for attempt in range(settings.login_account_max_attempts + 3):
+        client = Client(ip=f"10.0.2.{attempt}", user_agent="x")  # no address limit involved
+        with pytest.raises(HiveError) as raised:
+            await _change(database, settings, actor, "guess-pass", client)
+        failures.append(raised.value.code)
+    allowed = settings.login_account_max_attempts - 1
+    assert failures[:allowed] == ["wrong_current_password"] * allowed
+    assert set(failures[allowed:]) == {"sign_in_locked"}
+    with pytest.raises(SignInLocked) as locked:  # the right password waits out the lock too
+        await _change(database, settings, actor, "s3cret-pass")
+    assert locked.value.scope == "account"
+    with pytest.raises(SignInLocked):  # and so does signing in: the same counters
+        await _sign_in(database, settings, "buyer", "s3cret-pass")
+    assert (await _audit_actions(database)).count("sign_in.locked_account") == 1
+    assert "user.password_change" not in await _audit_actions(database)
+
+
+async def test_a_locked_password_change_is_refused_without_hashing(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_user(database, "buyer", "s3cret-pass", role=Role.OPERATOR)
+    actor = await _actor_of(database, await _sign_in(database, settings, "buyer", "s3cret-pass"))
+    assert actor is not None
+    for _ in range(settings.login_account_max_attempts):
+        with pytest.raises(HiveError):
+            await _change(database, settings, actor, "guess-pass")
+    hashed: list[str] = []
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        hashed.append(password)
+        return False
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    for _ in range(5):
+        with pytest.raises(SignInLocked):
+            await _change(database, settings, actor, "s3cret-pass")
+    assert hashed == []
+
+
+async def test_a_password_change_is_counted_per_address_and_clears_on_success(
+    database: Database, settings: Settings
+) -> None:
+    await make_user(database, "buyer", "s3cret-pass", role=Role.OPERATOR)
+    actor = await _actor_of(database, await _sign_in(database, settings, "buyer", "s3cret-pass"))
+    assert actor is not None
+    for _ in range(settings.login_account_max_attempts - 1):
+        with pytest.raises(HiveError):
+            await _change(database, settings, actor, "guess-pass")
+    assert await _change(database, settings, actor, "s3cret-pass") == 1  # its own session ended
+    async with database.platform_transaction() as session:
+        account = await session.get(LoginThrottle, signin.ACCOUNT + "buyer")
+        address = await session.get(LoginThrottle, signin.ADDRESS + HERE.ip)
+    assert account is None  # cleared, as a successful sign-in clears it
+    assert address is not None
+    # the guesses; the sign-in and the change each gave their own attempt back
+    assert address.attempts == settings.login_account_max_attempts - 1

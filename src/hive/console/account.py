@@ -13,9 +13,11 @@ from pydantic import ValidationError
 
 from hive.console import i18n
 from hive.console.callers import SignedInActor, may
-from hive.console.pages import current_session_id, render
+from hive.console.i18n import translator, wait_text
+from hive.console.pages import client_of, current_session_id, language_of, render
 from hive.customers import service as customers
 from hive.customers import sessions, signin
+from hive.customers.errors import SignInLocked
 from hive.customers.schemas import PasswordChange
 from hive.platform.actor import Actor
 from hive.platform.browser_session import browser_session
@@ -48,6 +50,7 @@ i18n.extend(
             "account.password.new": "新密码（至少 8 位）",
             "account.password.changed": "密码已修改，其他 {n} 个会话已结束。",
             "account.password.invalid": "新密码须为 8 到 128 个字符",
+            "account.password.locked": "当前密码错误次数过多，账号已暂时锁定，请 {wait}后再试",
             "accounts.locked": "已锁定的账号",
             "accounts.locked.none": "当前没有被锁定的账号",
             "accounts.locked_until": "锁定至",
@@ -75,6 +78,8 @@ i18n.extend(
             "account.password.new": "New password (8 characters or more)",
             "account.password.changed": "Password changed; {n} other sessions ended.",
             "account.password.invalid": "The new password must be 8 to 128 characters",
+            "account.password.locked": "Too many wrong current passwords: the account is "
+            "locked. Try again in {wait}",
             "accounts.locked": "Locked accounts",
             "accounts.locked.none": "No account is locked",
             "accounts.locked_until": "Locked until",
@@ -164,15 +169,36 @@ async def change_password(
             request, actor, status_code=422, error="account.password.invalid"
         )
     try:
-        async with database_of(request).actor_transaction(actor) as session:
-            ended = await customers.change_password(
-                session, actor, data, keep_session=current_session_id(request)
-            )
+        ended = await signin.change_password(
+            database_of(request),
+            request.app.state.settings,
+            actor,
+            data,
+            client_of(request),
+            keep_session=current_session_id(request),
+            guard=getattr(request.app.state, "sign_in_guard", None),
+        )
+    except SignInLocked as exc:
+        return await _password_locked(request, actor, exc)
     except HiveError as exc:
         return await _sessions_page(
             request, actor, status_code=exc.http_status, error=f"error.{exc.code}"
         )
     return await _sessions_page(request, actor, password_changed=ended)
+
+
+async def _password_locked(request: Request, actor: Actor, exc: SignInLocked) -> Response:
+    t = translator(language_of(request))
+    key = "login.locked_address" if exc.scope == "address" else "account.password.locked"
+    response = await _sessions_page(
+        request,
+        actor,
+        status_code=exc.http_status,
+        error=key,
+        error_text=t(key).format(wait=wait_text(t, exc.retry_after_s)),
+    )
+    response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
 
 
 async def _accounts_page(

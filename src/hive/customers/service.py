@@ -204,7 +204,10 @@ async def change_password(
 ) -> int:
     """A user changes their own password (knowing the current one). Every other session of
     the user ends; ``keep_session`` (the browser doing the change) stays signed in. Returns
-    how many sessions ended."""
+    how many sessions ended.
+
+    Not throttled by itself: pages and APIs call :func:`hive.customers.signin.change_password`,
+    which counts the current password as a sign-in attempt around this call."""
     require(actor, Action.CHANGE_OWN_CREDENTIALS)
     user = await repository.get_user(session, actor.user_id) if actor.user_id else None
     if user is None:

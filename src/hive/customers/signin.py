@@ -8,6 +8,11 @@ concurrent attempts: sixteen parallel guesses cannot all slip in before the firs
 written. A successful sign-in clears the account's count and gives the address its attempt
 back. Unknown user names are counted like real ones, so lockouts reveal nothing.
 
+Changing one's password asks for the current one, so it is throttled by the same counters
+(:func:`change_password`): a wrong current password is a failed attempt on the account and the
+address, and a locked account cannot change its password either. A stolen session therefore
+guesses the password no faster than the login page allows.
+
 ``sign_in`` owns its transactions (rather than taking a session like other services) because
 the password hash must run between them: holding a database connection through tens of
 milliseconds of hashing would let a flood of attempts starve the pool.
@@ -18,15 +23,25 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.customers import repository
+from hive.customers import service as customers
 from hive.customers import session_repository as throttles
-from hive.customers.errors import SignInLocked, TenantNotActive, UserDisabled, UserNotFound
+from hive.customers.errors import (
+    SignInLocked,
+    TenantNotActive,
+    UserDisabled,
+    UserNotFound,
+    WrongCurrentPassword,
+)
 from hive.customers.models import LoginThrottle, TenantStatus, UserStatus
+from hive.customers.schemas import PasswordChange
 from hive.customers.sessions import Client, open_session
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
@@ -41,6 +56,7 @@ ADDRESS = "address:"
 KNOWN_LOCK_S = 10.0
 KNOWN_LOCKS_MAX = 10_000
 _SYSTEM_SIGN_IN = "sign-in"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +155,56 @@ async def sign_in(
     address is locked, ``InvalidCredentials`` for a wrong name or password (never saying
     which), ``UserDisabled`` / ``TenantNotActive`` for a correct password of a blocked user.
     """
+    return await _through_guard(
+        guard,
+        username,
+        client.ip,
+        lambda: _sign_in(database, settings, username, password, client, token),
+    )
+
+
+async def change_password(
+    database: Database,
+    settings: Settings,
+    actor: Actor,
+    data: PasswordChange,
+    client: Client,
+    *,
+    keep_session: str | None = None,
+    guard: SignInGuard | None = None,
+) -> int:
+    """The signed-in ``actor`` changes its own password, throttled like a sign-in.
+
+    Counts an attempt on the account and the address before the current password is hashed;
+    raises ``SignInLocked`` (seconds to wait) when either is locked, ``WrongCurrentPassword``
+    for a wrong current password (a failed attempt; ``SignInLocked`` instead once that uses up
+    the allowance). On success every other session ends (``keep_session`` stays) and the count
+    is cleared as a sign-in clears it. Returns how many sessions ended.
+    """
+    return await _through_guard(
+        guard,
+        actor.username,
+        client.ip,
+        lambda: _change_password(database, settings, actor, data, client, keep_session),
+    )
+
+
+async def _through_guard(
+    guard: SignInGuard | None, username: str, ip: str, attempt: Callable[[], Awaitable[T]]
+) -> T:
+    """Run ``attempt`` behind this process's guard: refused at once for a lock seen lately,
+    at most ``concurrency`` at a time, and a lock it meets is remembered."""
     if guard is None:
-        return await _sign_in(database, settings, username, password, client, token)
-    known = guard.check(username, client.ip)
+        return await attempt()
+    known = guard.check(username, ip)
     if known is not None:
         raise known
     async with guard.gate:
-        known = guard.check(username, client.ip)  # learnt while this attempt waited
+        known = guard.check(username, ip)  # learnt while this attempt waited
         if known is not None:
             raise known
         try:
-            return await _sign_in(database, settings, username, password, client, token)
+            return await attempt()
         except SignInLocked as exc:
             guard.remember(exc.key, exc.retry_after_s)
             raise
@@ -180,6 +235,33 @@ async def _sign_in(
             session, actor, token, client, now=_now(), max_age_s=settings.session_max_age_s
         )
     return SignedIn(actor, token)
+
+
+async def _change_password(
+    database: Database,
+    settings: Settings,
+    actor: Actor,
+    data: PasswordChange,
+    client: Client,
+    keep_session: str | None,
+) -> int:
+    account_policy, address_policy = policies(settings)
+    async with database.platform_transaction() as session:
+        await _admit_attempt(session, actor.username, client.ip, account_policy, address_policy)
+    try:
+        async with database.actor_transaction(actor) as session:
+            ended = await customers.change_password(session, actor, data, keep_session=keep_session)
+    except WrongCurrentPassword:
+        async with database.platform_transaction() as session:
+            locked = await _record_failure(
+                session, actor.username, client.ip, account_policy, address_policy
+            )
+        if locked is not None:
+            raise locked from None
+        raise
+    async with database.platform_transaction() as session:
+        await _attempt_succeeded(session, actor.username, client.ip, _now())
+    return ended
 
 
 async def _admit_attempt(
@@ -235,13 +317,18 @@ async def _complete(session: AsyncSession, username: str, ip: str) -> Actor:
         if tenant is None or tenant.status != TenantStatus.ACTIVE.value:
             raise TenantNotActive(details={"tenant_id": user.tenant_id})
     now = _now()
-    await throttles.delete_throttle(session, ACCOUNT + username)
-    address = (await throttles.lock_throttles(session, [ADDRESS + ip], now))[ADDRESS + ip]
-    address.attempts = max(0, address.attempts - 1)
+    await _attempt_succeeded(session, username, ip, now)
     actor = Actor(user_id=user.id, username=user.username, role=user.role, tenant_id=user.tenant_id)
     await repository.touch_last_login(session, user.id, now)
     await record_audit(session, actor, "user.login", target_type="user", target_id=user.id)
     return actor
+
+
+async def _attempt_succeeded(session: AsyncSession, username: str, ip: str, now: datetime) -> None:
+    """The right password: the account's count is cleared, the address gets its attempt back."""
+    await throttles.delete_throttle(session, ACCOUNT + username)
+    address = (await throttles.lock_throttles(session, [ADDRESS + ip], now))[ADDRESS + ip]
+    address.attempts = max(0, address.attempts - 1)
 
 
 async def unlock_account(session: AsyncSession, actor: Actor, username: str) -> bool:
