@@ -19,6 +19,12 @@ from hive.catalog.distribution.models import PoolKind
 from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate, PoolMembers
 from hive.catalog.library import service as library
 from hive.catalog.pool import service as pool
+from hive.catalog.pricing import rules as pricing_rules
+from hive.catalog.pricing.engine import Base as PricingBase
+from hive.catalog.pricing.engine import Rounding as PricingRounding
+from hive.catalog.pricing.engine import Scope as PricingScope
+from hive.catalog.pricing.schemas import RuleInput as PricingRuleInput
+from hive.catalog.pricing.schemas import SpecialPriceInput
 from hive.catalog.selection import rules
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
@@ -62,6 +68,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_RULES: {ADMIN_ROLE, OPERATOR},
     Action.RUN_RULES: {ADMIN_ROLE, OPERATOR, SYSTEM_ROLE},
     Action.CHANGE_PRODUCT_STATUS: {ADMIN_ROLE, OPERATOR},
+    Action.MANAGE_PRICING: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_APPS: {ADMIN_ROLE, TENANT_ADMIN},
     Action.SET_API_LIMITS: {ADMIN_ROLE, OPERATOR},
     Action.TOP_UP: {ADMIN_ROLE, FINANCE},
@@ -121,6 +128,17 @@ def _rule(world: World) -> RuleCreate:
 
 def _pool(world: World) -> PoolCreate:
     return PoolCreate(name=f"pool-{next(world.serial)}", kind=PoolKind.EXCLUSIVE)
+
+
+def _pricing_rule(world: World) -> PricingRuleInput:
+    return PricingRuleInput(
+        scope=PricingScope.BRAND,
+        base=PricingBase.COST_PLUS,
+        percent=Decimal(5),
+        rounding=PricingRounding.FEN,
+        allow_above_retail=False,
+        brand=f"brand-{next(world.serial)}",
+    )
 
 
 def _warehouse_calls() -> list[Call]:
@@ -201,7 +219,10 @@ CALLS: dict[Action, list[Call]] = {
             lambda s, w, a: customers.create_grade(
                 s, a, GradeCreate(name=f"g{next(w.serial)}", price_coefficient=Decimal("1.2"))
             )
-        )
+        ),
+        in_transaction(
+            lambda s, w, a: customers.change_grade_coefficient(s, a, w.grade_id, Decimal("1.1"))
+        ),
     ],
     Action.CREATE_TENANT: [
         in_transaction(
@@ -259,6 +280,19 @@ CALLS: dict[Action, list[Call]] = {
     ],
     Action.CHANGE_PRODUCT_STATUS: [
         in_transaction(lambda s, w, a: pool.change_status(s, a, 10**9, pool.PAUSED))
+    ],
+    Action.MANAGE_PRICING: [
+        in_transaction(lambda s, w, a: pricing_rules.save_rule(s, a, _pricing_rule(w))),
+        in_transaction(lambda s, w, a: pricing_rules.preview_rule(s, a, _pricing_rule(w))),
+        in_transaction(lambda s, w, a: pricing_rules.delete_rule(s, a, 10**9)),
+        in_transaction(lambda s, w, a: pricing_rules.set_floor(s, a, 10**9, Decimal(1))),
+        in_transaction(lambda s, w, a: pricing_rules.request_full_reprice(s, a)),
+        in_transaction(
+            lambda s, w, a: pricing_rules.add_special_price(
+                s, a, SpecialPriceInput(w.tenant_id, 10**9, 100, NOW, None)
+            )
+        ),
+        in_transaction(lambda s, w, a: pricing_rules.delete_special_price(s, a, 10**9)),
     ],
     Action.MANAGE_APPS: [
         in_transaction(

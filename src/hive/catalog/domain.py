@@ -11,7 +11,11 @@ DOMAIN = Domain(
         "hive.catalog.library.models",
         "hive.catalog.pricing.models",
     ],
-    tasks=["hive.catalog.freshness.tasks", "hive.catalog.selection.tasks"],
+    tasks=[
+        "hive.catalog.freshness.tasks",
+        "hive.catalog.selection.tasks",
+        "hive.catalog.pricing.tasks",
+    ],
     hcm_routers=[
         "hive.catalog.selection.routes:router",
         "hive.catalog.pool.routes:router",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +61,28 @@ async def create_grade(session: AsyncSession, actor: Actor, data: GradeCreate) -
 
 async def get_grade(session: AsyncSession, grade_id: int) -> CustomerGrade | None:
     return await repository.get_grade(session, grade_id)
+
+
+async def change_grade_coefficient(
+    session: AsyncSession, actor: Actor, grade_id: int, coefficient: Decimal
+) -> CustomerGrade:
+    """Set a grade's price coefficient (0 < coefficient < 100, 4 decimals); the caller
+    reprices (pricing.rules.set_grade_coefficient does). Raises GradeNotFound."""
+    require(actor, Action.MANAGE_GRADES)
+    grade = await repository.get_grade(session, grade_id)
+    if grade is None:
+        raise GradeNotFound(details={"grade_id": grade_id})
+    previous, grade.price_coefficient = grade.price_coefficient, coefficient
+    await session.flush()
+    await record_audit(
+        session,
+        actor,
+        "grade.coefficient",
+        target_type="grade",
+        target_id=grade.id,
+        details={"from": str(previous), "to": str(coefficient)},
+    )
+    return grade
 
 
 async def list_grades(session: AsyncSession) -> Sequence[CustomerGrade]:

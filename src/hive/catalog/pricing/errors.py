@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hive.customers.errors import GradeNotFound, TenantNotFound
 from hive.platform.errors import Conflict, NotFound, ValidationFailed
+from hive.platform.validation import InvalidInput
 
 __all__ = [
-    "BandsOverlap",
     "CategoryNotFound",
     "DefaultRuleKept",
     "GradeNotFound",
@@ -20,7 +20,9 @@ __all__ = [
 ]
 
 
-class InvalidPricing(ValidationFailed):
+class InvalidPricing(InvalidInput):
+    """Refused pricing input; ``problems`` name each field and say what is wrong."""
+
     code = "pricing_invalid"
     default_message = "定价参数不合法 / Invalid pricing input"
 
@@ -45,11 +47,6 @@ class DefaultRuleKept(Conflict):
     default_message = "默认规则不能删除 / The default rule cannot be deleted"
 
 
-class BandsOverlap(ValidationFailed):
-    code = "pricing_bands_overlap"
-    default_message = "价格区间重叠 / Price bands overlap"
-
-
 class SpecialPricesOverlap(Conflict):
     code = "pricing_special_prices_overlap"
     default_message = (
@@ -59,6 +56,8 @@ class SpecialPricesOverlap(Conflict):
 
 
 class SpecialPriceBelowFloor(ValidationFailed):
+    """A special price below the product's floor would sell at a loss."""
+
     code = "pricing_special_below_floor"
     default_message = "特价低于最低价（进价加最低毛利）/ Special price below the floor"
 

@@ -60,11 +60,11 @@ async def reprice(
 
 async def compare(
     session: AsyncSession, products: str, params: dict[str, Any], default_margin: Decimal
-) -> list[RowMapping]:
-    """The (product, grade) prices that a reprice would change, largest move first."""
+) -> RowMapping:
+    """What a reprice of these products would change (counts, buckets, examples), unwritten."""
     statement = text(reprice_sql.compare_statement(products))
     result = await session.execute(statement, {**params, "default_margin": default_margin})
-    return list(result.mappings().all())
+    return result.mappings().one()
 
 
 _TENANT_PRICES = text("""
@@ -98,6 +98,38 @@ async def product_ids_for_skus(
         Product.supplier_id == supplier_id, Product.supplier_sku.in_(list(skus))
     )
     return list((await session.scalars(query)).all())
+
+
+async def nth_product_id(session: AsyncSession, after_id: int, n: int) -> int | None:
+    """The id of the ``n``-th product (not removed) after ``after_id``, or None if fewer."""
+    query = (
+        select(Product.id)
+        .where(Product.id > after_id, Product.status != "removed")
+        .order_by(Product.id)
+        .offset(n - 1)
+        .limit(1)
+    )
+    found = await session.scalar(query)
+    return None if found is None else int(found)
+
+
+async def category_subtree(session: AsyncSession, category_id: int) -> list[int]:
+    """The category and every category below it (the tree has 3 levels)."""
+    statement = text("""
+        SELECT c.id FROM categories AS c
+        LEFT JOIN categories AS p ON p.id = c.parent_id
+        WHERE c.id = :c OR c.parent_id = :c OR p.parent_id = :c
+        ORDER BY c.id
+    """)
+    return [int(i) for i in (await session.scalars(statement, {"c": category_id})).all()]
+
+
+async def record_progress(session: AsyncSession, run_id: int, counts: RepriceCounts) -> None:
+    run = await session.get(RepriceRun, run_id)
+    if run is not None:
+        run.done += counts.products
+        run.changed += counts.prices_changed
+        await session.flush()
 
 
 # --- what explain loads --------------------------------------------------------------------

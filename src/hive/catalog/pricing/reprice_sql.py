@@ -19,7 +19,10 @@ from hive.events.service import EventType, event_ctes
 
 # Which products a statement covers (names of SQL parameters, never input).
 PRODUCT_FILTERS = {
+    "all": "true",
     "ids": "p.id = ANY(CAST(:ids AS bigint[]))",
+    "brand": "p.brand = :brand",
+    "categories": "p.category_id = ANY(CAST(:category_ids AS bigint[]))",
     "range": "p.id > :after_id AND p.id <= :upto_id",
     "supplier_skus": (
         "p.supplier_id = :supplier_id AND p.supplier_sku = ANY(CAST(:skus AS text[]))"
@@ -159,12 +162,31 @@ SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM cmp),
        (SELECT count(*) FROM sp), (SELECT count(*) FROM _ev_inserted)
 """
 
-# What would change, without writing: the rule-change preview.
+# What would change, without writing: the rule-change preview. Moves are bucketed by percent
+# of the old price; examples are the largest moves.
 COMPARE = """
-WITH {ctes}
-SELECT product_id, grade_id, old_price_fen, price_fen, floor_hit, ceiling_hit, below_cost
-FROM cmp WHERE old_price_fen IS DISTINCT FROM price_fen
-ORDER BY abs(price_fen - coalesce(old_price_fen, 0)) DESC, product_id, grade_id
+WITH {ctes}, moved AS (
+    SELECT * FROM cmp WHERE old_price_fen IS DISTINCT FROM price_fen
+)
+SELECT (SELECT count(DISTINCT product_id) FROM moved) AS products_moved,
+       (SELECT count(*) FROM moved) AS prices_moved,
+       (SELECT count(*) FROM fin WHERE floor_hit) AS floor_hits,
+       (SELECT count(*) FROM fin WHERE ceiling_hit) AS ceiling_hits,
+       (SELECT count(*) FROM fin WHERE below_cost) AS below_cost,
+       (SELECT coalesce(jsonb_object_agg(bucket, n), '{{}}') FROM (
+            SELECT CASE WHEN old_price_fen IS NULL OR old_price_fen = 0 THEN 'new'
+                        WHEN price_fen <= old_price_fen * 0.9 THEN 'down_10'
+                        WHEN price_fen <= old_price_fen * 0.95 THEN 'down_5'
+                        WHEN price_fen < old_price_fen THEN 'down_0'
+                        WHEN price_fen < old_price_fen * 1.05 THEN 'up_0'
+                        WHEN price_fen < old_price_fen * 1.1 THEN 'up_5'
+                        ELSE 'up_10' END AS bucket, count(*) AS n
+            FROM moved GROUP BY 1) AS b) AS buckets,
+       (SELECT coalesce(jsonb_agg(e), '[]') FROM (
+            SELECT product_id, grade_id, old_price_fen, price_fen, floor_hit, ceiling_hit
+            FROM moved
+            ORDER BY abs(price_fen - coalesce(old_price_fen, 0)) DESC, product_id, grade_id
+            LIMIT 10) AS e) AS examples
 """
 
 # The benchmark's baseline: the same arithmetic written into a table in one plain statement.

@@ -49,6 +49,17 @@ def default_margin(session: AsyncSession) -> Decimal:
     return settings.pricing_min_margin_percent
 
 
+async def margin_for(
+    session: AsyncSession, category_id: int | None, *, default: Decimal | None = None
+) -> Decimal:
+    """The minimum margin (percent) of a category: its own, else its nearest ancestor's, else
+    the default (``default``, or the settings')."""
+    chain = await repository.category_chain(session, category_id)
+    floors = await repository.floors_for(session, chain)
+    fallback = default_margin(session) if default is None else default
+    return next((floors[c] for c in chain if c in floors), fallback)
+
+
 # --- keeping prices current ----------------------------------------------------------------
 
 
@@ -149,9 +160,7 @@ async def explain(
     if grade is None:
         raise GradeNotFound(details={"grade_id": grade_id})
     chain = await repository.category_chain(session, product.category_id)
-    floors = await repository.floors_for(session, chain)
-    margin = default_margin(session) if margin is None else margin
-    margin = next((floors[c] for c in chain if c in floors), margin)
+    margin = await margin_for(session, product.category_id, default=margin)
     found = Explanation(
         product_id=product.id,
         product_name=product.name,

@@ -1,0 +1,68 @@
+"""The full reprice as a job: every product in chunks of ``pricing_reprice_chunk`` by id, each
+chunk one statement in its own transaction, progress written to its run after each chunk.
+
+Run again (a retry, or its worker died), it starts over: a chunk whose prices are already
+current writes nothing, so repeating work is cheap and never wrong.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from procrastinate.job_context import JobContext
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.catalog.pricing import repository
+from hive.catalog.pricing.repository import RepriceCounts
+from hive.platform.db import Database
+from hive.platform.jobs import defer_in_transaction, job_app, runtime_of
+from hive.platform.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@job_app.task(name="hive.catalog.pricing.reprice_all", queue="catalog", pass_context=True)
+async def reprice_all_job(context: JobContext, run_id: int) -> None:
+    runtime = runtime_of(context)
+    settings = runtime.settings
+    await run_full_reprice(
+        runtime.database,
+        run_id,
+        chunk=settings.pricing_reprice_chunk,
+        margin=settings.pricing_min_margin_percent,
+    )
+
+
+async def defer_full_reprice(session: AsyncSession, run_id: int) -> int:
+    """In the caller's transaction: have the worker run reprice run ``run_id``; the job id."""
+    return await defer_in_transaction(session, reprice_all_job, run_id=run_id)
+
+
+async def run_full_reprice(
+    database: Database, run_id: int, *, chunk: int, margin: Decimal
+) -> RepriceCounts:
+    """Reprice every product for every grade, ``chunk`` products per transaction."""
+    async with database.platform_transaction() as session:
+        after, high, count = await repository.product_id_bounds(session)
+        run = await repository.get_run(session, run_id)
+        if run is None:
+            log.warning("reprice run gone", run_id=run_id)
+            return RepriceCounts()
+        run.status, run.total, run.done, run.changed = "running", count, 0, 0
+    totals = RepriceCounts()
+    while after < high:
+        async with database.platform_transaction() as session:
+            upto = await repository.nth_product_id(session, after, chunk) or high
+            params = {"after_id": after, "upto_id": upto}
+            counts = await repository.reprice(session, "range", params, margin)
+            await repository.record_progress(session, run_id, counts)
+        totals, after = totals + counts, upto
+    async with database.platform_transaction() as session:
+        run = await repository.get_run(session, run_id)
+        if run is not None:
+            run.status, run.finished_at = "finished", func.now()
+    log.info(
+        "prices recomputed", run_id=run_id, products=totals.products, changed=totals.prices_changed
+    )
+    return totals
