@@ -20,6 +20,7 @@ DOMAIN = Domain(
         "hive.catalog.selection.routes:router",
         "hive.catalog.pool.routes:router",
         "hive.catalog.search.routes:router",
+        "hive.catalog.pricing.routes:router",
     ],
     hcm_resources=["hive.catalog.selection.routes:upstream_search"],
     feed_handlers=["hive.catalog.freshness.handlers"],

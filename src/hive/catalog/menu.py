@@ -14,5 +14,6 @@ MENU = [
         also=("/admin/catalog/products",),
     ),
     MenuEntry("catalog", "catalog.rules", "/admin/catalog/rules", View.RULES, order=30),
+    MenuEntry("catalog", "pricing.title", "/admin/pricing", View.PRICING, order=40),
     MenuEntry("workbench", "workbench.pool", "/workbench/pool", View.WORKBENCH_POOL, order=20),
 ]

@@ -147,6 +147,7 @@ class View(StrEnum):
     UPSTREAM = "catalog.upstream"
     POOL = "catalog.pool"
     RULES = "catalog.rules"
+    PRICING = "catalog.pricing"
     SUPPLIERS = "suppliers.list"
     SUPPLIER_MESSAGES = "feed.messages"
     JOBS = "platform.jobs"
@@ -172,6 +173,8 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.UPSTREAM: _CATALOG_STAFF,
     View.POOL: _STAFF,
     View.RULES: _CATALOG_STAFF,
+    # Finance reads prices and their explanations; changing them is MANAGE_PRICING.
+    View.PRICING: _STAFF,
     View.SUPPLIERS: _CATALOG_STAFF,
     View.SUPPLIER_MESSAGES: _CATALOG_STAFF,
     View.JOBS: _CATALOG_STAFF,

@@ -82,6 +82,7 @@ PROBLEM_CODES: dict[str, str] = {
     "not_visible": "not in your distribution pools: {ids}",
     "below_cost": "must not be below your cost of {cost} yuan",
     "too_many": "matches {count} products, more than {max} at once",
+    "overlaps": "must not overlap",
     "invalid": "is not valid",
 }
 

@@ -139,7 +139,7 @@ async def _check_target(session: AsyncSession, data: RuleInput) -> None:
     if data.product_id is not None and not await repository.product_exists(
         session, data.product_id
     ):
-        raise InvalidPricing([Problem("product_id", "not_found")])
+        raise InvalidPricing([Problem("product_id", "not_found", {"ids": str(data.product_id)})])
 
 
 async def _touched(session: AsyncSession, rule: PricingRule) -> Touched:
@@ -231,7 +231,7 @@ async def add_special_price(
         raise TenantNotFound(details={"tenant_id": data.tenant_id})
     product = await repository.get_product(session, data.product_id)
     if product is None:
-        raise InvalidPricing([Problem("product_id", "not_found")])
+        raise InvalidPricing([Problem("product_id", "not_found", {"ids": str(data.product_id)})])
     margin = await service.margin_for(session, product.category_id)
     floor = engine.floor_fen(product.purchase_price_fen, margin)
     if data.price_fen < floor:

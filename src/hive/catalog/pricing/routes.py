@@ -1,0 +1,329 @@
+"""Operators' pricing pages: rules (list, edit as a form, preview), floors, grades and their
+coefficients, full reprices with progress, products bought above their price, special prices,
+and the explanation of any product's price for any tenant or grade. Thin: forms are read by
+:mod:`forms`, rules live in :mod:`rules` and :mod:`service`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from hive.catalog.pricing import forms, repository, rules, service
+from hive.catalog.pricing.models import PricingRule
+from hive.catalog.pricing.schemas import MAX_BANDS
+from hive.catalog.pricing.texts import PRICING_TEXTS
+from hive.console import i18n
+from hive.console.callers import viewing
+from hive.console.error_pages import problem_lines
+from hive.console.pages import render
+from hive.customers import service as customers
+from hive.platform.actor import Actor
+from hive.platform.csrf import verify_csrf
+from hive.platform.errors import HiveError
+from hive.platform.http import database_of
+from hive.platform.money import format_yuan
+from hive.platform.permissions import View
+from hive.platform.validation import Id
+
+router = APIRouter(include_in_schema=False)
+PricingViewer = Annotated[Actor, viewing(View.PRICING)]
+i18n.extend(PRICING_TEXTS)
+
+HOME = "/admin/pricing"
+RULES = HOME + "/rules"
+SPECIALS = HOME + "/special-prices"
+BAND_ROWS = 5
+
+
+async def _form(request: Request) -> FormData:
+    form = await request.form()
+    verify_csrf(request.session, str(form.get("csrf_token", "")))
+    return form
+
+
+def _text(form: FormData) -> dict[str, str]:
+    return {key: str(value) for key, value in form.items()}
+
+
+def _refusal(request: Request, error: HiveError) -> str:
+    return "；".join(problem_lines(request, error))
+
+
+@router.get(HOME)
+async def pricing_page(request: Request, actor: PricingViewer) -> Response:
+    return await _home(request, actor)
+
+
+async def _home(
+    request: Request, actor: Actor, *, status_code: int = 200, **extra: Any
+) -> Response:
+    async with database_of(request).platform_transaction() as session:
+        context = {
+            "rules": await repository.list_rules(session),
+            "floors": await repository.list_floors(session),
+            "grades": await customers.list_grades(session),
+            "runs": await repository.latest_runs(session),
+            "below_cost": await repository.below_cost(session),
+        }
+    default = request.app.state.settings.pricing_min_margin_percent
+    return render(
+        request,
+        "pricing.html",
+        status_code=status_code,
+        actor=actor,
+        yuan=format_yuan,
+        default_margin=default,
+        **context,
+        **extra,
+    )
+
+
+@router.get(RULES + "/new")
+async def new_rule_page(request: Request, actor: PricingViewer) -> Response:
+    return _rule_page(request, actor, None, {"scope": "category", "base": "cost_plus"}, [])
+
+
+@router.get(RULES + "/{rule_id}")
+async def rule_page(request: Request, actor: PricingViewer, rule_id: Id) -> Response:
+    async with database_of(request).platform_transaction() as session:
+        rule = await repository.get_rule(session, rule_id)
+        if rule is None:
+            return render(request, "forbidden.html", status_code=404, actor=actor)
+        bands = await repository.bands_of(session, rule_id)
+    draft = {
+        **_target_fields(rule),
+        "base": rule.base,
+        "percent": str(rule.percent.normalize()),
+        "rounding": rule.rounding,
+        "allow_above_retail": "1" if rule.allow_above_retail else "",
+    }
+    rows = [
+        (
+            format_yuan(b.min_fen),
+            format_yuan(b.max_fen) if b.max_fen else "",
+            str(b.adjust_percent.normalize()),
+        )
+        for b in bands
+    ]
+    return _rule_page(request, actor, rule_id, draft, rows)
+
+
+def _target_fields(rule: PricingRule) -> dict[str, str]:
+    return {
+        "scope": rule.scope,
+        "category_id": str(rule.category_id or ""),
+        "brand": rule.brand or "",
+        "product_id": str(rule.product_id or ""),
+    }
+
+
+def _rule_page(
+    request: Request,
+    actor: Actor,
+    rule_id: int | None,
+    draft: dict[str, str],
+    bands: list[tuple[str, str, str]],
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    rows = (bands + [("", "", "")] * BAND_ROWS)[: max(BAND_ROWS, len(bands))][:MAX_BANDS]
+    return render(
+        request,
+        "pricing_rule.html",
+        status_code=status_code,
+        actor=actor,
+        rule_id=rule_id,
+        draft=draft,
+        bands=rows,
+        yuan=format_yuan,
+        **extra,
+    )
+
+
+@router.post(RULES)
+async def rule_create(request: Request, actor: PricingViewer) -> Response:
+    return await _rule_submit(request, actor, None)
+
+
+@router.post(RULES + "/{rule_id}")
+async def rule_change(request: Request, actor: PricingViewer, rule_id: Id) -> Response:
+    return await _rule_submit(request, actor, rule_id)
+
+
+async def _rule_submit(request: Request, actor: Actor, rule_id: int | None) -> Response:
+    form = await _form(request)
+    draft = _text(form)
+    if rule_id is not None:
+        # A rule's scope and target are fixed: taken from the rule, never from the form.
+        async with database_of(request).platform_transaction() as session:
+            rule = await repository.get_rule(session, rule_id)
+        if rule is None:
+            return render(request, "forbidden.html", status_code=404, actor=actor)
+        draft.update(_target_fields(rule))
+    rows = list(
+        zip(
+            [str(v) for v in form.getlist("band_min")],
+            [str(v) for v in form.getlist("band_max")],
+            [str(v) for v in form.getlist("band_adjust")],
+            strict=False,
+        )
+    )
+    try:
+        data = forms.read_rule(draft, rows)
+        async with database_of(request).platform_transaction() as session:
+            if draft.get("intent") == "preview":
+                preview = await rules.preview_rule(session, actor, data, rule_id=rule_id)
+                return _rule_page(request, actor, rule_id, draft, rows, preview=preview)
+            await rules.save_rule(session, actor, data, rule_id=rule_id)
+    except HiveError as error:
+        return _rule_page(
+            request,
+            actor,
+            rule_id,
+            draft,
+            rows,
+            status_code=error.http_status,
+            error=_refusal(request, error),
+        )
+    return RedirectResponse(HOME, status_code=303)
+
+
+@router.post(RULES + "/{rule_id}/delete")
+async def rule_delete(request: Request, actor: PricingViewer, rule_id: Id) -> Response:
+    await _form(request)
+    try:
+        async with database_of(request).platform_transaction() as session:
+            await rules.delete_rule(session, actor, rule_id)
+    except HiveError as error:
+        return await _home(
+            request, actor, status_code=error.http_status, error=_refusal(request, error)
+        )
+    return RedirectResponse(HOME, status_code=303)
+
+
+@router.post(HOME + "/floors")
+async def floor_save(request: Request, actor: PricingViewer) -> Response:
+    form = _text(await _form(request))
+    try:
+        category_id = forms.read_id(form.get("category_id", ""), "category_id")
+        raw = form.get("min_margin_percent", "").strip()
+        margin = forms.read_margin(raw) if raw else None
+        async with database_of(request).platform_transaction() as session:
+            await rules.set_floor(session, actor, category_id, margin)
+    except HiveError as error:
+        return await _home(
+            request, actor, status_code=error.http_status, error=_refusal(request, error)
+        )
+    return RedirectResponse(HOME, status_code=303)
+
+
+@router.post(HOME + "/grades/{grade_id}")
+async def grade_coefficient(request: Request, actor: PricingViewer, grade_id: Id) -> Response:
+    form = _text(await _form(request))
+    try:
+        coefficient = forms.read_coefficient(form.get("price_coefficient", ""))
+        async with database_of(request).platform_transaction() as session:
+            await rules.set_grade_coefficient(session, actor, grade_id, coefficient)
+    except HiveError as error:
+        return await _home(
+            request, actor, status_code=error.http_status, error=_refusal(request, error)
+        )
+    return RedirectResponse(HOME, status_code=303)
+
+
+@router.post(HOME + "/reprice")
+async def reprice_all(request: Request, actor: PricingViewer) -> Response:
+    await _form(request)
+    try:
+        async with database_of(request).platform_transaction() as session:
+            await rules.request_full_reprice(session, actor)
+    except HiveError as error:
+        return await _home(
+            request, actor, status_code=error.http_status, error=_refusal(request, error)
+        )
+    return RedirectResponse(HOME, status_code=303)
+
+
+@router.get(HOME + "/explain")
+async def explain_page(request: Request, actor: PricingViewer) -> Response:
+    params = dict(request.query_params)
+    context: dict[str, Any] = {"actor": actor, "params": params, "yuan": format_yuan}
+    async with database_of(request).platform_transaction() as session:
+        context["grades"] = await customers.list_grades(session)
+        if params.get("product_id"):
+            try:
+                context["explanation"] = await _explain(session, params)
+            except HiveError as error:
+                return render(
+                    request,
+                    "pricing_explain.html",
+                    status_code=error.http_status,
+                    error=_refusal(request, error),
+                    **context,
+                )
+    return render(request, "pricing_explain.html", **context)
+
+
+async def _explain(session: Any, params: dict[str, str]) -> service.Explanation:
+    product_id = forms.read_id(params.get("product_id", ""), "product_id")
+    if params.get("tenant_id", "").strip():
+        tenant_id = forms.read_id(params["tenant_id"], "tenant_id")
+        return await service.explain(session, product_id, tenant_id=tenant_id)
+    grade_id = forms.read_id(params.get("grade_id", ""), "grade_id")
+    return await service.explain(session, product_id, grade_id=grade_id)
+
+
+@router.get(SPECIALS)
+async def specials_page(request: Request, actor: PricingViewer) -> Response:
+    return await _specials(request, actor)
+
+
+async def _specials(
+    request: Request, actor: Actor, *, status_code: int = 200, **extra: Any
+) -> Response:
+    async with database_of(request).platform_transaction() as session:
+        specials = await repository.list_special_prices(session)
+    return render(
+        request,
+        "pricing_specials.html",
+        status_code=status_code,
+        actor=actor,
+        specials=specials,
+        yuan=format_yuan,
+        **extra,
+    )
+
+
+@router.post(SPECIALS)
+async def special_create(request: Request, actor: PricingViewer) -> Response:
+    form = _text(await _form(request))
+    try:
+        data = forms.read_special_price(form)
+        async with database_of(request).platform_transaction() as session:
+            await rules.add_special_price(session, actor, data)
+    except HiveError as error:
+        return await _specials(
+            request,
+            actor,
+            status_code=error.http_status,
+            error=_refusal(request, error),
+            draft=form,
+        )
+    return RedirectResponse(SPECIALS, status_code=303)
+
+
+@router.post(SPECIALS + "/{special_id}/delete")
+async def special_delete(request: Request, actor: PricingViewer, special_id: Id) -> Response:
+    await _form(request)
+    try:
+        async with database_of(request).platform_transaction() as session:
+            await rules.delete_special_price(session, actor, special_id)
+    except HiveError as error:
+        return await _specials(
+            request, actor, status_code=error.http_status, error=_refusal(request, error)
+        )
+    return RedirectResponse(SPECIALS, status_code=303)
