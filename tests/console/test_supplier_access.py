@@ -11,11 +11,19 @@ import pytest
 from structlog.testing import capture_logs
 
 from hive.apps.hcm import create_hcm_app
+from hive.catalog.freshness.refresh import Aspect, refresh_skus
 from hive.feed.polling import FeedConsumer
 from hive.platform.db import Database
 from hive.platform.permissions import Role
 from hive.suppliers.errors import SupplierCredentialsRefused
-from hive.suppliers.health import OK, AccessStatus, StateLog, check_access
+from hive.suppliers.health import (
+    OK,
+    REFRESH,
+    AccessStatus,
+    StateLog,
+    check_access,
+    record_outcome,
+)
 from tests.support.console import sign_in
 from tests.support.factories import make_user
 from tests.support.servers import running_server
@@ -124,3 +132,50 @@ def test_state_log_logs_each_change_once() -> None:
         ("test access failing", 2),
         ("test access recovered", 1),
     ]
+
+
+async def _refresh(database: Database, kit: AdapterKit, supplier_id: int) -> dict[str, str]:
+    """One run of a refresh job for the supplier (a fresh adapter: another worker process)."""
+    adapter = await kit.factory().for_supplier_id(supplier_id)
+    report = await refresh_skus(
+        database, adapter, ["100001"], aspects=[Aspect.PRICE], source="refresh", stock_areas=[]
+    )
+    return report.failed
+
+
+async def test_refresh_jobs_log_refused_credentials_once_and_the_page_shows_them(
+    operator: None,
+    database: Database,
+    kit: AdapterKit,
+    hcm: httpx.Client,
+    suppliers: tuple[int, int],
+) -> None:
+    good, bad = suppliers
+    with capture_logs() as logs:
+        for _ in range(3):  # three runs, as the retries of a job and the next schedule make
+            assert await _refresh(database, kit, bad) == {"100001": REFUSED}
+            assert await _refresh(database, kit, good) == {}
+    noisy = [entry for entry in logs if entry["log_level"] in ("warning", "error")]
+    assert [(e["event"], e["supplier_id"], e["code"]) for e in noisy] == [
+        ("supplier refresh failing", bad, REFUSED)
+    ]
+    assert "用户名或密码错误" in noisy[0]["reason"]
+    assert sign_in(hcm, "operator1", "operator-pass-1").status_code == 303
+    page = hcm.get("/admin/suppliers").text
+    bad_row = page.split(f'data-supplier="{bad}"')[1].split("</tr>")[0]
+    good_row = page.split(f'data-supplier="{good}"')[1].split("</tr>")[0]
+    assert 'data-activity="refresh"' in bad_row and "商品刷新失败" in bad_row
+    assert "用户名或密码错误" in bad_row.split('data-activity="refresh"')[1]
+    assert "data-activity" not in good_row
+    english = hcm.get("/admin/suppliers?lang=en").text
+    assert "Product refresh failing" in english
+
+    with capture_logs() as logs:  # the supplier lets us in again
+        async with database.platform_transaction() as session:
+            changed = [
+                await record_outcome(session, bad, REFRESH, AccessStatus(OK)),
+                await record_outcome(session, bad, REFRESH, AccessStatus(OK)),
+            ]
+    assert changed == [True, False]
+    assert [(e["event"], e["log_level"]) for e in logs] == [("supplier refresh recovered", "info")]
+    assert "data-activity" not in hcm.get("/admin/suppliers").text

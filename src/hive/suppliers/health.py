@@ -3,7 +3,10 @@
 ``check_access`` asks the supplier (for VOP: a valid access token, from the shared token row
 when one is fresh, so a healthy supplier costs no call). ``StateLog`` logs a supplier's access
 state once per change — "credentials refused" once, then "recovered" once — instead of a
-traceback on every poll.
+traceback on every poll, within one process. ``record_outcome`` does the same for work every
+worker process shares (the pool refresh, the calibration): the state is a row per supplier and
+activity, changed only when the outcome's code changes, so the change is logged once across
+the fleet and the suppliers page shows it.
 """
 
 from __future__ import annotations
@@ -12,14 +15,21 @@ import asyncio
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from hive.platform.logging import get_logger
+from hive.suppliers import repository
 from hive.suppliers.errors import SupplierError
+from hive.suppliers.models import SupplierAccessState
 from hive.suppliers.protocol import SupplierAdapter
 
 log = get_logger("hive.suppliers.health")
 
 OK = "ok"
 TIMEOUT = "supplier_timeout"
+# Activities whose outcome record_outcome keeps per supplier.
+REFRESH = "refresh"
+CALIBRATION = "calibration"
 
 
 @runtime_checkable
@@ -90,3 +100,36 @@ class StateLog:
 
     def last(self, supplier_id: int) -> AccessStatus:
         return self._last.get(supplier_id, AccessStatus(OK))
+
+
+async def record_outcome(
+    session: AsyncSession, supplier_id: int, activity: str, status: AccessStatus
+) -> bool:
+    """Store how ``activity`` (``refresh``, ``calibration``) with the supplier last went and log
+    it when that changed: a warning when it starts failing (with the code and the supplier's
+    reason), info when it recovers; nothing while it stays as it was. True when it changed.
+    A supplier with no state yet counts as ``ok``."""
+    changed = await repository.record_access_state(
+        session, supplier_id, activity, status.code, status.message
+    )
+    if changed is None or (changed and status.ok):
+        return False
+    if status.ok:
+        log.info(f"supplier {activity} recovered", supplier_id=supplier_id)
+    else:
+        log.warning(
+            f"supplier {activity} failing",
+            supplier_id=supplier_id,
+            code=status.code,
+            reason=status.message,
+        )
+    return True
+
+
+async def recorded_states(session: AsyncSession) -> dict[int, list[SupplierAccessState]]:
+    """Each supplier's recorded states that are not ``ok`` (for the suppliers page)."""
+    states: dict[int, list[SupplierAccessState]] = {}
+    for state in await repository.access_states(session):
+        if state.code != OK:
+            states.setdefault(state.supplier_id, []).append(state)
+    return states

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     LargeBinary,
     String,
+    Text,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -49,6 +50,23 @@ class SupplierToken(Base):
     expires_at: Mapped[datetime]
     refresh_expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SupplierAccessState(Base):
+    """How the platform's work with a supplier last went, per kind of work (``activity``:
+    ``refresh``, ``calibration``): ``ok`` or the error code that stopped it, with the reason.
+
+    Written by every worker process and changed only when the code changes, so the change is
+    logged once across the fleet and the suppliers page shows it with the time it began.
+    """
+
+    __tablename__ = "supplier_access_states"
+
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), primary_key=True)
+    activity: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class RateLimitBucket(Base):

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.suppliers.models import Supplier, SupplierToken
+from hive.suppliers.models import Supplier, SupplierAccessState, SupplierToken
 
 
 async def add_supplier(session: AsyncSession, supplier: Supplier) -> None:
@@ -82,6 +82,44 @@ async def save_token(
     await session.execute(
         statement.on_conflict_do_update(index_elements=["supplier_id"], set_=values)
     )
+
+
+RECORD_ACCESS_SQL = text(
+    """
+    INSERT INTO supplier_access_states AS s (supplier_id, activity, code, message, changed_at)
+    VALUES (:supplier_id, :activity, :code, :message, now())
+    ON CONFLICT (supplier_id, activity) DO UPDATE
+    SET code = EXCLUDED.code, message = EXCLUDED.message, changed_at = EXCLUDED.changed_at
+    WHERE s.code <> EXCLUDED.code
+    RETURNING (xmax = 0) AS inserted
+    """
+)
+
+
+async def record_access_state(
+    session: AsyncSession, supplier_id: int, activity: str, code: str, message: str
+) -> bool | None:
+    """Store ``code`` as the supplier's state for ``activity`` unless it is already the state.
+
+    Returns None when nothing changed, True when the row was created, False when an earlier
+    state was replaced. Concurrent writers are serialised by the conflict on the key, so one
+    change is reported to exactly one of them."""
+    params = {
+        "supplier_id": supplier_id,
+        "activity": activity,
+        "code": code,
+        "message": message,
+    }
+    result = await session.execute(RECORD_ACCESS_SQL, params)
+    inserted = result.scalar_one_or_none()
+    return None if inserted is None else bool(inserted)
+
+
+async def access_states(session: AsyncSession) -> Sequence[SupplierAccessState]:
+    query = select(SupplierAccessState).order_by(
+        SupplierAccessState.supplier_id, SupplierAccessState.activity
+    )
+    return (await session.scalars(query)).all()
 
 
 TAKE_TOKEN_SQL = text(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -25,11 +26,12 @@ from hive.platform.permissions import View
 from hive.platform.validation import Id, InvalidInput, parse_number
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
-from hive.suppliers.health import AccessStatus, check_access
+from hive.suppliers.health import AccessStatus, check_access, recorded_states
 from hive.suppliers.kinds import credentials_from_form
 from hive.suppliers.models import Supplier
 from hive.suppliers.schemas import SupplierCreate
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Far above any supplier's published limit; a typo such as 1e9 is refused.
 MAX_QPS = 10_000
 
@@ -67,6 +69,9 @@ i18n.extend(
             "suppliers.access": "接入状态",
             "suppliers.access.ok": "正常",
             "suppliers.access.off": "—",
+            "suppliers.activity.refresh": "商品刷新失败",
+            "suppliers.activity.calibration": "夜间校准失败",
+            "suppliers.since": "自 {at} 起",
         },
         "en": {
             "suppliers.title": "Suppliers",
@@ -96,6 +101,9 @@ i18n.extend(
             "suppliers.access": "Access",
             "suppliers.access.ok": "OK",
             "suppliers.access.off": "—",
+            "suppliers.activity.refresh": "Product refresh failing",
+            "suppliers.activity.calibration": "Nightly calibration failing",
+            "suppliers.since": "since {at}",
         },
     }
 )
@@ -106,6 +114,7 @@ async def _page(
 ) -> Response:
     async with database_of(request).platform_transaction() as session:
         rows = await suppliers.list_suppliers(session)
+        states = await recorded_states(session)
     return render(
         request,
         "suppliers.html",
@@ -113,6 +122,8 @@ async def _page(
         actor=actor,
         suppliers=rows,
         access=await _access(request, rows),
+        states=states,
+        local=lambda moment: moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M"),
         **extra,
     )
 

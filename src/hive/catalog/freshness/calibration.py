@@ -24,6 +24,7 @@ from hive.platform.db import Database
 from hive.platform.domain_events import raise_event
 from hive.platform.logging import get_logger
 from hive.suppliers.errors import SupplierError
+from hive.suppliers.health import CALIBRATION, OK, AccessStatus, record_outcome
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import Area
 
@@ -47,6 +48,7 @@ class CalibrationReport:
     errors: Counter[str] = field(default_factory=Counter)  # failed batches per error code
     batches: int = 0
     elapsed_s: float = 0.0
+    last_error: SupplierError | None = field(default=None, repr=False)  # for the supplier page
 
     def add(self, batch: RefreshReport) -> None:
         self.checked += batch.refreshed
@@ -108,6 +110,9 @@ async def calibrate_supplier(
             subject_id=adapter.supplier_id,
             **report.payload(),
         )
+        error = report.last_error
+        status = AccessStatus.of(error) if error is not None else AccessStatus(OK)
+        await record_outcome(session, adapter.supplier_id, CALIBRATION, status)
     log.info("pool calibrated", supplier_id=adapter.supplier_id, **report.payload())
     return report
 
@@ -146,5 +151,6 @@ async def _calibrate_batch(
     except SupplierError as error:
         report.failed += len(skus)
         report.errors[error.code] += 1
+        report.last_error = error
         return
     report.add(batch)

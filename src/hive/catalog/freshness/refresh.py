@@ -27,6 +27,7 @@ from hive.platform.db import Database
 from hive.platform.errors import HiveError
 from hive.platform.logging import get_logger
 from hive.suppliers.errors import SupplierError
+from hive.suppliers.health import OK, REFRESH, AccessStatus, record_outcome
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import Area, ProductDetail
 
@@ -137,9 +138,11 @@ async def refresh_skus(
 ) -> RefreshReport:
     """Refresh the pool products of ``skus`` (others are ignored), ``BATCH`` at a time.
 
-    A batch the supplier fails is reported in ``failed`` and left untouched.
+    A batch the supplier fails is reported in ``failed`` and left untouched; the outcome is
+    recorded as the supplier's refresh state (logged when it changes, not every batch).
     """
     report = RefreshReport()
+    refused: SupplierError | None = None
     distinct = list(dict.fromkeys(skus))
     for start in range(0, len(distinct), BATCH):
         chunk = distinct[start : start + BATCH]
@@ -148,11 +151,19 @@ async def refresh_skus(
                 await refresh_batch(database, adapter, chunk, aspects, source, stock_areas)
             )
         except SupplierError as error:
-            log.warning(
-                "pool refresh batch failed", supplier_id=adapter.supplier_id, code=error.code
-            )
+            refused = error
             report.failed.update(dict.fromkeys(chunk, error.code))
+    await record_refresh_outcome(database, adapter.supplier_id, refused)
     return report
+
+
+async def record_refresh_outcome(
+    database: Database, supplier_id: int, error: SupplierError | None
+) -> None:
+    """The supplier's refresh state: ``ok``, or the last error a batch met (logged on change)."""
+    status = AccessStatus.of(error) if error is not None else AccessStatus(OK)
+    async with database.platform_transaction() as session:
+        await record_outcome(session, supplier_id, REFRESH, status)
 
 
 async def refresh_batch(
@@ -215,8 +226,10 @@ async def refresh_plan(
     )
     report, failed = RefreshReport(), Plan()
     fetched: dict[str, dict[str, Any]] = {}
+    refused: SupplierError | None = None
     for (aspects, chunk), result in zip(chunks, results, strict=True):
         if isinstance(result, SupplierError):
+            refused = result
             failed.setdefault(aspects, []).extend(chunk)
             report.failed.update(dict.fromkeys(chunk, result.code))
             continue
@@ -231,6 +244,7 @@ async def refresh_plan(
                 )
             )
             await settle(session, failed)
+    await record_refresh_outcome(database, adapter.supplier_id, refused)
     return report
 
 
@@ -247,10 +261,7 @@ async def _fetch_chunk(
         try:
             return await fetch_values(adapter, skus, aspects, stock_areas)
         except SupplierError as error:
-            log.warning(
-                "pool refresh batch failed", supplier_id=adapter.supplier_id, code=error.code
-            )
-            return error
+            return error  # recorded as the refresh state, logged when that changes
 
 
 async def _apply_fetched(
