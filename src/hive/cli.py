@@ -200,6 +200,27 @@ def apps_limit(
     typer.echo(f"{app_key}: {limit.rate_per_s}/s, burst {limit.burst}")
 
 
+accounts = typer.Typer(help="Tenant balance accounts: top-ups by finance (docs/billing.md).")
+app.add_typer(accounts, name="accounts")
+
+
+@accounts.command("top-up")
+def accounts_top_up(
+    tenant: str = typer.Option(..., "--tenant", help="The tenant's code, e.g. acme."),
+    amount_fen: int = typer.Option(..., "--amount-fen", help="Amount received, in fen (> 0)."),
+    note: str = typer.Option(..., "--note", help="What was received (bank reference …)."),
+) -> None:
+    """Credit money received from a tenant to its prepaid balance (audited as finance)."""
+    from hive.launcher import top_up_account
+    from hive.platform.money import format_yuan
+
+    after = _guarded(lambda settings: top_up_account(settings, tenant, amount_fen, note))
+    typer.echo(
+        f"topped up {tenant}: available {format_yuan(after.available_fen)} yuan, "
+        f"frozen {format_yuan(after.frozen_fen)} yuan"
+    )
+
+
 @app.command("vop-sim")
 def vop_sim() -> None:
     """Serve the JD VOP simulator, a sandbox supplier (HIVE_VOP_SIM_PORT, default 8002)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
@@ -10,7 +11,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import uvicorn
+from pydantic import ValidationError
 
+from hive.billing import service as billing
+from hive.billing.schemas import TopUp
 from hive.customers import service as customers
 from hive.demo import DEMO_APP, DEMO_LOGINS, seed_demo_data
 from hive.openapi import service as openapi
@@ -28,6 +32,7 @@ from hive.platform.migrations import ensure_not_newer_than_code, is_at_head, upg
 from hive.platform.permissions import Role
 from hive.platform.ports import ensure_port_free
 from hive.platform.secret_key import load_secret_box
+from hive.platform.validation import invalid_input
 from hive.stop_signals import StopRequested, StopSignals
 from hive.supervisor import ChildSpec, Supervisor
 from hive.suppliers.service import reencrypt_credentials, reencrypt_tokens
@@ -255,6 +260,27 @@ def limit_open_app(settings: Settings, app_key: str, limit: RateLimitSet) -> Non
             await openapi.set_app_rate_limit(session, _OPERATOR_CLI, app_key, limit)
 
     _run_on_database(settings, set_limit)
+
+
+def top_up_account(
+    settings: Settings, tenant_code: str, amount_fen: int, note: str
+) -> billing.AccountSummary:
+    """``hive accounts top-up``: money received from the tenant onto its prepaid balance, as
+    finance, audited under the terminal user's name. Returns the account afterwards."""
+    configure_logging(settings, process="accounts")
+    actor = Actor(user_id=None, username=f"cli:{getpass.getuser()}"[:64], role=Role.FINANCE.value)
+
+    async def top_up(database: Database) -> billing.AccountSummary:
+        async with database.platform_transaction() as session:
+            tenant = await customers.find_tenant_by_code(session, tenant_code)
+            try:
+                data = TopUp(tenant_id=tenant.id, amount_fen=amount_fen, note=note)
+            except ValidationError as exc:
+                raise invalid_input(exc) from None
+            await billing.top_up(session, actor, data)
+            return await billing.account_summary(session, actor, tenant.id)
+
+    return _run_on_database(settings, top_up)
 
 
 def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

@@ -35,6 +35,7 @@ EXPECTED_MENU = {
         "/admin/suppliers",
         "/admin/supplier-messages",
         "/admin/accounts",
+        "/admin/billing",
         "/account/sessions",
     },
     "operator1": {
@@ -44,11 +45,12 @@ EXPECTED_MENU = {
         "/admin/catalog/rules",
         "/admin/suppliers",
         "/admin/supplier-messages",
+        "/admin/billing",
         "/account/sessions",
     },
-    "finance1": {"/", "/admin/catalog/pool", "/account/sessions"},
-    "acme-admin": {"/", "/workbench/pool", "/account/sessions"},
-    "acme-user": {"/", "/workbench/pool", "/account/sessions"},
+    "finance1": {"/", "/admin/catalog/pool", "/admin/billing", "/account/sessions"},
+    "acme-admin": {"/", "/workbench/pool", "/workbench/account", "/account/sessions"},
+    "acme-user": {"/", "/workbench/pool", "/workbench/account", "/account/sessions"},
 }
 PASSWORDS = {
     "admin": "admin-pass-1",

@@ -1,5 +1,11 @@
-"""Billing: balance accounts."""
+"""Billing: accounts, the double-entry ledger, freezes, the daily ledger check, finance pages."""
 
 from hive.platform.domains import Domain
 
-DOMAIN = Domain(name="billing", models=["hive.billing.models"])
+DOMAIN = Domain(
+    name="billing",
+    models=["hive.billing.models"],
+    tasks=["hive.billing.tasks"],
+    hcm_routers=["hive.billing.routes:router"],
+    menu=["hive.billing.menu:MENU"],
+)

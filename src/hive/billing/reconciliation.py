@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import repository
-from hive.platform.actor import Actor
+from hive.platform.actor import SYSTEM, Actor
+from hive.platform.db import Database
+from hive.platform.domain_events import raise_event
+from hive.platform.logging import get_logger
 from hive.platform.permissions import Action, require
+
+log = get_logger("hive.billing.reconciliation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +60,21 @@ async def check_ledger(session: AsyncSession, actor: Actor) -> LedgerReport:
         frozen_mismatches=await repository.frozen_mismatches(session),
         postings_total_fen=await repository.total_of_postings(session),
     )
+
+
+MISMATCH_EVENT = "billing.ledger_mismatch"
+
+
+async def run_ledger_check(database: Database) -> LedgerReport:
+    """The daily check: the whole ledger as the platform; a finding is logged as an error and
+    raised as a ``billing.ledger_mismatch`` domain event (the alert), in its own transaction."""
+    async with database.platform_transaction() as session:
+        report = await check_ledger(session, SYSTEM)
+        if not report.in_balance:
+            log.error("ledger out of balance", **report.summary())
+            raise_event(
+                session, MISMATCH_EVENT, subject_type="ledger", subject_id=0, **report.summary()
+            )
+        else:
+            log.info("ledger in balance")
+    return report

@@ -84,6 +84,16 @@ def _summary(tenant_id: int, kinds: dict[str, Account]) -> AccountSummary:
     )
 
 
+async def list_summaries(
+    session: AsyncSession, actor: Actor, tenant_ids: Sequence[int]
+) -> dict[int, AccountSummary]:
+    """Summaries of several tenants' accounts (staff pages); a tenant user gets its own only."""
+    require(actor, Action.VIEW_STATEMENT)
+    if actor.tenant_id is not None:
+        tenant_ids = [tenant_id for tenant_id in tenant_ids if tenant_id == actor.tenant_id]
+    return await summaries(session, tenant_ids)
+
+
 async def account_summary(session: AsyncSession, actor: Actor, tenant_id: int) -> AccountSummary:
     """The tenant's balances; a tenant user sees only its own (else ``account_not_found``)."""
     require(actor, Action.VIEW_STATEMENT)

@@ -151,16 +151,17 @@ class View(StrEnum):
     SUPPLIERS = "suppliers.list"
     SUPPLIER_MESSAGES = "feed.messages"
     JOBS = "platform.jobs"
+    BILLING_ACCOUNTS = "billing.accounts"
     # tenant workbench
     WORKBENCH = "workbench.dashboard"
     WORKBENCH_POOL = "workbench.pool"
     TEAM = "workbench.team"
+    WORKBENCH_ACCOUNT = "workbench.account"
     # everyone signed in
     OWN_ACCOUNT = "console.own_account"
 
 
 _STAFF = frozenset({_ADMIN, _OPERATOR, _FINANCE})
-_TENANTS = frozenset({_TENANT_ADMIN, _TENANT_USER})
 
 # View -> the roles that may open it. Finance has its own menu: the dashboard, tenants (read),
 # the pool (read) and the audit log, not the operator's supplier and selection pages.
@@ -181,6 +182,9 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.WORKBENCH: _TENANTS,
     View.WORKBENCH_POOL: _TENANTS,
     View.TEAM: frozenset({_TENANT_ADMIN}),
+    # Every staff role reads tenants' balances; only finance (and the admin) changes them.
+    View.BILLING_ACCOUNTS: _STAFF,
+    View.WORKBENCH_ACCOUNT: _TENANTS,
     View.OWN_ACCOUNT: _HUMANS,
 }
 

@@ -1,0 +1,257 @@
+"""Billing pages: tenant accounts and statements for staff (top-up, adjustment and credit
+limit forms for finance), and the tenant's own account in the workbench."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.billing import service as billing
+from hive.billing.schemas import Adjustment, CreditLimit, TopUp
+from hive.billing.texts import BILLING_TEXTS
+from hive.console import i18n
+from hive.console.callers import TenantSession, tenant_id_of, viewing
+from hive.console.error_pages import field_errors
+from hive.console.pages import redirect_with_flash, render
+from hive.console.tables import Table, read_table, refuse_unknown
+from hive.customers import service as customers
+from hive.platform.actor import Actor
+from hive.platform.csrf import verify_csrf
+from hive.platform.errors import HiveError
+from hive.platform.http import database_of
+from hive.platform.money import InvalidAmount, format_yuan, parse_yuan
+from hive.platform.permissions import Action, View, allowed
+from hive.platform.validation import Id, InvalidInput, Problem, invalid_input
+
+i18n.extend(BILLING_TEXTS)
+router = APIRouter(include_in_schema=False)
+
+ADMIN_PATH = "/admin/billing"
+WORKBENCH_PATH = "/workbench/account"
+PAGE_SIZE = 50
+FORM_FIELDS = ("amount", "note")
+
+AccountsViewer = Annotated[Actor, viewing(View.BILLING_ACCOUNTS)]
+OwnAccountViewer = Annotated[Actor, viewing(View.WORKBENCH_ACCOUNT)]
+Amount = Annotated[str, Form(max_length=24)]
+NoteField = Annotated[str, Form(max_length=400)]
+Csrf = Annotated[str, Form(max_length=128)]
+
+
+def _table(request: Request, path: str) -> Table:
+    params = dict(request.query_params)
+    refuse_unknown(params, ("page", "lang"))
+    return read_table(params, path=path, page_size=PAGE_SIZE)
+
+
+@router.get(ADMIN_PATH)
+async def accounts_page(request: Request, actor: AccountsViewer) -> Response:
+    table = _table(request, ADMIN_PATH)
+    async with database_of(request).platform_transaction() as session:
+        tenants, total = await customers.list_tenants(
+            session, limit=table.page_size, offset=table.offset
+        )
+        found = await billing.list_summaries(session, actor, [t.id for t in tenants])
+    return render(
+        request,
+        "billing_accounts.html",
+        actor=actor,
+        rows=[(tenant, found.get(tenant.id)) for tenant in tenants],
+        yuan=format_yuan,
+        table=table.with_total(total),
+    )
+
+
+@router.get(ADMIN_PATH + "/{tenant_id}")
+async def account_page(request: Request, actor: AccountsViewer, tenant_id: Id) -> Response:
+    return await _account_page(request, actor, tenant_id, _table(request, request.url.path))
+
+
+async def _account_page(
+    request: Request,
+    actor: Actor,
+    tenant_id: int,
+    table: Table,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    async with database_of(request).platform_transaction() as session:
+        tenant = await customers.get_tenant(session, tenant_id)
+        context = await _statement_context(session, actor, tenant_id, table)
+    return render(
+        request,
+        "billing_account.html",
+        status_code=status_code,
+        actor=actor,
+        tenant=tenant,
+        may={action.value: allowed(actor.role, action) for action in _FINANCE_FORMS},
+        trail=[(tenant.name, None)],
+        **context,
+        **extra,
+    )
+
+
+_FINANCE_FORMS = (Action.TOP_UP, Action.ADJUST_BALANCE, Action.SET_CREDIT_LIMIT)
+
+
+async def _statement_context(
+    session: AsyncSession, actor: Actor, tenant_id: int, table: Table
+) -> dict[str, Any]:
+    summary = await billing.account_summary(session, actor, tenant_id)
+    statement = await billing.statement(
+        session, actor, tenant_id, limit=table.page_size, offset=table.offset
+    )
+    return {
+        "summary": summary,
+        "lines": statement.lines,
+        "table": table.with_total(statement.total),
+        "yuan": format_yuan,
+    }
+
+
+def _fen(raw: str, *, allow_negative: bool = False) -> int:
+    try:
+        return parse_yuan(raw, allow_negative=allow_negative)
+    except InvalidAmount:
+        raise InvalidInput([Problem("amount", "invalid_amount")]) from None
+
+
+@router.post(ADMIN_PATH + "/{tenant_id}/top-up")
+async def top_up(
+    request: Request,
+    actor: AccountsViewer,
+    tenant_id: Id,
+    csrf_token: Csrf = "",
+    amount: Amount = "",
+    note: NoteField = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    return await _finance_form(
+        request,
+        actor,
+        tenant_id,
+        lambda: TopUp(tenant_id=tenant_id, amount_fen=_fen(amount), note=note),
+        form={"form": "top_up", "amount": amount, "note": note},
+    )
+
+
+@router.post(ADMIN_PATH + "/{tenant_id}/adjust")
+async def adjust(
+    request: Request,
+    actor: AccountsViewer,
+    tenant_id: Id,
+    csrf_token: Csrf = "",
+    amount: Amount = "",
+    note: NoteField = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    return await _finance_form(
+        request,
+        actor,
+        tenant_id,
+        lambda: Adjustment(
+            tenant_id=tenant_id, amount_fen=_fen(amount, allow_negative=True), note=note
+        ),
+        form={"form": "adjust", "amount": amount, "note": note},
+    )
+
+
+@router.post(ADMIN_PATH + "/{tenant_id}/credit-limit")
+async def credit_limit(
+    request: Request,
+    actor: AccountsViewer,
+    tenant_id: Id,
+    csrf_token: Csrf = "",
+    amount: Amount = "",
+    note: NoteField = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    return await _finance_form(
+        request,
+        actor,
+        tenant_id,
+        lambda: CreditLimit(tenant_id=tenant_id, limit_fen=_fen(amount), note=note),
+        form={"form": "credit_limit", "amount": amount, "note": note},
+    )
+
+
+_FIELD_OF = {"amount_fen": "amount", "limit_fen": "amount"}
+
+
+async def _finance_form(
+    request: Request,
+    actor: Actor,
+    tenant_id: int,
+    build: Callable[[], TopUp | Adjustment | CreditLimit],
+    *,
+    form: dict[str, str],
+) -> Response:
+    """Validate the form (nothing written on bad input), run the service, and go back to the
+    account page with a flash; a refusal shows the page again with each problem next to its
+    field and the values typed."""
+    try:
+        data = build()
+        async with database_of(request).platform_transaction() as session:
+            await _apply(session, actor, data)
+    except (ValidationError, InvalidInput) as exc:
+        return await _refused(request, actor, tenant_id, exc, 422, form)
+    except HiveError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        return await _refused(request, actor, tenant_id, exc, exc.http_status, form)
+    return redirect_with_flash(f"{ADMIN_PATH}/{tenant_id}", f"billing.done.{form['form']}")
+
+
+async def _refused(
+    request: Request,
+    actor: Actor,
+    tenant_id: int,
+    error: Exception,
+    status_code: int,
+    form: dict[str, str],
+) -> Response:
+    if isinstance(error, ValidationError):
+        error = InvalidInput(
+            [
+                Problem(_FIELD_OF.get(p.field, p.field), p.code, p.params)
+                for p in invalid_input(error).problems
+            ]
+        )
+    errors, lines = field_errors(request, error, FORM_FIELDS)
+    table = read_table({}, path=f"{ADMIN_PATH}/{tenant_id}", page_size=PAGE_SIZE)
+    return await _account_page(
+        request,
+        actor,
+        tenant_id,
+        table,
+        status_code=status_code,
+        errors=errors,
+        problems=lines,
+        form=form,
+    )
+
+
+async def _apply(
+    session: AsyncSession, actor: Actor, data: TopUp | Adjustment | CreditLimit
+) -> None:
+    if isinstance(data, TopUp):
+        await billing.top_up(session, actor, data)
+    elif isinstance(data, Adjustment):
+        await billing.adjust(session, actor, data)
+    else:
+        await billing.set_credit_limit(session, actor, data)
+
+
+@router.get(WORKBENCH_PATH)
+async def own_account_page(
+    request: Request, actor: OwnAccountViewer, session: TenantSession
+) -> Response:
+    table = _table(request, WORKBENCH_PATH)
+    context = await _statement_context(session, actor, tenant_id_of(actor), table)
+    return render(request, "workbench_account.html", actor=actor, **context)
