@@ -14,7 +14,6 @@ from hive.platform.db import Database
 from tests.support.billing import fund, ledger_report, summary
 from tests.support.console import csrf_token_of, sign_in
 
-
 AMOUNT_ERROR = '<small class="field-error" id="f-amount-error">'
 NOTE_ERROR = '<small class="field-error" id="f-note-error">'
 
