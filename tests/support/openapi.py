@@ -9,9 +9,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from hive.apps.hag import create_hag_app
 from hive.openapi import service as openapi
@@ -19,8 +21,12 @@ from hive.openapi.client import OpenApiClient
 from hive.openapi.schemas import AppCreate
 from hive.openapi.scopes import ALL_SCOPES, Scope
 from hive.platform.config import Settings
+from hive.platform.crypto import SecretBox
 from hive.platform.db import Database
 from hive.platform.secret_key import load_secret_box
+from hive.suppliers import service as suppliers
+from hive.suppliers.schemas import SupplierCreate
+from hive.suppliers.types import SupplierKind
 from tests.support.factories import ADMIN
 from tests.support.platform import START_DEADLINE_S, free_port, wait_for
 from tests.support.servers import running_server
@@ -116,3 +122,49 @@ def _healthy(url: str) -> bool:
         return httpx.get(url + "/healthz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+async def sql(database: Database, statement: str, **params: object) -> list[Any]:
+    """Run one statement as the platform role; its rows (empty for none)."""
+    async with database.platform_transaction() as session:
+        result = await session.execute(text(statement), params)
+        return list(result.all()) if result.returns_rows else []
+
+
+async def make_priced_product(
+    database: Database, grade_id: int, price_fen: int, *, sku: str, supplier_id: int | None = None
+) -> int:
+    """A pool product of a warehouse supplier, priced at ``price_fen`` for ``grade_id``."""
+    if supplier_id is None:
+        rows = await sql(database, "SELECT id FROM suppliers ORDER BY id LIMIT 1")
+        if rows:
+            supplier_id = int(rows[0][0])
+        else:
+            async with database.platform_transaction() as session:
+                data = SupplierCreate(name="自营仓", kind=SupplierKind.WAREHOUSE)
+                supplier_id = (
+                    await suppliers.create_supplier(session, ADMIN, data, SecretBox("k" * 32))
+                ).id
+    rows = await sql(
+        database,
+        "INSERT INTO products (supplier_id, supplier_sku, name, brand, category_id, image_url, "
+        "images, attributes, purchase_price_fen, retail_price_fen, sales, on_shelf, "
+        "in_supplier_pool, stock, status) VALUES (:s, :sku, '测试商品', '品牌', NULL, '', '[]', "
+        "'{}', :p, :r, 0, true, true, '{}', 'active') RETURNING id",
+        s=supplier_id,
+        sku=sku,
+        p=price_fen // 2,
+        r=price_fen * 2,
+    )
+    product_id = int(rows[0][0])
+    await sql(
+        database,
+        "INSERT INTO product_prices (product_id, grade_id, price_fen, floor_fen, floor_hit, "
+        "ceiling_hit, below_cost, no_fit) "
+        "VALUES (:p, :g, :price, :floor, false, false, false, false)",
+        p=product_id,
+        g=grade_id,
+        price=price_fen,
+        floor=price_fen // 2,
+    )
+    return product_id

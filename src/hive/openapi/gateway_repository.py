@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.openapi.models import IdempotencyRecord
+
 # A nonce whose row has expired may be used again (its old request can no longer be replayed:
 # the timestamp check refuses it).
 _REMEMBER_NONCE = text(
@@ -71,3 +73,39 @@ async def take_token(
     params = {"key": key, "rate": rate_per_s, "burst": float(burst)}
     tokens, taken = (await session.execute(_TAKE_TOKEN, params)).one()
     return float(tokens), bool(taken)
+
+
+async def try_lock(session: AsyncSession, lock_id: int) -> bool:
+    """Take a transaction-level advisory lock if free (never waits)."""
+    result = await session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": lock_id})
+    return bool(result.scalar_one())
+
+
+async def find_idempotency_record(
+    session: AsyncSession, app_id: int, route: str, key: str
+) -> IdempotencyRecord | None:
+    return await session.get(IdempotencyRecord, (app_id, route, key))
+
+
+async def add_idempotency_record(
+    session: AsyncSession,
+    app_id: int,
+    tenant_id: int,
+    route: str,
+    key: str,
+    fingerprint: str,
+    status_code: int,
+    body: bytes,
+) -> None:
+    session.add(
+        IdempotencyRecord(
+            app_id=app_id,
+            tenant_id=tenant_id,
+            route=route,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=status_code,
+            body=body,
+        )
+    )
+    await session.flush()

@@ -1,0 +1,94 @@
+"""The pull feed: a tenant reads its own events after a cursor, oldest first, and never another
+tenant's (its cursor is unknown here: 404)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from hive.events import service as events
+from hive.events.service import EventType
+from hive.platform.config import Settings
+from hive.platform.db import Database
+from tests.support.factories import make_tenant
+from tests.support.openapi import IssuedApp, client_for, gateway_settings, make_app, running_gateway
+
+MESSAGES = "/open/v1/messages"
+
+
+@pytest.fixture
+def open_settings(settings: Settings) -> Settings:
+    return gateway_settings(settings)
+
+
+@pytest.fixture
+def gateway(open_settings: Settings) -> Iterator[str]:
+    with running_gateway(open_settings) as url:
+        yield url
+
+
+async def _raise(database: Database, tenant_id: int, product_id: int, price_fen: int) -> None:
+    async with database.platform_transaction() as session:
+        await events.raise_tenant_event(
+            session,
+            tenant_id,
+            EventType.PRICE_CHANGED,
+            entity_type="product",
+            entity_id=product_id,
+            payload={"price_fen": price_fen},
+        )
+
+
+async def _read(url: str, app: IssuedApp, **params: int) -> httpx.Response:
+    def call() -> httpx.Response:
+        with client_for(url, app) as client:
+            return client.get(MESSAGES, params={k: str(v) for k, v in params.items()})
+
+    return await asyncio.to_thread(call)
+
+
+async def test_a_tenant_pages_through_its_events_with_the_cursor(
+    gateway: str, database: Database, open_settings: Settings
+) -> None:
+    acme, globex = await make_tenant(database, "acme"), await make_tenant(database, "globex")
+    app = await make_app(database, open_settings, acme)
+    await _raise(database, acme, 7, 100)
+    await _raise(database, globex, 7, 999)
+    await _raise(database, acme, 7, 120)
+    await _raise(database, acme, 8, 300)
+    first = (await _read(gateway, app, limit=2)).json()
+    assert [(m["entity_id"], m["sequence"], m["payload"]) for m in first["items"]] == [
+        (7, 1, {"price_fen": 100}),
+        (7, 2, {"price_fen": 120}),
+    ]
+    rest = (await _read(gateway, app, after=first["next_after"])).json()
+    assert [(m["entity_id"], m["payload"]["price_fen"]) for m in rest["items"]] == [(8, 300)]
+    done = (await _read(gateway, app, after=rest["next_after"])).json()
+    assert done == {"items": [], "next_after": rest["next_after"]}
+    assert first["items"][0]["type"] == "product.price_changed"
+
+
+async def test_another_tenants_cursor_is_unknown_and_leaks_nothing(
+    gateway: str, database: Database, open_settings: Settings
+) -> None:
+    acme, globex = await make_tenant(database, "acme"), await make_tenant(database, "globex")
+    await _raise(database, globex, 7, 999)
+    app = await make_app(database, open_settings, acme)
+    theirs = (await _read(gateway, await make_app(database, open_settings, globex))).json()
+    response = await _read(gateway, app, after=theirs["items"][0]["id"])
+    assert response.status_code == 404 and response.json()["code"] == "unknown_event_cursor"
+    assert (await _read(gateway, app)).json()["items"] == []
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"after": -1}])
+async def test_bad_paging_is_refused_naming_the_field(
+    gateway: str, database: Database, open_settings: Settings, params: dict[str, int]
+) -> None:
+    app = await make_app(database, open_settings, await make_tenant(database, "acme"))
+    response = await _read(gateway, app, **params)
+    assert response.status_code == 422 and response.json()["code"] == "validation_failed"
+    fields = [p["field"] for p in response.json()["details"]["problems"]]
+    assert fields == list(params)
