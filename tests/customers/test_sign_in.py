@@ -45,6 +45,18 @@ async def _sign_in(
     return token
 
 
+def _count_hashing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, every password checked against a hash is listed (and none matches)."""
+    hashed: list[str] = []
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        hashed.append(password)
+        return False
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    return hashed
+
+
 async def _actor_of(database: Database, token: str) -> Actor | None:
     async with database.platform_transaction() as session:
         live = await sessions.resolve_session(
@@ -118,13 +130,7 @@ async def test_a_locked_account_is_refused_without_hashing(
     for _ in range(settings.login_account_max_attempts):
         with pytest.raises(HiveError):
             await _sign_in(database, settings, "buyer", "wrong-pass")
-    hashed: list[str] = []
-
-    def counting(password_hash: str | None, password: str) -> bool:
-        hashed.append(password)
-        return False
-
-    monkeypatch.setattr(passwords, "verify_password", counting)
+    hashed = _count_hashing(monkeypatch)
     for _ in range(10):
         with pytest.raises(SignInLocked):
             await _sign_in(database, settings, "buyer", "s3cret-pass")
@@ -135,13 +141,7 @@ async def test_concurrent_guesses_cannot_exceed_the_allowance(
     database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await make_user(database, "buyer", "s3cret-pass", role=Role.OPERATOR)
-    hashed: list[str] = []
-
-    def counting(password_hash: str | None, password: str) -> bool:
-        hashed.append(password)
-        return False
-
-    monkeypatch.setattr(passwords, "verify_password", counting)
+    hashed = _count_hashing(monkeypatch)
     results = await asyncio.gather(
         *(_sign_in(database, settings, "buyer", f"guess-{i}") for i in range(16)),
         return_exceptions=True,
@@ -379,13 +379,7 @@ async def test_a_locked_password_change_is_refused_without_hashing(
     for _ in range(settings.login_account_max_attempts):
         with pytest.raises(HiveError):
             await _change(database, settings, actor, "guess-pass")
-    hashed: list[str] = []
-
-    def counting(password_hash: str | None, password: str) -> bool:
-        hashed.append(password)
-        return False
-
-    monkeypatch.setattr(passwords, "verify_password", counting)
+    hashed = _count_hashing(monkeypatch)
     for _ in range(5):
         with pytest.raises(SignInLocked):
             await _change(database, settings, actor, "s3cret-pass")

@@ -123,13 +123,20 @@ def _plaintext_token_row(database_url: str, supplier_id: int) -> None:
         engine.dispose()
 
 
-async def test_the_migration_encrypts_tokens_stored_in_clear(
-    database: Database, database_url: str, simulator: Simulator
+async def _migrated_from_clear(
+    database: Database, database_url: str, simulator: Simulator, secrets: SecretBox | None
 ) -> None:
+    """A token stored in clear before the migration, then the migration, with ``secrets``."""
     supplier_id = await register_vop(database, simulator)
     await database.dispose()
     _plaintext_token_row(database_url, supplier_id)
-    upgrade_to_head(database_url, SECRETS)
+    upgrade_to_head(database_url, secrets)
+
+
+async def test_the_migration_encrypts_tokens_stored_in_clear(
+    database: Database, database_url: str, simulator: Simulator
+) -> None:
+    await _migrated_from_clear(database, database_url, simulator, SECRETS)
     access, refresh = await _stored(database)
     assert SECRETS.decrypt(access) == b"plain-access"
     assert SECRETS.decrypt(refresh) == b"plain-refresh"
@@ -139,10 +146,8 @@ async def test_the_migration_encrypts_tokens_stored_in_clear(
 async def test_migrated_without_the_key_plaintext_tokens_are_dropped(
     database: Database, database_url: str, simulator: Simulator
 ) -> None:
-    supplier_id = await register_vop(database, simulator)
-    await database.dispose()
-    _plaintext_token_row(database_url, supplier_id)
-    upgrade_to_head(database_url)  # a bare upgrade: no secret box to encrypt with
+    # a bare upgrade: no secret box to encrypt with
+    await _migrated_from_clear(database, database_url, simulator, None)
     async with database.platform_transaction() as session:
         count = await session.scalar(text("SELECT count(*) FROM supplier_tokens"))
         columns = (

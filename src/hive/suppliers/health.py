@@ -87,15 +87,7 @@ class StateLog:
         self._last[supplier_id] = status
         if status.code == previous.code:
             return False
-        if status.ok:
-            log.info(f"{self._what} recovered", supplier_id=supplier_id, was=previous.code)
-        else:
-            log.warning(
-                f"{self._what} failing",
-                supplier_id=supplier_id,
-                code=status.code,
-                reason=status.message,
-            )
+        _log_change(self._what, supplier_id, status, was=previous.code)
         return True
 
     def last(self, supplier_id: int) -> AccessStatus:
@@ -114,16 +106,18 @@ async def record_outcome(
     )
     if changed is None or (changed and status.ok):
         return False
+    _log_change(f"supplier {activity}", supplier_id, status)
+    return True
+
+
+def _log_change(what: str, supplier_id: int, status: AccessStatus, **recovered: str) -> None:
+    """ "<what> failing" (warning, with the code and reason) or "<what> recovered" (info)."""
     if status.ok:
-        log.info(f"supplier {activity} recovered", supplier_id=supplier_id)
+        log.info(f"{what} recovered", supplier_id=supplier_id, **recovered)
     else:
         log.warning(
-            f"supplier {activity} failing",
-            supplier_id=supplier_id,
-            code=status.code,
-            reason=status.message,
+            f"{what} failing", supplier_id=supplier_id, code=status.code, reason=status.message
         )
-    return True
 
 
 async def recorded_states(session: AsyncSession) -> dict[int, list[SupplierAccessState]]:
