@@ -7,5 +7,6 @@ DOMAIN = Domain(
     models=["hive.billing.models"],
     tasks=["hive.billing.tasks"],
     hcm_routers=["hive.billing.routes:router"],
+    hag_routers=["hive.billing.open_routes:router"],
     menu=["hive.billing.menu:MENU"],
 )

@@ -264,6 +264,7 @@ CatalogReader = Annotated[AppCredentials, Depends(caller_with(Scope.CATALOG_READ
 LibraryWriter = Annotated[AppCredentials, Depends(caller_with(Scope.LIBRARY_WRITE))]
 MessagesReader = Annotated[AppCredentials, Depends(caller_with(Scope.MESSAGES_READ))]
 WebhooksManager = Annotated[AppCredentials, Depends(caller_with(Scope.WEBHOOKS_MANAGE))]
+AccountReader = Annotated[AppCredentials, Depends(caller_with(Scope.ACCOUNT_READ))]
 
 
 async def open_session(

@@ -10,6 +10,7 @@ class Scope(StrEnum):
     LIBRARY_WRITE = "library:write"  # add and remove library items
     MESSAGES_READ = "messages:read"  # the pull feed of tenant events
     WEBHOOKS_MANAGE = "webhooks:manage"  # webhook subscriptions
+    ACCOUNT_READ = "account:read"  # the tenant's balances and account statement
 
 
 ALL_SCOPES: tuple[Scope, ...] = tuple(Scope)
