@@ -81,6 +81,11 @@ class IdempotencyInProgress(Conflict):
     )
 
 
+class ProductNotFound(NotFound):
+    code = "product_not_found"
+    default_message = "商品不存在或不在您的商品池中 / Product not found or not in your pools"
+
+
 class AppNotFound(NotFound):
     code = "app_not_found"
     default_message = "应用不存在 / App not found"

@@ -4,26 +4,43 @@ goes through :func:`hive.openapi.idempotency.idempotent`."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from hive.catalog import reference
+from hive.catalog import reference, tenant_view
+from hive.catalog.distribution import service as distribution
+from hive.catalog.library import service as library
+from hive.catalog.library.errors import LibraryItemNotFound
 from hive.catalog.pricing import service as pricing
+from hive.catalog.search.service import PoolQuery, search_pool_for_tenant
 from hive.events import service as events
-from hive.openapi.gateway import CatalogReader, MessagesReader, OpenSession
+from hive.openapi.errors import ProductNotFound
+from hive.openapi.gateway import CatalogReader, LibraryWriter, MessagesReader, OpenSession
 from hive.openapi.idempotency import idempotent
 from hive.openapi.responses import ERROR_RESPONSES
 from hive.openapi.schemas_api import (
     CategoriesOut,
     CategoryOut,
+    LibraryAdd,
+    LibraryAdded,
+    LibraryRemoved,
     MessageOut,
     MessagesOut,
     PriceOut,
     PricesOut,
     PricesQuery,
+    ProductDetailOut,
+    ProductOut,
+    ProductScope,
+    ProductsOut,
+    StockAnswerOut,
+    StockOut,
+    StockQuery,
 )
+from hive.openapi.service import app_actor
 from hive.platform.validation import INT64_MAX
 
 router = APIRouter(prefix="/open/v1", tags=["open-api"], responses=ERROR_RESPONSES)
@@ -46,7 +63,8 @@ async def query_prices(
 
     async def answer() -> PricesOut:
         wanted = list(dict.fromkeys(body.product_ids))
-        prices = await pricing.tenant_prices(session, caller.tenant_id, wanted)
+        visible = await distribution.visible_product_ids(session, caller.tenant_id, wanted)
+        prices = await pricing.tenant_prices(session, caller.tenant_id, list(visible))
         return PricesOut(
             items=[PriceOut(product_id=i, price_fen=prices[i]) for i in wanted if i in prices],
             not_found=[i for i in wanted if i not in prices],
@@ -68,3 +86,126 @@ async def read_messages(
     rows = await events.read_events(session, caller.tenant_id, after=after, limit=limit)
     items = [MessageOut.model_validate(row, from_attributes=True) for row in rows]
     return MessagesOut(items=items, next_after=items[-1].id if items else after)
+
+
+Money = Annotated[int | None, Query(ge=0, le=INT64_MAX)]
+
+
+@router.get("/products", response_model=ProductsOut)
+async def list_products(
+    caller: CatalogReader,
+    session: OpenSession,
+    scope: ProductScope = ProductScope.LIBRARY,
+    keyword: Annotated[str, Query(max_length=64)] = "",
+    category_id: Annotated[int | None, Query(ge=1, le=INT64_MAX)] = None,
+    brand: Annotated[str, Query(max_length=128)] = "",
+    min_price_fen: Money = None,
+    max_price_fen: Money = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ProductsOut:
+    """The tenant's library (``scope=library``, the default; price filters on your price), or
+    every product visible to it (``scope=pool``; price filters on the market price), each with
+    your price in fen. Scope ``catalog:read``."""
+    if scope is ProductScope.LIBRARY:
+        filters = tenant_view.LibraryFilters(
+            keyword, category_id, brand, min_price_fen, max_price_fen
+        )
+        total, found = await tenant_view.search_library(
+            session, caller.tenant_id, filters, page=page, page_size=page_size
+        )
+        items = [_product_out(p) for p in found]
+        return ProductsOut(
+            items=items, total=total, total_is_estimate=False, page=page, page_size=page_size
+        )
+    query = PoolQuery(
+        keyword=keyword,
+        category_id=category_id,
+        brand=brand or None,
+        min_price_fen=min_price_fen,
+        max_price_fen=max_price_fen,
+        page=page,
+        page_size=page_size,
+    )
+    result = await search_pool_for_tenant(session, query, tenant_id=caller.tenant_id)
+    ids = [hit.id for hit in result.hits]
+    products = await tenant_view.tenant_products(session, caller.tenant_id, ids)
+    return ProductsOut(
+        items=[_product_out(products[i]) for i in ids if i in products],
+        total=result.total,
+        total_is_estimate=result.total_is_estimate,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def _product_out(product: tenant_view.TenantProduct) -> ProductOut:
+    return ProductOut.model_validate(asdict(product))
+
+
+@router.get("/products/{product_id}", response_model=ProductDetailOut)
+async def get_product(
+    product_id: Annotated[int, Path(ge=1, le=INT64_MAX)],
+    caller: CatalogReader,
+    session: OpenSession,
+) -> ProductDetailOut:
+    """One product visible to the tenant, with your price; ``product_not_found`` (404) for one
+    that does not exist, is removed, or is not in your pools. Scope ``catalog:read``."""
+    product = (await tenant_view.tenant_products(session, caller.tenant_id, [product_id])).get(
+        product_id
+    )
+    if product is None:
+        raise ProductNotFound(details={"product_id": product_id})
+    return ProductDetailOut.model_validate(asdict(product))
+
+
+@router.post("/stock/query", response_model=StockAnswerOut)
+async def query_stock(
+    request: Request, body: StockQuery, caller: CatalogReader, session: OpenSession
+) -> Response:
+    """Stock of up to 100 products for a delivery area, from the stock the pool keeps per
+    province (``unknown`` where it keeps none). Scope ``catalog:read``."""
+
+    async def answer() -> StockAnswerOut:
+        ids = list(dict.fromkeys(item.product_id for item in body.items))
+        products = await tenant_view.tenant_products(session, caller.tenant_id, ids)
+        province = body.area.province_id
+        items = [
+            StockOut.model_validate(
+                asdict(tenant_view.stock_answer(products[i.product_id], i.quantity, province))
+            )
+            for i in body.items
+            if i.product_id in products
+        ]
+        return StockAnswerOut(items=items, not_found=[i for i in ids if i not in products])
+
+    return await idempotent(request, caller, session, answer)
+
+
+@router.post("/library/items", response_model=LibraryAdded)
+async def add_library_items(
+    request: Request, body: LibraryAdd, caller: LibraryWriter, session: OpenSession
+) -> Response:
+    """Add up to 100 products visible to the tenant to its library (those already there are
+    kept). ``invalid_library_request`` (422, problem ``not_visible``) when any id is not in
+    your pools: nothing is added then. Scope ``library:write``."""
+
+    async def answer() -> LibraryAdded:
+        added = await library.add_products(session, app_actor(caller), body.product_ids)
+        return LibraryAdded(added=added)
+
+    return await idempotent(request, caller, session, answer)
+
+
+@router.delete("/library/items/{product_id}", response_model=LibraryRemoved)
+async def remove_library_item(
+    product_id: Annotated[int, Path(ge=1, le=INT64_MAX)],
+    caller: LibraryWriter,
+    session: OpenSession,
+) -> LibraryRemoved:
+    """Remove a product from the tenant's library; ``library_item_not_found`` (404) when it is
+    not there. Scope ``library:write``."""
+    removed = await library.remove_products(session, app_actor(caller), [product_id])
+    if removed == 0:
+        raise LibraryItemNotFound(details={"product_id": product_id})
+    return LibraryRemoved(removed=removed)

@@ -29,7 +29,7 @@ from hive.platform.audit import record_audit
 from hive.platform.config import IPNetwork, parse_networks
 from hive.platform.crypto import SecretBox
 from hive.platform.errors import PermissionDenied
-from hive.platform.permissions import Action, require
+from hive.platform.permissions import Action, Role, require
 
 APP_KEY_PREFIX = "ak"
 SECRET_BYTES = 32
@@ -249,3 +249,14 @@ async def _limit_of(session: AsyncSession, app: OpenApp, grade_id: int, default:
     grade = await repository.grade_limit(session, grade_id)
     base = Limit(grade.rate_per_s, grade.burst) if grade is not None else default
     return Limit(app.rate_per_s or base.rate_per_s, app.burst or base.burst)
+
+
+def app_actor(app: AppCredentials) -> Actor:
+    """Who an app's calls are in the audit log: ``app:<AppKey>`` acting for its tenant with a
+    tenant admin's rights (its scopes already narrowed what it may call)."""
+    return Actor(
+        user_id=None,
+        username=f"app:{app.app_key}",
+        role=Role.TENANT_ADMIN.value,
+        tenant_id=app.tenant_id,
+    )
