@@ -181,3 +181,36 @@ async def test_pages_through_a_long_log(url: str, database: Database, data: dict
     assert f'href="{PAGE}?supplier={data["second"]}&amp;status=processed&amp;page=2"' in first
     assert _ids(second) == [f"p{n:03d}" for n in range(9, -1, -1)]
     assert 'id="next"' not in second and 'id="previous"' in second
+
+
+async def test_message_ids_sort_as_numbers_and_no_page_is_past_the_last(
+    url: str, database: Database, data: dict[str, int]
+) -> None:
+    received = datetime.now(UTC) - timedelta(minutes=5)
+    rows = [
+        {
+            "supplier_id": data["second"],
+            "message_id": message_id,
+            "type": 2,
+            "occurred_at": received,
+            "received_at": received,  # one poll: the same time, so the ids decide
+            "status": "processed",
+            "error": "",
+            "raw": {},
+        }
+        for message_id in ("9", "30", "3", "100")  # inserted in text order by a poll
+    ]
+    async with database.platform_transaction() as session:
+        await session.execute(insert(SupplierMessageLog), rows)
+    filters = {"supplier": data["second"], "status": "processed"}
+    with _signed_in(url, "admin", "admin-pass-1") as client:
+        newest = client.get(PAGE, params=filters).text
+        ascending = client.get(
+            PAGE, params={**filters, "sort": "message_id", "direction": "asc"}
+        ).text
+        far = client.get(PAGE, params={**filters, "page": 5})
+        unknown = client.get(PAGE, params={**filters, "colour": "red"})
+    assert _ids(newest) == ["100", "30", "9", "3"]
+    assert _ids(ascending) == ["3", "9", "30", "100"]
+    assert far.status_code == 200 and "第 1 / 1 页" in far.text and _ids(far.text)
+    assert unknown.status_code == 422 and "colour" in unknown.text

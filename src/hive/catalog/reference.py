@@ -100,6 +100,42 @@ async def categories_for(
     return result
 
 
+async def ensure_categories(
+    database: Database, adapter: SupplierAdapter, snapshots: Iterable[ProductSnapshot]
+) -> bool:
+    """Sync the supplier's category tree (and its provinces, when no area is stored yet) if a
+    snapshot's category is not known yet, so a selected product gets its category and the pool
+    its category facet. Returns whether it synced."""
+    async with database.platform_transaction() as session:
+        known = await repository.supplier_categories(session, adapter.supplier_id)
+        has_areas = bool(await repository.areas_at_level(session, 1))
+    leaves = {s.detail.category_ids[-1] for s in snapshots if s.detail.category_ids}
+    if leaves <= set(known):
+        return False
+    await sync_categories(database, adapter)
+    if not has_areas:
+        await sync_areas(database, adapter, depth=1)
+    return True
+
+
 async def list_categories(session: AsyncSession) -> Sequence[Category]:
     """Hive's active category tree, parents first (for the workbench and the Open API)."""
     return await repository.active_categories(session)
+
+
+async def category_choices(session: AsyncSession) -> list[tuple[int, int | None, str]]:
+    """Hive's active categories as ``(id, parent id, name)``, for pickers."""
+    return [(c.id, c.parent_id, c.name) for c in await repository.active_categories(session)]
+
+
+async def supplier_category_choices(
+    session: AsyncSession, supplier_id: int
+) -> list[tuple[int, int | None, str]]:
+    """A supplier's categories as ``(id, parent id, name)`` (its own ids), for pickers."""
+    known = await repository.supplier_categories(session, supplier_id)
+    return [(c.category_id, c.parent_id, c.name) for c in known.values()]
+
+
+async def province_choices(session: AsyncSession) -> list[tuple[int, str]]:
+    """The provinces as ``(id, name)``, for pickers."""
+    return [(a.id, a.name) for a in await repository.areas_at_level(session, 1)]

@@ -51,6 +51,9 @@ i18n.extend(
             "menu.section.system": "系统",
             "menu.section.workbench": "工作台",
             "menu.section.account": "我的账号",
+            "picker.any": "全部分类",
+            "picker.any_area": "全部地区",
+            "picker.search": "搜索",
         },
         "en": {
             "menu.home": "Home",
@@ -68,6 +71,9 @@ i18n.extend(
             "menu.section.system": "System",
             "menu.section.workbench": "Workbench",
             "menu.section.account": "My account",
+            "picker.any": "All categories",
+            "picker.any_area": "All areas",
+            "picker.search": "Search",
         },
     }
 )

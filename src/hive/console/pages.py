@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from hive.console import menu
+from hive.console import menu, pickers
 from hive.console.i18n import pick_language, translator
 from hive.console.timefmt import local_time
 from hive.customers import sessions
@@ -94,6 +94,7 @@ def render(
             "crumbs": _crumbs(t, here_entry, context.pop("trail", ())),
             "flashes": flashes,
             "local_time": local_time,
+            "picker_label": pickers.label_of,
             **context,
         },
         status_code=status_code,

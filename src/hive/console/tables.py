@@ -21,9 +21,11 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from hive.console import i18n
-from hive.platform.validation import InvalidInput, Problem, parse_int
+from hive.platform.validation import InvalidInput, Problem, parse_int, unknown_parameters
 
 DIRECTIONS = ("asc", "desc")
+# Parameters every console page understands (the language of the answer).
+ALWAYS_KNOWN = ("lang",)
 MAX_PAGE = 10_000
 
 i18n.extend(
@@ -44,7 +46,7 @@ i18n.extend(
             "table.previous": "Previous",
             "table.next": "Next",
             "table.page": "Page {page} of {pages}",
-            "table.total": "{total} in total",
+            "table.total": "{total} in all",
             "table.total_capped": "more than {total}",
             "table.empty": "Nothing matches",
             "field.direction": "Sort direction",
@@ -147,6 +149,6 @@ def read_table(
 def refuse_unknown(params: Mapping[str, str], known: Sequence[str]) -> None:
     """Refuse query parameters a list does not know (a mistyped filter is an error, not
     silently ignored): ``not_allowed`` for each."""
-    unknown = sorted(set(params) - set(known))
+    unknown = unknown_parameters(params, [*known, *ALWAYS_KNOWN])
     if unknown:
-        raise InvalidInput([Problem(name, "not_allowed") for name in unknown])
+        raise InvalidInput(unknown)

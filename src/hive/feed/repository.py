@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import BigInteger, Select, case, cast, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,12 +155,36 @@ def _filtered(statement: Select[Any], log_filter: LogFilter) -> Select[Any]:
     return statement
 
 
+# A message id as a number when it is one (VOP's are), so 9 sorts before 30; others are NULL
+# and sort after the numbers, by their text.
+_NUMERIC_MESSAGE_ID = case(
+    (
+        SupplierMessageLog.message_id.regexp_match("^[0-9]{1,18}$"),
+        cast(SupplierMessageLog.message_id, BigInteger),
+    ),
+    else_=None,
+)
+
+
 async def list_messages(
-    session: AsyncSession, log_filter: LogFilter, *, limit: int, offset: int
+    session: AsyncSession,
+    log_filter: LogFilter,
+    *,
+    limit: int,
+    offset: int,
+    by_message_id: bool = False,
+    descending: bool = True,
 ) -> Sequence[SupplierMessageLog]:
-    statement = _filtered(select(SupplierMessageLog), log_filter).order_by(
-        SupplierMessageLog.received_at.desc(), SupplierMessageLog.id.desc()
-    )
+    """One page of matching rows, by time received (then message id) or by message id."""
+    keys: list[Any] = [
+        _NUMERIC_MESSAGE_ID,
+        SupplierMessageLog.message_id,
+        SupplierMessageLog.id,
+    ]
+    if not by_message_id:
+        keys.insert(0, SupplierMessageLog.received_at)
+    ordered = [key.desc().nulls_last() if descending else key.asc().nulls_last() for key in keys]
+    statement = _filtered(select(SupplierMessageLog), log_filter).order_by(*ordered)
     return (await session.scalars(statement.limit(limit).offset(offset))).all()
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -19,6 +18,8 @@ from fastapi.responses import Response
 from hive.console.callers import viewing
 from hive.console.i18n import translator
 from hive.console.pages import language_of, render
+from hive.console.tables import read_table, refuse_unknown
+from hive.console.timefmt import local_time
 from hive.feed import service as feed
 from hive.feed.service import LogFilter
 from hive.platform.actor import Actor
@@ -33,8 +34,9 @@ MessagesViewer = Annotated[Actor, viewing(View.SUPPLIER_MESSAGES)]
 
 PATH = "/admin/supplier-messages"
 TEMPLATE = "supplier_messages.html"
-DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")
 MAX_PARAM = 16
+SORTS = ("received_at", "message_id")
+KNOWN_PARAMETERS = ("supplier", "type", "status", "page", "sort", "direction")
 
 _TYPE_NAMES: dict[MessageType, tuple[str, str]] = {
     MessageType.ORDER_SPLIT: ("订单拆分", "Order split"),
@@ -143,20 +145,10 @@ def _checked(problems: list[Problem], parse: Callable[[], int | None]) -> int | 
         return None
 
 
-def _page_link(log_filter: LogFilter, page: int) -> str:
-    params = {
-        "supplier": log_filter.supplier_id,
-        "type": log_filter.type,
-        "status": log_filter.status,
-        "page": page,
-    }
-    return f"{PATH}?{urlencode({k: v for k, v in params.items() if v is not None})}"
-
-
 def _display(row: Any, supplier_names: dict[int, str]) -> dict[str, Any]:
     return {
-        "received_at": row.received_at.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S"),
-        "occurred_at": row.occurred_at.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S"),
+        "received_at": local_time(row.received_at),
+        "occurred_at": local_time(row.occurred_at),
         "supplier": supplier_names.get(row.supplier_id, str(row.supplier_id)),
         "message_id": row.message_id,
         "type": row.type,
@@ -174,13 +166,23 @@ async def supplier_messages_page(
     supplier: Annotated[str, Query(max_length=MAX_PARAM)] = "",
     type_: Annotated[str, Query(alias="type", max_length=MAX_PARAM)] = "",
     status: Annotated[str, Query(max_length=MAX_PARAM)] = "",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     t = page_translator(language_of(request))
+    params = dict(request.query_params)
+    refuse_unknown(params, KNOWN_PARAMETERS)
+    table = read_table(
+        params, path=PATH, sorts=SORTS, default_sort="received_at", page_size=feed.PAGE_SIZE
+    )
     log_filter = read_filter(supplier, type_, status)
     async with database_of(request).platform_transaction() as session:
         names = {row.id: row.name for row in await suppliers.list_suppliers(session)}
-        result = await feed.message_log(session, log_filter, page=page)
+        result = await feed.message_log(
+            session,
+            log_filter,
+            page=table.page,
+            sort=table.sort,
+            descending=table.direction == "desc",
+        )
     return render(
         request,
         TEMPLATE,
@@ -191,7 +193,6 @@ async def supplier_messages_page(
         types=[int(kind) for kind in MessageType],
         statuses=feed.STATUSES,
         result=result,
+        table=replace(table, page=result.page).with_total(result.total, capped=result.total_capped),
         rows=[_display(row, names) for row in result.rows],
-        previous_link=_page_link(log_filter, page - 1) if result.has_previous else None,
-        next_link=_page_link(log_filter, page + 1) if result.has_next else None,
     )

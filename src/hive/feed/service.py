@@ -48,13 +48,27 @@ class MessageLogPage:
 
 
 async def message_log(
-    session: AsyncSession, log_filter: LogFilter, *, page: int = 1, page_size: int = PAGE_SIZE
+    session: AsyncSession,
+    log_filter: LogFilter,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    sort: str = "received_at",
+    descending: bool = True,
 ) -> MessageLogPage:
-    """One page of the log, newest first, with the (capped) number of matching rows."""
-    page = max(1, page)
+    """One page of the log with the (capped) number of matching rows. ``sort`` is
+    ``received_at`` (then message id) or ``message_id``: numeric ids sort as numbers (9 before
+    30), others as text after them. A page past the last is answered with the last page."""
     total = await repository.count_messages(session, log_filter, cap=COUNT_CAP)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
     rows = await repository.list_messages(
-        session, log_filter, limit=page_size, offset=(page - 1) * page_size
+        session,
+        log_filter,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+        by_message_id=sort == "message_id",
+        descending=descending,
     )
     return MessageLogPage(
         rows=rows, page=page, page_size=page_size, total=total, total_capped=total >= COUNT_CAP

@@ -216,6 +216,12 @@ def clean_text(
     return value
 
 
+def unknown_parameters(params: Iterable[str], known: Iterable[str]) -> list[Problem]:
+    """A ``not_allowed`` problem for each parameter name not in ``known``: a mistyped filter
+    is refused, never silently ignored."""
+    return [Problem(name, "not_allowed") for name in sorted(set(params) - set(known))]
+
+
 def refuse_control_characters(values: Iterable[tuple[str, str]]) -> None:
     """Refuse any ``(name, value)`` pair whose value holds a control character (a whole query
     string or form, before its fields are read one by one)."""

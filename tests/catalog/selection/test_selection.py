@@ -7,7 +7,7 @@ from sqlalchemy import text
 from hive.catalog import reference
 from hive.catalog.pool import service as pool
 from hive.catalog.selection import service as selection
-from hive.catalog.snapshot import NOT_IN_SUPPLIER_POOL
+from hive.catalog.snapshot import NOT_IN_SUPPLIER_POOL, fetch_snapshots
 from hive.platform.db import Database
 from tests.catalog.selection.conftest import AREAS, World
 from tests.support.factories import ADMIN
@@ -108,3 +108,24 @@ async def test_reference_data_sync_mirrors_categories_and_stores_areas(world: Wo
     assert areas.areas > 34
     provinces = await _rows(world.database, "SELECT name FROM areas WHERE id = 1")
     assert provinces == [("北京",)]
+
+
+async def test_the_first_selection_learns_the_supplier_categories_and_provinces(
+    world: World,
+) -> None:
+    """Nobody synced reference data before: the category facet and the tenant's category
+    column were empty on a fresh platform. Selecting learns them."""
+    skus = await world.orderable_skus("智能手机", 3)
+    await selection.select_skus(world.database, world.adapter, ADMIN, skus, stock_areas=AREAS)
+    named = await _rows(
+        world.database,
+        "SELECT c.name FROM products p JOIN categories c ON c.id = p.category_id",
+    )
+    assert len(named) == 3 and all(name == "手机" for (name,) in named)
+    provinces = await _rows(world.database, "SELECT name FROM areas WHERE level = 1")
+    assert ("北京",) in provinces
+    more = await world.orderable_skus("笔记本电脑", 2)
+    batch = await fetch_snapshots(world.adapter, more, AREAS)
+    assert not await reference.ensure_categories(  # the whole tree is known: no second sync
+        world.database, world.adapter, batch.snapshots.values()
+    )

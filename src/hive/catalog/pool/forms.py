@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.catalog import reference
 from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, ProductStatus, SortOrder
+from hive.console import pickers
 from hive.platform.money import InvalidAmount, parse_yuan
 from hive.platform.validation import (
     InvalidInput,
     Problem,
     parse_id,
     refuse_control_characters,
+    unknown_parameters,
 )
 
 MAX_FIELD = 64
+# Every parameter the pool pages understand; another one is refused, not ignored.
+KNOWN_PARAMETERS = (
+    "keyword",
+    "category_id",
+    "brand",
+    "min_yuan",
+    "max_yuan",
+    "province",
+    "status",
+    "sort",
+    "page",
+    "lang",
+)
 E = TypeVar("E", SortOrder, ProductStatus)
 
 
@@ -51,6 +69,9 @@ def pool_query(params: Mapping[str, str], *, page_size: int = 20) -> PoolQuery:
         refuse_control_characters(params.items())
     except InvalidInput as refused:
         raise InvalidPoolQuery(refused.problems) from None
+    unknown = unknown_parameters(params, KNOWN_PARAMETERS)
+    if unknown:
+        raise InvalidPoolQuery(unknown)
     status = _choice(params, "status", ProductStatus)
     return PoolQuery(
         keyword=params.get("keyword", "")[: MAX_FIELD + 1],
@@ -64,3 +85,11 @@ def pool_query(params: Mapping[str, str], *, page_size: int = 20) -> PoolQuery:
         page=_int(params, "page") or 1,
         page_size=page_size,
     )
+
+
+async def picker_choices(session: AsyncSession) -> dict[str, Any]:
+    """The category tree and the provinces the pool pages' pickers offer."""
+    return {
+        "category_roots": pickers.tree(await reference.category_choices(session)),
+        "provinces": await reference.province_choices(session),
+    }

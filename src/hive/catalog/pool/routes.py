@@ -8,14 +8,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from hive.catalog import reference
+from hive.catalog.pool import display
 from hive.catalog.pool import service as pool
-from hive.catalog.pool.forms import pool_query
+from hive.catalog.pool.forms import picker_choices, pool_query
 from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import search_pool
 from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
-from hive.console.pages import back_link, filter_link, redirect_with_flash, render, with_back
+from hive.console.i18n import translator
+from hive.console.pages import (
+    back_link,
+    filter_link,
+    language_of,
+    redirect_with_flash,
+    render,
+    with_back,
+)
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
@@ -46,6 +56,8 @@ async def pool_page(request: Request, actor: PoolViewer) -> Response:
         "yuan": format_yuan,
         "link": partial(filter_link, POOL, params),
     }
+    async with database_of(request).platform_transaction() as session:
+        context.update(await picker_choices(session))
     try:
         query = pool_query(params)
         async with database_of(request).platform_transaction() as session:
@@ -61,17 +73,19 @@ async def product_page(request: Request, actor: PoolViewer, product_id: Id) -> R
     try:
         async with database_of(request).platform_transaction() as session:
             product, history = await pool.product_with_history(session, product_id)
+            provinces = dict(await reference.province_choices(session))
     except HiveError as error:
         return render(request, "forbidden.html", status_code=error.http_status, actor=actor)
-    back = back_link(request, POOL)
+    t = translator(language_of(request))
     return render(
         request,
         "catalog_product.html",
         actor=actor,
         product=product,
-        history=history,
+        stock=display.stock_rows(product.stock, provinces, t),
+        history=display.history_rows(history, provinces, t),
         yuan=format_yuan,
-        back=back,
+        back=back_link(request, POOL),
         trail=[(product.name, None)],
     )
 

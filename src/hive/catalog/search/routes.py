@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hive.catalog.pool import service as pool
-from hive.catalog.pool.forms import pool_query
+from hive.catalog.pool.forms import picker_choices, pool_query
 from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
 from hive.catalog.search.texts import WORKBENCH_TEXTS
@@ -39,8 +39,16 @@ POOL = "/workbench/pool"
 @router.get(POOL)
 async def pool_page(request: Request, actor: TenantActor, session: TenantSession) -> Response:
     params = dict(request.query_params)
+    async with database_of(request).platform_transaction() as platform:
+        choices = await picker_choices(platform)
     page = partial(
-        render, request, "workbench_pool.html", actor=actor, params=params, yuan=format_yuan
+        render,
+        request,
+        "workbench_pool.html",
+        actor=actor,
+        params=params,
+        yuan=format_yuan,
+        **choices,
     )
     try:
         query = tenant_pool_query(params)

@@ -59,9 +59,12 @@ async def select_skus(
     so a run that dies half-way knows exactly which SKUs it already handled."""
     require(actor, Action.SELECT_PRODUCTS)
     report = SelectionReport()
+    synced = False
     for start in range(0, len(skus), SNAPSHOT_BATCH):
         chunk = list(skus[start : start + SNAPSHOT_BATCH])
         batch = await fetch_snapshots(adapter, chunk, stock_areas)
+        if not synced:  # once per call: a category the supplier does not list stays unknown
+            synced = await reference.ensure_categories(database, adapter, batch.snapshots.values())
         async with database.platform_transaction() as session:
             report.merge(
                 await _store(session, adapter.supplier_id, batch, actor, (rule_id, rule_run_id))

@@ -77,9 +77,16 @@
     if (!box.matches || !box.matches("input[data-picker-filter]")) { return; }
     var picker = box.closest("[data-picker]");
     var needle = box.value.trim().toLowerCase();
-    picker.querySelectorAll("[data-picker-option]").forEach(function (item) {
-      var text = (item.dataset.pickerText || item.textContent).toLowerCase();
+    var items = picker.querySelectorAll("[data-picker-option]");
+    items.forEach(function (item) {
+      var text = (item.dataset.pickerText || "").toLowerCase();
       item.hidden = needle !== "" && text.indexOf(needle) === -1;
+    });
+    // A match keeps the categories above it visible (its path leads to it).
+    items.forEach(function (item) {
+      if (item.hidden || needle === "") { return; }
+      var up = item.parentElement.closest("[data-picker-option]");
+      while (up) { up.hidden = false; up = up.parentElement.closest("[data-picker-option]"); }
     });
   });
 })();
