@@ -21,6 +21,8 @@ DOMAIN = Domain(
         "hive.catalog.pool.routes:router",
         "hive.catalog.search.routes:router",
         "hive.catalog.pricing.routes:router",
+        "hive.catalog.distribution.routes:router",
+        "hive.catalog.library.routes:router",
     ],
     hcm_resources=["hive.catalog.selection.routes:upstream_search"],
     feed_handlers=["hive.catalog.freshness.handlers"],

@@ -15,5 +15,20 @@ MENU = [
     ),
     MenuEntry("catalog", "catalog.rules", "/admin/catalog/rules", View.RULES, order=30),
     MenuEntry("catalog", "pricing.title", "/admin/pricing", View.PRICING, order=40),
-    MenuEntry("workbench", "workbench.pool", "/workbench/pool", View.WORKBENCH_POOL, order=20),
+    MenuEntry(
+        "catalog",
+        "distribution.title",
+        "/admin/catalog/distribution",
+        View.DISTRIBUTION,
+        order=45,
+    ),
+    MenuEntry(
+        "workbench",
+        "workbench.pool",
+        "/workbench/pool",
+        View.WORKBENCH_POOL,
+        order=20,
+        also=("/workbench/products",),
+    ),
+    MenuEntry("workbench", "library.title", "/workbench/library", View.WORKBENCH_LIBRARY, order=25),
 ]

@@ -146,6 +146,7 @@ class View(StrEnum):
     ACCOUNT_SECURITY = "customers.account_security"
     UPSTREAM = "catalog.upstream"
     POOL = "catalog.pool"
+    DISTRIBUTION = "catalog.distribution"
     RULES = "catalog.rules"
     PRICING = "catalog.pricing"
     SUPPLIERS = "suppliers.list"
@@ -155,6 +156,7 @@ class View(StrEnum):
     # tenant workbench
     WORKBENCH = "workbench.dashboard"
     WORKBENCH_POOL = "workbench.pool"
+    WORKBENCH_LIBRARY = "workbench.library"
     TEAM = "workbench.team"
     WORKBENCH_ACCOUNT = "workbench.account"
     # everyone signed in
@@ -173,6 +175,7 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.ACCOUNT_SECURITY: frozenset({_ADMIN}),
     View.UPSTREAM: _CATALOG_STAFF,
     View.POOL: _STAFF,
+    View.DISTRIBUTION: _STAFF,
     View.RULES: _CATALOG_STAFF,
     # Finance reads prices and their explanations; changing them is MANAGE_PRICING.
     View.PRICING: _STAFF,
@@ -181,6 +184,7 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.JOBS: _CATALOG_STAFF,
     View.WORKBENCH: _TENANTS,
     View.WORKBENCH_POOL: _TENANTS,
+    View.WORKBENCH_LIBRARY: _TENANTS,
     View.TEAM: frozenset({_TENANT_ADMIN}),
     # Every staff role reads tenants' balances; only finance (and the admin) changes them.
     View.BILLING_ACCOUNTS: _STAFF,

@@ -198,3 +198,23 @@ async def category_exists(session: AsyncSession, category_id: int) -> bool:
         text("SELECT 1 FROM categories WHERE id = :id"), {"id": category_id}
     )
     return found is not None
+
+
+PRODUCT = """
+SELECT p.id, p.name, p.brand, p.category_id, coalesce(c.name, '') AS category_name,
+       p.image_url, p.images, p.attributes, p.retail_price_fen, p.on_shelf, p.in_supplier_pool,
+       coalesce(cardinality(p.orderable_province_ids), 0) AS orderable_areas,
+       {price} AS price_fen
+  FROM products p LEFT JOIN categories c ON c.id = p.category_id
+ WHERE p.id = :product AND p.status = 'active' AND {visible}
+"""
+
+
+async def visible_product(
+    session: AsyncSession, tenant_id: int, product_id: int
+) -> Row[Any] | None:
+    """An active product the tenant may see, with the tenant's price (fen); columns the
+    tenant role may read only."""
+    statement = PRODUCT.format(price=tenant_price(":tenant"), visible=visible_condition(":tenant"))
+    params = {"product": product_id, "tenant": tenant_id}
+    return (await session.execute(text(statement), params)).one_or_none()

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.distribution import service as distribution
+from hive.catalog.errors import ProductNotFound
 from hive.catalog.library import repository
 from hive.catalog.library.errors import InvalidLibraryInput, LibraryItemNotFound
 from hive.catalog.library.models import ItemStatus
@@ -164,3 +165,13 @@ async def _audit(session: AsyncSession, actor: Actor, action: str, details: dict
     await record_audit(
         session, actor, action, target_type="library", target_id=actor.tenant_id, details=details
     )
+
+
+async def product_for_tenant(session: AsyncSession, tenant_id: int, product_id: int) -> Row[Any]:
+    """The product page of a tenant: an active product of its pools with its price (fen).
+    Raises :class:`ProductNotFound` for a product it may not see (the same answer as for one
+    that does not exist)."""
+    product = await repository.visible_product(session, tenant_id, product_id)
+    if product is None:
+        raise ProductNotFound(details={"product_id": product_id})
+    return product

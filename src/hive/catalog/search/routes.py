@@ -1,4 +1,5 @@
-"""Tenant workbench pages: search the product pool as a tenant sees it.
+"""Tenant workbench pages: search the product pool as a tenant sees it — the products of its
+distribution pools, at its own price, each with a way into its library.
 
 The search runs in the tenant's transaction (role ``hive_tenant``), which PostgreSQL does not
 let read our purchase price or the supplier's identity (migration 0007). The products shown are
@@ -13,9 +14,12 @@ from functools import partial
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from hive.catalog.library import service as library
+from hive.catalog.library.texts import LIBRARY_TEXTS
 from hive.catalog.pool import service as pool
 from hive.catalog.pool.forms import picker_choices, pool_query
 from hive.catalog.pool.texts import POOL_TEXTS
+from hive.catalog.pricing import service as pricing
 from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
 from hive.catalog.search.texts import WORKBENCH_TEXTS
 from hive.catalog.selection.texts import CATALOG_TEXTS
@@ -30,7 +34,7 @@ from hive.platform.validation import Problem
 
 router = APIRouter(include_in_schema=False)
 # The form and facet labels are the operator pages' own (extending twice changes nothing).
-for texts in (CATALOG_TEXTS, POOL_TEXTS, WORKBENCH_TEXTS):
+for texts in (CATALOG_TEXTS, POOL_TEXTS, WORKBENCH_TEXTS, LIBRARY_TEXTS):
     i18n.extend(texts)
 
 POOL = "/workbench/pool"
@@ -52,12 +56,16 @@ async def pool_page(request: Request, actor: TenantActor, session: TenantSession
     )
     try:
         query = tenant_pool_query(params)
-        result = await search_pool_for_tenant(session, query, tenant_id=tenant_id_of(actor))
+        tenant_id = tenant_id_of(actor)
+        result = await search_pool_for_tenant(session, query, tenant_id=tenant_id)
+        shown = [hit.id for hit in result.hits]
+        prices = await pricing.tenant_prices(session, tenant_id, shown)
+        held = await library.held(session, tenant_id, shown)
         async with database_of(request).platform_transaction() as platform:
             await pool.mark_viewed(platform, [hit.id for hit in result.hits])
     except HiveError as error:
         return page(status_code=error.http_status, problems=problem_lines(request, error))
-    return page(result=result, link=partial(filter_link, POOL, params))
+    return page(result=result, prices=prices, held=held, link=partial(filter_link, POOL, params))
 
 
 def tenant_pool_query(params: Mapping[str, str]) -> PoolQuery:

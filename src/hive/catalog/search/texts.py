@@ -11,7 +11,9 @@ WORKBENCH_TEXTS: dict[str, dict[str, str]] = {
         "workbench.pool.category": "分类",
         "workbench.pool.category_id": "分类 ID",
         "workbench.pool.market_price": "市场价",
-        "workbench.pool.price_note": "市场价为供应商公开售价，您的专属价格将随定价功能提供。",
+        "workbench.pool.price_note": (
+            "这里是您的分销池中的商品。「您的进货价」是您向平台采购的价格；市场价为供应商公开售价。"
+        ),
         "workbench.pool.sale": "销售状态",
         "workbench.pool.sellable": "可售",
         "workbench.pool.unsellable": "不可售",
@@ -26,7 +28,8 @@ WORKBENCH_TEXTS: dict[str, dict[str, str]] = {
         "workbench.pool.category_id": "Category id",
         "workbench.pool.market_price": "Market price",
         "workbench.pool.price_note": (
-            "Market price is the supplier's public price; your own price comes with pricing."
+            "Products of your distribution pools. Your cost is what you pay us; the market price "
+            "is the supplier's public price."
         ),
         "workbench.pool.sale": "Availability",
         "workbench.pool.sellable": "Sellable",

@@ -1,0 +1,181 @@
+"""Operators' distribution pool pages: the list (with the create form) and one pool (its
+categories or products, its assignments, on/off). Every change goes through the service,
+which re-checks the libraries of the tenants it reaches in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from hive.catalog.distribution import forms
+from hive.catalog.distribution import service as distribution
+from hive.catalog.distribution.models import PoolKind
+from hive.catalog.distribution.texts import DISTRIBUTION_TEXTS
+from hive.console import i18n
+from hive.console.callers import viewing
+from hive.console.error_pages import field_errors, problem_lines
+from hive.console.pages import redirect_with_flash, render
+from hive.platform.actor import Actor
+from hive.platform.csrf import verify_csrf
+from hive.platform.errors import HiveError
+from hive.platform.http import database_of
+from hive.platform.money import format_yuan
+from hive.platform.permissions import View
+from hive.platform.validation import Id
+
+router = APIRouter(include_in_schema=False)
+i18n.extend(DISTRIBUTION_TEXTS)
+
+POOLS = "/admin/catalog/distribution"
+Viewer = Annotated[Actor, viewing(View.DISTRIBUTION)]
+Csrf = Annotated[str, Form(max_length=128)]
+CREATE_FIELDS = ("name", "kind", "description")
+
+
+@router.get(POOLS)
+async def pools_page(request: Request, actor: Viewer) -> Response:
+    return await _list(request, actor)
+
+
+async def _list(
+    request: Request,
+    actor: Actor,
+    *,
+    error: HiveError | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    async with database_of(request).platform_transaction() as session:
+        pools = await distribution.list_pools(session)
+    errors, problems = field_errors(request, error, CREATE_FIELDS) if error else ({}, [])
+    return render(
+        request,
+        "distribution_pools.html",
+        status_code=error.http_status if error else 200,
+        actor=actor,
+        pools=pools,
+        kinds=list(PoolKind),
+        errors=errors,
+        problems=problems,
+        typed=typed or {},
+    )
+
+
+@router.post(POOLS)
+async def create_pool(
+    request: Request,
+    actor: Viewer,
+    csrf_token: Csrf = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    kind: Annotated[str, Form(max_length=32)] = "",
+    description: Annotated[str, Form(max_length=600)] = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    try:
+        data = forms.pool_create(name, kind, description)
+        async with database_of(request).platform_transaction() as session:
+            pool = await distribution.create_pool(session, actor, data)
+    except HiveError as error:
+        typed = {"name": name, "kind": kind, "description": description}
+        return await _list(request, actor, error=error, typed=typed)
+    return redirect_with_flash(f"{POOLS}/{pool.id}", "distribution.done.created")
+
+
+@router.get(POOLS + "/{pool_id}")
+async def pool_page(request: Request, actor: Viewer, pool_id: Id) -> Response:
+    return await _detail(request, actor, pool_id)
+
+
+async def _detail(
+    request: Request, actor: Actor, pool_id: int, *, error: HiveError | None = None
+) -> Response:
+    try:
+        async with database_of(request).platform_transaction() as session:
+            detail = await distribution.pool_detail(session, pool_id)
+    except HiveError as missing:
+        return render(request, "forbidden.html", status_code=missing.http_status, actor=actor)
+    return render(
+        request,
+        "distribution_pool.html",
+        status_code=error.http_status if error else 200,
+        actor=actor,
+        detail=detail,
+        pool=detail.pool,
+        yuan=format_yuan,
+        problems=problem_lines(request, error) if error else [],
+        grade_options=[(g.id, g.name) for g in detail.grades],
+        tenant_options=[(t.id, f"{t.name} ({t.code})") for t in detail.tenants],
+        trail=[(detail.pool.name, None)],
+    )
+
+
+@router.post(POOLS + "/{pool_id}/members/{change}")
+async def change_members(
+    request: Request,
+    actor: Viewer,
+    pool_id: Id,
+    change: str,
+    csrf_token: Csrf = "",
+    ids: Annotated[str, Form(max_length=forms.MAX_IDS_TEXT + 1)] = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    if change not in ("add", "remove"):
+        return render(request, "forbidden.html", status_code=404, actor=actor)
+    call = distribution.add_members if change == "add" else distribution.remove_members
+    try:
+        members = forms.members(ids)
+        async with database_of(request).platform_transaction() as session:
+            await call(session, actor, pool_id, members)
+    except HiveError as error:
+        return await _detail(request, actor, pool_id, error=error)
+    done = "members_added" if change == "add" else "members_removed"
+    return redirect_with_flash(f"{POOLS}/{pool_id}", f"distribution.done.{done}")
+
+
+@router.post(POOLS + "/{pool_id}/assignments")
+async def assign(
+    request: Request,
+    actor: Viewer,
+    pool_id: Id,
+    csrf_token: Csrf = "",
+    grade_id: Annotated[str, Form(max_length=32)] = "",
+    tenant_id: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    try:
+        target = forms.assignment(grade_id, tenant_id)
+        async with database_of(request).platform_transaction() as session:
+            await distribution.assign_pool(session, actor, pool_id, target)
+    except HiveError as error:
+        return await _detail(request, actor, pool_id, error=error)
+    return redirect_with_flash(f"{POOLS}/{pool_id}", "distribution.done.assigned")
+
+
+@router.post(POOLS + "/{pool_id}/assignments/{assignment_id}/remove")
+async def unassign(
+    request: Request, actor: Viewer, pool_id: Id, assignment_id: Id, csrf_token: Csrf = ""
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    try:
+        async with database_of(request).platform_transaction() as session:
+            await distribution.unassign_pool(session, actor, pool_id, assignment_id)
+    except HiveError as error:
+        return await _detail(request, actor, pool_id, error=error)
+    return redirect_with_flash(f"{POOLS}/{pool_id}", "distribution.done.unassigned")
+
+
+@router.post(POOLS + "/{pool_id}/{switch}")
+async def switch_pool(
+    request: Request, actor: Viewer, pool_id: Id, switch: str, csrf_token: Csrf = ""
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    if switch not in ("activate", "deactivate"):
+        return render(request, "forbidden.html", status_code=404, actor=actor)
+    try:
+        async with database_of(request).platform_transaction() as session:
+            active = switch == "activate"
+            await distribution.set_pool_active(session, actor, pool_id, active=active)
+    except HiveError as error:
+        return await _detail(request, actor, pool_id, error=error)
+    return redirect_with_flash(f"{POOLS}/{pool_id}", f"distribution.done.{switch}d")

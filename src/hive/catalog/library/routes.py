@@ -1,0 +1,177 @@
+"""Tenant workbench pages of the product library: the library itself (own retail prices,
+remove, unavailable items first and highlighted), a product's page, and the forms that add
+products from the pool page (one, the page, a whole category). Everything runs in the tenant's
+transaction (row-level security); the service refuses products outside the tenant's pools."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from hive.catalog.library import forms
+from hive.catalog.library import service as library
+from hive.catalog.library.texts import LIBRARY_TEXTS
+from hive.console import i18n
+from hive.console.callers import TenantSession, tenant_id_of, viewing
+from hive.console.error_pages import problem_lines
+from hive.console.pages import local_path, redirect_with_flash, render
+from hive.console.tables import read_table, refuse_unknown
+from hive.platform.actor import Actor
+from hive.platform.csrf import verify_csrf
+from hive.platform.errors import HiveError
+from hive.platform.money import format_yuan
+from hive.platform.permissions import View
+from hive.platform.validation import Id
+
+router = APIRouter(include_in_schema=False)
+i18n.extend(LIBRARY_TEXTS)
+
+LIBRARY = "/workbench/library"
+POOL = "/workbench/pool"
+Librarian = Annotated[Actor, viewing(View.WORKBENCH_LIBRARY)]
+Browser = Annotated[Actor, viewing(View.WORKBENCH_POOL)]
+Csrf = Annotated[str, Form(max_length=128)]
+Back = Annotated[str, Form(max_length=2048)]
+
+
+@router.get(LIBRARY)
+async def library_page(request: Request, actor: Librarian, session: TenantSession) -> Response:
+    params = dict(request.query_params)
+    try:
+        refuse_unknown(params, ("page", "status"))
+        table = read_table(params, path=LIBRARY, page_size=library.PAGE_SIZE)
+        status = forms.status_filter(params.get("status", ""))
+        page = await library.library_page(
+            session, tenant_id_of(actor), status=status, page=table.page
+        )
+    except HiveError as error:
+        return render(
+            request,
+            "workbench_library.html",
+            status_code=error.http_status,
+            actor=actor,
+            problems=problem_lines(request, error),
+            params=params,
+        )
+    return render(
+        request,
+        "workbench_library.html",
+        actor=actor,
+        page=page,
+        table=table.with_total(page.total),
+        params=params,
+        yuan=format_yuan,
+    )
+
+
+@router.get("/workbench/products/{product_id}")
+async def product_page(
+    request: Request, actor: Browser, session: TenantSession, product_id: Id
+) -> Response:
+    tenant_id = tenant_id_of(actor)
+    try:
+        product = await library.product_for_tenant(session, tenant_id, product_id)
+    except HiveError as error:
+        return render(request, "forbidden.html", status_code=error.http_status, actor=actor)
+    held = await library.held(session, tenant_id, [product_id])
+    return render(
+        request,
+        "workbench_product.html",
+        actor=actor,
+        product=product,
+        in_library=product_id in held,
+        yuan=format_yuan,
+        trail=[(product.name, None)],
+    )
+
+
+@router.post(LIBRARY + "/add")
+async def add_products(
+    request: Request,
+    actor: Librarian,
+    session: TenantSession,
+    csrf_token: Csrf = "",
+    back: Back = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    form = await request.form()
+    raw = [str(v) for v in form.getlist("product_id")]
+    try:
+        added = await library.add_products(session, actor, forms.product_ids(raw))
+    except HiveError as error:
+        return _refused(request, actor, error, back)
+    return redirect_with_flash(_back(back), "library.done.added", count=added)
+
+
+@router.post(LIBRARY + "/add-category")
+async def add_category(
+    request: Request,
+    actor: Librarian,
+    session: TenantSession,
+    csrf_token: Csrf = "",
+    category_id: Annotated[str, Form(max_length=64)] = "",
+    back: Back = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    try:
+        added = await library.add_category(session, actor, forms.category_id(category_id))
+    except HiveError as error:
+        return _refused(request, actor, error, back)
+    return redirect_with_flash(_back(back), "library.done.added", count=added)
+
+
+@router.post(LIBRARY + "/remove")
+async def remove_product(
+    request: Request,
+    actor: Librarian,
+    session: TenantSession,
+    csrf_token: Csrf = "",
+    product_id: Annotated[str, Form(max_length=64)] = "",
+    back: Back = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    try:
+        await library.remove_products(session, actor, forms.product_ids([product_id]))
+    except HiveError as error:
+        return _refused(request, actor, error, back)
+    return redirect_with_flash(_back(back, LIBRARY), "library.done.removed")
+
+
+@router.post(LIBRARY + "/price")
+async def set_price(
+    request: Request,
+    actor: Librarian,
+    session: TenantSession,
+    csrf_token: Csrf = "",
+    product_id: Annotated[str, Form(max_length=64)] = "",
+    retail_price: Annotated[str, Form(max_length=64)] = "",
+    back: Back = "",
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    try:
+        [product] = forms.product_ids([product_id])
+        price = forms.retail_price_fen(retail_price)
+        await library.set_retail_price(session, actor, product, price)
+    except HiveError as error:
+        return _refused(request, actor, error, back)
+    return redirect_with_flash(_back(back, LIBRARY), "library.done.price_saved")
+
+
+def _back(back: str, default: str = POOL) -> str:
+    """Where to go after a change: the workbench page the form was on, else ``default``."""
+    path = local_path(back) if back else default
+    return path if path.startswith("/workbench/") else default
+
+
+def _refused(request: Request, actor: Actor, error: HiveError, back: str) -> Response:
+    """A refused change: nothing was written; the page says why and links back."""
+    return render(
+        request,
+        "workbench_refused.html",
+        status_code=error.http_status,
+        actor=actor,
+        problems=problem_lines(request, error),
+        back=_back(back),
+    )
