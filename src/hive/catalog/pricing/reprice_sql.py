@@ -8,8 +8,9 @@ explain agree to the fen, exact ties included (tests/catalog/pricing/test_agreem
 
 Shape: ``cat`` resolves each category's rule and minimum margin up its (3-level) tree once;
 ``src`` picks each product's rule (product > brand > category > default); ``ru`` the base,
-floor and ceiling; ``gr`` one row per grade; ``bd`` the band; ``bo`` the bounds; ``ro``/``r1``
-the rounding within bounds; ``fin`` the price and its flags. Callers add what they do with
+floor and ceiling per product; ``fin`` one row per grade, each step (grade ``x1``, band ``x2``,
+bounds ``x3``, rounding ``x4``/``x5``, fit ``x6``) a lateral computed once per row, then the
+price and its flags; ``cmp`` what differs from the stored prices. Callers add what they do with
 ``fin`` (:data:`PRODUCT_FILTERS` says which products).
 """
 
@@ -56,46 +57,53 @@ cat AS (
     LEFT JOIN cat ON cat.id = p.category_id
     WHERE p.status <> 'removed' AND {products}
 ), ru AS (
-    SELECT s.product_id, s.cost, s.rule_id,
-           ceil(s.cost * (1 + s.margin * 0.01)) AS lo,
-           CASE WHEN r.allow_above_retail OR s.retail <= 0 THEN NULL ELSE s.retail END AS hi,
-           CASE WHEN r.base = 'cost_plus' THEN s.cost * (1 + r.percent * 0.01)
-                ELSE s.retail * (1 - r.percent * 0.01) END AS a0,
-           CASE r.rounding WHEN 'jiao' THEN 10 WHEN 'nine' THEN 100 ELSE 1 END AS q,
-           CASE r.rounding WHEN 'jiao' THEN 0.1 WHEN 'nine' THEN 0.01 ELSE 1 END AS iq,
-           CASE r.rounding WHEN 'nine' THEN 90 ELSE 0 END AS e
+    SELECT s.product_id, s.cost, s.rule_id, k.lo, k.hi, k.a0, k.q, k.iq, k.e
     FROM src AS s JOIN pricing_rules AS r ON r.id = s.rule_id
-), gr AS (
-    SELECT ru.*, g.id AS grade_id, ru.a0 * g.price_coefficient AS a1
-    FROM ru CROSS JOIN customer_grades AS g
-), bd AS (
-    SELECT gr.*,
-           CASE WHEN b.id IS NULL THEN gr.a1 ELSE gr.a1 * (1 + b.adjust_percent * 0.01) END AS a2
-    FROM gr LEFT JOIN pricing_bands AS b
-      ON b.rule_id = gr.rule_id AND gr.a1 >= b.min_fen AND (b.max_fen IS NULL OR gr.a1 < b.max_fen)
-), bo AS (
-    SELECT bd.*, coalesce(bd.lo > bd.hi, false) AS conflict,
-           CASE WHEN bd.lo > bd.hi OR bd.a2 < bd.lo THEN bd.lo
-                WHEN bd.a2 > bd.hi THEN bd.hi ELSE bd.a2 END AS a3
-    FROM bd
-), ro AS (
-    SELECT bo.*, bo.q * round((bo.a3 - bo.e) * bo.iq) + bo.e AS n FROM bo
-), r1 AS (
-    SELECT ro.*,
-           CASE WHEN ro.n < ro.lo THEN ro.q * ceil((ro.lo - ro.e) * ro.iq) + ro.e
-                WHEN ro.n > ro.hi THEN ro.q * floor((ro.hi - ro.e) * ro.iq) + ro.e
-                ELSE ro.n END AS r
-    FROM ro
+    CROSS JOIN LATERAL (
+        SELECT ceil(s.cost * (1 + s.margin * 0.01)) AS lo,
+               CASE WHEN r.allow_above_retail OR s.retail <= 0 THEN NULL ELSE s.retail END AS hi,
+               CASE WHEN r.base = 'cost_plus' THEN s.cost * (1 + r.percent * 0.01)
+                    ELSE s.retail * (1 - r.percent * 0.01) END AS a0,
+               CASE r.rounding WHEN 'jiao' THEN 10 WHEN 'nine' THEN 100 ELSE 1 END AS q,
+               CASE r.rounding WHEN 'jiao' THEN 0.1 WHEN 'nine' THEN 0.01 ELSE 1 END AS iq,
+               CASE r.rounding WHEN 'nine' THEN 90 ELSE 0 END AS e
+        OFFSET 0
+    ) AS k
 ), fin AS (
-    SELECT r1.product_id, r1.grade_id, r1.rule_id, CAST(r1.lo AS bigint) AS floor_fen,
-           CAST(CASE WHEN r1.conflict THEN r1.lo
-                     WHEN r1.r >= r1.lo AND NOT coalesce(r1.r > r1.hi, false) THEN r1.r
-                     ELSE round(r1.a3) END AS bigint) AS price_fen,
-           r1.conflict OR r1.a2 < r1.lo AS floor_hit,
-           NOT r1.conflict AND r1.a2 >= r1.lo AND coalesce(r1.a2 > r1.hi, false) AS ceiling_hit,
-           r1.a2 < r1.cost AS below_cost,
-           NOT r1.conflict AND (r1.r < r1.lo OR coalesce(r1.r > r1.hi, false)) AS no_fit
-    FROM r1
+    SELECT ru.product_id, g.id AS grade_id, ru.rule_id, CAST(ru.lo AS bigint) AS floor_fen,
+           CAST(CASE WHEN x3.conflict THEN ru.lo WHEN x6.fits THEN x5.r ELSE round(x3.a3) END
+                AS bigint) AS price_fen,
+           x3.conflict OR x2.a2 < ru.lo AS floor_hit,
+           NOT x3.conflict AND x2.a2 >= ru.lo AND coalesce(x2.a2 > ru.hi, false) AS ceiling_hit,
+           x2.a2 < ru.cost AS below_cost,
+           NOT x3.conflict AND NOT x6.fits AS no_fit
+    FROM ru CROSS JOIN customer_grades AS g
+    -- Each step is computed once per row: OFFSET 0 keeps PostgreSQL from copying a step's
+    -- expression into every later step that reads it.
+    CROSS JOIN LATERAL (SELECT ru.a0 * g.price_coefficient AS a1 OFFSET 0) AS x1
+    LEFT JOIN pricing_bands AS b
+      ON b.rule_id = ru.rule_id AND x1.a1 >= b.min_fen AND (b.max_fen IS NULL OR x1.a1 < b.max_fen)
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN b.id IS NULL THEN x1.a1 ELSE x1.a1 * (1 + b.adjust_percent * 0.01) END
+               AS a2
+        OFFSET 0
+    ) AS x2
+    CROSS JOIN LATERAL (
+        SELECT coalesce(ru.lo > ru.hi, false) AS conflict,
+               CASE WHEN ru.lo > ru.hi OR x2.a2 < ru.lo THEN ru.lo
+                    WHEN x2.a2 > ru.hi THEN ru.hi ELSE x2.a2 END AS a3
+        OFFSET 0
+    ) AS x3
+    CROSS JOIN LATERAL (SELECT ru.q * round((x3.a3 - ru.e) * ru.iq) + ru.e AS n OFFSET 0) AS x4
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN x4.n < ru.lo THEN ru.q * ceil((ru.lo - ru.e) * ru.iq) + ru.e
+                    WHEN x4.n > ru.hi THEN ru.q * floor((ru.hi - ru.e) * ru.iq) + ru.e
+                    ELSE x4.n END AS r
+        OFFSET 0
+    ) AS x5
+    CROSS JOIN LATERAL (
+        SELECT x5.r >= ru.lo AND NOT coalesce(x5.r > ru.hi, false) AS fits OFFSET 0
+    ) AS x6
 ), cmp AS (
     SELECT fin.*, pp.price_fen AS old_price_fen
     FROM fin LEFT JOIN product_prices AS pp
@@ -112,16 +120,29 @@ cat AS (
 # product whose price they pay changed get a tenant event (same statement).
 WRITE = """
 WITH {ctes}, up AS (
+    -- Rows whose price or flags differ are written; unchanged ones are left alone.
     INSERT INTO product_prices AS pp (product_id, grade_id, price_fen, floor_fen, rule_id,
                                       floor_hit, ceiling_hit, below_cost, no_fit, computed_at)
     SELECT product_id, grade_id, price_fen, floor_fen, rule_id, floor_hit, ceiling_hit,
            below_cost, no_fit, now()
-    FROM cmp ORDER BY product_id, grade_id
+    FROM fin ORDER BY product_id, grade_id
     ON CONFLICT (product_id, grade_id) DO UPDATE SET
         price_fen = EXCLUDED.price_fen, floor_fen = EXCLUDED.floor_fen,
         rule_id = EXCLUDED.rule_id, floor_hit = EXCLUDED.floor_hit,
         ceiling_hit = EXCLUDED.ceiling_hit, below_cost = EXCLUDED.below_cost,
         no_fit = EXCLUDED.no_fit, computed_at = EXCLUDED.computed_at
+    WHERE (pp.price_fen, pp.floor_fen, pp.rule_id, pp.floor_hit, pp.ceiling_hit, pp.below_cost,
+           pp.no_fit)
+          IS DISTINCT FROM
+          (EXCLUDED.price_fen, EXCLUDED.floor_fen, EXCLUDED.rule_id, EXCLUDED.floor_hit,
+           EXCLUDED.ceiling_hit, EXCLUDED.below_cost, EXCLUDED.no_fit)
+    RETURNING pp.product_id, pp.grade_id, pp.price_fen
+), moved AS (
+    -- Every part of one statement reads the table as it was before it: ``o`` is the old row.
+    SELECT u.product_id, u.grade_id, o.price_fen AS old_price_fen, u.price_fen
+    FROM up AS u LEFT JOIN product_prices AS o
+      ON o.product_id = u.product_id AND o.grade_id = u.grade_id
+    WHERE o.price_fen IS DISTINCT FROM u.price_fen
 ), sp AS (
     UPDATE pricing_special_prices AS s
     SET effective_price_fen = x.new_fen, floor_hit = x.hit, updated_at = now()
@@ -141,7 +162,7 @@ WITH {ctes}, up AS (
     SELECT li.tenant_id, '{price_changed}', 'product', c.product_id,
            jsonb_build_object('product_id', c.product_id, 'old_price_fen', c.old_price_fen,
                               'price_fen', c.price_fen)
-    FROM cmp AS c
+    FROM moved AS c
     JOIN tenants AS t ON t.grade_id = c.grade_id
     JOIN library_items AS li ON li.tenant_id = t.id AND li.product_id = c.product_id
     WHERE c.old_price_fen <> c.price_fen
@@ -157,8 +178,7 @@ WITH {ctes}, up AS (
       ON li.tenant_id = sp.tenant_id AND li.product_id = sp.product_id
     WHERE sp.valid_now AND sp.old_fen <> sp.new_fen
 ), {events}
-SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM cmp),
-       (SELECT count(*) FROM cmp WHERE old_price_fen IS DISTINCT FROM price_fen),
+SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM up), (SELECT count(*) FROM moved),
        (SELECT count(*) FROM sp), (SELECT count(*) FROM _ev_inserted)
 """
 
