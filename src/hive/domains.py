@@ -8,6 +8,7 @@ from hive.customers.domain import DOMAIN as CUSTOMERS
 from hive.events.domain import DOMAIN as EVENTS
 from hive.feed.domain import DOMAIN as FEED
 from hive.openapi.domain import DOMAIN as OPENAPI
+from hive.orders.domain import DOMAIN as ORDERS
 from hive.platform.domain import DOMAIN as PLATFORM
 from hive.platform.domains import Domain
 from hive.suppliers.domain import DOMAIN as SUPPLIERS
@@ -22,4 +23,5 @@ DOMAINS: list[Domain] = [
     CATALOG,
     EVENTS,
     OPENAPI,
+    ORDERS,
 ]

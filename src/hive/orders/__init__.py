@@ -1,0 +1,1 @@
+"""OMS: orders, sub-orders per supplier, the state machine, acceptance, the timeline."""

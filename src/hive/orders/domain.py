@@ -1,0 +1,5 @@
+"""Orders: the order, its sub-orders per supplier, the state machine, the timeline."""
+
+from hive.platform.domains import Domain
+
+DOMAIN = Domain(name="orders", models=["hive.orders.models"])

@@ -1,0 +1,144 @@
+"""Order tables: an order, its items, its sub-orders (one per supplier; a split adds children)
+and its events (the timeline). Every row belongs to one tenant, under row-level security.
+Money is integer fen. The receiver is stored only encrypted, beside masked copies for lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hive.orders.status import (
+    SOURCES,
+    OrderStatus,
+    Outcome,
+    SubOrderEvent,
+    SubOrderStatus,
+    check_sql,
+)
+from hive.platform.db import Base, TimestampedMixin
+
+ORDER_NO_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class Order(Base, TimestampedMixin):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "order_no"),
+        CheckConstraint(check_sql("status", OrderStatus), name="status"),
+        CheckConstraint(
+            "items_fen >= 0 AND freight_fen >= 0 AND total_fen = items_fen + freight_fen",
+            name="totals",
+        ),
+        Index("ix_orders_tenant_id_created_at", "tenant_id", "created_at"),
+        Index("ix_orders_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    order_no: Mapped[str] = mapped_column(String(64))  # the tenant's own number
+    status: Mapped[str] = mapped_column(String(24))
+    items_fen: Mapped[int]
+    freight_fen: Mapped[int]
+    total_fen: Mapped[int]
+    province_id: Mapped[int]
+    city_id: Mapped[int]
+    county_id: Mapped[int]
+    town_id: Mapped[int | None]
+    receiver_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    receiver_name_masked: Mapped[str] = mapped_column(String(64))
+    receiver_mobile_masked: Mapped[str] = mapped_column(String(32))
+    remark: Mapped[str] = mapped_column(String(200), default="")
+    invoice: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # SHA-256 of the canonical request: a retry with the same body gets the first order.
+    request_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SubOrder(Base, TimestampedMixin):
+    """What one supplier delivers; ``sub_order_no`` is sent upstream as ``thirdOrder``."""
+
+    __tablename__ = "sub_orders"
+    __table_args__ = (
+        UniqueConstraint("sub_order_no"),
+        CheckConstraint(check_sql("status", SubOrderStatus), name="status"),
+        CheckConstraint(
+            "items_fen >= 0 AND freight_fen >= 0 AND total_fen = items_fen + freight_fen",
+            name="totals",
+        ),
+        Index("ix_sub_orders_order_id", "order_id"),
+        Index("ix_sub_orders_status_updated_at", "status", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sub_orders.id"))
+    sub_order_no: Mapped[str] = mapped_column(String(32))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    items_fen: Mapped[int]
+    freight_fen: Mapped[int]
+    total_fen: Mapped[int]
+    upstream_order_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "unit_price_fen >= 0 AND amount_fen = quantity * unit_price_fen", name="amount"
+        ),
+        Index("ix_order_items_sub_order_id", "sub_order_id"),
+        Index("ix_order_items_product_id", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    sub_order_id: Mapped[int] = mapped_column(ForeignKey("sub_orders.id"))
+    line_no: Mapped[int]
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int]
+    unit_price_fen: Mapped[int]
+    amount_fen: Mapped[int]
+
+
+class OrderEvent(Base):
+    """One line of an order's timeline: what happened (an event of a sub-order, or of the
+    order), where it came from, and what it did (moved, ignored as stale, refused)."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (
+        CheckConstraint(check_sql("outcome", Outcome), name="outcome"),
+        CheckConstraint(f"source IN ({', '.join(repr(s) for s in SOURCES)})", name="source"),
+        Index("ix_order_events_order_id_id", "order_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    sub_order_id: Mapped[int | None] = mapped_column(ForeignKey("sub_orders.id"))
+    event: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(24), default="")
+    to_status: Mapped[str] = mapped_column(String(24))
+    outcome: Mapped[str] = mapped_column(String(16), default=Outcome.MOVED.value)
+    source: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# Events an order records besides its sub-orders' (the order was accepted, cancel asked …).
+ORDER_EVENTS = frozenset({"accepted", "cancel_requested"} | {e.value for e in SubOrderEvent})

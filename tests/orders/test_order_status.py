@@ -1,0 +1,100 @@
+"""The sub-order state machine (a table of allowed moves) and the order's derived status:
+no sequence of events leaves the table, final states are final, duplicated and reordered
+supplier messages converge to the state of the history in order."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hive.orders.status import (
+    FINAL,
+    TRANSITIONS,
+    OrderStatus,
+    Outcome,
+    SubOrderEvent,
+    SubOrderStatus,
+    decide,
+    order_status,
+    replay,
+)
+
+S, E = SubOrderStatus, SubOrderEvent
+events = st.sampled_from(list(E))
+statuses = st.sampled_from(list(S))
+
+
+@given(st.lists(events, max_size=30))
+def test_no_sequence_of_events_leaves_the_table(sequence: list[SubOrderEvent]) -> None:
+    status = S.PENDING
+    for event in sequence:
+        decision = decide(status, event)
+        if decision.outcome is Outcome.MOVED:
+            assert TRANSITIONS[status][event] is decision.status
+        else:
+            assert decision.status is status
+        status = decision.status
+    assert status in set(S)
+
+
+@given(statuses.filter(lambda s: s in FINAL), st.lists(events, min_size=1, max_size=10))
+def test_final_states_are_final(start: SubOrderStatus, sequence: list[SubOrderEvent]) -> None:
+    assert TRANSITIONS[start] == {}
+    for event in sequence:
+        decision = decide(start, event)
+        assert decision.outcome is Outcome.IGNORED and decision.status is start
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[SubOrderEvent]:
+    """A supplier history: a walk through the table, each event a real move."""
+    status, walk = S.PENDING, []
+    for _ in range(draw(st.integers(0, 8))):
+        moves = sorted(TRANSITIONS[status].items())
+        if not moves:
+            break
+        event, status = draw(st.sampled_from(moves))
+        walk.append(event)
+    return walk
+
+
+@given(histories(), st.data())
+def test_duplicated_and_reordered_messages_converge(
+    history: list[SubOrderEvent], data: st.DataObject
+) -> None:
+    copies = data.draw(st.lists(st.sampled_from(history), max_size=10)) if history else []
+    delivered = data.draw(st.permutations(history + copies))
+    assert replay(delivered) is replay(history)
+
+
+def test_a_tenant_cannot_cancel_a_shipped_sub_order_and_stale_messages_are_ignored() -> None:
+    assert decide(S.SHIPPED, E.CANCELLED).outcome is Outcome.REFUSED
+    assert decide(S.SHIPPED, E.CONFIRMED) == decide(S.SHIPPED, E.PLACED)
+    assert decide(S.SHIPPED, E.CONFIRMED).outcome is Outcome.IGNORED
+    assert decide(S.SUBMITTED, E.DELIVERED).status is S.DELIVERED  # a jump over lost stages
+    assert decide(S.PENDING, E.REFUSED).status is S.FAILED
+    assert decide(S.CONFIRMED, E.REFUSED).outcome is Outcome.REFUSED
+
+
+@given(st.lists(statuses, min_size=1, max_size=6).filter(lambda s: set(s) != {S.SPLIT}))
+def test_the_order_status_follows_its_sub_orders(subs: list[SubOrderStatus]) -> None:
+    status = order_status(subs)
+    counted = [s for s in subs if s is not S.SPLIT]
+    live = [s for s in counted if s not in (S.FAILED, S.CANCELLED)]
+    if not live:
+        assert status in (OrderStatus.FAILED, OrderStatus.CANCELLED)
+        assert (status is OrderStatus.FAILED) == all(s is S.FAILED for s in counted)
+    elif S.FAILED in counted:
+        assert status is OrderStatus.PARTIALLY_FAILED
+    else:
+        assert status.value in {s.value for s in live} or status is OrderStatus.ACCEPTED
+    assert order_status(list(reversed(subs))) is status
+
+
+def test_known_order_statuses() -> None:
+    assert order_status([S.SHIPPED, S.CONFIRMED]) is OrderStatus.CONFIRMED
+    assert order_status([S.SPLIT, S.SHIPPED, S.SHIPPED]) is OrderStatus.SHIPPED
+    assert order_status([S.FAILED, S.SHIPPED]) is OrderStatus.PARTIALLY_FAILED
+    assert order_status([S.CANCELLED, S.FAILED]) is OrderStatus.CANCELLED
+    assert order_status([S.FAILED, S.FAILED]) is OrderStatus.FAILED
+    assert order_status([S.PENDING]) is OrderStatus.ACCEPTED
