@@ -159,6 +159,7 @@ class View(StrEnum):
     WORKBENCH_LIBRARY = "workbench.library"
     TEAM = "workbench.team"
     WORKBENCH_ACCOUNT = "workbench.account"
+    WORKBENCH_APPS = "workbench.apps"
     # everyone signed in
     OWN_ACCOUNT = "console.own_account"
 
@@ -189,6 +190,8 @@ VIEWS: Mapping[View, frozenset[str]] = {
     # Every staff role reads tenants' balances; only finance (and the admin) changes them.
     View.BILLING_ACCOUNTS: _STAFF,
     View.WORKBENCH_ACCOUNT: _TENANTS,
+    # Open API apps hold the keys to the tenant's integration: its admin's.
+    View.WORKBENCH_APPS: frozenset({_TENANT_ADMIN}),
     View.OWN_ACCOUNT: _HUMANS,
 }
 
