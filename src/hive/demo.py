@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.catalog.pricing import rules as pricing_rules
 from hive.catalog.selection import rules
 from hive.catalog.selection import tasks as rule_tasks
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
@@ -81,17 +82,17 @@ class DemoLogin:
     tenant_code: str | None = None
 
 
+# Price coefficients (docs/pricing.md): editable on the pricing page.
 DEMO_GRADES = [
-    GradeCreate(name="标准客户", price_coefficient=Decimal("1.1000"), description="默认等级"),
-    GradeCreate(
-        name="VIP客户", price_coefficient=Decimal("1.0600"), description="年采购额百万以上"
-    ),
-    GradeCreate(name="战略客户", price_coefficient=Decimal("1.0300"), description="战略合作伙伴"),
+    GradeCreate(name="普通", price_coefficient=Decimal("1.0000"), description="默认等级"),
+    GradeCreate(name="银牌", price_coefficient=Decimal("0.9800"), description="年采购额十万以上"),
+    GradeCreate(name="金牌", price_coefficient=Decimal("0.9500"), description="年采购额百万以上"),
+    GradeCreate(name="钻石", price_coefficient=Decimal("0.9200"), description="战略合作伙伴"),
 ]
 
 DEMO_TENANTS = [
-    ("acme", "示例科技有限公司", "VIP客户", "张经理", "13800000001", "buyer@acme.example.com"),
-    ("globex", "环球福利商城", "标准客户", "李主管", "13800000002", "ops@globex.example.com"),
+    ("acme", "示例科技有限公司", "金牌", "张经理", "13800000001", "buyer@acme.example.com"),
+    ("globex", "环球福利商城", "普通", "李主管", "13800000002", "ops@globex.example.com"),
 ]
 
 DEMO_LOGINS = [
@@ -186,9 +187,12 @@ async def _seed_pool_rules(session: AsyncSession) -> None:
 
 async def _seed_grades(session: AsyncSession) -> dict[str, int]:
     existing = {grade.name: grade.id for grade in await customers.list_grades(session)}
-    for grade in DEMO_GRADES:
-        if grade.name not in existing:
-            existing[grade.name] = (await customers.create_grade(session, SEED_ACTOR, grade)).id
+    missing = [grade for grade in DEMO_GRADES if grade.name not in existing]
+    for grade in missing:
+        existing[grade.name] = (await customers.create_grade(session, SEED_ACTOR, grade)).id
+    if missing:
+        # A new grade has no prices yet: every product is priced for it by the reprice job.
+        await pricing_rules.start_full_reprice(session, "demo grades")
     return existing
 
 
