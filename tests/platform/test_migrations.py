@@ -72,3 +72,16 @@ def test_0006_moves_the_attempt_count_out_of_the_error_text(database_url: str) -
         back = conn.execute("SELECT message_id, status, error FROM supplier_messages ORDER BY 1")
         assert back.fetchall() == rows
     upgrade_to_head(database_url)
+
+
+def test_revisions_form_one_chain_numbered_in_order() -> None:
+    """Engineers landing migrations at once must renumber theirs after main's head: two heads
+    (or a gap) would fail `hive migrate` on a fresh clone."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("postgresql://unused/unused"))
+    assert script.get_heads() == [f"{len(list(script.walk_revisions())):04d}"]
+    for revision in script.walk_revisions():
+        number = int(revision.revision)
+        expected = None if number == 1 else f"{number - 1:04d}"
+        assert revision.down_revision == expected, revision.path
