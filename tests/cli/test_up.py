@@ -58,6 +58,7 @@ def test_up_serves_everything_stops_cleanly_and_reuses_its_data(up_env: dict[str
         banner = platform.wait_until_running()
         assert hcm in banner and hag in banner and sim in banner
         assert "admin" in banner and "hive-admin-2026" in banner
+        assert "AppKey" in banner and "AppSecret" in banner
         assert httpx.get(f"{hcm}/readyz", timeout=30).json()["status"] == "ok"
         assert httpx.get(f"{hag}/healthz", timeout=30).json() == {"status": "ok"}
         assert httpx.get(f"{sim}/healthz", timeout=30).status_code == 200
