@@ -9,6 +9,10 @@ they are also scheduled, so the pool follows the simulator every night.
 The rules select by the simulator's categories (its JD category ids, see
 ``hive.simulators.vop.category_data``), not by keywords: the keyword 手机 also names 手机壳 and
 chargers, 笔记本 also paper notebooks.
+
+Distribution: a default pool for every grade, a food-and-drinks category pool for gold
+customers and acme's exclusive pool; a job fills the last two and acme's library once the
+rules have selected products (``fill_demo_distribution``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.catalog import reference
+from hive.catalog.distribution import repository as distribution_pools
+from hive.catalog.distribution import service as distribution
+from hive.catalog.distribution.models import PoolKind
+from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate, PoolMembers
+from hive.catalog.distribution.tasks import defer_demo_fill
+from hive.catalog.library import service as library
 from hive.catalog.pricing import rules as pricing_rules
+from hive.catalog.search.service import PoolQuery, SortOrder, search_pool
 from hive.catalog.selection import rules
 from hive.catalog.selection import tasks as rule_tasks
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
@@ -125,6 +137,7 @@ async def seed_demo_data(database: Database, settings: Settings) -> None:
         await _seed_open_app(session, settings, tenant_ids)
         await _seed_suppliers(session, settings)
         await _seed_pool_rules(session)
+        await _seed_distribution(session, grade_ids, tenant_ids)
 
 
 async def _seed_suppliers(session: AsyncSession, settings: Settings) -> None:
@@ -226,3 +239,64 @@ async def _seed_logins(session: AsyncSession, tenant_ids: dict[str, int]) -> Non
             tenant_id=tenant_ids[login.tenant_code] if login.tenant_code else None,
         )
         await customers.create_user(session, SEED_ACTOR, data)
+
+
+# Distribution: everything for every grade but the products reserved for acme, food and
+# drinks once more as a category pool for gold customers, and acme's exclusive products.
+DEMO_DEFAULT_POOL = "全部商品"
+DEMO_CATEGORY_POOL = "食品饮料专区"
+DEMO_EXCLUSIVE_POOL = "acme 专属商品"
+DEMO_FOOD_CATEGORY = "食品饮料"
+GOLD = "金牌"  # the category pool's grade (acme's)
+DEMO_EXCLUSIVE_PRODUCTS = 2
+DEMO_LIBRARY_PRODUCTS = 8
+DEMO_MIN_PRODUCTS = 20
+
+
+async def _seed_distribution(
+    session: AsyncSession, grade_ids: dict[str, int], tenant_ids: dict[str, int]
+) -> None:
+    """The three demo pools and their assignments; their products and acme's library follow
+    in a job once the demo rules have filled the pool."""
+    if await distribution_pools.pool_named(session, DEMO_DEFAULT_POOL):
+        return
+    every_grade = [AssignmentCreate(grade_id=g) for g in grade_ids.values()]
+    pools = [
+        (DEMO_DEFAULT_POOL, PoolKind.DEFAULT, every_grade),
+        (DEMO_CATEGORY_POOL, PoolKind.CATEGORY, [AssignmentCreate(grade_id=grade_ids[GOLD])]),
+        (DEMO_EXCLUSIVE_POOL, PoolKind.EXCLUSIVE, [AssignmentCreate(tenant_id=tenant_ids["acme"])]),
+    ]
+    for name, kind, targets in pools:
+        pool = await distribution.create_pool(session, SEED_ACTOR, PoolCreate(name=name, kind=kind))
+        for target in targets:
+            await distribution.assign_pool(session, SEED_ACTOR, pool.id, target)
+    await defer_demo_fill(session)
+
+
+async def fill_demo_distribution(session: AsyncSession) -> bool:
+    """Fill the demo category and exclusive pools and acme's library from the pool's products;
+    False (nothing done) while the demo rules have not selected enough of them yet."""
+    hits = (await search_pool(session, PoolQuery(sort=SortOrder.SALES, page_size=50))).hits
+    food = await _category_named(session, DEMO_FOOD_CATEGORY)
+    if len(hits) < DEMO_MIN_PRODUCTS or food is None:
+        return False
+    category_pool = await distribution_pools.pool_named(session, DEMO_CATEGORY_POOL)
+    exclusive_pool = await distribution_pools.pool_named(session, DEMO_EXCLUSIVE_POOL)
+    if category_pool is None or exclusive_pool is None:
+        return True  # an operator removed or renamed them: leave the pools alone
+    await distribution.add_members(session, SEED_ACTOR, category_pool.id, PoolMembers(ids=[food]))
+    reserved = PoolMembers(ids=[hit.id for hit in hits[-DEMO_EXCLUSIVE_PRODUCTS:]])
+    await distribution.add_members(session, SEED_ACTOR, exclusive_pool.id, reserved)
+    tenants, _ = await customers.list_tenants(session, limit=1000)
+    acme = next(t.id for t in tenants if t.code == "acme")
+    buyer = Actor(user_id=None, username="seed", role=Role.TENANT_ADMIN.value, tenant_id=acme)
+    chosen = [hit.id for hit in hits[:DEMO_LIBRARY_PRODUCTS]] + reserved.ids
+    await library.add_products(session, buyer, chosen)
+    return True
+
+
+async def _category_named(session: AsyncSession, name: str) -> int | None:
+    for category in await reference.list_categories(session):
+        if category.name == name and category.level == 1:
+            return category.id
+    return None

@@ -15,6 +15,7 @@ DOMAIN = Domain(
         "hive.catalog.freshness.tasks",
         "hive.catalog.selection.tasks",
         "hive.catalog.pricing.tasks",
+        "hive.catalog.distribution.tasks",
     ],
     hcm_routers=[
         "hive.catalog.selection.routes:router",

@@ -49,10 +49,29 @@ async def test_a_tenant_sees_exactly_the_union_of_its_pools(world: World, as_ten
     assert await visible(world, world.acme, as_tenant=as_tenant) == world.ids(
         PHONE, CHARGER, GIFT_NUTS
     )
+    # The default pool shows everything but acme's exclusive product.
     assert await visible(world, world.beta, as_tenant=as_tenant) == world.ids(
-        PHONE, CHARGER, EARPHONES, NUTS, GIFT_NUTS
+        PHONE, CHARGER, EARPHONES, NUTS
     )
     assert await visible(world, world.gamma, as_tenant=as_tenant) == set()
+
+
+async def test_an_exclusive_product_is_withheld_from_every_other_pool_until_released(
+    world: World,
+) -> None:
+    db = world.database
+    gift = world.products[GIFT_NUTS]
+    await make_pool(db, "默认池", PoolKind.DEFAULT, tenants=[world.beta])
+    await make_pool(db, "食品池", PoolKind.CATEGORY, [10], tenants=[world.gamma])
+    exclusive = await make_pool(db, "acme 专属", PoolKind.EXCLUSIVE, [gift], tenants=[world.acme])
+    assert gift not in await visible(world, world.beta)
+    assert await visible(world, world.gamma) == world.ids(NUTS)
+    assert await visible(world, world.acme) == {gift}
+    async with db.platform_transaction() as session:
+        await distribution.remove_members(session, OPERATOR, exclusive, PoolMembers(ids=[gift]))
+    assert gift in await visible(world, world.beta)
+    assert await visible(world, world.gamma) == world.ids(NUTS, GIFT_NUTS)
+    assert await visible(world, world.acme) == set()
 
 
 async def test_a_category_pool_covers_the_whole_subtree(world: World) -> None:

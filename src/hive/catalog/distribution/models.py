@@ -2,9 +2,10 @@
 
 A pool is one of three kinds: the **default** pool holds every product of the product pool, a
 **category** pool the products under its categories (each with its whole subtree), an
-**exclusive** pool the products listed for it. Pools are assigned to customer grades and to
+**exclusive** pool the products listed for it — and a product listed in any exclusive pool is
+reserved: no default or category pool shows it. Pools are assigned to customer grades and to
 individual tenants; a tenant sees the union of the active pools assigned to it or to its grade.
-The rule itself is one SQL function, ``tenant_visible_products`` (migration 0017).
+The rule itself is one SQL function, ``tenant_visible_products`` (migrations 0017, 0020).
 """
 
 from __future__ import annotations
@@ -66,6 +67,17 @@ class PoolProduct(Base):
     )
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
     added_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class WithheldProduct(Base):
+    """A product listed in some exclusive pool: seen only through exclusive pools, never
+    through the default or a category pool (migration 0020). Kept by the service."""
+
+    __tablename__ = "distribution_withheld_products"
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id"), primary_key=True, autoincrement=False
+    )
 
 
 class PoolAssignment(Base):

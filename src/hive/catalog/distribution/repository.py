@@ -130,6 +130,30 @@ async def remove_category(session: AsyncSession, pool_id: int, category_id: int)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+WITHHOLD = text(
+    """
+    WITH wanted AS (SELECT unnest(CAST(:ids AS bigint[])) AS product_id),
+    released AS (
+        DELETE FROM distribution_withheld_products w USING wanted
+         WHERE w.product_id = wanted.product_id
+           AND NOT EXISTS (SELECT 1 FROM distribution_pool_products pp
+                             JOIN distribution_pools dp ON dp.id = pp.pool_id
+                            WHERE pp.product_id = w.product_id AND dp.kind = 'exclusive')
+    )
+    INSERT INTO distribution_withheld_products (product_id)
+    SELECT DISTINCT pp.product_id FROM distribution_pool_products pp
+      JOIN distribution_pools dp ON dp.id = pp.pool_id
+     WHERE dp.kind = 'exclusive' AND pp.product_id IN (SELECT product_id FROM wanted)
+    ON CONFLICT DO NOTHING
+    """
+)
+
+
+async def sync_withheld(session: AsyncSession, product_ids: Iterable[int]) -> None:
+    """Withhold each of ``product_ids`` listed in some exclusive pool; release the others."""
+    await session.execute(WITHHOLD, {"ids": sorted(set(product_ids))})
+
+
 async def add_products(session: AsyncSession, pool_id: int, product_ids: Iterable[int]) -> int:
     rows = [{"pool_id": pool_id, "product_id": p} for p in sorted(set(product_ids))]
     if not rows:

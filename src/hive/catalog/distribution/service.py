@@ -147,7 +147,7 @@ async def add_members(
         added = await repository.add_categories(session, pool_id, members.ids)
     else:
         added = await repository.add_products(session, pool_id, members.ids)
-    await _pool_changed(session, pool)
+    await _members_changed(session, pool, members.ids)
     await _audit(session, actor, "distribution.members_added", pool_id, {"ids": members.ids})
     return added
 
@@ -164,7 +164,7 @@ async def remove_members(
             removed += await repository.remove_category(session, pool_id, category_id)
     else:
         removed = await repository.remove_products(session, pool_id, members.ids)
-    await _pool_changed(session, pool)
+    await _members_changed(session, pool, members.ids)
     await _audit(session, actor, "distribution.members_removed", pool_id, {"ids": members.ids})
     return removed
 
@@ -235,6 +235,19 @@ def _member_table(pool: DistributionPool) -> str:
     if pool.kind == PoolKind.EXCLUSIVE:
         return "products"
     raise WrongPoolKind(details={"kind": pool.kind})
+
+
+async def _members_changed(
+    session: AsyncSession, pool: DistributionPool, ids: Collection[int]
+) -> None:
+    """An exclusive pool's products changed: they are withheld from (or released to) every
+    other pool, so every library holding them is re-checked; a category pool's: its tenants'."""
+    if pool.kind != PoolKind.EXCLUSIVE:
+        await _pool_changed(session, pool)
+        return
+    await session.flush()
+    await repository.sync_withheld(session, ids)
+    await availability.products_changed(session, ids)
 
 
 async def _pool_changed(session: AsyncSession, pool: DistributionPool) -> None:

@@ -1,0 +1,53 @@
+"""The demo's distribution: three pools assigned at seed, their products and acme's library
+filled by a job once the demo rules have selected products (and not before)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from hive.catalog.distribution import service as distribution
+from hive.demo import DEMO_GRADES, fill_demo_distribution, seed_demo_data
+from hive.platform.config import Settings
+from hive.platform.db import Database
+from tests.catalog.search.conftest import Item, _prepared_pool
+
+FILL_JOBS = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :name"
+
+
+async def test_the_demo_pools_fill_once_products_exist(
+    database: Database, settings: Settings
+) -> None:
+    await seed_demo_data(database, settings)
+    await seed_demo_data(database, settings)
+    async with database.platform_transaction() as session:
+        pools = {row.name: row for row in await distribution.list_pools(session)}
+        jobs = await session.scalar(
+            text(FILL_JOBS), {"name": "hive.catalog.fill_demo_distribution"}
+        )
+        assert await fill_demo_distribution(session) is False  # no products yet
+    assert jobs == 1
+    assert {name: (p.kind, p.assignments) for name, p in pools.items()} == {
+        "全部商品": ("default", len(DEMO_GRADES)),
+        "食品饮料专区": ("category", 1),
+        "acme 专属商品": ("exclusive", 1),
+    }
+    pool = await _prepared_pool(database)  # categories 1-12, 10 is 食品饮料
+    products = await pool.add(*(Item(f"商品{i}", category_id=12, sales=i) for i in range(25)))
+    async with database.platform_transaction() as session:
+        await session.execute(text("UPDATE categories SET name = '食品饮料' WHERE id = 10"))
+        assert await fill_demo_distribution(session) is True
+        pools = {row.name: row for row in await distribution.list_pools(session)}
+        counts = await session.execute(
+            text(
+                "SELECT t.code, count(*) FROM library_items li"
+                " JOIN tenants t ON t.id = li.tenant_id GROUP BY t.code"
+            )
+        )
+        held = {row[0]: row[1] for row in counts}
+        codes = await session.execute(text("SELECT code, id FROM tenants"))
+        tenant = {row.code: row.id for row in codes}
+        reserved = set(products[:2])  # the two with the fewest sales
+        assert await distribution.visible_product_ids(session, tenant["acme"], reserved) == reserved
+        assert await distribution.visible_product_ids(session, tenant["globex"], reserved) == set()
+    assert (pools["食品饮料专区"].categories, pools["acme 专属商品"].products) == (1, 2)
+    assert held == {"acme": 10}
