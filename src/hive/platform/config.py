@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     redis_url: str = ""
     amqp_url: str = ""
 
+    # Product images in the console: fetched from the supplier once, cached under data_dir.
+    # A relative image path of a VOP supplier is resolved against this base; empty means the
+    # supplier's own address + /images/n1/ (the simulator); JD: https://img13.360buyimg.com/n1/
+    vop_image_base_url: str = ""
+    image_fetch_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    image_max_bytes: int = Field(default=2_000_000, ge=1024)
+
     # Supplier calls (adapters' resilience); per-supplier QPS lives in the supplier registry.
     supplier_timeout_s: float = Field(default=10.0, gt=0, le=300)
     supplier_retry_attempts: int = Field(default=3, ge=1, le=10)

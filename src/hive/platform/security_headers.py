@@ -3,9 +3,9 @@
 Both processes: ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` and
 ``Referrer-Policy: same-origin`` (a console address with its search terms never leaves the
 site). The console (HCM) adds a Content-Security-Policy that allows scripts, styles and frames
-from nowhere but itself (its templates have no inline script or style; product images come
-from supplier CDNs over https) and ``Cache-Control: no-store`` on everything but static files,
-so a signed-in page is never kept by the browser or a proxy for the next person.
+from nowhere but itself (its templates have no inline script or style; product pictures are
+served by the console itself, ``/images/products/<id>``) and ``Cache-Control: no-store`` on
+everything but static files and product pictures, so a signed-in page is never kept by the browser or a proxy for the next person.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class SecurityHeadersMiddleware:
         *,
         content_security_policy: str | None = None,
         no_store: bool = False,
-        cacheable_prefixes: tuple[str, ...] = ("/static/",),
+        cacheable_prefixes: tuple[str, ...] = ("/static/", "/images/"),
     ) -> None:
         self.app = app
         self.headers = list(_ALWAYS)

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from hive.catalog import reference
-from hive.catalog.pool import display
+from hive.catalog.pool import display, images
 from hive.catalog.pool import service as pool
 from hive.catalog.pool.forms import picker_choices, pool_query
 from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import search_pool
 from hive.console import i18n
-from hive.console.callers import viewing
+from hive.console.callers import SignedInActor, viewing
 from hive.console.error_pages import problem_lines
 from hive.console.i18n import translator
 from hive.console.pages import (
@@ -33,6 +33,7 @@ from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id
+from hive.suppliers import service as suppliers
 
 router = APIRouter(include_in_schema=False)
 i18n.extend(POOL_TEXTS)
@@ -107,3 +108,23 @@ async def product_status(
         await pool.change_status(session, actor, product_id, STATUS_ACTIONS[action], reason=reason)
     page = with_back(f"/admin/catalog/products/{product_id}", back_link(request, POOL, back))
     return redirect_with_flash(page, f"pool.done.{action}")
+
+
+@router.get("/images/products/{product_id}")
+async def product_image(request: Request, actor: SignedInActor, product_id: Id) -> Response:
+    """A product's picture from this site (fetched from the supplier once and cached), or a
+    placeholder; any signed-in user (tenants see the pictures of the pool's products)."""
+    settings = request.app.state.settings
+    async with database_of(request).platform_transaction() as session:
+        stored = await pool.image_of(session, product_id)
+        supplier = await suppliers.get_supplier(session, stored[1]) if stored else None
+    url = ""
+    if stored and supplier:
+        url = images.resolve(stored[0], supplier.kind, supplier.base_url or "", settings)
+    found = await images.picture(url, settings) if url else images.placeholder()
+    max_age = 300 if found.placeholder else 86400
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"cache-control": f"private, max-age={max_age}"},
+    )

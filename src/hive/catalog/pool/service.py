@@ -198,6 +198,13 @@ async def mark_viewed(session: AsyncSession, product_ids: Sequence[int]) -> None
     await repository.touch_viewed(session, product_ids)
 
 
+async def image_of(session: AsyncSession, product_id: int) -> tuple[str, int] | None:
+    """A product's stored image address and its supplier id (None when there is no such
+    product), for the console's image proxy."""
+    product = await repository.get_product(session, product_id)
+    return (product.image_url, product.supplier_id) if product is not None else None
+
+
 async def product_with_history(
     session: AsyncSession, product_id: int
 ) -> tuple[Product, Sequence[ProductChange]]:

@@ -13,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from hive.simulators.vop import images
 from hive.simulators.vop.amqp import AmqpPublisher
 from hive.simulators.vop.codes import Code, VopError
 from hive.simulators.vop.config import SimulatorConfig
 from hive.simulators.vop.envelope import encode, envelope, failure, parse_form
+from hive.simulators.vop.images import IMAGE_PREFIX
 from hive.simulators.vop.routes import Handler, admin
 from hive.simulators.vop.routes.registry import METHODS, PUBLIC_METHODS
 from hive.simulators.vop.simulator import Simulator
@@ -32,6 +34,7 @@ def create_app(config: SimulatorConfig) -> Starlette:
         Route("/oauth2/{method}", _vop_endpoint(sim, "oauth2/", public=True), methods=["POST"]),
         Route("/api/{method:path}", _vop_endpoint(sim, "", public=False), methods=["POST"]),
         Route("/healthz", _healthz, methods=["GET"]),
+        Route(IMAGE_PREFIX + "{path:path}", images.image, methods=["GET"]),
     ]
     if config.admin_enabled:
         routes += [
