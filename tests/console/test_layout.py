@@ -65,6 +65,7 @@ EXPECTED_MENU = {
         "/workbench/pool",
         "/workbench/library",
         "/workbench/account",
+        "/workbench/apps",
         "/account/sessions",
     },
     "acme-user": {

@@ -5,7 +5,8 @@ Both processes: ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` a
 site). The console (HCM) adds a Content-Security-Policy that allows scripts, styles and frames
 from nowhere but itself (its templates have no inline script or style; product pictures are
 served by the console itself, ``/images/products/<id>``) and ``Cache-Control: no-store`` on
-everything but static files and product pictures, so a signed-in page is never kept by the browser or a proxy for the next person.
+everything but static files and product pictures, so a signed-in page is never kept by the
+browser or a proxy for the next person.
 """
 
 from __future__ import annotations
