@@ -35,6 +35,8 @@ from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, Us
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.openapi.scopes import Scope
+from hive.orders import acceptance
+from hive.orders.schemas import OrderRequest
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretBox
 from hive.platform.db import Database
@@ -79,6 +81,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.CAPTURE_FUNDS: {SYSTEM_ROLE},
     Action.RELEASE_FUNDS: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN, TENANT_USER, SYSTEM_ROLE},
     Action.CHECK_LEDGER: {ADMIN_ROLE, FINANCE, SYSTEM_ROLE},
+    Action.PLACE_ORDER: {TENANT_ADMIN, TENANT_USER},
     Action.MANAGE_DISTRIBUTION: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_LIBRARY: {TENANT_ADMIN, TENANT_USER},
 }
@@ -169,6 +172,23 @@ def _warehouse_calls() -> list[Call]:
     ]
 
 
+def _order_request(world: World) -> OrderRequest:
+    return OrderRequest.model_validate(
+        {
+            "order_no": f"PO-{next(world.serial)}",
+            "items": [{"product_id": 10**9, "quantity": 1, "unit_price": 100}],
+            "address": {
+                "province_id": 1,
+                "city_id": 2,
+                "county_id": 3,
+                "detail": "建国路 88 号",
+                "receiver": "张三",
+                "mobile": "13800000000",
+            },
+        }
+    )
+
+
 def _billing_calls() -> dict[Action, list[Call]]:
     return {
         Action.TOP_UP: [
@@ -209,6 +229,13 @@ def _billing_calls() -> dict[Action, list[Call]]:
             in_transaction(lambda s, w, a: freezes.release_remaining(s, a, w.tenant_id, "NONE")),
         ],
         Action.CHECK_LEDGER: [in_transaction(lambda s, w, a: reconciliation.check_ledger(s, a))],
+        Action.PLACE_ORDER: [
+            in_transaction(
+                lambda s, w, a: acceptance.accept_order(
+                    s, a, w.tenant_id, _order_request(w), SecretBox("k" * 32)
+                )
+            )
+        ],
     }
 
 

@@ -19,6 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The tables our foreign keys name must be on the metadata when a session flushes orders.
+import hive.catalog.models
+import hive.suppliers.models  # noqa: F401
 from hive.orders.status import (
     SOURCES,
     OrderStatus,

@@ -66,6 +66,8 @@ class Action(StrEnum):
     CAPTURE_FUNDS = "billing.capture"
     RELEASE_FUNDS = "billing.release"
     CHECK_LEDGER = "billing.check_ledger"
+    # orders
+    PLACE_ORDER = "orders.place"
     MANAGE_DISTRIBUTION = "catalog.manage_distribution"
     MANAGE_LIBRARY = "catalog.manage_library"
 
@@ -113,6 +115,8 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.CAPTURE_FUNDS: frozenset({SYSTEM_ROLE}),
     Action.RELEASE_FUNDS: _TENANTS | {_ADMIN, _OPERATOR, SYSTEM_ROLE},
     Action.CHECK_LEDGER: _FINANCE_STAFF | {SYSTEM_ROLE},
+    # A tenant orders for itself (its users in the workbench, its apps on the Open API).
+    Action.PLACE_ORDER: _TENANTS,
     Action.MANAGE_DISTRIBUTION: _CATALOG_STAFF,
     # A tenant's users keep its own library; staff see libraries but do not change them.
     Action.MANAGE_LIBRARY: frozenset({_TENANT_ADMIN, _TENANT_USER}),

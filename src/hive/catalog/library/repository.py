@@ -193,6 +193,23 @@ async def held_product_ids(
     return set(rows.scalars())
 
 
+ORDERABLE = """
+SELECT li.product_id, p.supplier_id, p.supplier_sku, {price} AS price_fen
+  FROM library_items li JOIN products p ON p.id = li.product_id
+ WHERE li.tenant_id = :tenant AND li.product_id = ANY(:ids) AND li.status = 'available'
+"""
+
+
+async def orderable_products(
+    session: AsyncSession, tenant_id: int, product_ids: Iterable[int]
+) -> list[tuple[Any, ...]]:
+    """``(product_id, supplier_id, supplier_sku, price_fen)`` of the products the tenant's
+    library holds and can sell now (as the platform: the supplier is hidden from tenants)."""
+    statement = text(ORDERABLE.format(price=tenant_price(":tenant")))
+    rows = await session.execute(statement, {"tenant": tenant_id, "ids": list(product_ids)})
+    return [tuple(row) for row in rows]
+
+
 async def category_exists(session: AsyncSession, category_id: int) -> bool:
     found = await session.scalar(
         text("SELECT 1 FROM categories WHERE id = :id"), {"id": category_id}

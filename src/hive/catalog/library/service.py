@@ -161,6 +161,31 @@ async def held(session: AsyncSession, tenant_id: int, product_ids: Sequence[int]
     return await repository.held_product_ids(session, tenant_id, product_ids)
 
 
+@dataclass(frozen=True, slots=True)
+class Orderable:
+    """A library product a tenant can order now: its supplier, the supplier's SKU and the
+    tenant's price (fen)."""
+
+    product_id: int
+    supplier_id: int
+    supplier_sku: str
+    price_fen: int
+
+
+async def orderable(
+    session: AsyncSession, tenant_id: int, product_ids: Sequence[int]
+) -> dict[int, Orderable]:
+    """Which of ``product_ids`` the tenant may order now (in its library and available: active
+    in the pool, in its pools, on shelf, in stock somewhere), with supplier and price. Needs the
+    platform role (a tenant may not read the supplier)."""
+    if not product_ids:
+        return {}
+    rows = await repository.orderable_products(session, tenant_id, product_ids)
+    return {
+        int(row[0]): Orderable(int(row[0]), int(row[1]), str(row[2]), int(row[3])) for row in rows
+    }
+
+
 async def _audit(session: AsyncSession, actor: Actor, action: str, details: dict[str, Any]) -> None:
     await record_audit(
         session, actor, action, target_type="library", target_id=actor.tenant_id, details=details

@@ -1,0 +1,194 @@
+"""Accepting an order: validate, split by supplier, freeze, record — in the caller's one
+transaction (a platform transaction: the split needs each product's supplier, which tenants
+may not read; every row still carries the tenant and the caller names it).
+
+:func:`accept_order` is what ``POST /open/v1/orders`` and the workbench checkout call:
+
+1. The tenant's ``order_no`` is locked for the transaction (an advisory lock), so the same
+   number sent many times at once is accepted once; the others wait and then find it.
+2. An order with that number already: the same body gives it back (``created`` False), another
+   body is ``order_no_conflict`` (409).
+3. Every product must be in the tenant's library and sellable now
+   (``products_not_orderable``, 422), at the price the tenant expects (``price_changed``,
+   409, with each current price).
+4. Lines are grouped by supplier in line order: one sub-order per supplier, numbered
+   ``HV<order id>-<n>`` (sent upstream as ``thirdOrder``); each sub-order's amount is frozen
+   on the tenant's account under its number (``insufficient_funds`` rolls everything back).
+5. The order, its sub-orders, items and the ``accepted`` timeline line are written.
+
+Not yet: freight (0 until the suppliers' freight is asked), stock for the area, and the
+deferred submission jobs (the saga) — see docs/orders.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.billing import freezes
+from hive.catalog.library import service as library
+from hive.catalog.library.service import Orderable
+from hive.orders import repository
+from hive.orders.errors import OrderNumberTaken, PriceChanged, ProductsNotOrderable
+from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
+from hive.orders.personal import Receiver, encrypt_receiver, mask_mobile, mask_name
+from hive.orders.schemas import OrderItemIn, OrderRequest
+from hive.orders.status import OrderStatus, Outcome, SubOrderStatus
+from hive.platform.actor import Actor
+from hive.platform.crypto import SecretBox
+from hive.platform.errors import PermissionDenied
+from hive.platform.permissions import Action, require
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """The order, and whether this call created it (False: a retry got the first one)."""
+
+    order: Order
+    created: bool
+
+
+async def accept_order(
+    session: AsyncSession,
+    actor: Actor,
+    tenant_id: int,
+    request: OrderRequest,
+    secrets: SecretBox,
+) -> Accepted:
+    """Accept ``request`` for ``tenant_id`` (see the module docstring for the steps and codes)."""
+    require(actor, Action.PLACE_ORDER)
+    if actor.tenant_id != tenant_id:
+        raise PermissionDenied(details={"tenant_id": tenant_id})
+    fingerprint = request.fingerprint()
+    await repository.lock_order_number(session, tenant_id, request.order_no)
+    existing = await repository.find_order(session, tenant_id, request.order_no)
+    if existing is not None:
+        if existing.request_hash != fingerprint:
+            raise OrderNumberTaken(details={"order_no": request.order_no})
+        return Accepted(existing, created=False)
+    products = await library.orderable(session, tenant_id, [i.product_id for i in request.items])
+    _check_orderable(request.items, products)
+    _check_prices(request.items, products)
+    order = await _insert_order(session, tenant_id, request, fingerprint, secrets)
+    for number, lines in enumerate(_by_supplier(request.items, products), start=1):
+        await _insert_sub_order(session, actor, order, number, lines, products)
+    await repository.add(
+        session,
+        OrderEvent(
+            tenant_id=tenant_id,
+            order_id=order.id,
+            event="accepted",
+            from_status="",
+            to_status=order.status,
+            outcome=Outcome.MOVED.value,
+            source="tenant",
+            details={"order_no": order.order_no, "total_fen": order.total_fen},
+        ),
+    )
+    return Accepted(order, created=True)
+
+
+def _check_orderable(items: Sequence[OrderItemIn], products: dict[int, Orderable]) -> None:
+    missing = [item.product_id for item in items if item.product_id not in products]
+    if missing:
+        raise ProductsNotOrderable(details={"product_ids": missing})
+
+
+def _check_prices(items: Sequence[OrderItemIn], products: dict[int, Orderable]) -> None:
+    changed = [
+        {
+            "product_id": item.product_id,
+            "unit_price": item.unit_price,
+            "current_price": products[item.product_id].price_fen,
+        }
+        for item in items
+        if products[item.product_id].price_fen != item.unit_price
+    ]
+    if changed:
+        raise PriceChanged(details={"prices": changed})
+
+
+def _by_supplier(
+    items: Sequence[OrderItemIn], products: dict[int, Orderable]
+) -> list[list[tuple[int, OrderItemIn]]]:
+    """``(line number, item)`` grouped by supplier, groups in the order their first line
+    appears, lines in line order (the same request always splits the same way)."""
+    groups: dict[int, list[tuple[int, OrderItemIn]]] = {}
+    for line_no, item in enumerate(items, start=1):
+        groups.setdefault(products[item.product_id].supplier_id, []).append((line_no, item))
+    return list(groups.values())
+
+
+async def _insert_order(
+    session: AsyncSession,
+    tenant_id: int,
+    request: OrderRequest,
+    fingerprint: str,
+    secrets: SecretBox,
+) -> Order:
+    address = request.address
+    receiver = Receiver(name=address.receiver, mobile=address.mobile, address=address.detail)
+    items_fen = sum(item.quantity * item.unit_price for item in request.items)
+    order = Order(
+        tenant_id=tenant_id,
+        order_no=request.order_no,
+        status=OrderStatus.ACCEPTED.value,
+        items_fen=items_fen,
+        freight_fen=0,
+        total_fen=items_fen,
+        province_id=address.province_id,
+        city_id=address.city_id,
+        county_id=address.county_id,
+        town_id=address.town_id,
+        receiver_cipher=encrypt_receiver(receiver, secrets),
+        receiver_name_masked=mask_name(receiver.name),
+        receiver_mobile_masked=mask_mobile(receiver.mobile),
+        remark=request.remark,
+        invoice=request.invoice.model_dump() if request.invoice else None,
+        request_hash=fingerprint,
+    )
+    await repository.add(session, order)
+    return order
+
+
+async def _insert_sub_order(
+    session: AsyncSession,
+    actor: Actor,
+    order: Order,
+    number: int,
+    lines: list[tuple[int, OrderItemIn]],
+    products: dict[int, Orderable],
+) -> SubOrder:
+    amount = sum(item.quantity * item.unit_price for _, item in lines)
+    sub_order = SubOrder(
+        tenant_id=order.tenant_id,
+        order_id=order.id,
+        sub_order_no=f"HV{order.id:010d}-{number:02d}",
+        supplier_id=products[lines[0][1].product_id].supplier_id,
+        status=SubOrderStatus.PENDING.value,
+        items_fen=amount,
+        freight_fen=0,
+        total_fen=amount,
+    )
+    await repository.add(session, sub_order)
+    await repository.add_all(
+        session,
+        [
+            OrderItem(
+                tenant_id=order.tenant_id,
+                order_id=order.id,
+                sub_order_id=sub_order.id,
+                line_no=line_no,
+                product_id=item.product_id,
+                quantity=item.quantity,
+                unit_price_fen=item.unit_price,
+                amount_fen=item.quantity * item.unit_price,
+            )
+            for line_no, item in lines
+        ],
+    )
+    if amount > 0:
+        await freezes.freeze(session, actor, order.tenant_id, sub_order.sub_order_no, amount)
+    return sub_order

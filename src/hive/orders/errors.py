@@ -1,0 +1,32 @@
+"""Order error codes (stable; clients may branch on them)."""
+
+from __future__ import annotations
+
+from hive.platform.errors import Conflict, NotFound, ValidationFailed
+
+
+class OrderNumberTaken(Conflict):
+    """The tenant's ``order_no`` already names an order with another body."""
+
+    code = "order_no_conflict"
+    default_message = "订单号已用于内容不同的订单 / This order number names a different order"
+
+
+class ProductsNotOrderable(ValidationFailed):
+    """Products not in the tenant's library or not sellable now; ``details["product_ids"]``."""
+
+    code = "products_not_orderable"
+    default_message = "商品不在商品库或暂不可售 / Products not in your library or not for sale"
+
+
+class PriceChanged(Conflict):
+    """A line's ``unit_price`` differs from the tenant's current price; ``details["prices"]``
+    lists ``{product_id, unit_price, current_price}`` for each such line (fen)."""
+
+    code = "price_changed"
+    default_message = "商品价格已变化 / The price has changed"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    default_message = "订单不存在 / Order not found"
