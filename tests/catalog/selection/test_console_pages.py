@@ -70,6 +70,9 @@ async def test_select_all_hits_is_capped_and_bad_input_is_refused(hcm: str, worl
         assert result.status_code == 200
         assert summary_counts(result.text) == {**ALL_ADDED, "added": 30}
         assert len(await world.pooled_skus()) == 30
+        skipped = re.search(r'<p [^>]*id="skipped">([^<]*)</p>', result.text)
+        assert skipped and "单次最多入池 30 个" in skipped.group(1)  # the rest is not hidden
+        assert "keyword=%E4%BF%9D%E6%B8%A9%E6%9D%AF" in result.text  # 返回 keeps the search
         bad_price = client.get(
             "/admin/catalog/upstream",
             params={"supplier_id": world.supplier_id, "keyword": "手机", "min_yuan": "1e9"},

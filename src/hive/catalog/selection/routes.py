@@ -38,6 +38,8 @@ router = APIRouter(include_in_schema=False)
 i18n.extend(CATALOG_TEXTS)
 
 UPSTREAM = "/admin/catalog/upstream"
+# The search fields the selection form carries back (for "select all" and the way back).
+SEARCH_FIELDS = ("keyword", "category_id", "brand", "min_yuan", "max_yuan", "sort")
 RULES = "/admin/catalog/rules"
 
 UpstreamViewer = Annotated[Actor, viewing(View.UPSTREAM)]
@@ -83,6 +85,7 @@ async def upstream_page(request: Request, actor: UpstreamViewer) -> Response:
         "params": params,
         "yuan": format_yuan,
         "page_query": lambda n: urlencode({**params, "page": n}),
+        "select_all_limit": request.app.state.settings.upstream_select_all_limit,
     }
     if not params.get("supplier_id") and choices:
         params["supplier_id"] = str(choices[0].id)
@@ -108,24 +111,22 @@ async def select(request: Request, actor: UpstreamViewer) -> Response:
     try:
         supplier_id = parse_id(str(form.get("supplier_id", "")), "supplier_id") or 0
         skus = [str(s) for s in form.getlist("sku")]
+        searched = {k: str(v) for k, v in form.items() if k in SEARCH_FIELDS}
+        back = f"{UPSTREAM}?{urlencode({**searched, 'supplier_id': supplier_id})}"
+        skipped = 0
         if form.get("select_all"):
-            skus = await _all_hits(request, supplier_id, {k: str(v) for k, v in form.items()})
+            skus, total = await _all_hits(request, supplier_id, searched)
+            skipped = max(0, total - len(skus))
         request_data = SelectSkus(supplier_id=supplier_id, skus=skus)
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, ValidationError, HiveError) as exc:
+        status = exc.http_status if isinstance(exc, HiveError) else 422
         return render(
             request,
             "catalog_selection.html",
-            status_code=422,
+            status_code=status,
             actor=actor,
             error="；".join(problem_lines(request, exc)),
-        )
-    except HiveError as error:
-        return render(
-            request,
-            "catalog_selection.html",
-            status_code=error.http_status,
-            actor=actor,
-            error="；".join(problem_lines(request, error)),
+            back=UPSTREAM,
         )
     report = await selection.select_skus(
         database_of(request),
@@ -134,24 +135,36 @@ async def select(request: Request, actor: UpstreamViewer) -> Response:
         request_data.skus,
         stock_areas=_areas(request),
     )
-    return render(request, "catalog_selection.html", actor=actor, report=report)
+    return render(
+        request,
+        "catalog_selection.html",
+        actor=actor,
+        report=report,
+        skipped=skipped,
+        limit=request.app.state.settings.upstream_select_all_limit,
+        back=back,
+    )
 
 
-async def _all_hits(request: Request, supplier_id: int, params: dict[str, str]) -> list[str]:
-    """Every hit of the submitted search, page by page, up to the configured limit."""
+async def _all_hits(
+    request: Request, supplier_id: int, params: dict[str, str]
+) -> tuple[list[str], int]:
+    """Every hit of the submitted search, page by page, up to the configured limit, and how
+    many hits the search has in all (the rest is reported as skipped, never dropped silently)."""
     limit = request.app.state.settings.upstream_select_all_limit
     form = read_search_form({**params, "supplier_id": str(supplier_id), "page": "1"})
     adapter = await _adapter(request, supplier_id)
     skus: list[str] = []
-    page = 1
+    page, total = 1, 0
     while len(skus) < limit:
         query = search_query(form.model_copy(update={"page": page}), page_size=100)
         result = await adapter.search(query)
         skus += [hit.sku for hit in result.hits]
+        total = max(total, result.total)
         if not result.hits or page * 100 >= result.total or page >= 100:
             break
         page += 1
-    return skus[:limit]
+    return skus[:limit], max(total, len(skus))
 
 
 @router.get(RULES)

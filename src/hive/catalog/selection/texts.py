@@ -33,6 +33,15 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
         "catalog.unpriced": "供应商未报价，不可选",
         "catalog.select": "选中入池",
         "catalog.select_all": "本次搜索全部入池",
+        "selection.confirm_all": (
+            "本次搜索共 {total} 个结果，将把其中前 {n} 个加入商品底池（单次上限）。确定？"
+        ),
+        "selection.skipped": (
+            "本次搜索另有 {n} 个结果未处理：单次最多入池 {limit} 个，请缩小搜索范围后再选。"
+        ),
+        "selection.reason.not_in_supplier_pool": "已不在供应商商品池",
+        "selection.reason.no_price": "供应商未给出价格",
+        "selection.reason.unknown_sku": "供应商没有此商品",
         "catalog.previous": "上一页",
         "catalog.next": "下一页",
         "catalog.selection": "入池结果",
@@ -87,6 +96,13 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
         "catalog.unpriced": "No supplier price: cannot be selected",
         "catalog.select": "Add selected to pool",
         "catalog.select_all": "Add every hit of this search",
+        "selection.confirm_all": "This search has {total} hits; the first {n} (the limit of one "
+        "selection) will be added to the pool. Go ahead?",
+        "selection.skipped": "{n} more hits of this search were not handled: at most {limit} "
+        "are added at once; narrow the search and select again.",
+        "selection.reason.not_in_supplier_pool": "no longer in the supplier's pool",
+        "selection.reason.no_price": "the supplier gave no price",
+        "selection.reason.unknown_sku": "the supplier has no such product",
         "catalog.previous": "Previous",
         "catalog.next": "Next",
         "catalog.selection": "Selection result",
