@@ -14,6 +14,7 @@ from hive.catalog.distribution.models import PoolKind
 from hive.catalog.freshness.apply import apply_bulk
 from hive.catalog.library import service as library
 from hive.catalog.library.errors import InvalidLibraryInput, LibraryItemNotFound
+from hive.catalog.pool import repository as pool_repository
 from hive.catalog.pool import service as pool
 from hive.platform.actor import Actor
 from hive.platform.errors import PermissionDenied
@@ -226,3 +227,18 @@ async def test_a_tenant_never_sees_another_tenants_library(world: World) -> None
         assert set(rows.scalars()) == set()
         page = await library.library_page(session, world.beta)
     assert page.total == 0
+
+
+async def test_a_product_moved_out_of_the_pools_categories_turns_unavailable(
+    world: World,
+) -> None:
+    await _pools(world)
+    phone = world.products[PHONE]
+    async with world.database.tenant_transaction(world.acme) as session:
+        await library.add_products(session, user_of(world.acme), [phone])
+    async with world.database.platform_transaction() as session:
+        product = await pool_repository.get_product(session, phone, lock=True)
+        assert product is not None
+        # 耳机 (6) is under 影音娱乐, outside acme's 手机通讯 pool.
+        await pool.apply_changes(session, product, {"category_id": 6}, source="feed")
+    assert (await items(world, world.acme))[phone][1:] == ("unavailable", "not_in_pools")

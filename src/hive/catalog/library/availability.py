@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.library import repository
 
-# Product fields whose change can make an item available or not.
-AVAILABILITY_FIELDS = frozenset({"status", "on_shelf", "in_supplier_pool", "stock"})
+# Product fields whose change can make an item available or not (the category decides which
+# category pools show a product).
+AVAILABILITY_FIELDS = frozenset({"status", "on_shelf", "in_supplier_pool", "stock", "category_id"})
 
 
 async def products_changed(session: AsyncSession, product_ids: Collection[int]) -> int:
