@@ -170,6 +170,12 @@ async def release_remaining(
     return await _settle(session, actor, tenant_id, reference, held.open_fen, None, None)
 
 
+async def held_for(session: AsyncSession, tenant_id: int, reference: str) -> int:
+    """What the freeze of ``reference`` still holds (fen); 0 when there is none."""
+    held = await repository.find_freeze(session, tenant_id, reference)
+    return held.open_fen if held else 0
+
+
 async def _settle(
     session: AsyncSession,
     actor: Actor,

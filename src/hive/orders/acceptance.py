@@ -185,6 +185,7 @@ async def _insert_sub_order(
                 quantity=item.quantity,
                 unit_price_fen=item.unit_price,
                 amount_fen=item.quantity * item.unit_price,
+                purchase_price_fen=products[item.product_id].purchase_price_fen,
             )
             for line_no, item in lines
         ],

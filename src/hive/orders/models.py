@@ -104,6 +104,7 @@ class OrderItem(Base):
         CheckConstraint(
             "unit_price_fen >= 0 AND amount_fen = quantity * unit_price_fen", name="amount"
         ),
+        CheckConstraint("purchase_price_fen >= 0", name="purchase_price"),
         Index("ix_order_items_sub_order_id", "sub_order_id"),
         Index("ix_order_items_product_id", "product_id"),
     )
@@ -117,6 +118,8 @@ class OrderItem(Base):
     quantity: Mapped[int]
     unit_price_fen: Mapped[int]
     amount_fen: Mapped[int]
+    # What the supplier charges per unit, as at acceptance (payable to it on completion).
+    purchase_price_fen: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class OrderEvent(Base):

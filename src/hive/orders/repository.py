@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
@@ -46,3 +46,31 @@ async def items_of(session: AsyncSession, order_id: int) -> list[OrderItem]:
 async def events_of(session: AsyncSession, order_id: int) -> list[OrderEvent]:
     query = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
     return list((await session.scalars(query)).all())
+
+
+async def lock_order(session: AsyncSession, order_id: int) -> Order | None:
+    """The order, locked until the transaction ends: one change of an order at a time."""
+    query = (
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return await session.scalar(query)
+
+
+async def find_sub_order(session: AsyncSession, sub_order_no: str) -> SubOrder | None:
+    query = (
+        select(SubOrder)
+        .where(SubOrder.sub_order_no == sub_order_no)
+        .execution_options(populate_existing=True)
+    )
+    return await session.scalar(query)
+
+
+async def payable_of(session: AsyncSession, sub_order_id: int) -> int:
+    """What the supplier is owed for a sub-order's items at their purchase prices (fen)."""
+    query = select(
+        func.coalesce(func.sum(OrderItem.quantity * OrderItem.purchase_price_fen), 0)
+    ).where(OrderItem.sub_order_id == sub_order_id)
+    return int(await session.scalar(query) or 0)

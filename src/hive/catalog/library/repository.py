@@ -194,7 +194,8 @@ async def held_product_ids(
 
 
 ORDERABLE = """
-SELECT li.product_id, p.supplier_id, p.supplier_sku, {price} AS price_fen
+SELECT li.product_id, p.supplier_id, p.supplier_sku, {price} AS price_fen,
+       p.purchase_price_fen
   FROM library_items li JOIN products p ON p.id = li.product_id
  WHERE li.tenant_id = :tenant AND li.product_id = ANY(:ids) AND li.status = 'available'
 """
@@ -203,8 +204,9 @@ SELECT li.product_id, p.supplier_id, p.supplier_sku, {price} AS price_fen
 async def orderable_products(
     session: AsyncSession, tenant_id: int, product_ids: Iterable[int]
 ) -> list[tuple[Any, ...]]:
-    """``(product_id, supplier_id, supplier_sku, price_fen)`` of the products the tenant's
-    library holds and can sell now (as the platform: the supplier is hidden from tenants)."""
+    """``(product_id, supplier_id, supplier_sku, price_fen, purchase_price_fen)`` of the
+    products the tenant's library holds and can sell now (as the platform: the supplier and
+    the purchase price are hidden from tenants)."""
     statement = text(ORDERABLE.format(price=tenant_price(":tenant")))
     rows = await session.execute(statement, {"tenant": tenant_id, "ids": list(product_ids)})
     return [tuple(row) for row in rows]

@@ -164,12 +164,13 @@ async def held(session: AsyncSession, tenant_id: int, product_ids: Sequence[int]
 @dataclass(frozen=True, slots=True)
 class Orderable:
     """A library product a tenant can order now: its supplier, the supplier's SKU and the
-    tenant's price (fen)."""
+    tenant's price and our purchase price (fen)."""
 
     product_id: int
     supplier_id: int
     supplier_sku: str
     price_fen: int
+    purchase_price_fen: int  # what the supplier charges us (never shown to tenants)
 
 
 async def orderable(
@@ -182,7 +183,8 @@ async def orderable(
         return {}
     rows = await repository.orderable_products(session, tenant_id, product_ids)
     return {
-        int(row[0]): Orderable(int(row[0]), int(row[1]), str(row[2]), int(row[3])) for row in rows
+        int(row[0]): Orderable(int(row[0]), int(row[1]), str(row[2]), int(row[3]), int(row[4]))
+        for row in rows
     }
 
 

@@ -1,0 +1,126 @@
+"""Sub-orders moving through the state machine on real PostgreSQL: every event on the
+timeline, money settled on the final states (release on failure or cancellation, capture with
+the purchase price payable on completion), the order's status derived, and duplicated and
+reordered supplier messages converging with the books in balance."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from hive.orders import repository
+from hive.orders.errors import OrderNotFound
+from hive.orders.lifecycle import apply_event
+from hive.orders.status import Outcome, SubOrderEvent, SubOrderStatus, replay
+from tests.orders.test_order_acceptance import Shop, place, request, shop, world
+from tests.support.billing import ledger_report, summary
+
+__all__ = ["shop", "world"]
+E = SubOrderEvent
+_numbers = itertools.count()
+
+
+async def _apply(shop: Shop, sub_order_no: str, event: SubOrderEvent) -> Outcome:
+    async with shop.world.database.platform_transaction() as session:
+        return (await apply_event(session, sub_order_no, event, source="supplier")).outcome
+
+
+async def _subs(shop: Shop, order_id: int) -> list[tuple[str, str, int]]:
+    async with shop.world.database.platform_transaction() as session:
+        subs = await repository.sub_orders_of(session, order_id)
+    return [(s.sub_order_no, s.status, s.total_fen) for s in subs]
+
+
+async def _order_status(shop: Shop, order_id: int) -> str:
+    async with shop.world.database.platform_transaction() as session:
+        return str(
+            await session.scalar(text("SELECT status FROM orders WHERE id = :id"), {"id": order_id})
+        )
+
+
+async def test_one_failed_sub_order_releases_its_share_and_the_order_is_partially_failed(
+    shop: Shop,
+) -> None:
+    order = (await place(shop, request(shop))).order
+    (first, _, first_fen), (second, _, second_fen) = await _subs(shop, order.id)
+    assert await _apply(shop, first, E.PLACED) is Outcome.MOVED
+    assert await _apply(shop, second, E.REFUSED) is Outcome.MOVED
+    assert await _order_status(shop, order.id) == "partially_failed"
+    after = await summary(shop.world.database, shop.tenant)
+    assert after.frozen_fen == first_fen
+    for event in (E.CONFIRMED, E.SHIPPED, E.DELIVERED, E.COMPLETED, E.SHIPPED):
+        await _apply(shop, first, event)
+    async with shop.world.database.platform_transaction() as session:
+        payable = await repository.payable_of(
+            session, (await repository.find_sub_order(session, first)).id
+        )  # type: ignore[union-attr]
+        captured = (
+            await session.execute(
+                text(
+                    "SELECT account, sum(amount_fen) FROM ledger_postings "
+                    "WHERE account IN ('platform.revenue', 'supplier.payable') GROUP BY account"
+                )
+            )
+        ).all()
+        events = await repository.events_of(session, order.id)
+    assert dict(captured) == {"supplier.payable": payable, "platform.revenue": first_fen - payable}
+    assert (await summary(shop.world.database, shop.tenant)).frozen_fen == 0
+    assert await _order_status(shop, order.id) == "partially_failed"
+    assert [e.outcome for e in events][-1] == "ignored"  # the late "shipped"
+    assert len(events) == 1 + 2 + 5
+    assert (await ledger_report(shop.world.database)).in_balance
+    assert first_fen + second_fen == order.total_fen
+
+
+async def test_a_shipped_sub_order_cannot_be_cancelled_and_unknown_numbers_are_refused(
+    shop: Shop,
+) -> None:
+    order = (await place(shop, request(shop))).order
+    (first, _, _), _ = await _subs(shop, order.id)
+    await _apply(shop, first, E.SHIPPED)
+    assert await _apply(shop, first, E.CANCELLED) is Outcome.REFUSED
+    assert (await _subs(shop, order.id))[0][1] == "shipped"
+    with pytest.raises(OrderNotFound):
+        await _apply(shop, "HV-NOPE", E.PLACED)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[SubOrderEvent]:
+    from hive.orders.status import TRANSITIONS
+
+    status, walk = SubOrderStatus.PENDING, []
+    for _ in range(draw(st.integers(1, 6))):
+        moves = sorted(TRANSITIONS[status].items())
+        if not moves:
+            break
+        event, status = draw(st.sampled_from(moves))
+        walk.append(event)
+    return walk
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(first=histories(), second=histories(), seed=st.integers(0, 2**16))
+async def test_duplicated_and_reordered_messages_converge_with_the_books_in_balance(
+    shop: Shop, first: list[SubOrderEvent], second: list[SubOrderEvent], seed: int
+) -> None:
+    order = (await place(shop, request(shop, order_no=f"PO-P{next(_numbers)}"))).order
+    (one, _, _), (two, _, _) = await _subs(shop, order.id)
+    rng = random.Random(seed)
+    messages = [(one, e) for e in first] + [(two, e) for e in second]
+    messages += rng.choices(messages, k=len(messages) // 2) if messages else []
+    rng.shuffle(messages)
+    for number, event in messages:
+        await _apply(shop, number, event)
+    statuses = [status for _, status, _ in await _subs(shop, order.id)]
+    assert statuses == [replay(first).value, replay(second).value]
+    report = await ledger_report(shop.world.database)
+    assert report.in_balance, report.summary()
