@@ -301,7 +301,11 @@ CALLS: dict[Action, list[Call]] = {
         lambda w, a: selection.select_skus(w.database, None, a, [], stock_areas=[]),  # type: ignore[arg-type]
         lambda w, a: selection.deselect_products(w.database, a, w.supplier_id, [], reason="x"),
     ],
-    Action.MANAGE_RULES: [in_transaction(lambda s, w, a: rules.create_rule(s, a, _rule(w)))],
+    Action.MANAGE_RULES: [
+        in_transaction(lambda s, w, a: rules.create_rule(s, a, _rule(w))),
+        in_transaction(lambda s, w, a: rules.update_rule(s, a, 10**9, _rule(w))),
+        in_transaction(lambda s, w, a: rules.delete_rule(s, a, 10**9)),
+    ],
     Action.RUN_RULES: [
         lambda w, a: rules.run_rule(w.database, None, a, 10**9, stock_areas=[]),  # type: ignore[arg-type]
     ],

@@ -54,6 +54,7 @@ i18n.extend(
             "picker.any": "全部分类",
             "picker.any_area": "全部地区",
             "picker.search": "搜索",
+            "picker.chosen": "已选 {n} 个分类",
         },
         "en": {
             "menu.home": "Home",
@@ -74,6 +75,7 @@ i18n.extend(
             "picker.any": "All categories",
             "picker.any_area": "All areas",
             "picker.search": "Search",
+            "picker.chosen": "{n} categories chosen",
         },
     }
 )

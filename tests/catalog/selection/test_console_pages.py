@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -89,37 +88,64 @@ async def test_select_all_hits_is_capped_and_bad_input_is_refused(hcm: str, worl
         assert bad_sku.status_code == 422
 
 
-def test_rules_page_creates_previews_and_refuses_bad_rules(hcm: str, world: World) -> None:
-    conditions = {"keywords": ["手机"], "min_good_rate": 0.9, "max_products": 5}
+def test_rules_page_creates_previews_edits_deletes_and_refuses_bad_rules(
+    hcm: str, world: World
+) -> None:
+    form = {
+        "name": "好评手机",
+        "supplier_id": world.supplier_id,
+        "keywords": "手机",
+        "min_good_rate": "90",
+        "max_products": "5",
+        "require_in_stock": "1",
+    }
     with httpx.Client(base_url=hcm, timeout=60) as client:
         sign_in(client, "operator1", "operator-pass-1")
         token = csrf_token_of(client, "/admin/catalog/rules")
-        created = client.post(
-            "/admin/catalog/rules",
-            data={
-                "csrf_token": token,
-                "name": "好评手机",
-                "supplier_id": world.supplier_id,
-                "conditions": json.dumps(conditions),
-            },
-        )
+        created = client.post("/admin/catalog/rules", data={"csrf_token": token, **form})
         assert created.status_code == 303
-        listing = client.get("/admin/catalog/rules").text
+        listing = client.get(created.headers["location"]).text
+        assert "规则“好评手机”已保存" in listing
         rule_id = re.search(r'data-rule="(\d+)"', listing).group(1)  # type: ignore[union-attr]
+        for sentence in ("关键词：手机", "好评率 ≥ 90%", "有货", "最多 5 件"):
+            assert f"<li>{sentence}</li>" in listing  # in words, not JSON
+        assert "\\u624b" not in listing and "{&#34;" not in listing
         preview = client.post(f"/admin/catalog/rules/{rule_id}/preview", data={"csrf_token": token})
         assert preview.status_code == 200
         assert 0 < int(re.search(r'id="would-add">(\d+)<', preview.text).group(1)) <= 5  # type: ignore[union-attr]
+        edit = client.get(f"/admin/catalog/rules/{rule_id}").text
+        assert 'name="keywords" type="text" value="手机"' in edit and 'value="90"' in edit
+        changed = client.post(
+            f"/admin/catalog/rules/{rule_id}",
+            data={"csrf_token": token, **form, "name": "好评手机（改）", "min_good_rate": "95"},
+        )
+        assert changed.status_code == 303
+        assert "<li>好评率 ≥ 95%</li>" in client.get("/admin/catalog/rules").text
         bad = client.post(
             "/admin/catalog/rules",
             data={
                 "csrf_token": token,
                 "name": "坏规则",
                 "supplier_id": world.supplier_id,
-                "conditions": '{"keywords": [], "min_margin_percent": 500}',
+                "keywords": "",
+                "min_margin_percent": "500",
+                "min_yuan": "abc",
             },
         )
         assert bad.status_code == 422
-        assert "坏规则" in bad.text
+        assert 'value="坏规则"' in bad.text  # what was typed stays
+        errors = dict(
+            re.findall(r'<small class="field-error" id="f-([a-z_]+)-error">([^<]+)<', bad.text)
+        )
+        assert errors == {
+            "keywords": "请输入关键词或选择分类",
+            "min_margin_percent": "不能大于 100",
+            "min_yuan": "须为最多两位小数的金额（元）",
+        }
+        deleted = client.post(f"/admin/catalog/rules/{rule_id}/delete", data={"csrf_token": token})
+        assert deleted.status_code == 303
+        after = client.get("/admin/catalog/rules").text
+        assert "规则“好评手机（改）”已删除" in after and 'data-rule="' not in after
 
 
 def test_tenants_cannot_open_catalog_pages(hcm: str) -> None:

@@ -28,6 +28,19 @@ async def add_rule(session: AsyncSession, rule: SelectionRule) -> None:
         await session.flush()
 
 
+async def save_rule(session: AsyncSession) -> None:
+    """Write a changed rule now (a duplicate name raises ``IntegrityError`` here)."""
+    async with session.begin_nested():
+        await session.flush()
+
+
+async def delete_rule(session: AsyncSession, rule: SelectionRule) -> None:
+    """Delete the rule; its runs go with it, selection records keep their product and lose the
+    rule (``ON DELETE SET NULL``)."""
+    await session.delete(rule)
+    await session.flush()
+
+
 async def list_rules(session: AsyncSession) -> Sequence[SelectionRule]:
     return (await session.scalars(select(SelectionRule).order_by(SelectionRule.id))).all()
 

@@ -7,14 +7,13 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
 
-from hive.catalog.selection import rules
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.forms import read_search_form, search_query
-from hive.catalog.selection.schemas import RuleConditions, RuleCreate, SelectSkus
+from hive.catalog.selection.schemas import SelectSkus
 from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.catalog.selection.upstream import UpstreamSearch
 from hive.catalog.snapshot import parse_areas
@@ -29,7 +28,7 @@ from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import View
-from hive.platform.validation import Id, parse_id
+from hive.platform.validation import parse_id
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.protocol import SupplierAdapter
@@ -43,7 +42,6 @@ SEARCH_FIELDS = ("keyword", "category_id", "brand", "min_yuan", "max_yuan", "sor
 RULES = "/admin/catalog/rules"
 
 UpstreamViewer = Annotated[Actor, viewing(View.UPSTREAM)]
-RulesViewer = Annotated[Actor, viewing(View.RULES)]
 
 
 @asynccontextmanager
@@ -165,100 +163,3 @@ async def _all_hits(
             break
         page += 1
     return skus[:limit], max(total, len(skus))
-
-
-@router.get(RULES)
-async def rules_page(request: Request, actor: RulesViewer) -> Response:
-    return await _rules(request, actor)
-
-
-async def _rules(
-    request: Request, actor: Actor, *, status_code: int = 200, **extra: Any
-) -> Response:
-    async with database_of(request).platform_transaction() as session:
-        saved = await rules.list_rules(session)
-    return render(
-        request,
-        "catalog_rules.html",
-        status_code=status_code,
-        actor=actor,
-        rules=saved,
-        suppliers=await _enabled_suppliers(request),
-        **extra,
-    )
-
-
-@router.post(RULES)
-async def rule_create(
-    request: Request,
-    actor: RulesViewer,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-    name: Annotated[str, Form(max_length=64)] = "",
-    supplier_id: Annotated[str, Form(max_length=12)] = "",
-    conditions: Annotated[str, Form(max_length=20_000)] = "",
-    scheduled: Annotated[bool, Form()] = False,
-) -> Response:
-    verify_csrf(request.session, csrf_token)
-    try:
-        data = RuleCreate(
-            name=name,
-            supplier_id=parse_id(supplier_id, "supplier_id") or 0,
-            scheduled=scheduled,
-            conditions=RuleConditions.model_validate_json(conditions or "{}"),
-        )
-        async with database_of(request).platform_transaction() as session:
-            await rules.create_rule(session, actor, data)
-    except (ValueError, ValidationError) as exc:
-        return await _rules(
-            request,
-            actor,
-            status_code=422,
-            error="；".join(problem_lines(request, exc)),
-            draft={"name": name, "conditions": conditions},
-        )
-    except HiveError as error:
-        return await _rules(
-            request,
-            actor,
-            status_code=error.http_status,
-            error=error.message,
-            draft={"name": name, "conditions": conditions},
-        )
-    return RedirectResponse(RULES, status_code=303)
-
-
-@router.post(RULES + "/{rule_id}/{action}")
-async def rule_action(
-    request: Request,
-    actor: RulesViewer,
-    rule_id: Id,
-    action: str,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
-) -> Response:
-    verify_csrf(request.session, csrf_token)
-    if action not in ("preview", "run"):
-        return render(request, "forbidden.html", status_code=404, actor=actor)
-    database = database_of(request)
-    try:
-        rule, _ = await rules.load_rule(database, rule_id)
-        adapter = await _adapter(request, rule.supplier_id)
-        if action == "preview":
-            preview = await rules.preview_rule(
-                database, adapter, rule_id, stock_areas=_areas(request)
-            )
-            return render(
-                request,
-                "catalog_rule_preview.html",
-                actor=actor,
-                rule=rule,
-                preview=preview,
-                yuan=format_yuan,
-            )
-        report, removed = await rules.run_rule(
-            database, adapter, actor, rule_id, stock_areas=_areas(request)
-        )
-    except HiveError as error:
-        return await _rules(request, actor, status_code=error.http_status, error=error.message)
-    return render(
-        request, "catalog_selection.html", actor=actor, report=report, removed=removed, rule=rule
-    )

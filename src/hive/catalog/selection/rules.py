@@ -150,6 +150,52 @@ async def create_rule(session: AsyncSession, actor: Actor, data: RuleCreate) -> 
     return rule
 
 
+async def update_rule(
+    session: AsyncSession, actor: Actor, rule_id: int, data: RuleCreate
+) -> SelectionRule:
+    """Change a rule's name, supplier, conditions and schedule; the next run applies them
+    (products it selected before and that no longer qualify are then removed)."""
+    require(actor, Action.MANAGE_RULES)
+    rule = await repository.get_rule(session, rule_id)
+    if rule is None:
+        raise RuleNotFound(details={"rule_id": rule_id})
+    before = {"name": rule.name, "conditions": rule.conditions, "scheduled": rule.scheduled}
+    rule.name, rule.supplier_id, rule.scheduled = data.name, data.supplier_id, data.scheduled
+    rule.conditions = data.conditions.model_dump(mode="json")
+    try:
+        await repository.save_rule(session)
+    except IntegrityError:
+        raise DuplicateRuleName(details={"name": data.name}) from None
+    await record_audit(
+        session,
+        actor,
+        "rule.update",
+        target_type="selection_rule",
+        target_id=rule.id,
+        details={"before": before, "conditions": rule.conditions, "name": rule.name},
+    )
+    return rule
+
+
+async def delete_rule(session: AsyncSession, actor: Actor, rule_id: int) -> str:
+    """Delete a rule (its name is returned). The products it selected stay in the pool."""
+    require(actor, Action.MANAGE_RULES)
+    rule = await repository.get_rule(session, rule_id)
+    if rule is None:
+        raise RuleNotFound(details={"rule_id": rule_id})
+    name = rule.name
+    await repository.delete_rule(session, rule)
+    await record_audit(
+        session,
+        actor,
+        "rule.delete",
+        target_type="selection_rule",
+        target_id=rule_id,
+        details={"name": name},
+    )
+    return name
+
+
 async def load_rule(database: Database, rule_id: int) -> tuple[SelectionRule, RuleConditions]:
     async with database.platform_transaction() as session:
         rule = await repository.get_rule(session, rule_id)
