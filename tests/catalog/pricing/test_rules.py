@@ -191,6 +191,10 @@ async def test_special_prices_refuse_overlaps_and_prices_below_the_floor(shop: S
     assert await shop.sql("SELECT count(*) FROM pricing_special_prices") == [(2,)]
     async with shop.database.tenant_transaction(tenant) as session:
         assert await pricing.tenant_prices(session, tenant, [product]) == {product: 1500}
+    async with shop.database.platform_transaction() as session:
+        explained = await pricing.explain(session, product, tenant_id=tenant)
+    assert explained.special and explained.stored_fen == explained.price.price_fen == 1500
+    assert [step.code for step in explained.price.steps] == ["special"]
 
 
 async def test_a_coefficient_change_reprices_every_product_in_a_job_with_progress(

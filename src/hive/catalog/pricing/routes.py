@@ -251,7 +251,13 @@ async def reprice_all(request: Request, actor: PricingViewer) -> Response:
 @router.get(HOME + "/explain")
 async def explain_page(request: Request, actor: PricingViewer) -> Response:
     params = dict(request.query_params)
-    context: dict[str, Any] = {"actor": actor, "params": params, "yuan": format_yuan}
+    context: dict[str, Any] = {
+        "actor": actor,
+        "params": params,
+        "yuan": format_yuan,
+        # An exact amount in fen without trailing zeros (6000.000000 -> 6000).
+        "fen": lambda amount: format(amount.normalize(), "f"),
+    }
     async with database_of(request).platform_transaction() as session:
         context["grades"] = await customers.list_grades(session)
         if params.get("product_id"):
