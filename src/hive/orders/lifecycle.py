@@ -58,7 +58,9 @@ async def apply_event(
         sub.status = decision.status.value
         await _settle(session, sub, decision.status)
         siblings = await repository.sub_orders_of(session, order.id)
-        order.status = order_status(SubOrderStatus(s.status) for s in siblings).value
+        parents = {s.parent_id for s in siblings if s.parent_id is not None}
+        counted = (SubOrderStatus(s.status) for s in siblings if s.id not in parents)
+        order.status = order_status(counted).value
     await repository.add(
         session,
         OrderEvent(

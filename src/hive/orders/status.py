@@ -155,14 +155,16 @@ _ORDER_STAGE = {
 
 
 def order_status(sub_orders: Iterable[SubOrderStatus]) -> OrderStatus:
-    """An order's status from its sub-orders' (split parents left out: their children count).
+    """An order's status from its sub-orders' — the caller leaves out split parents whose
+    children are recorded (the children count instead); a split parent still waiting for its
+    children counts as submitted.
 
     All failed: failed. All cancelled or failed: cancelled. Some failed while others go on:
     partially failed. Otherwise the least advanced of the live sub-orders (an order is shipped
     when every live sub-order is)."""
-    statuses = [s for s in sub_orders if s is not S.SPLIT]
+    statuses = [S.SUBMITTED if s is S.SPLIT else s for s in sub_orders]
     if not statuses:
-        raise ValueError("an order has at least one sub-order that is not split")
+        raise ValueError("an order has at least one sub-order")
     live = [s for s in statuses if s not in (S.FAILED, S.CANCELLED)]
     if not live:
         return OrderStatus.FAILED if all(s is S.FAILED for s in statuses) else OrderStatus.CANCELLED
