@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from hive.billing import service as billing
 from hive.console.callers import PUBLIC, SignedInActor
+from hive.console.dashboard import dashboard
 from hive.console.i18n import translator, wait_text
 from hive.console.pages import client_of, language_of, render, session_actor
 from hive.customers import service as customers
@@ -106,8 +107,8 @@ async def home(request: Request, actor: SignedInActor) -> Response:
     database = database_of(request)
     if actor.tenant_id is None:
         async with database.platform_transaction() as session:
-            tenants, _total = await customers.list_tenants(session, limit=100)
-        return render(request, "home.html", actor=actor, tenants=tenants)
+            board = await dashboard(session)
+        return render(request, "home.html", actor=actor, **board)
     async with database.tenant_transaction(actor.tenant_id) as session:
         tenant = await customers.get_tenant(session, actor.tenant_id)
         account = await billing.balance_account(session, actor.tenant_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, LiteralString
 
 from sqlalchemy import BigInteger, Select, case, cast, func, select, text
@@ -208,3 +209,15 @@ async def purge_messages(connector: Any, *, older_than_days: int, batch: int) ->
         total += deleted
         if deleted < batch:
             return total
+
+
+async def feed_health(session: AsyncSession, since: datetime) -> tuple[datetime | None, int]:
+    """The newest message's time of receipt and how many failed since ``since``."""
+    newest = await session.scalar(select(func.max(SupplierMessageLog.received_at)))
+    failing = await session.scalar(
+        select(func.count()).where(
+            SupplierMessageLog.received_at >= since,
+            SupplierMessageLog.status.in_(("failed", "gave_up")),
+        )
+    )
+    return newest, int(failing or 0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,3 +75,11 @@ async def message_log(
     return MessageLogPage(
         rows=rows, page=page, page_size=page_size, total=total, total_capped=total >= COUNT_CAP
     )
+
+
+async def feed_health(session: AsyncSession, now: datetime) -> dict[str, Any]:
+    """For the dashboard: when the last supplier message arrived, seconds since (the feed's
+    lag as seen here; ``None`` before any) and messages that failed in the last 24 hours."""
+    newest, failing = await repository.feed_health(session, now - timedelta(hours=24))
+    lag_s = int((now - newest).total_seconds()) if newest else None
+    return {"last_received_at": newest, "lag_s": lag_s, "failed_24h": failing}

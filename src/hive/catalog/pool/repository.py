@@ -90,3 +90,27 @@ async def touch_viewed(session: AsyncSession, product_ids: Iterable[int]) -> Non
         .values(last_viewed_at=func.now())
         .execution_options(synchronize_session=False)
     )
+
+
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    """How many pool products are in each status."""
+    rows = await session.execute(select(Product.status, func.count()).group_by(Product.status))
+    return {status: int(count) for status, count in rows.all()}
+
+
+# Products that entered the pool per day (Asia/Shanghai), from their first history row.
+DAILY_ADDITIONS = text(
+    """
+    SELECT to_char(date_trunc('day', occurred_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD'),
+           count(*)
+      FROM product_changes
+     WHERE source = 'selection' AND changes ? 'status'
+       AND occurred_at >= now() - make_interval(days => :days)
+     GROUP BY 1 ORDER BY 1
+    """
+)
+
+
+async def daily_additions(session: AsyncSession, days: int) -> list[tuple[str, int]]:
+    rows = await session.execute(DAILY_ADDITIONS, {"days": days})
+    return [(day, int(count)) for day, count in rows.all()]

@@ -214,3 +214,11 @@ async def product_with_history(
         raise ProductNotFound(details={"product_id": product_id})
     await repository.touch_viewed(session, [product_id])
     return product, await repository.product_history(session, product_id, limit=HISTORY_SHOWN)
+
+
+async def pool_overview(session: AsyncSession, *, days: int = 14) -> dict[str, Any]:
+    """For the dashboard: products per status and products added per day (last ``days``)."""
+    return {
+        "statuses": await repository.status_counts(session),
+        "added_per_day": await repository.daily_additions(session, days),
+    }
