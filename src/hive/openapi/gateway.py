@@ -9,10 +9,11 @@ Checks, in this order, each refused with its own code (docs/open-api.md): the fo
 present and well formed (``signature_headers_invalid``), the AppKey names an active app
 (``app_key_invalid``), the client address is on the app's allow-list (``address_not_allowed``),
 the signature matches one of the app's live secrets (``signature_invalid``), the timestamp is
-within the window either way (``timestamp_out_of_window``), the nonce is new
-(``nonce_reused``); then the route's scope (``scope_missing``, 403) and the rate limit
-(``rate_limited``, 429). The signature is checked before the timestamp and nonce so those
-codes only ever answer an authentic request.
+within the window either way (``timestamp_out_of_window``); then the route's scope
+(``scope_missing``, 403); then, in one step (``hive.openapi.admission``), the nonce is new
+(``nonce_reused``) and the app's bucket for the route group has a token (``rate_limited``,
+429). The signature is checked before the timestamp and nonce so those codes only ever answer
+an authentic request.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Send
 from starlette.types import Scope as Scope_
 
-from hive.openapi import nonces, rate_limit, service
+from hive.openapi import admission, service
 from hive.openapi.errors import (
     AddressNotAllowed,
     AppKeyInvalid,
@@ -141,15 +142,14 @@ class Gateway:
     ):
         self.settings = settings
         self.apps = AppDirectory(database, settings, clock=clock)
-        self.nonces = nonces.nonce_store(database, redis)
-        self.limiter = rate_limit.rate_limiter(database, redis)
+        self.admitter = admission.admitter(database, redis)
         self.clock = clock
 
 
 @asynccontextmanager
 async def open_gateway(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
-    """HAG resource: the gateway's app directory, nonce store and rate limiter (in Redis when
-    ``HIVE_REDIS_URL`` is set, else PostgreSQL)."""
+    """HAG resource: the gateway's app directory and admission (nonces and rate limits, in
+    Redis when ``HIVE_REDIS_URL`` is set, else PostgreSQL)."""
     database: Database = app.state.database
     redis = redis_asyncio.from_url(settings.redis_url) if settings.redis_url else None
     try:
@@ -208,9 +208,8 @@ async def signed_app(request: Request) -> AppCredentials:
     now = gateway.clock()
     if abs(now - headers.timestamp) > window:
         raise TimestampOutOfWindow(details={"server_time": int(now), "window_s": window})
-    if not await gateway.nonces.remember(app, headers.nonce, headers.timestamp + window):
-        raise NonceReused()
     request.state.open_app = app
+    request.state.open_nonce = (headers.nonce, headers.timestamp + window)
     return app
 
 
@@ -223,10 +222,14 @@ def caller_with(scope: Scope) -> Callable[..., Coroutine[Any, Any, AppCredential
     ) -> AppCredentials:
         if scope.value not in app.scopes:
             raise ScopeMissing(details={"scope": scope.value})
-        outcome = await gateway_of(request).limiter.take(f"{app.app_key}:{scope.value}", app.limit)
-        request.state.open_rate = outcome
-        if not outcome.allowed:
-            raise OpenRateLimited(details={"retry_after_s": outcome.retry_after_s})
+        nonce, until = request.state.open_nonce
+        key = f"{app.app_key}:{scope.value}"
+        admitted = await gateway_of(request).admitter.admit(app, nonce, until, key, app.limit)
+        request.state.open_rate = admitted.rate
+        if not admitted.nonce_is_new:
+            raise NonceReused()
+        if not admitted.rate.allowed:
+            raise OpenRateLimited(details={"retry_after_s": admitted.rate.retry_after_s})
         return app
 
     return caller

@@ -1,5 +1,5 @@
-"""All SQL of the gateway's own bookkeeping: nonces (and, below, idempotency records and
-rate-limit buckets)."""
+"""All SQL of the gateway's own bookkeeping: nonces and rate-limit buckets (one statement per
+request), idempotency records, and their housekeeping."""
 
 from __future__ import annotations
 
@@ -9,26 +9,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.openapi.models import IdempotencyRecord
-
-# A nonce whose row has expired may be used again (its old request can no longer be replayed:
-# the timestamp check refuses it).
-_REMEMBER_NONCE = text(
-    """
-    INSERT INTO open_nonces AS n (app_id, nonce, tenant_id, expires_at)
-    VALUES (:app_id, :nonce, :tenant_id, :until)
-    ON CONFLICT (app_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
-        WHERE n.expires_at < clock_timestamp()
-    RETURNING 1
-    """
-)
-
-
-async def remember_nonce(
-    session: AsyncSession, app_id: int, tenant_id: int, nonce: str, until: datetime
-) -> bool:
-    """True when the nonce was new (or its previous use has left the window)."""
-    params = {"app_id": app_id, "nonce": nonce, "tenant_id": tenant_id, "until": until}
-    return (await session.execute(_REMEMBER_NONCE, params)).scalar_one_or_none() is not None
 
 
 async def forget_expired_nonces(session: AsyncSession, now: datetime) -> int:
@@ -46,33 +26,65 @@ async def forget_idempotency_records(session: AsyncSession, before: datetime) ->
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-# Refill by the time since the last take, then take one token only if a whole one is there.
+# A bucket refills by the time since its last take, then gives one token only if a whole one
+# is there. A nonce whose row has expired may be used again (its old request can no longer be
+# replayed: the timestamp check refuses it).
 # One statement time for every term, so ``taken`` and ``tokens`` agree; never a negative
 # refill and never a clock going back (takes queued on the row lock may run out of order).
 _REFILLED = (
     "LEAST(:burst, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM statement_timestamp() "
     "- b.updated_at)) * :rate)"
 )
-_TAKE_TOKEN = text(  # the f-string joins constants of this module, not input
+# The replay guard and the rate limit of one request in one statement (one round trip, one
+# commit): a nonce already remembered still takes its token (a replay counts against the limit).
+# The transaction's commit does not wait for its WAL flush (``relaxed``, see admission.py).
+_ADMIT = text(  # the f-string joins constants of this module, not input
     f"""
-    INSERT INTO open_rate_buckets AS b (key, tokens, taken, updated_at)
-    VALUES (:key, :burst - 1, true, statement_timestamp())
-    ON CONFLICT (key) DO UPDATE SET
-        taken = {_REFILLED} >= 1,
-        tokens = {_REFILLED} - CASE WHEN {_REFILLED} >= 1 THEN 1 ELSE 0 END,
-        updated_at = GREATEST(b.updated_at, statement_timestamp())
-    RETURNING tokens, taken
+    WITH nonce AS (
+        INSERT INTO open_nonces AS n (app_id, nonce, tenant_id, expires_at)
+        VALUES (:app_id, :nonce, :tenant_id, :until)
+        ON CONFLICT (app_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
+            WHERE n.expires_at < clock_timestamp()
+        RETURNING 1
+    ), bucket AS (
+        INSERT INTO open_rate_buckets AS b (key, tokens, taken, updated_at)
+        VALUES (:key, :burst - 1, true, statement_timestamp())
+        ON CONFLICT (key) DO UPDATE SET
+            taken = {_REFILLED} >= 1,
+            tokens = {_REFILLED} - CASE WHEN {_REFILLED} >= 1 THEN 1 ELSE 0 END,
+            updated_at = GREATEST(b.updated_at, statement_timestamp())
+        RETURNING tokens, taken
+    ), relaxed AS (
+        SELECT set_config('synchronous_commit', 'off', true) AS value
+    )
+    SELECT EXISTS (SELECT 1 FROM nonce), bucket.tokens, bucket.taken FROM bucket, relaxed
     """  # noqa: S608
 )
 
 
-async def take_token(
-    session: AsyncSession, key: str, rate_per_s: float, burst: int
-) -> tuple[float, bool]:
-    """Take one token from bucket ``key`` if it holds one; (tokens left, whether taken)."""
-    params = {"key": key, "rate": rate_per_s, "burst": float(burst)}
-    tokens, taken = (await session.execute(_TAKE_TOKEN, params)).one()
-    return float(tokens), bool(taken)
+async def admit(
+    session: AsyncSession,
+    *,
+    app_id: int,
+    tenant_id: int,
+    nonce: str,
+    until: datetime,
+    key: str,
+    rate_per_s: float,
+    burst: int,
+) -> tuple[bool, float, bool]:
+    """Remember the nonce and take a token: (nonce was new, tokens left, token taken)."""
+    params = {
+        "app_id": app_id,
+        "tenant_id": tenant_id,
+        "nonce": nonce,
+        "until": until,
+        "key": key,
+        "rate": rate_per_s,
+        "burst": float(burst),
+    }
+    new, tokens, taken = (await session.execute(_ADMIT, params)).one()
+    return bool(new), float(tokens), bool(taken)
 
 
 async def try_lock(session: AsyncSession, lock_id: int) -> bool:

@@ -21,9 +21,6 @@ from typing import Protocol
 
 import redis.asyncio as redis_asyncio
 
-from hive.openapi import gateway_repository
-from hive.platform.db import Database
-
 
 @dataclass(frozen=True, slots=True)
 class Limit:
@@ -60,18 +57,6 @@ class RateLimiter(Protocol):
     async def take(self, key: str, limit: Limit) -> Outcome: ...
 
 
-class PostgresRateLimiter:
-    def __init__(self, database: Database):
-        self._database = database
-
-    async def take(self, key: str, limit: Limit) -> Outcome:
-        async with self._database.platform_transaction() as session:
-            tokens, allowed = await gateway_repository.take_token(
-                session, key, limit.rate_per_s, limit.burst
-            )
-        return outcome_of(limit, tokens, allowed)
-
-
 # KEYS[1] bucket; ARGV: rate, burst. Returns {taken 0/1, tokens left as a string}.
 _REDIS_TAKE = """
 local now = redis.call('TIME')
@@ -103,8 +88,3 @@ class RedisRateLimiter:
             keys=[self._prefix + key], args=[limit.rate_per_s, limit.burst]
         )
         return outcome_of(limit, float(tokens), bool(int(taken)))
-
-
-def rate_limiter(database: Database, client: redis_asyncio.Redis | None) -> RateLimiter:
-    """Redis when the gateway has a client (``HIVE_REDIS_URL``), else PostgreSQL."""
-    return PostgresRateLimiter(database) if client is None else RedisRateLimiter(client)

@@ -1,0 +1,274 @@
+"""Benchmark: what the Open API's layers cost on a product read, per gateway process.
+
+It starts its own embedded PostgreSQL under ``<repo>/.hive/bench-<random>``, migrates it, adds
+a tenant with an app, a default distribution pool and priced products, then serves one gateway
+process (uvicorn + uvloop, HAG as ``hive hag`` builds it, every middleware) that answers both:
+
+* ``GET /open/v1/products/{id}`` — signed: signature + timestamp + nonce (PostgreSQL), rate
+  limit (PostgreSQL bucket, limit set high enough never to refuse), the tenant's transaction
+  under row-level security;
+* ``GET /bench/products/{id}`` — the same read (``catalog.tenant_view.tenant_products``: same
+  SQL, same answer) in a platform transaction, unsigned and unlimited: the layers off.
+
+Both are driven in the same run, alternately in rounds, by the same client (32 connections
+in flight; the client signs every request of the signed route). The RESULT is signed
+throughput / unsigned throughput; goal >= 0.8 (the layers cost at most 20 %).
+
+    .venv/bin/python bench/open_api_bench.py [--quick] [--requests 6000] [--concurrency 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+from fastapi import APIRouter, Request
+from harness import REPO, finish, free_port, print_conditions
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.apps.hag import create_hag_app
+from hive.catalog import tenant_view
+from hive.catalog.distribution import service as distribution
+from hive.catalog.distribution.models import PoolKind
+from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate
+from hive.customers import service as customers
+from hive.customers.schemas import GradeCreate, TenantCreate
+from hive.openapi import service as openapi
+from hive.openapi.client import signed_headers
+from hive.openapi.schemas import AppCreate, RateLimitSet
+from hive.openapi.scopes import ALL_SCOPES
+from hive.platform.actor import Actor
+from hive.platform.config import Settings
+from hive.platform.crypto import SecretBox
+from hive.platform.database_server import create_database_if_missing, start_embedded
+from hive.platform.db import Database, create_engine
+from hive.platform.http import PUBLIC, database_of
+from hive.platform.migrations import upgrade_to_head
+
+GOAL = 0.8
+PRODUCTS = 2_000
+REQUESTS = 6_000
+QUICK_REQUESTS = 1_500
+ROUNDS = 3
+SECRET_KEY = "open-api-bench-secret-key-0123456789abcdef"  # noqa: S105 - a throw-away database
+ADMIN = Actor(user_id=None, username="bench", role="platform_admin")
+START_S = 120.0
+SERVER = """
+import sys
+sys.path.insert(0, {bench!r})
+import uvicorn
+from open_api_bench import bench_app
+uvicorn.run(bench_app(), host="127.0.0.1", port={port}, loop="uvloop", log_config=None,
+            access_log=False)
+"""
+
+
+def bench_app() -> object:
+    """HAG as ``hive hag`` serves it, plus the unsigned baseline route."""
+    settings = Settings()
+    app = create_hag_app(settings, settings.database_url)
+    baseline = APIRouter(dependencies=[PUBLIC])
+    tenant_id = int(os.environ["BENCH_TENANT_ID"])
+
+    @baseline.get("/bench/products/{product_id}")
+    async def product(request: Request, product_id: int) -> dict[str, object]:
+        async with database_of(request).platform_transaction() as session:
+            found = await tenant_view.tenant_products(session, tenant_id, [product_id])
+        return {"id": found[product_id].id, "price_fen": found[product_id].price_fen}
+
+    app.include_router(baseline)
+    return app
+
+
+async def prepare(url: str, products: int) -> tuple[int, str, str, list[int]]:
+    """A grade, a tenant with an app (limit never reached), a default pool, priced products."""
+    database = Database(create_engine(url, Settings(database_url=url), pooled=False))
+    try:
+        async with database.platform_transaction() as session:
+            grade = await customers.create_grade(
+                session,
+                ADMIN,
+                GradeCreate(name="金牌", price_coefficient=1),  # type: ignore[arg-type]
+            )
+            tenant = await customers.create_tenant(
+                session, ADMIN, TenantCreate(code="bench", name="压测企业", grade_id=grade.id)
+            )
+            app = AppCreate(name="bench", scopes=list(ALL_SCOPES))
+            issued = await openapi.create_app(session, ADMIN, tenant.id, app, SecretBox(SECRET_KEY))
+            await openapi.set_app_rate_limit(
+                session, ADMIN, issued.app_key, RateLimitSet(rate_per_s=100_000, burst=1_000_000)
+            )
+            pool = await distribution.create_pool(
+                session, ADMIN, PoolCreate(name="默认池", kind=PoolKind.DEFAULT)
+            )
+            await distribution.assign_pool(
+                session, ADMIN, pool.id, AssignmentCreate(grade_id=grade.id)
+            )
+            ids = await _products(session, grade.id, products)
+        return tenant.id, issued.app_key, issued.app_secret, ids
+    finally:
+        await database.dispose()
+
+
+async def _products(session: AsyncSession, grade_id: int, count: int) -> list[int]:
+    run = session.execute
+    supplier = (
+        await run(
+            text(
+                "INSERT INTO suppliers (name, kind, base_url, credentials_encrypted, rate_limits, "
+                "enabled) VALUES ('bench', 'warehouse', '', '', '{}', true) RETURNING id"
+            )
+        )
+    ).scalar_one()
+    rows = await run(
+        text(
+            "INSERT INTO products (supplier_id, supplier_sku, name, brand, image_url, images, "
+            "attributes, purchase_price_fen, retail_price_fen, sales, on_shelf, in_supplier_pool, "
+            "stock, status) SELECT :s, 'B' || g, '商品 ' || g, '品牌', '', '[]', '{}', 1000 + g, "
+            "2000 + g, 0, true, true, '{}', 'active' FROM generate_series(1, :n) g RETURNING id"
+        ),
+        {"s": supplier, "n": count},
+    )
+    ids = [int(i) for i in rows.scalars()]
+    await run(
+        text(
+            "INSERT INTO product_prices (product_id, grade_id, price_fen, floor_fen, floor_hit, "
+            "ceiling_hit, below_cost, no_fit) SELECT id, :g, retail_price_fen - 1, "
+            "purchase_price_fen, false, false, false, false FROM products"
+        ),
+        {"g": grade_id},
+    )
+    await run(text("ANALYZE"))
+    return ids
+
+
+def start_gateway(url: str, work: Path, tenant_id: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "HIVE_DATABASE_URL": url,
+        "HIVE_DATA_DIR": str(work / "data"),
+        "HIVE_SECRET_KEY": SECRET_KEY,
+        "HIVE_LOG_LEVEL": "WARNING",
+        "HIVE_LOG_FORMAT": "json",
+        "BENCH_TENANT_ID": str(tenant_id),
+    }
+    code = SERVER.format(bench=str(Path(__file__).resolve().parent), port=port)
+    process = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise SystemExit("the gateway did not start")
+
+
+Request_ = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+async def drive(
+    base: str, send: Request_, ids: list[int], count: int, concurrency: int
+) -> tuple[float, list[float]]:
+    """``count`` requests, ``concurrency`` in flight; requests/s and each latency (s)."""
+    latencies: list[float] = []
+    next_index = iter(range(count))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            for i in next_index:
+                started = time.perf_counter()
+                response = await send(client, ids[i % len(ids)])
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise SystemExit(f"unexpected {response.status_code}: {response.text[:200]}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return count / elapsed, latencies
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) >= 100 else max(values)
+
+
+async def measure(
+    base: str, key: str, secret: str, ids: list[int], requests: int, concurrency: int
+) -> float:
+    async def signed(client: httpx.AsyncClient, product_id: int) -> httpx.Response:
+        path = f"/open/v1/products/{product_id}"
+        return await client.get(path, headers=signed_headers(key, secret, "GET", path, "", b""))
+
+    async def unsigned(client: httpx.AsyncClient, product_id: int) -> httpx.Response:
+        return await client.get(f"/bench/products/{product_id}")
+
+    await drive(base, unsigned, ids, 200, concurrency)  # warm both paths up
+    await drive(base, signed, ids, 200, concurrency)
+    results: dict[str, list[tuple[float, list[float]]]] = {"on": [], "off": []}
+    per_round = requests // ROUNDS
+    for _ in range(ROUNDS):
+        results["off"].append(await drive(base, unsigned, ids, per_round, concurrency))
+        results["on"].append(await drive(base, signed, ids, per_round, concurrency))
+    rates = {}
+    for name, runs in results.items():
+        rate = statistics.mean(r for r, _ in runs)
+        latencies = [latency for _, lats in runs for latency in lats]
+        rates[name] = rate
+        label = "layers on (signed)" if name == "on" else "layers off (baseline)"
+        print(f"{label:<24} {rate:8.1f} requests/s per process, p99 {p99(latencies) * 1000:.1f} ms")
+    return rates["on"] / rates["off"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer requests")
+    parser.add_argument("--requests", type=int, default=None)
+    parser.add_argument("--concurrency", type=int, default=32)
+    args = parser.parse_args()
+    requests = args.requests or (QUICK_REQUESTS if args.quick else REQUESTS)
+    size = "quick" if args.quick else "full"
+    print_conditions(
+        f"{size}: {PRODUCTS:,} products, {requests:,} requests per side, "
+        f"{args.concurrency} in flight, 1 gateway"
+    )
+    work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
+    server = None
+    gateway = None
+    try:
+        server = start_embedded(work / "pgdata")
+        create_database_if_missing(server.get_uri("postgres"), "bench")
+        url = server.get_uri("bench")
+        upgrade_to_head(url)
+        tenant_id, key, secret, ids = asyncio.run(prepare(url, PRODUCTS))
+        gateway, base = start_gateway(url, work, tenant_id)
+        ratio = asyncio.run(measure(base, key, secret, ids, requests, args.concurrency))
+    finally:
+        if gateway is not None:
+            gateway.terminate()
+            gateway.wait(timeout=30)
+        if server is not None:
+            server.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+    finish("open_api", "signed/unsigned throughput", f"{ratio:.3f}", f">= {GOAL}", ratio >= GOAL)
+
+
+if __name__ == "__main__":
+    main()
