@@ -20,6 +20,7 @@ from tests.support.openapi import (
     gateway_settings,
     make_app,
     make_priced_product,
+    make_visible,
     running_gateway,
     sql,
 )
@@ -42,7 +43,9 @@ def gateway(open_settings: Settings) -> Iterator[str]:
 async def priced(database: Database, open_settings: Settings) -> tuple[IssuedApp, int]:
     grade_id = await make_grade(database, "金牌")
     app = await make_app(database, open_settings, await make_tenant(database, "acme", grade_id))
-    return app, await make_priced_product(database, grade_id, 1990, sku="p1")
+    product = await make_priced_product(database, grade_id, 1990, sku="p1")
+    await make_visible(database, app.tenant_id, [product], "acme 专享")
+    return app, product
 
 
 async def _post(url: str, app: IssuedApp, body: object, key: str | None) -> httpx.Response:

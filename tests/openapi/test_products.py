@@ -11,18 +11,16 @@ from typing import Any
 import httpx
 import pytest
 
-from hive.catalog.distribution import service as distribution
-from hive.catalog.distribution.models import PoolKind
-from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate, PoolMembers
 from hive.platform.config import Settings
 from hive.platform.db import Database
-from tests.support.factories import ADMIN, make_grade, make_tenant
+from tests.support.factories import make_grade, make_tenant
 from tests.support.openapi import (
     IssuedApp,
     client_for,
     gateway_settings,
     make_app,
     make_priced_product,
+    make_visible,
     running_gateway,
     sql,
 )
@@ -47,17 +45,6 @@ def gateway(open_settings: Settings) -> Iterator[str]:
         yield url
 
 
-async def _exclusive_pool(database: Database, name: str, tenant_id: int, ids: list[int]) -> None:
-    async with database.platform_transaction() as session:
-        pool = await distribution.create_pool(
-            session, ADMIN, PoolCreate(name=name, kind=PoolKind.EXCLUSIVE)
-        )
-        await distribution.add_members(session, ADMIN, pool.id, PoolMembers(ids=ids))
-        await distribution.assign_pool(
-            session, ADMIN, pool.id, AssignmentCreate(tenant_id=tenant_id)
-        )
-
-
 @pytest.fixture
 async def shops(database: Database, open_settings: Settings) -> Shops:
     gold, silver = await make_grade(database, "金牌"), await make_grade(database, "银牌")
@@ -70,8 +57,8 @@ async def shops(database: Database, open_settings: Settings) -> Shops:
         await make_priced_product(database, gold, 2990, sku="a2"),
     ]
     theirs = await make_priced_product(database, silver, 5000, sku="g1")
-    await _exclusive_pool(database, "acme 专享", acme, ours)
-    await _exclusive_pool(database, "globex 专享", globex, [theirs])
+    await make_visible(database, acme, ours, "acme 专享")
+    await make_visible(database, globex, [theirs], "globex 专享")
     await sql(
         database, 'UPDATE products SET stock = \'{"1": {"state": "in_stock", "remaining": 5}}\''
     )

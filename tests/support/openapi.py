@@ -16,6 +16,9 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from hive.apps.hag import create_hag_app
+from hive.catalog.distribution import service as distribution
+from hive.catalog.distribution.models import PoolKind
+from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate, PoolMembers
 from hive.openapi import service as openapi
 from hive.openapi.client import OpenApiClient
 from hive.openapi.schemas import AppCreate
@@ -168,3 +171,17 @@ async def make_priced_product(
         floor=price_fen // 2,
     )
     return product_id
+
+
+async def make_visible(
+    database: Database, tenant_id: int, product_ids: list[int], name: str
+) -> None:
+    """An exclusive distribution pool of ``product_ids`` assigned to the tenant."""
+    async with database.platform_transaction() as session:
+        pool = await distribution.create_pool(
+            session, ADMIN, PoolCreate(name=name, kind=PoolKind.EXCLUSIVE)
+        )
+        await distribution.add_members(session, ADMIN, pool.id, PoolMembers(ids=product_ids))
+        await distribution.assign_pool(
+            session, ADMIN, pool.id, AssignmentCreate(tenant_id=tenant_id)
+        )
