@@ -82,7 +82,7 @@ async def test_bad_pool_input_names_the_field_and_writes_nothing(
             (f"{detail_path}/members/add", {"ids": "999999999"}, "ID：不存在：999999999"),
             (f"{detail_path}/members/add", {"ids": " "}, "ID：必填"),
             (f"{detail_path}/assignments", {}, "请选择一个客户等级或一个客户"),
-            (f"{detail_path}/assignments", {"tenant_id": "-1"}, "客户：不能小于 1"),
+            (f"{detail_path}/assignments", {"tenant_id": "-1"}, "客户 ID：不能小于 1"),
         ]
         for path, data, problem in cases:
             answer = post(client, path, **data)

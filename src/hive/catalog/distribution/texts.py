@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+# Field labels are one shared catalogue: a ``field.*`` key another page defines too (pricing's
+# ``field.product_id``, ``field.tenant_id``, ``field.grade_id``) keeps the same text here.
+
 DISTRIBUTION_TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "distribution.title": "分销池",
@@ -47,8 +50,8 @@ DISTRIBUTION_TEXTS: dict[str, dict[str, str]] = {
         "distribution.done.deactivated": "分销池已停用",
         "field.ids": "ID",
         "field.target": "分配对象",
-        "field.grade_id": "客户等级",
-        "field.tenant_id": "客户",
+        "field.grade_id": "等级",
+        "field.tenant_id": "客户 ID",
         "field.description": "说明",
         "field.kind": "类型",
         "problem.not_found": "不存在：{ids}",
@@ -97,8 +100,8 @@ DISTRIBUTION_TEXTS: dict[str, dict[str, str]] = {
         "distribution.done.deactivated": "Pool switched off",
         "field.ids": "Ids",
         "field.target": "Assigned to",
-        "field.grade_id": "Customer grade",
-        "field.tenant_id": "Customer",
+        "field.grade_id": "Grade",
+        "field.tenant_id": "Tenant id",
         "field.description": "Description",
         "field.kind": "Kind",
         "problem.not_found": "does not exist: {ids}",

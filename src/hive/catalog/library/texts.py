@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+# Field labels are one shared catalogue: a ``field.*`` key another page defines too (pricing's
+# ``field.product_id``, ``field.tenant_id``, ``field.grade_id``) keeps the same text here.
+
 LIBRARY_TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "library.title": "我的商品库",
@@ -39,7 +42,7 @@ LIBRARY_TEXTS: dict[str, dict[str, str]] = {
         "product.orderable_areas": "可下单省份数",
         "product.back": "返回商品池",
         "field.product_ids": "商品",
-        "field.product_id": "商品",
+        "field.product_id": "商品 ID",
         "field.retail_price": "零售价",
         "problem.not_visible": "不在您的分销池中：{ids}",
         "problem.below_cost": "不能低于您的进货价 ¥{cost}",
@@ -80,7 +83,7 @@ LIBRARY_TEXTS: dict[str, dict[str, str]] = {
         "product.orderable_areas": "Provinces it can be ordered in",
         "product.back": "Back to the product pool",
         "field.product_ids": "Products",
-        "field.product_id": "Product",
+        "field.product_id": "Product id",
         "field.retail_price": "Retail price",
         "problem.not_visible": "not in your distribution pools: {ids}",
         "problem.below_cost": "must not be below your cost of ¥{cost}",
