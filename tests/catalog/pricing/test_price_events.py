@@ -3,11 +3,14 @@ pays that price, in the reprice's own statement."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hive.catalog.freshness.apply import apply_bulk
+from hive.catalog.pricing import rules
 from hive.catalog.pricing import service as pricing
+from hive.catalog.pricing.schemas import SpecialPriceInput
 from tests.catalog.pricing.conftest import Shop
+from tests.support.factories import ADMIN
 
 
 async def _library(shop: Shop, tenant: int, product: int) -> None:
@@ -103,3 +106,24 @@ async def test_a_special_price_lifted_by_the_floor_tells_its_tenant(shop: Shop) 
     ]
     flags = await shop.sql("SELECT effective_price_fen, floor_hit FROM pricing_special_prices")
     assert [tuple(f) for f in flags] == [(2020, True)]
+
+
+async def test_a_new_special_price_valid_now_tells_its_tenant_and_no_one_else(shop: Shop) -> None:
+    normal = await shop.grade("普通", "1.00")
+    vip, other = await shop.tenant("vip", normal), await shop.tenant("other", normal)
+    product = await shop.product(1000, 10_000)
+    await _library(shop, vip, product)
+    await _library(shop, other, product)
+    now = datetime.now(UTC)
+    async with shop.database.platform_transaction() as session:
+        await pricing.reprice_products(session, [product])
+        await rules.add_special_price(
+            session, ADMIN, SpecialPriceInput(vip, product, 8000, now - timedelta(hours=1), None)
+        )
+        # Not valid yet: nothing to tell today.
+        await rules.add_special_price(
+            session, ADMIN, SpecialPriceInput(other, product, 9000, now + timedelta(days=1), None)
+        )
+    assert await _events(shop) == [
+        (vip, "product.price_changed", product, {"product_id": product, "price_fen": 8000})
+    ]
