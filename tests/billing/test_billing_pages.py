@@ -14,8 +14,8 @@ from hive.platform.db import Database
 from tests.support.billing import fund, ledger_report, summary
 from tests.support.console import csrf_token_of, sign_in
 
-AMOUNT_ERROR = '<small class="field-error" id="f-amount-error">'
-NOTE_ERROR = '<small class="field-error" id="f-note-error">'
+AMOUNT_ERROR = '<small class="field-error" id="f-{form}-amount-error">'
+NOTE_ERROR = '<small class="field-error" id="f-{form}-note-error">'
 
 
 @contextmanager
@@ -85,9 +85,9 @@ async def test_bad_amounts_and_notes_are_refused_naming_the_field_and_write_noth
         answers = [
             (_post(client, f"{page}/{form}", page, **data), want) for form, data, want in cases
         ]
-    for response, want in answers:
+    for (form, _, _), (response, want) in zip(cases, answers, strict=True):
         assert response.status_code in (409, 422), response.text
-        assert want in response.text, want
+        assert want.format(form=form) in response.text, want
     assert await _count(database, "SELECT count(*) FROM ledger_entries") == 0
     assert (
         await _count(database, "SELECT count(*) FROM audit_log WHERE action LIKE 'billing.%'") == 0

@@ -1,0 +1,51 @@
+"""Finance tops a tenant up in a real Chromium, and the tenant reads it on its account page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser
+
+from tests.support.browser import submit_login
+
+
+@pytest.mark.browser
+async def test_finance_tops_up_and_the_tenant_sees_it(
+    browser: Browser, hcm_url: str, people: dict[str, int], tmp_path: Path
+) -> None:
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(10_000)
+    await submit_login(page, hcm_url, "finance", "finance-pass-1")
+    await page.wait_for_url(f"{hcm_url}/")
+    await page.screenshot(path=str(tmp_path / "billing-home.png"), full_page=True)
+    menu_link = page.get_by_role("link", name="客户账户", exact=True).first
+    # By keyboard: the side menu's sections overflow into the page (main takes the click).
+    await menu_link.focus()
+    await page.keyboard.press("Enter")
+    await page.get_by_role("link", name="acme").click()
+    await page.wait_for_url(f"**/admin/billing/{people['acme']}")
+    form = page.locator("#form-top-up")
+    await form.get_by_label("金额（元）").fill("1,000")
+    await form.get_by_label("备注").fill("银行转账 7731")
+    await form.get_by_role("button", name="提交").click()
+    assert "须为最多两位小数的金额（元）" in await form.inner_text()
+    await form.get_by_label("金额（元）").fill("1000.50")
+    await form.get_by_role("button", name="提交").click()
+    await page.wait_for_url(f"**/admin/billing/{people['acme']}")
+    assert "充值已入账" in await page.content()
+    assert await page.locator("#available").inner_text() == "1000.50"
+    await page.screenshot(path=str(tmp_path / "billing-finance.png"), full_page=True)
+
+    tenant = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    tenant.set_default_timeout(10_000)
+    await submit_login(tenant, hcm_url, "acme-admin", "acme-admin-pass-1")
+    await tenant.wait_for_url(f"{hcm_url}/")
+    own = tenant.get_by_role("link", name="我的账户", exact=True).first
+    await own.focus()
+    await tenant.keyboard.press("Enter")
+    await tenant.wait_for_url("**/workbench/account")
+    assert await tenant.locator("#available").inner_text() == "1000.50"
+    row = tenant.locator("#statement tbody tr").first
+    assert "充值" in await row.inner_text() and "银行转账 7731" in await row.inner_text()
+    await tenant.screenshot(path=str(tmp_path / "billing-tenant.png"), full_page=True)
