@@ -91,7 +91,7 @@ def url(settings: Settings, data: dict[str, int]) -> Iterator[str]:
 
 @contextmanager
 def _signed_in(base_url: str, username: str, password: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url) as client:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
         match = CSRF_FIELD.search(client.get("/login").text)
         assert match
         form = {"username": username, "password": password, "csrf_token": match[1]}

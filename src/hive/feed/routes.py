@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.i18n import translator
 from hive.console.pages import language_of, render
@@ -111,6 +112,10 @@ MESSAGES: dict[str, dict[str, str]] = {
 for _kind, (_zh, _en) in _TYPE_NAMES.items():
     MESSAGES["zh"][f"messages.type.{int(_kind)}"] = f"{int(_kind)} {_zh}"
     MESSAGES["en"][f"messages.type.{int(_kind)}"] = f"{int(_kind)} {_en}"
+
+
+# Registered in the shared catalogue too: the menu and breadcrumbs name this page.
+i18n.extend(MESSAGES)
 
 
 def page_translator(language: str) -> Callable[[str], str]:
