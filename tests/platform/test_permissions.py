@@ -36,6 +36,7 @@ from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.openapi.scopes import Scope
 from hive.orders import acceptance
+from hive.orders import service as orders
 from hive.orders.schemas import OrderRequest
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretBox
@@ -82,6 +83,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.RELEASE_FUNDS: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN, TENANT_USER, SYSTEM_ROLE},
     Action.CHECK_LEDGER: {ADMIN_ROLE, FINANCE, SYSTEM_ROLE},
     Action.PLACE_ORDER: {TENANT_ADMIN, TENANT_USER},
+    Action.VIEW_ORDERS: {ADMIN_ROLE, OPERATOR, FINANCE, TENANT_ADMIN, TENANT_USER},
     Action.MANAGE_DISTRIBUTION: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_LIBRARY: {TENANT_ADMIN, TENANT_USER},
 }
@@ -229,6 +231,10 @@ def _billing_calls() -> dict[Action, list[Call]]:
             in_transaction(lambda s, w, a: freezes.release_remaining(s, a, w.tenant_id, "NONE")),
         ],
         Action.CHECK_LEDGER: [in_transaction(lambda s, w, a: reconciliation.check_ledger(s, a))],
+        Action.VIEW_ORDERS: [
+            in_transaction(lambda s, w, a: orders.get_order(s, a, w.tenant_id, "PO-NONE")),
+            in_transaction(lambda s, w, a: orders.list_orders(s, a, w.tenant_id)),
+        ],
         Action.PLACE_ORDER: [
             in_transaction(
                 lambda s, w, a: acceptance.accept_order(

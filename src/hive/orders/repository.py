@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,3 +76,30 @@ async def payable_of(session: AsyncSession, sub_order_id: int) -> int:
         func.coalesce(func.sum(OrderItem.quantity * OrderItem.purchase_price_fen), 0)
     ).where(OrderItem.sub_order_id == sub_order_id)
     return int(await session.scalar(query) or 0)
+
+
+async def list_orders(
+    session: AsyncSession,
+    tenant_id: int,
+    *,
+    status: str | None,
+    created_after: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Order], int]:
+    """One page of the tenant's orders, newest first, and how many match in all."""
+    conditions = [Order.tenant_id == tenant_id]
+    if status is not None:
+        conditions.append(Order.status == status)
+    if created_after is not None:
+        conditions.append(Order.created_at > created_after)
+    query = (
+        select(Order)
+        .where(*conditions)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = list((await session.scalars(query)).all())
+    total = await session.scalar(select(func.count()).select_from(Order).where(*conditions))
+    return rows, int(total or 0)

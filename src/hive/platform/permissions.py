@@ -68,6 +68,7 @@ class Action(StrEnum):
     CHECK_LEDGER = "billing.check_ledger"
     # orders
     PLACE_ORDER = "orders.place"
+    VIEW_ORDERS = "orders.view"
     MANAGE_DISTRIBUTION = "catalog.manage_distribution"
     MANAGE_LIBRARY = "catalog.manage_library"
 
@@ -117,6 +118,7 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.CHECK_LEDGER: _FINANCE_STAFF | {SYSTEM_ROLE},
     # A tenant orders for itself (its users in the workbench, its apps on the Open API).
     Action.PLACE_ORDER: _TENANTS,
+    Action.VIEW_ORDERS: _HUMANS,  # a tenant its own orders
     Action.MANAGE_DISTRIBUTION: _CATALOG_STAFF,
     # A tenant's users keep its own library; staff see libraries but do not change them.
     Action.MANAGE_LIBRARY: frozenset({_TENANT_ADMIN, _TENANT_USER}),
