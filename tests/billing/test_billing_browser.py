@@ -18,11 +18,7 @@ async def test_finance_tops_up_and_the_tenant_sees_it(
     page.set_default_timeout(10_000)
     await submit_login(page, hcm_url, "finance", "finance-pass-1")
     await page.wait_for_url(f"{hcm_url}/")
-    await page.screenshot(path=str(tmp_path / "billing-home.png"), full_page=True)
-    menu_link = page.get_by_role("link", name="客户账户", exact=True).first
-    # By keyboard: the side menu's sections overflow into the page (main takes the click).
-    await menu_link.focus()
-    await page.keyboard.press("Enter")
+    await page.locator("#sidenav").get_by_role("link", name="客户账户").click()
     await page.get_by_role("link", name="acme").click()
     await page.wait_for_url(f"**/admin/billing/{people['acme']}")
     form = page.locator("#form-top-up")
@@ -41,9 +37,7 @@ async def test_finance_tops_up_and_the_tenant_sees_it(
     tenant.set_default_timeout(10_000)
     await submit_login(tenant, hcm_url, "acme-admin", "acme-admin-pass-1")
     await tenant.wait_for_url(f"{hcm_url}/")
-    own = tenant.get_by_role("link", name="我的账户", exact=True).first
-    await own.focus()
-    await tenant.keyboard.press("Enter")
+    await tenant.locator("#sidenav").get_by_role("link", name="我的账户").click()
     await tenant.wait_for_url("**/workbench/account")
     assert await tenant.locator("#available").inner_text() == "1000.50"
     row = tenant.locator("#statement tbody tr").first
