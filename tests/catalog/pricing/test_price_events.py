@@ -127,3 +127,39 @@ async def test_a_new_special_price_valid_now_tells_its_tenant_and_no_one_else(sh
     assert await _events(shop) == [
         (vip, "product.price_changed", product, {"product_id": product, "price_fen": 8000})
     ]
+
+
+async def test_special_prices_starting_or_ending_later_are_announced_in_their_minute(
+    shop: Shop,
+) -> None:
+    normal = await shop.grade("普通", "1.00")
+    vip = await shop.tenant("vip", normal)
+    starting, ending = await shop.product(1000, 10_000), await shop.product(1000, 20_000)
+    for product in (starting, ending):
+        await _library(shop, vip, product)
+    async with shop.database.platform_transaction() as session:
+        await pricing.reprice_products(session, [starting, ending])
+    now = datetime.now(UTC)
+    # Added earlier: one starts 10 s ago, one ended 10 s ago (neither told when added).
+    await shop.sql(
+        "INSERT INTO pricing_special_prices (tenant_id, product_id, price_fen, "
+        "effective_price_fen, floor_hit, valid_from, valid_until, note, created_at) VALUES "
+        "(:t, :s, 7000, 7000, false, :ago, NULL, '', :ago - interval '1 day'), "
+        "(:t, :e, 6000, 6000, false, :ago - interval '2 days', :ago, '', "
+        ":ago - interval '3 days')",
+        t=vip,
+        s=starting,
+        e=ending,
+        ago=now - timedelta(seconds=10),
+    )
+    async with shop.database.platform_transaction() as session:
+        told = await pricing.announce_special_periods(session, now - timedelta(minutes=1), now)
+        # The next minute tells nothing again.
+        again = await pricing.announce_special_periods(session, now, now + timedelta(minutes=1))
+    assert (told, again) == (2, 0)
+    assert sorted(await _events(shop)) == sorted(
+        [
+            (vip, "product.price_changed", starting, {"product_id": starting, "price_fen": 7000}),
+            (vip, "product.price_changed", ending, {"product_id": ending, "price_fen": 20_000}),
+        ]
+    )

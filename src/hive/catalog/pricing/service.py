@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from hive.catalog.pricing import engine, repository
 from hive.catalog.pricing.errors import GradeNotFound, TenantNotFound
 from hive.catalog.pricing.models import PricingRule
 from hive.catalog.pricing.repository import RepriceCounts
+from hive.events.service import EventType, raise_tenant_events
 from hive.platform import unit_of_work
 from hive.platform.config import get_settings
 from hive.platform.jobs import session_runtime
@@ -115,6 +117,23 @@ async def reprice_range(
     margin = default_margin(session) if margin is None else margin
     params = {"after_id": after_id, "upto_id": upto_id}
     return await repository.reprice(session, "range", params, margin)
+
+
+async def announce_special_periods(session: AsyncSession, since: datetime, until: datetime) -> int:
+    """Tell tenants whose special price started or ended in (since, until] the price they pay
+    now, for products in their library; how many events. A special price valid from its
+    creation was announced when it was added (:func:`rules.add_special_price`)."""
+    return await raise_tenant_events(
+        session,
+        "SELECT DISTINCT li.tenant_id, CAST(:type AS text), 'product', li.product_id, "
+        "jsonb_build_object('product_id', li.product_id, "
+        "'price_fen', tenant_price_fen(li.tenant_id, li.product_id)) "
+        "FROM pricing_special_prices AS s JOIN library_items AS li "
+        "ON li.tenant_id = s.tenant_id AND li.product_id = s.product_id "
+        "WHERE (s.valid_from > :since AND s.valid_from <= :until AND s.valid_from > s.created_at) "
+        "OR (s.valid_until > :since AND s.valid_until <= :until)",
+        {"since": since, "until": until, "type": EventType.PRICE_CHANGED.value},
+    )
 
 
 # --- explain -------------------------------------------------------------------------------

@@ -7,19 +7,39 @@ current writes nothing, so repeating work is cheap and never wrong.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from procrastinate.job_context import JobContext
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.catalog.pricing import repository
+from hive.catalog.pricing import repository, service
 from hive.catalog.pricing.repository import RepriceCounts
 from hive.platform.db import Database
 from hive.platform.jobs import defer_in_transaction, job_app, runtime_of
 from hive.platform.logging import get_logger
 
 log = get_logger(__name__)
+SPECIAL_PERIODS_LOCK = "pricing_special_periods"
+SPECIAL_PERIODS_EVERY = timedelta(minutes=1)
+
+
+@job_app.periodic(cron="* * * * *", periodic_id=SPECIAL_PERIODS_LOCK)
+@job_app.task(
+    name="hive.catalog.pricing.announce_special_periods",
+    queue="catalog",
+    pass_context=True,
+    queueing_lock=SPECIAL_PERIODS_LOCK,
+)
+async def announce_special_periods_job(context: JobContext, timestamp: int) -> None:
+    """Every minute: tenants whose special price started or ended in the minute up to the
+    schedule's ``timestamp`` are told their new price (each minute is deferred once)."""
+    until = datetime.fromtimestamp(timestamp, UTC)
+    async with runtime_of(context).database.platform_transaction() as session:
+        told = await service.announce_special_periods(session, until - SPECIAL_PERIODS_EVERY, until)
+    if told:
+        log.info("special price periods announced", events=told)
 
 
 @job_app.task(name="hive.catalog.pricing.reprice_all", queue="catalog", pass_context=True)
