@@ -37,6 +37,7 @@ EXPECTED_MENU = {
         "/admin/suppliers",
         "/admin/supplier-messages",
         "/admin/accounts",
+        "/admin/audit-log",
         "/admin/billing",
         "/account/sessions",
     },
@@ -58,6 +59,7 @@ EXPECTED_MENU = {
         "/admin/pricing",
         "/admin/catalog/distribution",
         "/admin/billing",
+        "/admin/audit-log",
         "/account/sessions",
     },
     "acme-admin": {

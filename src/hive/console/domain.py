@@ -11,6 +11,7 @@ DOMAIN = Domain(
         "hive.console.routes:router",
         "hive.console.language:router",
         "hive.console.account:router",
+        "hive.console.audit_log:router",
     ],
     menu=["hive.console.own_menu:MENU"],
 )

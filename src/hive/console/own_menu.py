@@ -7,5 +7,6 @@ MENU = [
     MenuEntry("overview", "menu.dashboard", "/", View.DASHBOARD, order=10),
     MenuEntry("workbench", "menu.workbench", "/", View.WORKBENCH, order=10),
     MenuEntry("system", "accounts.title", "/admin/accounts", View.ACCOUNT_SECURITY, order=30),
+    MenuEntry("system", "audit.title", "/admin/audit-log", View.AUDIT_LOG, order=40),
     MenuEntry("account", "account.sessions", "/account/sessions", View.OWN_ACCOUNT, order=10),
 ]
