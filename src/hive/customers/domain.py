@@ -1,5 +1,11 @@
-"""Customers: tenants, customer grades, users and their roles."""
+"""Customers: tenants, customer grades, users and their roles; the tenants page."""
 
 from hive.platform.domains import Domain
 
-DOMAIN = Domain(name="customers", models=["hive.customers.models"], tasks=["hive.customers.tasks"])
+DOMAIN = Domain(
+    name="customers",
+    models=["hive.customers.models"],
+    tasks=["hive.customers.tasks"],
+    hcm_routers=["hive.customers.routes:router"],
+    menu=["hive.customers.menu:MENU"],
+)
