@@ -27,10 +27,13 @@ class SyncReport:
 
 async def sync_categories(database: Database, adapter: SupplierAdapter) -> SyncReport:
     """Store the supplier's category tree; a category not yet mapped onto ours gets a mirror
-    category of the same name under its parent's mapping (operators may remap it later)."""
+    category of the same name under its parent's mapping (operators may remap it later).
+    Concurrent syncs of one supplier run one after the other, so each category is mirrored
+    once."""
     nodes = sorted(await adapter.categories(), key=lambda n: (n.level, n.category_id))
     newly_mapped = 0
     async with database.platform_transaction() as session:
+        await repository.lock_category_sync(session, adapter.supplier_id)
         known = await repository.supplier_categories(session, adapter.supplier_id)
         for node in nodes:
             mapped = (

@@ -33,6 +33,15 @@ async def category_names(session: AsyncSession, category_ids: Iterable[int]) -> 
     return {row[0]: row[1] for row in (await session.execute(query)).all()}
 
 
+async def lock_category_sync(session: AsyncSession, supplier_id: int) -> None:
+    """Serialise category syncs of one supplier across processes (released at commit): two
+    rule jobs syncing at once each mirrored the first category, a duplicate subtree."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('hive.category_sync'), :id)"),
+        {"id": supplier_id},
+    )
+
+
 async def find_category(session: AsyncSession, parent_id: int | None, name: str) -> Category | None:
     parent = Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
     return await session.scalar(select(Category).where(parent, Category.name == name))

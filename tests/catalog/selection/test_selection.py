@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import text
 
 from hive.catalog import reference
@@ -108,6 +110,26 @@ async def test_reference_data_sync_mirrors_categories_and_stores_areas(world: Wo
     assert areas.areas > 34
     provinces = await _rows(world.database, "SELECT name FROM areas WHERE id = 1")
     assert provinces == [("北京",)]
+
+
+async def test_concurrent_category_syncs_mirror_each_category_once(world: World) -> None:
+    """The three demo rules ran at once on a fresh platform and each mirrored the first
+    supplier category (数码) and its subtree: three 数码 roots in every category picker."""
+    reports = await asyncio.gather(
+        *(reference.sync_categories(world.database, world.adapter) for _ in range(3))
+    )
+    assert sum(r.newly_mapped for r in reports) == reports[0].categories
+    duplicates = await _rows(
+        world.database,
+        "SELECT parent_id, name FROM categories GROUP BY parent_id, name HAVING count(*) > 1",
+    )
+    assert duplicates == []
+    orphans = await _rows(
+        world.database,
+        "SELECT c.name FROM categories c WHERE NOT EXISTS "
+        "(SELECT 1 FROM supplier_categories s WHERE s.mapped_category_id = c.id)",
+    )
+    assert orphans == []
 
 
 async def test_the_first_selection_learns_the_supplier_categories_and_provinces(
