@@ -25,7 +25,7 @@ from hive.catalog.pricing.engine import Rounding as PricingRounding
 from hive.catalog.pricing.engine import Scope as PricingScope
 from hive.catalog.pricing.schemas import RuleInput as PricingRuleInput
 from hive.catalog.pricing.schemas import SpecialPriceInput
-from hive.catalog.selection import rules
+from hive.catalog.selection import rule_jobs, rules
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.customers import service as customers
@@ -314,6 +314,7 @@ CALLS: dict[Action, list[Call]] = {
     ],
     Action.RUN_RULES: [
         lambda w, a: rules.run_rule(w.database, None, a, 10**9, stock_areas=[]),  # type: ignore[arg-type]
+        in_transaction(lambda s, w, a: rule_jobs.start_rule_job(s, a, 10**9)),
     ],
     Action.CHANGE_PRODUCT_STATUS: [
         in_transaction(lambda s, w, a: pool.change_status(s, a, 10**9, pool.PAUSED))

@@ -10,7 +10,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser
 
-from tests.catalog.selection.conftest import World
+from hive.catalog.selection import rules
+from hive.platform.actor import SYSTEM
+from tests.catalog.selection.conftest import AREAS, World
 from tests.support.browser import submit_login
 from tests.support.console import csrf_token_of, sign_in
 
@@ -180,3 +182,34 @@ async def test_operator_selects_in_a_real_browser(
     await page.go_back()
     await page.reload()
     assert await page.locator(f'#hits tr[data-sku="{sku}"] td.pool').inner_text() == "已入池"
+
+
+async def test_a_rule_run_is_a_job_with_its_progress_shown(hcm: str, world: World) -> None:
+    form = {
+        "name": "后台手机",
+        "supplier_id": world.supplier_id,
+        "keywords": "手机",
+        "max_products": "4",
+    }
+    with httpx.Client(base_url=hcm, timeout=60) as client:
+        sign_in(client, "operator1", "operator-pass-1")
+        token = csrf_token_of(client, "/admin/catalog/rules")
+        client.post("/admin/catalog/rules", data={"csrf_token": token, **form})
+        rule_id = int(re.search(r'data-rule="(\d+)"', client.get("/admin/catalog/rules").text)[1])  # type: ignore[index]
+        started = client.post(f"/admin/catalog/rules/{rule_id}/run", data={"csrf_token": token})
+        assert started.status_code == 303 and "/progress?job=" in started.headers["location"]
+        job_id = int(started.headers["location"].rsplit("=", 1)[1])
+        queued = client.get(started.headers["location"]).text
+        assert 'data-state="queued"' in queued and 'hx-trigger="every 2s"' in queued
+        assert "已交给后台执行" in queued
+        assert await world.pooled_skus() == set()  # nothing ran in the request
+        await rules.run_rule(  # what the worker's job does
+            world.database, world.adapter, SYSTEM, rule_id, stock_areas=AREAS, job_id=job_id
+        )
+        box = client.get(
+            f"/admin/catalog/rules/{rule_id}/progress", params={"job": job_id, "fragment": 1}
+        )
+    assert box.text.lstrip().startswith('<div id="progress-box"')  # the box alone, for htmx
+    assert 'data-state="finished"' in box.text and "hx-get" not in box.text  # stops polling
+    added = int(re.search(r'id="added">(\d+)<', box.text)[1])  # type: ignore[index]
+    assert added == len(await world.pooled_skus()) and 0 < added <= 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -132,3 +132,16 @@ _FINISH_RUN = text(
 async def finish_rule_run(session: AsyncSession, run_id: int) -> None:
     """Mark the run finished, with what its records say it did (over every attempt)."""
     await session.execute(_FINISH_RUN, {"id": run_id})
+
+
+async def latest_run(session: AsyncSession, rule_id: int) -> RuleRun | None:
+    query = select(RuleRun).where(RuleRun.rule_id == rule_id).order_by(RuleRun.id.desc()).limit(1)
+    return (await session.scalars(query)).first()
+
+
+async def count_recorded(session: AsyncSession, run_id: int) -> int:
+    """How many SKUs the run has handled so far (its progress)."""
+    query = select(func.count()).where(
+        SelectionRecord.rule_run_id == run_id, SelectionRecord.action == "add"
+    )
+    return int(await session.scalar(query) or 0)

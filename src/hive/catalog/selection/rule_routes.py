@@ -4,13 +4,14 @@ create and edit a rule, delete (asked first), preview and run."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog import reference
-from hive.catalog.selection import rules
+from hive.catalog.selection import rule_jobs, rules
 from hive.catalog.selection.routes import RULES, _adapter, _areas, _enabled_suppliers
 from hive.catalog.selection.rule_form import FIELDS, describe, form_values, read_rule_form
 from hive.console import pickers
@@ -18,13 +19,14 @@ from hive.console.callers import viewing
 from hive.console.error_pages import field_errors, problem_lines
 from hive.console.i18n import translator
 from hive.console.pages import language_of, redirect_with_flash, render
+from hive.console.tables import refuse_unknown
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import View
-from hive.platform.validation import Id
+from hive.platform.validation import Id, parse_id
 
 router = APIRouter(include_in_schema=False)
 RulesViewer = Annotated[Actor, viewing(View.RULES)]
@@ -167,20 +169,32 @@ async def rule_action(
                 yuan=format_yuan,
                 trail=[(rule.name, None)],
             )
-        report, removed = await rules.run_rule(
-            database, adapter, actor, rule_id, stock_areas=_areas(request)
-        )
+        async with database.platform_transaction() as session:
+            job_id = await rule_jobs.start_rule_job(session, actor, rule_id)
     except HiveError as error:
         return await _page(
             request, actor, status_code=error.http_status, problems=problem_lines(request, error)
         )
+    progress = f"{RULES}/{rule_id}/progress?job={job_id}"
+    return redirect_with_flash(progress, "rule.done.queued", level="info", name=rule.name)
+
+
+@router.get(RULES + "/{rule_id}/progress")
+async def rule_progress(request: Request, actor: RulesViewer, rule_id: Id) -> Response:
+    """The rule's latest run: a progress bar that refreshes itself (htmx) until the run has
+    finished, then its summary. ``fragment=1`` answers the progress box alone."""
+    params = dict(request.query_params)
+    refuse_unknown(params, ["job", "fragment"])
+    since_job = parse_id(params.get("job"), "job")
+    rule, _ = await rules.load_rule(database_of(request), rule_id)
+    async with database_of(request).platform_transaction() as session:
+        progress = await rule_jobs.run_progress(session, rule_id, since_job)
     return render(
         request,
-        "catalog_selection.html",
+        "rule_progress_box.html" if params.get("fragment") else "rule_progress.html",
         actor=actor,
-        report=report,
-        removed=removed,
         rule=rule,
-        back=RULES,
+        progress=progress,
+        refresh=f"{RULES}/{rule_id}/progress?{urlencode({**params, 'fragment': '1'})}",
         trail=[(rule.name, None)],
     )
