@@ -11,8 +11,8 @@ The rules select by the simulator's categories (its JD category ids, see
 chargers, 笔记本 also paper notebooks.
 
 Distribution: a default pool for every grade, a food-and-drinks category pool for gold
-customers and acme's exclusive pool; a job fills the last two and acme's library once the
-rules have selected products (``fill_demo_distribution``).
+customers and acme's exclusive pool; a job fills the last two and acme's library once every
+demo rule has run (``fill_demo_distribution``).
 """
 
 from __future__ import annotations
@@ -275,7 +275,12 @@ async def _seed_distribution(
 
 async def fill_demo_distribution(session: AsyncSession) -> bool:
     """Fill the demo category and exclusive pools and acme's library from the pool's products;
-    False (nothing done) while the demo rules have not selected enough of them yet."""
+    False (nothing done) while a demo rule has not run yet or the pool has too few products.
+
+    Waiting for every rule, not only for enough products: the first rule to finish (all air
+    conditioners) used to fill acme's library and exclusive pool on its own."""
+    if not await _demo_rules_ran(session):
+        return False
     hits = (await search_pool(session, PoolQuery(sort=SortOrder.SALES, page_size=50))).hits
     food = await _category_named(session, DEMO_FOOD_CATEGORY)
     if len(hits) < DEMO_MIN_PRODUCTS or food is None:
@@ -293,6 +298,14 @@ async def fill_demo_distribution(session: AsyncSession) -> bool:
     chosen = [hit.id for hit in hits[:DEMO_LIBRARY_PRODUCTS]] + reserved.ids
     await library.add_products(session, buyer, chosen)
     return True
+
+
+async def _demo_rules_ran(session: AsyncSession) -> bool:
+    """Whether every demo rule still there has run once (one an operator deleted is not
+    waited for)."""
+    names = {name for name, _ in DEMO_RULES}
+    demo_rules = [rule for rule in await rules.list_rules(session) if rule.name in names]
+    return all(rule.last_run_at is not None for rule in demo_rules)
 
 
 async def _category_named(session: AsyncSession, name: str) -> int | None:

@@ -1,17 +1,18 @@
 """The demo's distribution: three pools assigned at seed, their products and acme's library
-filled by a job once the demo rules have selected products (and not before)."""
+filled by a job once every demo rule has run and selected products (and not before)."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
 from hive.catalog.distribution import service as distribution
-from hive.demo import DEMO_GRADES, fill_demo_distribution, seed_demo_data
+from hive.demo import DEMO_GRADES, DEMO_RULES, fill_demo_distribution, seed_demo_data
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.catalog.search.conftest import Item, _prepared_pool
 
 FILL_JOBS = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :name"
+RULE_RAN = "UPDATE selection_rules SET last_run_at = now() WHERE name = :name"
 
 
 async def test_the_demo_pools_fill_once_products_exist(
@@ -35,6 +36,12 @@ async def test_the_demo_pools_fill_once_products_exist(
     products = await pool.add(*(Item(f"商品{i}", category_id=12, sales=i) for i in range(25)))
     async with database.platform_transaction() as session:
         await session.execute(text("UPDATE categories SET name = '食品饮料' WHERE id = 10"))
+        await session.execute(text(RULE_RAN), {"name": DEMO_RULES[0][0]})
+        # Enough products, but the other demo rules have not run: the first rule to finish
+        # would have filled acme's library with its own products alone.
+        assert await fill_demo_distribution(session) is False
+        for name, _ in DEMO_RULES[1:]:
+            await session.execute(text(RULE_RAN), {"name": name})
         assert await fill_demo_distribution(session) is True
         pools = {row.name: row for row in await distribution.list_pools(session)}
         counts = await session.execute(

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.platform.jobs import defer_in_transaction, job_app, runtime_of
 from hive.platform.logging import get_logger
 
-# The demo rules need the worker and the simulator first: tried every 20 s for 20 minutes.
+# Every demo rule must have run first (worker and simulator up): tried every 20 s for 20 minutes.
 DEMO_RETRY = RetryStrategy(max_attempts=60, wait=20)
 
 log = get_logger("hive.catalog.distribution")
 
 
 class DemoPoolNotReady(Exception):
-    """The demo rules have not selected enough products yet: the job is tried again."""
+    """A demo rule has not run yet, or too few products: the job is tried again."""
 
 
 @job_app.task(
