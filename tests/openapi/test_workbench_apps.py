@@ -13,6 +13,9 @@ import httpx
 import pytest
 
 from hive.apps.hcm import create_hcm_app
+from hive.console import i18n
+from hive.openapi import workbench as apps_page
+from hive.openapi.scopes import ALL_SCOPES
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.permissions import Role
@@ -151,3 +154,13 @@ async def test_a_tenant_user_cannot_open_it_and_another_tenants_app_is_untouchab
     forbidden, revoke, listed = await asyncio.to_thread(visit)
     assert forbidden == 403 and revoke == 404 and theirs.app_key not in listed
     assert await sql(database, "SELECT status FROM open_apps") == [("active",)]
+
+
+@pytest.mark.parametrize("language", sorted(i18n.LANGUAGES))
+def test_every_scope_is_named_in_every_language(language: str) -> None:
+    """The apps page names scopes by text key ``scope.<value>``: account:read was added without
+    one and the page showed the raw key ``scope.account:read``."""
+    assert apps_page.router  # importing the page added its texts to the catalogue
+    t = i18n.translator(language)
+    unnamed = [scope.value for scope in ALL_SCOPES if t(f"scope.{scope}") == f"scope.{scope}"]
+    assert unnamed == []
