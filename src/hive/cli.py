@@ -221,6 +221,25 @@ def accounts_top_up(
     )
 
 
+@apps.command("grade-limit")
+def apps_grade_limit(
+    grade: str = typer.Option(..., "--grade", help="The customer grade's name, e.g. 金牌."),
+    rate: float = typer.Option(..., "--rate", help="Requests per second (refill)."),
+    burst: int = typer.Option(..., "--burst", help="Bucket size (requests at once)."),
+) -> None:
+    """Set the rate limit (per app and route group) of every app of a grade's tenants."""
+    from hive.launcher import limit_grade
+    from hive.openapi.schemas import RateLimitSet
+
+    try:
+        limit = RateLimitSet(rate_per_s=rate, burst=burst)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise _fail(f"invalid limit: {problems}") from None
+    _guarded(lambda settings: limit_grade(settings, grade, limit))
+    typer.echo(f"{grade}: {limit.rate_per_s}/s, burst {limit.burst}")
+
+
 @app.command("vop-sim")
 def vop_sim() -> None:
     """Serve the JD VOP simulator, a sandbox supplier (HIVE_VOP_SIM_PORT, default 8002)."""

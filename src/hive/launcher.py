@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from hive.billing import service as billing
 from hive.billing.schemas import TopUp
 from hive.customers import service as customers
+from hive.customers.errors import GradeNotFound
 from hive.demo import DEMO_APP, DEMO_LOGINS, seed_demo_data
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate, RateLimitSet
@@ -281,6 +282,20 @@ def top_up_account(
             return await billing.account_summary(session, actor, tenant.id)
 
     return _run_on_database(settings, top_up)
+
+
+def limit_grade(settings: Settings, grade_name: str, limit: RateLimitSet) -> None:
+    """``hive apps grade-limit``: the Open API rate limit of a customer grade."""
+    configure_logging(settings, process="apps")
+
+    async def set_limit(database: Database) -> None:
+        async with database.platform_transaction() as session:
+            grades = {grade.name: grade.id for grade in await customers.list_grades(session)}
+            if grade_name not in grades:
+                raise GradeNotFound(details={"grade": grade_name})
+            await openapi.set_grade_rate_limit(session, _OPERATOR_CLI, grades[grade_name], limit)
+
+    _run_on_database(settings, set_limit)
 
 
 def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

@@ -25,7 +25,7 @@ from hive.platform.db import Database
 from hive.platform.errors import PermissionDenied
 from hive.platform.permissions import Role
 from hive.platform.secret_key import load_secret_box
-from tests.support.factories import ADMIN, make_tenant
+from tests.support.factories import ADMIN, make_grade, make_tenant
 from tests.support.openapi import (
     SECRET_KEY,
     IssuedApp,
@@ -33,6 +33,7 @@ from tests.support.openapi import (
     gateway_settings,
     make_app,
     running_gateway,
+    sql,
 )
 
 
@@ -156,3 +157,30 @@ async def test_a_revoked_app_cannot_rotate(database: Database, settings: Setting
                 now=datetime.now(UTC),
                 overlap=timedelta(hours=1),
             )
+
+
+async def test_the_cli_sets_a_grade_limit_and_an_app_limit(
+    database: Database, database_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    grade_id = await make_grade(database, "金牌")
+    app = await make_app(database, settings, await make_tenant(database, "acme", grade_id))
+    env = _env(database_url, tmp_path)
+    args = ["apps", "grade-limit", "--grade", "金牌", "--rate", "5", "--burst", "10"]
+    graded = await asyncio.to_thread(_hive, *args, env=env, cwd=tmp_path)
+    assert graded.returncode == 0, graded.stderr
+    limited = await asyncio.to_thread(
+        _hive, "apps", "limit", app.app_key, "--rate", "2", "--burst", "3", env=env, cwd=tmp_path
+    )
+    assert limited.returncode == 0, limited.stderr
+    unknown = await asyncio.to_thread(
+        _hive, "apps", "grade-limit", "--grade", "无此等级", "--rate", "1", "--burst", "1",
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert unknown.returncode == 2 and "grade_not_found" in unknown.stderr
+    refused = await asyncio.to_thread(
+        _hive, "apps", "limit", app.app_key, "--rate", "0", "--burst", "3", env=env, cwd=tmp_path
+    )
+    assert refused.returncode == 2 and "rate_per_s" in refused.stderr
+    rows = await sql(database, "SELECT rate_per_s, burst FROM open_grade_rate_limits")
+    assert rows == [(5.0, 10)]
+    assert await sql(database, "SELECT rate_per_s, burst FROM open_apps") == [(2.0, 3)]
