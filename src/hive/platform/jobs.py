@@ -80,11 +80,19 @@ def connector_for(database_url: str) -> PsycopgConnector:
 
 
 async def defer_in_transaction(
-    session: AsyncSession, task: Task[Any, Any, Any], **task_kwargs: Any
+    session: AsyncSession,
+    task: Task[Any, Any, Any],
+    *,
+    delay_s: float | None = None,
+    **task_kwargs: Any,
 ) -> int:
-    """Defer ``task`` inside ``session``'s open transaction; returns the job id."""
+    """Defer ``task`` inside ``session``'s open transaction, to run at once or ``delay_s``
+    seconds from now; returns the job id."""
     connection = await raw_connection(session)
-    job_id: int = await task.configure(connection=connection).defer_async(**task_kwargs)
+    options: dict[str, Any] = {"connection": connection}
+    if delay_s is not None:
+        options["schedule_in"] = {"seconds": delay_s}
+    job_id: int = await task.configure(**options).defer_async(**task_kwargs)
     return job_id
 
 

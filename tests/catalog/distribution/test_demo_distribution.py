@@ -9,6 +9,7 @@ from hive.catalog.distribution import service as distribution
 from hive.demo import DEMO_GRADES, DEMO_RULES, fill_demo_distribution, seed_demo_data
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from hive.platform.jobs import JobRuntime, run_worker
 from tests.catalog.search.conftest import Item, _prepared_pool
 
 FILL_JOBS = "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :name"
@@ -58,3 +59,26 @@ async def test_the_demo_pools_fill_once_products_exist(
         assert await distribution.visible_product_ids(session, tenant["globex"], reserved) == set()
     assert (pools["食品饮料专区"].categories, pools["acme 专属商品"].products) == (1, 2)
     assert held == {"acme": 10}
+
+
+async def test_the_fill_job_waits_by_deferring_its_next_look_not_by_failing(
+    database: Database, settings: Settings, job_runtime: JobRuntime
+) -> None:
+    """Before the demo rules ran, the job schedules its next look 20 s on and succeeds: a
+    fresh `hive up` logs no traceback for what is only waiting."""
+    await seed_demo_data(database, settings)
+    await run_worker(job_runtime, wait=False, queues=["catalog"])
+    async with database.platform_transaction() as session:
+        jobs = (
+            await session.execute(
+                text(
+                    "SELECT status, args, scheduled_at > now() + interval '10 seconds' AS later"
+                    " FROM procrastinate_jobs WHERE task_name = :name ORDER BY id"
+                ),
+                {"name": "hive.catalog.fill_demo_distribution"},
+            )
+        ).all()
+    assert [(job.status, job.args, job.later) for job in jobs] == [
+        ("succeeded", {}, None),
+        ("todo", {"look": 2}, True),
+    ]
