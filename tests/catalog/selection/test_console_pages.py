@@ -144,6 +144,15 @@ def test_rules_page_creates_previews_edits_deletes_and_refuses_bad_rules(
             "min_margin_percent": "不能大于 100",
             "min_yuan": "须为最多两位小数的金额（元）",
         }
+        for supplier in ("<script>alert(1)</script>", "99999999999999999999", "-1"):
+            # A refused form is shown again with what was typed; a supplier id that is not a
+            # number, or none of ours, is an error of the form, never a 500.
+            odd = client.post(
+                "/admin/catalog/rules",
+                data={"csrf_token": token, "name": "怪规则", "supplier_id": supplier},
+            )
+            assert odd.status_code == 422, (supplier, odd.status_code)
+            assert 'value="怪规则"' in odd.text
         deleted = client.post(f"/admin/catalog/rules/{rule_id}/delete", data={"csrf_token": token})
         assert deleted.status_code == 303
         after = client.get("/admin/catalog/rules").text

@@ -45,6 +45,15 @@ async def _categories(request: Request, session: AsyncSession, supplier_id: int)
     return await reference.supplier_category_choices(session, supplier_id)
 
 
+def _chosen_supplier(submitted: object, suppliers: list[Any]) -> int:
+    """The enabled supplier the form names, else the first one (0: none). The value comes back
+    from a refused form as typed, so it is matched, never parsed."""
+    for supplier in suppliers:
+        if str(supplier.id) == str(submitted):
+            return int(supplier.id)
+    return int(suppliers[0].id) if suppliers else 0
+
+
 async def _page(
     request: Request,
     actor: Actor,
@@ -59,7 +68,7 @@ async def _page(
     async with database_of(request).platform_transaction() as session:
         saved = await rules.list_rules(session)
         values = values or {"max_products": "200", "require_in_stock": True}
-        supplier_id = int(values.get("supplier_id") or (suppliers[0].id if suppliers else 0))
+        supplier_id = _chosen_supplier(values.get("supplier_id"), suppliers)
         choices = await _categories(request, session, supplier_id) if supplier_id else []
     names = {row[0]: row[2] for row in choices}
     return render(
