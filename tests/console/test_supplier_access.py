@@ -177,5 +177,7 @@ async def test_refresh_jobs_log_refused_credentials_once_and_the_page_shows_them
                 await record_outcome(session, bad, REFRESH, AccessStatus(OK)),
             ]
     assert changed == [True, False]
-    assert [(e["event"], e["log_level"]) for e in logs] == [("supplier refresh recovered", "info")]
+    # The console's server thread may still log the last page's request line in this window.
+    ours = [e for e in logs if e["event"] != "request"]
+    assert [(e["event"], e["log_level"]) for e in ours] == [("supplier refresh recovered", "info")]
     assert "data-activity" not in hcm.get("/admin/suppliers").text
