@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -81,6 +82,14 @@ class SubOrder(Base, TimestampedMixin):
         ),
         Index("ix_sub_orders_order_id", "order_id"),
         Index("ix_sub_orders_status_updated_at", "status", "updated_at"),
+        # A supplier's order names one sub-order: a split recorded twice adds no children.
+        Index(
+            "uq_sub_orders_supplier_id_upstream_order_id",
+            "supplier_id",
+            "upstream_order_id",
+            unique=True,
+            postgresql_where=text("upstream_order_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +103,8 @@ class SubOrder(Base, TimestampedMixin):
     freight_fen: Mapped[int]
     total_fen: Mapped[int]
     upstream_order_id: Mapped[str | None] = mapped_column(String(64))
+    # When reconciliation last read it from the supplier (None: never; checked first).
+    checked_at: Mapped[datetime | None]
 
 
 class OrderItem(Base):
@@ -143,6 +154,22 @@ class OrderEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16), default=Outcome.MOVED.value)
     source: Mapped[str] = mapped_column(String(16))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class OrderWaybill(Base):
+    """A waybill of a shipped sub-order, as the supplier's tracking names it."""
+
+    __tablename__ = "order_waybills"
+    __table_args__ = (UniqueConstraint("sub_order_id", "carrier", "waybill_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    sub_order_id: Mapped[int] = mapped_column(ForeignKey("sub_orders.id"))
+    carrier: Mapped[str] = mapped_column(String(64))
+    waybill_no: Mapped[str] = mapped_column(String(64))
+    # The first tracking event after which it shipped (None when the supplier gave no time).
+    shipped_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
