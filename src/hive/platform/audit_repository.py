@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.platform.audit import AuditEntry
@@ -54,8 +54,12 @@ async def count_entries(session: AsyncSession, f: AuditFilter) -> int:
 
 async def known_values(session: AsyncSession) -> tuple[list[str], list[str]]:
     """The actions and entity kinds the log holds (the page's filter choices)."""
-    actions = await session.scalars(select(distinct(AuditEntry.action)).order_by(AuditEntry.action))
+    # select(col).distinct(), not select(distinct(col)): the latter is a unary DISTINCT
+    # outside an aggregate, which SQLAlchemy warns about (pytest turns it into an error).
+    actions = await session.scalars(
+        select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    )
     kinds = await session.scalars(
-        select(distinct(AuditEntry.target_type)).order_by(AuditEntry.target_type)
+        select(AuditEntry.target_type).distinct().order_by(AuditEntry.target_type)
     )
     return list(actions.all()), list(kinds.all())
