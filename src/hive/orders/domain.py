@@ -2,4 +2,9 @@
 
 from hive.platform.domains import Domain
 
-DOMAIN = Domain(name="orders", models=["hive.orders.models"])
+DOMAIN = Domain(
+    name="orders",
+    models=["hive.orders.models"],
+    tasks=["hive.orders.sync_tasks"],
+    feed_handlers=["hive.orders.messages"],
+)

@@ -122,6 +122,15 @@ class Settings(BaseSettings):
     # How long an Idempotency-Key's first answer is kept.
     open_api_idempotency_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
 
+    # Order sync (docs/orders.md): a sub-order accepted but not placed upstream after
+    # `order_unsubmitted_timeout_s`, or placed but not confirmed after
+    # `order_unconfirmed_timeout_s`, is timed out (cancelled upstream if there, money released).
+    order_unsubmitted_timeout_s: int = Field(default=30 * 60, ge=60, le=7 * 86_400)
+    order_unconfirmed_timeout_s: int = Field(default=2 * 3600, ge=60, le=30 * 86_400)
+    # Reconciliation reads at most this many unfinished sub-orders from their suppliers per
+    # run (every 5 minutes), the longest unchecked first; the timeout job as many per kind.
+    order_reconcile_batch: int = Field(default=50, ge=1, le=1000)
+
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     # A worker writes a heartbeat this often; one silent for ``worker_stalled_after_s`` is taken
