@@ -154,7 +154,7 @@ async def test_a_split_message_defers_reading_the_order_and_changes_nothing_yet(
 async def test_a_refused_delivery_is_not_taken_for_a_delivery(
     shop: Shop, processor: MessageProcessor
 ) -> None:
-    order_id, [(first, supplier, upstream), _] = await placed_order(shop)
+    order_id, [(_, supplier, upstream), _] = await placed_order(shop)
     await processor.process(supplier, message(M.ORDER_SHIPPED, upstream))
     await processor.process(supplier, message(M.ORDER_DELIVERED, upstream, refused=True))
     assert await statuses(shop, order_id) == ["shipped", "submitted"]

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-import hive.catalog.freshness.handlers  # noqa: F401  (subscribes the pool, as the worker does)
-import hive.orders.messages  # noqa: F401  (and the orders: messages of unknown orders processed)
+# Subscribe the pool and the orders, as the worker does (orders unknown to Hive: processed).
+import hive.catalog.freshness.handlers
+import hive.orders.messages  # noqa: F401
 from hive.feed.polling import run_feed_consumer
 from hive.simulators.vop.app import create_app
 from hive.simulators.vop.config import SimulatorConfig
