@@ -14,10 +14,11 @@ may not read; every row still carries the tenant and the caller names it).
 4. Lines are grouped by supplier in line order: one sub-order per supplier, numbered
    ``HV<order id>-<n>`` (sent upstream as ``thirdOrder``); each sub-order's amount is frozen
    on the tenant's account under its number (``insufficient_funds`` rolls everything back).
-5. The order, its sub-orders, items and the ``accepted`` timeline line are written.
+5. The order, its sub-orders, items and the ``accepted`` timeline line are written, and one
+   submission job per sub-order is deferred (:mod:`hive.orders.submission`).
 
-Not yet: freight (0 until the suppliers' freight is asked), stock for the area, and the
-deferred submission jobs (the saga) — see docs/orders.md.
+Not yet: freight (0 until the suppliers' freight is asked) and stock for the area — see
+docs/orders.md.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
 from hive.orders.personal import Receiver, encrypt_receiver, mask_mobile, mask_name
 from hive.orders.schemas import OrderItemIn, OrderRequest
 from hive.orders.status import OrderStatus, Outcome, SubOrderStatus
+from hive.orders.submission_tasks import defer_submission
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretBox
 from hive.platform.errors import PermissionDenied
@@ -72,8 +74,10 @@ async def accept_order(
     _check_orderable(request.items, products)
     _check_prices(request.items, products)
     order = await _insert_order(session, tenant_id, request, fingerprint, secrets)
-    for number, lines in enumerate(_by_supplier(request.items, products), start=1):
+    sub_orders = [
         await _insert_sub_order(session, actor, order, number, lines, products)
+        for number, lines in enumerate(_by_supplier(request.items, products), start=1)
+    ]
     await repository.add(
         session,
         OrderEvent(
@@ -87,6 +91,8 @@ async def accept_order(
             details={"order_no": order.order_no, "total_fen": order.total_fen},
         ),
     )
+    for sub_order in sub_orders:  # the submission saga, once this transaction commits
+        await defer_submission(session, sub_order.sub_order_no)
     return Accepted(order, created=True)
 
 

@@ -5,6 +5,6 @@ from hive.platform.domains import Domain
 DOMAIN = Domain(
     name="orders",
     models=["hive.orders.models"],
-    tasks=["hive.orders.sync_tasks"],
+    tasks=["hive.orders.sync_tasks", "hive.orders.submission_tasks"],
     feed_handlers=["hive.orders.messages"],
 )

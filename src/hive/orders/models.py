@@ -90,6 +90,7 @@ class SubOrder(Base, TimestampedMixin):
             unique=True,
             postgresql_where=text("upstream_order_id IS NOT NULL"),
         ),
+        Index("ix_sub_orders_held", "id", postgresql_where=text("held_reason IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,6 +106,11 @@ class SubOrder(Base, TimestampedMixin):
     upstream_order_id: Mapped[str | None] = mapped_column(String(64))
     # When reconciliation last read it from the supplier (None: never; checked first).
     checked_at: Mapped[datetime | None]
+    # Times the submission saga started to place it upstream (an attempt after the first
+    # looks the order up by thirdOrder before submitting again).
+    submit_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when the saga raised an alarm: the sub-order waits for an operator.
+    held_reason: Mapped[str | None] = mapped_column(String(64))
 
 
 class OrderItem(Base):
@@ -174,4 +180,6 @@ class OrderWaybill(Base):
 
 
 # Events an order records besides its sub-orders' (the order was accepted, cancel asked …).
-ORDER_EVENTS = frozenset({"accepted", "cancel_requested"} | {e.value for e in SubOrderEvent})
+ORDER_EVENTS = frozenset(
+    {"accepted", "cancel_requested", "held"} | {e.value for e in SubOrderEvent}
+)
