@@ -29,6 +29,7 @@ ASSET = re.compile(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"')
 EXPECTED_MENU = {
     "admin": {
         "/",
+        "/admin/orders",
         "/admin/catalog/upstream",
         "/admin/catalog/pool",
         "/admin/catalog/rules",
@@ -44,6 +45,7 @@ EXPECTED_MENU = {
     },
     "operator1": {
         "/",
+        "/admin/orders",
         "/admin/catalog/upstream",
         "/admin/catalog/pool",
         "/admin/catalog/rules",
@@ -57,6 +59,7 @@ EXPECTED_MENU = {
     },
     "finance1": {
         "/",
+        "/admin/orders",
         "/admin/tenants",
         "/admin/catalog/pool",
         "/admin/pricing",
@@ -67,6 +70,7 @@ EXPECTED_MENU = {
     },
     "acme-admin": {
         "/",
+        "/workbench/orders",
         "/workbench/pool",
         "/workbench/library",
         "/workbench/account",
@@ -75,6 +79,7 @@ EXPECTED_MENU = {
     },
     "acme-user": {
         "/",
+        "/workbench/orders",
         "/workbench/pool",
         "/workbench/library",
         "/workbench/account",

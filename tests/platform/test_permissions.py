@@ -35,8 +35,10 @@ from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, Us
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.openapi.scopes import Scope
-from hive.orders import acceptance
+from hive.orders import acceptance, receivers
 from hive.orders import service as orders
+from hive.orders.models import Order
+from hive.orders.personal import Receiver, encrypt_receiver
 from hive.orders.schemas import OrderRequest
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretBox
@@ -84,6 +86,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.CHECK_LEDGER: {ADMIN_ROLE, FINANCE, SYSTEM_ROLE},
     Action.PLACE_ORDER: {TENANT_ADMIN, TENANT_USER},
     Action.VIEW_ORDERS: {ADMIN_ROLE, OPERATOR, FINANCE, TENANT_ADMIN, TENANT_USER},
+    Action.VIEW_RECEIVER: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN},
     Action.MANAGE_DISTRIBUTION: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_LIBRARY: {TENANT_ADMIN, TENANT_USER},
 }
@@ -191,6 +194,17 @@ def _order_request(world: World) -> OrderRequest:
     )
 
 
+def _unsaved_order(world: World) -> Order:
+    """An order of the world's tenant, never stored (the receiver check needs only its row)."""
+    receiver = Receiver(name="张三", mobile="13800000000", address="建国路 88 号")
+    return Order(
+        id=0,
+        tenant_id=world.tenant_id,
+        order_no="PO-NONE",
+        receiver_cipher=encrypt_receiver(receiver, _BOX),
+    )
+
+
 def _billing_calls() -> dict[Action, list[Call]]:
     return {
         Action.TOP_UP: [
@@ -234,6 +248,9 @@ def _billing_calls() -> dict[Action, list[Call]]:
         Action.VIEW_ORDERS: [
             in_transaction(lambda s, w, a: orders.get_order(s, a, w.tenant_id, "PO-NONE")),
             in_transaction(lambda s, w, a: orders.list_orders(s, a, w.tenant_id)),
+        ],
+        Action.VIEW_RECEIVER: [
+            in_transaction(lambda s, w, a: receivers.reveal_receiver(s, a, _unsaved_order(w), _BOX))
         ],
         Action.PLACE_ORDER: [
             in_transaction(

@@ -23,6 +23,7 @@ from hive.platform.permissions import View, may_view
 # Sections in the order the menu shows them; an entry's section must be one of these.
 SECTIONS = (
     "overview",
+    "orders",
     "catalog",
     "suppliers",
     "customers",
@@ -43,6 +44,7 @@ i18n.extend(
             "menu.label": "主菜单",
             "menu.breadcrumbs": "当前位置",
             "menu.section.overview": "概览",
+            "menu.section.orders": "订单",
             "menu.section.catalog": "商品",
             "menu.section.suppliers": "供应商",
             "menu.section.customers": "客户",
@@ -64,6 +66,7 @@ i18n.extend(
             "menu.label": "Main menu",
             "menu.breadcrumbs": "You are here",
             "menu.section.overview": "Overview",
+            "menu.section.orders": "Orders",
             "menu.section.catalog": "Products",
             "menu.section.suppliers": "Suppliers",
             "menu.section.customers": "Customers",

@@ -1,4 +1,5 @@
-"""Orders: the order, its sub-orders per supplier, the state machine, the timeline."""
+"""Orders: the order, its sub-orders per supplier, the state machine, the timeline, the order
+pages of the console and the workbench."""
 
 from hive.platform.domains import Domain
 
@@ -7,4 +8,6 @@ DOMAIN = Domain(
     models=["hive.orders.models"],
     tasks=["hive.orders.sync_tasks", "hive.orders.submission_tasks"],
     feed_handlers=["hive.orders.messages"],
+    hcm_routers=["hive.orders.routes:router", "hive.orders.workbench_routes:router"],
+    menu=["hive.orders.menu:MENU"],
 )

@@ -69,6 +69,7 @@ class Action(StrEnum):
     # orders
     PLACE_ORDER = "orders.place"
     VIEW_ORDERS = "orders.view"
+    VIEW_RECEIVER = "orders.view_receiver"  # the whole receiver (name, mobile, address)
     MANAGE_DISTRIBUTION = "catalog.manage_distribution"
     MANAGE_LIBRARY = "catalog.manage_library"
 
@@ -119,6 +120,9 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     # A tenant orders for itself (its users in the workbench, its apps on the Open API).
     Action.PLACE_ORDER: _TENANTS,
     Action.VIEW_ORDERS: _HUMANS,  # a tenant its own orders
+    # The whole receiver is personal data: shown (and audited) to those who ship and serve
+    # customers — operators, the platform admin and the tenant's admin — not to finance.
+    Action.VIEW_RECEIVER: frozenset({_ADMIN, _OPERATOR, _TENANT_ADMIN}),
     Action.MANAGE_DISTRIBUTION: _CATALOG_STAFF,
     # A tenant's users keep its own library; staff see libraries but do not change them.
     Action.MANAGE_LIBRARY: frozenset({_TENANT_ADMIN, _TENANT_USER}),
@@ -159,6 +163,7 @@ class View(StrEnum):
     SUPPLIER_MESSAGES = "feed.messages"
     JOBS = "platform.jobs"
     BILLING_ACCOUNTS = "billing.accounts"
+    ORDERS = "orders.search"
     # tenant workbench
     WORKBENCH = "workbench.dashboard"
     WORKBENCH_POOL = "workbench.pool"
@@ -166,6 +171,8 @@ class View(StrEnum):
     TEAM = "workbench.team"
     WORKBENCH_ACCOUNT = "workbench.account"
     WORKBENCH_APPS = "workbench.apps"
+    WORKBENCH_ORDERS = "workbench.orders"
+    WORKBENCH_CART = "workbench.cart"
     # everyone signed in
     OWN_ACCOUNT = "console.own_account"
 
@@ -198,6 +205,10 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.WORKBENCH_ACCOUNT: _TENANTS,
     # Open API apps hold the keys to the tenant's integration: its admin's.
     View.WORKBENCH_APPS: frozenset({_TENANT_ADMIN}),
+    # Every staff role follows orders; a tenant its own (row-level security) and its cart.
+    View.ORDERS: _STAFF,
+    View.WORKBENCH_ORDERS: _TENANTS,
+    View.WORKBENCH_CART: _TENANTS,
     View.OWN_ACCOUNT: _HUMANS,
 }
 

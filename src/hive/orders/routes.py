@@ -1,0 +1,115 @@
+"""Operators' order pages: the search over every tenant's orders (filters, sort and page in the
+URL) and an order's page (lines, sub-orders with supplier and supplier order id, timeline,
+money movements), with the audited "show the whole receiver"."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from hive.console import i18n
+from hive.console.callers import viewing
+from hive.console.pages import back_link, render
+from hive.console.tables import read_table, refuse_unknown
+from hive.customers import service as customers
+from hive.orders import detail, search
+from hive.orders.personal import Receiver
+from hive.orders.receivers import reveal_receiver
+from hive.orders.status import OrderStatus
+from hive.orders.texts import ORDER_TEXTS
+from hive.platform.actor import Actor
+from hive.platform.crypto import SecretUnreadable
+from hive.platform.csrf import verify_csrf
+from hive.platform.http import database_of
+from hive.platform.money import format_yuan
+from hive.platform.permissions import Action, View, allowed
+from hive.platform.validation import Id
+
+i18n.extend(ORDER_TEXTS)
+router = APIRouter(include_in_schema=False)
+
+SEARCH = "/admin/orders"
+PAGE_SIZE = 20
+TENANT_CHOICES = 500
+OrdersViewer = Annotated[Actor, viewing(View.ORDERS)]
+Csrf = Annotated[str, Form(max_length=128)]
+
+
+@router.get(SEARCH)
+async def search_page(request: Request, actor: OrdersViewer) -> Response:
+    params = dict(request.query_params)
+    refuse_unknown(params, [*search.FILTERS, "page", "sort", "direction"])
+    table = read_table(
+        params, path=SEARCH, sorts=search.SORTS, default_sort="created_at", page_size=PAGE_SIZE
+    )
+    filters = search.read_filters(params)
+    async with database_of(request).platform_transaction() as session:
+        found = await search.search_orders(
+            session,
+            actor,
+            filters,
+            sort=table.sort,
+            descending=table.direction == "desc",
+            limit=table.page_size,
+            offset=table.offset,
+        )
+        tenants, _ = await customers.list_tenants(session, limit=TENANT_CHOICES)
+    return render(
+        request,
+        "orders_search.html",
+        actor=actor,
+        table=table.with_total(found.total),
+        rows=found.rows,
+        params=params,
+        tenants=[(str(t.id), t.name) for t in tenants],
+        statuses=[(s.value, s.value) for s in OrderStatus],
+        yuan=format_yuan,
+    )
+
+
+@router.get(SEARCH + "/{order_id}")
+async def order_page(request: Request, actor: OrdersViewer, order_id: Id) -> Response:
+    return await _order_page(request, actor, order_id, receiver=None)
+
+
+@router.post(SEARCH + "/{order_id}/receiver")
+async def show_receiver(
+    request: Request, actor: OrdersViewer, order_id: Id, csrf_token: Csrf = ""
+) -> Response:
+    """The page again with the whole receiver, after the audit row of this viewing committed."""
+    verify_csrf(request.session, csrf_token)
+    async with database_of(request).platform_transaction() as session:
+        page = await detail.staff_order(session, actor, order_id)
+        receiver = await _reveal(session, actor, page, request)
+    return await _order_page(request, actor, order_id, receiver=receiver)
+
+
+async def _reveal(
+    session: Any, actor: Actor, page: detail.OrderPage, request: Request
+) -> Receiver | str:
+    try:
+        return await reveal_receiver(session, actor, page.order, request.app.state.secrets)
+    except SecretUnreadable:
+        return "unreadable"
+
+
+async def _order_page(
+    request: Request, actor: Actor, order_id: int, *, receiver: Receiver | str | None
+) -> Response:
+    async with database_of(request).platform_transaction() as session:
+        page = await detail.staff_order(session, actor, order_id)
+    return render(
+        request,
+        "order_detail.html",
+        actor=actor,
+        page=page,
+        receiver=receiver,
+        staff=True,
+        may_reveal=allowed(actor.role, Action.VIEW_RECEIVER),
+        reveal_action=f"{SEARCH}/{order_id}/receiver",
+        back=back_link(request, SEARCH),
+        yuan=format_yuan,
+        trail=[(page.order.order_no, None)],
+    )

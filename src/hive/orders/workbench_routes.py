@@ -1,0 +1,105 @@
+"""The tenant's own orders in the workbench: the list (status filter and page in the URL) and
+an order's page (lines, sub-orders, timeline; receiver masked, the tenant admin may show it
+whole, audited). Everything runs in the tenant's transaction: row-level security hides other
+tenants' orders, whose numbers answer the 404 page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from hive.console import i18n
+from hive.console.callers import TenantSession, tenant_id_of, viewing
+from hive.console.pages import back_link, render
+from hive.console.tables import read_table, refuse_unknown
+from hive.orders import detail
+from hive.orders import service as orders
+from hive.orders.personal import Receiver
+from hive.orders.receivers import reveal_receiver
+from hive.orders.status import OrderStatus
+from hive.orders.texts import ORDER_TEXTS
+from hive.platform.actor import Actor
+from hive.platform.crypto import SecretUnreadable
+from hive.platform.csrf import verify_csrf
+from hive.platform.money import format_yuan
+from hive.platform.permissions import Action, View, allowed
+from hive.platform.validation import InvalidInput, Problem
+
+i18n.extend(ORDER_TEXTS)
+router = APIRouter(include_in_schema=False)
+
+LIST = "/workbench/orders"
+PAGE_SIZE = 20
+OwnOrders = Annotated[Actor, viewing(View.WORKBENCH_ORDERS)]
+Csrf = Annotated[str, Form(max_length=128)]
+
+
+@router.get(LIST)
+async def orders_page(request: Request, actor: OwnOrders, session: TenantSession) -> Response:
+    params = dict(request.query_params)
+    refuse_unknown(params, ("page", "status"))
+    table = read_table(params, path=LIST, page_size=PAGE_SIZE)
+    status = params.get("status", "").strip() or None
+    if status is not None and status not in {s.value for s in OrderStatus}:
+        choices = ", ".join(s.value for s in OrderStatus)
+        raise InvalidInput([Problem("status", "not_a_choice", {"choices": choices})])
+    page = await orders.list_orders(
+        session, actor, tenant_id_of(actor), status=status, page=table.page, page_size=PAGE_SIZE
+    )
+    return render(
+        request,
+        "workbench_orders.html",
+        actor=actor,
+        table=table.with_total(page.total),
+        rows=page.orders,
+        params=params,
+        statuses=[(s.value, s.value) for s in OrderStatus],
+        yuan=format_yuan,
+    )
+
+
+@router.get(LIST + "/{order_no}")
+async def order_page(
+    request: Request, actor: OwnOrders, session: TenantSession, order_no: str
+) -> Response:
+    return await _order_page(request, actor, session, order_no, receiver=None)
+
+
+@router.post(LIST + "/{order_no}/receiver")
+async def show_receiver(
+    request: Request, actor: OwnOrders, session: TenantSession, order_no: str, csrf_token: Csrf = ""
+) -> Response:
+    verify_csrf(request.session, csrf_token)
+    page = await detail.tenant_order(session, actor, tenant_id_of(actor), order_no)
+    receiver: Receiver | str
+    try:
+        receiver = await reveal_receiver(session, actor, page.order, request.app.state.secrets)
+    except SecretUnreadable:
+        receiver = "unreadable"
+    return await _order_page(request, actor, session, order_no, receiver=receiver)
+
+
+async def _order_page(
+    request: Request,
+    actor: Actor,
+    session: TenantSession,
+    order_no: str,
+    *,
+    receiver: Receiver | str | None,
+) -> Response:
+    page = await detail.tenant_order(session, actor, tenant_id_of(actor), order_no)
+    return render(
+        request,
+        "order_detail.html",
+        actor=actor,
+        page=page,
+        receiver=receiver,
+        staff=False,
+        may_reveal=allowed(actor.role, Action.VIEW_RECEIVER),
+        reveal_action=f"{LIST}/{order_no}/receiver",
+        back=back_link(request, LIST),
+        yuan=format_yuan,
+        trail=[(page.order.order_no, None)],
+    )
