@@ -14,6 +14,7 @@ DOMAIN = Domain(
     tasks=[
         "hive.catalog.freshness.tasks",
         "hive.catalog.selection.tasks",
+        "hive.catalog.selection.bulk",
         "hive.catalog.pricing.tasks",
         "hive.catalog.distribution.tasks",
     ],

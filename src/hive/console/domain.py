@@ -12,6 +12,7 @@ DOMAIN = Domain(
         "hive.console.language:router",
         "hive.console.account:router",
         "hive.console.audit_log:router",
+        "hive.console.job_pages:router",
     ],
     menu=["hive.console.own_menu:MENU"],
 )

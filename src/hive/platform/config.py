@@ -101,7 +101,9 @@ class Settings(BaseSettings):
     )
     upstream_search_timeout_s: float = Field(default=5.0, gt=0, le=60)
     upstream_search_cache_ttl_s: float = Field(default=60.0, ge=0, le=3600)
-    upstream_select_all_limit: int = Field(default=500, ge=1, le=1000)
+    # Most hits one "select every hit" job handles (the supplier's search answers 100 pages of
+    # 100 hits at most); the confirmation states it and the job reports the rest as skipped.
+    upstream_select_all_limit: int = Field(default=10_000, ge=1, le=10_000)
 
     # Pricing (docs/pricing.md): the minimum margin over the purchase price, in percent, of
     # categories that set none (the floor); products per statement of a full reprice job.

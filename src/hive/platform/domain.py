@@ -5,6 +5,11 @@ from hive.platform.domains import Domain
 
 DOMAIN = Domain(
     name="platform",
-    models=["hive.platform.audit", "hive.platform.domain_events", "hive.platform.stalled_jobs"],
+    models=[
+        "hive.platform.audit",
+        "hive.platform.domain_events",
+        "hive.platform.stalled_jobs",
+        "hive.platform.progress_model",
+    ],
     tasks=["hive.platform.tasks"],
 )

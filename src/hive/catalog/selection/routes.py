@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -11,16 +11,17 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from hive.catalog.selection import bulk
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.forms import read_search_form, search_query
 from hive.catalog.selection.schemas import SelectSkus
 from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.catalog.selection.upstream import UpstreamSearch
 from hive.catalog.snapshot import parse_areas
-from hive.console import i18n
+from hive.console import i18n, job_pages
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
-from hive.console.pages import render
+from hive.console.pages import redirect_with_flash, render
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.csrf import verify_csrf
@@ -104,18 +105,19 @@ async def upstream_page(request: Request, actor: UpstreamViewer) -> Response:
 
 @router.post("/admin/catalog/select")
 async def select(request: Request, actor: UpstreamViewer) -> Response:
+    """Select the ticked SKUs (in the request: at most a page of them), or, with
+    ``select_all``, hand every hit of the search to a job and show its progress."""
     form = await request.form()
     verify_csrf(request.session, str(form.get("csrf_token", "")))
     try:
         supplier_id = parse_id(str(form.get("supplier_id", "")), "supplier_id") or 0
-        skus = [str(s) for s in form.getlist("sku")]
         searched = {k: str(v) for k, v in form.items() if k in SEARCH_FIELDS}
         back = f"{UPSTREAM}?{urlencode({**searched, 'supplier_id': supplier_id})}"
-        skipped = 0
         if form.get("select_all"):
-            skus, total = await _all_hits(request, supplier_id, searched)
-            skipped = max(0, total - len(skus))
-        request_data = SelectSkus(supplier_id=supplier_id, skus=skus)
+            return await _select_all(request, actor, supplier_id, searched)
+        request_data = SelectSkus(
+            supplier_id=supplier_id, skus=[str(s) for s in form.getlist("sku")]
+        )
     except (ValueError, ValidationError, HiveError) as exc:
         status = exc.http_status if isinstance(exc, HiveError) else 422
         return render(
@@ -133,33 +135,34 @@ async def select(request: Request, actor: UpstreamViewer) -> Response:
         request_data.skus,
         stock_areas=_areas(request),
     )
-    return render(
-        request,
-        "catalog_selection.html",
-        actor=actor,
-        report=report,
-        skipped=skipped,
-        limit=request.app.state.settings.upstream_select_all_limit,
-        back=back,
+    return render(request, "catalog_selection.html", actor=actor, report=report, back=back)
+
+
+async def _select_all(
+    request: Request, actor: Actor, supplier_id: int, searched: dict[str, str]
+) -> Response:
+    """Count the search's hits (the cached answer the page showed), then start the job."""
+    form = read_search_form({**searched, "supplier_id": str(supplier_id)})
+    upstream: UpstreamSearch = request.app.state.upstream_search
+    page = await upstream.search(await _adapter(request, supplier_id), search_query(form))
+    cap = request.app.state.settings.upstream_select_all_limit
+    async with database_of(request).platform_transaction() as session:
+        row = await bulk.start_bulk_select(
+            session, actor, supplier_id, searched, hits=page.total, cap=cap
+        )
+    return redirect_with_flash(
+        job_pages.progress_path(row.id),
+        "selection.done.queued",
+        level="info",
+        n=f"{min(page.total, cap):,}",
     )
 
 
-async def _all_hits(
-    request: Request, supplier_id: int, params: dict[str, str]
-) -> tuple[list[str], int]:
-    """Every hit of the submitted search, page by page, up to the configured limit, and how
-    many hits the search has in all (the rest is reported as skipped, never dropped silently)."""
-    limit = request.app.state.settings.upstream_select_all_limit
-    form = read_search_form({**params, "supplier_id": str(supplier_id), "page": "1"})
-    adapter = await _adapter(request, supplier_id)
-    skus: list[str] = []
-    page, total = 1, 0
-    while len(skus) < limit:
-        query = search_query(form.model_copy(update={"page": page}), page_size=100)
-        result = await adapter.search(query)
-        skus += [hit.sku for hit in result.hits]
-        total = max(total, result.total)
-        if not result.hits or page * 100 >= result.total or page >= 100:
-            break
-        page += 1
-    return skus[:limit], max(total, len(skus))
+def _back_to_search(params: Mapping[str, Any]) -> str:
+    search = {k: v for k, v in dict(params.get("search", {})).items() if v}
+    return f"{UPSTREAM}?{urlencode({**search, 'supplier_id': params.get('supplier_id', '')})}"
+
+
+job_pages.register_kind(
+    job_pages.JobKind(bulk.BULK_SELECT, View.UPSTREAM, "selection.bulk_title", _back_to_search)
+)

@@ -3,9 +3,6 @@ the request), and its progress is read back from the run's records while it goes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.errors import RuleNotFound
@@ -14,21 +11,7 @@ from hive.catalog.selection import tasks as rule_tasks
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.permissions import Action, require
-
-
-@dataclass(frozen=True, slots=True)
-class RunProgress:
-    """The latest run of a rule: ``state`` is ``queued`` (no run yet), ``running`` or
-    ``finished``; ``done`` of ``planned`` SKUs handled; the counts once finished."""
-
-    state: str
-    planned: int = 0
-    done: int = 0
-    added: int = 0
-    restored: int = 0
-    removed: int = 0
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+from hive.platform.progress import QUEUED, Progress
 
 
 async def start_rule_job(session: AsyncSession, actor: Actor, rule_id: int) -> int:
@@ -49,20 +32,23 @@ async def start_rule_job(session: AsyncSession, actor: Actor, rule_id: int) -> i
     return job_id
 
 
-async def run_progress(session: AsyncSession, rule_id: int, since_job: int | None) -> RunProgress:
-    """How the rule's latest run stands (a run older than job ``since_job`` counts as queued:
-    the job asked for has not started yet)."""
+async def run_progress(session: AsyncSession, rule_id: int, since_job: int | None) -> Progress:
+    """How the rule's latest run stands, in the shape every progress box shows: ``queued``
+    (no run yet, or a run older than job ``since_job``: the job asked for has not started),
+    ``running`` or ``finished``; SKUs handled of those planned; added, restored, removed."""
     run = await repository.latest_run(session, rule_id)
     if run is None or (since_job is not None and (run.job_id or 0) < since_job):
-        return RunProgress(state="queued")
+        return Progress(state=QUEUED)
     planned = len((run.plan or {}).get("add", [])) if run.plan else 0
-    return RunProgress(
+    return Progress(
         state=run.status,
-        planned=planned,
+        planned=planned or None,
         done=await repository.count_recorded(session, run.id),
-        added=run.added or 0,
-        restored=run.restored or 0,
-        removed=run.removed or 0,
+        counts={
+            "added": run.added or 0,
+            "restored": run.restored or 0,
+            "removed": run.removed or 0,
+        },
         started_at=run.started_at,
         finished_at=run.finished_at,
     )

@@ -3,6 +3,7 @@ create and edit a rule, delete (asked first), preview and run."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from hive.catalog import reference
 from hive.catalog.selection import rule_jobs, rules
 from hive.catalog.selection.routes import RULES, _adapter, _areas, _enabled_suppliers
 from hive.catalog.selection.rule_form import FIELDS, describe, form_values, read_rule_form
-from hive.console import pickers
+from hive.console import job_pages, pickers
 from hive.console.callers import viewing
 from hive.console.error_pages import field_errors, problem_lines
 from hive.console.i18n import translator
@@ -200,10 +201,11 @@ async def rule_progress(request: Request, actor: RulesViewer, rule_id: Id) -> Re
         progress = await rule_jobs.run_progress(session, rule_id, since_job)
     return render(
         request,
-        "rule_progress_box.html" if params.get("fragment") else "rule_progress.html",
+        "job_progress_box.html" if params.get("fragment") else "rule_progress.html",
         actor=actor,
         rule=rule,
         progress=progress,
+        reason_text=partial(job_pages.reason_text, translator(language_of(request))),
         refresh=f"{RULES}/{rule_id}/progress?{urlencode({**params, 'fragment': '1'})}",
         trail=[(rule.name, None)],
     )

@@ -34,11 +34,12 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
         "catalog.select": "选中入池",
         "catalog.select_all": "本次搜索全部入池",
         "selection.confirm_all": (
-            "本次搜索共 {total} 个结果，将把其中前 {n} 个加入商品底池（单次上限）。确定？"
+            "本次搜索共 {total} 个结果。将在后台把前 {n} 个逐页加入商品底池"
+            "（单次上限 {limit} 个，超出的 {rest} 个不处理，结果中列为跳过），"
+            "可随时查看进度或取消。确定？"
         ),
-        "selection.skipped": (
-            "本次搜索另有 {n} 个结果未处理：单次最多入池 {limit} 个，请缩小搜索范围后再选。"
-        ),
+        "selection.bulk_title": "本次搜索全部入池",
+        "selection.done.queued": "已交给后台执行：将处理 {n} 个结果，本页显示进度",
         "selection.reason.not_in_supplier_pool": "已不在供应商商品池",
         "selection.reason.no_price": "供应商未给出价格",
         "selection.reason.unknown_sku": "供应商没有此商品",
@@ -85,11 +86,6 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
         "rule.done.queued": "规则“{name}”已交给后台执行，本页会显示进度",
         "rule.progress.title": "执行规则：{name}",
         "rule.progress.note": "规则在后台执行，离开本页不影响执行。",
-        "rule.progress.label": "执行进度",
-        "rule.progress.queued": "排队中，等待后台开始执行……",
-        "rule.progress.running": "执行中：已处理 {done} / {planned} 个商品",
-        "rule.progress.finished": "已于 {at} 执行完毕",
-        "rule.progress.handled": "处理商品数",
         "rule.says.keywords": "关键词：{v}",
         "rule.says.categories": "分类：{v}",
         "rule.says.not_categories": "排除分类：{v}",
@@ -151,10 +147,13 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
         "catalog.unpriced": "No supplier price: cannot be selected",
         "catalog.select": "Add selected to pool",
         "catalog.select_all": "Add every hit of this search",
-        "selection.confirm_all": "This search has {total} hits; the first {n} (the limit of one "
-        "selection) will be added to the pool. Go ahead?",
-        "selection.skipped": "{n} more hits of this search were not handled: at most {limit} "
-        "are added at once; narrow the search and select again.",
+        "selection.confirm_all": (
+            "This search has {total} hits. The first {n} will be added to the pool in the "
+            "background, page by page (at most {limit} a run: the other {rest} are not "
+            "handled and are listed as skipped); you can follow or cancel it. Go ahead?"
+        ),
+        "selection.bulk_title": "Add every hit of this search",
+        "selection.done.queued": "Handed to the background: {n} hits; this page shows progress",
         "selection.reason.not_in_supplier_pool": "no longer in the supplier's pool",
         "selection.reason.no_price": "the supplier gave no price",
         "selection.reason.unknown_sku": "the supplier has no such product",
@@ -204,11 +203,6 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
         "rule.done.queued": 'Rule "{name}" handed to the background; this page shows its progress',
         "rule.progress.title": "Running rule: {name}",
         "rule.progress.note": "The rule runs in the background; leaving this page does not stop it",
-        "rule.progress.label": "Progress",
-        "rule.progress.queued": "Queued, waiting for the background worker…",
-        "rule.progress.running": "Running: {done} of {planned} products handled",
-        "rule.progress.finished": "Finished at {at}",
-        "rule.progress.handled": "Products handled",
         "rule.says.keywords": "Keywords: {v}",
         "rule.says.categories": "Categories: {v}",
         "rule.says.not_categories": "Not in: {v}",

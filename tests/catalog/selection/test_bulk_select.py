@@ -1,0 +1,169 @@
+""" "本次搜索全部入池" as a job: asked first, a progress row, resumable by page, cancellable,
+a summary with every hit accounted for and reasons in words."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, expect
+from sqlalchemy import text
+
+from hive.catalog.selection import bulk
+from hive.platform import progress
+from hive.platform.actor import Actor
+from hive.platform.jobs import JobRuntime
+from hive.platform.permissions import Role
+from tests.catalog.selection.conftest import World
+from tests.catalog.selection.test_console_pages import SCREENSHOTS
+from tests.support.browser import submit_login
+from tests.support.console import csrf_token_of, sign_in
+
+OPERATOR = Actor(user_id=None, username="operator1", role=Role.OPERATOR.value)
+SEARCH = {"keyword": "保温杯", "sort": "sales_desc"}
+
+
+def runtime_of_world(world: World) -> JobRuntime:
+    """What the worker hands the job: the database and the supplier adapters."""
+    factory = world.kit.factory()
+    return JobRuntime("", world.database, world.kit.settings, factory.for_supplier_id)
+
+
+async def start(world: World, cap: int, hits: int = 10_000) -> int:
+    async with world.database.platform_transaction() as session:
+        row = await bulk.start_bulk_select(
+            session, OPERATOR, world.supplier_id, SEARCH, hits=hits, cap=cap
+        )
+        return row.id
+
+
+async def row_of(world: World, progress_id: int) -> progress.JobProgress:
+    async with world.database.platform_transaction() as session:
+        return await progress.get_progress(session, progress_id)
+
+
+async def records_per_sku(world: World) -> list[int]:
+    async with world.database.platform_transaction() as session:
+        rows = await session.execute(
+            text("SELECT count(*) FROM selection_records GROUP BY supplier_sku")
+        )
+        return [n for (n,) in rows]
+
+
+async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
+    hcm: str, world: World
+) -> None:
+    with httpx.Client(base_url=hcm, timeout=60) as client:
+        sign_in(client, "operator1", "operator-pass-1")
+        search = client.get(
+            "/admin/catalog/upstream", params={**SEARCH, "supplier_id": world.supplier_id}
+        )
+        total = int(re.search(r"共 (\d+) 件商品", search.text)[1])  # type: ignore[index]
+        asked = re.search(r'name="select_all" value="1" data-confirm="([^"]*)"', search.text)
+        assert asked and f"共 {total:,} 个结果" in asked[1] and "单次上限 30 个" in asked[1]
+        assert f"超出的 {total - 30:,} 个不处理" in asked[1]  # said before, not after
+        token = csrf_token_of(client, "/admin/catalog/upstream")
+        started = client.post(
+            "/admin/catalog/select",
+            data={
+                "csrf_token": token,
+                "supplier_id": world.supplier_id,
+                **SEARCH,
+                "select_all": "1",
+            },
+        )
+        assert started.status_code == 303
+        page_path = started.headers["location"]
+        progress_id = int(page_path.rsplit("/", 1)[1])
+        queued = client.get(page_path).text
+        assert 'data-state="queued"' in queued and 'hx-trigger="every 2s"' in queued
+        assert "已交给后台执行：将处理 30 个结果" in queued
+        assert await world.pooled_skus() == set()  # nothing ran in the request
+        await bulk.run_bulk_select(runtime_of_world(world), progress_id)
+        box = client.get(page_path, params={"fragment": 1}).text
+        english = client.get(page_path, params={"lang": "en"}).text
+    assert box.lstrip().startswith('<div id="progress-box"') and "hx-get" not in box
+    assert 'data-state="finished"' in box
+    counts = {k: int(n) for k, n in re.findall(r'<span id="(\w+)">(\d+)</span>', box)}
+    assert counts["done"] == 30 and counts["skipped"] == total - 30
+    assert counts["added"] + counts["failed"] == 30  # a fresh pool: nothing restored or kept
+    assert counts["restored"] == counts["unchanged"] == 0
+    assert len(await world.pooled_skus()) == counts["added"]
+    failed = dict(re.findall(r'<tr data-code="(\w+)"><td>[^<]*</td><td>([\d,]+)</td>', box))
+    assert sum(int(n) for code, n in failed.items() if code != "over_cap") == counts["failed"]
+    assert '<tr data-code="over_cap"><td>超过单次上限，未处理</td>' in box
+    assert "over_cap" not in re.sub(r'data-code="[^"]*"', "", box)  # never the raw code
+    assert "Over the cap of one run" in english
+
+
+async def test_a_run_resumes_from_its_page_and_records_each_sku_once(world: World) -> None:
+    runtime = runtime_of_world(world)
+    progress_id = await start(world, cap=250)
+    assert await bulk.select_next_page(runtime, progress_id)  # page 1, then the worker "dies"
+    row = await row_of(world, progress_id)
+    assert (row.status, row.done, row.cursor) == ("running", 100, {"page": 2, "handled": 100})
+    await bulk.run_bulk_select(runtime, progress_id)  # the job run again goes on from page 2
+    await bulk.run_bulk_select(runtime, progress_id)  # and once ended, does nothing more
+    row = await row_of(world, progress_id)
+    assert (row.status, row.done, row.planned) == ("finished", 250, 250)
+    added = row.counts["added"] + row.counts["restored"] + row.counts["unchanged"]
+    assert added + row.counts["failed"] == 250
+    assert sum(row.reasons.values()) == row.counts["failed"] + row.counts["skipped"]
+    assert set(await records_per_sku(world)) == {1}
+    assert len(await records_per_sku(world)) == 250
+
+
+async def test_a_cancelled_run_stops_after_its_page_and_says_what_it_left(world: World) -> None:
+    runtime = runtime_of_world(world)
+    progress_id = await start(world, cap=250)
+    assert await bulk.select_next_page(runtime, progress_id)
+    async with world.database.platform_transaction() as session:
+        await progress.request_cancel(session, progress_id)
+    assert not await bulk.select_next_page(runtime, progress_id)
+    row = await row_of(world, progress_id)
+    assert (row.status, row.done) == ("cancelled", 100)
+    assert row.reasons["cancelled"] == row.counts["skipped"] == 150
+    assert len(await world.pooled_skus()) <= 100
+
+
+def test_select_all_is_refused_to_a_bad_search_and_to_tenants(hcm: str, world: World) -> None:
+    with httpx.Client(base_url=hcm, timeout=60) as client:
+        sign_in(client, "operator1", "operator-pass-1")
+        token = csrf_token_of(client, "/admin/catalog/upstream")
+        no_search = client.post(
+            "/admin/catalog/select",
+            data={"csrf_token": token, "supplier_id": world.supplier_id, "select_all": "1"},
+        )
+        assert no_search.status_code == 422 and "/admin/jobs/" not in no_search.text
+        assert client.get("/admin/jobs/999999").status_code == 404
+    with httpx.Client(base_url=hcm, timeout=60) as client:
+        sign_in(client, "buyer", "buyer-pass-1")
+        assert client.get("/admin/jobs/1").status_code == 403
+
+
+@pytest.mark.browser
+async def test_the_progress_bar_moves_without_a_reload(
+    hcm: str, world: World, browser: Browser, tmp_path: Path
+) -> None:
+    runtime = runtime_of_world(world)
+    progress_id = await start(world, cap=250)
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page.set_default_timeout(20_000)
+    await submit_login(page, hcm, "operator1", "operator-pass-1")
+    await page.wait_for_url(f"{hcm}/")
+    await page.goto(f"{hcm}/admin/jobs/{progress_id}")
+    await expect(page.locator("#progress-box")).to_have_attribute("data-state", "queued")
+    assert await bulk.select_next_page(runtime, progress_id)  # the worker handles page 1
+    bar = page.locator("#progress-bar")
+    await expect(bar).to_have_attribute("value", "100")  # htmx polled it in
+    await expect(bar).to_have_attribute("max", "250")
+    await expect(page.locator("#progress-state")).to_contain_text("已处理 100 / 250（40%）")
+    await page.screenshot(path=str(SCREENSHOTS / "bulk_select_running.png"))
+    await bulk.run_bulk_select(runtime, progress_id)
+    await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
+    await expect(page.locator("#done")).to_have_text("250")
+    await expect(page.locator("#cancel-form")).to_have_count(1)  # the page was not reloaded
+    await page.screenshot(path=str(SCREENSHOTS / "bulk_select_finished.png"))
+    await page.close()
