@@ -1,0 +1,201 @@
+"""Faults during the submission saga, against the VOP simulator over HTTP: nothing lost, no
+double placement, the invariants hold afterwards.
+
+* A ``hive worker`` process is killed (``kill -9``) after the simulator made the order but
+  before the worker heard of it (the simulator holds the answer): a second worker retries the
+  stalled job, which looks the order up by thirdOrder and adopts it — one submission only.
+* Supplier timeouts (the call is processed, its answer held past our timeout) and 5001 storms:
+  every sub-order ends placed and confirmed with one order upstream.
+
+Every wait polls with a deadline; nothing sleeps for a result."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from hive.orders.invariants import check_invariants
+from hive.orders.submission_tasks import ORDERS_QUEUE
+from hive.platform.config import Settings
+from hive.platform.db import Database
+from hive.platform.jobs import JobRuntime, run_worker
+from hive.suppliers.runtime import supplier_runtime
+from tests.orders.test_order_acceptance import Shop, shop, world
+from tests.support.saga_vop import GatedSimulator, accept, gated_simulator, sell_vop_skus
+from tests.support.vop import SECRET_KEY, AdapterKit, adapter_settings, kit
+
+__all__ = ["adapter_settings", "kit", "shop", "world"]
+DEADLINE_S = 240.0
+
+
+@pytest.fixture
+def vop(tmp_path: Path) -> Iterator[GatedSimulator]:
+    with gated_simulator(tmp_path / "vop") as gated:
+        yield gated
+
+
+async def poll(what: str, check: Callable[[], Awaitable[Any]]) -> Any:
+    deadline = asyncio.get_running_loop().time() + DEADLINE_S
+    while True:
+        found = await check()
+        if found:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def scalar(database: Database, statement: str, **params: Any) -> Any:
+    async with database.platform_transaction() as session:
+        return await session.scalar(text(statement), params)
+
+
+async def sub_orders(database: Database) -> list[tuple[str, str, str | None, int]]:
+    async with database.platform_transaction() as session:
+        rows = await session.execute(
+            text(
+                "SELECT sub_order_no, status, upstream_order_id, submit_attempts "
+                "FROM sub_orders ORDER BY id"
+            )
+        )
+        return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in rows]
+
+
+async def _invariants_hold(database: Database, kit: AdapterKit) -> None:
+    report = await check_invariants(database, kit.factory().for_supplier_id)
+    assert report.holds, report.summary()
+    assert not report.in_flight and not report.held
+
+
+@contextmanager
+def worker(settings: Settings, data_dir: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        # A held answer must outlast the wait for the kill, not time out into a retry.
+        "HIVE_SUPPLIER_TIMEOUT_S": "120",
+        "HIVE_DATABASE_URL": settings.database_url,
+        "HIVE_DATA_DIR": str(data_dir),
+        "HIVE_SECRET_KEY": SECRET_KEY,  # the supplier's credentials and the receivers
+        "HIVE_LOG_FORMAT": "json",
+        "HIVE_WORKER_HEARTBEAT_INTERVAL_S": "1",
+        "HIVE_WORKER_STALLED_AFTER_S": "3",
+        "HIVE_FEED_POLL_INTERVAL_S": "60",
+    }
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hive", "worker"], env=env, stdout=out, stderr=out
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+async def test_a_worker_killed_between_the_upstream_submit_and_the_commit_places_once(
+    shop: Shop, vop: GatedSimulator, kit: AdapterKit, settings: Settings, tmp_path: Path
+) -> None:
+    database = shop.world.database
+    await sell_vop_skus(shop, vop.simulator, kit)
+    vop.gate.armed = True
+    order = (await accept(shop, "PO-KILL-1")).order
+    [(number, _, _, _)] = await sub_orders(database)
+    log = tmp_path / "workers.log"
+
+    with worker(settings, tmp_path / "w1", log) as first:
+        await poll("the supplier to make the order", lambda: _now(vop.gate.holding.is_set()))
+        assert vop.orders_by_third_order() == {number: 1}  # made upstream …
+        assert (await sub_orders(database))[0][1:] == ("pending", None, 1)  # … not known here
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(timeout=30) == -signal.SIGKILL
+    vop.gate.opened.set()
+    await poll(
+        "the dead worker's heartbeat to age",
+        lambda: scalar(
+            database,
+            "SELECT bool_and(last_heartbeat < now() - interval '4 seconds') "
+            "FROM procrastinate_workers",
+        ),
+    )
+
+    with worker(settings, tmp_path / "w2", log):
+        confirmed = "SELECT status = 'confirmed' FROM sub_orders WHERE sub_order_no = :n"
+        await poll("the sub-order to be confirmed", lambda: scalar(database, confirmed, n=number))
+
+    [(_, status, upstream_id, attempts)] = await sub_orders(database)
+    assert (status, attempts) == ("confirmed", 2)
+    assert vop.gate.submits == {number: 1}  # the retry looked the order up, sent nothing
+    assert vop.orders_by_third_order() == {number: 1}
+    assert vop.order_status(number) == "confirmed"
+    job_attempts = await scalar(
+        database,
+        "SELECT attempts FROM procrastinate_jobs WHERE task_name = 'hive.orders.submit_sub_order'",
+    )
+    assert job_attempts == 2
+    assert upstream_id is not None
+    assert await scalar(database, "SELECT status FROM orders WHERE id = :i", i=order.id) == (
+        "confirmed"
+    )
+    await _invariants_hold(database, kit)
+
+
+async def _now(value: Any) -> Any:
+    return value
+
+
+@pytest.fixture
+async def storm_runtime(
+    database: Database, adapter_settings: Settings
+) -> AsyncIterator[JobRuntime]:
+    """An in-process worker's runtime whose supplier calls time out after 1 s."""
+    settings = adapter_settings.model_copy(
+        update={
+            "supplier_timeout_s": 1.0,
+            "supplier_breaker_failures": 50,
+            "secret_key": SecretStr(SECRET_KEY),
+        }
+    )
+    async with supplier_runtime(database, settings) as adapters:
+        yield JobRuntime(settings.database_url, database, settings, adapters.for_supplier_id)
+
+
+async def test_timeouts_and_5001_storms_place_every_sub_order_exactly_once(
+    shop: Shop, vop: GatedSimulator, kit: AdapterKit, storm_runtime: JobRuntime
+) -> None:
+    database = shop.world.database
+    await sell_vop_skus(shop, vop.simulator, kit)
+    for n in range(6):
+        await accept(shop, f"PO-STORM-{n}")
+    vop.simulator.set_faults(timeout_rate=0.3, timeout_hold_s=2.0, error_5001_rate=0.3)
+    runtime = storm_runtime
+
+    async def settled() -> bool:
+        # The worker stops when no job is due; retries wait their back-off in the queue.
+        await run_worker(runtime, wait=False, queues=[ORDERS_QUEUE])
+        return all(status == "confirmed" for _, status, _, _ in await sub_orders(database))
+
+    await poll("every sub-order to be confirmed", settled)
+    vop.simulator.set_faults(timeout_rate=0.0, error_5001_rate=0.0)
+    subs = await sub_orders(database)
+    numbers = {number for number, _, _, _ in subs}
+    assert len(subs) == 6
+    assert vop.orders_by_third_order() == dict.fromkeys(numbers, 1)
+    assert set(vop.gate.submits) == numbers
+    assert any(attempts > 1 for *_, attempts in subs) or sum(vop.gate.submits.values()) > 6
+    await _invariants_hold(database, kit)
