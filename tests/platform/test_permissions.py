@@ -35,7 +35,7 @@ from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, Us
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.openapi.scopes import Scope
-from hive.orders import acceptance, receivers
+from hive.orders import acceptance, cancellation, receivers
 from hive.orders import service as orders
 from hive.orders.models import Order
 from hive.orders.personal import Receiver, encrypt_receiver
@@ -87,6 +87,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.PLACE_ORDER: {TENANT_ADMIN, TENANT_USER},
     Action.VIEW_ORDERS: {ADMIN_ROLE, OPERATOR, FINANCE, TENANT_ADMIN, TENANT_USER},
     Action.VIEW_RECEIVER: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN},
+    Action.CANCEL_ORDER: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN, TENANT_USER},
     Action.MANAGE_DISTRIBUTION: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_LIBRARY: {TENANT_ADMIN, TENANT_USER},
 }
@@ -251,6 +252,11 @@ def _billing_calls() -> dict[Action, list[Call]]:
         ],
         Action.VIEW_RECEIVER: [
             in_transaction(lambda s, w, a: receivers.reveal_receiver(s, a, _unsaved_order(w), _BOX))
+        ],
+        Action.CANCEL_ORDER: [
+            in_transaction(
+                lambda s, w, a: cancellation.cancel_order(s, a, w.tenant_id, "PO-NONE", "")
+            )
         ],
         Action.PLACE_ORDER: [
             in_transaction(

@@ -142,6 +142,8 @@ class Gateway:
     ):
         self.settings = settings
         self.apps = AppDirectory(database, settings, clock=clock)
+        # Encrypts what routes store at rest (an order's receiver).
+        self.secret_box = load_secret_box(settings)
         self.admitter = admission.admitter(database, redis)
         self.clock = clock
 
@@ -268,6 +270,8 @@ LibraryWriter = Annotated[AppCredentials, Depends(caller_with(Scope.LIBRARY_WRIT
 MessagesReader = Annotated[AppCredentials, Depends(caller_with(Scope.MESSAGES_READ))]
 WebhooksManager = Annotated[AppCredentials, Depends(caller_with(Scope.WEBHOOKS_MANAGE))]
 AccountReader = Annotated[AppCredentials, Depends(caller_with(Scope.ACCOUNT_READ))]
+OrdersReader = Annotated[AppCredentials, Depends(caller_with(Scope.ORDERS_READ))]
+OrdersWriter = Annotated[AppCredentials, Depends(caller_with(Scope.ORDERS_WRITE))]
 
 
 async def open_session(

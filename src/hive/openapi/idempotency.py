@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -42,7 +43,23 @@ REPLAYED = "Idempotent-Replayed"
 _KEY = re.compile(r"[\x21-\x7e]{1,128}", re.ASCII)
 _JSON = "application/json"
 
-Handler = Callable[[], Awaitable[BaseModel]]
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A handler's answer with a status of its own (``POST /open/v1/orders``: 201 for a new
+    order, 200 for the first order given back)."""
+
+    status_code: int
+    body: BaseModel
+
+
+Handler = Callable[[], Awaitable[BaseModel | Answered]]
+
+
+def _status_and_body(result: BaseModel | Answered, status_code: int) -> tuple[int, bytes]:
+    if isinstance(result, Answered):
+        return result.status_code, result.body.model_dump_json().encode()
+    return status_code, result.model_dump_json().encode()
 
 
 def _fingerprint(request: Request, body: bytes) -> str:
@@ -74,7 +91,7 @@ async def idempotent(
     ``idempotency_in_progress``."""
     key = request.headers.get(HEADER)
     if key is None:
-        return _json(status_code, (await handler()).model_dump_json().encode())
+        return _json(*_status_and_body(await handler(), status_code))
     if not _KEY.fullmatch(key):
         raise IdempotencyKeyInvalid()
     route = _route_of(request)
@@ -104,7 +121,7 @@ async def _first_answer(
             raise
         body = _error_json(error)
         return error.http_status, body
-    return status_code, result.model_dump_json().encode()
+    return _status_and_body(result, status_code)
 
 
 def _error_json(error: HiveError) -> bytes:

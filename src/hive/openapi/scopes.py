@@ -11,6 +11,8 @@ class Scope(StrEnum):
     MESSAGES_READ = "messages:read"  # the pull feed of tenant events
     WEBHOOKS_MANAGE = "webhooks:manage"  # webhook subscriptions
     ACCOUNT_READ = "account:read"  # the tenant's balances and account statement
+    ORDERS_READ = "orders:read"  # the tenant's orders
+    ORDERS_WRITE = "orders:write"  # place and cancel orders
 
 
 ALL_SCOPES: tuple[Scope, ...] = tuple(Scope)

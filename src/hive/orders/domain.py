@@ -1,13 +1,18 @@
 """Orders: the order, its sub-orders per supplier, the state machine, the timeline, the order
-pages of the console and the workbench."""
+pages of the console and the workbench, the Open API's order routes."""
 
 from hive.platform.domains import Domain
 
 DOMAIN = Domain(
     name="orders",
     models=["hive.orders.models"],
-    tasks=["hive.orders.sync_tasks", "hive.orders.submission_tasks"],
+    tasks=[
+        "hive.orders.sync_tasks",
+        "hive.orders.submission_tasks",
+        "hive.orders.cancellation_tasks",
+    ],
     feed_handlers=["hive.orders.messages"],
     hcm_routers=["hive.orders.routes:router", "hive.orders.workbench_routes:router"],
+    hag_routers=["hive.orders.open_routes:router"],
     menu=["hive.orders.menu:MENU"],
 )

@@ -30,3 +30,21 @@ class PriceChanged(Conflict):
 class OrderNotFound(NotFound):
     code = "order_not_found"
     default_message = "订单不存在 / Order not found"
+
+
+class OrderNotCancellable(Conflict):
+    """A sub-order has shipped (or completed): the order can no longer be cancelled;
+    ``details["sub_orders"]`` lists ``{sub_order_no, status}`` of the ones in the way."""
+
+    code = "order_not_cancellable"
+    default_message = "订单已发货，不能取消 / The order has shipped and cannot be cancelled"
+
+
+class QuoteOutdated(Conflict):
+    """A product's supplier changed between the stock check and the acceptance: send the
+    order again."""
+
+    code = "order_quote_outdated"
+    default_message = (
+        "商品信息刚刚变化，请重新提交 / Product data just changed; send the order again"
+    )

@@ -40,6 +40,7 @@ class SubOrderView:
     freight_fen: int
     total_fen: int
     parent_no: str | None
+    sub_order_id: int  # the row id (timeline lines name their sub-order by it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ async def get_order(
             sub.freight_fen,
             sub.total_fen,
             numbers.get(sub.parent_id) if sub.parent_id else None,
+            sub.id,
         )
         for sub in subs
     ]

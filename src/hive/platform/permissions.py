@@ -70,6 +70,7 @@ class Action(StrEnum):
     PLACE_ORDER = "orders.place"
     VIEW_ORDERS = "orders.view"
     VIEW_RECEIVER = "orders.view_receiver"  # the whole receiver (name, mobile, address)
+    CANCEL_ORDER = "orders.cancel"
     MANAGE_DISTRIBUTION = "catalog.manage_distribution"
     MANAGE_LIBRARY = "catalog.manage_library"
 
@@ -123,6 +124,8 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     # The whole receiver is personal data: shown (and audited) to those who ship and serve
     # customers — operators, the platform admin and the tenant's admin — not to finance.
     Action.VIEW_RECEIVER: frozenset({_ADMIN, _OPERATOR, _TENANT_ADMIN}),
+    # A tenant cancels its own orders; operators (and the admin) any tenant's.
+    Action.CANCEL_ORDER: _TENANTS | _CATALOG_STAFF,
     Action.MANAGE_DISTRIBUTION: _CATALOG_STAFF,
     # A tenant's users keep its own library; staff see libraries but do not change them.
     Action.MANAGE_LIBRARY: frozenset({_TENANT_ADMIN, _TENANT_USER}),
