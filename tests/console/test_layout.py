@@ -38,6 +38,7 @@ EXPECTED_MENU = {
         "/admin/suppliers",
         "/admin/supplier-messages",
         "/admin/tenants",
+        "/admin/staff",
         "/admin/accounts",
         "/admin/audit-log",
         "/admin/billing",
@@ -75,6 +76,7 @@ EXPECTED_MENU = {
         "/workbench/library",
         "/workbench/account",
         "/workbench/apps",
+        "/workbench/team",
         "/account/sessions",
     },
     "acme-user": {

@@ -29,7 +29,7 @@ from hive.catalog.selection import rule_jobs, rules
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.customers import service as customers
-from hive.customers import sessions, signin
+from hive.customers import sessions, signin, users
 from hive.customers.models import TenantStatus, UserStatus
 from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, UserCreate
 from hive.openapi import service as openapi
@@ -63,9 +63,10 @@ EXPECTED: dict[Action, set[str]] = {
     Action.CHANGE_TENANT_STATUS: {ADMIN_ROLE},
     Action.CREATE_USER: {ADMIN_ROLE, TENANT_ADMIN},
     Action.CHANGE_USER_STATUS: {ADMIN_ROLE, TENANT_ADMIN},
+    Action.CHANGE_USER_ROLE: {ADMIN_ROLE, TENANT_ADMIN},
     Action.CHANGE_OWN_CREDENTIALS: {ADMIN_ROLE, OPERATOR, FINANCE, TENANT_ADMIN, TENANT_USER},
-    Action.UNLOCK_ACCOUNT: {ADMIN_ROLE},
-    Action.END_USER_SESSIONS: {ADMIN_ROLE},
+    Action.UNLOCK_ACCOUNT: {ADMIN_ROLE, TENANT_ADMIN},
+    Action.END_USER_SESSIONS: {ADMIN_ROLE, TENANT_ADMIN},
     Action.MANAGE_SUPPLIERS: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_WAREHOUSE: {ADMIN_ROLE, OPERATOR},
     Action.REENCRYPT_CREDENTIALS: {ADMIN_ROLE},
@@ -126,6 +127,12 @@ def _user(world: World, actor: Actor) -> UserCreate:
         password="correct-horse-1",
         role=Role.TENANT_USER,
         tenant_id=world.tenant_id,
+    )
+
+
+def _member(world: World) -> users.NewMember:
+    return users.NewMember(
+        username=f"member-{next(world.serial)}", display_name="member", role=Role.TENANT_USER
     )
 
 
@@ -292,11 +299,21 @@ CALLS: dict[Action, list[Call]] = {
             lambda s, w, a: customers.change_tenant_status(s, a, w.tenant_id, TenantStatus.ACTIVE)
         )
     ],
-    Action.CREATE_USER: [in_transaction(lambda s, w, a: customers.create_user(s, a, _user(w, a)))],
+    Action.CREATE_USER: [
+        in_transaction(lambda s, w, a: customers.create_user(s, a, _user(w, a))),
+        in_transaction(lambda s, w, a: users.create_member(s, a, _member(w))),
+        in_transaction(lambda s, w, a: users.list_members(s, a, limit=1, offset=0)),
+    ],
     Action.CHANGE_USER_STATUS: [
         in_transaction(
             lambda s, w, a: customers.change_user_status(s, a, w.tenant_user_id, UserStatus.ACTIVE)
-        )
+        ),
+        in_transaction(
+            lambda s, w, a: users.change_status(s, a, w.tenant_user_id, UserStatus.ACTIVE)
+        ),
+    ],
+    Action.CHANGE_USER_ROLE: [
+        in_transaction(lambda s, w, a: users.change_role(s, a, w.tenant_user_id, Role.TENANT_USER)),
     ],
     Action.CHANGE_OWN_CREDENTIALS: [
         in_transaction(

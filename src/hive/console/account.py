@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from hive.console import i18n
-from hive.console.callers import SignedInActor, may
+from hive.console.callers import SignedInActor, may, viewing
 from hive.console.i18n import translator, wait_text
 from hive.console.pages import client_of, current_session_id, language_of, render
 from hive.customers import service as customers
@@ -24,7 +24,7 @@ from hive.platform.browser_session import browser_session
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.permissions import Action
+from hive.platform.permissions import Action, View
 
 router = APIRouter(include_in_schema=False)
 SESSIONS_PATH = "/account/sessions"
@@ -33,6 +33,8 @@ DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")
 MAX_USERNAME = 64
 # The accounts page lists locked accounts: whoever may unlock them.
 Unlocker = Annotated[Actor, may(Action.UNLOCK_ACCOUNT)]
+# Tenant admins may unlock too (their own users, on the team page), not open this page.
+ACCOUNT_SECURITY = viewing(View.ACCOUNT_SECURITY)
 
 i18n.extend(
     {
@@ -217,12 +219,12 @@ async def _accounts_page(
     )
 
 
-@router.get(ACCOUNTS_PATH)
+@router.get(ACCOUNTS_PATH, dependencies=[ACCOUNT_SECURITY])
 async def accounts_page(request: Request, actor: Unlocker) -> Response:
     return await _accounts_page(request, actor)
 
 
-@router.post(ACCOUNTS_PATH + "/unlock")
+@router.post(ACCOUNTS_PATH + "/unlock", dependencies=[ACCOUNT_SECURITY])
 async def unlock(
     request: Request,
     actor: Unlocker,
@@ -243,7 +245,7 @@ async def unlock(
     return await _accounts_page(request, actor, unlocked=username.strip())
 
 
-@router.post(ACCOUNTS_PATH + "/sign-out")
+@router.post(ACCOUNTS_PATH + "/sign-out", dependencies=[ACCOUNT_SECURITY])
 async def sign_out_everywhere(
     request: Request,
     actor: Annotated[Actor, may(Action.END_USER_SESSIONS)],

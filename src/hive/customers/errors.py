@@ -72,3 +72,17 @@ class SignInLocked(RateLimited):
         self.retry_after_s = retry_after_s
         self.scope = scope
         self.key = key
+
+
+class LastAdmin(Conflict):
+    """The change would leave the platform (or a tenant) without an active admin."""
+
+    code = "last_admin"
+    default_message = (
+        "不能停用或降级最后一位管理员 / The last active admin cannot be suspended or demoted"
+    )
+
+
+class CannotChangeOwnAccount(Conflict):
+    code = "own_account"
+    default_message = "不能停用或降级自己的账号 / You cannot suspend or demote your own account"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +67,41 @@ async def list_users(session: AsyncSession, *, tenant_id: int | None = None) -> 
     if tenant_id is not None:
         query = query.where(User.tenant_id == tenant_id)
     return (await session.scalars(query)).all()
+
+
+def _of_scope(query: Select[Any], tenant_id: int | None) -> Select[Any]:
+    if tenant_id is None:
+        return query.where(User.tenant_id.is_(None))
+    return query.where(User.tenant_id == tenant_id)
+
+
+async def list_users_of_scope(
+    session: AsyncSession, tenant_id: int | None, *, limit: int, offset: int
+) -> Sequence[User]:
+    """One page of the staff's (``tenant_id`` None) or one tenant's users, by id."""
+    query = _of_scope(select(User), tenant_id).order_by(User.id).limit(limit).offset(offset)
+    rows: Sequence[User] = (await session.scalars(query)).all()
+    return rows
+
+
+async def count_users_of_scope(session: AsyncSession, tenant_id: int | None) -> int:
+    query = _of_scope(select(User), tenant_id).subquery()
+    return int(await session.scalar(select(func.count()).select_from(query)) or 0)
+
+
+async def lock_active_users(
+    session: AsyncSession, tenant_id: int | None, role: str
+) -> Sequence[User]:
+    """The scope's active users of ``role``, locked in id order (callers that all lock this
+    way never wait on each other crosswise)."""
+    query = (
+        _of_scope(select(User), tenant_id)
+        .where(User.role == role, User.status == "active")
+        .order_by(User.id)
+        .with_for_update()
+    )
+    rows: Sequence[User] = (await session.scalars(query)).all()
+    return rows
 
 
 async def touch_last_login(session: AsyncSession, user_id: int, when: datetime) -> None:

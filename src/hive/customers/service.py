@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import service as billing
-from hive.customers import repository, sessions
+from hive.customers import repository, sessions, users
 from hive.customers.errors import (
     DuplicateGradeName,
     DuplicateTenantCode,
@@ -256,26 +256,15 @@ async def change_user_status(
     session: AsyncSession, actor: Actor, user_id: int, status: UserStatus
 ) -> User:
     """Disable or re-enable a login (platform admin, or a tenant admin for its own tenant's
-    users). Disabling ends every session of the user."""
+    users). Disabling ends every session of the user; the last active admin of the platform
+    or of a tenant is never disabled (``last_admin``), nor one's own account (``own_account``)."""
     require(actor, Action.CHANGE_USER_STATUS)
     user = await repository.get_user(session, user_id)
     if user is None:
         raise UserNotFound(details={"user_id": user_id})
     if actor.role == Role.TENANT_ADMIN.value and user.tenant_id != actor.tenant_id:
         raise PermissionDenied(details={"user_id": user_id, "tenant_id": actor.tenant_id})
-    previous, user.status = user.status, status.value
-    ended = 0
-    if status is UserStatus.DISABLED:
-        ended = await sessions.revoke_user_sessions(session, user.id, now=datetime.now(UTC))
-    await record_audit(
-        session,
-        actor,
-        "user.status",
-        target_type="user",
-        target_id=user.id,
-        tenant_id=user.tenant_id,
-        details={"from": previous, "to": status.value, "sessions_ended": ended},
-    )
+    await users.apply_status(session, actor, user, status)
     return user
 
 

@@ -146,6 +146,15 @@ async def locked_throttles(
     return (await session.scalars(query)).all()
 
 
+async def locked_throttles_of(
+    session: AsyncSession, keys: Sequence[str], now: datetime
+) -> Sequence[LoginThrottle]:
+    query = select(LoginThrottle).where(
+        LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now
+    )
+    return (await session.scalars(query)).all()
+
+
 async def delete_throttles_idle_since(session: AsyncSession, cutoff: datetime) -> int:
     result = await session.execute(
         delete(LoginThrottle)

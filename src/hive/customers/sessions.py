@@ -131,10 +131,11 @@ async def log_out(session: AsyncSession, actor: Actor, token: str, *, now: datet
 async def sign_out_everywhere(
     session: AsyncSession, actor: Actor, user_id: int, *, now: datetime
 ) -> int:
-    """A platform admin ends every session of a user; returns how many were live."""
+    """A platform admin (or a tenant admin, for its own tenant's users) ends every session of
+    a user; returns how many were live. Raises ``user_not_found``."""
     require(actor, Action.END_USER_SESSIONS)
     user = await get_user(session, user_id)
-    if user is None:
+    if user is None or (actor.tenant_id is not None and user.tenant_id != actor.tenant_id):
         raise UserNotFound(details={"user_id": user_id})
     ended = await revoke_user_sessions(session, user.id, now=now)
     await record_audit(

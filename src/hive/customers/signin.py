@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -332,10 +332,12 @@ async def _attempt_succeeded(session: AsyncSession, username: str, ip: str, now:
 
 
 async def unlock_account(session: AsyncSession, actor: Actor, username: str) -> bool:
-    """A platform admin lifts the sign-in lock of an account; False if it was not locked."""
+    """A platform admin (or a tenant admin, for its own tenant's users) lifts the sign-in lock
+    of an account; False if it was not locked. Raises ``user_not_found`` for a name that is no
+    user or, for a tenant admin, another tenant's."""
     require(actor, Action.UNLOCK_ACCOUNT)
     user = await repository.find_user_by_username(session, username)
-    if user is None:
+    if user is None or (actor.tenant_id is not None and user.tenant_id != actor.tenant_id):
         raise UserNotFound(details={"username": username})
     row = await throttles.get_throttle(session, ACCOUNT + username)
     was_locked = row is not None and row.locked_until is not None and row.locked_until > _now()
@@ -366,6 +368,13 @@ async def locked_accounts(session: AsyncSession, *, limit: int = 100) -> list[Lo
         for row in rows
         if row.locked_until is not None
     ]
+
+
+async def locked_usernames(session: AsyncSession, usernames: Sequence[str]) -> dict[str, datetime]:
+    """Which of ``usernames`` are locked now, and until when."""
+    keys = [ACCOUNT + name for name in usernames]
+    rows = await throttles.locked_throttles_of(session, keys, _now())
+    return {row.key.removeprefix(ACCOUNT): row.locked_until for row in rows if row.locked_until}
 
 
 async def remove_idle_throttles(session: AsyncSession, *, before: datetime) -> int:

@@ -41,6 +41,7 @@ class Action(StrEnum):
     CHANGE_TENANT_STATUS = "customers.change_tenant_status"
     CREATE_USER = "customers.create_user"
     CHANGE_USER_STATUS = "customers.change_user_status"
+    CHANGE_USER_ROLE = "customers.change_user_role"
     CHANGE_OWN_CREDENTIALS = "customers.change_own_credentials"
     UNLOCK_ACCOUNT = "customers.unlock_account"
     END_USER_SESSIONS = "customers.end_user_sessions"
@@ -92,9 +93,11 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.CHANGE_TENANT_STATUS: frozenset({_ADMIN}),
     Action.CREATE_USER: frozenset({_ADMIN, _TENANT_ADMIN}),
     Action.CHANGE_USER_STATUS: frozenset({_ADMIN, _TENANT_ADMIN}),
+    Action.CHANGE_USER_ROLE: frozenset({_ADMIN, _TENANT_ADMIN}),
     Action.CHANGE_OWN_CREDENTIALS: _HUMANS,
-    Action.UNLOCK_ACCOUNT: frozenset({_ADMIN}),
-    Action.END_USER_SESSIONS: frozenset({_ADMIN}),
+    # A tenant admin unlocks and signs out its own tenant's users only (the service narrows).
+    Action.UNLOCK_ACCOUNT: frozenset({_ADMIN, _TENANT_ADMIN}),
+    Action.END_USER_SESSIONS: frozenset({_ADMIN, _TENANT_ADMIN}),
     Action.MANAGE_SUPPLIERS: _CATALOG_STAFF,
     Action.MANAGE_WAREHOUSE: _CATALOG_STAFF,
     Action.REENCRYPT_CREDENTIALS: frozenset({_ADMIN}),
@@ -156,6 +159,7 @@ class View(StrEnum):
     TENANTS = "customers.tenants"
     STAFF = "customers.staff"
     AUDIT_LOG = "platform.audit_log"
+    SETTINGS = "platform.settings"
     ACCOUNT_SECURITY = "customers.account_security"
     UPSTREAM = "catalog.upstream"
     POOL = "catalog.pool"
@@ -189,6 +193,7 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.TENANTS: _STAFF,
     View.STAFF: frozenset({_ADMIN}),
     View.AUDIT_LOG: frozenset({_ADMIN, _FINANCE}),
+    View.SETTINGS: frozenset({_ADMIN}),
     View.ACCOUNT_SECURITY: frozenset({_ADMIN}),
     View.UPSTREAM: _CATALOG_STAFF,
     View.POOL: _STAFF,
