@@ -107,13 +107,15 @@ async def waybills_of(session: AsyncSession, sub_order_ids: Sequence[int]) -> li
 
 async def claim_for_reconciliation(session: AsyncSession, limit: int) -> list[str]:
     """Up to ``limit`` unfinished sub-orders placed upstream, the longest unchecked first
-    (never checked before any); marks them checked now and returns their numbers. Rows another
+    (never checked before any; none held for an operator); marks them checked now and returns
+    their numbers. Rows another
     transaction holds are skipped, so two runs never read the same sub-order at once."""
     candidates = (
         select(SubOrder.id)
         .where(
             SubOrder.status.in_([s.value for s in UNFINISHED]),
             SubOrder.upstream_order_id.is_not(None),
+            SubOrder.held_reason.is_(None),  # held for an operator: left alone
         )
         .order_by(SubOrder.checked_at.asc().nulls_first(), SubOrder.id)
         .limit(limit)
@@ -127,10 +129,14 @@ async def timed_out(
     session: AsyncSession, status: SubOrderStatus, older_than: timedelta, limit: int
 ) -> list[str]:
     """Up to ``limit`` sub-orders in ``status`` whose status has not changed for longer than
-    ``older_than``, the oldest first."""
+    ``older_than``, the oldest first (none held for an operator)."""
     query = (
         select(SubOrder.sub_order_no)
-        .where(SubOrder.status == status.value, SubOrder.updated_at < func.now() - older_than)
+        .where(
+            SubOrder.status == status.value,
+            SubOrder.updated_at < func.now() - older_than,
+            SubOrder.held_reason.is_(None),  # held for an operator: left alone
+        )
         .order_by(SubOrder.updated_at, SubOrder.id)
         .limit(limit)
     )
