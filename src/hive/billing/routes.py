@@ -223,6 +223,12 @@ async def _refused(
                 for p in invalid_input(error).problems
             ]
         )
+    elif isinstance(error, HiveError) and isinstance(error.details.get("problems"), list):
+        # The service names its own fields (limit_fen); the form has one amount field.
+        error.details["problems"] = [
+            {**p, "field": _FIELD_OF.get(str(p.get("field")), p.get("field"))}
+            for p in error.details["problems"]
+        ]
     errors, lines = field_errors(request, error, FORM_FIELDS)
     table = read_table({}, path=f"{ADMIN_PATH}/{tenant_id}", page_size=PAGE_SIZE)
     return await _account_page(

@@ -20,7 +20,9 @@ from hive.billing.repository import StatementLine
 from hive.billing.schemas import Adjustment, CreditLimit, TopUp
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
+from hive.platform.money import format_yuan
 from hive.platform.permissions import Action, require
+from hive.platform.validation import Problem
 
 BALANCE_ACCOUNT = AccountKind.BALANCE.value
 CREDIT_ACCOUNT = AccountKind.CREDIT.value
@@ -170,7 +172,10 @@ async def adjust(session: AsyncSession, actor: Actor, data: Adjustment) -> int:
 async def set_credit_limit(session: AsyncSession, actor: Actor, data: CreditLimit) -> int | None:
     """Set the tenant's credit line; returns the entry id (``None`` when the limit is unchanged).
 
-    Lowering it below what is drawn or held on it is refused (``credit_limit_below_use``).
+    Lowering it below what is drawn or held on it is refused (``credit_limit_below_use``, 409,
+    details ``in_use_fen`` and a ``below_in_use`` problem on ``limit_fen``): the credit account's
+    available amount can never go negative, so finance lowers a line only to what is in use,
+    and further as orders complete and the tenant repays or orders are released.
     """
     require(actor, Action.SET_CREDIT_LIMIT)
     if await repository.find_account(session, data.tenant_id, BALANCE_ACCOUNT) is None:
@@ -184,8 +189,7 @@ async def set_credit_limit(session: AsyncSession, actor: Actor, data: CreditLimi
         session, data.tenant_id, CREDIT_ACCOUNT, available_fen=delta, limit_fen=delta
     )
     if after is None:
-        in_use = credit.credit_limit_fen - credit.available_fen
-        raise CreditLimitBelowUse(details={"limit_fen": data.limit_fen, "in_use_fen": in_use})
+        raise _below_use(data.limit_fen, credit.credit_limit_fen - credit.available_fen)
     entry_id = await write_entry(
         session,
         actor,
@@ -200,6 +204,15 @@ async def set_credit_limit(session: AsyncSession, actor: Actor, data: CreditLimi
     )
     await _audit(session, actor, "billing.credit_limit", data.tenant_id, entry_id, delta, data)
     return entry_id
+
+
+def _below_use(limit_fen: int, in_use_fen: int) -> CreditLimitBelowUse:
+    """The refusal of a limit below what is drawn or held, naming that amount (yuan) on the
+    limit's field."""
+    problem = Problem("limit_fen", "below_in_use", {"in_use": format_yuan(in_use_fen)})
+    return CreditLimitBelowUse(
+        details={"limit_fen": limit_fen, "in_use_fen": in_use_fen, "problems": [problem.as_dict()]}
+    )
 
 
 async def _audit(

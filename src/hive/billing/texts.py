@@ -19,6 +19,9 @@ BILLING_TEXTS: dict[str, dict[str, str]] = {
         "billing.adjust": "调账",
         "billing.adjust_hint": "正数增加、负数扣减可用余额，冻结金额不受影响。",
         "billing.set_credit_limit": "设置授信额度",
+        "billing.credit_limit_hint": "当前额度 {limit} 元，已用（含冻结）{in_use} 元。"
+        "额度不能低于已用部分：客户还款或订单释放后才能继续调低。",
+        "problem.below_in_use": "不能低于已用的 {in_use} 元",
         "billing.amount": "金额（元）",
         "billing.note": "备注",
         "billing.save": "提交",
@@ -69,6 +72,10 @@ BILLING_TEXTS: dict[str, dict[str, str]] = {
         "billing.adjust_hint": "Positive adds to, negative takes from the available balance; "
         "frozen money is not touched.",
         "billing.set_credit_limit": "Set the credit limit",
+        "billing.credit_limit_hint": "Current limit {limit} yuan, {in_use} yuan in use "
+        "(drawn or held). The limit cannot go below what is in use: lower it further once the "
+        "tenant repays or orders are released.",
+        "problem.below_in_use": "must not be below the {in_use} yuan in use",
         "billing.amount": "Amount (yuan)",
         "billing.note": "Note",
         "billing.save": "Submit",

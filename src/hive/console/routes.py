@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hive.billing import service as billing
 from hive.console.callers import PUBLIC, SignedInActor
 from hive.console.dashboard import dashboard
 from hive.console.i18n import translator, wait_text
 from hive.console.pages import client_of, language_of, render, session_actor
-from hive.customers import service as customers
+from hive.console.tenant_dashboard import render_workbench_home
 from hive.customers import sessions
 from hive.customers.errors import SignInLocked, TenantNotActive, UserDisabled
 from hive.customers.signin import sign_in
@@ -21,7 +20,6 @@ from hive.platform.browser_session import browser_session, new_token
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import CsrfFailed, InvalidCredentials
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 
 router = APIRouter(include_in_schema=False)
 
@@ -109,15 +107,4 @@ async def home(request: Request, actor: SignedInActor) -> Response:
         async with database.platform_transaction() as session:
             board = await dashboard(session)
         return render(request, "home.html", actor=actor, **board)
-    async with database.tenant_transaction(actor.tenant_id) as session:
-        tenant = await customers.get_tenant(session, actor.tenant_id)
-        account = await billing.balance_account(session, actor.tenant_id)
-    return render(
-        request,
-        "home.html",
-        actor=actor,
-        tenants=None,
-        own_tenant=tenant,
-        balance=format_yuan(account.available_fen if account else 0),
-        frozen=format_yuan(account.frozen_fen if account else 0),
-    )
+    return await render_workbench_home(request, actor, actor.tenant_id)

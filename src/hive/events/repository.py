@@ -102,3 +102,18 @@ async def events_after(
     )
     params = {"tenant": tenant_id, "txid": after_txid, "id": after_id, "limit": limit}
     return (await session.execute(statement, params)).all()
+
+
+async def latest_of_type(
+    session: AsyncSession, tenant_id: int, event_type: str, limit: int
+) -> Sequence[Row[Any]]:
+    """The tenant's newest ``limit`` events of ``event_type`` about products, each with the
+    product's name (NULL when the product is gone), newest first."""
+    statement = text(
+        "SELECT e.id, e.entity_id, e.occurred_at, e.payload, p.name "  # noqa: S608
+        f"FROM {EVENTS} AS e LEFT JOIN products AS p "
+        "ON e.entity_type = 'product' AND p.id = e.entity_id "
+        "WHERE e.tenant_id = :tenant AND e.type = :type ORDER BY e.id DESC LIMIT :limit"
+    )
+    params = {"tenant": tenant_id, "type": event_type, "limit": limit}
+    return (await session.execute(statement, params)).all()

@@ -118,3 +118,41 @@ async def read_events(
         after_txid = found
     rows = await repository.events_after(session, tenant_id, after_txid, after, limit)
     return [TenantEventRecord(**row._asdict()) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PriceChange:
+    """A price change a tenant was told about: the product, its name, the price before (None
+    when the event did not say) and after, in fen."""
+
+    event_id: int
+    product_id: int
+    product_name: str
+    occurred_at: datetime
+    old_price_fen: int | None
+    price_fen: int | None
+
+
+async def recent_price_changes(
+    session: AsyncSession, tenant_id: int, *, limit: int = 10
+) -> list[PriceChange]:
+    """The tenant's latest ``product.price_changed`` events (products of its library), newest
+    first, at most ``limit`` (1…100)."""
+    if not 1 <= limit <= 100:
+        raise InvalidTenantEvent([Problem("limit", "too_large", {"max": 100})])
+    rows = await repository.latest_of_type(session, tenant_id, EventType.PRICE_CHANGED.value, limit)
+    return [
+        PriceChange(
+            event_id=row.id,
+            product_id=row.entity_id,
+            product_name=row.name or "",
+            occurred_at=row.occurred_at,
+            old_price_fen=_fen(row.payload.get("old_price_fen")),
+            price_fen=_fen(row.payload.get("price_fen")),
+        )
+        for row in rows
+    ]
+
+
+def _fen(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -83,6 +83,9 @@ PROBLEM_CODES: dict[str, str] = {
     "below_cost": "must not be below your cost of {cost} yuan",
     "too_many": "matches {count} products, more than {max} at once",
     "overlaps": "must not overlap",
+    "letters_and_digits": "must contain letters and digits",
+    "contains_username": "must not contain the username",
+    "below_in_use": "must not be below the {in_use} yuan in use",
     "invalid": "is not valid",
 }
 

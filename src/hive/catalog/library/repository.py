@@ -237,3 +237,14 @@ async def visible_product(
     statement = PRODUCT.format(price=tenant_price(":tenant"), visible=visible_condition(":tenant"))
     params = {"product": product_id, "tenant": tenant_id}
     return (await session.execute(text(statement), params)).one_or_none()
+
+
+async def count_by_status(session: AsyncSession, tenant_id: int) -> dict[str, int]:
+    """``{status: items}`` of the tenant's library (available, unavailable)."""
+    rows = await session.execute(
+        text(
+            "SELECT status, count(*) FROM library_items WHERE tenant_id = :tenant GROUP BY status"
+        ),
+        {"tenant": tenant_id},
+    )
+    return {str(status): int(count) for status, count in rows.all()}

@@ -202,3 +202,9 @@ async def product_for_tenant(session: AsyncSession, tenant_id: int, product_id: 
     if product is None:
         raise ProductNotFound(details={"product_id": product_id})
     return product
+
+
+async def library_counts(session: AsyncSession, tenant_id: int) -> dict[str, int]:
+    """How many of the tenant's library items are in each status (``available``,
+    ``unavailable``); statuses without items left out."""
+    return await repository.count_by_status(session, tenant_id)

@@ -1,0 +1,103 @@
+"""The tenant workbench's home page: the tenant's money (balance, frozen, credit line, what a
+new order may spend), its library's size, the latest price changes of library products (the
+tenant's own ``product.price_changed`` events) and its orders by status. Everything is read in
+the tenant's transaction (row-level security), through each domain's service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.billing import service as billing
+from hive.catalog.library import service as library
+from hive.console import i18n
+from hive.console.pages import render
+from hive.customers import service as customers
+from hive.events import service as events
+from hive.orders import stats as order_stats
+from hive.orders.status import OrderStatus
+from hive.orders.texts import ORDER_TEXTS
+from hive.platform.actor import Actor
+from hive.platform.http import database_of
+from hive.platform.money import format_yuan
+
+RECENT_PRICE_CHANGES = 10
+i18n.extend(ORDER_TEXTS)
+i18n.extend(
+    {
+        "zh": {
+            "wb.money": "资金",
+            "wb.available": "可用余额（元）",
+            "wb.frozen": "冻结金额（元）",
+            "wb.credit_limit": "授信额度（元）",
+            "wb.credit_available": "可用授信（元）",
+            "wb.spendable": "可下单金额（元）",
+            "wb.library": "我的选品库",
+            "wb.library_total": "选品库商品",
+            "wb.library_unavailable": "其中不可售",
+            "wb.library_open": "打开选品库",
+            "wb.price_changes": "最近价格变动",
+            "wb.price_changes_note": "选品库中商品的供货价变动（最近 {n} 条）。",
+            "wb.no_price_changes": "选品库商品还没有价格变动",
+            "wb.product": "商品",
+            "wb.old_price": "原价（元）",
+            "wb.new_price": "现价（元）",
+            "wb.when": "时间",
+            "wb.orders": "订单",
+            "wb.orders_status": "状态",
+            "wb.orders_count": "订单数",
+            "wb.no_orders": "还没有订单",
+        },
+        "en": {
+            "wb.money": "Money",
+            "wb.available": "Available balance (yuan)",
+            "wb.frozen": "Frozen (yuan)",
+            "wb.credit_limit": "Credit limit (yuan)",
+            "wb.credit_available": "Credit available (yuan)",
+            "wb.spendable": "Available for orders (yuan)",
+            "wb.library": "My library",
+            "wb.library_total": "Products in the library",
+            "wb.library_unavailable": "of them unavailable",
+            "wb.library_open": "Open the library",
+            "wb.price_changes": "Latest price changes",
+            "wb.price_changes_note": "Price changes of products in your library (latest {n}).",
+            "wb.no_price_changes": "No price has changed for products in your library yet",
+            "wb.product": "Product",
+            "wb.old_price": "Before (yuan)",
+            "wb.new_price": "Now (yuan)",
+            "wb.when": "When",
+            "wb.orders": "Orders",
+            "wb.orders_status": "Status",
+            "wb.orders_count": "Orders",
+            "wb.no_orders": "No orders yet",
+        },
+    }
+)
+
+
+async def workbench_home(session: AsyncSession, actor: Actor, tenant_id: int) -> dict[str, Any]:
+    """What the workbench home shows, read in the tenant's transaction."""
+    summary = (await billing.list_summaries(session, actor, [tenant_id])).get(tenant_id)
+    counts = await library.library_counts(session, tenant_id)
+    by_status = await order_stats.count_by_status(session, actor, tenant_id)
+    return {
+        "own_tenant": await customers.get_tenant(session, tenant_id),
+        "summary": summary,
+        "library_total": sum(counts.values()),
+        "library_unavailable": counts.get("unavailable", 0),
+        "price_changes": await events.recent_price_changes(
+            session, tenant_id, limit=RECENT_PRICE_CHANGES
+        ),
+        "recent_limit": RECENT_PRICE_CHANGES,
+        # In the order the statuses are listed, those with orders only.
+        "orders_by_status": [(s.value, by_status[s.value]) for s in OrderStatus if s in by_status],
+    }
+
+
+async def render_workbench_home(request: Request, actor: Actor, tenant_id: int) -> Response:
+    async with database_of(request).tenant_transaction(tenant_id) as session:
+        board = await workbench_home(session, actor, tenant_id)
+    return render(request, "workbench_home.html", actor=actor, yuan=format_yuan, **board)
