@@ -6,7 +6,7 @@ DOMAIN = Domain(
     name="billing",
     models=["hive.billing.models"],
     tasks=["hive.billing.tasks"],
-    hcm_routers=["hive.billing.routes:router"],
+    hcm_routers=["hive.billing.exports:router", "hive.billing.routes:router"],
     hag_routers=["hive.billing.open_routes:router"],
     menu=["hive.billing.menu:MENU"],
 )

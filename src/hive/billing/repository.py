@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -209,11 +209,14 @@ class StatementLine:
     balance_after_fen: int | None
 
 
-async def statement_lines(
-    session: AsyncSession, tenant_id: int, *, limit: int, offset: int
-) -> Sequence[StatementLine]:
-    """The tenant's postings to its own accounts, newest first."""
-    query = (
+# The columns of a statement line (StatementLine's fields, in order).
+StatementQuery = Select[int, datetime, str, str, str, str, int, int | None]
+
+
+def statement_query(tenant_id: int) -> StatementQuery:
+    """The tenant's postings to its own accounts, newest first, as :class:`StatementLine`
+    columns; for a page or an export."""
+    return (
         select(
             LedgerPosting.id,
             LedgerEntry.created_at,
@@ -230,9 +233,14 @@ async def statement_lines(
             LedgerPosting.account.in_([a.value for a in LedgerAccount if a.is_tenant]),
         )
         .order_by(LedgerPosting.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
+
+
+async def statement_lines(
+    session: AsyncSession, tenant_id: int, *, limit: int, offset: int
+) -> Sequence[StatementLine]:
+    """The tenant's postings to its own accounts, newest first."""
+    query = statement_query(tenant_id).limit(limit).offset(offset)
     return [StatementLine(*row) for row in (await session.execute(query)).all()]
 
 

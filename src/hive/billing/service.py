@@ -250,3 +250,11 @@ async def statement(
     _check_scope(actor, tenant_id)
     lines = await repository.statement_lines(session, tenant_id, limit=limit, offset=offset)
     return Statement(lines, await repository.count_statement_lines(session, tenant_id))
+
+
+def statement_export(actor: Actor, tenant_id: int) -> repository.StatementQuery:
+    """Every line of the tenant's statement (newest first), for a download streamed by the
+    caller; checked like :func:`statement`. Rows carry :class:`StatementLine`'s columns."""
+    require(actor, Action.VIEW_STATEMENT)
+    _check_scope(actor, tenant_id)
+    return repository.statement_query(tenant_id)

@@ -21,6 +21,7 @@ DOMAIN = Domain(
     hcm_routers=[
         "hive.catalog.selection.routes:router",
         "hive.catalog.selection.rule_routes:router",
+        "hive.catalog.pool.exports:router",
         "hive.catalog.pool.routes:router",
         "hive.catalog.search.routes:router",
         "hive.catalog.pricing.routes:router",

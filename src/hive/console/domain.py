@@ -11,6 +11,7 @@ DOMAIN = Domain(
         "hive.console.routes:router",
         "hive.console.language:router",
         "hive.console.account:router",
+        "hive.console.audit_export:router",
         "hive.console.audit_log:router",
         "hive.console.job_pages:router",
     ],

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from hive.console import menu, pickers
+from hive.console.export import export_link
 from hive.console.i18n import pick_language, translator
 from hive.console.timefmt import local_time
 from hive.customers import sessions
@@ -94,6 +95,7 @@ def render(
             "crumbs": _crumbs(t, here_entry, context.pop("trail", ())),
             "flashes": flashes,
             "local_time": local_time,
+            "export_link": export_link,
             "picker_label": pickers.label_of,
             **context,
         },

@@ -6,6 +6,6 @@ DOMAIN = Domain(
     name="feed",
     models=["hive.feed.models"],
     tasks=["hive.feed.tasks"],
-    hcm_routers=["hive.feed.routes:router"],
+    hcm_routers=["hive.feed.exports:router", "hive.feed.routes:router"],
     menu=["hive.feed.menu:MENU"],
 )

@@ -167,6 +167,22 @@ _NUMERIC_MESSAGE_ID = case(
 )
 
 
+def messages_statement(
+    log_filter: LogFilter, *, by_message_id: bool = False, descending: bool = True
+) -> Select[Any]:
+    """Every matching row (one ``SupplierMessageLog`` a row), by time received (then message
+    id) or by message id; for a page or an export."""
+    keys: list[Any] = [
+        _NUMERIC_MESSAGE_ID,
+        SupplierMessageLog.message_id,
+        SupplierMessageLog.id,
+    ]
+    if not by_message_id:
+        keys.insert(0, SupplierMessageLog.received_at)
+    ordered = [key.desc().nulls_last() if descending else key.asc().nulls_last() for key in keys]
+    return _filtered(select(SupplierMessageLog), log_filter).order_by(*ordered)
+
+
 async def list_messages(
     session: AsyncSession,
     log_filter: LogFilter,
@@ -177,15 +193,7 @@ async def list_messages(
     descending: bool = True,
 ) -> Sequence[SupplierMessageLog]:
     """One page of matching rows, by time received (then message id) or by message id."""
-    keys: list[Any] = [
-        _NUMERIC_MESSAGE_ID,
-        SupplierMessageLog.message_id,
-        SupplierMessageLog.id,
-    ]
-    if not by_message_id:
-        keys.insert(0, SupplierMessageLog.received_at)
-    ordered = [key.desc().nulls_last() if descending else key.asc().nulls_last() for key in keys]
-    statement = _filtered(select(SupplierMessageLog), log_filter).order_by(*ordered)
+    statement = messages_statement(log_filter, by_message_id=by_message_id, descending=descending)
     return (await session.scalars(statement.limit(limit).offset(offset))).all()
 
 

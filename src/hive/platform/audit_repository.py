@@ -37,11 +37,16 @@ def _filtered(statement: Select[Any], f: AuditFilter) -> Select[Any]:
     return statement
 
 
+def entries_statement(f: AuditFilter, *, newest_first: bool = True) -> Select[Any]:
+    """Every matching row (one ``AuditEntry`` a row), in time order; for a page or an export."""
+    order = AuditEntry.id.desc() if newest_first else AuditEntry.id.asc()
+    return _filtered(select(AuditEntry), f).order_by(order)
+
+
 async def list_entries(
     session: AsyncSession, f: AuditFilter, *, limit: int, offset: int, newest_first: bool = True
 ) -> Sequence[AuditEntry]:
-    order = AuditEntry.id.desc() if newest_first else AuditEntry.id.asc()
-    statement = _filtered(select(AuditEntry), f).order_by(order).limit(limit).offset(offset)
+    statement = entries_statement(f, newest_first=newest_first).limit(limit).offset(offset)
     entries: Sequence[AuditEntry] = (await session.scalars(statement)).all()
     return entries
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.distribution.visibility import visible_condition
@@ -173,6 +173,26 @@ async def _ids_in_order(session: AsyncSession, spec: MatchSpec) -> Sequence[int]
             f"ORDER BY {order} OFFSET :offset LIMIT :limit"
         )
     return (await session.execute(text(statement), params)).scalars().all()
+
+
+EXPORT_COLUMNS = (
+    "p.id, p.supplier_sku, p.name, p.brand, coalesce(c.name, '') AS category_name, "
+    "p.purchase_price_fen, p.retail_price_fen, p.status, p.on_shelf, p.sales"
+)
+
+
+def export_statement(spec: MatchSpec) -> tuple[TextClause, dict[str, Any]] | None:
+    """Every match of ``spec`` (no paging) in its sort order, for a download streamed by the
+    caller; None when the query can match nothing."""
+    where, params = _conditions(spec)
+    if where is None:
+        return None
+    statement = (
+        f"SELECT {EXPORT_COLUMNS} FROM products p "  # noqa: S608
+        "LEFT JOIN categories c ON c.id = p.category_id "
+        f"WHERE {' AND '.join(where)} ORDER BY {INDEX_ORDER[spec.sort]}"
+    )
+    return text(statement), params
 
 
 def _two_stage_page(keyword: str, filters: list[str], order: str) -> str:

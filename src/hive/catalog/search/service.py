@@ -25,8 +25,9 @@ may read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Generic
+from typing import Any, Generic
 
+from sqlalchemy import TextClause
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.search import repository
@@ -155,6 +156,18 @@ async def search_pool_for_tenant(
     """
     active_only = replace(query, statuses=TENANT_STATUSES)
     return await _search(session, active_only, repository.TENANT_HITS, count_cap, tenant_id)
+
+
+async def pool_export(
+    session: AsyncSession, query: PoolQuery
+) -> tuple[TextClause, dict[str, Any]] | None:
+    """Every product an operator's pool search matches (its filters and sort, not its page;
+    no loose retry), as a statement and its parameters for a streamed download; None when
+    nothing can match."""
+    category_ids = None
+    if query.category_id is not None:
+        category_ids = tuple(await repository.category_tree(session, query.category_id))
+    return repository.export_statement(_spec(query, category_ids, fuzzy=False, tenant_id=None))
 
 
 async def _search(
