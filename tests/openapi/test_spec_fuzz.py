@@ -108,7 +108,10 @@ def test_the_document_lists_every_route_with_its_errors(gateway: str) -> None:
     spec = httpx.get(gateway + "/openapi.json").json()
     operations = _operations(spec)
     assert {(method, path) for method, path, _ in operations} >= ROUTES  # others' routes too
-    for _, _, operation in operations:
+    for _, path, operation in operations:
+        if path == "/open/v1/images/{name}":  # unsigned on purpose: shops embed these
+            assert {"200", "404"} <= set(operation["responses"])
+            continue
         assert {"401", "403", "422", "429"} <= set(operation["responses"])
     assert httpx.get(gateway + "/docs").status_code == 200
 

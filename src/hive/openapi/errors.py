@@ -86,6 +86,11 @@ class ProductNotFound(NotFound):
     default_message = "商品不存在或不在您的商品池中 / Product not found or not in your pools"
 
 
+class ImageNotFound(NotFound):
+    code = "image_not_found"
+    default_message = "图片不存在 / Image not found"
+
+
 class AppNotFound(NotFound):
     code = "app_not_found"
     default_message = "应用不存在 / App not found"

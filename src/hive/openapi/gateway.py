@@ -45,6 +45,7 @@ from hive.openapi.errors import (
     SignatureInvalid,
     TimestampOutOfWindow,
 )
+from hive.openapi.images import ImageKeys
 from hive.openapi.rate_limit import Limit, Outcome
 from hive.openapi.scopes import Scope
 from hive.openapi.service import AppCredentials
@@ -59,7 +60,7 @@ from hive.openapi.signature import (
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.http import database_of
-from hive.platform.secret_key import load_secret_box
+from hive.platform.secret_key import load_secret_box, load_secret_key, previous_secret_keys
 
 _APP_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
@@ -144,6 +145,9 @@ class Gateway:
         self.apps = AppDirectory(database, settings, clock=clock)
         # Encrypts what routes store at rest (an order's receiver).
         self.secret_box = load_secret_box(settings)
+        self.image_keys = ImageKeys.from_secrets(
+            load_secret_key(settings), previous_secret_keys(settings)
+        )
         self.admitter = admission.admitter(database, redis)
         self.clock = clock
 
@@ -165,6 +169,13 @@ async def open_gateway(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
 def gateway_of(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.open_gateway
     return gateway
+
+
+def image_base_url(request: Request) -> str:
+    """Where the Open API's product pictures are served: ``HIVE_OPEN_API_IMAGE_BASE_URL`` (a CDN
+    or the gateway's public address), else this gateway's address as the caller reached it."""
+    configured = gateway_of(request).settings.open_api_image_base_url
+    return configured or f"{str(request.base_url).rstrip('/')}/open/v1/images"
 
 
 def _check_address(request: Request, app: AppCredentials) -> None:

@@ -5,7 +5,7 @@ goes through :func:`hive.openapi.idempotency.idempotent`."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
@@ -18,8 +18,16 @@ from hive.catalog.pricing import service as pricing
 from hive.catalog.search.service import PoolQuery, search_pool_for_tenant
 from hive.events import service as events
 from hive.openapi.errors import ProductNotFound
-from hive.openapi.gateway import CatalogReader, LibraryWriter, MessagesReader, OpenSession
+from hive.openapi.gateway import (
+    CatalogReader,
+    LibraryWriter,
+    MessagesReader,
+    OpenSession,
+    gateway_of,
+    image_base_url,
+)
 from hive.openapi.idempotency import idempotent
+from hive.openapi.images import image_links
 from hive.openapi.responses import ERROR_RESPONSES
 from hive.openapi.schemas_api import (
     CategoriesOut,
@@ -93,6 +101,7 @@ Money = Annotated[int | None, Query(ge=0, le=INT64_MAX)]
 
 @router.get("/products", response_model=ProductsOut)
 async def list_products(
+    request: Request,
     caller: CatalogReader,
     session: OpenSession,
     scope: ProductScope = ProductScope.LIBRARY,
@@ -114,7 +123,7 @@ async def list_products(
         total, found = await tenant_view.search_library(
             session, caller.tenant_id, filters, page=page, page_size=page_size
         )
-        items = [_product_out(p) for p in found]
+        items = [_product_out(request, p) for p in found]
         return ProductsOut(
             items=items, total=total, total_is_estimate=False, page=page, page_size=page_size
         )
@@ -131,7 +140,7 @@ async def list_products(
     ids = [hit.id for hit in result.hits]
     products = await tenant_view.tenant_products(session, caller.tenant_id, ids)
     return ProductsOut(
-        items=[_product_out(products[i]) for i in ids if i in products],
+        items=[_product_out(request, products[i]) for i in ids if i in products],
         total=result.total,
         total_is_estimate=result.total_is_estimate,
         page=page,
@@ -139,12 +148,25 @@ async def list_products(
     )
 
 
-def _product_out(product: tenant_view.TenantProduct) -> ProductOut:
-    return ProductOut.model_validate(asdict(product))
+def _product_fields(request: Request, product: tenant_view.TenantProduct) -> dict[str, Any]:
+    """The product's fields with its pictures under our own address (never the supplier's)."""
+    main, gallery = image_links(
+        gateway_of(request).image_keys,
+        image_base_url(request),
+        product.id,
+        product.image_url,
+        product.images,
+    )
+    return asdict(product) | {"image_url": main, "images": gallery}
+
+
+def _product_out(request: Request, product: tenant_view.TenantProduct) -> ProductOut:
+    return ProductOut.model_validate(_product_fields(request, product))
 
 
 @router.get("/products/{product_id}", response_model=ProductDetailOut)
 async def get_product(
+    request: Request,
     product_id: Annotated[int, Path(ge=1, le=INT64_MAX)],
     caller: CatalogReader,
     session: OpenSession,
@@ -156,7 +178,7 @@ async def get_product(
     )
     if product is None:
         raise ProductNotFound(details={"product_id": product_id})
-    return ProductDetailOut.model_validate(asdict(product))
+    return ProductDetailOut.model_validate(_product_fields(request, product))
 
 
 @router.post("/stock/query", response_model=StockAnswerOut)

@@ -70,7 +70,10 @@ class ProductOut(BaseModel):
     brand: str
     category_id: int | None
     category_name: str
-    image_url: str
+    image_url: str = Field(
+        description="The main picture at our own address (GET it unsigned; embed it as it is); "
+        "empty when the product has none"
+    )
     price_fen: int | None = Field(description="Your price (None while it has none yet)")
     market_price_fen: int = Field(description="The supplier's public retail price")
     sellable: bool
@@ -81,7 +84,7 @@ class ProductOut(BaseModel):
 
 
 class ProductDetailOut(ProductOut):
-    images: list[str]
+    images: list[str] = Field(description="The gallery, at our own addresses like image_url")
 
 
 class ProductsOut(BaseModel):

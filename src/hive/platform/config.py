@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     # Rate limit per app and route group for grades without their own (requests/s, burst).
     open_api_rate_per_s: float = Field(default=20.0, gt=0, le=100_000)
     open_api_burst: int = Field(default=40, ge=1, le=1_000_000)
+    # Where Open API answers point product pictures (…/<name> is appended): a CDN or the
+    # gateway's public address ending in /open/v1/images; empty: the address a caller used.
+    open_api_image_base_url: str = Field(default="", pattern=r"^(https?://[^\s?#]+)?$")
     # How long an Idempotency-Key's first answer is kept.
     open_api_idempotency_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
 

@@ -1,6 +1,7 @@
-"""Product images for the console: fetched from the supplier once, cached on disk, served from
-this site (``/images/products/<id>``), a placeholder when a product has none or its supplier
-cannot give it.
+"""Product images: fetched from the supplier once, cached on disk, served from our own address
+(the console's ``/images/products/<id>``, the Open API's ``/open/v1/images/<name>``), a
+placeholder when a product has none or its supplier cannot give it. Neither a supplier's host
+nor its path ever reaches a browser or a tenant.
 
 Suppliers give an image as an absolute URL or, like JD, a path relative to their image host;
 a VOP supplier's relative path is resolved against ``HIVE_VOP_IMAGE_BASE_URL`` (JD's image
@@ -18,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from starlette.responses import Response
 
 from hive.platform.config import Settings
 
@@ -40,6 +42,18 @@ class Picture:
 
 def placeholder() -> Picture:
     return Picture(PLACEHOLDER.encode(), PLACEHOLDER_TYPE, placeholder=True)
+
+
+def as_response(found: Picture, *, shared: bool) -> Response:
+    """The picture as an HTTP answer: kept a day by browsers (and, ``shared``, by proxies and
+    CDNs in front of us), a placeholder only five minutes so a picture that comes back shows."""
+    max_age = 300 if found.placeholder else 86400
+    visibility = "public" if shared else "private"
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"cache-control": f"{visibility}, max-age={max_age}"},
+    )
 
 
 def resolve(image_url: str, supplier_kind: str, supplier_base_url: str, settings: Settings) -> str:

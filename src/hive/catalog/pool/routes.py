@@ -33,7 +33,6 @@ from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id
-from hive.suppliers import service as suppliers
 
 router = APIRouter(include_in_schema=False)
 i18n.extend(POOL_TEXTS)
@@ -116,15 +115,5 @@ async def product_image(request: Request, actor: SignedInActor, product_id: Id) 
     placeholder; any signed-in user (tenants see the pictures of the pool's products)."""
     settings = request.app.state.settings
     async with database_of(request).platform_transaction() as session:
-        stored = await pool.image_of(session, product_id)
-        supplier = await suppliers.get_supplier(session, stored[1]) if stored else None
-    url = ""
-    if stored and supplier:
-        url = images.resolve(stored[0], supplier.kind, supplier.base_url or "", settings)
-    found = await images.picture(url, settings) if url else images.placeholder()
-    max_age = 300 if found.placeholder else 86400
-    return Response(
-        found.content,
-        media_type=found.media_type,
-        headers={"cache-control": f"private, max-age={max_age}"},
-    )
+        url = await pool.image_address(session, settings, product_id, sold_only=False)
+    return images.as_response(await images.picture(url, settings), shared=False)

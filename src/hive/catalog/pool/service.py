@@ -15,15 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.catalog.errors import InvalidStatusChange, ProductNotFound
 from hive.catalog.library import availability
 from hive.catalog.models import Product, ProductChange
-from hive.catalog.pool import repository
+from hive.catalog.pool import images, repository
 from hive.catalog.pricing import service as pricing
 from hive.catalog.search.segmentation import search_document
 from hive.catalog.snapshot import ProductSnapshot
 from hive.catalog.status import ProductStatus, can_change
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
+from hive.platform.config import Settings
 from hive.platform.domain_events import raise_event
 from hive.platform.permissions import Action, require
+from hive.suppliers import service as suppliers
 
 ACTIVE, PAUSED, REMOVED = ProductStatus.ACTIVE, ProductStatus.PAUSED, ProductStatus.REMOVED
 
@@ -198,11 +200,23 @@ async def mark_viewed(session: AsyncSession, product_ids: Sequence[int]) -> None
     await repository.touch_viewed(session, product_ids)
 
 
-async def image_of(session: AsyncSession, product_id: int) -> tuple[str, int] | None:
-    """A product's stored image address and its supplier id (None when there is no such
-    product), for the console's image proxy."""
+async def image_address(
+    session: AsyncSession, settings: Settings, product_id: int, index: int = 0, *, sold_only: bool
+) -> str:
+    """The supplier's absolute address of a product's picture ``index`` (0: the main image,
+    1…: the gallery, ``images``), or ``""`` when there is none: no such product or picture, a
+    supplier that cannot be resolved, or (``sold_only``) a product we do not sell (not
+    active). Used by the image proxies of the console and of the Open API, which serve the
+    picture from our own address."""
     product = await repository.get_product(session, product_id)
-    return (product.image_url, product.supplier_id) if product is not None else None
+    if product is None or (sold_only and product.status != ACTIVE):
+        return ""
+    pictures = [product.image_url, *product.images]
+    stored = pictures[index] if 0 <= index < len(pictures) else ""
+    supplier = await suppliers.get_supplier(session, product.supplier_id) if stored else None
+    if supplier is None or not isinstance(stored, str):
+        return ""
+    return images.resolve(stored, supplier.kind, supplier.base_url or "", settings)
 
 
 async def product_with_history(
