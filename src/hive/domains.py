@@ -12,6 +12,7 @@ from hive.orders.domain import DOMAIN as ORDERS
 from hive.platform.domain import DOMAIN as PLATFORM
 from hive.platform.domains import Domain
 from hive.suppliers.domain import DOMAIN as SUPPLIERS
+from hive.webhooks.domain import DOMAIN as WEBHOOKS
 
 DOMAINS: list[Domain] = [
     PLATFORM,
@@ -24,4 +25,5 @@ DOMAINS: list[Domain] = [
     EVENTS,
     OPENAPI,
     ORDERS,
+    WEBHOOKS,
 ]

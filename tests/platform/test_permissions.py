@@ -32,6 +32,7 @@ from hive.customers import service as customers
 from hive.customers import sessions, signin, users
 from hive.customers.models import TenantStatus, UserStatus
 from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, UserCreate
+from hive.events.service import EventType
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.openapi.scopes import Scope
@@ -50,6 +51,9 @@ from hive.suppliers.schemas import SupplierCreate
 from hive.suppliers.types import SupplierKind
 from hive.suppliers.warehouse import returns
 from hive.suppliers.warehouse import service as warehouse
+from hive.webhooks import service as webhooks
+from hive.webhooks.schemas import SubscriptionCreate
+from hive.webhooks.targets import Policy
 from tests.support.factories import ADMIN, make_grade, make_tenant, make_user
 
 ROLES = [*(role.value for role in Role), SYSTEM_ROLE]
@@ -77,6 +81,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_PRICING: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_APPS: {ADMIN_ROLE, TENANT_ADMIN},
     Action.SET_API_LIMITS: {ADMIN_ROLE, OPERATOR},
+    Action.MANAGE_WEBHOOKS: {ADMIN_ROLE, TENANT_ADMIN},
     Action.TOP_UP: {ADMIN_ROLE, FINANCE},
     Action.ADJUST_BALANCE: {ADMIN_ROLE, FINANCE},
     Action.SET_CREDIT_LIMIT: {ADMIN_ROLE, FINANCE},
@@ -140,6 +145,13 @@ def _rule(world: World) -> RuleCreate:
     name = f"rule-{next(world.serial)}"
     conditions = RuleConditions(keywords=["手机"])
     return RuleCreate(name=name, supplier_id=world.supplier_id, conditions=conditions)
+
+
+_HOOK_LIMITS = webhooks.Limits(Policy(allow_loopback=False, allow_private=False), max_per_app=5)
+
+
+def _subscription() -> SubscriptionCreate:
+    return SubscriptionCreate(url="https://example.com/hook", event_types=[EventType.PRICE_CHANGED])
 
 
 def _pool(world: World) -> PoolCreate:
@@ -391,6 +403,17 @@ CALLS: dict[Action, list[Call]] = {
                 s, a, w.grade_id, RateLimitSet(rate_per_s=1, burst=1)
             )
         ),
+    ],
+    Action.MANAGE_WEBHOOKS: [
+        in_transaction(
+            lambda s, w, a: webhooks.create_subscription(
+                s, a, w.tenant_id, 10**9, _subscription(), _BOX, _HOOK_LIMITS
+            )
+        ),
+        in_transaction(lambda s, w, a: webhooks.list_subscriptions(s, a, w.tenant_id)),
+        in_transaction(lambda s, w, a: webhooks.delete_subscription(s, a, 10**9, now=NOW)),
+        in_transaction(lambda s, w, a: webhooks.resume_subscription(s, a, 10**9, now=NOW)),
+        in_transaction(lambda s, w, a: webhooks.replay_delivery(s, a, 10**9, now=NOW)),
     ],
     **_billing_calls(),
     Action.MANAGE_DISTRIBUTION: [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,6 +137,35 @@ class Settings(BaseSettings):
     # run (every 5 minutes), the longest unchecked first; the timeout job as many per kind.
     order_reconcile_batch: int = Field(default=50, ge=1, le=1000)
 
+    # Webhooks (docs/webhooks.md). Receivers on loopback addresses (and plain http to them) are
+    # allowed for a developer's machine and tests: turn it off in production. Private and
+    # link-local networks are refused unless allowed (SSRF); both are checked again at every
+    # attempt, since a name's addresses can change.
+    webhook_allow_loopback: bool = True
+    webhook_allow_private_networks: bool = False
+    # One attempt's whole time (connect, send, answer) before it counts as a timeout.
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # A claimed delivery is another worker's to retry after this long (a worker that died).
+    webhook_lease_s: float = Field(default=120.0, gt=0, le=3600)
+    # The wait before each retry after a failed attempt, in seconds (exponential backoff); they
+    # must add up to at least a day. After the last retry fails the delivery is dead.
+    webhook_retry_delays_s: tuple[int, ...] = (
+        30, 60, 120, 300, 600, 1200, 2400, 3600, 7200, 14400, 21600, 28800, 28800
+    )  # fmt: skip
+    # Per endpoint: this many failed attempts in a row open its breaker for the reset time
+    # (then one probe goes through); failing without a success this long pauses it.
+    webhook_breaker_failures: int = Field(default=5, ge=1, le=1000)
+    webhook_breaker_reset_s: float = Field(default=60.0, gt=0, le=86_400)
+    webhook_pause_after_s: float = Field(default=86_400.0, gt=0, le=30 * 86_400)
+    # Attempts in flight per worker pump, and per endpoint at once.
+    webhook_concurrency: int = Field(default=8, ge=1, le=256)
+    webhook_endpoint_concurrency: int = Field(default=2, ge=1, le=64)
+    # Events read per subscription, deliveries claimed per round.
+    webhook_batch_size: int = Field(default=200, ge=1, le=5000)
+    # Characters of a receiver's answer kept with each attempt.
+    webhook_response_body_max: int = Field(default=2048, ge=0, le=65_536)
+    webhook_max_subscriptions_per_app: int = Field(default=20, ge=1, le=1000)
+
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     # A worker writes a heartbeat this often; one silent for ``worker_stalled_after_s`` is taken
@@ -201,6 +231,23 @@ class Settings(BaseSettings):
                 "worker_stalled_after_s must be at least twice worker_heartbeat_interval_s "
                 "(a live worker must never look dead)"
             )
+        return self
+
+    @field_validator("webhook_retry_delays_s")
+    @classmethod
+    def _retries_span_a_day(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(not 1 <= delay <= 7 * 86_400 for delay in value):
+            raise ValueError("must be one or more delays of 1 s to 7 days")
+        if any(later < earlier for earlier, later in pairwise(value)):
+            raise ValueError("must not get shorter (exponential backoff)")
+        if sum(value) < 86_400:
+            raise ValueError("must add up to at least 86400 s (retries span a day)")
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Settings:
+        if self.webhook_lease_s <= self.webhook_timeout_s:
+            raise ValueError("webhook_lease_s must be longer than webhook_timeout_s")
         return self
 
     @property

@@ -58,6 +58,7 @@ class Action(StrEnum):
     # open api
     MANAGE_APPS = "openapi.manage_apps"
     SET_API_LIMITS = "openapi.set_api_limits"
+    MANAGE_WEBHOOKS = "webhooks.manage"
     # billing
     TOP_UP = "billing.top_up"
     ADJUST_BALANCE = "billing.adjust_balance"
@@ -110,6 +111,9 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.MANAGE_APPS: frozenset({_ADMIN, _TENANT_ADMIN}),
     # Rate limits are the platform's to set (a tenant must not raise its own).
     Action.SET_API_LIMITS: frozenset({_ADMIN, _OPERATOR}),
+    # Webhook subscriptions are an app's: its tenant admin's (and the apps themselves, which act
+    # with that role).
+    Action.MANAGE_WEBHOOKS: frozenset({_ADMIN, _TENANT_ADMIN}),
     # Money in and out of a tenant's account is finance's; everyone reads what they may see
     # (a tenant its own statement). Orders freeze as their tenant; capture only on completion
     # (the system); a release follows a cancellation by the tenant, an operator or the system.
@@ -180,6 +184,7 @@ class View(StrEnum):
     WORKBENCH_APPS = "workbench.apps"
     WORKBENCH_ORDERS = "workbench.orders"
     WORKBENCH_CART = "workbench.cart"
+    WORKBENCH_WEBHOOKS = "workbench.webhooks"
     # everyone signed in
     OWN_ACCOUNT = "console.own_account"
 
@@ -217,6 +222,7 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.ORDERS: _STAFF,
     View.WORKBENCH_ORDERS: _TENANTS,
     View.WORKBENCH_CART: _TENANTS,
+    View.WORKBENCH_WEBHOOKS: frozenset({_TENANT_ADMIN}),
     View.OWN_ACCOUNT: _HUMANS,
 }
 

@@ -1,0 +1,1 @@
+"""Webhooks: tenants' subscriptions to their events, delivered by signed POSTs with retries."""

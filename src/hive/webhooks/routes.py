@@ -1,0 +1,125 @@
+"""The Open API's webhook routes: ``GET/POST /open/v1/webhooks`` and
+``GET/DELETE /open/v1/webhooks/{webhook_id}`` (scope ``webhooks:manage``). An app sees and
+manages its own subscriptions; any other id — another app's, another tenant's — is
+``webhook_not_found`` (404)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+
+from hive.openapi.gateway import OpenSession, WebhooksManager
+from hive.openapi.idempotency import REPLAYED, idempotent
+from hive.openapi.responses import ERROR_RESPONSES
+from hive.openapi.service import app_actor
+from hive.platform.crypto import SecretBox
+from hive.platform.secret_key import load_secret_box
+from hive.platform.validation import INT64_MAX
+from hive.webhooks import service
+from hive.webhooks.models import WebhookSubscription
+from hive.webhooks.schemas import (
+    SubscriptionCreate,
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookOut,
+    WebhooksOut,
+)
+from hive.webhooks.sender import policy_of
+
+router = APIRouter(prefix="/open/v1", tags=["webhooks"], responses=ERROR_RESPONSES)
+WebhookId = Annotated[int, Path(ge=1, le=INT64_MAX)]
+
+
+class _SealedCreated(WebhookOut):
+    """What the idempotency record keeps of a creation: the secret encrypted, never clear."""
+
+    sealed_secret: str
+
+
+def _out(subscription: WebhookSubscription) -> WebhookOut:
+    return WebhookOut(
+        id=subscription.id,
+        url=subscription.url,
+        event_types=list(subscription.event_types),
+        status=subscription.status,
+        created_at=subscription.created_at,
+    )
+
+
+def _box(request: Request) -> SecretBox:
+    box = getattr(request.app.state, "webhook_box", None)
+    if box is None:
+        box = request.app.state.webhook_box = load_secret_box(request.app.state.settings)
+    return box
+
+
+@router.get("/webhooks", response_model=WebhooksOut)
+async def list_webhooks(caller: WebhooksManager, session: OpenSession) -> WebhooksOut:
+    """The calling app's webhook subscriptions, oldest first. Scope ``webhooks:manage``."""
+    found = await service.list_subscriptions(
+        session, app_actor(caller), caller.tenant_id, app_id=caller.app_id
+    )
+    return WebhooksOut(items=[_out(s) for s in found])
+
+
+@router.post("/webhooks", response_model=WebhookCreated, status_code=201)
+async def create_webhook(
+    request: Request, body: SubscriptionCreate, caller: WebhooksManager, session: OpenSession
+) -> Response:
+    """Subscribe the calling app to ``event_types`` at ``url`` (https; refused with
+    ``webhook_url_invalid`` or, for a host that is or resolves to a private, loopback or
+    link-local address, ``webhook_target_refused``). The answer carries the signing ``secret``
+    once. Scope ``webhooks:manage``."""
+    settings = request.app.state.settings
+    box = _box(request)
+    limits = service.Limits(policy_of(settings), settings.webhook_max_subscriptions_per_app)
+
+    async def answer() -> _SealedCreated:
+        issued = await service.create_subscription(
+            session, app_actor(caller), caller.tenant_id, caller.app_id, body, box, limits
+        )
+        sealed = box.encrypt(issued.secret.encode()).decode()
+        return _SealedCreated(**_out(issued.subscription).model_dump(), sealed_secret=sealed)
+
+    response = await idempotent(request, caller, session, answer, status_code=201)
+    return _unseal(response, box)
+
+
+def _unseal(response: Response, box: SecretBox) -> Response:
+    """The answer with the sealed secret opened (a first answer or its replay)."""
+    if response.status_code != 201:
+        return response
+    content = json.loads(bytes(response.body))
+    content["secret"] = box.decrypt(content.pop("sealed_secret").encode()).decode()
+    headers = {REPLAYED: "true"} if response.headers.get(REPLAYED) else None
+    body = WebhookCreated.model_validate(content).model_dump_json()
+    return Response(body, status_code=201, media_type="application/json", headers=headers)
+
+
+@router.get("/webhooks/{webhook_id}", response_model=WebhookOut)
+async def get_webhook(
+    webhook_id: WebhookId, caller: WebhooksManager, session: OpenSession
+) -> WebhookOut:
+    """One of the calling app's subscriptions; ``webhook_not_found`` (404) for any other.
+    Scope ``webhooks:manage``."""
+    found = await service.get_subscription(
+        session, app_actor(caller), webhook_id, app_id=caller.app_id
+    )
+    return _out(found)
+
+
+@router.delete("/webhooks/{webhook_id}", response_model=WebhookDeleted)
+async def delete_webhook(
+    webhook_id: WebhookId, caller: WebhooksManager, session: OpenSession
+) -> WebhookDeleted:
+    """Delete one of the calling app's subscriptions: nothing more is sent to it (deliveries
+    still pending are cancelled). ``webhook_not_found`` (404) for any other. Scope
+    ``webhooks:manage``."""
+    await service.delete_subscription(
+        session, app_actor(caller), webhook_id, now=datetime.now(UTC), app_id=caller.app_id
+    )
+    return WebhookDeleted(deleted=1)
