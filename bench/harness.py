@@ -33,7 +33,8 @@ from hive.suppliers.vop.adapter import VopAdapter
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN = Actor(user_id=None, username="bench", role="platform_admin")
-SECRETS = SecretBox("bench-secret-key-bench-secret-key!!")
+SECRET_KEY = "bench-secret-key-bench-secret-key!!"  # noqa: S105 - a throw-away database
+SECRETS = SecretBox(SECRET_KEY)
 SIMULATOR_START_S = 120.0  # the machine may be shared and loaded
 
 

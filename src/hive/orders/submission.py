@@ -242,10 +242,8 @@ async def _record_placed(
     """Record the supplier's order id; ``placed`` when the sub-order still waits for it.
     Returns the sub-order's status afterwards."""
     async with database.platform_transaction() as session:
-        sub = await _locked_sub_order(session, sub_order_no)
-        sub.upstream_order_id = upstream.supplier_order_id
-        if SubOrderStatus(sub.status) is not SubOrderStatus.PENDING:
-            return SubOrderStatus(sub.status)
+        # apply_event locks the order and reads the sub-order afresh: a cancellation that
+        # committed meanwhile is seen, and ``placed`` is then ignored on the final status.
         decision = await apply_event(
             session,
             sub_order_no,
@@ -253,6 +251,9 @@ async def _record_placed(
             source="system",
             details={"upstream_order_id": upstream.supplier_order_id},
         )
+        sub = await repository.find_sub_order(session, sub_order_no)
+        assert sub is not None  # apply_event found it
+        sub.upstream_order_id = upstream.supplier_order_id
         return decision.status
 
 
