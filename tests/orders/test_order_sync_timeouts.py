@@ -12,7 +12,7 @@ from sqlalchemy import text
 from hive.orders import repository
 from hive.orders.reconciliation import reconcile, time_out
 from hive.orders.sync import AdapterFor
-from hive.suppliers.types import UpstreamOrder, UpstreamOrderStatus
+from hive.suppliers.types import OrderLine, UpstreamOrder, UpstreamOrderStatus
 from tests.orders.test_order_acceptance import Shop, place, request, shop, world
 from tests.support.billing import ledger_report, summary
 from tests.support.saga import MemorySupplier
@@ -144,10 +144,31 @@ async def test_reconciliation_reads_the_longest_unchecked_first_in_bounded_batch
     assert (await reconcile(shop.world.database, adapter_for, batch=1)).checked == 1
     assert [s for s, _ in await statuses(shop, order_id)] == ["confirmed", "confirmed"]
     supplier.orders[first] = UpstreamOrder(f"U-{first}", first, U.CANCELLED, 0, 0, ())
-    assert (await reconcile(shop.world.database, adapter_for, batch=1)).checked == 1
+    assert (await reconcile(shop.world.database, adapter_for, batch=1)).repaired == 1
     assert [s for s, _ in await statuses(shop, order_id)] == ["cancelled", "confirmed"]
+    unchanged = await reconcile(shop.world.database, adapter_for, batch=1)  # the second again
+    assert (unchanged.checked, unchanged.repaired) == (1, 0)
 
     supplier.unreachable = 5  # the supplier is down: nothing moves, nothing raises
     report = await reconcile(shop.world.database, adapter_for, batch=10)
     assert (report.checked, report.failed) == (0, 0)
     assert supplier.unreachable == 4  # one call, then its sub-orders are left for later
+
+
+async def test_a_split_that_does_not_match_is_skipped_and_the_run_goes_on(shop: Shop) -> None:
+    order_id, [first, second] = await accepted(shop)
+    supplier = MemorySupplier()
+    for number in (first, second):
+        await set_sub(
+            shop,
+            number,
+            status="submitted",
+            upstream_order_id=await upstream(supplier, number, U.CONFIRMED),
+        )
+    stranger = UpstreamOrder("C-9", "", U.CONFIRMED, 0, 0, (OrderLine("T999999", 1, 1),))
+    supplier.orders[first] = UpstreamOrder(
+        f"U-{first}", first, U.CONFIRMED, 0, 0, (), children=(stranger, stranger)
+    )
+    report = await reconcile(shop.world.database, cast(AdapterFor, supplier.adapter_for), batch=10)
+    assert (report.checked, report.failed) == (1, 1)
+    assert [s for s, _ in await statuses(shop, order_id)] == ["submitted", "confirmed"]

@@ -6,7 +6,9 @@ checked first), each read from its supplier and repaired (:func:`hive.orders.syn
 a sub-order stuck because a message was lost moves on. Calls go one at a time through the
 supplier's adapter, so its rate limit applies; a supplier that is unavailable, limits us, or
 whose breaker is open is left for the next run (its other sub-orders in the batch are
-skipped), while a sub-order the supplier does not answer for is logged and skipped.
+skipped), while a sub-order the supplier does not answer for, or whose split does not match
+the order (``order_split_mismatch``), is logged and skipped: one bad sub-order never stops
+the run.
 
 **Timeouts** (:func:`time_out`, every minute), each through ``apply_event('timed_out')``,
 which releases the freeze:
@@ -26,17 +28,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from prometheus_client import Counter
+
 from hive.orders import repository, sync_repository
 from hive.orders.lifecycle import apply_event
 from hive.orders.status import Outcome, SubOrderEvent, SubOrderStatus
 from hive.orders.sync import AdapterFor, apply_upstream, read_upstream, sync_sub_order
 from hive.platform.db import Database
+from hive.platform.errors import HiveError
 from hive.platform.logging import get_logger
 from hive.suppliers.errors import (
     BulkheadFull,
     CannotCancel,
     CircuitOpen,
-    SupplierError,
     SupplierUnavailable,
     UpstreamOrderCancelled,
 )
@@ -48,9 +52,18 @@ log = get_logger(__name__)
 _SUPPLIER_DOWN = (SupplierUnavailable, CircuitOpen, BulkheadFull)
 
 
+# A steady rise of "repaired" means supplier messages are being lost.
+RECONCILED = Counter(
+    "hive_order_reconciliation_total",
+    "Sub-orders read by order reconciliation, by result",
+    ["result"],
+)
+
+
 @dataclass
 class Report:
     checked: int = 0
+    repaired: int = 0  # read and found behind the supplier (a message was lost or late)
     failed: int = 0
     timed_out: int = 0
 
@@ -66,20 +79,37 @@ async def reconcile(database: Database, adapter_for: AdapterFor, *, batch: int) 
         if supplier_id is None or supplier_id in down:
             continue
         try:
-            await sync_sub_order(database, adapter_for, number, via="reconciliation")
-            report.checked += 1
+            changes = await sync_sub_order(database, adapter_for, number, via="reconciliation")
         except _SUPPLIER_DOWN as exc:
+            RECONCILED.labels(result="skipped").inc()
             down.add(supplier_id)
             log.warning(
                 "reconciliation: supplier unavailable", supplier_id=supplier_id, error=exc.code
             )
-        except SupplierError as exc:
+        except HiveError as exc:  # the supplier's refusal, or a split that does not match
+            RECONCILED.labels(result="failed").inc()
             report.failed += 1
-            log.warning("reconciliation: sub-order not read", sub_order_no=number, error=exc.code)
+            log.warning(
+                "reconciliation: sub-order not repaired", sub_order_no=number, error=exc.code
+            )
+        else:
+            _count(report, number, changes)
     log.info(
-        "reconciliation run", claimed=len(numbers), checked=report.checked, failed=report.failed
+        "reconciliation run",
+        claimed=len(numbers),
+        checked=report.checked,
+        repaired=report.repaired,
+        failed=report.failed,
     )
     return report
+
+
+def _count(report: Report, number: str, changes: int | None) -> None:
+    report.checked += 1
+    if changes:
+        report.repaired += 1
+        log.warning("reconciliation repaired a sub-order", sub_order_no=number, changes=changes)
+    RECONCILED.labels(result="repaired" if changes else "unchanged").inc()
 
 
 async def _supplier_of(database: Database, sub_order_no: str) -> int | None:
@@ -109,7 +139,7 @@ async def time_out(
         for number in numbers:
             try:
                 report.timed_out += await handle(database, adapter_for, number)
-            except SupplierError as exc:
+            except HiveError as exc:
                 report.failed += 1
                 log.warning(
                     "timeout: sub-order left for later", sub_order_no=number, error=exc.code

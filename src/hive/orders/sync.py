@@ -74,40 +74,43 @@ async def read_upstream(adapter: SupplierAdapter, supplier_order_id: str) -> Ups
 
 async def sync_sub_order(
     database: Database, adapter_for: AdapterFor, sub_order_no: str, *, via: str
-) -> bool:
+) -> int | None:
     """Read sub-order ``sub_order_no`` from its supplier and apply what changed (see the
     module docstring); ``via`` names the caller on the timeline (``feed``, ``reconciliation``,
-    ``timeout``). False when it has no supplier order id yet (nothing to read). Raises the
-    adapter's ``SupplierError`` subclasses, and ``order_split_mismatch``."""
+    ``timeout``). Returns how many changes were made (moves, a split, new waybills), None when
+    it has no supplier order id yet (nothing to read). Raises the adapter's ``SupplierError``
+    subclasses, and ``order_split_mismatch``."""
     async with database.platform_transaction() as session:
         sub = await repository.find_sub_order(session, sub_order_no)
         target = (sub.supplier_id, sub.upstream_order_id) if sub else None
     if target is None or target[1] is None:
-        return False
+        return None
     adapter = await adapter_for(target[0])
     upstream = await read_upstream(adapter, target[1])
     async with database.platform_transaction() as session:
-        await apply_upstream(session, sub_order_no, upstream, via=via)
-    return True
+        return await apply_upstream(session, sub_order_no, upstream, via=via)
 
 
 async def apply_upstream(
     session: AsyncSession, sub_order_no: str, upstream: Upstream, *, via: str
-) -> None:
+) -> int:
     """Apply the supplier's order ``upstream`` to sub-order ``sub_order_no`` in the caller's
-    transaction (a split recorded, statuses moved forward, waybills recorded)."""
+    transaction (a split recorded, statuses moved forward, waybills recorded); returns how
+    many changes that made."""
     sub = await repository.find_sub_order(session, sub_order_no)
     if sub is None:
-        return
+        return 0
     if not upstream.order.children:
-        await _follow(session, sub, upstream.order, upstream.tracks, via)
-        return
+        return await _follow(session, sub, upstream.order, upstream.tracks, via)
+    was_split = sub.status == SubOrderStatus.SPLIT
     children = await record_split(session, sub_order_no, upstream.order)
+    changes = int(bool(children) and not was_split)
     by_upstream_id = {child.upstream_order_id: child for child in children}
     for child_order in upstream.order.children:
         child = by_upstream_id.get(child_order.supplier_order_id)
         if child is not None:
-            await _follow(session, child, child_order, upstream.tracks, via)
+            changes += await _follow(session, child, child_order, upstream.tracks, via)
+    return changes
 
 
 async def _follow(
@@ -116,13 +119,16 @@ async def _follow(
     order: UpstreamOrder,
     tracks: Mapping[str, OrderTrack],
     via: str,
-) -> None:
+) -> int:
+    changes = 0
     event = EVENT_OF[order.status]
     if decide(SubOrderStatus(sub.status), event).outcome is Outcome.MOVED:
         await apply_event(session, sub.sub_order_no, event, source="supplier", details={"via": via})
+        changes += 1
     track = tracks.get(order.supplier_order_id)
     if track is not None:
-        await record_waybills(session, sub, track)
+        changes += await record_waybills(session, sub, track)
+    return changes
 
 
 async def record_waybills(session: AsyncSession, sub: SubOrder, track: OrderTrack) -> int:

@@ -21,10 +21,12 @@ TIMEOUTS_LOCK = "time_out_sub_orders"
 @job_app.task(
     name="hive.orders.sync_sub_order", queue=ORDERS_QUEUE, pass_context=True, retry=SYNC_RETRY
 )
-async def sync_sub_order_job(context: JobContext, sub_order_no: str, via: str = "feed") -> bool:
-    """Read one sub-order from its supplier and apply what changed (``hive.orders.sync``)."""
+async def sync_sub_order_job(context: JobContext, sub_order_no: str, via: str = "feed") -> int:
+    """Read one sub-order from its supplier and apply what changed (``hive.orders.sync``);
+    returns how many changes that made."""
     runtime = runtime_of(context)
-    return await sync_sub_order(runtime.database, runtime.adapter_for, sub_order_no, via=via)
+    changes = await sync_sub_order(runtime.database, runtime.adapter_for, sub_order_no, via=via)
+    return changes or 0
 
 
 @job_app.periodic(cron="*/5 * * * *", periodic_id=RECONCILE_LOCK)
