@@ -21,16 +21,17 @@ from hive.suppliers import service as suppliers
 CHART_DAYS = 14
 
 
-async def dashboard(session: AsyncSession, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows, read in one platform transaction."""
+async def dashboard(
+    session: AsyncSession, now: datetime | None = None, *, breaker_reset_s: float = 30.0
+) -> dict[str, Any]:
+    """Everything the dashboard shows, read in one platform transaction. ``breaker_reset_s``:
+    the breakers' cool-down (an open breaker older than it is half-open in effect)."""
     now = now or datetime.now(UTC)
     overview = await pool.pool_overview(session, days=CHART_DAYS)
     tenants, tenant_count = await customers.list_tenants(session, limit=100)
     failing = await health.recorded_states(session)
-    supplier_rows = [
-        {"supplier": s, "failing": failing.get(s.id, [])}
-        for s in await suppliers.list_suppliers(session)
-    ]
+    supplier_list = await suppliers.list_suppliers(session)
+    supplier_rows = [{"supplier": s, "failing": failing.get(s.id, [])} for s in supplier_list]
     days = overview["added_per_day"]
     return {
         "pool": overview["statuses"],
@@ -43,6 +44,8 @@ async def dashboard(session: AsyncSession, now: datetime | None = None) -> dict[
         "jobs": await job_stats.job_counts(session),
         "failed_tasks": await job_stats.failed_by_task(session),
         "supplier_rows": supplier_rows,
+        "supplier_names": {s.id: s.name for s in supplier_list},
+        "breakers": await health.breaker_states(session, now=now, reset_after_s=breaker_reset_s),
         "tenants": tenants,
         "tenant_count": tenant_count,
     }

@@ -105,6 +105,7 @@ async def home(request: Request, actor: SignedInActor) -> Response:
     database = database_of(request)
     if actor.tenant_id is None:
         async with database.platform_transaction() as session:
-            board = await dashboard(session)
+            reset_s = request.app.state.settings.supplier_breaker_reset_s
+            board = await dashboard(session, breaker_reset_s=reset_s)
         return render(request, "home.html", actor=actor, **board)
     return await render_workbench_home(request, actor, actor.tenant_id)

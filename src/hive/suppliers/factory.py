@@ -16,6 +16,7 @@ from hive.suppliers import service
 from hive.suppliers.errors import InvalidSupplierConfig
 from hive.suppliers.models import Supplier
 from hive.suppliers.protocol import SupplierAdapter
+from hive.suppliers.resilience.breaker_log import BreakerLog
 from hive.suppliers.resilience.guard import CallGuard
 from hive.suppliers.resilience.rate_limit import RateLimiter
 from hive.suppliers.types import SupplierKind
@@ -51,6 +52,8 @@ class AdapterFactory:
         self._http = http
         self._limiter = limiter
         self._built: dict[int, _Built] = {}
+        # Breaker transitions of every adapter built here, for the admin dashboard.
+        self.breaker_log = BreakerLog(database)
 
     async def for_supplier_id(self, supplier_id: int) -> SupplierAdapter:
         async with self._database.platform_transaction() as session:
@@ -94,5 +97,6 @@ class AdapterFactory:
             limiter=self._limiter,
             settings=self._settings,
             clock=self._clock,
+            breaker_log=self.breaker_log,
         )
         return VopAdapter(supplier_id=supplier.id, transport=transport, tokens=tokens, guard=guard)

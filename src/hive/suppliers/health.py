@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,3 +128,42 @@ async def recorded_states(session: AsyncSession) -> dict[int, list[SupplierAcces
         if state.code != OK:
             states.setdefault(state.supplier_id, []).append(state)
     return states
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerView:
+    """A supplier method's circuit breaker as last reported by any process. ``state`` is the
+    state in effect: an ``open`` breaker whose cool-down is over is ``half_open`` (the next
+    call is the probe)."""
+
+    supplier_id: int
+    method: str
+    state: str
+    changed_at: datetime
+    last_failure_at: datetime | None
+    last_failure_code: str
+    last_failure_message: str
+
+
+async def breaker_states(
+    session: AsyncSession, *, now: datetime, reset_after_s: float
+) -> list[BreakerView]:
+    """Every recorded breaker (supplier, method), open ones first."""
+    views = []
+    for row in await repository.breaker_states(session):
+        state = row.state
+        if state == "open" and (now - row.changed_at).total_seconds() >= reset_after_s:
+            state = "half_open"
+        views.append(
+            BreakerView(
+                row.supplier_id,
+                row.method,
+                state,
+                row.changed_at,
+                row.last_failure_at,
+                row.last_failure_code,
+                row.last_failure_message,
+            )
+        )
+    order = {"open": 0, "half_open": 1, "closed": 2}
+    return sorted(views, key=lambda v: (order.get(v.state, 3), v.supplier_id, v.method))

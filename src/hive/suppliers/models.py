@@ -69,6 +69,27 @@ class SupplierAccessState(Base):
     changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class SupplierBreakerState(Base):
+    """The circuit breaker of one supplier method as a process last reported it: ``closed``,
+    ``open`` or ``half_open``, since when, and the failure that last opened it.
+
+    Breakers live in each process's memory; every process writes its transitions here (the
+    latest by time wins), so the dashboard shows the fleet's most recent view. An ``open``
+    row older than the cool-down is half-open in effect: the next call is the probe."""
+
+    __tablename__ = "supplier_breaker_states"
+
+    supplier_id: Mapped[int] = mapped_column(
+        ForeignKey("suppliers.id", ondelete="CASCADE"), primary_key=True
+    )
+    method: Mapped[str] = mapped_column(String(128), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime]
+    last_failure_at: Mapped[datetime | None]
+    last_failure_code: Mapped[str] = mapped_column(String(64), default="")
+    last_failure_message: Mapped[str] = mapped_column(Text, default="")
+
+
 class RateLimitBucket(Base):
     """A token bucket shared across processes (``key`` = supplier and method)."""
 

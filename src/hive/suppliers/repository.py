@@ -9,7 +9,12 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.suppliers.models import Supplier, SupplierAccessState, SupplierToken
+from hive.suppliers.models import (
+    Supplier,
+    SupplierAccessState,
+    SupplierBreakerState,
+    SupplierToken,
+)
 
 
 async def add_supplier(session: AsyncSession, supplier: Supplier) -> None:
@@ -118,6 +123,60 @@ async def record_access_state(
 async def access_states(session: AsyncSession) -> Sequence[SupplierAccessState]:
     query = select(SupplierAccessState).order_by(
         SupplierAccessState.supplier_id, SupplierAccessState.activity
+    )
+    return (await session.scalars(query)).all()
+
+
+RECORD_BREAKER_SQL = text(
+    """
+    INSERT INTO supplier_breaker_states AS s
+        (supplier_id, method, state, changed_at, last_failure_at, last_failure_code,
+         last_failure_message)
+    VALUES (:supplier_id, :method, :state, :at,
+            CASE WHEN CAST(:code AS text) IS NULL THEN NULL ELSE CAST(:at AS timestamptz) END,
+            COALESCE(:code, ''), COALESCE(:message, ''))
+    ON CONFLICT (supplier_id, method) DO UPDATE SET
+        state = excluded.state,
+        changed_at = excluded.changed_at,
+        last_failure_at = COALESCE(excluded.last_failure_at, s.last_failure_at),
+        last_failure_code = CASE WHEN excluded.last_failure_at IS NULL
+                                 THEN s.last_failure_code ELSE excluded.last_failure_code END,
+        last_failure_message = CASE WHEN excluded.last_failure_at IS NULL
+                                    THEN s.last_failure_message
+                                    ELSE excluded.last_failure_message END
+    WHERE s.changed_at <= excluded.changed_at
+    """
+)
+
+
+async def record_breaker_state(
+    session: AsyncSession,
+    supplier_id: int,
+    method: str,
+    state: str,
+    at: datetime,
+    *,
+    failure_code: str | None,
+    failure_message: str | None,
+) -> None:
+    """Store a breaker transition of ``at`` unless a later one is stored already; a failure
+    (the one that opened it) replaces the last failure, else the last failure stays."""
+    await session.execute(
+        RECORD_BREAKER_SQL,
+        {
+            "supplier_id": supplier_id,
+            "method": method,
+            "state": state,
+            "at": at,
+            "code": failure_code,
+            "message": failure_message,
+        },
+    )
+
+
+async def breaker_states(session: AsyncSession) -> Sequence[SupplierBreakerState]:
+    query = select(SupplierBreakerState).order_by(
+        SupplierBreakerState.supplier_id, SupplierBreakerState.method
     )
     return (await session.scalars(query)).all()
 

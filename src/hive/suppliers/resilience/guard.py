@@ -17,9 +17,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from prometheus_client import Gauge
+
 from hive.platform.config import Settings
 from hive.suppliers.errors import SupplierError, SupplierUnavailable
 from hive.suppliers.resilience.breaker import BreakerState, CircuitBreaker, Permit
+from hive.suppliers.resilience.breaker_log import BreakerLog
 from hive.suppliers.resilience.bulkhead import Bulkhead
 from hive.suppliers.resilience.metrics import (
     BREAKER_STATE,
@@ -45,6 +48,7 @@ class CallGuard:
         limiter: RateLimiter,
         settings: Settings,
         clock: Callable[[], float] = time.monotonic,
+        breaker_log: BreakerLog | None = None,
     ):
         self._supplier_id = supplier_id
         self._label = supplier_name
@@ -55,6 +59,9 @@ class CallGuard:
         self._clock = clock
         self._timeout_s = settings.supplier_timeout_s
         self._breakers: dict[str, CircuitBreaker] = {}
+        self._breaker_log = breaker_log
+        # The last retryable failure per method: what opened the breaker, for its record.
+        self._last_failure: dict[str, SupplierError] = {}
         self._bulkheads: dict[str, Bulkhead] = {}
         self.retry_policy = RetryPolicy(
             attempts=settings.supplier_retry_attempts,
@@ -71,9 +78,15 @@ class CallGuard:
                 failure_threshold=self._settings.supplier_breaker_failures,
                 reset_after_s=self._settings.supplier_breaker_reset_s,
                 clock=self._clock,
-                on_change=lambda state: gauge.set(state),
+                on_change=lambda state: self._breaker_changed(method, gauge, state),
             )
         return self._breakers[method]
+
+    def _breaker_changed(self, method: str, gauge: Gauge, state: BreakerState) -> None:
+        gauge.set(state)
+        if self._breaker_log is not None:
+            failure = self._last_failure.get(method)
+            self._breaker_log.changed(self._supplier_id, method, state, failure)
 
     def _bulkhead(self, method: str) -> Bulkhead:
         if method not in self._bulkheads:
@@ -119,6 +132,7 @@ class CallGuard:
         except SupplierError as error:
             SUPPLIER_ERRORS.labels(self._label, method, error.code).inc()
             if error.retryable:
+                self._last_failure[method] = error
                 breaker.record_failure(permit)
             else:
                 breaker.record_success(permit)  # a business refusal is an answer
