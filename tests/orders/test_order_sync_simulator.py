@@ -184,3 +184,23 @@ async def test_reconciliation_repairs_an_order_whose_messages_were_all_lost(
     async with db.platform_transaction() as session:
         assert await sync_repository.claim_for_reconciliation(session, 10) == []
         assert (await repository.find_sub_order(session, number)) is not None
+
+
+async def test_duplicated_reordered_messages_and_children_reported_before_their_split_converge(
+    chain: Chain,
+) -> None:
+    number, db = chain.sub_order_no, chain.shop.world.database
+    await chain.jobs()
+    chain.simulator.set_faults(duplicate_message_rate=0.5, reorder_messages=True)
+    chain.simulator.advance(60)  # the whole life at once: children report before the split
+    await chain.feed()  # the children's messages name orders not known yet: acknowledged
+    assert await chain.subs() == {number: "confirmed"}
+    await chain.jobs()  # the split message's job records the children where upstream has them
+    children = {f"{number}-1": "completed", f"{number}-2": "completed"}
+    assert await chain.subs() == {number: "split", **children}
+    assert (await summary(db, chain.shop.tenant)).frozen_fen == 0
+    assert len(await chain.sql("SELECT 1 FROM order_waybills")) == 2
+    report = await check_invariants(db, chain.runtime.adapter_for)
+    assert report.holds, report.summary()
+    logged = await chain.sql("SELECT status, count(*) FROM supplier_messages GROUP BY 1")
+    assert dict(logged).keys() <= {"processed", "ignored"}  # nothing failed or retried
