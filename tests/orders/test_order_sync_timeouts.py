@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from hive.orders import repository
 from hive.orders.reconciliation import reconcile, time_out
-from hive.orders.sync import AdapterFor
+from hive.orders.sync import AdapterFor, Upstream, apply_upstream
 from hive.suppliers.types import OrderLine, UpstreamOrder, UpstreamOrderStatus
 from tests.orders.test_order_acceptance import Shop, place, request, shop, world
 from tests.support.billing import ledger_report, summary
@@ -172,3 +172,35 @@ async def test_a_split_that_does_not_match_is_skipped_and_the_run_goes_on(shop: 
     report = await reconcile(shop.world.database, cast(AdapterFor, supplier.adapter_for), batch=10)
     assert (report.checked, report.failed) == (1, 1)
     assert [s for s, _ in await statuses(shop, order_id)] == ["submitted", "confirmed"]
+
+
+async def test_a_splits_children_are_never_timed_out(shop: Shop) -> None:
+    order_id, [first, second] = await accepted(shop)
+    await set_sub(shop, first, status="submitted", upstream_order_id=f"U-{first}")
+    await set_sub(shop, second, held_reason="third_order_mismatch")
+    phone, charger = (await skus(shop))[:2]
+    reserved = [
+        UpstreamOrder(f"C{k}", "", U.RESERVED, 0, 0, (OrderLine(sku, quantity, 1),))
+        for k, (sku, quantity) in enumerate(((phone, 2), (charger, 3)))
+    ]
+    split = UpstreamOrder(f"U-{first}", first, U.CONFIRMED, 0, 0, (), children=tuple(reserved))
+    async with shop.world.database.platform_transaction() as session:
+        await apply_upstream(session, first, Upstream(split), via="test")
+    supplier = MemorySupplier()
+    assert await run_timeouts(shop, supplier) == 0
+    assert supplier.calls == []
+    assert [s for s, _ in await statuses(shop, order_id)] == [
+        "split",
+        "pending",
+        "submitted",
+        "submitted",
+    ]
+
+
+async def skus(shop: Shop) -> list[str]:
+    async with shop.world.database.platform_transaction() as session:
+        rows = await session.execute(
+            text("SELECT supplier_sku FROM products WHERE id IN (:a, :b) ORDER BY id"),
+            {"a": shop.phone, "b": shop.charger},
+        )
+        return [r[0] for r in rows]

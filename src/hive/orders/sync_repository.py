@@ -129,13 +129,16 @@ async def timed_out(
     session: AsyncSession, status: SubOrderStatus, older_than: timedelta, limit: int
 ) -> list[str]:
     """Up to ``limit`` sub-orders in ``status`` whose status has not changed for longer than
-    ``older_than``, the oldest first (none held for an operator)."""
+    ``older_than``, the oldest first (none held for an operator, no split's child)."""
     query = (
         select(SubOrder.sub_order_no)
         .where(
             SubOrder.status == status.value,
             SubOrder.updated_at < func.now() - older_than,
             SubOrder.held_reason.is_(None),  # held for an operator: left alone
+            # A split's children were made upstream by the supplier: nothing to place or
+            # confirm (reconciliation follows them).
+            SubOrder.parent_id.is_(None),
         )
         .order_by(SubOrder.updated_at, SubOrder.id)
         .limit(limit)
