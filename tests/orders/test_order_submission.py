@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from hive.orders import repository
+from hive.orders.cancellation import cancel_order
 from hive.orders.invariants import check_invariants
 from hive.orders.lifecycle import apply_event
 from hive.orders.status import SubOrderEvent
@@ -21,7 +22,7 @@ from hive.orders.submission_tasks import ORDERS_QUEUE
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.suppliers.errors import OutOfStock, SupplierUnavailable
 from hive.suppliers.types import OrderLine, UpstreamOrderStatus
-from tests.orders.test_order_acceptance import SECRETS, Shop, place, request, shop, world
+from tests.orders.test_order_acceptance import SECRETS, Shop, buyer, place, request, shop, world
 from tests.support.billing import summary
 from tests.support.saga import MemorySupplier
 
@@ -178,11 +179,12 @@ async def test_our_number_upstream_with_other_lines_is_an_alarm_never_a_success(
 async def test_a_cancel_during_the_submission_cancels_the_upstream_order(shop: Shop) -> None:
     supplier = MemorySupplier()
     order = (await place(shop, request(shop))).order
-    first = (await _subs(shop, order.id))[0]
+    first, second = await _subs(shop, order.id)
 
-    async def tenant_cancels() -> None:
+    async def tenant_cancels() -> None:  # through the real service, while the call is out
         async with shop.world.database.platform_transaction() as session:
-            await apply_event(session, first.sub_order_no, SubOrderEvent.CANCELLED, source="tenant")
+            done = await cancel_order(session, buyer(shop.tenant), shop.tenant, order.order_no)
+        assert done.cancelled == [first.sub_order_no, second.sub_order_no]
 
     supplier.during_submit = tenant_cancels
     assert await _run(shop, supplier, first.sub_order_no) is Placement.CANCELLED_UPSTREAM
@@ -191,14 +193,22 @@ async def test_a_cancel_during_the_submission_cancels_the_upstream_order(shop: S
     assert "confirm_order" not in supplier.calls
     sub = (await _subs(shop, order.id))[0]
     assert (sub.status, sub.upstream_order_id) == ("cancelled", upstream.supplier_order_id)
-    second = (await _subs(shop, order.id))[1]
-    frozen = (await summary(shop.world.database, shop.tenant)).frozen_fen
-    assert frozen == second.total_fen  # the cancelled share released, nothing captured
+    # The other sub-order's job finds it cancelled before any attempt: nothing is sent.
+    assert await _run(shop, supplier, second.sub_order_no) is Placement.NOTHING
+    assert second.sub_order_no not in supplier.orders
+    assert (await summary(shop.world.database, shop.tenant)).frozen_fen == 0
     async with shop.world.database.platform_transaction() as session:
         captured = await session.scalar(
             text("SELECT count(*) FROM ledger_postings WHERE account = 'platform.revenue'")
         )
+        events = await repository.events_of(session, order.id)
     assert captured == 0
+    mine = [(e.event, e.outcome, e.source) for e in events if e.sub_order_id == first.id]
+    assert mine == [
+        ("cancelled", "moved", "tenant"),
+        ("placed", "ignored", "system"),
+        ("cancelled", "ignored", "system"),  # the upstream order cancelled too
+    ]
     await _invariants_hold(shop, supplier)
 
 
