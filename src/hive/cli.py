@@ -240,6 +240,26 @@ def apps_grade_limit(
     typer.echo(f"{grade}: {limit.rate_per_s}/s, burst {limit.burst}")
 
 
+orders = typer.Typer(help="Orders: the invariant check (docs/orders.md).")
+app.add_typer(orders, name="orders")
+
+
+@orders.command("check")
+def orders_check(
+    days: int = typer.Option(7, "--days", min=0, help="Sub-orders of the last N days (0: all)."),
+) -> None:
+    """Check the books and that every placed sub-order has exactly one upstream order; prints
+    the findings as JSON and exits 1 when anything is broken."""
+    import json
+
+    from hive.launcher import check_orders
+
+    report = _guarded(lambda settings: check_orders(settings, days))
+    typer.echo(json.dumps({"holds": report.holds, **report.summary()}, ensure_ascii=False))
+    if not report.holds:
+        raise typer.Exit(code=1)
+
+
 @app.command("vop-sim")
 def vop_sim() -> None:
     """Serve the JD VOP simulator, a sandbox supplier (HIVE_VOP_SIM_PORT, default 8002)."""

@@ -7,7 +7,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import uvicorn
@@ -39,6 +39,7 @@ from hive.supervisor import ChildSpec, Supervisor
 from hive.suppliers.service import reencrypt_credentials, reencrypt_tokens
 
 if TYPE_CHECKING:
+    from hive.orders.invariants import InvariantReport
     from hive.suppliers.factory import AdapterFactory
 
 log = get_logger("hive.launcher")
@@ -419,3 +420,19 @@ def _print_welcome(settings: Settings, server: DatabaseServer, *, seed: bool) ->
         lines.append(f"    AppKey    {DEMO_APP.app_key}")
         lines.append(f"    AppSecret {DEMO_APP.app_secret}")
     print("\n".join(lines) + "\n", flush=True)
+
+
+def check_orders(settings: Settings, days: int) -> InvariantReport:
+    """``hive orders check --days N``: the order invariants over the sub-orders of the last N
+    days (0: all), on the configured database and suppliers (docs/orders.md)."""
+    from hive.orders.invariants import run_invariant_check
+    from hive.suppliers.runtime import supplier_runtime
+
+    configure_logging(settings, process="orders")
+    since = datetime.now(UTC) - timedelta(days=days) if days > 0 else None
+
+    async def check(database: Database) -> InvariantReport:
+        async with supplier_runtime(database, settings) as adapters:
+            return await run_invariant_check(database, adapters.for_supplier_id, since=since)
+
+    return _run_on_database(settings, check)

@@ -10,6 +10,7 @@ DOMAIN = Domain(
         "hive.orders.sync_tasks",
         "hive.orders.submission_tasks",
         "hive.orders.cancellation_tasks",
+        "hive.orders.invariant_tasks",
     ],
     feed_handlers=["hive.orders.messages"],
     hcm_routers=["hive.orders.routes:router", "hive.orders.workbench_routes:router"],
