@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hive.platform.language import negotiate
+
 DEFAULT_LANGUAGE = "zh"
 LANGUAGES = ("zh", "en")
 
@@ -183,9 +185,7 @@ def wait_text(t: Callable[[str], str], seconds: int) -> str:
 def pick_language(cookie: str | None, accept_language: str | None) -> str:
     if cookie in LANGUAGES:
         return cookie
-    if accept_language and accept_language.lower().startswith("en"):
-        return "en"
-    return DEFAULT_LANGUAGE
+    return negotiate(accept_language, LANGUAGES, DEFAULT_LANGUAGE)
 
 
 def extend(messages: dict[str, dict[str, str]]) -> None:

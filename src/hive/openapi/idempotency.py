@@ -37,6 +37,8 @@ from hive.openapi.service import AppCredentials
 from hive.openapi.signature import body_hash
 from hive.platform.context import current_request_id
 from hive.platform.errors import HiveError
+from hive.platform.http import request_language
+from hive.platform.language import localize
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
@@ -103,7 +105,7 @@ async def idempotent(
         if stored.fingerprint != fingerprint:
             raise IdempotencyKeyReused()
         return _json(stored.status_code, stored.body, replayed=True)
-    status, body = await _first_answer(session, handler, status_code)
+    status, body = await _first_answer(session, handler, status_code, request_language(request))
     await gateway_repository.add_idempotency_record(
         session, app.app_id, app.tenant_id, route, key, fingerprint, status, body
     )
@@ -111,7 +113,7 @@ async def idempotent(
 
 
 async def _first_answer(
-    session: AsyncSession, handler: Handler, status_code: int
+    session: AsyncSession, handler: Handler, status_code: int, language: str
 ) -> tuple[int, bytes]:
     try:
         async with session.begin_nested():
@@ -119,13 +121,14 @@ async def _first_answer(
     except HiveError as error:
         if error.http_status >= 500:
             raise
-        body = _error_json(error)
-        return error.http_status, body
+        return error.http_status, _error_json(error, language)
     return _status_and_body(result, status_code)
 
 
-def _error_json(error: HiveError) -> bytes:
-    return json.dumps(error.to_body(current_request_id()), ensure_ascii=False).encode()
+def _error_json(error: HiveError, language: str) -> bytes:
+    """A refusal as stored and replayed: in the language of the request that got it first."""
+    body = error.to_body(current_request_id()) | {"message": localize(error.message, language)}
+    return json.dumps(body, ensure_ascii=False).encode()
 
 
 def _json(status: int, body: bytes, *, replayed: bool = False) -> Response:

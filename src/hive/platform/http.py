@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -16,6 +17,7 @@ from hive.platform.config import Settings
 from hive.platform.context import current_request_id
 from hive.platform.db import Database, create_engine
 from hive.platform.errors import HiveError
+from hive.platform.language import localize, negotiate
 from hive.platform.logging import get_logger
 from hive.platform.observability import RequestObservabilityMiddleware, metrics_endpoint
 from hive.platform.readiness import readiness_checks, run_checks
@@ -37,15 +39,43 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     429: "rate_limited",
 }
+# The framework's own refusals (a path no route has, a method a route does not take, a body
+# that is not JSON …) in both languages, in place of Starlette's English reason phrases.
+_STATUS_MESSAGES = {
+    400: "请求无效 / Bad request",
+    401: "请先登录 / Authentication required",
+    403: "没有权限 / Permission denied",
+    404: "资源不存在 / Not found",
+    405: "不支持此请求方法 / Method not allowed",
+    413: "请求体过大 / Payload too large",
+    415: "不支持的内容类型 / Unsupported media type",
+    429: "请求过于频繁 / Too many requests",
+}
+_BODY_NOT_PARSED = "There was an error parsing the body"
 
 
 # A page renderer for errors (HCM renders them in the console's frame); None answers JSON.
 ErrorPage = Callable[[Request, int, str, str, dict[str, Any]], Response | None]
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, *, language: str | None = None, **extra: Any
+) -> JSONResponse:
+    """The error answer ``{code, message, request_id[, details]}``; with ``language``, the
+    message in that language only (``Content-Language``; ``Vary: Accept-Language``)."""
+    if language is not None:
+        message = localize(message, language)
     body = {"code": code, "message": message, "request_id": current_request_id(), **extra}
-    return JSONResponse(body, status_code=status)
+    response = JSONResponse(body, status_code=status)
+    if language is not None:
+        response.headers["Content-Language"] = language
+        response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+def request_language(request: Request) -> str:
+    """The language the caller asked for (``Accept-Language``; Chinese by default)."""
+    return negotiate(request.headers.get("accept-language"))
 
 
 def _answer(
@@ -57,7 +87,7 @@ def _answer(
         if rendered is not None:
             return rendered
     extra = {"details": details} if details else {}
-    return error_response(status, code, message, **extra)
+    return error_response(status, code, message, language=request_language(request), **extra)
 
 
 async def _hive_error(request: Request, exc: Exception) -> Response:
@@ -76,7 +106,12 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "http_error")
-    response = _answer(request, exc.status_code, code, str(exc.detail))
+    message = str(exc.detail)
+    if exc.status_code in _STATUS_MESSAGES and (
+        message == _BODY_NOT_PARSED or message == HTTPStatus(exc.status_code).phrase
+    ):
+        message = _STATUS_MESSAGES[exc.status_code]
+    response = _answer(request, exc.status_code, code, message)
     if exc.headers:
         response.headers.update(exc.headers)
     return response
