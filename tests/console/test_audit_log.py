@@ -13,7 +13,7 @@ from tests.catalog.search.conftest import Item, Pool
 from tests.support.console import csrf_token_of, sign_in
 from tests.support.factories import make_user
 
-ENTRY = re.compile(r'<td class="actor">([^<]*)</td><td class="action"><code>([^<]*)</code>')
+ENTRY = re.compile(r'<td class="actor">([^<]*)</td><td class="action" data-action="([^"]*)">')
 
 
 async def test_changes_are_listed_and_filtered(

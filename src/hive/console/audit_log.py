@@ -4,15 +4,20 @@ entity and when, filtered by actor, action and entity, newest first, paged in th
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
+from hive.console.audit_texts import action_texts
 from hive.console.callers import viewing
-from hive.console.pages import render
+from hive.console.i18n import translator
+from hive.console.pages import language_of, render
 from hive.console.tables import read_table, refuse_unknown
+from hive.console.timefmt import DISPLAY_TIMEZONE
 from hive.platform.actor import Actor
 from hive.platform.audit_repository import (
     COUNT_CAP,
@@ -26,9 +31,12 @@ from hive.platform.permissions import View
 from hive.platform.validation import InvalidInput, Problem, clean_text
 
 router = APIRouter(include_in_schema=False)
+i18n.extend(action_texts())
 PATH = "/admin/audit-log"
 AuditViewer = Annotated[Actor, viewing(View.AUDIT_LOG)]
-FILTERS = ("actor", "action", "target_type", "target_id")
+TEXT_FILTERS = ("actor", "action", "target_type", "target_id")
+# Dates (YYYY-MM-DD, Asia/Shanghai days), both included.
+FILTERS = (*TEXT_FILTERS, "from", "to")
 PAGE_SIZE = 50
 
 i18n.extend(
@@ -50,6 +58,12 @@ i18n.extend(
             "field.action": "操作",
             "field.target_type": "对象类型",
             "field.target_id": "对象编号",
+            "audit.from": "日期从",
+            "audit.to": "日期至",
+            "audit.date_hint": "北京时间，格式 2026-11-30",
+            "field.from": "日期从",
+            "field.to": "日期至",
+            "problem.not_a_date": "须为日期，格式 2026-11-30",
         },
         "en": {
             "audit.title": "Audit log",
@@ -68,6 +82,12 @@ i18n.extend(
             "field.action": "Action",
             "field.target_type": "Entity kind",
             "field.target_id": "Entity id",
+            "audit.from": "From",
+            "audit.to": "Until",
+            "audit.date_hint": "Beijing time, as 2026-11-30",
+            "field.from": "From",
+            "field.to": "Until",
+            "problem.not_a_date": "must be a date written as 2026-11-30",
         },
     }
 )
@@ -76,20 +96,51 @@ i18n.extend(
 def read_filter(params: dict[str, str], actions: list[str], kinds: list[str]) -> AuditFilter:
     """The filter the URL asks for; an action or entity kind the log does not hold is refused
     (``not_a_choice``), like text too long or with control characters."""
-    values = {k: clean_text(params.get(k, ""), k, max_length=64) or None for k in FILTERS}
+    values = {k: clean_text(params.get(k, ""), k, max_length=64) or None for k in TEXT_FILTERS}
     problems = [
         Problem(name, "not_a_choice", {"choices": ", ".join(choices[:20])})
         for name, choices in (("action", actions), ("target_type", kinds))
         if values[name] and values[name] not in choices
     ]
+    days = {name: _day(params.get(name, ""), name, problems) for name in ("from", "to")}
+    if days["from"] and days["to"] and days["to"] < days["from"]:
+        problems.append(Problem("to", "too_small", {"min": days["from"].isoformat()}))
     if problems:
         raise InvalidInput(problems)
-    return AuditFilter(**values)
+    since = datetime.combine(days["from"], time(), DISPLAY_TIMEZONE) if days["from"] else None
+    until = (
+        datetime.combine(days["to"] + timedelta(days=1), time(), DISPLAY_TIMEZONE)
+        if days["to"]
+        else None
+    )
+    return AuditFilter(**values, since=since, until=until)
+
+
+def _day(raw: str, name: str, problems: list[Problem]) -> date | None:
+    """A ``YYYY-MM-DD`` date (Beijing days); a problem for anything else."""
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(Problem(name, "not_a_date"))
+        return None
+
+
+def action_name(t: Callable[[str], str], action: str) -> str:
+    """The action in words; its code when it has none (an action of an older version)."""
+    key = f"audit.action.{action}"
+    name = t(key)
+    return action if name == key else name
 
 
 @router.get(PATH)
 async def audit_log_page(request: Request, actor: AuditViewer) -> Response:
     params = dict(request.query_params)
+    t = translator(language_of(request))
     refuse_unknown(params, [*FILTERS, "page", "sort", "direction"])
     table = read_table(params, path=PATH, sorts=("at",), default_sort="at", page_size=PAGE_SIZE)
     async with database_of(request).platform_transaction() as session:
@@ -110,7 +161,8 @@ async def audit_log_page(request: Request, actor: AuditViewer) -> Response:
         actor=actor,
         table=table,
         params=params,
-        actions=[(a, a) for a in actions],
+        actions=[(a, action_name(t, a)) for a in actions],
+        action_name=lambda a: action_name(t, a),
         kinds=[(k, k) for k in kinds],
         rows=[(row, json.dumps(row.details, ensure_ascii=False, sort_keys=True)) for row in rows],
     )

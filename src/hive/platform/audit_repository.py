@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -17,12 +18,15 @@ COUNT_CAP = 10_000
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
     """Each field narrows the log when set: the actor's username, the action, the kind of
-    entity and its id (all exact)."""
+    entity and its id (all exact), and the time range ``since`` (included) to ``until``
+    (excluded)."""
 
     actor: str | None = None
     action: str | None = None
     target_type: str | None = None
     target_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def _filtered(statement: Select[Any], f: AuditFilter) -> Select[Any]:
@@ -34,6 +38,10 @@ def _filtered(statement: Select[Any], f: AuditFilter) -> Select[Any]:
         statement = statement.where(AuditEntry.target_type == f.target_type)
     if f.target_id:
         statement = statement.where(AuditEntry.target_id == f.target_id)
+    if f.since:
+        statement = statement.where(AuditEntry.occurred_at >= f.since)
+    if f.until:
+        statement = statement.where(AuditEntry.occurred_at < f.until)
     return statement
 
 

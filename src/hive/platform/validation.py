@@ -86,6 +86,7 @@ PROBLEM_CODES: dict[str, str] = {
     "letters_and_digits": "must contain letters and digits",
     "contains_username": "must not contain the username",
     "below_in_use": "must not be below the {in_use} yuan in use",
+    "not_a_date": "must be a date written as 2026-11-30",
     "invalid": "is not valid",
 }
 
