@@ -76,6 +76,7 @@ EXPECTED_MENU = {
         "/workbench/library",
         "/workbench/account",
         "/workbench/apps",
+        "/workbench/webhooks",
         "/workbench/team",
         "/account/sessions",
     },

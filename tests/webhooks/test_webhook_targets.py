@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from hive.platform.config import Settings
 from hive.webhooks import schedule
 from hive.webhooks.errors import WebhookTargetRefused, WebhookUrlInvalid
+from hive.webhooks.signing import sign, verify
 from hive.webhooks.targets import Policy, address_problem, parse_url, resolve
 
 CLOSED = Policy(allow_loopback=False, allow_private=False)
@@ -146,3 +148,12 @@ def test_a_schedule_that_is_short_or_not_backing_off_is_refused(delays: tuple[in
 )
 def test_what_counts_as_retry_or_final(status: int | None, verdict: str) -> None:
     assert schedule.verdict_of(status).value == verdict
+
+
+def test_the_worked_example_in_the_guide_is_what_the_code_signs() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    example = sign("whsec_test", "1767225600", b'{"id":1}')
+    assert f"`{example}`" in guide
+    assert verify("whsec_test", "1767225600", b'{"id":1}', example, now=1767225600 + 300)
+    assert not verify("whsec_test", "1767225600", b'{"id":1}', example, now=1767225600 + 301)
+    assert not verify("whsec_test", "1767225600", b'{"id":2}', example, now=1767225600)

@@ -168,6 +168,27 @@ async def resume_subscription(
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the tenant must know about one of its endpoints (``kind``:
+    ``endpoint_paused``), until it is resolved."""
+
+    subscription_id: int
+    url: str
+    kind: str
+    created_at: datetime
+    details: dict[str, object]
+
+
+async def open_notices(session: AsyncSession, actor: Actor, tenant_id: int) -> list[Notice]:
+    """The tenant's unresolved notices, newest first."""
+    _check(actor, tenant_id)
+    found = await repository.open_notices(session, tenant_id)
+    return [
+        Notice(n.subscription_id, url, n.kind, n.created_at, dict(n.details)) for n, url in found
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryLog:
     """A page of a subscription's deliveries, newest first, each with its attempts."""
 
