@@ -155,7 +155,9 @@ async def test_reconciliation_reads_the_longest_unchecked_first_in_bounded_batch
     assert supplier.unreachable == 4  # one call, then its sub-orders are left for later
 
 
-async def test_a_split_that_does_not_match_is_skipped_and_the_run_goes_on(shop: Shop) -> None:
+async def test_a_split_that_does_not_match_holds_the_sub_order_and_the_run_goes_on(
+    shop: Shop,
+) -> None:
     order_id, [first, second] = await accepted(shop)
     supplier = MemorySupplier()
     for number in (first, second):
@@ -169,9 +171,27 @@ async def test_a_split_that_does_not_match_is_skipped_and_the_run_goes_on(shop: 
     supplier.orders[first] = UpstreamOrder(
         f"U-{first}", first, U.CONFIRMED, 0, 0, (), children=(stranger, stranger)
     )
-    report = await reconcile(shop.world.database, cast(AdapterFor, supplier.adapter_for), batch=10)
-    assert (report.checked, report.failed) == (1, 1)
+    adapter_for = cast(AdapterFor, supplier.adapter_for)
+    report = await reconcile(shop.world.database, adapter_for, batch=10)
+    assert (report.checked, report.failed) == (2, 0)
     assert [s for s, _ in await statuses(shop, order_id)] == ["submitted", "confirmed"]
+    async with shop.world.database.platform_transaction() as session:
+        held = await session.scalar(
+            text("SELECT held_reason FROM sub_orders WHERE sub_order_no = :n"), {"n": first}
+        )
+        alarms = (
+            await session.execute(
+                text("SELECT payload->>'reason' FROM domain_events WHERE type = 'orders.alarm'")
+            )
+        ).scalars()
+        timeline = await repository.events_of(session, order_id)
+        assert list(alarms) == ["split_mismatch"]
+    assert held == "split_mismatch"
+    [line] = [e for e in timeline if e.event == "held"]
+    assert (line.details["reason"], line.details["sku"]) == ("split_mismatch", "T999999")
+    supplier.calls.clear()
+    assert (await reconcile(shop.world.database, adapter_for, batch=10)).checked == 1
+    assert supplier.calls == ["order_detail"]  # the held one is left for an operator
 
 
 async def test_a_splits_children_are_never_timed_out(shop: Shop) -> None:

@@ -40,7 +40,8 @@ log = get_logger(__name__)
 
 class SplitMismatch(Conflict):
     """The supplier's children do not carry exactly the parent's units; ``details`` say which
-    SKU. Nothing is recorded (the change-feed message is retried, then operators see it)."""
+    SKU. Nothing is recorded; the sync holds the sub-order for an operator
+    (:func:`hive.orders.sync.hold_split_mismatch`)."""
 
     code = "order_split_mismatch"
     default_message = "供应商拆单与原订单商品不符 / The supplier's split does not match the order"

@@ -11,6 +11,9 @@ it found in one transaction:
   sub-order, so a repeated check adds nothing to the timeline;
 * the waybills of its tracking are recorded (``order_waybills``; one already there is kept).
 
+A split whose children do not carry exactly the sub-order's units is an alarm: the sub-order
+is held for an operator (:func:`hold_split_mismatch`) instead of being retried for ever.
+
 The change-feed handlers (:mod:`hive.orders.messages`) defer it as a job where a message needs
 the supplier's detail (a split, a shipment's waybills); reconciliation and the timeout jobs
 (:mod:`hive.orders.reconciliation`) call it directly.
@@ -26,10 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.orders import repository, sync_repository
 from hive.orders.lifecycle import apply_event
-from hive.orders.models import SubOrder
-from hive.orders.splits import record_split
+from hive.orders.models import OrderEvent, SubOrder
+from hive.orders.splits import SplitMismatch, record_split
 from hive.orders.status import Outcome, SubOrderEvent, SubOrderStatus, decide
 from hive.platform.db import Database
+from hive.platform.domain_events import raise_event
 from hive.platform.logging import get_logger
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import OrderTrack, UpstreamOrder, UpstreamOrderStatus
@@ -50,6 +54,9 @@ EVENT_OF: Mapping[UpstreamOrderStatus, SubOrderEvent] = {
 _TRACKED = frozenset({U.SHIPPED, U.DELIVERED, U.COMPLETED})
 
 AdapterFor = Callable[[int], Awaitable[SupplierAdapter]]
+# The saga's alarm event (hive.orders.submission), raised here for a split that does not match.
+ALARM_EVENT = "orders.alarm"
+SPLIT_MISMATCH = "split_mismatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +85,9 @@ async def sync_sub_order(
     """Read sub-order ``sub_order_no`` from its supplier and apply what changed (see the
     module docstring); ``via`` names the caller on the timeline (``feed``, ``reconciliation``,
     ``timeout``). Returns how many changes were made (moves, a split, new waybills), None when
-    it has no supplier order id yet (nothing to read). Raises the adapter's ``SupplierError``
-    subclasses, and ``order_split_mismatch``."""
+    it has no supplier order id yet (nothing to read). A split that does not match the order
+    holds the sub-order for an operator (:func:`hold_split_mismatch`). Raises the adapter's
+    ``SupplierError`` subclasses."""
     async with database.platform_transaction() as session:
         sub = await repository.find_sub_order(session, sub_order_no)
         target = (sub.supplier_id, sub.upstream_order_id) if sub else None
@@ -87,8 +95,60 @@ async def sync_sub_order(
         return None
     adapter = await adapter_for(target[0])
     upstream = await read_upstream(adapter, target[1])
+    try:
+        async with database.platform_transaction() as session:
+            return await apply_upstream(session, sub_order_no, upstream, via=via)
+    except SplitMismatch as exc:
+        await hold_split_mismatch(database, sub_order_no, upstream, exc)
+        return 0
+
+
+async def hold_split_mismatch(
+    database: Database, sub_order_no: str, upstream: Upstream, exc: SplitMismatch
+) -> None:
+    """A split that does not match the order is an alarm: the sub-order is held for an
+    operator (``held_reason`` ``split_mismatch``; reconciliation and the timeouts leave it
+    alone, its money stays frozen), with a ``held`` line on its timeline, an ``orders.alarm``
+    domain event naming both sides' lines, and an error log."""
+    children = [
+        {"supplier_order_id": c.supplier_order_id, "lines": [[x.sku, x.quantity] for x in c.lines]}
+        for c in upstream.order.children
+    ]
+    log.error(
+        "order alarm: supplier split does not match",
+        sub_order_no=sub_order_no,
+        mismatch=exc.details,
+        children=children,
+    )
     async with database.platform_transaction() as session:
-        return await apply_upstream(session, sub_order_no, upstream, via=via)
+        sub = await repository.find_sub_order(session, sub_order_no)
+        if sub is None or await repository.lock_order(session, sub.order_id) is None:
+            return
+        sub.held_reason = SPLIT_MISMATCH
+        await repository.add(
+            session,
+            OrderEvent(
+                tenant_id=sub.tenant_id,
+                order_id=sub.order_id,
+                sub_order_id=sub.id,
+                event="held",
+                from_status=sub.status,
+                to_status=sub.status,
+                outcome=Outcome.REFUSED.value,
+                source="system",
+                details={"reason": SPLIT_MISMATCH, **exc.details},
+            ),
+        )
+        raise_event(
+            session,
+            ALARM_EVENT,
+            subject_type="sub_order",
+            subject_id=sub.id,
+            sub_order_no=sub_order_no,
+            reason=SPLIT_MISMATCH,
+            upstream_order_id=upstream.order.supplier_order_id,
+            children=children,
+        )
 
 
 async def apply_upstream(
