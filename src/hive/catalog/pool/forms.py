@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.catalog import reference
 from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, ProductStatus, SortOrder
 from hive.console import pickers
+from hive.console.tables import Table
 from hive.platform.money import InvalidAmount, parse_yuan
 from hive.platform.validation import (
     InvalidInput,
@@ -85,6 +86,14 @@ def pool_query(params: Mapping[str, str], *, page_size: int = 20) -> PoolQuery:
         page=_int(params, "page") or 1,
         page_size=page_size,
     )
+
+
+def pool_table(path: str, params: Mapping[str, str], query: PoolQuery, total: int, *,
+               capped: bool) -> Table:  # fmt: skip
+    """The pager of a pool page: ``total`` matches (``capped``: counted no further), the page
+    asked for brought back to the last one when it is past it."""
+    table = Table(path=path, params=dict(params), page=query.page, page_size=query.page_size)
+    return table.with_total(total, capped=capped)
 
 
 async def picker_choices(session: AsyncSession) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 from hive.catalog import reference
 from hive.catalog.pool import display, images
 from hive.catalog.pool import service as pool
-from hive.catalog.pool.forms import picker_choices, pool_query
+from hive.catalog.pool.forms import picker_choices, pool_query, pool_table
 from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import search_pool
 from hive.console import i18n
@@ -61,7 +62,11 @@ async def pool_page(request: Request, actor: PoolViewer) -> Response:
     try:
         query = pool_query(params)
         async with database_of(request).platform_transaction() as session:
-            context["result"] = await search_pool(session, query)
+            result = await search_pool(session, query)
+            table = pool_table(POOL, params, query, result.total, capped=result.total_is_estimate)
+            if table.page != query.page:  # past the last page: show the last one
+                result = await search_pool(session, replace(query, page=table.page))
+        context.update(result=result, table=table)
     except HiveError as error:
         context["error"] = "；".join(problem_lines(request, error))
         return render(request, "catalog_pool.html", status_code=error.http_status, **context)

@@ -9,6 +9,7 @@ then marked viewed, so the 30-minute active refresh keeps what tenants look at f
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
 
 from fastapi import APIRouter, Request
@@ -17,7 +18,7 @@ from fastapi.responses import Response
 from hive.catalog.library import service as library
 from hive.catalog.library.texts import LIBRARY_TEXTS
 from hive.catalog.pool import service as pool
-from hive.catalog.pool.forms import picker_choices, pool_query
+from hive.catalog.pool.forms import picker_choices, pool_query, pool_table
 from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.pricing import service as pricing
 from hive.catalog.search.service import InvalidPoolQuery, PoolQuery, search_pool_for_tenant
@@ -58,6 +59,10 @@ async def pool_page(request: Request, actor: TenantActor, session: TenantSession
         query = tenant_pool_query(params)
         tenant_id = tenant_id_of(actor)
         result = await search_pool_for_tenant(session, query, tenant_id=tenant_id)
+        table = pool_table(POOL, params, query, result.total, capped=result.total_is_estimate)
+        if table.page != query.page:  # past the last page: show the last one
+            query = replace(query, page=table.page)
+            result = await search_pool_for_tenant(session, query, tenant_id=tenant_id)
         shown = [hit.id for hit in result.hits]
         prices = await pricing.tenant_prices(session, tenant_id, shown)
         held = await library.held(session, tenant_id, shown)
@@ -65,7 +70,13 @@ async def pool_page(request: Request, actor: TenantActor, session: TenantSession
             await pool.mark_viewed(platform, [hit.id for hit in result.hits])
     except HiveError as error:
         return page(status_code=error.http_status, problems=problem_lines(request, error))
-    return page(result=result, prices=prices, held=held, link=partial(filter_link, POOL, params))
+    return page(
+        result=result,
+        table=table,
+        prices=prices,
+        held=held,
+        link=partial(filter_link, POOL, params),
+    )
 
 
 def tenant_pool_query(params: Mapping[str, str]) -> PoolQuery:

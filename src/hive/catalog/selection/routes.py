@@ -22,6 +22,7 @@ from hive.console import i18n, job_pages
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
 from hive.console.pages import redirect_with_flash, render
+from hive.console.tables import Table
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.csrf import verify_csrf
@@ -41,6 +42,9 @@ UPSTREAM = "/admin/catalog/upstream"
 # The search fields the selection form carries back (for "select all" and the way back).
 SEARCH_FIELDS = ("keyword", "category_id", "brand", "min_yuan", "max_yuan", "sort")
 RULES = "/admin/catalog/rules"
+UPSTREAM_PAGE_SIZE = 20
+# The deepest page the supplier search form asks for (its ``page`` field's limit).
+MAX_UPSTREAM_PAGES = 100
 
 UpstreamViewer = Annotated[Actor, viewing(View.UPSTREAM)]
 
@@ -83,7 +87,6 @@ async def upstream_page(request: Request, actor: UpstreamViewer) -> Response:
         "suppliers": choices,
         "params": params,
         "yuan": format_yuan,
-        "page_query": lambda n: urlencode({**params, "page": n}),
         "select_all_limit": request.app.state.settings.upstream_select_all_limit,
     }
     if not params.get("supplier_id") and choices:
@@ -92,15 +95,27 @@ async def upstream_page(request: Request, actor: UpstreamViewer) -> Response:
         try:
             form = read_search_form(params)
             upstream: UpstreamSearch = request.app.state.upstream_search
-            context["page"] = await upstream.search(
-                await _adapter(request, form.supplier_id), search_query(form)
-            )
+            adapter = await _adapter(request, form.supplier_id)
+            found = await upstream.search(adapter, search_query(form))
+            table = _table(params, form.page, found.total)
+            if table.page != form.page:  # past the last page: show the last one
+                form = form.model_copy(update={"page": table.page})
+                found = await upstream.search(adapter, search_query(form))
+            context.update(page=found, table=table)
         except HiveError as error:
             context["error"], context["error_code"] = error.message, error.code
             return render(
                 request, "catalog_upstream.html", status_code=error.http_status, **context
             )
     return render(request, "catalog_upstream.html", **context)
+
+
+def _table(params: dict[str, str], page: int, total: int) -> Table:
+    """The pager of a supplier search: the supplier answers :data:`MAX_UPSTREAM_PAGES` pages
+    at most, so a larger total is shown as "more than" that many hits."""
+    reachable = MAX_UPSTREAM_PAGES * UPSTREAM_PAGE_SIZE
+    table = Table(path=UPSTREAM, params=params, page=page, page_size=UPSTREAM_PAGE_SIZE)
+    return table.with_total(min(total, reachable), capped=total > reachable)
 
 
 @router.post("/admin/catalog/select")
