@@ -16,6 +16,7 @@ DOMAIN = Domain(
         "hive.catalog.selection.tasks",
         "hive.catalog.selection.bulk",
         "hive.catalog.pricing.tasks",
+        "hive.catalog.pricing.preview_job",
         "hive.catalog.distribution.tasks",
     ],
     hcm_routers=[
@@ -25,6 +26,7 @@ DOMAIN = Domain(
         "hive.catalog.pool.routes:router",
         "hive.catalog.search.routes:router",
         "hive.catalog.pricing.routes:router",
+        "hive.catalog.pricing.preview_routes:router",
         "hive.catalog.distribution.routes:router",
         "hive.catalog.library.routes:router",
     ],

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     # categories that set none (the floor); products per statement of a full reprice job.
     pricing_min_margin_percent: Decimal = Field(default=Decimal("1"), ge=0, le=1000)
     pricing_reprice_chunk: int = Field(default=20_000, ge=100, le=1_000_000)
+    # A rule-change preview over more products than this runs as a job with progress (chunks of
+    # pricing_reprice_chunk) instead of in the request.
+    pricing_preview_inline_max: int = Field(default=50_000, ge=0, le=100_000_000)
 
     # Open API gateway (docs/open-api.md). A signed request's timestamp may differ from the
     # gateway's clock by this much either way; its nonce is remembered as long.

@@ -59,12 +59,25 @@ async def reprice(
 
 
 async def compare(
-    session: AsyncSession, products: str, params: dict[str, Any], default_margin: Decimal
+    session: AsyncSession,
+    products: str,
+    params: dict[str, Any],
+    default_margin: Decimal,
+    id_range: tuple[int, int] | None = None,
 ) -> RowMapping:
-    """What a reprice of these products would change (counts, buckets, examples), unwritten."""
-    statement = text(reprice_sql.compare_statement(products))
-    result = await session.execute(statement, {**params, "default_margin": default_margin})
+    """What a reprice of these products (those with ids in ``id_range``, exclusive-inclusive,
+    when given) would change (counts, buckets, examples), unwritten."""
+    statement = text(reprice_sql.compare_statement(products, in_range=id_range is not None))
+    values = {**params, "default_margin": default_margin}
+    if id_range is not None:
+        values |= {"after_id": id_range[0], "upto_id": id_range[1]}
+    result = await session.execute(statement, values)
     return result.mappings().one()
+
+
+async def count_products(session: AsyncSession, products: str, params: dict[str, Any]) -> int:
+    """How many products (not removed) filter ``products`` covers."""
+    return int(await session.scalar(text(reprice_sql.count_statement(products)), params) or 0)
 
 
 _TENANT_PRICES = text("""

@@ -188,7 +188,8 @@ COMPARE = """
 WITH {ctes}, moved AS (
     SELECT * FROM cmp WHERE old_price_fen IS DISTINCT FROM price_fen
 )
-SELECT (SELECT count(DISTINCT product_id) FROM moved) AS products_moved,
+SELECT (SELECT count(*) FROM src) AS products_considered,
+       (SELECT count(DISTINCT product_id) FROM moved) AS products_moved,
        (SELECT count(*) FROM moved) AS prices_moved,
        (SELECT count(*) FROM fin WHERE floor_hit) AS floor_hits,
        (SELECT count(*) FROM fin WHERE ceiling_hit) AS ceiling_hits,
@@ -208,6 +209,8 @@ SELECT (SELECT count(DISTINCT product_id) FROM moved) AS products_moved,
             ORDER BY abs(price_fen - coalesce(old_price_fen, 0)) DESC, product_id, grade_id
             LIMIT 10) AS e) AS examples
 """
+
+COUNT = "SELECT count(*) FROM products AS p WHERE p.status <> 'removed' AND {products}"
 
 # The benchmark's baseline: the same arithmetic written into a table in one plain statement.
 BASELINE = """
@@ -236,8 +239,18 @@ def write_statement(products: str) -> str:
     )
 
 
-def compare_statement(products: str) -> str:
-    return COMPARE.format(ctes=price_ctes(products))
+def compare_statement(products: str, *, in_range: bool = False) -> str:
+    """The preview of filter ``products``; ``in_range``: only ids in (:after_id, :upto_id]
+    (a chunk of the preview job)."""
+    if not in_range:
+        return COMPARE.format(ctes=price_ctes(products))
+    both = f"{PRODUCT_FILTERS[products]} AND {PRODUCT_FILTERS['range']}"
+    return COMPARE.format(ctes=PRICE_CTES.format(products=both))
+
+
+def count_statement(products: str) -> str:
+    """How many products (not removed) filter ``products`` covers."""
+    return COUNT.format(products=PRODUCT_FILTERS[products])
 
 
 def baseline_statement(table: str) -> str:

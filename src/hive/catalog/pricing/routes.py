@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from hive.catalog.pricing import forms, repository, rules, service
+from hive.catalog.pricing import forms, preview_job, repository, rules, service
 from hive.catalog.pricing.models import PricingRule
+from hive.catalog.pricing.preview_routes import preview_path
 from hive.catalog.pricing.schemas import MAX_BANDS
 from hive.catalog.pricing.texts import PRICING_TEXTS
 from hive.console import i18n
@@ -176,8 +177,17 @@ async def _rule_submit(request: Request, actor: Actor, rule_id: int | None) -> R
         data = forms.read_rule(draft, rows)
         async with database_of(request).platform_transaction() as session:
             if draft.get("intent") == "preview":
-                preview = await rules.preview_rule(session, actor, data, rule_id=rule_id)
-                return _rule_page(request, actor, rule_id, draft, rows, preview=preview)
+                found = await preview_job.start_preview(
+                    session,
+                    actor,
+                    draft,
+                    rows,
+                    rule_id=rule_id,
+                    inline_max=request.app.state.settings.pricing_preview_inline_max,
+                )
+                if isinstance(found, int):  # a large pool: computed by a job, shown there
+                    return RedirectResponse(preview_path(found), status_code=303)
+                return _rule_page(request, actor, rule_id, draft, rows, preview=found)
             await rules.save_rule(session, actor, data, rule_id=rule_id)
     except HiveError as error:
         return _rule_page(

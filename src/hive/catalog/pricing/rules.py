@@ -43,6 +43,7 @@ class Preview:
     """What a rule change would do: products and prices that move, bounds hit, how far prices
     move (bucket -> count: ``down_10`` is 10 % or more down … ``up_10``, ``new``), examples."""
 
+    products_considered: int
     products_moved: int
     prices_moved: int
     floor_hits: int
@@ -72,19 +73,39 @@ async def save_rule(
 
 
 async def preview_rule(
-    session: AsyncSession, actor: Actor, data: RuleInput, *, rule_id: int | None = None
+    session: AsyncSession,
+    actor: Actor,
+    data: RuleInput,
+    *,
+    rule_id: int | None = None,
+    id_range: tuple[int, int] | None = None,
 ) -> Preview:
-    """What saving ``data`` would change, computed by the reprice itself inside a savepoint
-    that is rolled back: nothing is written."""
+    """What saving ``data`` would change (of the products with ids in ``id_range`` when given:
+    one chunk of the preview job), computed by the reprice itself inside a savepoint that is
+    rolled back: nothing is written."""
     require(actor, Action.MANAGE_PRICING)
     savepoint = await session.begin_nested()
     try:
         rule = await _write_rule(session, data, rule_id)
         products, params = await _touched(session, rule)
-        row = await repository.compare(session, products, params, service.default_margin(session))
+        margin = service.default_margin(session)
+        row = await repository.compare(session, products, params, margin, id_range)
     finally:
         await savepoint.rollback()
     return Preview(**{k: row[k] for k in Preview.__dataclass_fields__})
+
+
+async def preview_size(
+    session: AsyncSession, actor: Actor, data: RuleInput, *, rule_id: int | None = None
+) -> int:
+    """How many products saving ``data`` could move (the preview's work); nothing written."""
+    require(actor, Action.MANAGE_PRICING)
+    savepoint = await session.begin_nested()
+    try:
+        products, params = await _touched(session, await _write_rule(session, data, rule_id))
+        return await repository.count_products(session, products, params)
+    finally:
+        await savepoint.rollback()
 
 
 async def delete_rule(session: AsyncSession, actor: Actor, rule_id: int) -> None:

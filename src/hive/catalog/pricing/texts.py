@@ -42,6 +42,15 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.preview.below_cost": "低于进价（由下限抬高）",
         "pricing.preview.distribution": "变动分布",
         "pricing.preview.examples": "示例（变动最大）",
+        "pricing.preview.job": "规则影响预览（后台计算）",
+        "pricing.preview.job_note": (
+            "涉及的商品较多，预览在后台分批计算，离开本页不影响计算；完成后结果显示在本页。"
+        ),
+        "job.count.products_moved": "价格变动的商品",
+        "job.count.prices_moved": "变动的价格（商品 × 等级）",
+        "job.count.floor_hits": "触及下限",
+        "job.count.ceiling_hits": "触及上限",
+        "job.count.below_cost": "低于进价（由下限抬高）",
         "pricing.bucket.down_10": "降 10 % 以上",
         "pricing.bucket.down_5": "降 5–10 %",
         "pricing.bucket.down_0": "降 0–5 %",
@@ -161,6 +170,16 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.preview.below_cost": "Below cost (lifted by the floor)",
         "pricing.preview.distribution": "How far prices move",
         "pricing.preview.examples": "Examples (largest moves)",
+        "pricing.preview.job": "Rule change preview (computed in the background)",
+        "pricing.preview.job_note": (
+            "Many products are concerned, so the preview is computed in the background in "
+            "chunks; leaving this page does not stop it. The result shows here when done."
+        ),
+        "job.count.products_moved": "Products whose price moves",
+        "job.count.prices_moved": "Prices that move (product × grade)",
+        "job.count.floor_hits": "At the floor",
+        "job.count.ceiling_hits": "At the ceiling",
+        "job.count.below_cost": "Below cost (lifted by the floor)",
         "pricing.bucket.down_10": "down 10 % or more",
         "pricing.bucket.down_5": "down 5–10 %",
         "pricing.bucket.down_0": "down 0–5 %",
