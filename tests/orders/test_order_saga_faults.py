@@ -11,101 +11,34 @@ Every wait polls with a deadline; nothing sleeps for a result."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import text
 
-from hive.orders.invariants import check_invariants
 from hive.orders.submission_tasks import ORDERS_QUEUE
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.suppliers.runtime import supplier_runtime
 from tests.orders.test_order_acceptance import Shop, shop, world
-from tests.support.saga_vop import GatedSimulator, accept, gated_simulator, sell_vop_skus
+from tests.support.saga_vop import (
+    GatedSimulator,
+    accept,
+    invariants_hold,
+    poll,
+    scalar,
+    sell_vop_skus,
+    sub_orders,
+    vop,
+    worker,
+)
 from tests.support.vop import SECRET_KEY, AdapterKit, adapter_settings, kit
 
-__all__ = ["adapter_settings", "kit", "shop", "world"]
-DEADLINE_S = 240.0
-
-
-@pytest.fixture
-def vop(tmp_path: Path) -> Iterator[GatedSimulator]:
-    with gated_simulator(tmp_path / "vop") as gated:
-        yield gated
-
-
-async def poll(what: str, check: Callable[[], Awaitable[Any]]) -> Any:
-    deadline = asyncio.get_running_loop().time() + DEADLINE_S
-    while True:
-        found = await check()
-        if found:
-            return found
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
-
-
-async def scalar(database: Database, statement: str, **params: Any) -> Any:
-    async with database.platform_transaction() as session:
-        return await session.scalar(text(statement), params)
-
-
-async def sub_orders(database: Database) -> list[tuple[str, str, str | None, int]]:
-    async with database.platform_transaction() as session:
-        rows = await session.execute(
-            text(
-                "SELECT sub_order_no, status, upstream_order_id, submit_attempts "
-                "FROM sub_orders ORDER BY id"
-            )
-        )
-        return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in rows]
-
-
-async def _invariants_hold(database: Database, kit: AdapterKit) -> None:
-    report = await check_invariants(database, kit.factory().for_supplier_id)
-    assert report.holds, report.summary()
-    assert not report.in_flight and not report.held
-
-
-@contextmanager
-def worker(settings: Settings, data_dir: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        # A held answer must outlast the wait for the kill, not time out into a retry.
-        "HIVE_SUPPLIER_TIMEOUT_S": "120",
-        "HIVE_DATABASE_URL": settings.database_url,
-        "HIVE_DATA_DIR": str(data_dir),
-        "HIVE_SECRET_KEY": SECRET_KEY,  # the supplier's credentials and the receivers
-        "HIVE_LOG_FORMAT": "json",
-        "HIVE_WORKER_HEARTBEAT_INTERVAL_S": "1",
-        "HIVE_WORKER_STALLED_AFTER_S": "3",
-        "HIVE_FEED_POLL_INTERVAL_S": "60",
-    }
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hive", "worker"], env=env, stdout=out, stderr=out
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+__all__ = ["adapter_settings", "kit", "shop", "vop", "world"]
 
 
 async def test_a_worker_killed_between_the_upstream_submit_and_the_commit_places_once(
@@ -152,7 +85,7 @@ async def test_a_worker_killed_between_the_upstream_submit_and_the_commit_places
     assert await scalar(database, "SELECT status FROM orders WHERE id = :i", i=order.id) == (
         "confirmed"
     )
-    await _invariants_hold(database, kit)
+    await invariants_hold(database, kit)
 
 
 async def _now(value: Any) -> Any:
@@ -198,4 +131,4 @@ async def test_timeouts_and_5001_storms_place_every_sub_order_exactly_once(
     assert vop.orders_by_third_order() == dict.fromkeys(numbers, 1)
     assert set(vop.gate.submits) == numbers
     assert any(attempts > 1 for *_, attempts in subs) or sum(vop.gate.submits.values()) > 6
-    await _invariants_hold(database, kit)
+    await invariants_hold(database, kit)

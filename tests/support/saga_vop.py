@@ -4,24 +4,32 @@ SKUs, and a simulator that counts (and can hold the answer of) order submissions
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 from sqlalchemy import text
 
 from hive.orders.acceptance import Accepted, accept_order
+from hive.orders.invariants import check_invariants
 from hive.orders.schemas import OrderRequest
+from hive.platform.config import Settings
+from hive.platform.db import Database
 from hive.simulators.vop.app import create_app
 from hive.simulators.vop.config import SimulatorConfig
 from tests.orders.test_order_acceptance import Shop, buyer, request
 from tests.support.servers import running_server
-from tests.support.vop import SECRETS, AdapterKit, Simulator, register_vop
+from tests.support.vop import SECRET_KEY, SECRETS, AdapterKit, Simulator, register_vop
 from tests.support.vop_orders import RECIPIENT, orderable_skus
 
 
@@ -128,3 +136,75 @@ async def accept(shop: Shop, order_no: str) -> Accepted:
         return await accept_order(
             session, buyer(shop.tenant), shop.tenant, vop_request(shop, order_no), SECRETS
         )
+
+
+DEADLINE_S = 240.0
+
+
+@pytest.fixture
+def vop(tmp_path: Path) -> Iterator[GatedSimulator]:
+    with gated_simulator(tmp_path / "vop") as gated:
+        yield gated
+
+
+async def poll(what: str, check: Callable[[], Awaitable[Any]]) -> Any:
+    deadline = asyncio.get_running_loop().time() + DEADLINE_S
+    while True:
+        found = await check()
+        if found:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def scalar(database: Database, statement: str, **params: Any) -> Any:
+    async with database.platform_transaction() as session:
+        return await session.scalar(text(statement), params)
+
+
+async def sub_orders(database: Database) -> list[tuple[str, str, str | None, int]]:
+    async with database.platform_transaction() as session:
+        rows = await session.execute(
+            text(
+                "SELECT sub_order_no, status, upstream_order_id, submit_attempts "
+                "FROM sub_orders ORDER BY id"
+            )
+        )
+        return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in rows]
+
+
+async def invariants_hold(database: Database, kit: AdapterKit) -> None:
+    report = await check_invariants(database, kit.factory().for_supplier_id)
+    assert report.holds, report.summary()
+    assert not report.in_flight and not report.held
+
+
+@contextmanager
+def worker(settings: Settings, data_dir: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        # A held answer must outlast the wait for the kill, not time out into a retry.
+        "HIVE_SUPPLIER_TIMEOUT_S": "120",
+        "HIVE_DATABASE_URL": settings.database_url,
+        "HIVE_DATA_DIR": str(data_dir),
+        "HIVE_SECRET_KEY": SECRET_KEY,  # the supplier's credentials and the receivers
+        "HIVE_LOG_FORMAT": "json",
+        "HIVE_WORKER_HEARTBEAT_INTERVAL_S": "1",
+        "HIVE_WORKER_STALLED_AFTER_S": "3",
+        "HIVE_FEED_POLL_INTERVAL_S": "60",
+    }
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hive", "worker"], env=env, stdout=out, stderr=out
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
