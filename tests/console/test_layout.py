@@ -41,6 +41,7 @@ EXPECTED_MENU = {
         "/admin/staff",
         "/admin/accounts",
         "/admin/audit-log",
+        "/admin/settings",
         "/admin/billing",
         "/account/sessions",
     },

@@ -14,6 +14,7 @@ DOMAIN = Domain(
         "hive.console.audit_export:router",
         "hive.console.audit_log:router",
         "hive.console.job_pages:router",
+        "hive.console.settings_page:router",
     ],
     menu=["hive.console.own_menu:MENU"],
 )

@@ -8,5 +8,6 @@ MENU = [
     MenuEntry("workbench", "menu.workbench", "/", View.WORKBENCH, order=10),
     MenuEntry("system", "accounts.title", "/admin/accounts", View.ACCOUNT_SECURITY, order=30),
     MenuEntry("system", "audit.title", "/admin/audit-log", View.AUDIT_LOG, order=40),
+    MenuEntry("system", "settings.title", "/admin/settings", View.SETTINGS, order=50),
     MenuEntry("account", "account.sessions", "/account/sessions", View.OWN_ACCOUNT, order=10),
 ]

@@ -80,3 +80,11 @@ async def upsert_grade_limit(
     values = {"rate_per_s": rate_per_s, "burst": burst}
     statement = insert(GradeRateLimit).values(grade_id=grade_id, **values)
     await session.execute(statement.on_conflict_do_update(index_elements=["grade_id"], set_=values))
+
+
+async def list_grade_limits(session: AsyncSession) -> Sequence[GradeRateLimit]:
+    """Every grade's own rate limit (grades without a row use the settings' defaults)."""
+    rows: Sequence[GradeRateLimit] = (
+        await session.scalars(select(GradeRateLimit).order_by(GradeRateLimit.grade_id))
+    ).all()
+    return rows

@@ -260,3 +260,12 @@ def app_actor(app: AppCredentials) -> Actor:
         role=Role.TENANT_ADMIN.value,
         tenant_id=app.tenant_id,
     )
+
+
+async def grade_rate_limits(session: AsyncSession) -> dict[int, Limit]:
+    """``{grade_id: limit}`` of the grades that have their own Open API rate limit; the others
+    use ``HIVE_OPEN_API_RATE_PER_S`` / ``HIVE_OPEN_API_BURST``."""
+    return {
+        row.grade_id: Limit(row.rate_per_s, row.burst)
+        for row in await repository.list_grade_limits(session)
+    }
