@@ -240,7 +240,7 @@ def apps_grade_limit(
     typer.echo(f"{grade}: {limit.rate_per_s}/s, burst {limit.burst}")
 
 
-orders = typer.Typer(help="Orders: the invariant check (docs/orders.md).")
+orders = typer.Typer(help="Orders: the invariant check, syncing sub-orders (docs/orders.md).")
 app.add_typer(orders, name="orders")
 
 
@@ -257,6 +257,28 @@ def orders_check(
     report = _guarded(lambda settings: check_orders(settings, days))
     typer.echo(json.dumps({"holds": report.holds, **report.summary()}, ensure_ascii=False))
     if not report.holds:
+        raise typer.Exit(code=1)
+
+
+_SUB_ORDER_NUMBERS = typer.Argument(..., help="Sub-order numbers, e.g. HV0000000042-01.")
+
+
+@orders.command("sync")
+def orders_sync(numbers: list[str] = _SUB_ORDER_NUMBERS) -> None:
+    """Read these sub-orders from their suppliers now and apply what changed (a lost message:
+    status, split, waybills), as reconciliation does; prints what each did and exits 1 when
+    one is unknown or could not be read."""
+    import re
+
+    bad = [n for n in numbers if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", n)]
+    if bad:
+        raise _fail(f"not a sub-order number: {bad[0]!r}")
+    from hive.launcher import sync_orders
+
+    done = _guarded(lambda settings: sync_orders(settings, numbers))
+    for number, what in done.items():
+        typer.echo(f"{number}: {what}")
+    if any(what == "unknown" or what.startswith("error") for what in done.values()):
         raise typer.Exit(code=1)
 
 

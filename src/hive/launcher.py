@@ -422,6 +422,21 @@ def _print_welcome(settings: Settings, server: DatabaseServer, *, seed: bool) ->
     print("\n".join(lines) + "\n", flush=True)
 
 
+def sync_orders(settings: Settings, numbers: list[str]) -> dict[str, str]:
+    """``hive orders sync NUMBER…``: read these sub-orders from their suppliers now and apply
+    what changed (docs/orders.md, reconciliation); what each did, by number."""
+    from hive.orders.reconciliation import sync_now
+    from hive.suppliers.runtime import supplier_runtime
+
+    configure_logging(settings, process="orders")
+
+    async def sync(database: Database) -> dict[str, str]:
+        async with supplier_runtime(database, settings) as adapters:
+            return await sync_now(database, adapters.for_supplier_id, numbers)
+
+    return _run_on_database(settings, sync)
+
+
 def check_orders(settings: Settings, days: int) -> InvariantReport:
     """``hive orders check --days N``: the order invariants over the sub-orders of the last N
     days (0: all), on the configured database and suppliers (docs/orders.md)."""

@@ -5,7 +5,13 @@ the freeze captured — and, with every message lost, repaired by reconciliation
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
@@ -25,7 +31,14 @@ from hive.platform.secret_key import load_secret_box
 from hive.suppliers.types import MessageType
 from tests.orders.test_order_acceptance import Shop, buyer, request, shop, world
 from tests.support.billing import ledger_report, summary
-from tests.support.vop import AdapterKit, Simulator, fast_simulator, kit, register_vop
+from tests.support.vop import (
+    SECRET_KEY,
+    AdapterKit,
+    Simulator,
+    fast_simulator,
+    kit,
+    register_vop,
+)
 from tests.support.vop_orders import orderable_skus
 
 __all__ = ["fast_simulator", "kit", "shop", "world"]
@@ -204,3 +217,54 @@ async def test_duplicated_reordered_messages_and_children_reported_before_their_
     assert report.holds, report.summary()
     logged = await chain.sql("SELECT status, count(*) FROM supplier_messages GROUP BY 1")
     assert dict(logged).keys() <= {"processed", "ignored"}  # nothing failed or retried
+
+
+def _hive_orders_sync(*numbers: str, database_url: str, cwd: Path) -> CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIVE_")}
+    env |= {"HIVE_DATABASE_URL": database_url, "HIVE_DATA_DIR": str(cwd)}
+    env["HIVE_SECRET_KEY"] = SECRET_KEY  # reads the test supplier's credentials
+    return subprocess.run(
+        [sys.executable, "-m", "hive", "orders", "sync", *numbers],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+async def test_an_operator_syncs_a_stuck_sub_order_from_the_command_line(
+    chain: Chain, database_url: str, tmp_path: Path
+) -> None:
+    number = chain.sub_order_no
+    await chain.jobs()
+    chain.simulator.advance(60)
+    adapter = await chain.runtime.adapter_for(
+        (await chain.sql("SELECT supplier_id FROM sub_orders WHERE sub_order_no = :n", n=number))[
+            0
+        ][0]
+    )
+    lost = await adapter.fetch_messages(list(MessageType))
+    await adapter.ack_messages([m.message_id for m in lost])
+
+    done = await asyncio.to_thread(
+        _hive_orders_sync, number, "HV9999999999-01", database_url=database_url, cwd=tmp_path
+    )
+    assert done.returncode == 1, done.stderr  # one number is unknown
+    lines = done.stdout.splitlines()
+    assert f"{number}: 5 changes" in lines  # the split, and each child completed + a waybill
+    assert "HV9999999999-01: unknown" in lines
+    assert await chain.subs() == {
+        number: "split",
+        f"{number}-1": "completed",
+        f"{number}-2": "completed",
+    }
+    again = await asyncio.to_thread(
+        _hive_orders_sync, number, database_url=database_url, cwd=tmp_path
+    )
+    assert (again.returncode, again.stdout.splitlines()[-1]) == (0, f"{number}: unchanged")
+    bad = await asyncio.to_thread(
+        _hive_orders_sync, "HV'; --", database_url=database_url, cwd=tmp_path
+    )
+    assert bad.returncode == 2 and "not a sub-order number" in bad.stderr

@@ -112,6 +112,29 @@ def _count(report: Report, number: str, changes: int | None) -> None:
     RECONCILED.labels(result="repaired" if changes else "unchanged").inc()
 
 
+async def sync_now(
+    database: Database, adapter_for: AdapterFor, numbers: list[str]
+) -> dict[str, str]:
+    """Read these sub-orders from their suppliers now and repair them, as reconciliation does
+    (``hive orders sync``); what each did: ``N changes``, ``unchanged``, ``not placed upstream
+    yet``, ``unknown``, or ``error <code>``."""
+    done: dict[str, str] = {}
+    for number in numbers:
+        if await _supplier_of(database, number) is None:
+            done[number] = "unknown"
+            continue
+        try:
+            changes = await sync_sub_order(database, adapter_for, number, via="operator")
+        except HiveError as exc:
+            done[number] = f"error {exc.code}"
+            continue
+        if changes is None:
+            done[number] = "not placed upstream yet"
+        else:
+            done[number] = f"{changes} changes" if changes else "unchanged"
+    return done
+
+
 async def _supplier_of(database: Database, sub_order_no: str) -> int | None:
     async with database.platform_transaction() as session:
         sub = await repository.find_sub_order(session, sub_order_no)
