@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from hive.platform.config import Settings
 from hive.platform.db import Database
@@ -21,7 +22,7 @@ from hive.platform.jobs import job_app
 from hive.webhooks import schedule
 from hive.webhooks import service as webhooks
 from hive.webhooks.errors import WebhookDeliveryPending
-from hive.webhooks.tasks import PUMP_LOCK, PumpResult, pump
+from hive.webhooks.tasks import PUMP_LOCK, PumpResult, pump, purge_deliveries
 from tests.support.factories import ADMIN, make_tenant
 from tests.support.openapi import gateway_settings, make_app
 from tests.support.webhooks import (
@@ -92,7 +93,10 @@ async def test_a_delivery_is_signed_and_carries_the_event(
     tenant, _, secret = await _subscribed(database, hooks, receiver)
     await raise_price(database, tenant, 7, 1890)
     await dispatch_all(database, 1)
+    successes = REGISTRY.get_sample_value("hive_webhook_attempts_total", {"outcome": "success"})
     assert await send_round(database, hooks, T0) == 1
+    counted = REGISTRY.get_sample_value("hive_webhook_attempts_total", {"outcome": "success"})
+    assert counted == (successes or 0) + 1
     [got] = receiver.got(HOOK)
     body = _verified(got, secret, T0)
     assert got.headers["x-hive-event"] == "product.price_changed"
@@ -352,3 +356,20 @@ async def test_the_periodic_pump_dispatches_and_sends(
         result = await pump(database, hooks, clock=lambda: T0)
     assert result == PumpResult(dispatched=2, attempted=2)
     assert len(receiver.got(HOOK)) == 2
+
+
+async def test_finished_deliveries_are_purged_after_the_retention_pending_ones_kept(
+    database: Database, hooks: Settings, receiver: Receiver
+) -> None:
+    tenant, _, _ = await _subscribed(database, hooks, receiver)
+    receiver.answer(HOOK, 200, 503)
+    await raise_price(database, tenant, 7, 100)
+    await raise_price(database, tenant, 8, 100)
+    await dispatch_all(database, 2)
+    await send_until_idle(database, hooks, T0)
+    assert await purge_deliveries(database, hooks, T0) == 0  # within the retention
+    later = T0 + timedelta(days=hooks.webhook_log_retention_days)
+    assert await purge_deliveries(database, hooks, later) == 1
+    left = await rows(database, "SELECT status FROM webhook_deliveries")
+    assert [r.status for r in left] == ["pending"]
+    assert len(await _attempts(database)) == 1  # the delivered one's attempt went with it

@@ -168,6 +168,8 @@ class Settings(BaseSettings):
     # Characters of a receiver's answer kept with each attempt.
     webhook_response_body_max: int = Field(default=2048, ge=0, le=65_536)
     webhook_max_subscriptions_per_app: int = Field(default=20, ge=1, le=1000)
+    # Finished deliveries (delivered, dead, cancelled) and their attempts are kept this long.
+    webhook_log_retention_days: int = Field(default=30, ge=1, le=3650)
 
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)

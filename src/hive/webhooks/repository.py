@@ -365,3 +365,13 @@ async def find_delivery(
         statement = statement.with_for_update()
     found: WebhookDelivery | None = await session.scalar(statement)
     return found
+
+
+async def forget_finished_deliveries(session: AsyncSession, before: datetime) -> int:
+    """Delete deliveries finished (delivered, dead, cancelled) before ``before``, with their
+    attempts; return how many."""
+    result = await session.execute(
+        text("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < :before"),
+        {"before": before},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from prometheus_client import Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive import __version__
@@ -62,6 +63,14 @@ USER_AGENT = f"Hive-Webhooks/{__version__}"
 NOTICE_PAUSED = "endpoint_paused"
 _ERROR_LENGTH = 200
 
+ATTEMPTS = Counter(
+    "hive_webhook_attempts_total",
+    "Webhook attempts, by outcome (success, retry, final)",
+    ["outcome"],
+)
+ATTEMPT_SECONDS = Histogram("hive_webhook_attempt_seconds", "Duration of webhook attempts")
+PAUSED = Counter("hive_webhook_endpoints_paused_total", "Webhook endpoints paused for failing")
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -77,6 +86,7 @@ def policy_of(settings: Settings) -> targets.Policy:
     return targets.Policy(
         allow_loopback=settings.webhook_allow_loopback,
         allow_private=settings.webhook_allow_private_networks,
+        lookup_timeout_s=settings.webhook_timeout_s,
     )
 
 
@@ -125,7 +135,9 @@ class Sender:
     async def _attempt(self, item: Claimed, now: datetime) -> None:
         answer = await self._post(item, now)
         async with self._database.platform_transaction() as session:
-            await record_answer(session, self._settings, item, answer, now)
+            outcome = await record_answer(session, self._settings, item, answer, now)
+        ATTEMPTS.labels(outcome.value).inc()
+        ATTEMPT_SECONDS.observe(answer.duration_ms / 1000)
 
     async def _post(self, item: Claimed, now: datetime) -> Answer:
         started = time.monotonic()
@@ -288,6 +300,7 @@ async def _pause(
         tenant_id=subscription.tenant_id,
         details=details,
     )
+    PAUSED.inc()
     log.warning(
         "webhook endpoint paused",
         tenant_id=subscription.tenant_id,

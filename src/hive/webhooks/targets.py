@@ -31,10 +31,12 @@ MAX_URL_LENGTH = 2048
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Which non-public addresses are allowed (the settings ``webhook_allow_*``)."""
+    """Which non-public addresses are allowed (the settings ``webhook_allow_*``), and how long
+    a name lookup may take (``webhook_timeout_s``)."""
 
     allow_loopback: bool
     allow_private: bool
+    lookup_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,8 @@ async def resolve(url: httpx.URL, policy: Policy) -> Target:
     try:
         addresses = [ip_address(host)]
     except ValueError:
-        addresses = await _lookup(host, url.port or (443 if url.scheme == "https" else 80))
+        port = url.port or (443 if url.scheme == "https" else 80)
+        addresses = await _lookup(host, port, policy.lookup_timeout_s)
     if not addresses:
         raise WebhookTargetRefused(details={"host": host, "problem": "unresolvable"})
     for address in addresses:
@@ -121,11 +124,12 @@ async def resolve(url: httpx.URL, policy: Policy) -> Target:
     return Target(url, addresses[0])
 
 
-async def _lookup(host: str, port: int) -> list[Address]:
+async def _lookup(host: str, port: int, timeout_s: float) -> list[Address]:
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+        async with asyncio.timeout(timeout_s):
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError, TimeoutError):
         return []
     found: list[Address] = []
     for info in infos:

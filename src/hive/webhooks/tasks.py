@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from procrastinate.job_context import JobContext
 
@@ -20,10 +20,12 @@ from hive.platform.db import Database
 from hive.platform.jobs import job_app, runtime_of
 from hive.platform.logging import get_logger
 from hive.platform.secret_key import load_secret_box
+from hive.webhooks import repository
 from hive.webhooks.dispatch import dispatch_events
 from hive.webhooks.sender import Sender, webhook_client
 
 PUMP_LOCK = "webhooks_pump"
+PURGE_LOCK = "purge_webhook_deliveries"
 # The pump is deferred every 10 s (the cron's sixth field is seconds); it keeps sending while
 # deliveries are due, for up to the budget, so a backlog drains between ticks.
 PUMP_CRON = "* * * * * */10"
@@ -72,3 +74,20 @@ async def pump_webhooks_job(context: JobContext, timestamp: int) -> None:
     """Every 10 seconds: :func:`pump`."""
     runtime = runtime_of(context)
     await pump(runtime.database, runtime.settings)
+
+
+async def purge_deliveries(database: Database, settings: Settings, now: datetime) -> int:
+    """Delete finished deliveries (and their attempts) older than the log's retention."""
+    before = now - timedelta(days=settings.webhook_log_retention_days)
+    async with database.platform_transaction() as session:
+        purged = await repository.forget_finished_deliveries(session, before)
+    log.info("webhook deliveries purged", deliveries=purged)
+    return purged
+
+
+@job_app.periodic(cron="53 3 * * *", periodic_id=PURGE_LOCK)
+@job_app.task(queue="housekeeping", pass_context=True, queueing_lock=PURGE_LOCK)
+async def purge_deliveries_job(context: JobContext, timestamp: int) -> None:
+    """Nightly: :func:`purge_deliveries`."""
+    runtime = runtime_of(context)
+    await purge_deliveries(runtime.database, runtime.settings, _utc_now())
