@@ -212,3 +212,42 @@ async def choices(session: AsyncSession) -> tuple[Sequence[Row[Any]], Sequence[R
         await session.execute(text("SELECT id, code, name FROM tenants ORDER BY code"))
     ).all()
     return grades, tenants
+
+
+# Per pool, the facts that decide whether it shows product :product to tenant :tenant (the same
+# conditions as tenant_pool_ids and tenant_visible_products, spelled out one by one), and the
+# rule's own answer.
+_POOL_FACTS = text("""
+SELECT dp.id, dp.name, dp.kind, dp.active,
+       EXISTS (SELECT 1 FROM distribution_assignments a
+                WHERE a.pool_id = dp.id AND a.tenant_id = :tenant) AS for_tenant,
+       EXISTS (SELECT 1 FROM distribution_assignments a JOIN tenants t ON t.id = :tenant
+                WHERE a.pool_id = dp.id AND a.grade_id = t.grade_id) AS for_grade,
+       CASE dp.kind
+         WHEN 'default' THEN true
+         WHEN 'exclusive' THEN EXISTS (SELECT 1 FROM distribution_pool_products pp
+                                        WHERE pp.pool_id = dp.id AND pp.product_id = :product)
+         ELSE EXISTS (SELECT 1 FROM distribution_pool_categories pc
+                        JOIN products p ON p.id = :product
+                        JOIN categories c ON c.id = p.category_id
+                        LEFT JOIN categories parent ON parent.id = c.parent_id
+                       WHERE pc.pool_id = dp.id
+                         AND pc.category_id IN (c.id, c.parent_id, parent.parent_id))
+       END AS holds
+FROM distribution_pools dp ORDER BY dp.kind, dp.name, dp.id
+""")
+
+
+async def pool_facts(session: AsyncSession, product_id: int, tenant_id: int) -> Sequence[Row[Any]]:
+    """Every pool with ``active``, ``for_tenant``, ``for_grade`` and ``holds`` (its
+    contents include the product) for this product and tenant."""
+    values = {"product": product_id, "tenant": tenant_id}
+    return (await session.execute(_POOL_FACTS, values)).all()
+
+
+async def is_withheld(session: AsyncSession, product_id: int) -> bool:
+    """Whether an exclusive pool lists the product (so no shared pool shows it)."""
+    statement = text(
+        "SELECT EXISTS (SELECT 1 FROM distribution_withheld_products WHERE product_id = :p)"
+    )
+    return bool(await session.scalar(statement, {"p": product_id}))

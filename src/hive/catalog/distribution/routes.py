@@ -8,27 +8,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.distribution import forms
 from hive.catalog.distribution import service as distribution
+from hive.catalog.distribution.explain import Visibility, explain_visibility
 from hive.catalog.distribution.models import PoolKind
 from hive.catalog.distribution.texts import DISTRIBUTION_TEXTS
 from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.error_pages import field_errors, problem_lines
-from hive.console.pages import redirect_with_flash, render
+from hive.console.pages import language_of, redirect_with_flash, render
+from hive.console.tables import refuse_unknown
+from hive.customers import service as customers
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import View
-from hive.platform.validation import Id
+from hive.platform.validation import Id, InvalidInput, Problem, parse_id
 
 router = APIRouter(include_in_schema=False)
 i18n.extend(DISTRIBUTION_TEXTS)
 
 POOLS = "/admin/catalog/distribution"
+VISIBILITY = POOLS + "/visibility"
 Viewer = Annotated[Actor, viewing(View.DISTRIBUTION)]
 Csrf = Annotated[str, Form(max_length=128)]
 CREATE_FIELDS = ("name", "kind", "description")
@@ -37,6 +42,47 @@ CREATE_FIELDS = ("name", "kind", "description")
 @router.get(POOLS)
 async def pools_page(request: Request, actor: Viewer) -> Response:
     return await _list(request, actor)
+
+
+@router.get(VISIBILITY)
+async def visibility_page(request: Request, actor: Viewer) -> Response:
+    """Which pools show a product to a tenant (code or id), and why the others do not."""
+    params = dict(request.query_params)
+    asked = {name: params.get(name, "").strip()[:64] for name in ("product_id", "tenant")}
+    answer, problems, status = None, [], 200
+    if any(asked.values()):
+        try:
+            refuse_unknown(params, ["product_id", "tenant"])
+            async with database_of(request).platform_transaction() as session:
+                answer = await _explain(session, actor, asked)
+        except HiveError as error:
+            problems, status = problem_lines(request, error), error.http_status
+    return render(
+        request,
+        "distribution_visibility.html",
+        status_code=status,
+        actor=actor,
+        asked=asked,
+        answer=answer,
+        problems=problems,
+        trail=[(i18n.translator(language_of(request))("distribution.visibility"), None)],
+    )
+
+
+async def _explain(session: AsyncSession, actor: Actor, asked: dict[str, str]) -> Visibility:
+    product_id = parse_id(asked["product_id"], "product_id")
+    if product_id is None or not asked["tenant"]:
+        raise InvalidInput(
+            [Problem(name, "required") for name, value in asked.items() if not value]
+            or [Problem("product_id", "required")]
+        )
+    code = asked["tenant"]
+    tenant_id = parse_id(code, "tenant") if code.isascii() and code.isdigit() else None
+    if tenant_id is not None:
+        tenant = await customers.get_tenant(session, tenant_id)
+    else:
+        tenant = await customers.find_tenant_by_code(session, code)
+    return await explain_visibility(session, actor, product_id, tenant)
 
 
 async def _list(
