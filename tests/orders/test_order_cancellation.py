@@ -88,7 +88,9 @@ async def test_an_order_not_yet_placed_is_cancelled_at_once_and_its_money_releas
     gateway: str, acme: OrderWorld, database: Database
 ) -> None:
     sub_no = await _placed(acme, gateway, "PO-1")
-    assert (await summary(database, acme.app.tenant_id)).frozen_fen == 12_000
+    assert (
+        await summary(database, acme.app.tenant_id)
+    ).frozen_fen == 12_000 + 800  # goods + the warehouse's flat freight
     path = f"{ORDERS}/PO-1/cancel"
     answer = await call(gateway, acme.app, "POST", path, json={"reason": "买错了"})
     assert answer.status_code == 200, answer.text
@@ -110,7 +112,9 @@ async def test_a_shipped_order_is_not_cancellable_and_nothing_changes(
     answer = await call(gateway, acme.app, "POST", f"{ORDERS}/PO-2/cancel", json={})
     assert answer.status_code == 409 and answer.json()["code"] == "order_not_cancellable"
     assert answer.json()["details"]["sub_orders"] == [{"sub_order_no": sub_no, "status": "shipped"}]
-    assert (await summary(database, acme.app.tenant_id)).frozen_fen == 12_000
+    assert (
+        await summary(database, acme.app.tenant_id)
+    ).frozen_fen == 12_000 + 800  # goods + the warehouse's flat freight
 
 
 async def test_a_placed_order_is_cancelled_through_the_supplier(
@@ -140,7 +144,9 @@ async def test_a_placed_order_is_cancelled_through_the_supplier(
         )
         == 1
     )
-    assert (await summary(database, acme.app.tenant_id)).frozen_fen == 12_000
+    assert (
+        await summary(database, acme.app.tenant_id)
+    ).frozen_fen == 12_000 + 800  # goods + the warehouse's flat freight
     decision = await cancel_upstream(database, _adapters(acme), sub_no)
     assert decision is not None and decision.status.value == "cancelled"
     upstream = await WarehouseAdapter(database, acme.supplier_id).order_detail(upstream_id)
@@ -175,7 +181,9 @@ async def test_a_supplier_refusing_the_cancel_is_recorded_and_the_money_stays_fr
     assert read["status"] == "submitted"
     assert read["timeline"][-1]["event"] == "cancel_refused"
     assert read["timeline"][-1]["outcome"] == "refused"
-    assert (await summary(database, acme.app.tenant_id)).frozen_fen == 12_000
+    assert (
+        await summary(database, acme.app.tenant_id)
+    ).frozen_fen == 12_000 + 800  # goods + the warehouse's flat freight
 
 
 async def test_operators_cancel_any_tenants_order_and_are_audited(
@@ -221,3 +229,21 @@ async def test_a_long_or_multi_line_reason_is_refused(
         gateway, acme.app, "POST", f"{ORDERS}/PO-6/cancel", json={"reason": "x" * 201}
     )
     assert answer.status_code == 422
+
+
+async def test_acceptance_and_every_move_tell_the_tenant_in_the_feed(
+    gateway: str, acme: OrderWorld, database: Database
+) -> None:
+    sub_no = await _placed(acme, gateway, "PO-EV")
+    await call(gateway, acme.app, "POST", f"{ORDERS}/PO-EV/cancel", json={})
+    feed = await call(gateway, acme.app, "GET", "/open/v1/messages")
+    events = [m for m in feed.json()["items"] if m["type"] == "order.status_changed"]
+    moves = [
+        (e["payload"]["sub_order_no"], e["payload"]["from"], e["payload"]["to"], e["sequence"])
+        for e in events
+    ]
+    assert moves == [(None, None, "accepted", 1), (sub_no, "pending", "cancelled", 2)]
+    assert events[1]["payload"]["order_no"] == "PO-EV"
+    assert events[1]["payload"]["order_status"] == "cancelled"
+    assert "occurred_at" in events[1]["payload"]
+    assert "13812345678" not in feed.text and "张三" not in feed.text

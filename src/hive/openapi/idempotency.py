@@ -80,6 +80,18 @@ def lock_id(app_id: int, route: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+async def answered_before(request: Request, app: AppCredentials, session: AsyncSession) -> bool:
+    """Whether this request's ``Idempotency-Key`` already has a stored answer (a route that
+    does slow work before its transaction skips it for a replay)."""
+    key = request.headers.get(HEADER)
+    if key is None or not _KEY.fullmatch(key):
+        return False
+    found = await gateway_repository.find_idempotency_record(
+        session, app.app_id, _route_of(request), key
+    )
+    return found is not None
+
+
 async def idempotent(
     request: Request,
     app: AppCredentials,

@@ -14,11 +14,15 @@ may not read; every row still carries the tenant and the caller names it).
 4. Lines are grouped by supplier in line order: one sub-order per supplier, numbered
    ``HV<order id>-<n>`` (sent upstream as ``thirdOrder``); each sub-order's amount is frozen
    on the tenant's account under its number (``insufficient_funds`` rolls everything back).
-5. The order, its sub-orders, items and the ``accepted`` timeline line are written, and one
-   submission job per sub-order is deferred (:mod:`hive.orders.submission`).
+5. The order, its sub-orders, items and the ``accepted`` timeline line are written, the
+   tenant told (``order.status_changed``), and one submission job per sub-order is deferred
+   (:mod:`hive.orders.submission`).
 
-Not yet: freight (0 until the suppliers' freight is asked) and stock for the area — see
-docs/orders.md.
+Freight and stock come from the suppliers, asked **before** this transaction by
+:func:`hive.orders.quotation.quote_order`: its :class:`~hive.orders.quotation.Quote` gives each
+sub-order its supplier's freight (the order's ``total_fen`` = goods + freight, frozen per
+sub-order). A quote whose products' suppliers have changed since is ``order_quote_outdated``
+(409: send again). Without a quote (internal callers and tests) freight is 0.
 """
 
 from __future__ import annotations
@@ -31,10 +35,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.billing import freezes
 from hive.catalog.library import service as library
 from hive.catalog.library.service import Orderable
-from hive.orders import repository
-from hive.orders.errors import OrderNumberTaken, PriceChanged, ProductsNotOrderable
+from hive.orders import notices, repository
+from hive.orders.errors import (
+    OrderNumberTaken,
+    PriceChanged,
+    ProductsNotOrderable,
+    QuoteOutdated,
+)
 from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
 from hive.orders.personal import Receiver, encrypt_receiver, mask_mobile, mask_name
+from hive.orders.quotation import Quote
 from hive.orders.schemas import OrderItemIn, OrderRequest
 from hive.orders.status import OrderStatus, Outcome, SubOrderStatus
 from hive.orders.submission_tasks import defer_submission
@@ -58,8 +68,11 @@ async def accept_order(
     tenant_id: int,
     request: OrderRequest,
     secrets: SecretBox,
+    *,
+    quote: Quote | None = None,
 ) -> Accepted:
-    """Accept ``request`` for ``tenant_id`` (see the module docstring for the steps and codes)."""
+    """Accept ``request`` for ``tenant_id`` (see the module docstring for the steps and codes)
+    at the freight of ``quote`` (see :func:`hive.orders.quotation.quote_order`)."""
     require(actor, Action.PLACE_ORDER)
     if actor.tenant_id != tenant_id:
         raise PermissionDenied(details={"tenant_id": tenant_id})
@@ -73,9 +86,12 @@ async def accept_order(
     products = await library.orderable(session, tenant_id, [i.product_id for i in request.items])
     _check_orderable(request.items, products)
     _check_prices(request.items, products)
-    order = await _insert_order(session, tenant_id, request, fingerprint, secrets)
+    freight = _freight_by_supplier(products, quote)
+    order = await _insert_order(
+        session, tenant_id, request, fingerprint, secrets, sum(freight.values())
+    )
     sub_orders = [
-        await _insert_sub_order(session, actor, order, number, lines, products)
+        await _insert_sub_order(session, actor, order, number, lines, products, freight)
         for number, lines in enumerate(_by_supplier(request.items, products), start=1)
     ]
     await repository.add(
@@ -91,6 +107,7 @@ async def accept_order(
             details={"order_no": order.order_no, "total_fen": order.total_fen},
         ),
     )
+    await notices.status_changed(session, order, None, None, order.status)
     for sub_order in sub_orders:  # the submission saga, once this transaction commits
         await defer_submission(session, sub_order.sub_order_no)
     return Accepted(order, created=True)
@@ -116,6 +133,21 @@ def _check_prices(items: Sequence[OrderItemIn], products: dict[int, Orderable]) 
         raise PriceChanged(details={"prices": changed})
 
 
+def _freight_by_supplier(products: dict[int, Orderable], quote: Quote | None) -> dict[int, int]:
+    """Freight in fen per supplier of the order, from the quote (0 without one)."""
+    suppliers = {product.supplier_id for product in products.values()}
+    if quote is None:
+        return dict.fromkeys(suppliers, 0)
+    moved = [
+        pid
+        for pid, product in products.items()
+        if quote.supplier_of.get(pid) != product.supplier_id
+    ]
+    if moved or not suppliers <= set(quote.freight_by_supplier):
+        raise QuoteOutdated(details={"product_ids": moved})
+    return {supplier: quote.freight_by_supplier[supplier] for supplier in suppliers}
+
+
 def _by_supplier(
     items: Sequence[OrderItemIn], products: dict[int, Orderable]
 ) -> list[list[tuple[int, OrderItemIn]]]:
@@ -133,6 +165,7 @@ async def _insert_order(
     request: OrderRequest,
     fingerprint: str,
     secrets: SecretBox,
+    freight_fen: int,
 ) -> Order:
     address = request.address
     receiver = Receiver(name=address.receiver, mobile=address.mobile, address=address.detail)
@@ -142,8 +175,8 @@ async def _insert_order(
         order_no=request.order_no,
         status=OrderStatus.ACCEPTED.value,
         items_fen=items_fen,
-        freight_fen=0,
-        total_fen=items_fen,
+        freight_fen=freight_fen,
+        total_fen=items_fen + freight_fen,
         province_id=address.province_id,
         city_id=address.city_id,
         county_id=address.county_id,
@@ -166,16 +199,19 @@ async def _insert_sub_order(
     number: int,
     lines: list[tuple[int, OrderItemIn]],
     products: dict[int, Orderable],
+    freight: dict[int, int],
 ) -> SubOrder:
-    amount = sum(item.quantity * item.unit_price for _, item in lines)
+    goods = sum(item.quantity * item.unit_price for _, item in lines)
+    supplier_id = products[lines[0][1].product_id].supplier_id
+    amount = goods + freight[supplier_id]
     sub_order = SubOrder(
         tenant_id=order.tenant_id,
         order_id=order.id,
         sub_order_no=f"HV{order.id:010d}-{number:02d}",
-        supplier_id=products[lines[0][1].product_id].supplier_id,
+        supplier_id=supplier_id,
         status=SubOrderStatus.PENDING.value,
-        items_fen=amount,
-        freight_fen=0,
+        items_fen=goods,
+        freight_fen=freight[supplier_id],
         total_fen=amount,
     )
     await repository.add(session, sub_order)

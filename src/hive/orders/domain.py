@@ -15,5 +15,7 @@ DOMAIN = Domain(
     feed_handlers=["hive.orders.messages"],
     hcm_routers=["hive.orders.routes:router", "hive.orders.workbench_routes:router"],
     hag_routers=["hive.orders.open_routes:router"],
+    # Accepting an order asks the suppliers (stock, area, freight) from the gateway.
+    hag_resources=["hive.suppliers.runtime:app_adapters"],
     menu=["hive.orders.menu:MENU"],
 )

@@ -48,3 +48,17 @@ class QuoteOutdated(Conflict):
     default_message = (
         "商品信息刚刚变化，请重新提交 / Product data just changed; send the order again"
     )
+
+
+class AreaNotDeliverable(ValidationFailed):
+    """Products the supplier does not deliver to the order's area; ``details["product_ids"]``."""
+
+    code = "area_not_deliverable"
+    default_message = "部分商品不支持配送到该地区 / Some products cannot be delivered to this area"
+
+
+class OutOfStockForArea(Conflict):
+    """Products without enough stock for the order's area; ``details["product_ids"]``."""
+
+    code = "out_of_stock"
+    default_message = "部分商品在该地区库存不足 / Some products are out of stock for this area"

@@ -7,7 +7,8 @@ change feed, reconciliation, a cancellation or a timeout. In the caller's transa
   read the old status);
 * asks the table (:func:`hive.orders.status.decide`) what the event does, and appends the
   timeline line whatever the outcome (moved, ignored as stale or duplicated, refused);
-* on a move, sets the sub-order's status and the order's derived status, and settles money:
+* on a move, sets the sub-order's status and the order's derived status, tells the tenant
+  (``order.status_changed``, :mod:`hive.orders.notices`), and settles money:
   a failed or cancelled sub-order releases what its freeze still holds; a completed one
   captures it, the items' purchase prices becoming payable to the supplier (each settlement
   idempotent: a retried job moves money once).
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import freezes
-from hive.orders import repository
+from hive.orders import notices, repository
 from hive.orders.errors import OrderNotFound
 from hive.orders.models import OrderEvent, SubOrder
 from hive.orders.status import (
@@ -61,6 +62,7 @@ async def apply_event(
         parents = {s.parent_id for s in siblings if s.parent_id is not None}
         counted = (SubOrderStatus(s.status) for s in siblings if s.id not in parents)
         order.status = order_status(counted).value
+        await notices.status_changed(session, order, sub, before.value, sub.status)
     await repository.add(
         session,
         OrderEvent(

@@ -17,9 +17,9 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel
 
 from hive.openapi.gateway import OpenSession, OrdersReader, OrdersWriter, gateway_of
-from hive.openapi.idempotency import Answered, idempotent
+from hive.openapi.idempotency import Answered, answered_before, idempotent
 from hive.openapi.responses import ERROR_RESPONSES, ErrorOut
-from hive.openapi.service import app_actor
+from hive.openapi.service import AppCredentials, app_actor
 from hive.orders import service
 from hive.orders.acceptance import accept_order
 from hive.orders.cancellation import cancel_order
@@ -32,9 +32,13 @@ from hive.orders.open_schemas import (
     OrderSummaryOut,
     order_out,
 )
+from hive.orders.quotation import Quote, quote_order
+from hive.orders.repository import find_order
 from hive.orders.schemas import OrderRequest
 from hive.orders.status import OrderStatus
+from hive.platform.errors import HiveError
 from hive.platform.http import database_of
+from hive.suppliers.factory import AdapterFactory
 
 router = APIRouter(prefix="/open/v1", tags=["open-api"], responses=ERROR_RESPONSES)
 
@@ -51,27 +55,63 @@ def _answer(model: type[BaseModel], description: str) -> dict[str, Any]:
     response_model=OrderOut,
     responses={
         200: _answer(OrderOut, "The same order_no and body again: the first order"),
+        422: _answer(
+            ErrorOut,
+            "Invalid body (fields named), products_not_orderable or area_not_deliverable "
+            "(details.product_ids)",
+        ),
+        502: _answer(ErrorOut, "supplier_unavailable: a supplier could not be asked; retry"),
         409: _answer(
             ErrorOut,
             "order_no_conflict (another body), price_changed (details.prices with each "
-            "current_price), insufficient_funds, idempotency_key_reused / _in_progress",
+            "current_price), out_of_stock (details.product_ids), insufficient_funds, "
+            "order_quote_outdated, idempotency_key_reused / _in_progress",
         ),
     },
 )
 async def place_order(request: Request, body: OrderRequest, caller: OrdersWriter) -> Response:
     """Place an order under your own ``order_no``: 201 with the new order, 200 with the first
     order when the same number and body come again. Lines are split into one sub-order per
-    supplier; the total is frozen on your account. Scope ``orders:write``."""
+    supplier, each with its supplier's freight; the total (goods + freight) is frozen on your
+    account. Refused with ``area_not_deliverable`` (422) or ``out_of_stock`` (409) naming the
+    products. Scope ``orders:write``."""
     actor = app_actor(caller)
-    secrets = gateway_of(request).secret_box
-    async with database_of(request).platform_transaction() as session:
+    database = database_of(request)
+    quote, refusal = await _quote(request, caller, body)
+    async with database.platform_transaction() as session:
 
         async def answer() -> Answered:
-            accepted = await accept_order(session, actor, caller.tenant_id, body, secrets)
+            if refusal is not None:
+                raise refusal  # inside, so an Idempotency-Key stores it like any refusal
+            accepted = await accept_order(
+                session, actor, caller.tenant_id, body, gateway_of(request).secret_box, quote=quote
+            )
             view = await service.get_order(session, actor, caller.tenant_id, body.order_no)
             return Answered(201 if accepted.created else 200, order_out(view))
 
         return await idempotent(request, caller, session, answer)
+
+
+async def _quote(
+    request: Request, caller: AppCredentials, body: OrderRequest
+) -> tuple[Quote | None, HiveError | None]:
+    """The suppliers' answers for a new order, asked with no transaction open; nothing is
+    asked for an order number or Idempotency-Key seen before (the first order or answer is
+    given back whatever the stock is now). A supplier's refusal is returned, its outage
+    (5xx) raised."""
+    database = database_of(request)
+    async with database.platform_transaction() as session:
+        seen = await find_order(session, caller.tenant_id, body.order_no) is not None
+        seen = seen or await answered_before(request, caller, session)
+    if seen:
+        return None, None
+    adapters: AdapterFactory = request.app.state.adapters
+    try:
+        return await quote_order(database, adapters.for_supplier_id, caller.tenant_id, body), None
+    except HiveError as error:
+        if error.http_status >= 500:
+            raise
+        return None, error
 
 
 @router.get(
