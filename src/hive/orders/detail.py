@@ -44,6 +44,7 @@ class SubOrderLine:
     parent_no: str | None
     supplier_name: str  # "" in the tenant's view
     upstream_order_id: str | None  # None in the tenant's view
+    held_reason: str | None = None  # an alarm of the submission saga (staff view only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,7 @@ async def staff_order(session: AsyncSession, actor: Actor, order_id: int) -> Ord
             numbers.get(sub.parent_id) if sub.parent_id else None,
             suppliers.get(sub.supplier_id, ""),
             sub.upstream_order_id,
+            sub.held_reason,
         )
         for sub in subs
     ]

@@ -363,7 +363,7 @@ async def hold(
                 event="held",
                 from_status=sub.status,
                 to_status=sub.status,
-                outcome=Outcome.REFUSED.value,
+                outcome=Outcome.MOVED.value,  # a line of its own, as cancel_requested
                 source="system",
                 details={"reason": reason.value},
             ),

@@ -66,6 +66,7 @@ _EVENTS = {
         "cancelled": "取消",
         "auto_cancelled": "供应商自动取消",
         "timed_out": "超时取消",
+        "held": "异常挂起，待平台处理",
     },
     "en": {
         "accepted": "Order accepted, amount frozen",
@@ -80,6 +81,18 @@ _EVENTS = {
         "cancelled": "Cancelled",
         "auto_cancelled": "Cancelled by the supplier",
         "timed_out": "Cancelled after a timeout",
+        "held": "Held for the platform to resolve",
+    },
+}
+# Why the submission saga held a sub-order (orders.submission.Alarm), for staff.
+_HELD = {
+    "zh": {
+        "third_order_mismatch": "已挂起：供应商处同号订单商品不一致",
+        "orphan_not_cancellable": "已挂起：上游订单无法取消",
+    },
+    "en": {
+        "third_order_mismatch": "Held: the supplier's order under our number has other lines",
+        "orphan_not_cancellable": "Held: the upstream order can no longer be cancelled",
     },
 }
 _SOURCES = {
@@ -245,6 +258,7 @@ def _texts() -> dict[str, dict[str, str]]:
         merged.update({f"orders.sub_status.{k}": v for k, v in _SUB_STATUS[language].items()})
         merged.update({f"orders.event.{k}": v for k, v in _EVENTS[language].items()})
         merged.update({f"orders.source.{k}": v for k, v in _SOURCES[language].items()})
+        merged.update({f"orders.held.{k}": v for k, v in _HELD[language].items()})
         merged.update({f"orders.outcome.{k}": v for k, v in _OUTCOMES[language].items()})
         texts[language] = merged
     return texts
