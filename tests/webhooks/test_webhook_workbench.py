@@ -167,8 +167,11 @@ async def test_a_paused_endpoint_shows_its_notice_until_resumed_then_can_be_dele
         with _signed_in(console) as client:
             page = client.get(PAGE).text
             assert f'id="notice-{subscription}"' in page and "HTTP 500" in page and "已暂停" in page
+            home = client.get("/").text  # the workbench home tells too
+            assert f'id="webhook-notice-{subscription}"' in home and "HTTP 500" in home
             resumed = _post(client, f"{PAGE}/{subscription}/resume")
             assert resumed.status_code == 200 and f'id="notice-{subscription}"' not in resumed.text
+            assert f'id="webhook-notice-{subscription}"' not in client.get("/").text
             deleted = _post(client, f"{PAGE}/{subscription}/delete")
             assert deleted.status_code == 200 and "订阅已删除" in deleted.text
 

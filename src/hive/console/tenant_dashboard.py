@@ -23,9 +23,13 @@ from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
+from hive.platform.permissions import Action, allowed
+from hive.webhooks import service as webhooks
+from hive.webhooks.texts import WEBHOOK_TEXTS
 
 RECENT_PRICE_CHANGES = 10
 i18n.extend(ORDER_TEXTS)
+i18n.extend(WEBHOOK_TEXTS)
 i18n.extend(
     {
         "zh": {
@@ -94,6 +98,12 @@ async def workbench_home(session: AsyncSession, actor: Actor, tenant_id: int) ->
         "recent_limit": RECENT_PRICE_CHANGES,
         # In the order the statuses are listed, those with orders only.
         "orders_by_status": [(s.value, by_status[s.value]) for s in OrderStatus if s in by_status],
+        # A paused webhook endpoint is told to whoever can resume it (docs/webhooks.md).
+        "webhook_notices": (
+            await webhooks.open_notices(session, actor, tenant_id)
+            if allowed(actor.role, Action.MANAGE_WEBHOOKS)
+            else []
+        ),
     }
 
 
