@@ -16,22 +16,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
-from hive.console.callers import WrongAudience, staff
+from hive.console.callers import WrongAudience, staff, viewing
 from hive.console.pages import language_of, redirect_with_flash, render
-from hive.console.tables import refuse_unknown
+from hive.console.tables import read_table, refuse_unknown
 from hive.platform import progress
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.csrf import verify_csrf
 from hive.platform.http import database_of
 from hive.platform.permissions import View, may_view
-from hive.platform.validation import Id
+from hive.platform.validation import Id, InvalidInput, Problem
 
 router = APIRouter(include_in_schema=False)
 PATH = "/admin/jobs"
@@ -76,6 +77,56 @@ async def _visible(request: Request, actor: Actor, progress_id: int) -> progress
     if kind is None or not may_view(actor.role, kind.view):
         raise WrongAudience(actor)
     return row
+
+
+JobsViewer = Annotated[Actor, viewing(View.JOBS)]
+
+
+@router.get(PATH)
+async def jobs_page(request: Request, actor: JobsViewer) -> Response:
+    """The long actions the caller may see, newest first, filtered by kind and state."""
+    params = dict(request.query_params)
+    refuse_unknown(params, ["kind", "status", "page", "sort", "direction"])
+    table = read_table(params, path=PATH, sorts=("created",), default_sort="created")
+    visible = [k.kind for k in KINDS.values() if may_view(actor.role, k.view)]
+    kind, status = _filters(params, visible)
+    async with database_of(request).platform_transaction() as session:
+        page = partial(
+            progress.list_progress,
+            session,
+            [kind] if kind else visible,
+            status=status,
+            limit=table.page_size,
+            newest_first=table.direction == "desc",
+        )
+        rows, total = await page(offset=table.offset)
+        asked, table = table.page, table.with_total(total)
+        if table.page != asked:  # past the last page: show the last one
+            rows, _ = await page(offset=table.offset)
+    t = i18n.translator(language_of(request))
+    return render(
+        request,
+        "jobs.html",
+        actor=actor,
+        table=table,
+        params=params,
+        rows=[(row, progress.view_of(row), t(KINDS[row.kind].title_key)) for row in rows],
+        kinds=[("", t("jobs.any"))] + [(k, t(KINDS[k].title_key)) for k in visible],
+        states=[("", t("jobs.any"))] + [(s, t(f"jobs.state.{s}")) for s in progress.STATES],
+    )
+
+
+def _filters(params: Mapping[str, str], visible: list[str]) -> tuple[str | None, str | None]:
+    """The kind and state asked for; one the list does not know is refused (``not_a_choice``)."""
+    kind, status = params.get("kind", "").strip(), params.get("status", "").strip()
+    problems = [
+        Problem(name, "not_a_choice", {"choices": ", ".join(choices)})
+        for name, value, choices in (("kind", kind, visible), ("status", status, progress.STATES))
+        if value and value not in choices
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    return kind or None, status or None
 
 
 @router.get(PATH + "/{progress_id}")
@@ -123,6 +174,23 @@ async def cancel(
 i18n.extend(
     {
         "zh": {
+            "jobs.title": "后台任务",
+            "jobs.note": "批量入池等耗时操作在后台执行；点编号查看进度与结果。",
+            "jobs.id": "编号",
+            "jobs.kind": "任务",
+            "jobs.requested_by": "发起人",
+            "jobs.created": "发起时间",
+            "jobs.finished": "结束时间",
+            "jobs.status": "状态",
+            "jobs.progress": "进度",
+            "jobs.any": "全部",
+            "jobs.filter": "筛选",
+            "jobs.state.queued": "排队中",
+            "jobs.state.running": "执行中",
+            "jobs.state.finished": "已完成",
+            "jobs.state.cancelled": "已取消",
+            "jobs.state.failed": "失败",
+            "field.kind": "任务",
             "job.note": "任务在后台执行，离开本页不影响执行；可随时回到本页查看进度。",
             "job.label": "执行进度",
             "job.state.queued": "排队中，等待后台开始执行……",
@@ -166,6 +234,23 @@ i18n.extend(
             "job.reason.supplier_error": "供应商出错",
         },
         "en": {
+            "jobs.title": "Background jobs",
+            "jobs.note": "Long actions such as bulk selection run here; open one for its progress.",
+            "jobs.id": "No.",
+            "jobs.kind": "Job",
+            "jobs.requested_by": "Asked by",
+            "jobs.created": "Asked at",
+            "jobs.finished": "Ended at",
+            "jobs.status": "State",
+            "jobs.progress": "Progress",
+            "jobs.any": "Any",
+            "jobs.filter": "Filter",
+            "jobs.state.queued": "Queued",
+            "jobs.state.running": "Running",
+            "jobs.state.finished": "Finished",
+            "jobs.state.cancelled": "Cancelled",
+            "jobs.state.failed": "Failed",
+            "field.kind": "Job",
             "job.note": "The job runs in the background: leaving this page does not stop it.",
             "job.label": "Progress",
             "job.state.queued": "Queued, waiting for the background worker…",

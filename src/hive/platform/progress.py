@@ -20,7 +20,7 @@ the console's progress box (``job_progress_box.html``) shows; a rule run maps on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -213,6 +213,22 @@ async def request_cancel(session: AsyncSession, progress_id: int) -> JobProgress
         row.cancel_requested = True
         await repository.save(session)
     return row
+
+
+async def list_progress(
+    session: AsyncSession,
+    kinds: Sequence[str],
+    *,
+    status: str | None = None,
+    limit: int,
+    offset: int,
+    newest_first: bool = True,
+) -> tuple[Sequence[JobProgress], int]:
+    """A page of the actions of ``kinds`` (those the caller may see), newest first, and the
+    number that match."""
+    return await repository.list_rows(
+        session, kinds, status=status, limit=limit, offset=offset, newest_first=newest_first
+    )
 
 
 def _added(before: Mapping[str, int] | None, more: Mapping[str, int] | None) -> dict[str, int]:

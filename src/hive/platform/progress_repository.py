@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.platform.progress_model import JobProgress
@@ -37,3 +38,24 @@ async def end(session: AsyncSession, row: JobProgress, state: str, *, error: str
     row.error = error
     row.finished_at = await now(session)
     await session.flush()
+
+
+async def list_rows(
+    session: AsyncSession,
+    kinds: Sequence[str],
+    *,
+    status: str | None,
+    limit: int,
+    offset: int,
+    newest_first: bool = True,
+) -> tuple[Sequence[JobProgress], int]:
+    """One page of the rows of ``kinds`` (and ``status`` when set), and how many match."""
+    where: list[ColumnElement[bool]] = [JobProgress.kind.in_(list(kinds))]
+    if status:
+        where.append(JobProgress.status == status)
+    order = JobProgress.id.desc() if newest_first else JobProgress.id.asc()
+    rows = await session.scalars(
+        select(JobProgress).where(*where).order_by(order).limit(limit).offset(offset)
+    )
+    total = await session.scalar(select(func.count()).select_from(JobProgress).where(*where))
+    return rows.all(), int(total or 0)

@@ -83,7 +83,14 @@ async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
         assert await world.pooled_skus() == set()  # nothing ran in the request
         await bulk.run_bulk_select(runtime_of_world(world), progress_id)
         box = client.get(page_path, params={"fragment": 1}).text
+        listed = client.get("/admin/jobs").text
+        running = client.get("/admin/jobs", params={"status": "running"}).text
+        unknown = client.get("/admin/jobs", params={"kind": "catalog.reprice_all"})
         english = client.get(page_path, params={"lang": "en"}).text
+    assert f'<tr data-job="{progress_id}" data-state="finished">' in listed
+    assert "本次搜索全部入池" in listed and "已完成" in listed
+    assert "data-job=" not in running and "没有符合条件的记录" in running
+    assert unknown.status_code == 422
     assert box.lstrip().startswith('<div id="progress-box"') and "hx-get" not in box
     assert 'data-state="finished"' in box
     counts = {k: int(n) for k, n in re.findall(r'<span id="(\w+)">(\d+)</span>', box)}
