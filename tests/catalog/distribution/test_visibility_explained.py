@@ -116,6 +116,13 @@ async def test_the_console_page_answers_and_refuses_bad_input(
         assert 'id="visibility-link"' in client.get("/admin/catalog/distribution").text
         empty = client.get(page)
         assert empty.status_code == 200 and 'id="answer"' not in empty.text
+        # From a product's page: the product filled in, the tenant still to choose.
+        product = world.products[PHONE]
+        linked = client.get(f"/admin/catalog/products/{product}")
+        assert f'{page}?product_id={product}"' in linked.text
+        half = client.get(page, params={"product_id": str(product)})
+        assert half.status_code == 200 and f'value="{product}"' in half.text
+        assert 'id="problems"' not in half.text
         params = {"product_id": str(world.products[GIFT_NUTS]), "tenant": "beta"}
         answer = client.get(page, params=params)
         assert answer.status_code == 200 and 'data-visible="no"' in answer.text

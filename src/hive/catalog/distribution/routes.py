@@ -50,7 +50,7 @@ async def visibility_page(request: Request, actor: Viewer) -> Response:
     params = dict(request.query_params)
     asked = {name: params.get(name, "").strip()[:64] for name in ("product_id", "tenant")}
     answer, problems, status = None, [], 200
-    if any(asked.values()):
+    if all(asked.values()) or (any(asked.values()) and "tenant" in params):
         try:
             refuse_unknown(params, ["product_id", "tenant"])
             async with database_of(request).platform_transaction() as session:
