@@ -46,6 +46,7 @@ from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
 from hive.orders.personal import Receiver, encrypt_receiver, mask_mobile, mask_name
 from hive.orders.quotation import Quote
 from hive.orders.schemas import OrderItemIn, OrderRequest
+from hive.orders.service import LineView, OrderView, SubOrderView
 from hive.orders.status import OrderStatus, Outcome, SubOrderStatus
 from hive.orders.submission_tasks import defer_submission
 from hive.platform.actor import Actor
@@ -60,6 +61,9 @@ class Accepted:
 
     order: Order
     created: bool
+    # The new order as its tenant sees it, built from the rows just written (None for a retry:
+    # read it with ``service.get_order``).
+    view: OrderView | None = None
 
 
 async def accept_order(
@@ -94,23 +98,47 @@ async def accept_order(
         await _insert_sub_order(session, actor, order, number, lines, products, freight)
         for number, lines in enumerate(_by_supplier(request.items, products), start=1)
     ]
-    await repository.add(
-        session,
-        OrderEvent(
-            tenant_id=tenant_id,
-            order_id=order.id,
-            event="accepted",
-            from_status="",
-            to_status=order.status,
-            outcome=Outcome.MOVED.value,
-            source="tenant",
-            details={"order_no": order.order_no, "total_fen": order.total_fen},
-        ),
+    accepted = OrderEvent(
+        tenant_id=tenant_id,
+        order_id=order.id,
+        event="accepted",
+        from_status="",
+        to_status=order.status,
+        outcome=Outcome.MOVED.value,
+        source="tenant",
+        details={"order_no": order.order_no, "total_fen": order.total_fen},
     )
+    await repository.add(session, accepted)
     await notices.status_changed(session, order, None, None, order.status)
     for sub_order in sub_orders:  # the submission saga, once this transaction commits
         await defer_submission(session, sub_order.sub_order_no)
-    return Accepted(order, created=True)
+    return Accepted(order, True, _view(order, sub_orders, request, products, accepted))
+
+
+def _view(
+    order: Order,
+    sub_orders: list[SubOrder],
+    request: OrderRequest,
+    products: dict[int, Orderable],
+    accepted: OrderEvent,
+) -> OrderView:
+    number_of = {sub.supplier_id: sub.sub_order_no for sub in sub_orders}
+    lines = [
+        LineView(
+            line_no,
+            item.product_id,
+            item.quantity,
+            item.unit_price,
+            item.quantity * item.unit_price,
+            number_of[products[item.product_id].supplier_id],
+        )
+        for line_no, item in enumerate(request.items, start=1)
+    ]
+    subs = [
+        SubOrderView(s.sub_order_no, s.status, s.items_fen, s.freight_fen, s.total_fen, None, s.id)
+        for s in sub_orders
+    ]
+    return OrderView(order, lines, subs, [accepted])
 
 
 def _check_orderable(items: Sequence[OrderItemIn], products: dict[int, Orderable]) -> None:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel
 
+from hive.catalog.library import service as library
 from hive.openapi.gateway import OpenSession, OrdersReader, OrdersWriter, gateway_of
 from hive.openapi.idempotency import Answered, answered_before, idempotent
 from hive.openapi.responses import ERROR_RESPONSES, ErrorOut
@@ -39,6 +40,8 @@ from hive.orders.status import OrderStatus
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.suppliers.factory import AdapterFactory
+from hive.suppliers.protocol import SupplierAdapter
+from hive.suppliers.service import get_enabled_supplier
 
 router = APIRouter(prefix="/open/v1", tags=["open-api"], responses=ERROR_RESPONSES)
 
@@ -86,7 +89,9 @@ async def place_order(request: Request, body: OrderRequest, caller: OrdersWriter
             accepted = await accept_order(
                 session, actor, caller.tenant_id, body, gateway_of(request).secret_box, quote=quote
             )
-            view = await service.get_order(session, actor, caller.tenant_id, body.order_no)
+            view = accepted.view or await service.get_order(
+                session, actor, caller.tenant_id, body.order_no
+            )
             return Answered(201 if accepted.created else 200, order_out(view))
 
         return await idempotent(request, caller, session, answer)
@@ -97,21 +102,31 @@ async def _quote(
 ) -> tuple[Quote | None, HiveError | None]:
     """The suppliers' answers for a new order, asked with no transaction open; nothing is
     asked for an order number or Idempotency-Key seen before (the first order or answer is
-    given back whatever the stock is now). A supplier's refusal is returned, its outage
-    (5xx) raised."""
+    given back whatever the stock is now). One short transaction reads what the asking needs
+    (the lines' products, their suppliers). A supplier's refusal is returned, its outage (5xx)
+    raised."""
     database = database_of(request)
+    factory: AdapterFactory = request.app.state.adapters
     async with database.platform_transaction() as session:
-        seen = await find_order(session, caller.tenant_id, body.order_no) is not None
-        seen = seen or await answered_before(request, caller, session)
-    if seen:
-        return None, None
-    adapters: AdapterFactory = request.app.state.adapters
+        if await find_order(session, caller.tenant_id, body.order_no) is not None:
+            return None, None
+        if await answered_before(request, caller, session):
+            return None, None
+        ids = [item.product_id for item in body.items]
+        products = await library.orderable(session, caller.tenant_id, ids)
+        rows = {p.supplier_id for p in products.values()}
+        suppliers = {s: await get_enabled_supplier(session, s) for s in rows}
+
+    async def adapter_for(supplier_id: int) -> SupplierAdapter:
+        return factory.for_supplier(suppliers[supplier_id])
+
     try:
-        return await quote_order(database, adapters.for_supplier_id, caller.tenant_id, body), None
+        quote = await quote_order(database, adapter_for, caller.tenant_id, body, products=products)
     except HiveError as error:
         if error.http_status >= 500:
             raise
         return None, error
+    return quote, None
 
 
 @router.get(

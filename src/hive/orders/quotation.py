@@ -69,14 +69,18 @@ def area_of(address: AddressIn) -> Area:
 
 
 async def quote_order(
-    database: Database, adapter_for: AdapterFor, tenant_id: int, request: OrderRequest
+    database: Database,
+    adapter_for: AdapterFor,
+    tenant_id: int,
+    request: OrderRequest,
+    *,
+    products: Mapping[int, Orderable] | None = None,
 ) -> Quote:
-    """Ask each supplier of ``request``'s lines (see the module docstring). Raises
-    ``area_not_deliverable``, ``out_of_stock`` or a supplier error."""
-    async with database.platform_transaction() as session:
-        products = await library.orderable(
-            session, tenant_id, [item.product_id for item in request.items]
-        )
+    """Ask each supplier of ``request``'s lines (see the module docstring); ``products`` the
+    lines' :func:`orderable` answer when the caller has just read it (else it is read here).
+    Raises ``area_not_deliverable``, ``out_of_stock`` or a supplier error."""
+    if products is None:
+        products = await orderable_lines(database, tenant_id, request)
     groups: dict[int, _Lines] = {}
     for item in request.items:
         product = products.get(item.product_id)
@@ -96,6 +100,15 @@ async def quote_order(
         freight_by_supplier={a.supplier_id: a.freight_fen for a in answers},
         supplier_of={pid: p.supplier_id for pid, p in products.items()},
     )
+
+
+async def orderable_lines(
+    database: Database, tenant_id: int, request: OrderRequest
+) -> dict[int, Orderable]:
+    """The lines' products the tenant may order now, with supplier and SKU (one short
+    platform transaction)."""
+    async with database.platform_transaction() as session:
+        return await library.orderable(session, tenant_id, [i.product_id for i in request.items])
 
 
 def _in_line_order(request: OrderRequest, product_ids: Sequence[int]) -> list[int]:
