@@ -6,11 +6,14 @@ double placement, the invariants hold afterwards.
   stalled job, which looks the order up by thirdOrder and adopts it — one submission only.
 * Supplier timeouts (the call is processed, its answer held past our timeout) and 5001 storms:
   every sub-order ends placed and confirmed with one order upstream.
+* The tenant cancels while the simulator is making the order (its answer held): the saga
+  cancels the order upstream when the answer arrives — no orphan, nothing captured.
 
 Every wait polls with a deadline; nothing sleeps for a result."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,13 +22,16 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from hive.orders.cancellation import cancel_order
 from hive.orders.submission_tasks import ORDERS_QUEUE
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.suppliers.runtime import supplier_runtime
-from tests.orders.test_order_acceptance import Shop, shop, world
+from tests.orders.test_order_acceptance import Shop, buyer, shop, world
+from tests.support.billing import summary
 from tests.support.saga_vop import (
+    DEADLINE_S,
     GatedSimulator,
     accept,
     invariants_hold,
@@ -131,4 +137,40 @@ async def test_timeouts_and_5001_storms_place_every_sub_order_exactly_once(
     assert vop.orders_by_third_order() == dict.fromkeys(numbers, 1)
     assert set(vop.gate.submits) == numbers
     assert any(attempts > 1 for *_, attempts in subs) or sum(vop.gate.submits.values()) > 6
+    await invariants_hold(database, kit)
+
+
+@pytest.fixture
+async def patient_runtime(
+    database: Database, adapter_settings: Settings
+) -> AsyncIterator[JobRuntime]:
+    """An in-process worker's runtime that waits for a held answer instead of timing out."""
+    settings = adapter_settings.model_copy(update={"secret_key": SecretStr(SECRET_KEY)})
+    async with supplier_runtime(database, settings) as adapters:
+        yield JobRuntime(settings.database_url, database, settings, adapters.for_supplier_id)
+
+
+async def test_a_cancel_while_the_supplier_makes_the_order_cancels_it_there(
+    shop: Shop, vop: GatedSimulator, kit: AdapterKit, patient_runtime: JobRuntime
+) -> None:
+    database = shop.world.database
+    await sell_vop_skus(shop, vop.simulator, kit)
+    vop.gate.armed = True
+    order = (await accept(shop, "PO-RACE-1")).order
+    [(number, _, _, _)] = await sub_orders(database)
+    running = asyncio.create_task(run_worker(patient_runtime, wait=False, queues=[ORDERS_QUEUE]))
+    await poll("the supplier to make the order", lambda: _now(vop.gate.holding.is_set()))
+    async with database.platform_transaction() as session:
+        done = await cancel_order(session, buyer(shop.tenant), shop.tenant, order.order_no)
+    assert done.cancelled == [number]  # nothing known upstream yet: cancelled here at once
+    vop.gate.opened.set()
+    await asyncio.wait_for(running, DEADLINE_S)
+
+    [(_, status, upstream_id, _)] = await sub_orders(database)
+    assert (status, upstream_id is not None) == ("cancelled", True)
+    assert vop.order_status(number) == "cancelled"  # no orphan order upstream
+    assert vop.gate.submits == {number: 1}
+    assert (await summary(database, shop.tenant)).frozen_fen == 0
+    captured = "SELECT count(*) FROM ledger_postings WHERE account = 'platform.revenue'"
+    assert await scalar(database, captured) == 0
     await invariants_hold(database, kit)
