@@ -24,6 +24,7 @@ from hive.orders import messages, repository, sync_repository
 from hive.orders.acceptance import accept_order
 from hive.orders.invariants import check_invariants
 from hive.orders.reconciliation import reconcile
+from hive.orders.status import OrderStatus
 from hive.orders.sync_tasks import ORDERS_QUEUE
 from hive.platform.config import Settings
 from hive.platform.jobs import JobRuntime, run_worker
@@ -165,6 +166,18 @@ async def test_an_order_is_followed_through_split_shipment_delivery_and_completi
         o=chain.order_id,
     )
     assert ("split", "supplier") in events and events.count(("completed", "supplier")) == 2
+    told = await chain.sql(
+        "SELECT payload->>'sub_order_no', payload->>'to', payload->>'order_status' "
+        "FROM tenant_events WHERE type = 'order.status_changed' AND entity_id = :o ORDER BY id",
+        o=chain.order_id,
+    )
+    # The tenant is told of every move, the children's included, ending with the order done.
+    assert (number, "split", "confirmed") in told
+    assert {(c, "completed") for c in children} <= {(row[0], row[1]) for row in told}
+    assert told[-1][2] == "completed"
+    stages = [s.value for s in OrderStatus]  # accepted … completed, in order
+    seen = [stages.index(row[2]) for row in told]
+    assert seen == sorted(seen), told  # the order's status never went back (not at the split)
 
 
 async def test_reconciliation_repairs_an_order_whose_messages_were_all_lost(

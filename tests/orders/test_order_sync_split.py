@@ -209,3 +209,14 @@ async def test_any_division_of_the_units_keeps_every_unit_once_and_the_freeze_ex
     assert len(children_held) == len(children)
     # The ledger check: postings balance, and frozen balances equal the open freezes.
     assert (await ledger_report(shop.world.database)).in_balance
+
+
+async def test_a_split_reported_after_shipment_is_left_alone(shop: Shop) -> None:
+    order_id, number = await first_sub_order(shop)
+    async with shop.world.database.platform_transaction() as session:
+        sub = await repository.find_sub_order(session, number)
+        assert sub is not None
+        sub.status = "shipped"
+    before = await picture(shop, order_id)
+    await apply(shop, number, split(child("C1", U.SHIPPED, (PHONE, 2), (CHARGER, 3))))
+    assert await picture(shop, order_id) == before  # no children, items and money unmoved

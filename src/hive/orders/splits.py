@@ -4,7 +4,8 @@ When a supplier splits an order (VOP: one child per warehouse), the parent sub-o
 to one child sub-order per child order, in one transaction under the order's lock:
 
 * each child is numbered ``<parent number>-<n>`` in the supplier's order of children, carries
-  the child's supplier order id and starts ``submitted`` (it exists upstream);
+  the child's supplier order id and starts where the parent was (``confirmed``, usually; at
+  least ``submitted``: it exists upstream), so the order's status never goes back;
 * the parent's items **move** to the children by SKU, line order first, so each unit belongs
   to exactly one sub-order; a line the supplier divided keeps its row for the first part, the
   other parts get new lines after the order's last one. A child line we cannot match, or a
@@ -28,7 +29,14 @@ from hive.billing import freezes
 from hive.orders import repository, sync_repository
 from hive.orders.lifecycle import apply_event
 from hive.orders.models import OrderItem, SubOrder
-from hive.orders.status import FINAL, SubOrderEvent, SubOrderStatus
+from hive.orders.status import (
+    FINAL,
+    PROGRESS,
+    Outcome,
+    SubOrderEvent,
+    SubOrderStatus,
+    decide,
+)
 from hive.platform.actor import SYSTEM
 from hive.platform.errors import Conflict
 from hive.platform.logging import get_logger
@@ -62,14 +70,18 @@ async def record_split(
     session: AsyncSession, parent_no: str, detail: UpstreamOrder
 ) -> list[SubOrder]:
     """Record ``detail.children`` as the children of sub-order ``parent_no`` (see the module
-    docstring); returns the children (those already recorded, on a repeat). A parent in a final
-    state other than split is left alone (returns []). Raises ``order_split_mismatch``."""
+    docstring); returns the children (those already recorded, on a repeat). A parent the state
+    machine does not let split (final, or shipped) is left alone (returns []). Raises
+    ``order_split_mismatch``."""
     parent = await repository.find_sub_order(session, parent_no)
     if parent is None or not detail.children:
         return []
     await repository.lock_order(session, parent.order_id)
     existing = await sync_repository.children_of(session, parent.id)
-    if existing or SubOrderStatus(parent.status) in FINAL:
+    status = SubOrderStatus(parent.status)
+    if existing or decide(status, SubOrderEvent.SPLIT).outcome is not Outcome.MOVED:
+        if not existing and status not in FINAL:
+            log.warning("split reported for a sub-order past shipment", sub_order_no=parent_no)
         return existing
     items = await sync_repository.items_with_skus(session, parent.id)
     parts = _allocate(parent_no, items, detail.children)
@@ -132,7 +144,11 @@ async def _create_children(
             parent_id=parent.id,
             sub_order_no=f"{parent.sub_order_no}-{number + 1}",
             supplier_id=parent.supplier_id,
-            status=SubOrderStatus.SUBMITTED.value,
+            # Where the parent was (confirmed, usually), so the order's status does not go
+            # back; at least submitted, since the child exists upstream.
+            status=max(
+                SubOrderStatus(parent.status), SubOrderStatus.SUBMITTED, key=PROGRESS.index
+            ).value,
             items_fen=part.items_fen,
             freight_fen=freight,
             total_fen=part.items_fen + freight,
