@@ -240,6 +240,10 @@ class SelectionRecord(Base):
     rule_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("rule_runs.id", ondelete="SET NULL"), index=True
     )
+    # The bulk action ("select every hit", hive.platform.progress) whose job wrote the record.
+    progress_id: Mapped[int | None] = mapped_column(
+        ForeignKey("job_progress.id", ondelete="SET NULL"), index=True
+    )
 
 
 class RuleRun(Base):

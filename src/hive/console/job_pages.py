@@ -41,13 +41,15 @@ StaffActor = Annotated[Actor, Depends(staff)]
 
 @dataclass(frozen=True, slots=True)
 class JobKind:
-    """A kind of long action: who may see it (``view``), its title's text key, and its
-    page's 返回 link made from its params."""
+    """A kind of long action: who may see it (``view``), its title's text key, its page's
+    返回 link made from its params, and where its result downloads as CSV, if it does."""
 
     kind: str
     view: View
     title_key: str
     back: Callable[[Mapping[str, Any]], str]
+    # The address of the action's result as CSV, item by item (None: it has none).
+    export_path: Callable[[int], str] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
@@ -147,6 +149,7 @@ async def progress_page(request: Request, actor: StaffActor, progress_id: Id) ->
         reason_text=lambda code: reason_text(t, code),
         refresh=f"{progress_path(row.id)}?fragment=1",
         back=kind.back(row.params),
+        export=kind.export_path(row.id) if kind.export_path else None,
         trail=[(t(kind.title_key), None)],
     )
 
@@ -203,6 +206,8 @@ i18n.extend(
             "job.retrying": "上次尝试失败（{error}），稍后自动重试",
             "job.requested_by": "发起人：{name}，{at}",
             "job.summary": "结果",
+            "job.result": "结果",
+            "job.export": "导出明细 CSV",
             "job.reasons": "失败与跳过的原因",
             "job.reason": "原因",
             "job.how_many": "数量",
@@ -263,6 +268,8 @@ i18n.extend(
             "job.retrying": "The last attempt failed ({error}); it will be tried again",
             "job.requested_by": "Asked by {name}, {at}",
             "job.summary": "Result",
+            "job.result": "Outcome",
+            "job.export": "Download the details (CSV)",
             "job.reasons": "Why some failed or were skipped",
             "job.reason": "Reason",
             "job.how_many": "How many",

@@ -3,7 +3,10 @@ a summary with every hit accounted for and reasons in words."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -83,6 +86,8 @@ async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
         assert await world.pooled_skus() == set()  # nothing ran in the request
         await bulk.run_bulk_select(runtime_of_world(world), progress_id)
         box = client.get(page_path, params={"fragment": 1}).text
+        done_page = client.get(page_path).text
+        records = client.get(f"/admin/catalog/select-all/{progress_id}/records.csv")
         listed = client.get("/admin/jobs").text
         running = client.get("/admin/jobs", params={"status": "running"}).text
         unknown = client.get("/admin/jobs", params={"kind": "catalog.reprice_all"})
@@ -103,6 +108,13 @@ async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
     assert '<tr data-code="over_cap"><td>超过单次上限，未处理</td>' in box
     assert "over_cap" not in re.sub(r'data-code="[^"]*"', "", box)  # never the raw code
     assert "Over the cap of one run" in english
+    assert f'href="/admin/catalog/select-all/{progress_id}/records.csv"' in done_page
+    assert records.content.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads it as UTF-8
+    lines = list(csv.reader(io.StringIO(records.content.decode("utf-8-sig"))))
+    assert lines[0] == ["时间", "SKU", "商品编号", "结果", "原因"] and len(lines) == 31
+    outcomes = Counter(line[3] for line in lines[1:])
+    assert outcomes == +Counter({"新入池": counts["added"], "失败": counts["failed"]})
+    assert all(line[4] and "_" not in line[4] for line in lines[1:] if line[3] == "失败")
 
 
 async def test_a_run_resumes_from_its_page_and_records_each_sku_once(world: World) -> None:

@@ -103,7 +103,12 @@ async def select_next_page(runtime: JobRuntime, progress_id: int) -> bool:
     result = await adapter.search(search_query(form, page_size=PAGE_SIZE))
     skus = [hit.sku for hit in result.hits][: max(0, cap - handled)]
     report = await selection.select_skus(
-        runtime.database, adapter, actor, skus, stock_areas=stock_areas(runtime)
+        runtime.database,
+        adapter,
+        actor,
+        skus,
+        stock_areas=stock_areas(runtime),
+        progress_id=progress_id,
     )
     handled += len(skus)
     last = (

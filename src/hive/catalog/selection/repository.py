@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -145,3 +145,12 @@ async def count_recorded(session: AsyncSession, run_id: int) -> int:
         SelectionRecord.rule_run_id == run_id, SelectionRecord.action == "add"
     )
     return int(await session.scalar(query) or 0)
+
+
+def records_of_progress(progress_id: int) -> Select[SelectionRecord]:
+    """The selection records a bulk action wrote, in the order it wrote them (for its CSV)."""
+    return (
+        select(SelectionRecord)
+        .where(SelectionRecord.progress_id == progress_id)
+        .order_by(SelectionRecord.id)
+    )

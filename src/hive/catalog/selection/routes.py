@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from hive.catalog.selection import bulk
+from hive.catalog.selection import bulk, repository
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.forms import read_search_form, search_query
 from hive.catalog.selection.schemas import SelectSkus
@@ -21,8 +21,10 @@ from hive.catalog.snapshot import parse_areas
 from hive.console import i18n, job_pages
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
-from hive.console.pages import redirect_with_flash, render
-from hive.console.tables import Table
+from hive.console.export import csv_download, stream_rows
+from hive.console.pages import language_of, redirect_with_flash, render
+from hive.console.tables import Table, refuse_unknown
+from hive.platform import progress
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.csrf import verify_csrf
@@ -30,7 +32,7 @@ from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import View
-from hive.platform.validation import parse_id
+from hive.platform.validation import Id, parse_id
 from hive.suppliers import service as suppliers
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.protocol import SupplierAdapter
@@ -43,6 +45,8 @@ UPSTREAM = "/admin/catalog/upstream"
 SEARCH_FIELDS = ("keyword", "category_id", "brand", "min_yuan", "max_yuan", "sort")
 RULES = "/admin/catalog/rules"
 UPSTREAM_PAGE_SIZE = 20
+SELECT_ALL_RECORDS = "/admin/catalog/select-all/{progress_id}/records.csv"
+RECORD_COLUMNS = ("audit.at", "catalog.sku", "pool.export.id", "job.result", "job.reason")
 # The deepest page the supplier search form asks for (its ``page`` field's limit).
 MAX_UPSTREAM_PAGES = 100
 
@@ -178,6 +182,43 @@ def _back_to_search(params: Mapping[str, Any]) -> str:
     return f"{UPSTREAM}?{urlencode({**search, 'supplier_id': params.get('supplier_id', '')})}"
 
 
+@router.get(SELECT_ALL_RECORDS)
+async def select_all_records(request: Request, actor: UpstreamViewer, progress_id: Id) -> Response:
+    """The result of a "select every hit" action SKU by SKU, as CSV (streamed): the product,
+    what came of it and, for a failure, why in words."""
+    refuse_unknown(dict(request.query_params), ())
+    database = database_of(request)
+    async with database.platform_transaction() as session:
+        row = await progress.get_progress(session, progress_id)
+    if row.kind != bulk.BULK_SELECT:
+        raise progress.ProgressNotFound(details={"progress_id": progress_id})
+    t = i18n.translator(language_of(request))
+    statement = repository.records_of_progress(progress_id)
+    rows = stream_rows(database.platform_transaction, statement)
+    header = [t(key) for key in RECORD_COLUMNS]
+    return csv_download(f"select-all-{progress_id}", header, _record_cells(rows, t))
+
+
+async def _record_cells(
+    rows: AsyncIterator[Any], t: Callable[[str], str]
+) -> AsyncIterator[Sequence[object]]:
+    async for (record,) in rows:
+        failed = record.outcome == "failed"
+        yield (
+            record.occurred_at,
+            record.supplier_sku,
+            record.product_id,
+            t("job.count." + ("failed" if failed else record.reason)),
+            job_pages.reason_text(t, record.reason) if failed else "",
+        )
+
+
 job_pages.register_kind(
-    job_pages.JobKind(bulk.BULK_SELECT, View.UPSTREAM, "selection.bulk_title", _back_to_search)
+    job_pages.JobKind(
+        bulk.BULK_SELECT,
+        View.UPSTREAM,
+        "selection.bulk_title",
+        _back_to_search,
+        export_path=lambda progress_id: SELECT_ALL_RECORDS.format(progress_id=progress_id),
+    )
 )

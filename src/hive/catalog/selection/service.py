@@ -52,11 +52,13 @@ async def select_skus(
     stock_areas: Sequence[Area],
     rule_id: int | None = None,
     rule_run_id: int | None = None,
+    progress_id: int | None = None,
 ) -> SelectionReport:
     """Bring ``skus`` of ``adapter``'s supplier into the pool; report what happened to each.
 
-    Each chunk of SKUs commits whole with its selection records (tagged with ``rule_run_id``),
-    so a run that dies half-way knows exactly which SKUs it already handled."""
+    Each chunk of SKUs commits whole with its selection records (tagged with ``rule_run_id``
+    or the bulk action's ``progress_id``), so a run that dies half-way knows exactly which
+    SKUs it already handled."""
     require(actor, Action.SELECT_PRODUCTS)
     report = SelectionReport()
     synced = False
@@ -67,13 +69,16 @@ async def select_skus(
             synced = await reference.ensure_categories(database, adapter, batch.snapshots.values())
         async with database.platform_transaction() as session:
             report.merge(
-                await _store(session, adapter.supplier_id, batch, actor, (rule_id, rule_run_id))
+                await _store(
+                    session, adapter.supplier_id, batch, actor, (rule_id, rule_run_id, progress_id)
+                )
             )
     return report
 
 
-# The rule and the rule run a selection comes from (both None for a selection by hand).
-RuleOrigin = tuple[int | None, int | None]
+# The rule, the rule run and the bulk action a selection comes from (all None for a selection
+# by hand).
+RuleOrigin = tuple[int | None, int | None, int | None]
 
 
 async def _store(
@@ -183,7 +188,7 @@ async def deselect_products(
                     "removed",
                     reason,
                     actor,
-                    (rule_id, rule_run_id),
+                    (rule_id, rule_run_id, None),
                     action="remove",
                 )
             )
@@ -213,4 +218,5 @@ def _record(
         actor_name=actor.username,
         rule_id=origin[0],
         rule_run_id=origin[1],
+        progress_id=origin[2],
     )
