@@ -130,22 +130,30 @@ async def test_a_tenant_admin_subscribes_reads_the_log_and_replays(
 
 
 @pytest.mark.parametrize(
-    ("url", "status"),
-    [("http://example.com/hook", 422), ("https://10.0.0.1/hook", 422), ("", 422)],
+    ("form", "field"),
+    [
+        ({"url": "http://example.com/hook"}, "url"),
+        ({"url": "https://10.0.0.1/hook"}, "url"),
+        ({"url": ""}, "url"),
+        ({"app_id": "99999999999999999999"}, "app_id"),
+        ({"app_id": "0"}, "app_id"),
+        ({"event_types": ["product.exploded"]}, "event_types"),
+        ({"event_types": []}, "event_types"),
+    ],
 )
-async def test_a_refused_url_names_the_field_and_writes_nothing(
-    console: str, database: Database, hooks: Settings, url: str, status: int
+async def test_refused_input_names_the_field_and_writes_nothing(
+    console: str, database: Database, hooks: Settings, form: dict[str, object], field: str
 ) -> None:
     _, app_id = await _tenant_with_app(database, hooks)
+    values = {"app_id": str(app_id), "url": "https://example.com/hook"}
+    values |= {"event_types": ["product.price_changed"]} | form
 
     def submit() -> httpx.Response:
         with _signed_in(console) as client:
-            return _post(
-                client, PAGE, app_id=str(app_id), url=url, event_types=["product.price_changed"]
-            )
+            return _post(client, PAGE, **values)
 
     response = await asyncio.to_thread(submit)
-    assert response.status_code == status and 'id="f-url-error"' in response.text
+    assert response.status_code == 422 and f'id="f-{field}-error"' in response.text
     assert (await rows(database, "SELECT count(*) FROM webhook_subscriptions"))[0][0] == 0
 
 

@@ -28,7 +28,7 @@ from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.permissions import View
-from hive.platform.validation import Id, parse_id
+from hive.platform.validation import Id, InvalidInput, Problem, parse_id
 from hive.webhooks import service as webhooks
 from hive.webhooks.schemas import SubscriptionCreate
 from hive.webhooks.sender import policy_of
@@ -76,6 +76,15 @@ async def _page(
     )
 
 
+def _event_types(values: list[str]) -> list[EventType]:
+    """The form's event types; an unknown one is refused naming the field (not its index)."""
+    known = {kind.value: kind for kind in EventType}
+    if not values or any(value not in known for value in values):
+        choices = ", ".join(known)
+        raise InvalidInput([Problem("event_types", "not_a_choice", {"choices": choices})])
+    return [known[value] for value in values]
+
+
 @router.get(PATH)
 async def webhooks_page(request: Request, actor: HooksAdmin, session: TenantSession) -> Response:
     return await _page(request, actor, session)
@@ -97,7 +106,7 @@ async def create_webhook(
     limits = webhooks.Limits(policy_of(settings), settings.webhook_max_subscriptions_per_app)
     try:
         app = parse_id(app_id, "app_id") or 0
-        data = SubscriptionCreate(url=url, event_types=event_types or [])
+        data = SubscriptionCreate(url=url, event_types=_event_types(event_types or []))
         issued = await webhooks.create_subscription(
             session, actor, tenant_id_of(actor), app, data, request.app.state.secrets, limits
         )
