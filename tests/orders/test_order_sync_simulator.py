@@ -20,9 +20,10 @@ from sqlalchemy import text
 from hive.catalog.library import service as library
 from hive.feed.handlers import HandlerRegistry
 from hive.feed.polling import FeedConsumer
-from hive.orders import messages, repository, sync_repository
+from hive.orders import messages, repository, service, sync_repository
 from hive.orders.acceptance import accept_order
 from hive.orders.invariants import check_invariants
+from hive.orders.open_schemas import order_out
 from hive.orders.reconciliation import reconcile
 from hive.orders.status import OrderStatus
 from hive.orders.sync_tasks import ORDERS_QUEUE
@@ -145,6 +146,14 @@ async def test_an_order_is_followed_through_split_shipment_delivery_and_completi
         (child, "京东快递", True) for child in children
     ]
     assert all(row[2].startswith("JDV") for row in waybills)
+    async with db.tenant_transaction(chain.shop.tenant) as session:  # what the tenant reads
+        view = await service.get_order(
+            session, buyer(chain.shop.tenant), chain.shop.tenant, "PO-1001"
+        )
+    shown = {sub.sub_order_no: [w.waybill_no for w in sub.waybills] for sub in view.sub_orders}
+    assert shown == {number: [], **{row[0]: [row[2]] for row in waybills}}
+    answer = order_out(view).model_dump(mode="json")  # GET /open/v1/orders/{order_no}
+    assert answer["sub_orders"][1]["waybills"][0]["carrier"] == "京东快递"
 
     chain.simulator.advance(20)  # delivered, then completed
     await chain.feed()

@@ -21,6 +21,12 @@ class OrderLineOut(BaseModel):
     sub_order_no: str = Field(description="The sub-order (one per supplier) holding the line")
 
 
+class WaybillOut(BaseModel):
+    carrier: str = Field(description="The carrier, e.g. 京东快递")
+    waybill_no: str
+    shipped_at: datetime | None = Field(description="When the parcel left, if the supplier says")
+
+
 class SubOrderOut(BaseModel):
     sub_order_no: str
     status: str
@@ -28,6 +34,7 @@ class SubOrderOut(BaseModel):
     freight_fen: int
     total_fen: int
     parent_no: str | None = Field(description="After a supplier split: the sub-order split")
+    waybills: list[WaybillOut] = Field(description="Once shipped: its parcels' waybills")
 
 
 class TimelineEntryOut(BaseModel):

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.orders import repository
+from hive.orders import repository, sync_repository
 from hive.orders.errors import OrderNotFound
 from hive.orders.models import Order, OrderEvent
 from hive.orders.status import OrderStatus
@@ -33,6 +33,13 @@ class LineView:
 
 
 @dataclass(frozen=True, slots=True)
+class WaybillView:
+    carrier: str
+    waybill_no: str
+    shipped_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class SubOrderView:
     sub_order_no: str
     status: str
@@ -41,6 +48,7 @@ class SubOrderView:
     total_fen: int
     parent_no: str | None
     sub_order_id: int  # the row id (timeline lines name their sub-order by it)
+    waybills: tuple[WaybillView, ...] = ()  # once shipped (hive.orders.sync)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,10 @@ async def get_order(
         raise OrderNotFound(details={"order_no": order_no})
     subs = await repository.sub_orders_of(session, order.id)
     numbers = {sub.id: sub.sub_order_no for sub in subs}
+    waybills: dict[int, list[WaybillView]] = {}
+    for row in await sync_repository.waybills_of(session, list(numbers)):
+        view = WaybillView(row.carrier, row.waybill_no, row.shipped_at)
+        waybills.setdefault(row.sub_order_id, []).append(view)
     lines = [
         LineView(
             item.line_no,
@@ -89,6 +101,7 @@ async def get_order(
             sub.total_fen,
             numbers.get(sub.parent_id) if sub.parent_id else None,
             sub.id,
+            tuple(waybills.get(sub.id, ())),
         )
         for sub in subs
     ]
