@@ -186,3 +186,38 @@ async def test_the_progress_bar_moves_without_a_reload(
     await expect(page.locator("#cancel-form")).to_have_count(1)  # the page was not reloaded
     await page.screenshot(path=str(SCREENSHOTS / "bulk_select_finished.png"))
     await page.close()
+
+
+@pytest.mark.browser
+async def test_select_all_is_asked_first_then_followed_in_the_browser(
+    hcm: str, world: World, browser: Browser
+) -> None:
+    page = await browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    page.set_default_timeout(20_000)
+    await submit_login(page, hcm, "operator1", "operator-pass-1")
+    await page.wait_for_url(f"{hcm}/")
+    await page.goto(f"{hcm}/admin/catalog/upstream?keyword=保温杯&supplier_id={world.supplier_id}")
+    await page.wait_for_selector("#hits tbody tr[data-sku]")
+    button = page.get_by_role("button", name="本次搜索全部入池")
+    await button.click()
+    dialog = page.locator("#confirm-dialog")
+    await expect(dialog).to_be_visible()
+    await expect(page.locator("#confirm-text")).to_contain_text("单次上限 30 个")
+    await page.screenshot(path=str(SCREENSHOTS / "bulk_select_confirm.png"))
+    await page.locator("#confirm-cancel").click()  # nothing is sent
+    await expect(dialog).to_be_hidden()
+    assert "/admin/catalog/upstream" in page.url
+    async with world.database.platform_transaction() as session:
+        assert await session.scalar(text("SELECT count(*) FROM job_progress")) == 0
+    await button.click()
+    await page.locator("#confirm-ok").click()
+    await page.wait_for_url(re.compile(r".*/admin/jobs/\d+$"))
+    progress_id = int(page.url.rsplit("/", 1)[1])
+    await expect(page.locator("#progress-box")).to_have_attribute("data-state", "queued")
+    await bulk.run_bulk_select(runtime_of_world(world), progress_id)  # the worker's part
+    await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
+    await expect(page.locator("#done")).to_have_text("30")
+    await expect(page.locator("#reasons tr[data-code=over_cap] td").first).to_have_text(
+        "超过单次上限，未处理"
+    )
+    await page.close()

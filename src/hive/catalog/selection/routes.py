@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -154,7 +155,15 @@ async def select(request: Request, actor: UpstreamViewer) -> Response:
         request_data.skus,
         stock_areas=_areas(request),
     )
-    return render(request, "catalog_selection.html", actor=actor, report=report, back=back)
+    t = i18n.translator(language_of(request))
+    return render(
+        request,
+        "catalog_selection.html",
+        actor=actor,
+        report=report,
+        back=back,
+        reason_text=partial(job_pages.reason_text, t),
+    )
 
 
 async def _select_all(
