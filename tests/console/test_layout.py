@@ -75,6 +75,7 @@ EXPECTED_MENU = {
     "acme-admin": {
         "/",
         "/workbench/orders",
+        "/workbench/cart",
         "/workbench/pool",
         "/workbench/library",
         "/workbench/account",
@@ -86,6 +87,7 @@ EXPECTED_MENU = {
     "acme-user": {
         "/",
         "/workbench/orders",
+        "/workbench/cart",
         "/workbench/pool",
         "/workbench/library",
         "/workbench/account",

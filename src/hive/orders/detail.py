@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.orders import repository
 from hive.orders import search_repository as pages
 from hive.orders.errors import OrderNotFound
-from hive.orders.models import Order, OrderEvent
+from hive.orders.models import Order, OrderEvent, OrderWaybill
 from hive.orders.search_repository import Movement
 from hive.orders.service import get_order
 from hive.platform.actor import Actor
@@ -56,6 +56,7 @@ class OrderPage:
     timeline: list[OrderEvent]
     movements: list[Movement]  # [] in the tenant's view
     sub_numbers: dict[int, str]  # sub-order id -> number (for the timeline)
+    waybills: dict[str, list[OrderWaybill]]  # sub-order number -> its waybills
 
 
 async def staff_order(session: AsyncSession, actor: Actor, order_id: int) -> OrderPage:
@@ -104,7 +105,17 @@ async def staff_order(session: AsyncSession, actor: Actor, order_id: int) -> Ord
         await repository.events_of(session, order.id),
         await pages.movements(session, order.tenant_id, list(numbers.values())),
         numbers,
+        await _waybills(session, numbers),
     )
+
+
+async def _waybills(
+    session: AsyncSession, numbers: dict[int, str]
+) -> dict[str, list[OrderWaybill]]:
+    found: dict[str, list[OrderWaybill]] = {}
+    for waybill in await pages.waybills(session, list(numbers)):
+        found.setdefault(numbers[waybill.sub_order_id], []).append(waybill)
+    return found
 
 
 async def tenant_order(
@@ -133,4 +144,6 @@ async def tenant_order(
     numbers = {
         sub.id: sub.sub_order_no for sub in await repository.sub_orders_of(session, view.order.id)
     }
-    return OrderPage(view.order, "", lines, subs, view.timeline, [], numbers)
+    return OrderPage(
+        view.order, "", lines, subs, view.timeline, [], numbers, await _waybills(session, numbers)
+    )

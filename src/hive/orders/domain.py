@@ -1,11 +1,11 @@
 """Orders: the order, its sub-orders per supplier, the state machine, the timeline, the order
-pages of the console and the workbench, the Open API's order routes."""
+pages of the console and the workbench."""
 
 from hive.platform.domains import Domain
 
 DOMAIN = Domain(
     name="orders",
-    models=["hive.orders.models"],
+    models=["hive.orders.models", "hive.orders.cart_models"],
     tasks=[
         "hive.orders.sync_tasks",
         "hive.orders.submission_tasks",
@@ -13,7 +13,11 @@ DOMAIN = Domain(
         "hive.orders.invariant_tasks",
     ],
     feed_handlers=["hive.orders.messages"],
-    hcm_routers=["hive.orders.routes:router", "hive.orders.workbench_routes:router"],
+    hcm_routers=[
+        "hive.orders.routes:router",
+        "hive.orders.workbench_routes:router",
+        "hive.orders.cart_routes:router",
+    ],
     hag_routers=["hive.orders.open_routes:router"],
     # Accepting an order asks the suppliers (stock, area, freight) from the gateway.
     hag_resources=["hive.suppliers.runtime:app_adapters"],

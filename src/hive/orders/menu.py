@@ -8,4 +8,12 @@ MENU = [
     MenuEntry(
         "workbench", "orders.my_orders", "/workbench/orders", View.WORKBENCH_ORDERS, order=30
     ),
+    MenuEntry(
+        "workbench",
+        "cart.title",
+        "/workbench/cart",
+        View.WORKBENCH_CART,
+        order=35,
+        also=("/workbench/checkout",),
+    ),
 ]

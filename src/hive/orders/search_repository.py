@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.billing.models import LedgerEntry, LedgerPosting
 from hive.catalog.models import Product
 from hive.customers.models import Tenant
-from hive.orders.models import Order, OrderItem, SubOrder
+from hive.orders.models import Order, OrderItem, OrderWaybill, SubOrder
 from hive.suppliers.models import Supplier
 
 
@@ -164,3 +164,15 @@ async def movements(
         .order_by(LedgerPosting.id)
     )
     return [Movement(*row) for row in (await session.execute(query)).all()]
+
+
+async def waybills(session: AsyncSession, sub_order_ids: Sequence[int]) -> list[OrderWaybill]:
+    """The waybills of these sub-orders, in the order they were recorded."""
+    if not sub_order_ids:
+        return []
+    query = (
+        select(OrderWaybill)
+        .where(OrderWaybill.sub_order_id.in_(list(sub_order_ids)))
+        .order_by(OrderWaybill.id)
+    )
+    return list((await session.scalars(query)).all())
