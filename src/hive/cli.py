@@ -139,6 +139,26 @@ def reencrypt_secrets() -> None:
     typer.echo(f"re-encrypted the credentials of {credentials} suppliers and {tokens} tokens")
 
 
+orders = typer.Typer(help="Orders: maintenance of stored orders (docs/orders.md).")
+app.add_typer(orders, name="orders")
+
+
+@orders.command("reencrypt-receivers")
+def reencrypt_receivers(
+    batch_size: int = typer.Option(500, min=1, max=10_000, help="Orders per committed batch."),
+) -> None:
+    """Rewrite every order's receiver (name, mobile, address) under HIVE_SECRET_KEY after a
+    rotation, in committed batches; run it again after an interruption and it carries on.
+
+    Receivers made with HIVE_PREVIOUS_SECRET_KEYS are decrypted and encrypted again;
+    afterwards (and after `hive reencrypt-secrets`) the previous keys can be removed.
+    """
+    from hive.launcher import reencrypt_receivers as run
+
+    done = _guarded(lambda settings: run(settings, batch_size))
+    typer.echo(f"re-encrypted {done.rewritten} receivers in {done.batches} batches")
+
+
 apps = typer.Typer(help="Open API apps of tenants: create, revoke (docs/open-api.md).")
 app.add_typer(apps, name="apps")
 

@@ -20,6 +20,8 @@ from hive.customers.errors import GradeNotFound
 from hive.demo import DEMO_APP, DEMO_LOGINS, seed_demo_data
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate, RateLimitSet
+from hive.orders import receivers
+from hive.orders.receivers import Reencrypted
 from hive.platform.actor import Actor
 from hive.platform.collector import tune_for_batches
 from hive.platform.config import Settings
@@ -224,6 +226,24 @@ async def _reencrypt(url: str, settings: Settings) -> tuple[int, int]:
         return credentials, tokens
     finally:
         await database.dispose()
+
+
+def reencrypt_receivers(settings: Settings, batch_size: int) -> Reencrypted:
+    """``hive orders reencrypt-receivers``: every order's receiver under HIVE_SECRET_KEY, in
+    committed batches (run it again after an interruption: it carries on)."""
+    configure_logging(settings, process="reencrypt-receivers")
+    box = load_secret_box(settings)
+    try:
+        done = _run_on_database(
+            settings, lambda db: receivers.reencrypt_receivers(db, box, batch_size=batch_size)
+        )
+    except SecretUnreadable:
+        raise StartupError(
+            "A receiver cannot be decrypted with HIVE_SECRET_KEY or HIVE_PREVIOUS_SECRET_KEYS "
+            "(list the secret that encrypted it); the batches before it were re-encrypted."
+        ) from None
+    log.info("receivers re-encrypted", rewritten=done.rewritten, batches=done.batches)
+    return done
 
 
 def create_open_app(settings: Settings, tenant_code: str, data: AppCreate) -> openapi.IssuedKey:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -178,3 +179,37 @@ def test_the_pages_speak_english_too(orders: Orders, hcm: str) -> None:
         page = client.get(f"/admin/orders/{orders.first.id}").text
     assert "Orders" in search and "Ordered at" in search and "订单查询" not in search
     assert "Timeline" in page and "Show full details" in page and "订单轨迹" not in page
+
+
+def _csrf(client: httpx.Client) -> str:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert token
+    return token.group(1)
+
+
+def test_operators_cancel_an_order_from_its_page(orders: Orders, hcm: str) -> None:
+    path = f"/admin/orders/{orders.second.id}"
+    with client_as(hcm, "finance1") as client:
+        assert 'id="cancel-order"' not in client.get(path).text
+        refused = client.post(path + "/cancel", data={"csrf_token": _csrf(client)})
+        assert refused.status_code == 403
+    with client_as(hcm, "operator1") as client:
+        assert 'id="cancel-order"' in client.get(path).text
+        done = client.post(
+            path + "/cancel", data={"csrf_token": _csrf(client), "reason": "客户要求"}
+        )
+        assert done.status_code == 303
+        page = client.get(done.headers["location"]).text
+    assert 'id="status" data-status="cancelled"' in page and "已申请取消" in page
+    assert 'id="cancel-order"' not in page
+    assert 'class="movement" data-kind="release"' in page
+
+
+def test_a_tenant_cancels_its_own_order_and_no_other(orders: Orders, hcm: str) -> None:
+    with client_as(hcm, "beta-admin") as client:
+        other = client.post("/workbench/orders/PO-1002/cancel", data={"csrf_token": _csrf(client)})
+        assert other.status_code == 404
+    with client_as(hcm, "acme-user") as client:
+        done = client.post("/workbench/orders/PO-1002/cancel", data={"csrf_token": _csrf(client)})
+        assert done.status_code == 303
+        assert 'data-status="cancelled"' in client.get(done.headers["location"]).text

@@ -2,10 +2,10 @@
 
 The receiver's name, mobile and street address are stored only as ciphertext (one JSON
 document under the platform secret, :class:`hive.platform.crypto.SecretBox`, so a rotated
-secret keeps old rows readable until ``hive reencrypt-secrets`` rewrites them). Lists, logs and
-webhooks get :func:`masked` values (``138****0000``, ``张*``); the whole receiver is decrypted
-only for the roles that need it (shipping, customer service), and that reading is audited by
-the caller.
+secret keeps old rows readable until ``hive orders reencrypt-receivers`` rewrites them). Lists,
+logs and webhooks get :func:`masked` values (``138****0000``, ``张*``); the whole receiver is
+decrypted only for the roles that need it (shipping, customer service), audited:
+:func:`hive.orders.receivers.reveal_receiver`.
 """
 
 from __future__ import annotations

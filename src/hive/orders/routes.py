@@ -5,16 +5,19 @@ money movements), with the audited "show the whole receiver"."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
 from hive.console.callers import viewing
-from hive.console.pages import back_link, render
+from hive.console.pages import back_link, redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.customers import service as customers
 from hive.orders import detail, search
+from hive.orders.cancellation import cancel_order
+from hive.orders.errors import OrderNotCancellable
 from hive.orders.personal import Receiver
 from hive.orders.receivers import reveal_receiver
 from hive.orders.status import OrderStatus
@@ -26,6 +29,9 @@ from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import Action, View, allowed
 from hive.platform.validation import Id
+
+# Order statuses in which a cancellation can still be asked (before shipment).
+CANCELLABLE = frozenset({"accepted", "submitted", "confirmed", "partially_failed"})
 
 i18n.extend(ORDER_TEXTS)
 router = APIRouter(include_in_schema=False)
@@ -109,7 +115,30 @@ async def _order_page(
         staff=True,
         may_reveal=allowed(actor.role, Action.VIEW_RECEIVER),
         reveal_action=f"{SEARCH}/{order_id}/receiver",
+        may_cancel=allowed(actor.role, Action.CANCEL_ORDER) and page.order.status in CANCELLABLE,
+        cancel_action=f"{SEARCH}/{order_id}/cancel",
         back=back_link(request, SEARCH),
         yuan=format_yuan,
         trail=[(page.order.order_no, None)],
     )
+
+
+@router.post(SEARCH + "/{order_id}/cancel")
+async def cancel(
+    request: Request,
+    actor: OrdersViewer,
+    order_id: Id,
+    csrf_token: Csrf = "",
+    reason: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    """Cancel the order as an operator (``orders.cancel``); a shipped order is refused with a
+    message and nothing changes."""
+    verify_csrf(request.session, csrf_token)
+    here = f"{SEARCH}/{order_id}?back={quote(back_link(request, SEARCH))}"
+    try:
+        async with database_of(request).platform_transaction() as session:
+            page = await detail.staff_order(session, actor, order_id)
+            await cancel_order(session, actor, page.order.tenant_id, page.order.order_no, reason)
+    except OrderNotCancellable:
+        return redirect_with_flash(here, "orders.cancel_refused", level="error")
+    return redirect_with_flash(here, "orders.cancel_done")

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a catalogue of sentences: one line each reads best)
 """Texts of the order pages (Chinese first, English as the alternative)."""
 
 from __future__ import annotations
@@ -164,6 +165,11 @@ _PAGES = {
         "orders.kind": "类型",
         "orders.waybills": "物流单号",
         "orders.show_receiver": "显示完整信息",
+        "orders.cancel": "取消订单",
+        "orders.cancel_reason": "取消原因（选填）",
+        "orders.confirm_cancel": "确定取消订单 {order_no}？未发货的子订单将取消，已提交供应商的将请求供应商取消，冻结金额随之退回。",
+        "orders.cancel_done": "已申请取消：未提交的子订单已取消，已提交的正在请求供应商取消",
+        "orders.cancel_refused": "订单已发货，不能取消",
         "orders.receiver_shown": "完整收货信息（本次查看已记入审计日志）",
         "orders.masked_note": "收货信息已脱敏显示。",
         "orders.receiver_unreadable": "收货信息无法解密（密钥已更换且未保留旧密钥）",
@@ -232,6 +238,11 @@ _PAGES = {
         "orders.kind": "Kind",
         "orders.waybills": "Waybills",
         "orders.show_receiver": "Show full details",
+        "orders.cancel": "Cancel the order",
+        "orders.cancel_reason": "Reason (optional)",
+        "orders.confirm_cancel": "Cancel order {order_no}? Sub-orders not yet shipped are cancelled (the supplier is asked where placed) and the frozen amount is released.",
+        "orders.cancel_done": "Cancellation asked: unplaced sub-orders are cancelled, the supplier is asked for placed ones",
+        "orders.cancel_refused": "The order has shipped and cannot be cancelled",
         "orders.receiver_shown": "Full receiver (this viewing is recorded in the audit log)",
         "orders.masked_note": "The receiver is shown masked.",
         "orders.receiver_unreadable": (

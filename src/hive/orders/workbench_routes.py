@@ -6,23 +6,28 @@ tenants' orders, whose numbers answer the 404 page."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
 from hive.console.callers import TenantSession, tenant_id_of, viewing
-from hive.console.pages import back_link, render
+from hive.console.pages import back_link, redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.orders import detail
 from hive.orders import service as orders
+from hive.orders.cancellation import cancel_order
+from hive.orders.errors import OrderNotCancellable
 from hive.orders.personal import Receiver
 from hive.orders.receivers import reveal_receiver
+from hive.orders.routes import CANCELLABLE
 from hive.orders.status import OrderStatus
 from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretUnreadable
 from hive.platform.csrf import verify_csrf
+from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import Action, View, allowed
 from hive.platform.validation import InvalidInput, Problem
@@ -99,7 +104,29 @@ async def _order_page(
         staff=False,
         may_reveal=allowed(actor.role, Action.VIEW_RECEIVER),
         reveal_action=f"{LIST}/{order_no}/receiver",
+        may_cancel=allowed(actor.role, Action.CANCEL_ORDER) and page.order.status in CANCELLABLE,
+        cancel_action=f"{LIST}/{order_no}/cancel",
         back=back_link(request, LIST),
         yuan=format_yuan,
         trail=[(page.order.order_no, None)],
     )
+
+
+@router.post(LIST + "/{order_no}/cancel")
+async def cancel(
+    request: Request,
+    actor: OwnOrders,
+    order_no: str,
+    csrf_token: Csrf = "",
+    reason: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    """Cancel the tenant's own order (before shipment; the supplier is asked where it was
+    placed). Another tenant's number is the 404 page."""
+    verify_csrf(request.session, csrf_token)
+    here = f"{LIST}/{quote(order_no)}?back={quote(back_link(request, LIST))}"
+    try:
+        async with database_of(request).platform_transaction() as session:
+            await cancel_order(session, actor, tenant_id_of(actor), order_no, reason)
+    except OrderNotCancellable:
+        return redirect_with_flash(here, "orders.cancel_refused", level="error")
+    return redirect_with_flash(here, "orders.cancel_done")
