@@ -1,7 +1,7 @@
 """cart items: the workbench cart, a tenant table under row-level security
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-11-30 12:30:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from hive.migrations.helpers import isolate_tenant_table
 
-revision: str = "0025"
-down_revision: str | None = "0024"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
