@@ -10,6 +10,7 @@ import re
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from hive.catalog import repository as catalog_repository
 from hive.catalog.library import service as library
@@ -96,6 +97,7 @@ async def test_checkout_makes_one_order_from_the_cart_even_when_sent_twice(
         page = client.get(first.headers["location"]).text
         assert "已提交" in page and page.count('class="line"') == 2
         assert "李*" in page and "139****1111" in page
+        assert '<dd id="area">北京 朝阳区 三环以内</dd>' in page
         assert "购物车是空的" in client.get("/workbench/cart").text
     assert await _order_count(orders) == 3  # the two placed before, and this one
     with client_as(hcm, "operator1") as client:
@@ -171,3 +173,30 @@ def test_the_area_pickers_offer_the_levels_under_each_choice(orders: Orders, hcm
         ).text
     assert "徐汇区" in shanghai and "朝阳区" not in shanghai
     assert "朝阳区" in beijing and "三环以内" not in beijing  # 徐汇区 is not in 北京
+
+
+async def test_row_level_security_keeps_carts_apart(orders: Orders) -> None:
+    shop = orders.shop
+    db, acme, beta = shop.world.database, shop.tenant, shop.world.beta
+    async with db.platform_transaction() as session:
+        user_id = await session.scalar(text("SELECT id FROM users WHERE username = 'acme-user'"))
+        await session.execute(
+            text(
+                "INSERT INTO cart_items (tenant_id, user_id, product_id, quantity) "
+                "VALUES (:t, :u, :p, 1)"
+            ),
+            {"t": acme, "u": user_id, "p": shop.phone},
+        )
+    async with db.tenant_transaction(beta) as session:
+        assert await session.scalar(text("SELECT count(*) FROM cart_items")) == 0
+        changed = await session.execute(text("UPDATE cart_items SET quantity = 9"))
+        assert changed.rowcount == 0  # type: ignore[attr-defined]
+    with pytest.raises(DBAPIError, match="row-level security"):
+        async with db.tenant_transaction(beta) as session:
+            await session.execute(
+                text(
+                    "INSERT INTO cart_items (tenant_id, user_id, product_id, quantity) "
+                    "VALUES (:t, :u, :p, 1)"
+                ),
+                {"t": acme, "u": user_id, "p": shop.phone},
+            )

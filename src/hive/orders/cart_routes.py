@@ -189,6 +189,7 @@ async def _checkout(
         problems=problems or [],
         notes=notes or {},
         yuan=format_yuan,
+        trail=[(translator(language_of(request))("cart.checkout_title"), None)],
     )
 
 

@@ -57,6 +57,7 @@ class OrderPage:
     movements: list[Movement]  # [] in the tenant's view
     sub_numbers: dict[int, str]  # sub-order id -> number (for the timeline)
     waybills: dict[str, list[OrderWaybill]]  # sub-order number -> its waybills
+    area: str  # the four levels' names ("北京 朝阳区 三环以内"); an unknown id as its number
 
 
 async def staff_order(session: AsyncSession, actor: Actor, order_id: int) -> OrderPage:
@@ -106,6 +107,7 @@ async def staff_order(session: AsyncSession, actor: Actor, order_id: int) -> Ord
         await pages.movements(session, order.tenant_id, list(numbers.values())),
         numbers,
         await _waybills(session, numbers),
+        await _area(session, order),
     )
 
 
@@ -145,5 +147,20 @@ async def tenant_order(
         sub.id: sub.sub_order_no for sub in await repository.sub_orders_of(session, view.order.id)
     }
     return OrderPage(
-        view.order, "", lines, subs, view.timeline, [], numbers, await _waybills(session, numbers)
+        view.order,
+        "",
+        lines,
+        subs,
+        view.timeline,
+        [],
+        numbers,
+        await _waybills(session, numbers),
+        await _area(session, view.order),
     )
+
+
+async def _area(session: AsyncSession, order: Order) -> str:
+    ids = [order.province_id, order.city_id, order.county_id]
+    ids += [order.town_id] if order.town_id else []
+    names = await pages.area_names(session, ids)
+    return " ".join(names.get(area_id, str(area_id)) for area_id in ids)

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing.models import LedgerEntry, LedgerPosting
-from hive.catalog.models import Product
+from hive.catalog.models import Area, Product
 from hive.customers.models import Tenant
 from hive.orders.models import Order, OrderItem, OrderWaybill, SubOrder
 from hive.suppliers.models import Supplier
@@ -176,3 +176,11 @@ async def waybills(session: AsyncSession, sub_order_ids: Sequence[int]) -> list[
         .order_by(OrderWaybill.id)
     )
     return list((await session.scalars(query)).all())
+
+
+async def area_names(session: AsyncSession, area_ids: Sequence[int]) -> dict[int, str]:
+    """Names of delivery areas (reference data every role reads)."""
+    if not area_ids:
+        return {}
+    query = select(Area.id, Area.name).where(Area.id.in_(list(area_ids)))
+    return {row_id: name for row_id, name in (await session.execute(query)).all()}
