@@ -139,26 +139,6 @@ def reencrypt_secrets() -> None:
     typer.echo(f"re-encrypted the credentials of {credentials} suppliers and {tokens} tokens")
 
 
-orders = typer.Typer(help="Orders: maintenance of stored orders (docs/orders.md).")
-app.add_typer(orders, name="orders")
-
-
-@orders.command("reencrypt-receivers")
-def reencrypt_receivers(
-    batch_size: int = typer.Option(500, min=1, max=10_000, help="Orders per committed batch."),
-) -> None:
-    """Rewrite every order's receiver (name, mobile, address) under HIVE_SECRET_KEY after a
-    rotation, in committed batches; run it again after an interruption and it carries on.
-
-    Receivers made with HIVE_PREVIOUS_SECRET_KEYS are decrypted and encrypted again;
-    afterwards (and after `hive reencrypt-secrets`) the previous keys can be removed.
-    """
-    from hive.launcher import reencrypt_receivers as run
-
-    done = _guarded(lambda settings: run(settings, batch_size))
-    typer.echo(f"re-encrypted {done.rewritten} receivers in {done.batches} batches")
-
-
 apps = typer.Typer(help="Open API apps of tenants: create, revoke (docs/open-api.md).")
 app.add_typer(apps, name="apps")
 
@@ -260,7 +240,10 @@ def apps_grade_limit(
     typer.echo(f"{grade}: {limit.rate_per_s}/s, burst {limit.burst}")
 
 
-orders = typer.Typer(help="Orders: the invariant check, syncing sub-orders (docs/orders.md).")
+orders = typer.Typer(
+    help="Orders: the invariant check, syncing sub-orders, re-encrypting receivers "
+    "(docs/orders.md)."
+)
 app.add_typer(orders, name="orders")
 
 
@@ -300,6 +283,22 @@ def orders_sync(numbers: list[str] = _SUB_ORDER_NUMBERS) -> None:
         typer.echo(f"{number}: {what}")
     if any(what == "unknown" or what.startswith("error") for what in done.values()):
         raise typer.Exit(code=1)
+
+
+@orders.command("reencrypt-receivers")
+def reencrypt_receivers(
+    batch_size: int = typer.Option(500, min=1, max=10_000, help="Orders per committed batch."),
+) -> None:
+    """Rewrite every order's receiver (name, mobile, address) under HIVE_SECRET_KEY after a
+    rotation, in committed batches; run it again after an interruption and it carries on.
+
+    Receivers made with HIVE_PREVIOUS_SECRET_KEYS are decrypted and encrypted again;
+    afterwards (and after `hive reencrypt-secrets`) the previous keys can be removed.
+    """
+    from hive.launcher import reencrypt_receivers as run
+
+    done = _guarded(lambda settings: run(settings, batch_size))
+    typer.echo(f"re-encrypted {done.rewritten} receivers in {done.batches} batches")
 
 
 @app.command("vop-sim")
