@@ -57,7 +57,6 @@ _EVENTS = {
     "zh": {
         "accepted": "订单已受理，金额已冻结",
         "cancel_requested": "申请取消",
-        "held": "已挂起，待人工处理",
         "placed": "已提交供应商",
         "confirmed": "供应商确认",
         "shipped": "发货",
@@ -73,7 +72,6 @@ _EVENTS = {
     "en": {
         "accepted": "Order accepted, amount frozen",
         "cancel_requested": "Cancellation requested",
-        "held": "Held for an operator",
         "placed": "Sent to the supplier",
         "confirmed": "Confirmed by the supplier",
         "shipped": "Shipped",
