@@ -1,7 +1,7 @@
 """cart items: the workbench cart, a tenant table under row-level security
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-11-30 12:30:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from hive.migrations.helpers import isolate_tenant_table
 
-revision: str = "0027"
-down_revision: str | None = "0026"
+revision: str = "0028"
+down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
