@@ -59,7 +59,11 @@ async def test_every_list_page_pages_refuses_and_stops_at_the_last_page(
 ) -> None:
     walked: dict[str, list[str]] = {}
     for username, password, extra in (
-        ("admin", "admin-pass-1", [f"/admin/billing/{accounts['acme']}"]),
+        (
+            "admin",
+            "admin-pass-1",
+            [f"/admin/billing/{accounts['acme']}", "/admin/pricing/special-prices"],
+        ),
         ("acme-admin", "acme-pass-1", []),
     ):
         with httpx.Client(base_url=hcm_url, timeout=60, headers=BROWSER) as client:
@@ -68,7 +72,9 @@ async def test_every_list_page_pages_refuses_and_stops_at_the_last_page(
             for path in walked[username]:
                 walk(client, path)
     assert {"/admin/catalog/pool", "/admin/audit-log", "/admin/supplier-messages",
-            "/admin/tenants"} <= set(walked["admin"])  # fmt: skip
+            "/admin/tenants", "/admin/jobs", "/admin/pricing/special-prices"} <= set(
+        walked["admin"]
+    )  # fmt: skip
     assert {"/workbench/pool", "/workbench/library", "/workbench/account"} <= set(
         walked["acme-admin"]
     )

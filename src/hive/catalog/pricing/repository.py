@@ -272,9 +272,13 @@ async def get_floor(session: AsyncSession, category_id: int) -> CategoryFloor | 
     return await session.get(CategoryFloor, category_id)
 
 
-async def list_special_prices(session: AsyncSession, *, limit: int = 200) -> list[SpecialPrice]:
-    query = select(SpecialPrice).order_by(SpecialPrice.id.desc()).limit(limit)
-    return list((await session.scalars(query)).all())
+async def list_special_prices(
+    session: AsyncSession, *, limit: int, offset: int = 0
+) -> tuple[list[SpecialPrice], int]:
+    """One page of the special prices, newest first, and how many there are."""
+    query = select(SpecialPrice).order_by(SpecialPrice.id.desc()).limit(limit).offset(offset)
+    total = await session.scalar(select(func.count()).select_from(SpecialPrice))
+    return list((await session.scalars(query)).all()), int(total or 0)
 
 
 async def get_special_price(session: AsyncSession, special_id: int) -> SpecialPrice | None:

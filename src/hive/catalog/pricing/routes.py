@@ -5,6 +5,7 @@ and the explanation of any product's price for any tenant or grade. Thin: forms 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +21,7 @@ from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
 from hive.console.pages import render
+from hive.console.tables import read_table, refuse_unknown
 from hive.customers import service as customers
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
@@ -36,6 +38,7 @@ i18n.extend(PRICING_TEXTS)
 HOME = "/admin/pricing"
 RULES = HOME + "/rules"
 SPECIALS = HOME + "/special-prices"
+SPECIALS_PAGE_SIZE = 50
 BAND_ROWS = 5
 
 
@@ -301,14 +304,22 @@ async def specials_page(request: Request, actor: PricingViewer) -> Response:
 async def _specials(
     request: Request, actor: Actor, *, status_code: int = 200, **extra: Any
 ) -> Response:
+    params = dict(request.query_params)
+    refuse_unknown(params, ["page"])
+    table = read_table(params, path=SPECIALS, page_size=SPECIALS_PAGE_SIZE)
     async with database_of(request).platform_transaction() as session:
-        specials = await repository.list_special_prices(session)
+        page = partial(repository.list_special_prices, session, limit=table.page_size)
+        specials, total = await page(offset=table.offset)
+        asked, table = table.page, table.with_total(total)
+        if table.page != asked:  # past the last page: show the last one
+            specials, _ = await page(offset=table.offset)
     return render(
         request,
         "pricing_specials.html",
         status_code=status_code,
         actor=actor,
         specials=specials,
+        table=table,
         yuan=format_yuan,
         **extra,
     )
