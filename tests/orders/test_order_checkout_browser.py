@@ -30,8 +30,11 @@ async def orders(shop: Shop, settings: Settings) -> Orders:
     return await place_orders(shop, settings)
 
 
-async def _signed_in(browser: Browser, url: str, username: str) -> Page:
-    page = await browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
+async def _signed_in(
+    browser: Browser, url: str, username: str, viewport: dict[str, int] | None = None
+) -> Page:
+    viewport = viewport or {"width": 1366, "height": 768}
+    page = await browser.new_page(locale="zh-CN", viewport=viewport)
     page.set_default_timeout(20_000)
     await submit_login(page, url, username, PASSWORD)
     await page.wait_for_url(f"{url}/")
@@ -41,6 +44,8 @@ async def _signed_in(browser: Browser, url: str, username: str) -> Page:
 async def _checked(page: Page, name: str) -> None:
     await page.screenshot(path=str(SCREENSHOTS / f"orders_{name}.png"), full_page=True)
     assert await accessibility_problems(page) == [], name
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"] + 1, f"{name} scrolls sideways"  # type: ignore[index]
 
 
 @pytest.mark.browser
@@ -77,6 +82,9 @@ async def test_checkout_makes_an_order_the_operator_finds(
     order_no = (await page.locator("#order-no").inner_text()).strip()
     assert "王*" in await page.locator("#receiver-masked").inner_text()
     await _checked(page, "workbench_order")
+    phone = await _signed_in(browser, hcm, "acme-user", {"width": 390, "height": 844})
+    await phone.goto(f"{hcm}/workbench/orders/{order_no}")
+    await _checked(phone, "workbench_order_phone")
 
     staff = await _signed_in(browser, hcm, "operator1")
     await staff.get_by_role("link", name="订单查询").click()
