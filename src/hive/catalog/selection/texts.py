@@ -33,10 +33,13 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
         "catalog.unpriced": "供应商未报价，不可选",
         "catalog.select": "选中入池",
         "catalog.select_all": "本次搜索全部入池",
-        "selection.confirm_all": (
+        "selection.confirm_all_capped": (
             "本次搜索共 {total} 个结果。将在后台把前 {n} 个逐页加入商品底池"
             "（单次上限 {limit} 个，超出的 {rest} 个不处理，结果中列为跳过），"
             "可随时查看进度或取消。确定？"
+        ),
+        "selection.confirm_all": (
+            "本次搜索共 {total} 个结果，将在后台全部逐页加入商品底池，可随时查看进度或取消。确定？"
         ),
         "selection.bulk_title": "本次搜索全部入池",
         "selection.done.queued": "已交给后台执行：将处理 {n} 个结果，本页显示进度",
@@ -147,10 +150,14 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
         "catalog.unpriced": "No supplier price: cannot be selected",
         "catalog.select": "Add selected to pool",
         "catalog.select_all": "Add every hit of this search",
-        "selection.confirm_all": (
+        "selection.confirm_all_capped": (
             "This search has {total} hits. The first {n} will be added to the pool in the "
             "background, page by page (at most {limit} a run: the other {rest} are not "
             "handled and are listed as skipped); you can follow or cancel it. Go ahead?"
+        ),
+        "selection.confirm_all": (
+            "This search has {total} hits; all of them will be added to the pool in the "
+            "background, page by page; you can follow or cancel it. Go ahead?"
         ),
         "selection.bulk_title": "Add every hit of this search",
         "selection.done.queued": "Handed to the background: {n} hits; this page shows progress",
