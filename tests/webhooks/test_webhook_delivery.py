@@ -373,3 +373,24 @@ async def test_finished_deliveries_are_purged_after_the_retention_pending_ones_k
     left = await rows(database, "SELECT status FROM webhook_deliveries")
     assert [r.status for r in left] == ["pending"]
     assert len(await _attempts(database)) == 1  # the delivered one's attempt went with it
+
+
+async def test_an_event_is_held_while_an_earlier_one_of_its_entity_is_not_yet_readable(
+    database: Database, hooks: Settings, receiver: Receiver
+) -> None:
+    """Transactions can commit in another order than they took an entity's sequence numbers:
+    here sequence 2 is readable (an old transaction id) while sequence 1 is not yet (its
+    transaction id is above the horizon). Sequence 2 must wait for it."""
+    tenant, _, _ = await _subscribed(database, hooks, receiver)
+    insert = (
+        "INSERT INTO tenant_events (tenant_id, type, entity_type, entity_id, sequence, payload, "
+        "txid) VALUES (:t, 'product.price_changed', 'product', 7, :seq, '{}', :txid)"
+    )
+    await rows(database, insert, t=tenant, seq=2, txid=1)
+    await rows(database, insert, t=tenant, seq=1, txid=2**62)  # not readable yet
+    await dispatch_all(database, 1)
+    assert await send_until_idle(database, hooks, T0) == 0
+    await rows(database, "UPDATE tenant_events SET txid = 1 WHERE sequence = 1")  # now it is
+    await dispatch_all(database, 2)
+    assert await send_until_idle(database, hooks, T0) == 2
+    assert _order(receiver.got(HOOK)) == [(7, 1), (7, 2)]

@@ -31,6 +31,14 @@ class TenantEvent(Base):
     __table_args__ = (
         Index("ix_tenant_events_tenant_id_txid_id", "tenant_id", "txid", "id"),
         Index("ix_tenant_events_occurred_at", "occurred_at"),
+        # Webhooks hold a delivery while an earlier event of its entity is undispatched.
+        Index(
+            "ix_tenant_events_tenant_id_entity_type_entity_id_sequence",
+            "tenant_id",
+            "entity_type",
+            "entity_id",
+            "sequence",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

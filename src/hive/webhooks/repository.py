@@ -3,10 +3,12 @@ deliveries, and the delivery log.
 
 Claiming (:func:`claim_due`) is one statement: due deliveries of active endpoints whose breaker
 is not open, none of which has an earlier event of its entity still pending for its
-subscription (per-entity order), at most ``endpoint_cap`` in flight per endpoint (one, the
-probe, while its breaker is half-open), locked with ``SKIP LOCKED`` together with their
-subscription rows so two workers never claim the same delivery or probe an endpoint twice; each
-gets a lease, after which another worker may take it again (a worker that died).
+subscription, or not even dispatched to it yet (per-entity order: a transaction that took an
+entity's next sequence number may commit before an older transaction that took the one after,
+so the later number can become readable first), at most ``endpoint_cap`` in flight per endpoint
+(one, the probe, while its breaker is half-open), locked with ``SKIP LOCKED`` together with
+their subscription rows so two workers never claim the same delivery or probe an endpoint
+twice; each gets a lease, after which another worker may take it again (a worker that died).
 """
 
 from __future__ import annotations
@@ -249,6 +251,12 @@ WITH candidates AS (
             WHERE e.subscription_id = d.subscription_id AND e.status = 'pending'
               AND e.entity_type = d.entity_type AND e.entity_id = d.entity_id
               AND e.sequence < d.sequence)
+       AND NOT EXISTS (
+           SELECT 1 FROM tenant_events t
+            WHERE t.tenant_id = d.tenant_id AND t.entity_type = d.entity_type
+              AND t.entity_id = d.entity_id AND t.sequence < d.sequence
+              AND t.type = ANY(s.event_types)
+              AND (t.txid, t.id) > (s.cursor_txid, s.cursor_event_id))
 ),
 chosen AS (
     SELECT id FROM candidates WHERE n <= room ORDER BY next_attempt_at, id LIMIT :limit
