@@ -21,6 +21,7 @@ from hive.platform.jobs import JobRuntime
 from hive.platform.permissions import Role
 from tests.catalog.selection.conftest import World
 from tests.catalog.selection.test_console_pages import SCREENSHOTS
+from tests.support.accessibility import accessibility_problems
 from tests.support.browser import submit_login
 from tests.support.console import csrf_token_of, sign_in
 
@@ -185,6 +186,10 @@ async def test_the_progress_bar_moves_without_a_reload(
     await expect(page.locator("#done")).to_have_text("250")
     await expect(page.locator("#cancel-form")).to_have_count(1)  # the page was not reloaded
     await page.screenshot(path=str(SCREENSHOTS / "bulk_select_finished.png"))
+    assert await accessibility_problems(page) == []
+    await page.goto(f"{hcm}/admin/jobs")
+    await expect(page.locator(f'#jobs tr[data-job="{progress_id}"]')).to_have_count(1)
+    assert await accessibility_problems(page) == []
     await page.close()
 
 

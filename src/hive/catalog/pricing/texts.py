@@ -98,6 +98,7 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.special.until": "失效时间（留空为长期）",
         "pricing.special.note": "备注",
         "pricing.special.add": "添加特价",
+        "pricing.special.confirm_delete": "删除这条特价？该客户此商品将按等级价结算。",
         "pricing.empty": "暂无",
         "pricing.yes": "是",
         "step.rule": "适用规则 #{rule}（{scope} {target}）",
@@ -228,6 +229,9 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.special.until": "Valid until (blank: open-ended)",
         "pricing.special.note": "Note",
         "pricing.special.add": "Add special price",
+        "pricing.special.confirm_delete": (
+            "Delete this special price? The tenant then pays its grade's price for the product."
+        ),
         "pricing.empty": "None",
         "pricing.yes": "yes",
         "step.rule": "Rule #{rule} ({scope} {target})",
