@@ -47,6 +47,8 @@ class Order(Base, TimestampedMixin):
         ),
         Index("ix_orders_tenant_id_created_at", "tenant_id", "created_at"),
         Index("ix_orders_status_created_at", "status", "created_at"),
+        # The operators' search finds an order by its number across tenants.
+        Index("ix_orders_order_no", "order_no"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +84,8 @@ class SubOrder(Base, TimestampedMixin):
         ),
         Index("ix_sub_orders_order_id", "order_id"),
         Index("ix_sub_orders_status_updated_at", "status", "updated_at"),
+        # The operators' search finds a sub-order by the supplier's order id alone.
+        Index("ix_sub_orders_upstream_order_id", "upstream_order_id"),
         # A supplier's order names one sub-order: a split recorded twice adds no children.
         Index(
             "uq_sub_orders_supplier_id_upstream_order_id",

@@ -3,7 +3,8 @@ page shows beside the order (product names, suppliers, ledger movements of its s
 
 The search filters on indexed columns: ``orders (status, created_at)`` and
 ``orders (tenant_id, created_at)`` for the list; a number is matched exactly against
-``orders.order_no``, ``sub_orders.sub_order_no`` (unique) or ``sub_orders.upstream_order_id``;
+``orders.order_no``, ``sub_orders.sub_order_no`` (unique) or ``sub_orders.upstream_order_id``
+(each indexed on its own, migration 0030, so a number finds its order without a scan);
 a product through ``order_items (product_id)``. Pages are ordered by a unique key last
 (``id``), so paging never repeats or skips a row.
 """
