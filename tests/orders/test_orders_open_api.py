@@ -134,12 +134,14 @@ async def test_a_client_that_timed_out_after_the_commit_gets_the_first_order_on_
     gateway: str, acme: OrderWorld, database: Database
 ) -> None:
     body = acme.body("PO-SLOW", ("TEA", 1))
-    # Hold the order number so the first request waits inside the gateway past its client's
-    # timeout; released, it commits with nobody listening.
+    # Hold the order number so the first request waits inside the gateway (seen waiting for
+    # the lock) past its client's timeout; released, it commits with nobody listening.
     async with database.platform_transaction() as session:
         await repository.lock_order_number(session, acme.app.tenant_id, "PO-SLOW")
+        first = asyncio.create_task(call(gateway, acme.app, "POST", ORDERS, json=body, timeout=2.0))
+        await _until_a_request_waits_for_the_lock(database)
         with pytest.raises(httpx.TimeoutException):
-            await call(gateway, acme.app, "POST", ORDERS, json=body, timeout=1.0)
+            await first
     deadline = asyncio.get_running_loop().time() + 30
     while await _count(database, "orders") == 0:
         assert asyncio.get_running_loop().time() < deadline, "the first request never committed"
@@ -149,6 +151,17 @@ async def test_a_client_that_timed_out_after_the_commit_gets_the_first_order_on_
     assert retry.json()["order_no"] == "PO-SLOW"
     assert await _count(database, "orders") == 1
     assert (await summary(database, acme.app.tenant_id)).frozen_fen == retry.json()["total_fen"]
+
+
+async def _until_a_request_waits_for_the_lock(database: Database) -> None:
+    deadline = asyncio.get_running_loop().time() + 60
+    waiting = (
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    while int((await sql(database, waiting))[0][0]) == 0:
+        assert asyncio.get_running_loop().time() < deadline, "the request never reached the lock"
+        await asyncio.sleep(0.05)
 
 
 async def test_a_price_mismatch_is_409_with_the_current_price_and_writes_nothing(
