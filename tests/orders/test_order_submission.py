@@ -139,6 +139,17 @@ async def test_a_refusal_fails_the_sub_order_and_releases_its_share(shop: Shop) 
     assert status == "partially_failed"
     refused = [e for e in events if e.event == "refused"]
     assert refused[0].details["code"] == "out_of_stock"
+    async with shop.world.database.platform_transaction() as session:
+        told = (
+            await session.execute(
+                text(
+                    "SELECT payload->>'to', payload->>'order_status' FROM tenant_events "
+                    "WHERE tenant_id = :t AND payload->>'sub_order_no' = :n"
+                ),
+                {"t": shop.tenant, "n": first.sub_order_no},
+            )
+        ).all()
+    assert ("failed", "partially_failed") in [tuple(row) for row in told]  # the tenant is told
     assert await _run(shop, supplier, first.sub_order_no) is Placement.NOTHING
     await _invariants_hold(shop, supplier)
 
