@@ -5,8 +5,10 @@ while ``HIVE_WEBHOOK_ALLOW_LOOPBACK`` is on), with a host name or an address, no
 information and no fragment. Every address the host resolves to must be a public one: loopback
 (``127.0.0.0/8``, ``::1``) only with ``HIVE_WEBHOOK_ALLOW_LOOPBACK``, private and link-local
 networks (``10/8``, ``172.16/12``, ``192.168/16``, ``169.254/16`` — cloud metadata —,
-``fc00::/7``, ``fe80::/10`` …) only with ``HIVE_WEBHOOK_ALLOW_PRIVATE_NETWORKS``; multicast,
-unspecified and reserved addresses never.
+``fc00::/7``, ``fe80::/10``, ``fec0::/10``, ``64:ff9b:1::/48`` …) only with
+``HIVE_WEBHOOK_ALLOW_PRIVATE_NETWORKS``; multicast, unspecified and reserved addresses never. An
+IPv6 address carrying an IPv4 one (mapped, 6to4, NAT64, IPv4-compatible) is judged by the IPv4
+address it reaches.
 
 The check runs when a subscription is saved and again at every attempt (a name's addresses can
 change after it was saved: DNS rebinding). The sender then connects to the very address it
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
 
 import httpx
 
@@ -27,6 +29,12 @@ from hive.webhooks.errors import WebhookTargetRefused, WebhookUrlInvalid
 
 Address = IPv4Address | IPv6Address
 MAX_URL_LENGTH = 2048
+
+# IPv6 forms that reach an IPv4 address (its last 32 bits), which Python 3.11 calls global.
+_NAT64 = IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_IPV4_COMPATIBLE = IPv6Network("::/96")  # deprecated, still routed by some stacks
+# Non-public IPv6 networks Python 3.11 calls global: local-use NAT64 (RFC 8215), site-local.
+_NOT_PUBLIC_V6 = (IPv6Network("64:ff9b:1::/48"), IPv6Network("fec0::/10"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +60,11 @@ class Target:
 
 
 def address_problem(address: Address, policy: Policy) -> str | None:
-    """Why ``address`` may not receive webhooks (None: it may)."""
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Why ``address`` may not receive webhooks (None: it may). An IPv6 address carrying an
+    IPv4 one (mapped, 6to4, NAT64, IPv4-compatible) is judged by the IPv4 address."""
+    address = _reached(address)
+    if isinstance(address, IPv6Address) and any(address in net for net in _NOT_PUBLIC_V6):
+        return None if policy.allow_private else "private"
     if address.is_multicast or address.is_unspecified:
         return "not_unicast"
     if address.is_loopback:
@@ -66,6 +76,19 @@ def address_problem(address: Address, policy: Policy) -> str | None:
     if policy.allow_private and (address.is_private or address.is_link_local):
         return None
     return "private"
+
+
+def _reached(address: Address) -> Address:
+    """The IPv4 address an IPv6 one carries and reaches, else ``address`` itself."""
+    if isinstance(address, IPv4Address):
+        return address
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):
+        return IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
 
 
 def parse_url(raw: str, policy: Policy) -> httpx.URL:
