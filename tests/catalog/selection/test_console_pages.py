@@ -203,7 +203,16 @@ async def test_a_rule_run_is_a_job_with_its_progress_shown(hcm: str, world: Worl
         box = client.get(
             f"/admin/catalog/rules/{rule_id}/progress", params={"job": job_id, "fragment": 1}
         )
+        full = client.get(f"/admin/catalog/rules/{rule_id}/progress", params={"job": job_id})
+        link = re.search(r'id="export" href="([^"]+)"', full.text)
+        assert link, "a finished run offers its records"
+        records = client.get(link[1])
+        other_rule = client.get(link[1].replace(f"/rules/{rule_id}/", f"/rules/{rule_id + 1}/"))
     assert box.text.lstrip().startswith('<div id="progress-box"')  # the box alone, for htmx
     assert 'data-state="finished"' in box.text and "hx-get" not in box.text  # stops polling
     added = int(re.search(r'id="added">(\d+)<', box.text)[1])  # type: ignore[index]
     assert added == len(await world.pooled_skus()) and 0 < added <= 4
+    lines = records.content.decode("utf-8-sig").splitlines()
+    assert records.content.startswith(b"\xef\xbb\xbf") and lines[0] == "时间,SKU,商品编号,结果,原因"
+    assert sum(",新入池," in line for line in lines[1:]) == added
+    assert other_rule.status_code == 404  # a run is read under its own rule only

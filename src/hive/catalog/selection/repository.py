@@ -147,6 +147,19 @@ async def count_recorded(session: AsyncSession, run_id: int) -> int:
     return int(await session.scalar(query) or 0)
 
 
+async def get_run(session: AsyncSession, run_id: int) -> RuleRun | None:
+    return await session.get(RuleRun, run_id)
+
+
+def records_of_run(run_id: int) -> Select[SelectionRecord]:
+    """The selection records a rule run wrote (added, failed, removed), in order (for its CSV)."""
+    return (
+        select(SelectionRecord)
+        .where(SelectionRecord.rule_run_id == run_id)
+        .order_by(SelectionRecord.id)
+    )
+
+
 def records_of_progress(progress_id: int) -> Select[SelectionRecord]:
     """The selection records a bulk action wrote, in the order it wrote them (for its CSV)."""
     return (

@@ -11,7 +11,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy import Select
 
+from hive.catalog.models import SelectionRecord
 from hive.catalog.selection import bulk, repository
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.forms import read_search_form, search_query
@@ -201,25 +203,31 @@ async def select_all_records(request: Request, actor: UpstreamViewer, progress_i
         row = await progress.get_progress(session, progress_id)
     if row.kind != bulk.BULK_SELECT:
         raise progress.ProgressNotFound(details={"progress_id": progress_id})
-    t = i18n.translator(language_of(request))
     statement = repository.records_of_progress(progress_id)
-    rows = stream_rows(database.platform_transaction, statement)
+    return records_download(request, f"select-all-{progress_id}", statement)
+
+
+def records_download(request: Request, name: str, statement: Select[SelectionRecord]) -> Response:
+    """Selection records as CSV (streamed): time, SKU, product, outcome and, for a failure or
+    a removal, why, all in words."""
+    t = i18n.translator(language_of(request))
+    rows = stream_rows(database_of(request).platform_transaction, statement)
     header = [t(key) for key in RECORD_COLUMNS]
-    return csv_download(f"select-all-{progress_id}", header, _record_cells(rows, t))
+    return csv_download(name, header, _record_cells(rows, t))
 
 
 async def _record_cells(
     rows: AsyncIterator[Any], t: Callable[[str], str]
 ) -> AsyncIterator[Sequence[object]]:
     async for (record,) in rows:
-        failed = record.outcome == "failed"
-        yield (
-            record.occurred_at,
-            record.supplier_sku,
-            record.product_id,
-            t("job.count." + ("failed" if failed else record.reason)),
-            job_pages.reason_text(t, record.reason) if failed else "",
-        )
+        if record.outcome == "failed":
+            outcome, why = "failed", job_pages.reason_text(t, record.reason)
+        elif record.outcome == "removed":
+            outcome, why = "removed", t("job.reason.no_longer_met")
+        else:  # added or unchanged: the reason says added, restored or unchanged
+            outcome, why = record.reason, ""
+        yield (record.occurred_at, record.supplier_sku, record.product_id,
+               t("job.count." + outcome), why)  # fmt: skip
 
 
 job_pages.register_kind(

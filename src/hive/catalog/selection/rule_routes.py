@@ -12,8 +12,15 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog import reference
-from hive.catalog.selection import rule_jobs, rules
-from hive.catalog.selection.routes import RULES, _adapter, _areas, _enabled_suppliers
+from hive.catalog.errors import RuleNotFound
+from hive.catalog.selection import repository, rule_jobs, rules
+from hive.catalog.selection.routes import (
+    RULES,
+    _adapter,
+    _areas,
+    _enabled_suppliers,
+    records_download,
+)
 from hive.catalog.selection.rule_form import FIELDS, describe, form_values, read_rule_form
 from hive.console import job_pages, pickers
 from hive.console.callers import viewing
@@ -199,6 +206,10 @@ async def rule_progress(request: Request, actor: RulesViewer, rule_id: Id) -> Re
     rule, _ = await rules.load_rule(database_of(request), rule_id)
     async with database_of(request).platform_transaction() as session:
         progress = await rule_jobs.run_progress(session, rule_id, since_job)
+        run = await repository.latest_run(session, rule_id)
+    records = None
+    if run is not None and progress.state != "queued":
+        records = f"{RULES}/{rule_id}/runs/{run.id}/records.csv"
     return render(
         request,
         "job_progress_box.html" if params.get("fragment") else "rule_progress.html",
@@ -207,5 +218,21 @@ async def rule_progress(request: Request, actor: RulesViewer, rule_id: Id) -> Re
         progress=progress,
         reason_text=partial(job_pages.reason_text, translator(language_of(request))),
         refresh=f"{RULES}/{rule_id}/progress?{urlencode({**params, 'fragment': '1'})}",
+        export=records,
         trail=[(rule.name, None)],
+    )
+
+
+@router.get(RULES + "/{rule_id}/runs/{run_id}/records.csv")
+async def rule_run_records(
+    request: Request, actor: RulesViewer, rule_id: Id, run_id: Id
+) -> Response:
+    """What a run of the rule did, SKU by SKU, as CSV: added, failed (why), removed."""
+    refuse_unknown(dict(request.query_params), ())
+    async with database_of(request).platform_transaction() as session:
+        run = await repository.get_run(session, run_id)
+    if run is None or run.rule_id != rule_id:
+        raise RuleNotFound(details={"rule_id": rule_id, "run_id": run_id})
+    return records_download(
+        request, f"rule-{rule_id}-run-{run_id}", repository.records_of_run(run_id)
     )
