@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -96,9 +97,14 @@ def _read(path: Path) -> Picture | None:
 
 def _write(path: Path, picture: Picture) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    partial.write_bytes(picture.media_type.encode() + b"\n" + picture.content)
-    partial.replace(path)  # whole or not at all, for readers at the same time
+    # A name of its own per writer: two requests for the same picture at once each write their
+    # own partial file, and whichever renames last wins (both hold the same picture).
+    partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        partial.write_bytes(picture.media_type.encode() + b"\n" + picture.content)
+        partial.replace(path)  # whole or not at all, for readers at the same time
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 async def _fetch(url: str, settings: Settings) -> Picture | None:
