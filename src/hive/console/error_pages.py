@@ -79,6 +79,7 @@ TEXTS = {
         "problem.below_minimum": "不能低于最低值",
         "problem.not_allowed": "此处不可用",
         "problem.keyword_or_category": "请输入关键词或选择分类",
+        "problem.outside_parent": "不在所选的上级地区内",
         "problem.invalid": "不合法",
     },
     "en": {
@@ -136,6 +137,7 @@ TEXTS = {
         "problem.below_minimum": "must not be below the minimum",
         "problem.not_allowed": "is not available here",
         "problem.keyword_or_category": "enter a keyword or choose a category",
+        "problem.outside_parent": "is not an area under the chosen one above",
         "problem.invalid": "is not valid",
     },
 }

@@ -23,6 +23,7 @@ from hive.openapi.responses import ERROR_RESPONSES, ErrorOut
 from hive.openapi.service import AppCredentials, app_actor
 from hive.orders import service
 from hive.orders.acceptance import accept_order
+from hive.orders.addresses import check_address
 from hive.orders.cancellation import cancel_order
 from hive.orders.models import ORDER_NO_PATTERN
 from hive.orders.open_schemas import (
@@ -60,7 +61,8 @@ def _answer(model: type[BaseModel], description: str) -> dict[str, Any]:
         200: _answer(OrderOut, "The same order_no and body again: the first order"),
         422: _answer(
             ErrorOut,
-            "Invalid body (fields named), products_not_orderable or area_not_deliverable "
+            "Invalid body (fields named; an area not under the one above is outside_parent), "
+            "products_not_orderable or area_not_deliverable "
             "(details.product_ids)",
         ),
         502: _answer(ErrorOut, "supplier_unavailable: a supplier could not be asked; retry"),
@@ -112,6 +114,7 @@ async def _quote(
             return None, None
         if await answered_before(request, caller, session):
             return None, None
+        await check_address(session, body.address)
         ids = [item.product_id for item in body.items]
         products = await library.orderable(session, caller.tenant_id, ids)
         rows = {p.supplier_id for p in products.values()}

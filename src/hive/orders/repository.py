@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.catalog.models import Area
 from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
 
 
@@ -103,3 +104,20 @@ async def list_orders(
     rows = list((await session.scalars(query)).all())
     total = await session.scalar(select(func.count()).select_from(Order).where(*conditions))
     return rows, int(total or 0)
+
+
+async def areas_around(
+    session: AsyncSession, ids: list[int]
+) -> tuple[dict[int, tuple[int | None, int]], set[int | None]]:
+    """For the area ``ids``: those the reference data holds (id → (parent id, level)), and which
+    of them (``None``: the provinces' level) have children held."""
+    rows = await session.execute(
+        select(Area.id, Area.parent_id, Area.level).where(Area.id.in_(ids))
+    )
+    known = {row.id: (row.parent_id, row.level) for row in rows}
+    parents = await session.scalars(
+        select(Area.parent_id)
+        .where(or_(Area.parent_id.in_(ids), and_(Area.parent_id.is_(None), Area.level == 1)))
+        .distinct()
+    )
+    return known, set(parents.all())

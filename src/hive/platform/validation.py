@@ -87,6 +87,7 @@ PROBLEM_CODES: dict[str, str] = {
     "contains_username": "must not contain the username",
     "below_in_use": "must not be below the {in_use} yuan in use",
     "not_a_date": "must be a date written as 2026-11-30",
+    "outside_parent": "is not an area under the chosen {parent}",
     "invalid": "is not valid",
 }
 
