@@ -7,8 +7,13 @@ import re
 import threading
 from pathlib import Path
 
+import httpx
+
+import hive
 import hive.console
 from hive.catalog.pool import images
+from hive.console.audit_texts import KIND_NAMES, kind_texts
+from tests.support.console import sign_in
 
 TEMPLATES = Path(hive.console.__file__).parent / "templates"
 IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]*)\"")
@@ -49,3 +54,30 @@ def test_the_picture_cache_takes_two_writers_of_the_same_picture_at_once(tmp_pat
     assert failures == []
     assert images._read(path) == picture
     assert [p.name for p in path.parent.iterdir()] == ["abcdef"], "no partial file is left"
+
+
+# record_audit(…, target_type="<kind>") and the sign-in locks' scopes
+KIND = re.compile(r'target_type="([a-z_]+)"')
+TARGET = re.compile(r'<td class="target" data-kind="([^"]+)">([^<]+)</td>')
+
+
+def test_every_audited_entity_kind_has_words_in_both_languages() -> None:
+    found = {"account", "address"}  # signin.py records target_type=scope
+    for path in Path(hive.__file__).parent.rglob("*.py"):
+        found.update(KIND.findall(path.read_text(encoding="utf-8")))
+    assert len(found) > 20, "the scan finds the calls"
+    assert sorted(found - set(KIND_NAMES)) == [], "add them to hive/console/audit_texts.py"
+    texts = kind_texts()
+    assert set(texts["zh"]) == set(texts["en"]) == {f"audit.kind.{k}" for k in KIND_NAMES}
+
+
+def test_the_audit_log_names_entity_kinds_in_words(hcm_url: str) -> None:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
+        assert sign_in(client, "admin", "admin-pass-1").status_code == 303
+        page = client.get("/admin/audit-log", params={"target_type": "user"})
+        targets = TARGET.findall(page.text)
+        assert targets and all(kind == "user" for kind, _ in targets)
+        assert all(words.startswith("账号 #") for _, words in targets), targets
+        assert '<option value="user" selected>账号</option>' in page.text or (
+            '<option value="user">账号</option>' in page.text
+        )

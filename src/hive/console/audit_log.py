@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
-from hive.console.audit_texts import action_texts
+from hive.console.audit_texts import action_texts, kind_texts
 from hive.console.callers import viewing
 from hive.console.i18n import translator
 from hive.console.pages import language_of, render
@@ -32,6 +32,7 @@ from hive.platform.validation import InvalidInput, Problem, clean_text
 
 router = APIRouter(include_in_schema=False)
 i18n.extend(action_texts())
+i18n.extend(kind_texts())
 PATH = "/admin/audit-log"
 AuditViewer = Annotated[Actor, viewing(View.AUDIT_LOG)]
 TEXT_FILTERS = ("actor", "action", "target_type", "target_id")
@@ -137,6 +138,13 @@ def action_name(t: Callable[[str], str], action: str) -> str:
     return action if name == key else name
 
 
+def kind_name(t: Callable[[str], str], kind: str) -> str:
+    """An entity kind (``target_type``) in words; its code when it has none."""
+    key = f"audit.kind.{kind}"
+    name = t(key)
+    return kind if name == key else name
+
+
 @router.get(PATH)
 async def audit_log_page(request: Request, actor: AuditViewer) -> Response:
     params = dict(request.query_params)
@@ -163,6 +171,7 @@ async def audit_log_page(request: Request, actor: AuditViewer) -> Response:
         params=params,
         actions=[(a, action_name(t, a)) for a in actions],
         action_name=lambda a: action_name(t, a),
-        kinds=[(k, k) for k in kinds],
+        kind_name=lambda k: kind_name(t, k),
+        kinds=[(k, kind_name(t, k)) for k in kinds],
         rows=[(row, json.dumps(row.details, ensure_ascii=False, sort_keys=True)) for row in rows],
     )

@@ -90,3 +90,41 @@ def action_texts() -> dict[str, dict[str, str]]:
         language: {f"audit.action.{a}": names[i] for a, names in ACTION_NAMES.items()}
         for i, language in enumerate(("zh", "en"))
     }
+
+
+# target_type -> (中文, English): the kind of entity an entry is about.
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "account": ("账号登录", "Account sign-in"),
+    "address": ("登录地址", "Sign-in address"),
+    "category": ("类目", "Category"),
+    "distribution_pool": ("分销池", "Distribution pool"),
+    "grade": ("客户等级", "Customer grade"),
+    "job_progress": ("后台任务", "Background job"),
+    "ledger_entry": ("账务流水", "Ledger entry"),
+    "library": ("商品库", "Product library"),
+    "open_app": ("开放平台应用", "Open API app"),
+    "order": ("订单", "Order"),
+    "pricing_rule": ("定价规则", "Pricing rule"),
+    "product": ("商品", "Product"),
+    "reprice_run": ("重新定价", "Reprice run"),
+    "selection_rule": ("选品规则", "Selection rule"),
+    "special_price": ("客户特价", "Special price"),
+    "supplier": ("供应商", "Supplier"),
+    "tenant": ("客户", "Tenant"),
+    "user": ("账号", "Account"),
+    "warehouse": ("仓库", "Warehouse"),
+    "warehouse_batch": ("入库批次", "Warehouse batch"),
+    "warehouse_order": ("仓库订单", "Warehouse order"),
+    "warehouse_product": ("仓库商品", "Warehouse product"),
+    "warehouse_return": ("仓库退货", "Warehouse return"),
+    "warehouse_stock": ("仓库库存", "Warehouse stock"),
+    "webhook_subscription": ("Webhook 订阅", "Webhook subscription"),
+}
+
+
+def kind_texts() -> dict[str, dict[str, str]]:
+    """The entity kinds as catalogue texts ``audit.kind.<target_type>``."""
+    return {
+        language: {f"audit.kind.{k}": names[i] for k, names in KIND_NAMES.items()}
+        for i, language in enumerate(("zh", "en"))
+    }
