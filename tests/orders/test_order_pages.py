@@ -75,6 +75,7 @@ def test_the_search_pages_and_sorts_in_the_url(orders: Orders, hcm: str) -> None
         {"tenant": "abc"},
         {"product": "-1"},
         {"number": "x" * 65},
+        {"number": "PO\x00-1"},
         {"colour": "red"},
         {"sort": "receiver"},
     ],
@@ -213,3 +214,9 @@ def test_a_tenant_cancels_its_own_order_and_no_other(orders: Orders, hcm: str) -
         done = client.post("/workbench/orders/PO-1002/cancel", data={"csrf_token": _csrf(client)})
         assert done.status_code == 303
         assert 'data-status="cancelled"' in client.get(done.headers["location"]).text
+
+
+def test_a_number_that_cannot_be_an_order_number_is_not_found(orders: Orders, hcm: str) -> None:
+    with client_as(hcm, "acme-user") as client:
+        for number in ("PO%00-1", "PO%201001", "x" * 65):
+            assert client.get(f"/workbench/orders/{number}").status_code == 404, number

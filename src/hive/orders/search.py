@@ -19,7 +19,7 @@ from hive.orders.status import OrderStatus
 from hive.platform.actor import Actor
 from hive.platform.errors import PermissionDenied
 from hive.platform.permissions import Action, require
-from hive.platform.validation import InvalidInput, Problem, parse_id
+from hive.platform.validation import InvalidInput, Problem, parse_id, text_problems
 
 FILTERS = ("number", "tenant", "status", "from", "to", "product")
 SORTS = tuple(repository.SORTS)
@@ -54,8 +54,7 @@ def read_filters(params: Mapping[str, str]) -> Filters:
     Asia/Shanghai). Raises ``invalid_input`` naming each bad parameter."""
     problems: list[Problem] = []
     number = params.get("number", "").strip()
-    if len(number) > MAX_NUMBER:
-        problems.append(Problem("number", "too_long", {"max": MAX_NUMBER}))
+    problems += text_problems(number, "number", max_length=MAX_NUMBER, multiline=False)
     status = params.get("status", "").strip() or None
     if status is not None and status not in {s.value for s in OrderStatus}:
         choices = ", ".join(s.value for s in OrderStatus)

@@ -5,6 +5,7 @@ tenants' orders, whose numbers answer the 404 page."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import quote
 
@@ -18,7 +19,8 @@ from hive.console.tables import read_table, refuse_unknown
 from hive.orders import detail
 from hive.orders import service as orders
 from hive.orders.cancellation import cancel_order
-from hive.orders.errors import OrderNotCancellable
+from hive.orders.errors import OrderNotCancellable, OrderNotFound
+from hive.orders.models import ORDER_NO_PATTERN
 from hive.orders.personal import Receiver
 from hive.orders.receivers import reveal_receiver
 from hive.orders.routes import CANCELLABLE
@@ -39,6 +41,13 @@ LIST = "/workbench/orders"
 PAGE_SIZE = 20
 OwnOrders = Annotated[Actor, viewing(View.WORKBENCH_ORDERS)]
 Csrf = Annotated[str, Form(max_length=128)]
+
+
+def _order_no(order_no: str) -> str:
+    """A number that cannot be an order number names no order (answered before any query)."""
+    if not re.fullmatch(ORDER_NO_PATTERN, order_no):
+        raise OrderNotFound(details={"order_no": order_no[:64]})
+    return order_no
 
 
 @router.get(LIST)
@@ -69,7 +78,7 @@ async def orders_page(request: Request, actor: OwnOrders, session: TenantSession
 async def order_page(
     request: Request, actor: OwnOrders, session: TenantSession, order_no: str
 ) -> Response:
-    return await _order_page(request, actor, session, order_no, receiver=None)
+    return await _order_page(request, actor, session, _order_no(order_no), receiver=None)
 
 
 @router.post(LIST + "/{order_no}/receiver")
@@ -77,6 +86,7 @@ async def show_receiver(
     request: Request, actor: OwnOrders, session: TenantSession, order_no: str, csrf_token: Csrf = ""
 ) -> Response:
     verify_csrf(request.session, csrf_token)
+    order_no = _order_no(order_no)
     page = await detail.tenant_order(session, actor, tenant_id_of(actor), order_no)
     receiver: Receiver | str
     try:
@@ -123,6 +133,7 @@ async def cancel(
     """Cancel the tenant's own order (before shipment; the supplier is asked where it was
     placed). Another tenant's number is the 404 page."""
     verify_csrf(request.session, csrf_token)
+    order_no = _order_no(order_no)
     here = f"{LIST}/{quote(order_no)}?back={quote(back_link(request, LIST))}"
     try:
         async with database_of(request).platform_transaction() as session:
