@@ -171,7 +171,10 @@ async def test_suspending_ends_the_sessions_and_the_last_admin_is_kept(
         own = admin.post(
             f"/admin/staff/{admin_id}/role", data={"csrf_token": token, "role": "finance"}
         )
-        assert own.status_code == 409 and "不能停用或降级自己的账号" in own.text
+        assert own.status_code == 409 and "不能在此停用、降级或退出自己的账号" in own.text
+        own_sign_out = admin.post(f"/admin/staff/{admin_id}/sign-out", data={"csrf_token": token})
+        assert own_sign_out.status_code == 409  # one's own sessions: 我的登录会话
+        assert admin.get("/admin/staff").status_code == 200  # still signed in
         admin.post(f"/admin/staff/{ops_id}/role", data={"csrf_token": token, "role": "operator"})
         bad_role = admin.post(
             f"/admin/staff/{ops_id}/role", data={"csrf_token": token, "role": "tenant_admin"}

@@ -85,4 +85,7 @@ class LastAdmin(Conflict):
 
 class CannotChangeOwnAccount(Conflict):
     code = "own_account"
-    default_message = "不能停用或降级自己的账号 / You cannot suspend or demote your own account"
+    default_message = (
+        "不能在此停用、降级或退出自己的账号 / You cannot suspend, demote or sign out your own "
+        "account here"
+    )

@@ -99,7 +99,8 @@ USER_TEXTS: dict[str, dict[str, str]] = {
         "problem.letters_and_digits": "须同时包含字母和数字",
         "problem.contains_username": "不能包含用户名",
         "error.last_admin": "不能停用或降级最后一位管理员",
-        "error.own_account": "不能停用或降级自己的账号",
+        "error.own_account": "不能在此停用、降级或退出自己的账号"
+        "（自己的登录会话请在“我的登录会话”中管理）",
         "error.username_taken": "用户名已存在",
         "error.tenant_not_active": "企业账号未启用",
     },
@@ -153,7 +154,8 @@ USER_TEXTS: dict[str, dict[str, str]] = {
         "problem.letters_and_digits": "must contain letters and digits",
         "problem.contains_username": "must not contain the username",
         "error.last_admin": "The last active admin cannot be suspended or demoted",
-        "error.own_account": "You cannot suspend or demote your own account",
+        "error.own_account": "You cannot suspend, demote or sign out your own account here "
+        "(manage your own sessions on My sessions)",
         "error.username_taken": "The username is taken",
         "error.tenant_not_active": "The company account is not active",
     },

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -26,7 +25,7 @@ from hive.console.error_pages import field_errors, message_in, problem_lines
 from hive.console.i18n import translator
 from hive.console.pages import language_of, redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
-from hive.customers import sessions, signin, users
+from hive.customers import signin, users
 from hive.customers.models import UserStatus
 from hive.customers.texts import USER_TEXTS
 from hive.platform.actor import Actor
@@ -181,10 +180,7 @@ async def _unlock(request: Request, actor: Actor, user_id: int) -> Response:
 async def _sign_out(request: Request, actor: Actor, user_id: int) -> Response:
     try:
         async with _scope(request, actor) as session:
-            user = await users.get_member(session, actor, user_id)
-            ended = await sessions.sign_out_everywhere(
-                session, actor, user.id, now=datetime.now(UTC)
-            )
+            user, ended = await users.sign_out_member(session, actor, user_id)
     except HiveError as error:
         return await _refused(request, actor, error)
     return redirect_with_flash(_path(actor), "users.done.signed_out", name=user.username, n=ended)

@@ -202,6 +202,16 @@ async def apply_status(session: AsyncSession, actor: Actor, user: User, status: 
     return ended
 
 
+async def sign_out_member(session: AsyncSession, actor: Actor, user_id: int) -> tuple[User, int]:
+    """End every session of a user of the actor's scope; returns the user and how many ended.
+    Not one's own (``own_account``: one's own sessions are ended on 我的登录会话)."""
+    user = await get_member(session, actor, user_id)
+    if actor.user_id is not None and actor.user_id == user.id:
+        raise CannotChangeOwnAccount(details={"user_id": user.id})
+    ended = await sessions.sign_out_everywhere(session, actor, user.id, now=datetime.now(UTC))
+    return user, ended
+
+
 async def refuse_losing_last_admin(
     session: AsyncSession, user: User, *, role: Role | None = None, status: UserStatus | None = None
 ) -> None:
