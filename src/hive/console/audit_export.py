@@ -4,13 +4,20 @@ in the page's order, streamed (hive.console.export)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from hive.console.audit_log import FILTERS, PATH, AuditViewer, read_filter
+from hive.console.audit_log import (
+    FILTERS,
+    PATH,
+    AuditViewer,
+    action_name,
+    kind_name,
+    read_filter,
+)
 from hive.console.export import csv_download, stream_rows
 from hive.console.i18n import translator
 from hive.console.pages import language_of
@@ -37,18 +44,21 @@ async def audit_log_export(request: Request, actor: AuditViewer) -> Response:
     t = translator(language_of(request))
     header = [*(t(key) for key in COLUMNS), t("audit.details")]
     return csv_download(
-        "audit-log", header, _cells(stream_rows(database.platform_transaction, statement))
+        "audit-log", header, _cells(stream_rows(database.platform_transaction, statement), t)
     )
 
 
-async def _cells(rows: AsyncIterator[Any]) -> AsyncIterator[Sequence[object]]:
+async def _cells(
+    rows: AsyncIterator[Any], t: Callable[[str], str]
+) -> AsyncIterator[Sequence[object]]:
+    """One entry a row, its action and entity kind in words as the page shows them."""
     async for row in rows:
         entry: AuditEntry = row[0]
         yield (
             entry.occurred_at,
             entry.actor_name,
-            entry.action,
-            entry.target_type,
+            action_name(t, entry.action),
+            kind_name(t, entry.target_type),
             entry.target_id,
             json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
         )
