@@ -4,8 +4,10 @@ the supplier's details."""
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
+import httpx
 import pytest
 
 from hive.orders.submission import AdapterFor, Placement, place_sub_order
@@ -47,3 +49,48 @@ def test_staff_see_why_a_sub_order_is_held_and_the_tenant_that_it_waits(
         mine = client.get(f"/workbench/orders/{held.first.order_no}").text
     assert "异常挂起，待平台处理" in mine
     assert "data-held" not in mine and "900001" not in mine  # not the upstream order id
+
+
+def _csrf(client: httpx.Client) -> str:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert token
+    return token.group(1)
+
+
+def test_staff_list_held_sub_orders_with_their_reason(held: Orders, hcm: str) -> None:
+    number = f"HV{held.first.id:010d}-01"
+    with client_as(hcm, "finance1") as client:
+        listed = client.get("/admin/orders/held")
+        assert client.get("/admin/orders").text.count('id="held-link"') == 1
+    assert listed.status_code == 200
+    assert listed.text.count('class="held-row"') == 1
+    assert f'data-sub-order="{number}"' in listed.text
+    assert "已挂起：供应商处同号订单商品不一致" in listed.text
+    with client_as(hcm, "acme-admin") as client:
+        assert client.get("/admin/orders/held").status_code == 403
+
+
+def test_operators_cancel_a_held_sub_order_from_its_page(held: Orders, hcm: str) -> None:
+    path = f"/admin/orders/{held.first.id}"
+    action = f"{path}/held/HV{held.first.id:010d}-01/cancel"
+    with client_as(hcm, "finance1") as client:
+        assert "held-actions" not in client.get(path).text
+        refused = client.post(action, data={"csrf_token": _csrf(client), "reason": "x"})
+        assert refused.status_code == 403
+    with client_as(hcm, "operator1") as client:
+        page = client.get(path).text
+        assert page.count('class="held-actions"') == 1 and "需运营自行与供应商处理" in page
+        assert client.post(action, data={"reason": "x"}).status_code == 403  # no CSRF token
+        empty = client.post(action, data={"csrf_token": _csrf(client), "reason": " "})
+        assert "请填写处理原因" in client.get(empty.headers["location"]).text
+        done = client.post(action, data={"csrf_token": _csrf(client), "reason": "上游单有误"})
+        assert done.status_code == 303
+        after = client.get(done.headers["location"]).text
+        again = client.post(action, data={"csrf_token": _csrf(client), "reason": "再来"})
+        assert "该子订单未挂起" in client.get(again.headers["location"]).text
+    assert "冻结金额已退回" in after and 'data-held="' not in after
+    assert 'class="movement" data-kind="release"' in after
+    release = f"{path}/held/HV{held.second.id:010d}-01/release"  # another order's sub-order
+    with client_as(hcm, "operator1") as client:
+        other = client.post(release, data={"csrf_token": _csrf(client), "reason": "x"})
+        assert other.status_code == 404

@@ -36,7 +36,7 @@ from hive.events.service import EventType
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate, RateLimitSet
 from hive.openapi.scopes import Scope
-from hive.orders import acceptance, cancellation, receivers
+from hive.orders import acceptance, cancellation, holds, receivers
 from hive.orders import service as orders
 from hive.orders.models import Order
 from hive.orders.personal import Receiver, encrypt_receiver
@@ -94,6 +94,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_ORDERS: {ADMIN_ROLE, OPERATOR, FINANCE, TENANT_ADMIN, TENANT_USER},
     Action.VIEW_RECEIVER: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN},
     Action.CANCEL_ORDER: {ADMIN_ROLE, OPERATOR, TENANT_ADMIN, TENANT_USER},
+    Action.RESOLVE_HELD_ORDER: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_DISTRIBUTION: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_LIBRARY: {TENANT_ADMIN, TENANT_USER},
 }
@@ -276,6 +277,10 @@ def _billing_calls() -> dict[Action, list[Call]]:
             in_transaction(
                 lambda s, w, a: cancellation.cancel_order(s, a, w.tenant_id, "PO-NONE", "")
             )
+        ],
+        Action.RESOLVE_HELD_ORDER: [
+            in_transaction(lambda s, w, a: holds.cancel_held(s, a, w.tenant_id, "HV-NONE", "x")),
+            in_transaction(lambda s, w, a: holds.release_held(s, a, w.tenant_id, "HV-NONE", "x")),
         ],
         Action.PLACE_ORDER: [
             in_transaction(

@@ -70,6 +70,8 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "billing.adjust": ("调账", "Adjustment"),
     "billing.credit_limit": ("设置授信额度", "Credit limit set"),
     "orders.cancel": ("取消订单", "Order cancelled"),
+    "orders.held_cancelled": ("取消挂起的子订单并退款", "Held sub-order cancelled and refunded"),
+    "orders.held_released": ("恢复处理挂起的子订单", "Held sub-order released"),
     "order.receiver_viewed": ("查看完整收货信息", "Full receiver details viewed"),
     "openapi.app_create": ("新建开放平台应用", "Open API app created"),
     "openapi.app_revoke": ("吊销应用", "App revoked"),

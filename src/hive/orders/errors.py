@@ -40,6 +40,14 @@ class OrderNotCancellable(Conflict):
     default_message = "订单已发货，不能取消 / The order has shipped and cannot be cancelled"
 
 
+class SubOrderNotHeld(Conflict):
+    """The sub-order is not held on an alarm (never was, or an operator resolved it already):
+    there is nothing to resolve; ``details["sub_order_no"]``, ``details["status"]``."""
+
+    code = "sub_order_not_held"
+    default_message = "该子订单未挂起，无需处理 / The sub-order is not held"
+
+
 class QuoteOutdated(Conflict):
     """A product's supplier changed between the stock check and the acceptance: send the
     order again."""

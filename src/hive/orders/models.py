@@ -185,5 +185,5 @@ class OrderWaybill(Base):
 
 # Events an order records besides its sub-orders' (the order was accepted, cancel asked …).
 ORDER_EVENTS = frozenset(
-    {"accepted", "cancel_requested", "held"} | {e.value for e in SubOrderEvent}
+    {"accepted", "cancel_requested", "held", "hold_released"} | {e.value for e in SubOrderEvent}
 )

@@ -4,10 +4,10 @@ money movements), with the audited "show the whole receiver"."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
@@ -15,9 +15,9 @@ from hive.console.callers import viewing
 from hive.console.pages import back_link, redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.customers import service as customers
-from hive.orders import detail, search
+from hive.orders import detail, holds, search
 from hive.orders.cancellation import cancel_order
-from hive.orders.errors import OrderNotCancellable
+from hive.orders.errors import OrderNotCancellable, OrderNotFound, SubOrderNotHeld
 from hive.orders.personal import Receiver
 from hive.orders.receivers import reveal_receiver
 from hive.orders.status import OrderStatus
@@ -28,7 +28,7 @@ from hive.platform.csrf import verify_csrf
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
 from hive.platform.permissions import Action, View, allowed
-from hive.platform.validation import Id
+from hive.platform.validation import Id, InvalidInput
 
 # Order statuses in which a cancellation can still be asked (before shipment).
 CANCELLABLE = frozenset({"accepted", "submitted", "confirmed", "partially_failed"})
@@ -75,6 +75,20 @@ async def search_page(request: Request, actor: OrdersViewer) -> Response:
     )
 
 
+@router.get(SEARCH + "/held")
+async def held_page(request: Request, actor: OrdersViewer) -> Response:
+    """异常订单: every tenant's sub-orders held on an alarm, the most recently held first."""
+    refuse_unknown(dict(request.query_params), [])
+    async with database_of(request).platform_transaction() as session:
+        rows = await holds.list_held(session, actor)
+    return render(
+        request,
+        "orders_held.html",
+        actor=actor,
+        rows=rows,
+    )
+
+
 @router.get(SEARCH + "/{order_id}")
 async def order_page(request: Request, actor: OrdersViewer, order_id: Id) -> Response:
     return await _order_page(request, actor, order_id, receiver=None)
@@ -117,6 +131,8 @@ async def _order_page(
         reveal_action=f"{SEARCH}/{order_id}/receiver",
         may_cancel=allowed(actor.role, Action.CANCEL_ORDER) and page.order.status in CANCELLABLE,
         cancel_action=f"{SEARCH}/{order_id}/cancel",
+        may_resolve_held=allowed(actor.role, Action.RESOLVE_HELD_ORDER),
+        held_action=f"{SEARCH}/{order_id}/held",
         back=back_link(request, SEARCH),
         yuan=format_yuan,
         trail=[(page.order.order_no, None)],
@@ -142,3 +158,37 @@ async def cancel(
     except OrderNotCancellable:
         return redirect_with_flash(here, "orders.cancel_refused", level="error")
     return redirect_with_flash(here, "orders.cancel_done")
+
+
+_RESOLVE = {"cancel": holds.cancel_held, "release": holds.release_held}
+_RESOLVED = {"cancel": "orders.held_cancelled", "release": "orders.held_released"}
+_RESOLVE_REFUSALS: dict[type[Exception], str] = {
+    SubOrderNotHeld: "orders.held_not_held",
+    OrderNotCancellable: "orders.held_not_cancellable",
+    InvalidInput: "orders.held_reason_required",
+}
+
+
+@router.post(SEARCH + "/{order_id}/held/{sub_order_no}/{kind}")
+async def resolve_held(
+    request: Request,
+    actor: OrdersViewer,
+    order_id: Id,
+    sub_order_no: Annotated[str, Path(max_length=64)],
+    kind: Literal["cancel", "release"],
+    csrf_token: Csrf = "",
+    reason: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    """取消并退款 (``cancel``) or 恢复处理 (``release``) a held sub-order of this order
+    (``orders.resolve_held``); a refusal is a message and changes nothing."""
+    verify_csrf(request.session, csrf_token)
+    here = f"{SEARCH}/{order_id}?back={quote(back_link(request, SEARCH))}"
+    try:
+        async with database_of(request).platform_transaction() as session:
+            page = await detail.staff_order(session, actor, order_id)
+            if sub_order_no not in {s.sub_order_no for s in page.sub_orders}:
+                raise OrderNotFound(details={"sub_order_no": sub_order_no})
+            await _RESOLVE[kind](session, actor, page.order.tenant_id, sub_order_no, reason)
+    except (SubOrderNotHeld, OrderNotCancellable, InvalidInput) as refused:
+        return redirect_with_flash(here, _RESOLVE_REFUSALS[type(refused)], level="error")
+    return redirect_with_flash(here, _RESOLVED[kind])

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.billing.models import LedgerEntry, LedgerPosting
 from hive.catalog.models import Area, Product
 from hive.customers.models import Tenant
-from hive.orders.models import Order, OrderItem, OrderWaybill, SubOrder
+from hive.orders.models import Order, OrderEvent, OrderItem, OrderWaybill, SubOrder
 from hive.suppliers.models import Supplier
 
 
@@ -185,3 +185,48 @@ async def area_names(session: AsyncSession, area_ids: Sequence[int]) -> dict[int
         return {}
     query = select(Area.id, Area.name).where(Area.id.in_(list(area_ids)))
     return {row_id: name for row_id, name in (await session.execute(query)).all()}
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRow:
+    """A sub-order held on an alarm, for the operators' list."""
+
+    order_id: int
+    order_no: str
+    tenant_name: str
+    sub_order_no: str
+    status: str
+    held_reason: str
+    upstream_order_id: str | None
+    held_at: datetime | None  # its latest ``held`` timeline line
+
+
+async def held_rows(session: AsyncSession, limit: int) -> list[HeldRow]:
+    """Every tenant's held sub-orders (the partial index ``ix_sub_orders_held``), the most
+    recently held first, at most ``limit``."""
+    held_at = (
+        select(func.max(OrderEvent.created_at))
+        .where(OrderEvent.sub_order_id == SubOrder.id, OrderEvent.event == "held")
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Order.id,
+            Order.order_no,
+            Tenant.name,
+            SubOrder.sub_order_no,
+            SubOrder.status,
+            SubOrder.held_reason,
+            SubOrder.upstream_order_id,
+            held_at,
+        )
+        .join(Order, Order.id == SubOrder.order_id)
+        .join(Tenant, Tenant.id == Order.tenant_id)
+        .where(SubOrder.held_reason.is_not(None))
+        .order_by(held_at.desc().nulls_last(), SubOrder.id.desc())
+        .limit(limit)
+    )
+    return [
+        HeldRow(int(o), str(n), str(t), str(s), str(st), str(r), u, at)
+        for o, n, t, s, st, r, u, at in (await session.execute(query)).all()
+    ]

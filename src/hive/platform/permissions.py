@@ -73,6 +73,7 @@ class Action(StrEnum):
     VIEW_ORDERS = "orders.view"
     VIEW_RECEIVER = "orders.view_receiver"  # the whole receiver (name, mobile, address)
     CANCEL_ORDER = "orders.cancel"
+    RESOLVE_HELD_ORDER = "orders.resolve_held"  # cancel or release a sub-order held on an alarm
     MANAGE_DISTRIBUTION = "catalog.manage_distribution"
     MANAGE_LIBRARY = "catalog.manage_library"
 
@@ -133,6 +134,8 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.VIEW_RECEIVER: frozenset({_ADMIN, _OPERATOR, _TENANT_ADMIN}),
     # A tenant cancels its own orders; operators (and the admin) any tenant's.
     Action.CANCEL_ORDER: _TENANTS | _CATALOG_STAFF,
+    # A sub-order the saga held on an alarm is the operators' (and the admin's) to resolve.
+    Action.RESOLVE_HELD_ORDER: _CATALOG_STAFF,
     Action.MANAGE_DISTRIBUTION: _CATALOG_STAFF,
     # A tenant's users keep its own library; staff see libraries but do not change them.
     Action.MANAGE_LIBRARY: frozenset({_TENANT_ADMIN, _TENANT_USER}),
