@@ -110,6 +110,7 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "product": ("商品", "Product"),
     "reprice_run": ("重新定价", "Reprice run"),
     "selection_rule": ("选品规则", "Selection rule"),
+    "sub_order": ("子订单", "Sub-order"),
     "special_price": ("客户特价", "Special price"),
     "supplier": ("供应商", "Supplier"),
     "tenant": ("客户", "Tenant"),

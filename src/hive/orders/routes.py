@@ -174,7 +174,7 @@ async def resolve_held(
     request: Request,
     actor: OrdersViewer,
     order_id: Id,
-    sub_order_no: Annotated[str, Path(max_length=64)],
+    sub_order_no: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
     kind: Literal["cancel", "release"],
     csrf_token: Csrf = "",
     reason: Annotated[str, Form(max_length=400)] = "",
