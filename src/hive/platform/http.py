@@ -121,13 +121,15 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def refuse_control_characters(request: Request) -> None:
-    """Every route's query string and form text: no NUL or other control characters.
+    """Every route's path parameters, query string and form text: no NUL or other control
+    characters.
 
     PostgreSQL text cannot hold NUL (the insert fails); the other control characters corrupt
     logs, pages and exports. Refused here, once for every route (an application-wide
     dependency), with the field named; tabs and line breaks are a field's own business.
     """
-    pairs = list(request.query_params.multi_items())
+    pairs = [(name, value) for name, value in request.path_params.items() if isinstance(value, str)]
+    pairs += request.query_params.multi_items()
     if request.headers.get("content-type", "").startswith(_FORM_TYPES):
         form = await request.form()
         pairs += [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
