@@ -34,6 +34,9 @@ from tests.support.services import EXTERNAL_PG_URL, require_external_postgres
 pytest_plugins = ["tests.support.vop", "tests.support.browser"]
 
 REPO = Path(__file__).resolve().parent.parent
+# Tests run their webhook receivers on loopback, which production refuses by default; set
+# before any Settings is built, and inherited by the processes tests start.
+os.environ.setdefault("HIVE_WEBHOOK_ALLOW_LOOPBACK", "true")
 TEMPLATE_ENV = "HIVE_TEST_TEMPLATE"
 ADMIN_URL_ENV = "HIVE_TEST_DATABASE_URL"
 

@@ -410,6 +410,8 @@ def _child_specs(settings: Settings) -> list[ChildSpec]:
 
 def _child_env(settings: Settings, database_url: str) -> dict[str, str]:
     env = {**os.environ, "HIVE_DATABASE_URL": database_url}
+    # `hive up` is a developer's machine: webhooks to a receiver on it are allowed unless set.
+    env.setdefault("HIVE_WEBHOOK_ALLOW_LOOPBACK", "true")
     if settings.amqp_url:
         env.setdefault("HIVE_VOP_SIM_AMQP_URL", settings.amqp_url)
     if settings.log_format == "auto" and sys.stderr.isatty():

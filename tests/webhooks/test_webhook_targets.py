@@ -46,6 +46,20 @@ def test_only_public_addresses_receive_webhooks(address: str, problem: str | Non
     assert address_problem(ip_address(address), CLOSED) == problem
 
 
+def test_a_platform_refuses_loopback_receivers_unless_told_and_hive_up_tells_its_children(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hive.launcher import _child_env
+
+    monkeypatch.delenv("HIVE_WEBHOOK_ALLOW_LOOPBACK", raising=False)  # the tests set it
+    closed = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert closed.webhook_allow_loopback is False
+    assert closed.webhook_allow_private_networks is False
+    assert _child_env(closed, "postgresql://x")["HIVE_WEBHOOK_ALLOW_LOOPBACK"] == "true"
+    monkeypatch.setenv("HIVE_WEBHOOK_ALLOW_LOOPBACK", "false")  # an operator's choice stays
+    assert _child_env(closed, "postgresql://x")["HIVE_WEBHOOK_ALLOW_LOOPBACK"] == "false"
+
+
 def test_the_settings_open_loopback_and_private_networks() -> None:
     assert address_problem(ip_address("127.0.0.1"), DEV) is None
     assert address_problem(ip_address("10.0.0.1"), DEV) == "private"

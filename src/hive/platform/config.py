@@ -141,10 +141,10 @@ class Settings(BaseSettings):
     order_reconcile_batch: int = Field(default=50, ge=1, le=1000)
 
     # Webhooks (docs/webhooks.md). Receivers on loopback addresses (and plain http to them) are
-    # allowed for a developer's machine and tests: turn it off in production. Private and
-    # link-local networks are refused unless allowed (SSRF); both are checked again at every
+    # refused unless allowed: `hive up` (a developer's machine) and the tests allow them. Private
+    # and link-local networks are refused unless allowed (SSRF); both are checked again at every
     # attempt, since a name's addresses can change.
-    webhook_allow_loopback: bool = True
+    webhook_allow_loopback: bool = False
     webhook_allow_private_networks: bool = False
     # One attempt's whole time (connect, send, answer) before it counts as a timeout.
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
