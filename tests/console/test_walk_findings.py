@@ -13,7 +13,10 @@ import hive
 import hive.console
 from hive.catalog.pool import images
 from hive.console.audit_texts import KIND_NAMES, kind_texts
+from hive.platform.db import Database
+from tests.catalog.search.conftest import Item, Pool
 from tests.support.console import sign_in
+from tests.support.vop import Simulator, register_vop
 
 TEMPLATES = Path(hive.console.__file__).parent / "templates"
 IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]*)\"")
@@ -81,3 +84,26 @@ def test_the_audit_log_names_entity_kinds_in_words(hcm_url: str) -> None:
         assert '<option value="user" selected>账号</option>' in page.text or (
             '<option value="user">账号</option>' in page.text
         )
+
+
+CRUMBS = re.compile(r'<nav class="crumbs"[^>]*>(.*?)</nav>', re.S)
+
+
+async def test_a_page_opened_from_its_list_has_a_breadcrumb_back_to_that_search(
+    hcm_url: str, database: Database, simulator: Simulator
+) -> None:
+    supplier_id = await register_vop(database, simulator)
+    pool = Pool(database, supplier_id)
+    (product_id,) = await pool.add(Item("华为 智能手机 面包屑", category_id=None))
+    search = "/admin/catalog/pool?q=%E5%8D%8E%E4%B8%BA&page=1"
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
+        assert sign_in(client, "admin", "admin-pass-1").status_code == 303
+        page = client.get(f"/admin/catalog/products/{product_id}", params={"back": search})
+        crumbs = CRUMBS.search(page.text)
+        assert crumbs, "the page has breadcrumbs"
+        assert 'href="/admin/catalog/pool?q=%E5%8D%8E%E4%B8%BA&amp;page=1"' in crumbs.group(1)
+        elsewhere = client.get(
+            f"/admin/catalog/products/{product_id}", params={"back": "https://example.com/"}
+        )
+        crumbs = CRUMBS.search(elsewhere.text)
+        assert crumbs and 'href="/admin/catalog/pool"' in crumbs.group(1)

@@ -92,7 +92,7 @@ def render(
             "here": return_path(request),
             "menu": shown,
             "menu_current": here_entry,
-            "crumbs": _crumbs(t, here_entry, context.pop("trail", ())),
+            "crumbs": _crumbs(t, here_entry, context.pop("trail", ()), request),
             "flashes": flashes,
             "local_time": local_time,
             "export_link": export_link,
@@ -109,12 +109,18 @@ def render(
 
 
 def _crumbs(
-    t: Any, entry: menu.MenuEntry | None, trail: Sequence[tuple[str, str | None]]
+    t: Any,
+    entry: menu.MenuEntry | None,
+    trail: Sequence[tuple[str, str | None]],
+    request: Request,
 ) -> list[tuple[str, str | None]]:
     crumbs: list[tuple[str, str | None]] = [(t("menu.home"), "/")]
     if entry is not None and entry.href != "/":
         crumbs.append((t(f"menu.section.{entry.section}"), None))
-        crumbs.append((t(entry.label), entry.href))
+        # A page opened from its list (a product, an order) links back to that list with its
+        # search and page, like its 返回 link, not to the bare list.
+        own = request.url.path == entry.href
+        crumbs.append((t(entry.label), entry.href if own else back_link(request, entry.href)))
     crumbs.extend(trail)
     return crumbs
 
