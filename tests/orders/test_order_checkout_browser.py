@@ -48,6 +48,20 @@ async def _checked(page: Page, name: str) -> None:
     assert width <= page.viewport_size["width"] + 1, f"{name} scrolls sideways"  # type: ignore[index]
 
 
+# The pickers swapped in by htmx listen for a choice only once htmx has processed them and
+# their swap has settled; a choice made before is not sent (a slow machine shows it).
+PICKERS_READY = """() => {
+  const box = document.querySelector('#area-pickers');
+  return !!box && !!box['htmx-internal-data']
+    && !['htmx-request', 'htmx-settling', 'htmx-added', 'htmx-swapping']
+      .some((name) => box.classList.contains(name));
+}"""
+
+
+async def _pickers_ready(page: Page) -> None:
+    await page.wait_for_function(PICKERS_READY)
+
+
 @pytest.mark.browser
 async def test_checkout_makes_an_order_the_operator_finds(
     browser: Browser, hcm: str, orders: Orders
@@ -68,10 +82,13 @@ async def test_checkout_makes_an_order_the_operator_finds(
         .click()
     )
     await page.wait_for_url("**/workbench/checkout")
+    await _pickers_ready(page)
     await page.get_by_label("省份").select_option(label="北京")
     await page.locator('#f-city_id option[value="72"]').wait_for(state="attached")
+    await _pickers_ready(page)
     await page.get_by_label("城市").select_option(label="朝阳区")
     await page.locator('#f-county_id option[value="2819"]').wait_for(state="attached")
+    await _pickers_ready(page)
     await page.get_by_label("区县").select_option(label="三环以内")
     await page.get_by_label("详细地址").fill("建国路 88 号")
     await page.get_by_label("收货人").fill("王五")
