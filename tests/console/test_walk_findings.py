@@ -8,10 +8,14 @@ import threading
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
 import hive
 import hive.console
 from hive.catalog.pool import images
+from hive.catalog.pricing import routes as pricing_routes
+from hive.catalog.pricing.texts import run_reason
+from hive.console import i18n
 from hive.console.audit_texts import KIND_NAMES, kind_texts
 from hive.platform.db import Database
 from tests.catalog.search.conftest import Item, Pool
@@ -107,3 +111,41 @@ async def test_a_page_opened_from_its_list_has_a_breadcrumb_back_to_that_search(
         )
         crumbs = CRUMBS.search(elsewhere.text)
         assert crumbs and 'href="/admin/catalog/pool"' in crumbs.group(1)
+
+
+def test_every_reprice_reason_the_source_gives_reads_in_words() -> None:
+    assert pricing_routes.router  # its texts are in the catalogue
+    english = i18n.translator("en")
+    chinese = i18n.translator("zh")
+    for reason in ("rule 3", "rule 3 deleted", "grade 4", "floor", "operator", "demo grades"):
+        assert run_reason(chinese, reason) != reason and "#" not in reason
+        assert run_reason(english, reason) != reason
+    assert run_reason(chinese, "rule 3 deleted") == "定价规则 #3 删除"
+    assert run_reason(chinese, "something else") == "something else"  # an older row
+    # the shapes pricing.rules and demo.py give (f-strings reduced to their fixed words)
+    source = "".join(
+        (Path(hive.__file__).parent / name).read_text(encoding="utf-8")
+        for name in ("catalog/pricing/rules.py", "demo.py")
+    )
+    given = set(re.findall(r'(?:_reprice|start_full_reprice)\([^)]*?f?"([^"]+)"\)', source))
+    assert given, "the scan finds the reasons"
+    for reason in given:
+        example = re.sub(r"\{[^}]+\}", "7", reason)
+        assert run_reason(chinese, example) != example, reason
+
+
+async def test_the_pricing_page_shows_reprice_runs_in_words(
+    hcm_url: str, database: Database
+) -> None:
+    async with database.platform_transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO pricing_reprice_runs (reason, status, total, done, changed)"
+                " VALUES ('grade 4', 'finished', 10, 10, 3)"
+            )
+        )
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
+        assert sign_in(client, "admin", "admin-pass-1").status_code == 303
+        page = client.get("/admin/pricing")
+        assert "<td>客户等级 #4 系数变更</td>" in page.text
+        assert '<td data-status="finished">已完成</td>' in page.text

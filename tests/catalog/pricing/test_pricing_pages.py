@@ -144,4 +144,4 @@ async def test_grade_coefficients_are_edited_by_admins_only(hcm: str, shop: Shop
         )
         assert done.status_code == 303
         page = client.get("/admin/pricing")
-        assert 'value="0.98"' in page.text and "grade " + str(grade) in page.text  # the run
+        assert 'value="0.98"' in page.text and f"客户等级 #{grade} 系数变更" in page.text  # the run

@@ -16,11 +16,11 @@ from hive.catalog.pricing import forms, preview_job, repository, rules, service
 from hive.catalog.pricing.models import PricingRule
 from hive.catalog.pricing.preview_routes import preview_path
 from hive.catalog.pricing.schemas import MAX_BANDS
-from hive.catalog.pricing.texts import PRICING_TEXTS
+from hive.catalog.pricing.texts import PRICING_TEXTS, run_reason
 from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
-from hive.console.pages import render
+from hive.console.pages import language_of, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.customers import service as customers
 from hive.platform.actor import Actor
@@ -80,6 +80,7 @@ async def _home(
         actor=actor,
         yuan=format_yuan,
         default_margin=default,
+        run_reason=partial(run_reason, i18n.translator(language_of(request))),
         **context,
         **extra,
     )

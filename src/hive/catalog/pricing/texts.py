@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 PRICING_TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "pricing.title": "定价",
@@ -81,6 +84,16 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.run.status": "状态",
         "pricing.run.progress": "进度",
         "pricing.run.changed": "变动价格",
+        "pricing.run.status.queued": "排队中",
+        "pricing.run.status.running": "执行中",
+        "pricing.run.status.finished": "已完成",
+        "pricing.run.status.failed": "失败",
+        "pricing.run.why.rule": "定价规则 #{id} 变更",
+        "pricing.run.why.rule_deleted": "定价规则 #{id} 删除",
+        "pricing.run.why.grade": "客户等级 #{id} 系数变更",
+        "pricing.run.why.floor": "类目最低毛利变更",
+        "pricing.run.why.operator": "手动全部重新定价",
+        "pricing.run.why.demo": "演示数据初始化",
         "pricing.below_cost": "进价高于售价的商品（已由下限抬价）",
         "pricing.purchase": "进价",
         "pricing.retail": "供应商零售价",
@@ -212,6 +225,16 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.run.status": "Status",
         "pricing.run.progress": "Progress",
         "pricing.run.changed": "Prices changed",
+        "pricing.run.status.queued": "Queued",
+        "pricing.run.status.running": "Running",
+        "pricing.run.status.finished": "Finished",
+        "pricing.run.status.failed": "Failed",
+        "pricing.run.why.rule": "Pricing rule #{id} changed",
+        "pricing.run.why.rule_deleted": "Pricing rule #{id} deleted",
+        "pricing.run.why.grade": "Grade #{id} coefficient changed",
+        "pricing.run.why.floor": "Category minimum margin changed",
+        "pricing.run.why.operator": "Full reprice by an operator",
+        "pricing.run.why.demo": "Demo data set up",
         "pricing.below_cost": "Products bought above their price (lifted by the floor)",
         "pricing.purchase": "Purchase price",
         "pricing.retail": "Supplier retail price",
@@ -267,3 +290,24 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "problem.overlaps": "must not overlap",
     },
 }
+
+
+# How a reprice run's stored reason (pricing.rules: "rule 3", "rule 3 deleted", "grade 4",
+# "floor", "operator"; demo.py: "demo grades") reads on the pricing page.
+_REASONS = (
+    (re.compile(r"rule (\d+)"), "pricing.run.why.rule"),
+    (re.compile(r"rule (\d+) deleted"), "pricing.run.why.rule_deleted"),
+    (re.compile(r"grade (\d+)"), "pricing.run.why.grade"),
+    (re.compile(r"floor"), "pricing.run.why.floor"),
+    (re.compile(r"operator"), "pricing.run.why.operator"),
+    (re.compile(r"demo grades"), "pricing.run.why.demo"),
+)
+
+
+def run_reason(t: Callable[[str], str], reason: str) -> str:
+    """A reprice run's reason in words; the stored text when it is of no known shape."""
+    for pattern, key in _REASONS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return t(key).format(id=match.group(1)) if match.groups() else t(key)
+    return reason
