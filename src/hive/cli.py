@@ -127,16 +127,19 @@ def seed() -> None:
 
 @app.command("reencrypt-secrets")
 def reencrypt_secrets() -> None:
-    """Rewrite stored secrets (supplier credentials and tokens) under HIVE_SECRET_KEY after a
-    rotation.
+    """Rewrite stored secrets (supplier credentials and tokens, Open API app secrets, webhook
+    subscription secrets) under HIVE_SECRET_KEY after a rotation, all in one transaction.
 
     Ciphertexts made with HIVE_PREVIOUS_SECRET_KEYS (or before key ids) are decrypted and
     encrypted again; afterwards the previous keys can be removed.
     """
     from hive.launcher import reencrypt_secrets as run
 
-    credentials, tokens = _guarded(run)
-    typer.echo(f"re-encrypted the credentials of {credentials} suppliers and {tokens} tokens")
+    done = _guarded(run)
+    typer.echo(
+        f"re-encrypted the credentials of {done.credentials} suppliers, {done.tokens} tokens, "
+        f"{done.app_secrets} app secrets and {done.webhook_secrets} webhook secrets"
+    )
 
 
 apps = typer.Typer(help="Open API apps of tenants: create, revoke (docs/open-api.md).")

@@ -7,6 +7,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,6 +40,7 @@ from hive.platform.validation import invalid_input
 from hive.stop_signals import StopRequested, StopSignals
 from hive.supervisor import ChildSpec, Supervisor
 from hive.suppliers.service import reencrypt_credentials, reencrypt_tokens
+from hive.webhooks import service as webhooks
 
 if TYPE_CHECKING:
     from hive.orders.invariants import InvariantReport
@@ -199,9 +201,22 @@ async def _seed(url: str, settings: Settings) -> None:
         await database.dispose()
 
 
-def reencrypt_secrets(settings: Settings) -> tuple[int, int]:
-    """Rewrite stored secrets under HIVE_SECRET_KEY: (suppliers whose credentials were
-    rewritten, supplier tokens rewritten or dropped)."""
+@dataclass(frozen=True, slots=True)
+class SecretsRewritten:
+    """What ``hive reencrypt-secrets`` rewrote: suppliers' credentials, supplier tokens
+    (rewritten or dropped), Open API app secrets, webhook subscription secrets."""
+
+    credentials: int
+    tokens: int
+    app_secrets: int
+    webhook_secrets: int
+
+
+def reencrypt_secrets(settings: Settings) -> SecretsRewritten:
+    """Rewrite every stored secret under HIVE_SECRET_KEY, in one transaction: all or nothing.
+
+    Raises :class:`StartupError` when one cannot be decrypted with the current or previous keys.
+    """
     configure_logging(settings, process="reencrypt-secrets")
     server = _database(settings)
     try:
@@ -211,19 +226,22 @@ def reencrypt_secrets(settings: Settings) -> tuple[int, int]:
             "A stored secret cannot be decrypted with HIVE_SECRET_KEY or "
             "HIVE_PREVIOUS_SECRET_KEYS (list the secret that encrypted it); nothing was rewritten."
         ) from None
-    log.info("stored secrets re-encrypted", credentials=rewritten[0], tokens=rewritten[1])
+    log.info("stored secrets re-encrypted", **asdict(rewritten))
     return rewritten
 
 
-async def _reencrypt(url: str, settings: Settings) -> tuple[int, int]:
+async def _reencrypt(url: str, settings: Settings) -> SecretsRewritten:
     actor = Actor(user_id=None, username="reencrypt-secrets", role=Role.PLATFORM_ADMIN.value)
     database = Database(create_engine(url, settings, pooled=False))
     try:
-        secrets = load_secret_box(settings)
+        box = load_secret_box(settings)
         async with database.platform_transaction() as session:
-            credentials = await reencrypt_credentials(session, actor, secrets)
-            tokens = await reencrypt_tokens(session, actor, secrets)
-        return credentials, tokens
+            return SecretsRewritten(
+                credentials=await reencrypt_credentials(session, actor, box),
+                tokens=await reencrypt_tokens(session, actor, box),
+                app_secrets=await openapi.reencrypt_secrets(session, actor, box),
+                webhook_secrets=await webhooks.reencrypt_secrets(session, actor, box),
+            )
     finally:
         await database.dispose()
 

@@ -78,11 +78,13 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "openapi.secret_rotate": ("轮换应用密钥", "App secret rotated"),
     "openapi.app_rate_limit": ("设置应用限流", "App rate limit set"),
     "openapi.grade_rate_limit": ("设置等级限流", "Grade rate limit set"),
+    "openapi.secrets_reencrypt": ("应用密钥重新加密", "App secrets re-encrypted"),
     "webhooks.subscribe": ("新建 Webhook 订阅", "Webhook subscribed"),
     "webhooks.unsubscribe": ("删除 Webhook 订阅", "Webhook unsubscribed"),
     "webhooks.pause": ("暂停 Webhook", "Webhook paused"),
     "webhooks.resume": ("恢复 Webhook", "Webhook resumed"),
     "webhooks.replay": ("重发 Webhook 消息", "Webhook delivery replayed"),
+    "webhooks.secrets_reencrypt": ("Webhook 密钥重新加密", "Webhook secrets re-encrypted"),
 }
 
 

@@ -70,6 +70,12 @@ async def rotate_secret(
     await session.flush()
 
 
+async def lock_all_secrets(session: AsyncSession) -> Sequence[OpenAppSecret]:
+    """Every app's stored secret (expired ones too), locked for rewriting, by id."""
+    query = select(OpenAppSecret).order_by(OpenAppSecret.id).with_for_update()
+    return (await session.scalars(query)).all()
+
+
 async def grade_limit(session: AsyncSession, grade_id: int) -> GradeRateLimit | None:
     return await session.get(GradeRateLimit, grade_id)
 

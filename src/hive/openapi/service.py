@@ -131,6 +131,32 @@ async def rotate_secret(
     return IssuedKey(app.id, app.app_key, secret)
 
 
+async def reencrypt_secrets(session: AsyncSession, actor: Actor, box: SecretBox) -> int:
+    """Rewrite every app's stored AppSecrets (expired ones too) under the current secret key
+    (run in the platform's transaction by ``hive reencrypt-secrets``). Returns how many secrets
+    were rewritten.
+
+    Raises :class:`SecretUnreadable` (from the box) when no known key reads one; the caller's
+    transaction then rolls back and nothing is rewritten.
+    """
+    require(actor, Action.REENCRYPT_CREDENTIALS)
+    rewritten = []
+    for secret in await repository.lock_all_secrets(session):
+        if not box.is_current(secret.ciphertext):
+            secret.ciphertext = box.reencrypt(secret.ciphertext)
+            rewritten.append(secret.id)
+    await session.flush()
+    await record_audit(
+        session,
+        actor,
+        "openapi.secrets_reencrypt",
+        target_type="open_app",
+        target_id=None,
+        details={"key_id": box.current_key_id, "secret_ids": rewritten},
+    )
+    return len(rewritten)
+
+
 async def revoke_app(
     session: AsyncSession,
     actor: Actor,

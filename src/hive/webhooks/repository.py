@@ -38,6 +38,12 @@ from hive.webhooks.models import (
 _LIVE = (SubscriptionStatus.ACTIVE.value, SubscriptionStatus.PAUSED.value)
 
 
+async def lock_all_subscriptions(session: AsyncSession) -> Sequence[WebhookSubscription]:
+    """Every subscription of every tenant (deleted ones too), locked for rewriting, by id."""
+    query = select(WebhookSubscription).order_by(WebhookSubscription.id).with_for_update()
+    return (await session.scalars(query)).all()
+
+
 async def add_subscription(session: AsyncSession, subscription: WebhookSubscription) -> None:
     session.add(subscription)
     await session.flush()

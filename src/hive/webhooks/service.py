@@ -236,6 +236,31 @@ async def replay_delivery(
     return delivery
 
 
+async def reencrypt_secrets(session: AsyncSession, actor: Actor, box: SecretBox) -> int:
+    """Rewrite every subscription's signing secret under the current secret key (run in the
+    platform's transaction by ``hive reencrypt-secrets``). Returns how many were rewritten.
+
+    Raises :class:`SecretUnreadable` (from the box) when no known key reads one; the caller's
+    transaction then rolls back and nothing is rewritten.
+    """
+    require(actor, Action.REENCRYPT_CREDENTIALS)
+    rewritten = []
+    for subscription in await repository.lock_all_subscriptions(session):
+        if not box.is_current(subscription.secret_ciphertext):
+            subscription.secret_ciphertext = box.reencrypt(subscription.secret_ciphertext)
+            rewritten.append(subscription.id)
+    await session.flush()
+    await record_audit(
+        session,
+        actor,
+        "webhooks.secrets_reencrypt",
+        target_type="webhook_subscription",
+        target_id=None,
+        details={"key_id": box.current_key_id, "subscription_ids": rewritten},
+    )
+    return len(rewritten)
+
+
 async def _audit(
     session: AsyncSession, actor: Actor, action: str, subscription: WebhookSubscription,
     **details: object,
