@@ -101,3 +101,42 @@ async def test_an_address_whose_areas_do_not_nest_is_refused_and_changes_nothing
     assert placed.status_code == 201, placed.text  # the same body with nesting areas
     assert await sql(database, "SELECT order_no FROM orders") == [("PO-GOOD",)]
     assert (await summary(database, acme.app.tenant_id)).frozen_fen == placed.json()["total_fen"]
+
+
+def _send_raw(url: str, world: OrderWorld, bodies: list[object]) -> list[httpx.Response]:
+    with client_for(url, world.app, timeout_s=30.0) as client:
+        return [
+            client.request(
+                "POST", ORDERS, content=body, headers={"Content-Type": "application/json"}
+            )
+            if isinstance(body, bytes)
+            else client.post(ORDERS, json=body)
+            for body in bodies
+        ]
+
+
+async def test_malformed_bodies_name_the_field_with_a_code_that_says_what_is_wrong(
+    gateway: str, acme: OrderWorld, database: Database
+) -> None:
+    body = _with(acme, "PO-LINES")
+    line = body["items"][0]
+    many = [{**line, "product_id": n} for n in range(1, 102)]
+    bodies: list[object] = [
+        {**body, "items": many},
+        {**body, "items": []},
+        {**body, "items": [line, {**line, "quantity": 2}]},
+        b'{"order_no": "PO-JSON", "items": [',
+    ]
+    answers = await asyncio.to_thread(_send_raw, gateway, acme, bodies)
+    found = [
+        [(p["field"], p["code"], p["params"]) for p in a.json()["details"]["problems"]]
+        for a in answers
+    ]
+    assert [a.status_code for a in answers] == [422] * 4, [a.text for a in answers]
+    assert found == [
+        [("items", "too_many_items", {"max": 100})],  # was too_long: "at most 100 characters"
+        [("items", "too_few_items", {"min": 1})],
+        [("items", "duplicate", {"ids": str(line["product_id"])})],  # was input: invalid
+        [("body", "invalid_json", {})],  # was the field "1" (a character offset)
+    ]
+    assert await sql(database, "SELECT count(*) FROM orders") == [(0,)]

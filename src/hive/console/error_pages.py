@@ -80,6 +80,10 @@ TEXTS = {
         "problem.not_allowed": "此处不可用",
         "problem.keyword_or_category": "请输入关键词或选择分类",
         "problem.outside_parent": "不在所选的上级地区内",
+        "problem.too_many_items": "最多 {max} 项",
+        "problem.too_few_items": "至少 {min} 项",
+        "problem.duplicate": "不能重复：{ids}",
+        "problem.invalid_json": "须为合法的 JSON",
         "problem.invalid": "不合法",
     },
     "en": {
@@ -138,6 +142,10 @@ TEXTS = {
         "problem.not_allowed": "is not available here",
         "problem.keyword_or_category": "enter a keyword or choose a category",
         "problem.outside_parent": "is not an area under the chosen one above",
+        "problem.too_many_items": "must have at most {max} items",
+        "problem.too_few_items": "must have at least {min} items",
+        "problem.duplicate": "must not repeat: {ids}",
+        "problem.invalid_json": "must be valid JSON",
         "problem.invalid": "is not valid",
     },
 }

@@ -7,7 +7,8 @@ import hashlib
 import json
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from hive.orders.models import ORDER_NO_PATTERN
 from hive.platform.money import MAX_ABS_FEN
@@ -59,12 +60,17 @@ class OrderRequest(BaseModel):
     invoice: InvoiceIn | None = None
     remark: Annotated[Line, Field(max_length=200)] = ""
 
-    @model_validator(mode="after")
-    def _each_product_once(self) -> OrderRequest:
-        ids = [item.product_id for item in self.items]
-        if len(set(ids)) != len(ids):
-            raise ValueError("each product must appear once (add up its quantity)")
-        return self
+    @field_validator("items")
+    @classmethod
+    def _each_product_once(cls, items: list[OrderItemIn]) -> list[OrderItemIn]:
+        ids = [item.product_id for item in items]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            text = ", ".join(map(str, repeated))
+            raise PydanticCustomError(
+                "duplicate", "each product must appear once: {ids}", {"ids": text}
+            )
+        return items
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical request: the same body always gives the same value."""

@@ -88,6 +88,10 @@ PROBLEM_CODES: dict[str, str] = {
     "below_in_use": "must not be below the {in_use} yuan in use",
     "not_a_date": "must be a date written as 2026-11-30",
     "outside_parent": "is not an area under the chosen {parent}",
+    "too_many_items": "must have at most {max} items",
+    "too_few_items": "must have at least {min} items",
+    "duplicate": "must not repeat: {ids}",
+    "invalid_json": "must be valid JSON",
     "invalid": "is not valid",
 }
 
@@ -272,8 +276,10 @@ _PYDANTIC_CODES = {
     "less_than": "too_large",
     "string_too_long": "too_long",
     "string_too_short": "too_short",
-    "too_long": "too_long",
-    "too_short": "too_short",
+    "too_long": "too_many_items",  # a list's length (a string's is string_too_long)
+    "too_short": "too_few_items",
+    "duplicate": "duplicate",
+    "json_invalid": "invalid_json",
     "enum": "not_a_choice",
     "literal_error": "not_a_choice",
     "string_pattern_mismatch": "invalid_format",
@@ -286,6 +292,7 @@ _PYDANTIC_PARAMS = {
     "max_length": "max",
     "min_length": "min",
     "expected": "choices",
+    "ids": "ids",
 }
 
 
@@ -303,6 +310,8 @@ def problems_from_errors(errors: Sequence[Any]) -> list[Problem]:
         if location and location[0] in ("query", "path", "body", "form", "header", "cookie"):
             location = location[1:]
         name = ".".join(location) or "input"
+        if item["type"] == "json_invalid":  # located at a character offset, not a field
+            name = "body"
         context = item.get("ctx") or {}
         params = {
             _PYDANTIC_PARAMS[key]: value
