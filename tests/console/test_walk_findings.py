@@ -149,3 +149,15 @@ async def test_the_pricing_page_shows_reprice_runs_in_words(
         page = client.get("/admin/pricing")
         assert "<td>客户等级 #4 系数变更</td>" in page.text
         assert '<td data-status="finished">已完成</td>' in page.text
+
+
+def test_the_tenant_library_has_one_name_everywhere() -> None:
+    """The menu, the page and its buttons call it 我的商品库 / 移出商品库; the workbench home and
+    the audit log said 选品库 for the same thing."""
+    console = Path(hive.__file__).parent
+    said = [
+        str(path.relative_to(console))
+        for path in [*console.rglob("*.py"), *console.rglob("*.html")]
+        if "选品库" in path.read_text(encoding="utf-8")
+    ]
+    assert said == []

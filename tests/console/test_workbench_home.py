@@ -51,4 +51,4 @@ async def test_the_home_page_shows_the_tenants_own_money_library_prices_and_orde
         assert _value(page, "credit-limit") == "0.00" and _value(page, "frozen") == "0.00"
         assert _value(page, "library-total") == "0"
         assert f'data-product="{shop.phone}"' not in page
-        assert "还没有订单" in page and "选品库商品还没有价格变动" in page
+        assert "还没有订单" in page and "商品库商品还没有价格变动" in page

@@ -60,9 +60,9 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "distribution.members_removed": ("分销池移出商品", "Products removed from a pool"),
     "distribution.pool_assigned": ("分配分销池", "Pool assigned"),
     "distribution.pool_unassigned": ("取消分配分销池", "Pool unassigned"),
-    "library.added": ("加入选品库", "Added to the library"),
-    "library.category_added": ("整类加入选品库", "Category added to the library"),
-    "library.removed": ("移出选品库", "Removed from the library"),
+    "library.added": ("加入商品库", "Added to the library"),
+    "library.category_added": ("整类加入商品库", "Category added to the library"),
+    "library.removed": ("移出商品库", "Removed from the library"),
     "library.price_set": ("设置零售价", "Retail price set"),
     "job.cancel": ("取消后台任务", "Job cancelled"),
     # billing, orders, open platform
