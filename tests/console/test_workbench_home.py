@@ -7,11 +7,11 @@ import re
 
 from hive.events.service import EventType, raise_tenant_event
 from hive.platform.config import Settings
-from tests.orders.order_pages_support import client_as, hcm, place_orders
+from tests.orders.order_pages_support import client_as, hcm, place_orders, suppliers
 from tests.orders.test_order_acceptance import Shop, shop, world
 from tests.support.billing import fund
 
-__all__ = ["hcm", "shop", "world"]
+__all__ = ["hcm", "shop", "suppliers", "world"]
 
 
 def _value(page: str, element_id: str) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from hive.orders.models import Order
 from hive.platform.config import Settings
 from hive.platform.permissions import Role
 from hive.platform.secret_key import load_secret_box
+from hive.suppliers.types import Area, OrderLine, StockLevel, StockState
 from tests.orders.test_order_acceptance import Shop, buyer, request
 from tests.support.console import sign_in
 from tests.support.factories import make_user
@@ -58,9 +60,47 @@ async def place_orders(shop: Shop, settings: Settings) -> Orders:
     return Orders(shop, settings, placed[0], placed[1])
 
 
+class Suppliers:
+    """The suppliers the HCM's checkout asks (``app.state.adapters``), answered here: every
+    area served, in stock unless a SKU is in ``out_of_stock``, freight per supplier id."""
+
+    def __init__(self) -> None:
+        self.freight_fen: dict[int, int] = {}
+        self.out_of_stock: set[str] = set()
+
+    def for_supplier(self, supplier: Any) -> _Supplier:
+        return _Supplier(self, supplier.id)
+
+
+@dataclass
+class _Supplier:
+    suppliers: Suppliers
+    supplier_id: int
+
+    async def area_limits(self, skus: Sequence[str], area: Area) -> dict[str, bool]:
+        return dict.fromkeys(skus, True)
+
+    async def stock(self, items: Sequence[tuple[str, int]], area: Area) -> list[StockLevel]:
+        short = self.suppliers.out_of_stock
+        return [
+            StockLevel(sku, StockState.OUT_OF_STOCK if sku in short else StockState.IN_STOCK, None)
+            for sku, _ in items
+        ]
+
+    async def freight(self, lines: Sequence[OrderLine], area: Area) -> int:
+        return self.suppliers.freight_fen.get(self.supplier_id, 0)
+
+
 @pytest.fixture
-def hcm(settings: Settings) -> Iterator[str]:
-    with running_server(create_hcm_app(settings, settings.database_url)) as url:
+def suppliers() -> Suppliers:
+    return Suppliers()
+
+
+@pytest.fixture
+def hcm(settings: Settings, suppliers: Suppliers) -> Iterator[str]:
+    app = create_hcm_app(settings, settings.database_url)
+    with running_server(app) as url:
+        app.state.adapters = suppliers  # set at startup; the checkout asks these instead
         yield url
 
 

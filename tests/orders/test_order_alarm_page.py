@@ -14,11 +14,11 @@ from hive.orders.submission import AdapterFor, Placement, place_sub_order
 from hive.platform.config import Settings
 from hive.platform.secret_key import load_secret_box
 from hive.suppliers.types import OrderLine
-from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders
+from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders, suppliers
 from tests.orders.test_order_acceptance import Shop, shop, world
 from tests.support.saga import MemorySupplier
 
-__all__ = ["hcm", "shop", "world"]
+__all__ = ["hcm", "shop", "suppliers", "world"]
 
 
 @pytest.fixture

@@ -16,10 +16,17 @@ from hive.catalog import repository as catalog_repository
 from hive.catalog.library import service as library
 from hive.catalog.models import Area
 from hive.platform.config import Settings
-from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders
+from tests.orders.order_pages_support import (
+    Orders,
+    Suppliers,
+    client_as,
+    hcm,
+    place_orders,
+    suppliers,
+)
 from tests.orders.test_order_acceptance import Shop, buyer, shop, world
 
-__all__ = ["hcm", "shop", "world"]
+__all__ = ["hcm", "shop", "suppliers", "world"]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 AREAS = [
@@ -150,6 +157,52 @@ async def test_insufficient_funds_and_unavailable_products_are_said_clearly(
         assert 'class="error line-note"' in gone.text
         assert "暂不可售" in client.get("/workbench/cart").text
     assert await _order_count(orders) == 2
+
+
+async def test_checkout_charges_each_suppliers_freight_and_refuses_what_is_out_of_stock(
+    orders: Orders, hcm: str, suppliers: Suppliers
+) -> None:
+    """The checkout asks the suppliers as POST /open/v1/orders does (it once accepted
+    workbench orders at no freight and without a stock or area check)."""
+    shop = orders.shop
+    earphones_supplier = await _supplier_of(orders, shop.earphones)
+    suppliers.freight_fen[earphones_supplier] = 1_200
+    with client_as(hcm, "acme-user") as client:
+        _add(client, shop.phone)
+        _add(client, shop.earphones)
+        suppliers.out_of_stock.add(await _sku_of(orders, shop.phone))
+        short = client.post("/workbench/checkout", data=_checkout_form(client))
+        assert short.status_code == 409 and "收货地区库存不足" in short.text
+        assert await _order_count(orders) == 2
+        suppliers.out_of_stock.clear()
+        placed = client.post("/workbench/checkout", data=_checkout_form(client))
+        assert placed.status_code == 303
+    order_no = placed.headers["location"].rsplit("/", 1)[1]
+    async with shop.world.database.platform_transaction() as session:
+        row = (
+            await session.execute(
+                text("SELECT items_fen, freight_fen, total_fen FROM orders WHERE order_no = :n"),
+                {"n": order_no},
+            )
+        ).one()
+    goods = shop.prices[shop.phone] + shop.prices[shop.earphones]
+    assert tuple(row) == (goods, 1_200, goods + 1_200)
+
+
+async def _supplier_of(orders: Orders, product_id: int) -> int:
+    async with orders.shop.world.database.platform_transaction() as session:
+        found = await session.scalar(
+            text("SELECT supplier_id FROM products WHERE id = :p"), {"p": product_id}
+        )
+    return int(found or 0)
+
+
+async def _sku_of(orders: Orders, product_id: int) -> str:
+    async with orders.shop.world.database.platform_transaction() as session:
+        found = await session.scalar(
+            text("SELECT supplier_sku FROM products WHERE id = :p"), {"p": product_id}
+        )
+    return str(found)
 
 
 def test_a_cart_is_its_users_own(orders: Orders, hcm: str) -> None:

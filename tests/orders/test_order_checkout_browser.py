@@ -13,13 +13,13 @@ from playwright.async_api import Browser, Page
 
 from hive.catalog import repository as catalog_repository
 from hive.platform.config import Settings
-from tests.orders.order_pages_support import PASSWORD, Orders, hcm, place_orders
+from tests.orders.order_pages_support import PASSWORD, Orders, hcm, place_orders, suppliers
 from tests.orders.test_order_acceptance import Shop, shop, world
 from tests.orders.test_order_checkout import AREAS
 from tests.support.accessibility import accessibility_problems
 from tests.support.browser import submit_login
 
-__all__ = ["hcm", "shop", "world"]
+__all__ = ["hcm", "shop", "suppliers", "world"]
 SCREENSHOTS = Path(os.environ.get("HIVE_TEST_SCREENSHOTS", "/tmp"))
 
 

@@ -14,10 +14,10 @@ from sqlalchemy import text
 
 from hive.platform.config import Settings
 from hive.platform.permissions import MATRIX, Action
-from tests.orders.order_pages_support import LOGINS, Orders, client_as, hcm, place_orders
+from tests.orders.order_pages_support import LOGINS, Orders, client_as, hcm, place_orders, suppliers
 from tests.orders.test_order_acceptance import Shop, shop, world
 
-__all__ = ["hcm", "shop", "world"]
+__all__ = ["hcm", "shop", "suppliers", "world"]
 ROW = re.compile(r'<tr class="order"')
 
 

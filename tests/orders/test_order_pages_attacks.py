@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from hive.platform.config import Settings
-from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders
+from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders, suppliers
 from tests.orders.test_order_acceptance import Shop, shop, world
 
-__all__ = ["hcm", "shop", "world"]
+__all__ = ["hcm", "shop", "suppliers", "world"]
 
 
 @pytest.fixture

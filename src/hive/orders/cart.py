@@ -23,6 +23,7 @@ from hive.orders import search_repository
 from hive.orders.acceptance import Accepted, accept_order
 from hive.orders.cart_models import MAX_CART_LINES, MAX_CART_QUANTITY, CartItem
 from hive.orders.errors import ProductsNotOrderable
+from hive.orders.quotation import Quote
 from hive.orders.schemas import OrderRequest
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretBox
@@ -36,6 +37,11 @@ def _owner(actor: Actor) -> tuple[int, int]:
     if actor.tenant_id is None or actor.user_id is None:
         raise PermissionDenied(details={"action": Action.PLACE_ORDER.value})
     return actor.tenant_id, actor.user_id
+
+
+def shopper_tenant(actor: Actor) -> int:
+    """The tenant a user may order for (``orders.place``); raises ``permission_denied``."""
+    return _owner(actor)[0]
 
 
 def _check_quantity(quantity: int) -> None:
@@ -125,12 +131,14 @@ def new_order_no(now: datetime | None = None) -> str:
 
 
 async def place_from_cart(
-    session: AsyncSession, actor: Actor, request: OrderRequest, box: SecretBox
+    session: AsyncSession, actor: Actor, request: OrderRequest, box: SecretBox, quote: Quote
 ) -> Accepted:
-    """Accept the checkout's order (the same rules and codes as ``POST /open/v1/orders``) and
-    take its products out of the actor's cart, in the caller's platform transaction."""
+    """Accept the checkout's order (the same rules and codes as ``POST /open/v1/orders``) at
+    the suppliers' ``quote`` (freight; asked with no transaction open, see
+    :func:`hive.orders.quotation.quote_new_order`) and take its products out of the actor's
+    cart, in the caller's platform transaction."""
     tenant_id, user_id = _owner(actor)
-    accepted = await accept_order(session, actor, tenant_id, request, box)
+    accepted = await accept_order(session, actor, tenant_id, request, box, quote=quote)
     await repository.remove(
         session, tenant_id, user_id, [item.product_id for item in request.items]
     )

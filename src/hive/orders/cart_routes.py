@@ -22,7 +22,13 @@ from hive.console.i18n import translator
 from hive.console.pages import language_of, local_path, redirect_with_flash, render
 from hive.orders import area_fill, cart, checkout_form
 from hive.orders.cart_texts import CART_TEXTS
-from hive.orders.errors import PriceChanged, ProductsNotOrderable
+from hive.orders.errors import (
+    AreaNotDeliverable,
+    OutOfStockForArea,
+    PriceChanged,
+    ProductsNotOrderable,
+)
+from hive.orders.quotation import quote_new_order
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
@@ -203,8 +209,14 @@ async def checkout(request: Request, actor: Shopper) -> Response:
     pickers = await _pickers(request, wanted)
     try:
         order = checkout_form.order_request(form, pickers, wanted)
-        async with database_of(request).platform_transaction() as session:
-            accepted = await cart.place_from_cart(session, actor, order, request.app.state.secrets)
+        database = database_of(request)
+        quote = await quote_new_order(
+            database, request.app.state.adapters, cart.shopper_tenant(actor), order
+        )
+        async with database.platform_transaction() as session:
+            accepted = await cart.place_from_cart(
+                session, actor, order, request.app.state.secrets, quote
+            )
     except (InvalidInput, ValidationError) as error:
         errors, lines = field_errors(request, error, checkout_form.FIELDS)
         return await _checkout(
@@ -246,6 +258,11 @@ def _line_notes(request: Request, error: HiveError) -> tuple[dict[int, str], lis
     if isinstance(error, ProductsNotOrderable):
         gone = [int(p) for p in error.details.get("product_ids", [])]
         return {pid: t("cart.unavailable") for pid in gone}, [t("cart.refused.unavailable")]
+    if isinstance(error, OutOfStockForArea | AreaNotDeliverable):
+        short = isinstance(error, OutOfStockForArea)
+        refused = "cart.out_of_stock" if short else "cart.undeliverable"
+        ids = [int(p) for p in error.details.get("product_ids", [])]
+        return {pid: t(refused) for pid in ids}, problem_lines(request, error)
     if isinstance(error, InsufficientFunds):
         return {}, [t("cart.refused.insufficient_funds")]
     return {}, problem_lines(request, error)

@@ -34,15 +34,13 @@ from hive.orders.open_schemas import (
     OrderSummaryOut,
     order_out,
 )
-from hive.orders.quotation import Quote, quote_order
+from hive.orders.quotation import Quote, adapters_for, quote_order
 from hive.orders.repository import find_order
 from hive.orders.schemas import OrderRequest
 from hive.orders.status import OrderStatus
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.suppliers.factory import AdapterFactory
-from hive.suppliers.protocol import SupplierAdapter
-from hive.suppliers.service import get_enabled_supplier
 
 router = APIRouter(prefix="/open/v1", tags=["open-api"], responses=ERROR_RESPONSES)
 
@@ -117,12 +115,7 @@ async def _quote(
         await check_address(session, body.address)
         ids = [item.product_id for item in body.items]
         products = await library.orderable(session, caller.tenant_id, ids)
-        rows = {p.supplier_id for p in products.values()}
-        suppliers = {s: await get_enabled_supplier(session, s) for s in rows}
-
-    async def adapter_for(supplier_id: int) -> SupplierAdapter:
-        return factory.for_supplier(suppliers[supplier_id])
-
+        adapter_for = await adapters_for(session, factory, products)
     try:
         quote = await quote_order(database, adapter_for, caller.tenant_id, body, products=products)
     except HiveError as error:

@@ -29,13 +29,18 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from hive.catalog.library import service as library
 from hive.catalog.library.service import Orderable
+from hive.orders.addresses import check_address
 from hive.orders.errors import AreaNotDeliverable, OutOfStockForArea
 from hive.orders.schemas import AddressIn, OrderItemIn, OrderRequest
 from hive.platform.db import Database
 from hive.suppliers.errors import InvalidSupplierAnswer
+from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.protocol import SupplierAdapter
+from hive.suppliers.service import get_enabled_supplier
 from hive.suppliers.types import Area, OrderLine, StockLevel, StockState
 
 AdapterFor = Callable[[int], Awaitable[SupplierAdapter]]
@@ -100,6 +105,35 @@ async def quote_order(
         freight_by_supplier={a.supplier_id: a.freight_fen for a in answers},
         supplier_of={pid: p.supplier_id for pid, p in products.items()},
     )
+
+
+async def adapters_for(
+    session: AsyncSession, factory: AdapterFactory, products: Mapping[int, Orderable]
+) -> AdapterFor:
+    """What :func:`quote_order` asks: the adapter of each of ``products``' suppliers, their
+    rows read in the caller's (short) transaction; a disabled supplier is refused there."""
+    ids = {product.supplier_id for product in products.values()}
+    suppliers = {s: await get_enabled_supplier(session, s) for s in ids}
+
+    async def adapter_for(supplier_id: int) -> SupplierAdapter:
+        return factory.for_supplier(suppliers[supplier_id])
+
+    return adapter_for
+
+
+async def quote_new_order(
+    database: Database, factory: AdapterFactory, tenant_id: int, request: OrderRequest
+) -> Quote:
+    """:func:`quote_order` for a caller holding no transaction (the workbench's checkout):
+    the address, the lines' products and their suppliers read in one short transaction, then
+    the suppliers asked. Raises what :func:`check_address` and :func:`quote_order` raise."""
+    async with database.platform_transaction() as session:
+        await check_address(session, request.address)
+        products = await library.orderable(
+            session, tenant_id, [i.product_id for i in request.items]
+        )
+        adapter_for = await adapters_for(session, factory, products)
+    return await quote_order(database, adapter_for, tenant_id, request, products=products)
 
 
 async def orderable_lines(
