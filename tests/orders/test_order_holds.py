@@ -153,3 +153,23 @@ async def test_who_may_resolve(held: Held) -> None:
             with pytest.raises(InvalidInput):
                 await action(session, OPERATOR, held.tenant, held.number, "  ")
     assert (await _sub(held))[1] == "third_order_mismatch"
+
+
+async def test_releasing_a_split_mismatch_reads_it_from_the_supplier_again(held: Held) -> None:
+    number = f"HV{held.orders.second.id:010d}-01"
+    await sql(
+        held.database,
+        "UPDATE sub_orders SET status = 'confirmed', upstream_order_id = '777',"
+        " held_reason = 'split_mismatch' WHERE sub_order_no = :n",
+        n=number,
+    )
+    async with held.database.platform_transaction() as session:
+        done = await release_held(session, OPERATOR, held.tenant, number, "拆单已核对")
+    assert (done.status, done.held_reason) == ("confirmed", "split_mismatch")
+    jobs = await sql(
+        held.database,
+        "SELECT args->>'via' FROM procrastinate_jobs WHERE task_name = 'hive.orders.sync_sub_order'"
+        " AND args->>'sub_order_no' = :n",
+        n=number,
+    )
+    assert [row[0] for row in jobs] == ["operator"]

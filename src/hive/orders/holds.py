@@ -10,7 +10,9 @@ caller's transaction with the order row locked, audited with the operator's reas
   to handle with the supplier;
 * :func:`release_held` — 恢复处理: the hold is cleared, a ``hold_released`` timeline line is
   written and the submission job is deferred again, so the saga looks the order up by
-  ``thirdOrder`` and carries on (or holds it again if the supplier's side still differs).
+  ``thirdOrder`` and carries on (or holds it again if the supplier's side still differs); a
+  sub-order placed and past the saga (``split_mismatch``) also gets a sync job, which reads it
+  from the supplier again (and holds it again if the split still does not match).
 
 A sub-order that is not held is ``sub_order_not_held`` (409); another tenant's, or an unknown
 number, ``order_not_found`` (404).
@@ -28,13 +30,20 @@ from hive.orders.errors import OrderNotCancellable, OrderNotFound, SubOrderNotHe
 from hive.orders.lifecycle import apply_event
 from hive.orders.models import OrderEvent, SubOrder
 from hive.orders.search_repository import HeldRow
-from hive.orders.status import Outcome, SubOrderEvent
+from hive.orders.status import Outcome, SubOrderEvent, SubOrderStatus
 from hive.orders.submission_tasks import defer_submission
+from hive.orders.sync_tasks import sync_sub_order_job
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.errors import PermissionDenied
+from hive.platform.jobs import defer_in_transaction
 from hive.platform.permissions import Action, require
 from hive.platform.validation import InvalidInput, Problem
+
+# Statuses the submission job itself carries on from (pending, submitted, a cancelled leftover).
+_SAGA_STATUSES = frozenset(
+    {SubOrderStatus.PENDING.value, SubOrderStatus.SUBMITTED.value, SubOrderStatus.CANCELLED.value}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,11 @@ async def release_held(
         ),
     )
     await defer_submission(session, sub_order_no)
+    if sub.upstream_order_id is not None and sub.status not in _SAGA_STATUSES:
+        # Placed and past the saga (a split_mismatch): read it from the supplier again now.
+        await defer_in_transaction(
+            session, sync_sub_order_job, sub_order_no=sub_order_no, via="operator"
+        )
     await _audit(session, actor, "orders.held_released", sub, held, reason)
     return Resolution(sub_order_no, held, sub.status)
 
