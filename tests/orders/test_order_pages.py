@@ -218,5 +218,7 @@ def test_a_tenant_cancels_its_own_order_and_no_other(orders: Orders, hcm: str) -
 
 def test_a_number_that_cannot_be_an_order_number_is_not_found(orders: Orders, hcm: str) -> None:
     with client_as(hcm, "acme-user") as client:
-        for number in ("PO%00-1", "PO%201001", "x" * 65):
+        for number in ("PO%201001", "x" * 65):
             assert client.get(f"/workbench/orders/{number}").status_code == 404, number
+        # A control character: refused by the platform's input check (422) or not found.
+        assert client.get("/workbench/orders/PO%00-1").status_code in (404, 422)
