@@ -140,3 +140,14 @@ async def test_malformed_bodies_name_the_field_with_a_code_that_says_what_is_wro
         [("body", "invalid_json", {})],  # was the field "1" (a character offset)
     ]
     assert await sql(database, "SELECT count(*) FROM orders") == [(0,)]
+
+
+@pytest.mark.parametrize("number", [" PO-SPACE ", "PO-LINE\n", "\tPO-TAB"])
+async def test_an_order_number_with_whitespace_is_refused_not_trimmed(
+    gateway: str, acme: OrderWorld, database: Database, number: str
+) -> None:
+    (answer,) = await asyncio.to_thread(_post_all, gateway, acme, [_with(acme, number)])
+    assert answer.status_code == 422, answer.text  # was 201 with the order "PO-SPACE"
+    problems = answer.json()["details"]["problems"]
+    assert [(p["field"], p["code"]) for p in problems] == [("order_no", "invalid_format")]
+    assert await sql(database, "SELECT count(*) FROM orders") == [(0,)]

@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from hive.orders.models import ORDER_NO_PATTERN
@@ -54,7 +54,8 @@ class OrderRequest(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    order_no: Annotated[str, Field(pattern=ORDER_NO_PATTERN)]
+    # Never trimmed: " PO-1" or "PO-1\n" is refused, not silently made another number.
+    order_no: Annotated[str, StringConstraints(strip_whitespace=False, pattern=ORDER_NO_PATTERN)]
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=MAX_ITEMS)]
     address: AddressIn
     invoice: InvoiceIn | None = None
