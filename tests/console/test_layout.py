@@ -150,7 +150,8 @@ def test_front_end_libraries_are_served_from_this_site(hcm_url: str) -> None:
         for asset in assets:
             assert asset.startswith("/static/"), asset  # no CDN: works offline
             answer = client.get(asset)
-            assert answer.status_code == 200 and len(answer.content) > 500, asset
+            least = 100 if asset.endswith(".svg") else 500  # the icon is small; libraries not
+            assert answer.status_code == 200 and len(answer.content) > least, asset
         assert client.get("/static/vendor/echarts.min.js").status_code == 200
 
 

@@ -161,3 +161,14 @@ def test_the_tenant_library_has_one_name_everywhere() -> None:
         if "选品库" in path.read_text(encoding="utf-8")
     ]
     assert said == []
+
+
+def test_every_page_names_an_icon_the_console_serves(hcm_url: str) -> None:
+    """Without one a browser asks for /favicon.ico on every page and logs a 404."""
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
+        login = client.get("/login")
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', login.text)
+        assert icon, "the layout names an icon"
+        served = client.get(icon.group(1))
+        assert served.status_code == 200
+        assert served.headers["content-type"].startswith("image/svg+xml")
