@@ -29,6 +29,8 @@ from typing import Annotated, Any
 
 import redis.asyncio as redis_asyncio
 from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Send
@@ -61,6 +63,7 @@ from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.http import database_of
 from hive.platform.secret_key import load_secret_box, load_secret_key, previous_secret_keys
+from hive.platform.validation import InvalidInput, unknown_parameters
 
 _APP_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
@@ -221,9 +224,36 @@ async def signed_app(request: Request) -> AppCredentials:
     now = gateway.clock()
     if abs(now - headers.timestamp) > window:
         raise TimestampOutOfWindow(details={"server_time": int(now), "window_s": window})
+    refuse_unknown_query(request)
     request.state.open_app = app
     request.state.open_nonce = (headers.nonce, headers.timestamp + window)
     return app
+
+
+_KNOWN_QUERY = "_hive_known_query"  # the names, kept on the route once worked out
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """Refuse (422 ``invalid_input``, a ``not_allowed`` problem per name) a query parameter the
+    route does not declare: a mistyped filter (``stauts=``) must not answer as if unfiltered."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known: frozenset[str] | None = getattr(route, _KNOWN_QUERY, None)
+    if known is None:
+        known = frozenset(_query_names(route.dependant))
+        setattr(route, _KNOWN_QUERY, known)
+    problems = unknown_parameters(request.query_params.keys(), known)
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route and its dependencies declare (by the name sent)."""
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
 
 
 def caller_with(scope: Scope) -> Callable[..., Coroutine[Any, Any, AppCredentials]]:
