@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from hive.platform.money import InvalidAmount, parse_yuan
 from hive.platform.validation import (
@@ -132,3 +134,25 @@ def test_money_refuses_digits_other_than_ascii_and_full_width(raw: str) -> None:
 
 def test_money_reads_full_width_digits_as_chinese_input_methods_type_them() -> None:
     assert parse_yuan("１２３．４５") == 12345
+
+
+def test_a_length_is_counted_in_characters_for_text_and_in_items_for_a_list() -> None:
+    """Pydantic names a string's length checked after a validator as it names a list's
+    (``too_short``): an empty billing note was told it needs "at least 1 item"."""
+
+    class Form(BaseModel):
+        note: Annotated[Line, Field(min_length=1, max_length=3)]
+        tags: Annotated[list[int], Field(min_length=1, max_length=2)]
+
+    def found(data: dict[str, object]) -> list[tuple[str, str]]:
+        try:
+            Form.model_validate(data)
+        except ValidationError as error:
+            return [(p.field, p.code) for p in problems_of(error)]
+        return []
+
+    assert found({"note": "", "tags": []}) == [("note", "too_short"), ("tags", "too_few_items")]
+    assert found({"note": "abcd", "tags": [1, 2, 3]}) == [
+        ("note", "too_long"),
+        ("tags", "too_many_items"),
+    ]

@@ -276,7 +276,7 @@ _PYDANTIC_CODES = {
     "less_than": "too_large",
     "string_too_long": "too_long",
     "string_too_short": "too_short",
-    "too_long": "too_many_items",  # a list's length (a string's is string_too_long)
+    "too_long": "too_many_items",  # a collection's length; a string's: _STRING_LENGTH
     "too_short": "too_few_items",
     "duplicate": "duplicate",
     "json_invalid": "invalid_json",
@@ -284,6 +284,9 @@ _PYDANTIC_CODES = {
     "literal_error": "not_a_choice",
     "string_pattern_mismatch": "invalid_format",
 }
+# Pydantic names a string's length constraint checked after a validator (``Annotated[str,
+# AfterValidator(…), Field(min_length=…)]``) as it names a list's: the input tells them apart.
+_STRING_LENGTH = {"too_long": "too_long", "too_short": "too_short"}
 _PYDANTIC_PARAMS = {
     "ge": "min",
     "gt": "min",
@@ -319,6 +322,8 @@ def problems_from_errors(errors: Sequence[Any]) -> list[Problem]:
             if key in _PYDANTIC_PARAMS and isinstance(value, int | float | str)
         }
         code = _PYDANTIC_CODES.get(item["type"], "invalid")
+        if item["type"] in _STRING_LENGTH and isinstance(item.get("input"), str):
+            code = _STRING_LENGTH[item["type"]]
         if item["type"] == "value_error" and "control characters" in item.get("msg", ""):
             code = "control_character"
         elif item["type"] == "value_error" and "single line" in item.get("msg", ""):
