@@ -86,7 +86,7 @@ async def _order_count(orders: Orders) -> int:
 
 
 async def test_checkout_makes_one_order_from_the_cart_even_when_sent_twice(
-    orders: Orders, hcm: str
+    orders: Orders, hcm: str, suppliers: Suppliers
 ) -> None:
     shop = orders.shop
     with client_as(hcm, "acme-user") as client:
@@ -97,6 +97,7 @@ async def test_checkout_makes_one_order_from_the_cart_even_when_sent_twice(
         assert cart.count('class="cart-line available"') == 2 and 'value="3"' in cart
         form = _checkout_form(client)
         first = client.post("/workbench/checkout", data=form)
+        suppliers.out_of_stock.add(await _sku_of(orders, shop.phone))  # sold out meanwhile
         again = client.post("/workbench/checkout", data=form)  # the double click
         assert first.status_code == again.status_code == 303
         assert first.headers["location"] == again.headers["location"]

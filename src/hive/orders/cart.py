@@ -131,12 +131,16 @@ def new_order_no(now: datetime | None = None) -> str:
 
 
 async def place_from_cart(
-    session: AsyncSession, actor: Actor, request: OrderRequest, box: SecretBox, quote: Quote
+    session: AsyncSession,
+    actor: Actor,
+    request: OrderRequest,
+    box: SecretBox,
+    quote: Quote | None,
 ) -> Accepted:
     """Accept the checkout's order (the same rules and codes as ``POST /open/v1/orders``) at
     the suppliers' ``quote`` (freight; asked with no transaction open, see
-    :func:`hive.orders.quotation.quote_new_order`) and take its products out of the actor's
-    cart, in the caller's platform transaction."""
+    :func:`hive.orders.quotation.quote_new_order`; None for a number already placed) and take
+    its products out of the actor's cart, in the caller's platform transaction."""
     tenant_id, user_id = _owner(actor)
     accepted = await accept_order(session, actor, tenant_id, request, box, quote=quote)
     await repository.remove(

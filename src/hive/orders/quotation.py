@@ -35,6 +35,7 @@ from hive.catalog.library import service as library
 from hive.catalog.library.service import Orderable
 from hive.orders.addresses import check_address
 from hive.orders.errors import AreaNotDeliverable, OutOfStockForArea
+from hive.orders.repository import find_order
 from hive.orders.schemas import AddressIn, OrderItemIn, OrderRequest
 from hive.platform.db import Database
 from hive.suppliers.errors import InvalidSupplierAnswer
@@ -123,11 +124,15 @@ async def adapters_for(
 
 async def quote_new_order(
     database: Database, factory: AdapterFactory, tenant_id: int, request: OrderRequest
-) -> Quote:
+) -> Quote | None:
     """:func:`quote_order` for a caller holding no transaction (the workbench's checkout):
     the address, the lines' products and their suppliers read in one short transaction, then
-    the suppliers asked. Raises what :func:`check_address` and :func:`quote_order` raise."""
+    the suppliers asked. None, asking nothing, when the order number is already taken (a form
+    sent twice: the acceptance gives back the first order, whatever the stock is now). Raises
+    what :func:`check_address` and :func:`quote_order` raise."""
     async with database.platform_transaction() as session:
+        if await find_order(session, tenant_id, request.order_no) is not None:
+            return None
         await check_address(session, request.address)
         products = await library.orderable(
             session, tenant_id, [i.product_id for i in request.items]
