@@ -1,6 +1,7 @@
-"""What the supplier benchmarks share: a throw-away embedded PostgreSQL, the VOP simulator in
-its own process, and a registered VOP supplier. Everything stays on 127.0.0.1 and is removed
-at the end."""
+"""What the benchmarks share: a throw-away embedded PostgreSQL, the VOP simulator in its own
+process and a registered VOP supplier (the supplier benchmarks); a gateway process, a tenant
+with an app and signed requests (the Open API benchmarks). Everything stays on 127.0.0.1 and
+is removed at the end."""
 
 from __future__ import annotations
 
@@ -18,7 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.catalog.distribution import service as distribution
+from hive.catalog.distribution.models import PoolKind
+from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate
+from hive.customers import service as customers
+from hive.customers.schemas import GradeCreate, TenantCreate
+from hive.openapi import service as openapi
+from hive.openapi.client import signed_headers
+from hive.openapi.schemas import AppCreate, RateLimitSet
+from hive.openapi.scopes import ALL_SCOPES
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox
@@ -145,6 +156,122 @@ async def vop_adapter(factory: AdapterFactory, supplier_id: int) -> VopAdapter:
     adapter = await factory.for_supplier_id(supplier_id)
     assert isinstance(adapter, VopAdapter)
     return adapter
+
+
+# --- the Open API benchmarks: a gateway process, a tenant with an app, signed requests ------
+
+GATEWAY_START_S = 120.0  # the machine may be shared and loaded
+
+
+@contextmanager
+def scratch_database() -> Iterator[tuple[str, Path]]:
+    """An embedded PostgreSQL under ``<repo>/.hive/bench-<random>`` with a migrated ``bench``
+    database: its URL and the work directory (for the gateway's data), both gone afterwards."""
+    work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
+    server = None
+    try:
+        server = start_embedded(work / "pgdata")
+        create_database_if_missing(server.get_uri("postgres"), "bench")
+        url = server.get_uri("bench")
+        upgrade_to_head(url)
+        yield url, work
+    finally:
+        if server is not None:
+            server.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def gateway_env(url: str, work: Path, secret_key: str) -> dict[str, str]:
+    """What a benchmark's gateway process is configured with (warnings only, JSON logs)."""
+    return {
+        "HIVE_DATABASE_URL": url,
+        "HIVE_DATA_DIR": str(work / "data"),
+        "HIVE_SECRET_KEY": secret_key,
+        "HIVE_LOG_LEVEL": "WARNING",
+        "HIVE_LOG_FORMAT": "json",
+    }
+
+
+def start_gateway(
+    server_code: str, env: Mapping[str, str], *, quiet_stdout: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Run ``server_code`` (a template with ``{bench}``, this directory, and ``{port}``, a free
+    port) in its own Python process with ``env`` over this one's; wait for its ``/healthz``.
+    Returns the process and its base URL; the caller terminates it."""
+    port = free_port()
+    code = server_code.format(bench=str(Path(__file__).resolve().parent), port=port)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL if quiet_stdout else None,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + GATEWAY_START_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise SystemExit("the gateway did not start")
+
+
+def stop_gateway(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class BenchApp:
+    """The benchmark's tenant (of its grade) and its app, which signs requests."""
+
+    grade_id: int
+    tenant_id: int
+    app_key: str
+    app_secret: str
+
+    def headers(self, method: str, path: str, body: bytes = b"") -> dict[str, str]:
+        """Signature headers for one request (no query); a body is JSON."""
+        headers = signed_headers(self.app_key, self.app_secret, method, path, "", body)
+        if body:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    async def get(self, client: httpx.AsyncClient, path: str) -> httpx.Response:
+        return await client.get(path, headers=self.headers("GET", path))
+
+    async def post(self, client: httpx.AsyncClient, path: str, body: bytes) -> httpx.Response:
+        return await client.post(path, content=body, headers=self.headers("POST", path, body))
+
+
+async def create_tenant_app(session: AsyncSession, secret_key: str) -> BenchApp:
+    """Grade 金牌 (coefficient 1), tenant ``bench`` of it, and an app with every scope whose
+    rate limit is never reached (the benchmarks measure the limiter's cost, not its refusals)."""
+    grade = await customers.create_grade(
+        session, ADMIN, GradeCreate(name="金牌", price_coefficient=1)
+    )
+    tenant = await customers.create_tenant(
+        session, ADMIN, TenantCreate(code="bench", name="压测企业", grade_id=grade.id)
+    )
+    app = AppCreate(name="bench", scopes=list(ALL_SCOPES))
+    issued = await openapi.create_app(session, ADMIN, tenant.id, app, SecretBox(secret_key))
+    await openapi.set_app_rate_limit(
+        session, ADMIN, issued.app_key, RateLimitSet(rate_per_s=100_000, burst=1_000_000)
+    )
+    return BenchApp(grade.id, tenant.id, issued.app_key, issued.app_secret)
+
+
+async def create_default_pool(session: AsyncSession, grade_id: int) -> None:
+    """A default distribution pool assigned to the grade: its tenants see every product."""
+    pool = await distribution.create_pool(
+        session, ADMIN, PoolCreate(name="默认池", kind=PoolKind.DEFAULT)
+    )
+    await distribution.assign_pool(session, ADMIN, pool.id, AssignmentCreate(grade_id=grade_id))
 
 
 # --- what every benchmark prints ----------------------------------------------------------

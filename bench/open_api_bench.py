@@ -22,39 +22,31 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import httpx
 from fastapi import APIRouter, Request
-from harness import REPO, finish, free_port, print_conditions
+from harness import (
+    BenchApp,
+    create_default_pool,
+    create_tenant_app,
+    finish,
+    gateway_env,
+    print_conditions,
+    scratch_database,
+    start_gateway,
+    stop_gateway,
+)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.apps.hag import create_hag_app
 from hive.catalog import tenant_view
-from hive.catalog.distribution import service as distribution
-from hive.catalog.distribution.models import PoolKind
-from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate
-from hive.customers import service as customers
-from hive.customers.schemas import GradeCreate, TenantCreate
-from hive.openapi import service as openapi
-from hive.openapi.client import signed_headers
-from hive.openapi.schemas import AppCreate, RateLimitSet
-from hive.openapi.scopes import ALL_SCOPES
-from hive.platform.actor import Actor
 from hive.platform.config import Settings
-from hive.platform.crypto import SecretBox
-from hive.platform.database_server import create_database_if_missing, start_embedded
 from hive.platform.db import Database, create_engine
 from hive.platform.http import PUBLIC, database_of
-from hive.platform.migrations import upgrade_to_head
 
 GOAL = 0.8
 PRODUCTS = 2_000
@@ -62,8 +54,6 @@ REQUESTS = 6_000
 QUICK_REQUESTS = 1_500
 ROUNDS = 3
 SECRET_KEY = "open-api-bench-secret-key-0123456789abcdef"  # noqa: S105 - a throw-away database
-ADMIN = Actor(user_id=None, username="bench", role="platform_admin")
-START_S = 120.0
 SERVER = """
 import sys
 sys.path.insert(0, {bench!r})
@@ -96,27 +86,10 @@ async def prepare(url: str, products: int) -> tuple[int, str, str, list[int]]:
     database = Database(create_engine(url, Settings(database_url=url), pooled=False))
     try:
         async with database.platform_transaction() as session:
-            grade = await customers.create_grade(
-                session,
-                ADMIN,
-                GradeCreate(name="金牌", price_coefficient=1),  # type: ignore[arg-type]
-            )
-            tenant = await customers.create_tenant(
-                session, ADMIN, TenantCreate(code="bench", name="压测企业", grade_id=grade.id)
-            )
-            app = AppCreate(name="bench", scopes=list(ALL_SCOPES))
-            issued = await openapi.create_app(session, ADMIN, tenant.id, app, SecretBox(SECRET_KEY))
-            await openapi.set_app_rate_limit(
-                session, ADMIN, issued.app_key, RateLimitSet(rate_per_s=100_000, burst=1_000_000)
-            )
-            pool = await distribution.create_pool(
-                session, ADMIN, PoolCreate(name="默认池", kind=PoolKind.DEFAULT)
-            )
-            await distribution.assign_pool(
-                session, ADMIN, pool.id, AssignmentCreate(grade_id=grade.id)
-            )
-            ids = await _products(session, grade.id, products)
-        return tenant.id, issued.app_key, issued.app_secret, ids
+            app = await create_tenant_app(session, SECRET_KEY)
+            await create_default_pool(session, app.grade_id)
+            ids = await _products(session, app.grade_id, products)
+        return app.tenant_id, app.app_key, app.app_secret, ids
     finally:
         await database.dispose()
 
@@ -153,33 +126,6 @@ async def _products(session: AsyncSession, grade_id: int, count: int) -> list[in
     return ids
 
 
-def start_gateway(url: str, work: Path, tenant_id: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HIVE_DATABASE_URL": url,
-        "HIVE_DATA_DIR": str(work / "data"),
-        "HIVE_SECRET_KEY": SECRET_KEY,
-        "HIVE_LOG_LEVEL": "WARNING",
-        "HIVE_LOG_FORMAT": "json",
-        "BENCH_TENANT_ID": str(tenant_id),
-    }
-    code = SERVER.format(bench=str(Path(__file__).resolve().parent), port=port)
-    process = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise SystemExit("the gateway did not start")
-
-
 Request_ = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 
@@ -213,9 +159,10 @@ def p99(values: list[float]) -> float:
 async def measure(
     base: str, key: str, secret: str, ids: list[int], requests: int, concurrency: int
 ) -> float:
+    app = BenchApp(0, 0, key, secret)
+
     async def signed(client: httpx.AsyncClient, product_id: int) -> httpx.Response:
-        path = f"/open/v1/products/{product_id}"
-        return await client.get(path, headers=signed_headers(key, secret, "GET", path, "", b""))
+        return await app.get(client, f"/open/v1/products/{product_id}")
 
     async def unsigned(client: httpx.AsyncClient, product_id: int) -> httpx.Response:
         return await client.get(f"/bench/products/{product_id}")
@@ -249,24 +196,15 @@ def main() -> None:
         f"{size}: {PRODUCTS:,} products, {requests:,} requests per side, "
         f"{args.concurrency} in flight, 1 gateway"
     )
-    work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
-    server = None
     gateway = None
-    try:
-        server = start_embedded(work / "pgdata")
-        create_database_if_missing(server.get_uri("postgres"), "bench")
-        url = server.get_uri("bench")
-        upgrade_to_head(url)
-        tenant_id, key, secret, ids = asyncio.run(prepare(url, PRODUCTS))
-        gateway, base = start_gateway(url, work, tenant_id)
-        ratio = asyncio.run(measure(base, key, secret, ids, requests, args.concurrency))
-    finally:
-        if gateway is not None:
-            gateway.terminate()
-            gateway.wait(timeout=30)
-        if server is not None:
-            server.cleanup()
-        shutil.rmtree(work, ignore_errors=True)
+    with scratch_database() as (url, work):
+        try:
+            tenant_id, key, secret, ids = asyncio.run(prepare(url, PRODUCTS))
+            env = {**gateway_env(url, work, SECRET_KEY), "BENCH_TENANT_ID": str(tenant_id)}
+            gateway, base = start_gateway(SERVER, env)
+            ratio = asyncio.run(measure(base, key, secret, ids, requests, args.concurrency))
+        finally:
+            stop_gateway(gateway)
     finish("open_api", "signed/unsigned throughput", f"{ratio:.3f}", f">= {GOAL}", ratio >= GOAL)
 
 

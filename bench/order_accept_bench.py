@@ -29,10 +29,7 @@ import asyncio
 import os
 import random
 import re
-import shutil
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -46,26 +43,27 @@ from typing import Any
 import httpx
 import psycopg
 import uvicorn
-from harness import REPO, finish, free_port, print_conditions
+from harness import (
+    ADMIN,
+    GATEWAY_START_S,
+    BenchApp,
+    create_default_pool,
+    create_tenant_app,
+    finish,
+    gateway_env,
+    print_conditions,
+    scratch_database,
+    start_gateway,
+    stop_gateway,
+)
 from sqlalchemy import event, text
 
-from hive.catalog.distribution import service as distribution
-from hive.catalog.distribution.models import PoolKind
-from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate
 from hive.catalog.library import service as library
-from hive.customers import service as customers
-from hive.customers.schemas import GradeCreate, TenantCreate
-from hive.openapi import service as openapi
-from hive.openapi.client import json_body, signed_headers
-from hive.openapi.schemas import AppCreate, RateLimitSet
-from hive.openapi.scopes import ALL_SCOPES
+from hive.openapi.client import json_body
 from hive.platform.actor import Actor
 from hive.platform.config import Settings, libpq_url
-from hive.platform.crypto import SecretBox
-from hive.platform.database_server import create_database_if_missing, start_embedded
 from hive.platform.db import Database, create_engine
 from hive.platform.jobs import job_app
-from hive.platform.migrations import upgrade_to_head
 from hive.suppliers.models import Supplier
 from hive.suppliers.warehouse import service as warehouse
 from hive.suppliers.warehouse.service import BatchReceipt, ProductInput
@@ -77,8 +75,6 @@ QUICK_ORDERS = 300
 CLIENTS = 8
 PROVINCE = 2
 SECRET_KEY = "order-bench-secret-key-0123456789abcdef"  # noqa: S105 - a throw-away database
-ADMIN = Actor(user_id=None, username="bench", role="platform_admin")
-START_S = 120.0
 SERVER = """
 import sys
 sys.path.insert(0, {bench!r})
@@ -108,13 +104,7 @@ class World:
 
 
 def env_for(url: str, work: Path) -> dict[str, str]:
-    return {
-        "HIVE_DATABASE_URL": url,
-        "HIVE_DATA_DIR": str(work / "data"),
-        "HIVE_SECRET_KEY": SECRET_KEY,
-        "HIVE_LOG_LEVEL": "WARNING",
-        "HIVE_LOG_FORMAT": "json",
-    }
+    return gateway_env(url, work, SECRET_KEY)
 
 
 # --- the world ----------------------------------------------------------------------------
@@ -124,19 +114,7 @@ async def prepare(url: str, products: int) -> World:
     database = Database(create_engine(url, Settings(database_url=url), pooled=False))
     try:
         async with database.platform_transaction() as session:
-            grade = await customers.create_grade(
-                session,
-                ADMIN,
-                GradeCreate(name="金牌", price_coefficient=1),
-            )
-            tenant = await customers.create_tenant(
-                session, ADMIN, TenantCreate(code="bench", name="压测企业", grade_id=grade.id)
-            )
-            app = AppCreate(name="bench", scopes=list(ALL_SCOPES))
-            issued = await openapi.create_app(session, ADMIN, tenant.id, app, SecretBox(SECRET_KEY))
-            await openapi.set_app_rate_limit(
-                session, ADMIN, issued.app_key, RateLimitSet(rate_per_s=100_000, burst=1_000_000)
-            )
+            app = await create_tenant_app(session, SECRET_KEY)
             supplier = Supplier(name="自营仓", kind="warehouse")
             session.add(supplier)
             await session.flush()
@@ -152,22 +130,17 @@ async def prepare(url: str, products: int) -> World:
                 await warehouse.receive_batch(
                     session, ADMIN, supplier.id, receipt, datetime.now(UTC)
                 )
-            prices = await _catalogue(session, supplier.id, grade.id, tenant.id)
-            pool = await distribution.create_pool(
-                session, ADMIN, PoolCreate(name="默认池", kind=PoolKind.DEFAULT)
-            )
-            await distribution.assign_pool(
-                session, ADMIN, pool.id, AssignmentCreate(grade_id=grade.id)
-            )
-        buyer = Actor(user_id=None, username="buyer", role="tenant_user", tenant_id=tenant.id)
+            prices = await _catalogue(session, supplier.id, app.grade_id, app.tenant_id)
+            await create_default_pool(session, app.grade_id)
+        buyer = Actor(user_id=None, username="buyer", role="tenant_user", tenant_id=app.tenant_id)
         ids = sorted(prices)
         for start in range(0, len(ids), 100):
-            async with database.tenant_transaction(tenant.id) as session:
+            async with database.tenant_transaction(app.tenant_id) as session:
                 await library.add_products(session, buyer, ids[start : start + 100])
-        await _fund(database, tenant.id)
+        await _fund(database, app.tenant_id)
         async with database.platform_transaction() as session:
             await session.execute(text("ANALYZE"))
-        return World(tenant.id, issued.app_key, issued.app_secret, prices)
+        return World(app.tenant_id, app.app_key, app.app_secret, prices)
     finally:
         await database.dispose()
 
@@ -223,34 +196,12 @@ def order_body(world: World, order_no: str, rng: random.Random) -> bytes:
 # --- Hive over HTTP -----------------------------------------------------------------------
 
 
-def start_gateway(url: str, work: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    code = SERVER.format(bench=str(Path(__file__).resolve().parent), port=port)
-    process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        env={**os.environ, **env_for(url, work)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise SystemExit("the gateway did not start")
+def signer(world: World) -> BenchApp:
+    return BenchApp(0, world.tenant_id, world.app_key, world.app_secret)
 
 
 async def post_order(client: httpx.AsyncClient, world: World, body: bytes) -> httpx.Response:
-    path = "/open/v1/orders"
-    headers = signed_headers(world.app_key, world.app_secret, "POST", path, "", body)
-    headers["Content-Type"] = "application/json"
-    return await client.post(path, content=body, headers=headers)
+    return await signer(world).post(client, "/open/v1/orders", body)
 
 
 async def drive_hive(base: str, world: World, count: int, clients: int, tag: str) -> float:
@@ -280,7 +231,7 @@ def running_server(app: Any) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + START_S
+    deadline = time.monotonic() + GATEWAY_START_S
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise SystemExit("the in-process gateway did not start")
@@ -343,10 +294,7 @@ def capture_request(
                 for n, record in ((0, False), (1, True)):
                     capture.recording = record
                     body = order_body(world, f"CAPTURE-{n}", rng)
-                    headers = signed_headers(
-                        world.app_key, world.app_secret, "POST", "/open/v1/orders", "", body
-                    )
-                    headers["Content-Type"] = "application/json"
+                    headers = signer(world).headers("POST", "/open/v1/orders", body)
                     answer = client.post("/open/v1/orders", content=body, headers=headers)
                     if answer.status_code != 201:
                         raise SystemExit(f"capture: {answer.status_code} {answer.text[:300]}")
@@ -516,22 +464,6 @@ async def drive_baseline(url: str, replay: Replay, count: int, clients: int, tag
 # --- the run ------------------------------------------------------------------------------
 
 
-@contextmanager
-def database() -> Iterator[tuple[str, Path]]:
-    work = REPO / ".hive" / f"bench-{uuid.uuid4().hex[:8]}"
-    server = None
-    try:
-        server = start_embedded(work / "pgdata")
-        create_database_if_missing(server.get_uri("postgres"), "bench")
-        url = server.get_uri("bench")
-        upgrade_to_head(url)
-        yield url, work
-    finally:
-        if server is not None:
-            server.cleanup()
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer orders")
@@ -545,7 +477,7 @@ def main() -> None:
         f"of 1-3 lines per side in {rounds} rounds, {args.clients} clients, 1 gateway"
     )
     gateway = None
-    with database() as (url, work):
+    with scratch_database() as (url, work):
         try:
             world = asyncio.run(prepare(url, PRODUCTS))
             statements, order_no, ids = capture_request(url, work, world)
@@ -554,7 +486,7 @@ def main() -> None:
                 f"one request: {sum(1 for s in statements if s.sql not in (COMMIT, ROLLBACK))} "
                 f"statements, {sum(1 for s in statements if s.sql == COMMIT)} commits"
             )
-            gateway, base = start_gateway(url, work)
+            gateway, base = start_gateway(SERVER, env_for(url, work), quiet_stdout=True)
             asyncio.run(drive_hive(base, world, 40, args.clients, "WARM"))
             asyncio.run(drive_baseline(url, replay, 40, args.clients, "W"))
             hive_rates, base_rates = [], []
@@ -565,9 +497,7 @@ def main() -> None:
                 )
                 hive_rates.append(asyncio.run(drive_hive(base, world, per, args.clients, f"H{r}")))
         finally:
-            if gateway is not None:
-                gateway.terminate()
-                gateway.wait(timeout=30)
+            stop_gateway(gateway)
     hive, baseline = statistics.mean(hive_rates), statistics.mean(base_rates)
     hive_rounds = [round(x, 1) for x in hive_rates]
     base_rounds = [round(x, 1) for x in base_rates]
