@@ -86,6 +86,7 @@ async def held_page(request: Request, actor: OrdersViewer) -> Response:
         "orders_held.html",
         actor=actor,
         rows=rows,
+        yuan=format_yuan,
     )
 
 

@@ -17,10 +17,12 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from hive.billing.models import LedgerEntry, LedgerPosting
 from hive.catalog.models import Area, Product
 from hive.customers.models import Tenant
+from hive.orders.alarm_lines import LineComparison, compare
 from hive.orders.models import Order, OrderEvent, OrderItem, OrderWaybill, SubOrder
 from hive.suppliers.models import Supplier
 
@@ -199,16 +201,25 @@ class HeldRow:
     held_reason: str
     upstream_order_id: str | None
     held_at: datetime | None  # its latest ``held`` timeline line
+    # Both sides' lines of a third_order_mismatch, from that line (empty for other alarms).
+    lines: tuple[LineComparison, ...] = ()
 
 
 async def held_rows(session: AsyncSession, limit: int) -> list[HeldRow]:
     """Every tenant's held sub-orders (the partial index ``ix_sub_orders_held``), the most
     recently held first, at most ``limit``."""
-    held_at = (
-        select(func.max(OrderEvent.created_at))
-        .where(OrderEvent.sub_order_id == SubOrder.id, OrderEvent.event == "held")
+    latest_held = (
+        select(OrderEvent.id)
+        .where(
+            OrderEvent.order_id == SubOrder.order_id,
+            OrderEvent.sub_order_id == SubOrder.id,
+            OrderEvent.event == "held",
+        )
+        .order_by(OrderEvent.id.desc())
+        .limit(1)
         .scalar_subquery()
     )
+    held = aliased(OrderEvent)
     query = (
         select(
             Order.id,
@@ -218,15 +229,17 @@ async def held_rows(session: AsyncSession, limit: int) -> list[HeldRow]:
             SubOrder.status,
             SubOrder.held_reason,
             SubOrder.upstream_order_id,
-            held_at,
+            held.created_at,
+            held.details,
         )
         .join(Order, Order.id == SubOrder.order_id)
         .join(Tenant, Tenant.id == Order.tenant_id)
+        .outerjoin(held, held.id == latest_held)
         .where(SubOrder.held_reason.is_not(None))
-        .order_by(held_at.desc().nulls_last(), SubOrder.id.desc())
+        .order_by(held.created_at.desc().nulls_last(), SubOrder.id.desc())
         .limit(limit)
     )
     return [
-        HeldRow(int(o), str(n), str(t), str(s), str(st), str(r), u, at)
-        for o, n, t, s, st, r, u, at in (await session.execute(query)).all()
+        HeldRow(int(o), str(n), str(t), str(s), str(st), str(r), u, at, compare(details))
+        for o, n, t, s, st, r, u, at, details in (await session.execute(query)).all()
     ]

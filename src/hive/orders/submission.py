@@ -30,11 +30,13 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.orders import repository
 from hive.orders import submission_repository as repo
+from hive.orders.alarm_lines import line_details, skus_of
 from hive.orders.errors import OrderNotFound
 from hive.orders.lifecycle import apply_event
 from hive.orders.models import Order, OrderEvent, SubOrder
@@ -340,7 +342,9 @@ async def hold(
 ) -> None:
     """Hold the sub-order for an operator and raise the alarm: ``held_reason`` on the
     sub-order, a ``held`` line on its timeline, an ``orders.alarm`` domain event (with both
-    sides' lines, for the operator) and an error log."""
+    sides' lines, for the operator) and an error log. A mismatch (``request`` given) stores
+    both sides' lines — SKU, name, quantity, price — on the ``held`` line for the 异常订单
+    page (:mod:`hive.orders.alarm_lines`)."""
     ours = [] if request is None else [[x.sku, x.quantity] for x in request.lines]
     theirs = [[x.sku, x.quantity] for x in upstream.lines]
     log.error(
@@ -354,6 +358,13 @@ async def hold(
     async with database.platform_transaction() as session:
         sub = await _locked_sub_order(session, sub_order_no)
         sub.held_reason = reason.value
+        details: dict[str, Any] = {"reason": reason.value}
+        if request is not None:
+            names = await repo.product_names(
+                session, sub.supplier_id, skus_of(request.lines, upstream.lines)
+            )
+            details["ours"] = line_details(request.lines, names)
+            details["theirs"] = line_details(upstream.lines, names)
         await repository.add(
             session,
             OrderEvent(
@@ -365,7 +376,7 @@ async def hold(
                 to_status=sub.status,
                 outcome=Outcome.MOVED.value,  # a line of its own, as cancel_requested
                 source="system",
-                details={"reason": reason.value},
+                details=details,
             ),
         )
         raise_event(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -60,6 +61,18 @@ async def placement_lines(session: AsyncSession, sub_order_id: int) -> list[Plac
         .order_by(OrderItem.line_no)
     )
     return [PlacementRow(str(s), int(q), int(p)) for s, q, p in (await session.execute(query))]
+
+
+async def product_names(
+    session: AsyncSession, supplier_id: int, skus: Sequence[str]
+) -> dict[str, str]:
+    """Our product name of each of the supplier's SKUs we carry."""
+    if not skus:
+        return {}
+    query = select(Product.supplier_sku, Product.name).where(
+        Product.supplier_id == supplier_id, Product.supplier_sku.in_(list(skus))
+    )
+    return {str(sku): str(name) for sku, name in (await session.execute(query)).all()}
 
 
 async def held_sub_orders(session: AsyncSession, limit: int = 100) -> list[SubOrder]:
