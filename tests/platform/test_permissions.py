@@ -71,6 +71,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.CHANGE_OWN_CREDENTIALS: {ADMIN_ROLE, OPERATOR, FINANCE, TENANT_ADMIN, TENANT_USER},
     Action.UNLOCK_ACCOUNT: {ADMIN_ROLE, TENANT_ADMIN},
     Action.END_USER_SESSIONS: {ADMIN_ROLE, TENANT_ADMIN},
+    Action.RESET_PASSWORD: {ADMIN_ROLE, TENANT_ADMIN},
     Action.MANAGE_SUPPLIERS: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_WAREHOUSE: {ADMIN_ROLE, OPERATOR},
     Action.REENCRYPT_CREDENTIALS: {ADMIN_ROLE},
@@ -320,6 +321,10 @@ CALLS: dict[Action, list[Call]] = {
         in_transaction(lambda s, w, a: customers.create_user(s, a, _user(w, a))),
         in_transaction(lambda s, w, a: users.create_member(s, a, _member(w))),
         in_transaction(lambda s, w, a: users.list_members(s, a, limit=1, offset=0)),
+        in_transaction(
+            lambda s, w, a: users.list_members(s, a, limit=1, offset=0, tenant=w.tenant_id)
+        ),
+        in_transaction(lambda s, w, a: users.create_member(s, a, _member(w), tenant=w.tenant_id)),
     ],
     Action.CHANGE_USER_STATUS: [
         in_transaction(
@@ -343,6 +348,11 @@ CALLS: dict[Action, list[Call]] = {
     Action.END_USER_SESSIONS: [
         in_transaction(
             lambda s, w, a: sessions.sign_out_everywhere(s, a, w.tenant_user_id, now=NOW)
+        )
+    ],
+    Action.RESET_PASSWORD: [
+        in_transaction(
+            lambda s, w, a: users.reset_password(s, a, w.tenant_user_id, tenant=w.tenant_id)
         )
     ],
     Action.MANAGE_SUPPLIERS: [

@@ -21,6 +21,7 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "user.login": ("登录", "Signed in"),
     "user.logout": ("退出登录", "Signed out"),
     "user.password_change": ("修改密码", "Password changed"),
+    "user.password_reset": ("重置密码", "Password reset"),
     "session.end": ("结束登录会话", "Session ended"),
     "sign_in.locked_account": ("账号登录被锁定", "Account sign-in locked"),
     "sign_in.locked_address": ("地址登录被锁定", "Address sign-in locked"),

@@ -1,5 +1,6 @@
 """Tenants page for platform staff (/admin/tenants): the list with paging, a form to create a
-tenant (admins and operators), suspend and resume (admins; suspending asks first)."""
+tenant (admins and operators), suspend and resume (admins; suspending asks first), and a link
+to each tenant's users (admins; the page is ``user_pages``)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.permissions import Action, View, allowed
+from hive.platform.permissions import Action, View, allowed, may_view
 from hive.platform.validation import Id, InvalidInput, Problem, parse_id
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +57,7 @@ async def _page(
         grade_options=[(str(g.id), g.name) for g in grades],
         may_create=allowed(actor.role, Action.CREATE_TENANT),
         may_change=allowed(actor.role, Action.CHANGE_TENANT_STATUS),
+        may_manage_users=may_view(actor.role, View.TENANT_USERS),
         **extra,
     )
 

@@ -92,6 +92,19 @@ USER_TEXTS: dict[str, dict[str, str]] = {
         "users.done.unlocked": "已解除“{name}”的登录锁定",
         "users.done.not_locked": "“{name}”当前没有被锁定",
         "users.done.signed_out": "“{name}”的 {n} 个登录会话已结束",
+        "users.tenant_title": "客户“{name}”的用户",
+        "users.tenant_note": "该客户的登录账号与角色。停用账号或重置密码会立即结束其所有登录会话。",
+        "users.reset": "重置密码",
+        "users.reset_title": "重置“{name}”的密码",
+        "users.reset_note": "为“{name}”设置新密码：留空则自动生成（仅显示一次）。"
+        "重置后其所有登录会话立即结束。",
+        "users.new_password": "新密码",
+        "users.confirm_reset": "重置“{name}”的密码并结束其所有登录会话？",
+        "users.reset_done_title": "密码已重置",
+        "users.reset_done_note": "“{name}”的新密码只显示这一次，请现在复制并安全地交给本人；"
+        "其所有登录会话已结束。",
+        "users.reset_done_set": "“{name}”的密码已改为您设置的密码，其所有登录会话已结束。",
+        "users.tenant_users": "用户",
         "status.disabled": "已停用",
         "field.display_name": "姓名",
         "field.role": "角色",
@@ -147,6 +160,21 @@ USER_TEXTS: dict[str, dict[str, str]] = {
         "users.done.unlocked": 'Sign-in lock of "{name}" lifted',
         "users.done.not_locked": '"{name}" was not locked',
         "users.done.signed_out": '{n} sessions of "{name}" ended',
+        "users.tenant_title": 'Users of "{name}"',
+        "users.tenant_note": "Sign-ins and roles of this tenant. Suspending an account or "
+        "resetting its password ends all its sessions at once.",
+        "users.reset": "Reset password",
+        "users.reset_title": 'Reset the password of "{name}"',
+        "users.reset_note": 'A new password for "{name}": leave empty to generate one (shown '
+        "once). All its sessions end when the password is reset.",
+        "users.new_password": "New password",
+        "users.confirm_reset": 'Reset the password of "{name}" and end all its sessions?',
+        "users.reset_done_title": "Password reset",
+        "users.reset_done_note": 'The new password of "{name}" is shown only this once: copy it '
+        "now and hand it over safely; all its sessions ended.",
+        "users.reset_done_set": 'The password of "{name}" is now the one you set; all its '
+        "sessions ended.",
+        "users.tenant_users": "Users",
         "status.disabled": "Suspended",
         "field.display_name": "Name",
         "field.role": "Role",

@@ -1,10 +1,12 @@
 """Managing logins: the platform admin its staff (platform admin, operator, finance), a tenant
 admin its own tenant's users (tenant admin, tenant user). Services never commit; callers do.
 
-Each function works inside the actor's *scope*: staff (``tenant_id`` NULL) for a platform
-admin, the actor's tenant for a tenant admin. A user outside the scope does not exist for the
-actor (``user_not_found``), so a tenant admin learns nothing about other tenants' users; the
-tenant pages also run under row-level security, which hides those rows from the start.
+Each function works inside a *scope*: staff (``tenant_id`` NULL) for a platform admin, the
+actor's tenant for a tenant admin; a platform admin names a tenant (``tenant=``) to manage that
+tenant's users from the admin console. A user outside the scope does not exist for the actor
+(``user_not_found``), so a tenant admin learns nothing about other tenants' users, and an
+action on a user of tenant A sent to tenant B's address finds nobody; the tenant pages also
+run under row-level security, which hides those rows from the start.
 
 Rules every change keeps:
 
@@ -40,6 +42,7 @@ from hive.customers.errors import (
 from hive.customers.models import TenantStatus, User, UserStatus
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
+from hive.platform.errors import PermissionDenied
 from hive.platform.passwords import hash_password_async
 from hive.platform.permissions import Action, Role, require
 from hive.platform.validation import InvalidInput, Problem
@@ -71,9 +74,14 @@ class Created:
     generated_password: str | None  # shown once, never stored or logged
 
 
-def scope_of(actor: Actor) -> int | None:
-    """The tenant whose users the actor manages; None: the platform's staff."""
-    return actor.tenant_id
+def scope_of(actor: Actor, tenant: int | None = None) -> int | None:
+    """The tenant whose users the actor manages; None: the platform's staff. ``tenant``: the
+    tenant a platform admin names (a tenant admin may only name its own)."""
+    if tenant is None:
+        return actor.tenant_id
+    if actor.tenant_id is not None and actor.tenant_id != tenant:
+        raise PermissionDenied(details={"tenant_id": tenant})
+    return tenant
 
 
 def roles_of(tenant_id: int | None) -> tuple[Role, ...]:
@@ -107,28 +115,33 @@ def generate_password() -> str:
 
 
 async def list_members(
-    session: AsyncSession, actor: Actor, *, limit: int, offset: int
+    session: AsyncSession, actor: Actor, *, limit: int, offset: int, tenant: int | None = None
 ) -> tuple[Sequence[User], int]:
-    """One page of the actor's scope's users (by id) and how many there are."""
+    """One page of the scope's users (by id) and how many there are."""
     require(actor, Action.CREATE_USER)
-    scope = scope_of(actor)
+    scope = scope_of(actor, tenant)
     rows = await repository.list_users_of_scope(session, scope, limit=limit, offset=offset)
     return rows, await repository.count_users_of_scope(session, scope)
 
 
-async def get_member(session: AsyncSession, actor: Actor, user_id: int) -> User:
-    """The user ``user_id`` of the actor's scope; ``user_not_found`` for anyone else."""
+async def get_member(
+    session: AsyncSession, actor: Actor, user_id: int, *, tenant: int | None = None
+) -> User:
+    """The user ``user_id`` of the scope; ``user_not_found`` for anyone else."""
+    scope = scope_of(actor, tenant)
     user = await repository.get_user(session, user_id)
-    if user is None or user.tenant_id != scope_of(actor):
+    if user is None or user.tenant_id != scope:
         raise UserNotFound(details={"user_id": user_id})
     return user
 
 
-async def create_member(session: AsyncSession, actor: Actor, data: NewMember) -> Created:
-    """Create a login in the actor's scope with a role of that scope. Raises ``invalid_input``
+async def create_member(
+    session: AsyncSession, actor: Actor, data: NewMember, *, tenant: int | None = None
+) -> Created:
+    """Create a login in the scope with a role of that scope. Raises ``invalid_input``
     (role or password rules, with the field), ``username_taken``, ``tenant_not_active``."""
     require(actor, Action.CREATE_USER)
-    scope = scope_of(actor)
+    scope = scope_of(actor, tenant)
     problems = [] if data.role in roles_of(scope) else [role_problem(scope)]
     if data.password:
         problems += password_problems(data.password, data.username)
@@ -153,11 +166,13 @@ async def create_member(session: AsyncSession, actor: Actor, data: NewMember) ->
     return Created(user, None if data.password else password)
 
 
-async def change_role(session: AsyncSession, actor: Actor, user_id: int, role: Role) -> User:
-    """Give a user of the actor's scope another role of that scope. Raises ``invalid_input``
+async def change_role(
+    session: AsyncSession, actor: Actor, user_id: int, role: Role, *, tenant: int | None = None
+) -> User:
+    """Give a user of the scope another role of that scope. Raises ``invalid_input``
     (a role of the other scope), ``own_account``, ``last_admin``, ``user_not_found``."""
     require(actor, Action.CHANGE_USER_ROLE)
-    user = await get_member(session, actor, user_id)
+    user = await get_member(session, actor, user_id, tenant=tenant)
     if role not in roles_of(user.tenant_id):
         raise InvalidInput([role_problem(user.tenant_id)])
     if role.value == user.role:
@@ -171,13 +186,18 @@ async def change_role(session: AsyncSession, actor: Actor, user_id: int, role: R
 
 
 async def change_status(
-    session: AsyncSession, actor: Actor, user_id: int, status: UserStatus
+    session: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    status: UserStatus,
+    *,
+    tenant: int | None = None,
 ) -> tuple[User, int]:
-    """Suspend or re-activate a user of the actor's scope; suspending ends every session.
+    """Suspend or re-activate a user of the scope; suspending ends every session.
     Returns the user and how many sessions ended. Raises ``own_account``, ``last_admin``,
     ``user_not_found``."""
     require(actor, Action.CHANGE_USER_STATUS)
-    user = await get_member(session, actor, user_id)
+    user = await get_member(session, actor, user_id, tenant=tenant)
     return user, await apply_status(session, actor, user, status)
 
 
@@ -202,14 +222,49 @@ async def apply_status(session: AsyncSession, actor: Actor, user: User, status: 
     return ended
 
 
-async def sign_out_member(session: AsyncSession, actor: Actor, user_id: int) -> tuple[User, int]:
-    """End every session of a user of the actor's scope; returns the user and how many ended.
+async def sign_out_member(
+    session: AsyncSession, actor: Actor, user_id: int, *, tenant: int | None = None
+) -> tuple[User, int]:
+    """End every session of a user of the scope; returns the user and how many ended.
     Not one's own (``own_account``: one's own sessions are ended on 我的登录会话)."""
-    user = await get_member(session, actor, user_id)
+    user = await get_member(session, actor, user_id, tenant=tenant)
     if actor.user_id is not None and actor.user_id == user.id:
         raise CannotChangeOwnAccount(details={"user_id": user.id})
     ended = await sessions.sign_out_everywhere(session, actor, user.id, now=datetime.now(UTC))
     return user, ended
+
+
+async def reset_password(
+    session: AsyncSession,
+    actor: Actor,
+    user_id: int,
+    password: str = "",
+    *,
+    tenant: int | None = None,
+) -> tuple[User, str | None, int]:
+    """Give a user of the scope a new password: the one the admin set (under the password
+    rules) or, when ``password`` is empty, a generated one that is returned to be shown once.
+    Every session of the user ends (whoever knew the old password is signed out). Returns the
+    user, the generated password (None when set by the admin) and how many sessions ended.
+    Not one's own (``own_account``: one's own password is changed knowing the current one).
+    Raises ``invalid_input`` (password rules), ``user_not_found``."""
+    require(actor, Action.RESET_PASSWORD)
+    user = await get_member(session, actor, user_id, tenant=tenant)
+    _refuse_own(actor, user)
+    if password and (problems := password_problems(password, user.username)):
+        raise InvalidInput(problems)
+    chosen = password or generate_password()
+    user.password_hash = await hash_password_async(chosen)
+    ended = await sessions.revoke_user_sessions(session, user.id, now=datetime.now(UTC))
+    await _audit(
+        session,
+        actor,
+        "user.password_reset",
+        user,
+        generated=not password,
+        sessions_ended=ended,
+    )
+    return user, None if password else chosen, ended
 
 
 async def refuse_losing_last_admin(

@@ -45,6 +45,7 @@ class Action(StrEnum):
     CHANGE_OWN_CREDENTIALS = "customers.change_own_credentials"
     UNLOCK_ACCOUNT = "customers.unlock_account"
     END_USER_SESSIONS = "customers.end_user_sessions"
+    RESET_PASSWORD = "customers.reset_password"  # noqa: S105 (an action name, not a secret)
     # suppliers
     MANAGE_SUPPLIERS = "suppliers.manage"
     MANAGE_WAREHOUSE = "suppliers.manage_warehouse"
@@ -100,6 +101,8 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     # A tenant admin unlocks and signs out its own tenant's users only (the service narrows).
     Action.UNLOCK_ACCOUNT: frozenset({_ADMIN, _TENANT_ADMIN}),
     Action.END_USER_SESSIONS: frozenset({_ADMIN, _TENANT_ADMIN}),
+    # A tenant admin resets its own tenant's users' passwords only (the service narrows).
+    Action.RESET_PASSWORD: frozenset({_ADMIN, _TENANT_ADMIN}),
     Action.MANAGE_SUPPLIERS: _CATALOG_STAFF,
     Action.MANAGE_WAREHOUSE: _CATALOG_STAFF,
     Action.REENCRYPT_CREDENTIALS: frozenset({_ADMIN}),
@@ -165,6 +168,7 @@ class View(StrEnum):
     DASHBOARD = "console.dashboard"
     TENANTS = "customers.tenants"
     STAFF = "customers.staff"
+    TENANT_USERS = "customers.tenant_users"
     AUDIT_LOG = "platform.audit_log"
     SETTINGS = "platform.settings"
     ACCOUNT_SECURITY = "customers.account_security"
@@ -200,6 +204,8 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.DASHBOARD: _STAFF,
     View.TENANTS: _STAFF,
     View.STAFF: frozenset({_ADMIN}),
+    # A tenant's users, opened from the tenants page: the platform admin's.
+    View.TENANT_USERS: frozenset({_ADMIN}),
     View.AUDIT_LOG: frozenset({_ADMIN, _FINANCE}),
     View.SETTINGS: frozenset({_ADMIN}),
     View.ACCOUNT_SECURITY: frozenset({_ADMIN}),
