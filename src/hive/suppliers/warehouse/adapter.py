@@ -140,20 +140,12 @@ class WarehouseAdapter:
         return {s: sellable.get(s, 0) > 0 for s in dict.fromkeys(skus)}
 
     async def _sellable(self, skus: Sequence[str], area: Area) -> dict[str, int]:
+        """Free units per known SKU over the warehouses serving the area's province (none
+        when no warehouse serves it): one statement."""
         async with self._database.platform_transaction() as session:
-            products = await repo.products_by_sku(session, self._supplier_id, skus)
-            warehouse_ids = await repo.serving_warehouse_ids(
-                session, self._supplier_id, area.province
+            return await repo.sellable_by_sku(
+                session, self._supplier_id, skus, area.province, business_date(self._clock())
             )
-            if not products or not warehouse_ids:
-                return {}
-            by_id = await repo.sellable_quantities(
-                session,
-                warehouse_ids,
-                [p.id for p in products.values()],
-                business_date(self._clock()),
-            )
-        return {s: by_id.get(p.id, 0) for s, p in products.items()}
 
     # Prices and stock.
     async def prices(self, skus: Sequence[str]) -> list[PriceQuote]:

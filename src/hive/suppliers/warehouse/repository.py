@@ -206,6 +206,34 @@ async def sellable_quantities(
     return {product_id: int(total) for product_id, total in await session.execute(query)}
 
 
+async def sellable_by_sku(
+    session: AsyncSession, supplier_id: int, skus: Sequence[str], province_id: int, today: date
+) -> dict[str, int]:
+    """Free, unexpired units per SKU of the supplier over the warehouses serving
+    ``province_id``, in one statement (the adapter's stock and area checks run it per order):
+    every SKU the supplier has (0 when nothing is free), none at all when no warehouse serves
+    the province."""
+    serving = select(Warehouse.id).where(
+        Warehouse.supplier_id == supplier_id, Warehouse.province_ids.any_() == province_id
+    )
+    free = func.coalesce(
+        select(func.sum(WarehouseBatch.quantity_remaining - WarehouseBatch.quantity_reserved))
+        .where(
+            WarehouseBatch.product_id == WarehouseProduct.id,
+            WarehouseBatch.warehouse_id.in_(serving),
+            WarehouseBatch.expires_on > today,
+        )
+        .scalar_subquery(),
+        0,
+    )
+    query = select(WarehouseProduct.sku, free).where(
+        WarehouseProduct.supplier_id == supplier_id,
+        WarehouseProduct.sku.in_(list(skus)),
+        serving.exists(),
+    )
+    return {str(sku): int(total) for sku, total in await session.execute(query)}
+
+
 async def add_movement(
     session: AsyncSession,
     key: StockKey,
