@@ -135,6 +135,32 @@ async def test_a_run_resumes_from_its_page_and_records_each_sku_once(world: Worl
     assert len(await records_per_sku(world)) == 250
 
 
+async def test_a_page_committed_before_its_worker_died_is_not_selected_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = runtime_of_world(world)
+    progress_id = await start(world, cap=200)
+    assert await bulk.select_next_page(runtime, progress_id)
+    advance = progress.advance
+
+    async def dies(*args: object, **kwargs: object) -> bool:
+        raise RuntimeError("the worker died after the page committed")
+
+    monkeypatch.setattr(progress, "advance", dies)
+    with pytest.raises(RuntimeError):
+        await bulk.select_next_page(runtime, progress_id)  # page 2 committed, row not advanced
+    monkeypatch.setattr(progress, "advance", advance)
+    assert len(await records_per_sku(world)) == 200
+    await bulk.run_bulk_select(runtime, progress_id)  # the job run again: page 2 again
+    row = await row_of(world, progress_id)
+    assert (row.status, row.done, row.planned) == ("finished", 200, 200)
+    assert await records_per_sku(world) == [1] * 200  # page 2's records were not written twice
+    assert row.counts["unchanged"] == row.counts["restored"] == 0  # a fresh pool
+    assert row.counts["added"] == len(await world.pooled_skus())
+    assert row.counts["added"] + row.counts["failed"] == 200
+    assert sum(n for code, n in row.reasons.items() if code != "over_cap") == row.counts["failed"]
+
+
 async def test_a_cancelled_run_stops_after_its_page_and_says_what_it_left(world: World) -> None:
     runtime = runtime_of_world(world)
     progress_id = await start(world, cap=250)

@@ -12,8 +12,9 @@ restored, already in the pool, failed with its reasons. Hits past the cap
 Supplier calls go through the worker's shared adapters, so they wait on the supplier's rate
 limit like every other call. The row's cursor (next page, hits handled) makes the job
 resumable: run again after its worker died, or retried after the supplier failed, it goes on
-from the page it had reached (a page whose products committed just before the worker died is
-handled again: its products then count as already in the pool). Cancelling (the console sets
+from the page it had reached. A page whose products committed just before the worker died (its
+selection records carry the action's id) is not selected again: its SKUs count as their
+records say, so every hit is recorded and counted once. Cancelling (the console sets
 ``cancel_requested``) stops it after the current page.
 """
 
@@ -28,6 +29,7 @@ from procrastinate.job_context import JobContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.freshness.tasks import stock_areas
+from hive.catalog.selection import repository
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.forms import read_search_form, search_query
 from hive.platform import progress
@@ -102,14 +104,21 @@ async def select_next_page(runtime: JobRuntime, progress_id: int) -> bool:
     )
     result = await adapter.search(search_query(form, page_size=PAGE_SIZE))
     skus = [hit.sku for hit in result.hits][: max(0, cap - handled)]
-    report = await selection.select_skus(
-        runtime.database,
-        adapter,
-        actor,
-        skus,
-        stock_areas=stock_areas(runtime),
-        progress_id=progress_id,
-    )
+    async with runtime.database.platform_transaction() as session:
+        recorded = await repository.outcomes_recorded_by_progress(session, progress_id, skus)
+    report = _report_of(recorded)
+    fresh = [sku for sku in skus if sku not in recorded]
+    if fresh:
+        report.merge(
+            await selection.select_skus(
+                runtime.database,
+                adapter,
+                actor,
+                fresh,
+                stock_areas=stock_areas(runtime),
+                progress_id=progress_id,
+            )
+        )
     handled += len(skus)
     last = (
         not result.hits or page * PAGE_SIZE >= result.total or handled >= cap or page >= MAX_PAGES
@@ -131,6 +140,18 @@ async def select_next_page(runtime: JobRuntime, progress_id: int) -> bool:
             end = progress.FINISHED if last else progress.CANCELLED
             await progress.finish(session, progress_id, end)
     return not (last or cancelled)
+
+
+def _report_of(recorded: Mapping[str, tuple[str, str]]) -> selection.SelectionReport:
+    """What an earlier attempt did to SKUs of this page, as their selection records say (the
+    page committed, then its worker died before the row advanced)."""
+    report = selection.SelectionReport()
+    for sku, (outcome, reason) in recorded.items():
+        if outcome == "failed":
+            report.failed[sku] = reason
+        else:
+            getattr(report, reason if reason in ("added", "restored") else "unchanged").append(sku)
+    return report
 
 
 def _why_unread(handled: int, cap: int, page: int) -> str:

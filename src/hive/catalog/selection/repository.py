@@ -108,6 +108,22 @@ async def skus_recorded_by_run(session: AsyncSession, run_id: int) -> set[str]:
     return set((await session.scalars(query)).all())
 
 
+async def outcomes_recorded_by_progress(
+    session: AsyncSession, progress_id: int, skus: Sequence[str]
+) -> dict[str, tuple[str, str]]:
+    """Of ``skus``, those the bulk action has already recorded: SKU → (outcome, reason)."""
+    if not skus:
+        return {}
+    query = select(
+        SelectionRecord.supplier_sku, SelectionRecord.outcome, SelectionRecord.reason
+    ).where(
+        SelectionRecord.progress_id == progress_id,
+        SelectionRecord.action == "add",
+        SelectionRecord.supplier_sku.in_(list(skus)),
+    )
+    return {sku: (outcome, reason) for sku, outcome, reason in await session.execute(query)}
+
+
 async def products_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[Product]:
     if not ids:
         return []
