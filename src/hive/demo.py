@@ -96,10 +96,24 @@ class DemoLogin:
 
 # Price coefficients (docs/pricing.md): editable on the pricing page.
 DEMO_GRADES = [
-    GradeCreate(name="普通", price_coefficient=Decimal("1.0000"), description="默认等级"),
-    GradeCreate(name="银牌", price_coefficient=Decimal("0.9800"), description="年采购额十万以上"),
-    GradeCreate(name="金牌", price_coefficient=Decimal("0.9500"), description="年采购额百万以上"),
-    GradeCreate(name="钻石", price_coefficient=Decimal("0.9200"), description="战略合作伙伴"),
+    GradeCreate(
+        code="standard", name="普通", price_coefficient=Decimal("1.0000"), description="默认等级"
+    ),
+    GradeCreate(
+        code="silver",
+        name="银牌",
+        price_coefficient=Decimal("0.9800"),
+        description="年采购额十万以上",
+    ),
+    GradeCreate(
+        code="gold",
+        name="金牌",
+        price_coefficient=Decimal("0.9500"),
+        description="年采购额百万以上",
+    ),
+    GradeCreate(
+        code="diamond", name="钻石", price_coefficient=Decimal("0.9200"), description="战略合作伙伴"
+    ),
 ]
 
 DEMO_TENANTS = [

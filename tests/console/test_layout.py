@@ -38,6 +38,7 @@ EXPECTED_MENU = {
         "/admin/suppliers",
         "/admin/supplier-messages",
         "/admin/tenants",
+        "/admin/grades",
         "/admin/staff",
         "/admin/accounts",
         "/admin/audit-log",

@@ -304,6 +304,12 @@ CALLS: dict[Action, list[Call]] = {
         in_transaction(
             lambda s, w, a: customers.change_grade_coefficient(s, a, w.grade_id, Decimal("1.1"))
         ),
+        in_transaction(
+            lambda s, w, a: customers.update_grade(
+                s, a, w.grade_id, GradeCreate(name="probe-grade", price_coefficient=Decimal(1))
+            )
+        ),
+        in_transaction(lambda s, w, a: customers.delete_grade(s, a, 10**9)),
     ],
     Action.CREATE_TENANT: [
         in_transaction(

@@ -11,6 +11,8 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     # customers and sign-in
     "grade.create": ("新建客户等级", "Customer grade created"),
     "grade.coefficient": ("修改等级价格系数", "Grade price coefficient changed"),
+    "grade.update": ("修改客户等级", "Customer grade changed"),
+    "grade.delete": ("删除客户等级", "Customer grade deleted"),
     "tenant.create": ("新建客户", "Tenant created"),
     "tenant.status": ("客户状态变更", "Tenant status changed"),
     "user.create": ("新建账号", "Account created"),

@@ -6,6 +6,10 @@ DOMAIN = Domain(
     name="customers",
     models=["hive.customers.models"],
     tasks=["hive.customers.tasks"],
-    hcm_routers=["hive.customers.routes:router", "hive.customers.user_pages:router"],
+    hcm_routers=[
+        "hive.customers.routes:router",
+        "hive.customers.user_pages:router",
+        "hive.customers.grade_pages:router",
+    ],
     menu=["hive.customers.menu:MENU"],
 )

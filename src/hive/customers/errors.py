@@ -23,6 +23,22 @@ class DuplicateGradeName(Conflict):
     default_message = "等级名称已存在 / Grade name already exists"
 
 
+class DuplicateGradeCode(Conflict):
+    code = "grade_code_taken"
+    default_message = "等级编码已存在 / Grade code already exists"
+
+
+class GradeInUse(Conflict):
+    """A grade still given to tenants or to distribution pools is not deleted; ``details``
+    name what uses it (``used_by``) and how many tenants."""
+
+    code = "grade_in_use"
+    default_message = (
+        "该等级仍被客户或分销池使用，不能删除 / The grade is still used by tenants or "
+        "distribution pools and cannot be deleted"
+    )
+
+
 class DuplicateUsername(Conflict):
     code = "username_taken"
     default_message = "用户名已存在 / Username already exists"

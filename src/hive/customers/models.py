@@ -22,7 +22,8 @@ class UserStatus(StrEnum):
 
 
 class CustomerGrade(Base, TimestampedMixin):
-    """A grade of customer; pricing multiplies the base price by ``price_coefficient``."""
+    """A grade of customer; pricing multiplies the base price by ``price_coefficient``.
+    ``code``: a short unique code (grades made before codes existed have none)."""
 
     __tablename__ = "customer_grades"
     __table_args__ = (
@@ -30,6 +31,7 @@ class CustomerGrade(Base, TimestampedMixin):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     price_coefficient: Mapped[Decimal] = mapped_column(Numeric(8, 4))
     description: Mapped[str] = mapped_column(String(255), default="")

@@ -28,6 +28,35 @@ def violated_constraint(exc: IntegrityError) -> str:
     return getattr(diag, "constraint_name", None) or ""
 
 
+def violated_table(exc: IntegrityError) -> str:
+    """The table of the row that refused the change (for a foreign key: the referencing one)."""
+    diag = getattr(exc.orig, "diag", None)
+    return getattr(diag, "table_name", None) or ""
+
+
+async def delete_and_flush(session: AsyncSession, row: CustomerGrade) -> None:
+    """Delete ``row`` in a savepoint: a row still referenced raises ``IntegrityError`` and
+    leaves the caller's transaction usable."""
+    async with session.begin_nested():
+        await session.delete(row)
+        await session.flush()
+
+
+async def lock_grade(session: AsyncSession, grade_id: int) -> CustomerGrade | None:
+    query = select(CustomerGrade).where(CustomerGrade.id == grade_id).with_for_update()
+    return await session.scalar(query)
+
+
+async def count_tenants_of_grade(session: AsyncSession, grade_id: int) -> int:
+    query = select(func.count()).select_from(Tenant).where(Tenant.grade_id == grade_id)
+    return int(await session.scalar(query) or 0)
+
+
+async def tenants_per_grade(session: AsyncSession) -> dict[int, int]:
+    query = select(Tenant.grade_id, func.count()).group_by(Tenant.grade_id)
+    return {int(grade_id): int(n) for grade_id, n in (await session.execute(query)).all()}
+
+
 async def get_grade(session: AsyncSession, grade_id: int) -> CustomerGrade | None:
     return await session.get(CustomerGrade, grade_id)
 

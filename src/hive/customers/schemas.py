@@ -9,11 +9,16 @@ from hive.platform.permissions import Role
 
 _CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
 _USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$"
+GRADE_CODE = r"^[a-z][a-z0-9-]{1,31}$"
 
 
 class GradeCreate(BaseModel):
+    """A customer grade. ``code`` is optional here (demo data and the CLI name grades by
+    their name); the grades page asks for it."""
+
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
+    code: str | None = Field(default=None, pattern=GRADE_CODE)
     name: str = Field(min_length=1, max_length=64)
     price_coefficient: Decimal = Field(gt=0, lt=100, max_digits=8, decimal_places=4)
     description: str = Field(default="", max_length=255)

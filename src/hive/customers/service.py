@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.billing import service as billing
 from hive.customers import repository, sessions, users
 from hive.customers.errors import (
+    DuplicateGradeCode,
     DuplicateGradeName,
     DuplicateTenantCode,
     DuplicateUsername,
+    GradeInUse,
     GradeNotFound,
     RoleNotAllowed,
     TenantNotActive,
@@ -35,7 +37,7 @@ from hive.customers.models import (
 from hive.customers.schemas import GradeCreate, PasswordChange, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
-from hive.platform.errors import PermissionDenied
+from hive.platform.errors import HiveError, PermissionDenied
 from hive.platform.passwords import check_password, hash_password_async
 from hive.platform.permissions import Action, Role, require
 
@@ -46,15 +48,81 @@ async def create_grade(session: AsyncSession, actor: Actor, data: GradeCreate) -
     grade = CustomerGrade(**data.model_dump())
     try:
         await repository.add_and_flush(session, grade)
-    except IntegrityError:
-        raise DuplicateGradeName() from None
+    except IntegrityError as error:
+        raise _duplicate_grade(error, data.code) from None
     await record_audit(
         session,
         actor,
         "grade.create",
         target_type="grade",
         target_id=grade.id,
-        details={"name": grade.name, "price_coefficient": str(grade.price_coefficient)},
+        details={
+            "code": grade.code,
+            "name": grade.name,
+            "price_coefficient": str(grade.price_coefficient),
+        },
+    )
+    return grade
+
+
+def _duplicate_grade(error: IntegrityError, code: str | None) -> HiveError:
+    if repository.violated_constraint(error) == "uq_customer_grades_code":
+        return DuplicateGradeCode(details={"code": code})
+    return DuplicateGradeName()
+
+
+async def update_grade(
+    session: AsyncSession, actor: Actor, grade_id: int, data: GradeCreate
+) -> CustomerGrade:
+    """Change a grade's code, name and description (its coefficient changes through
+    ``pricing.rules.set_grade_coefficient``, which reprices). Raises ``grade_not_found``,
+    ``grade_code_taken``, ``grade_name_taken``; audited with what changed."""
+    require(actor, Action.MANAGE_GRADES)
+    grade = await repository.get_grade(session, grade_id)
+    if grade is None:
+        raise GradeNotFound(details={"grade_id": grade_id})
+    wanted = {"code": data.code, "name": data.name, "description": data.description}
+    changes = {k: {"from": getattr(grade, k), "to": v} for k, v in wanted.items()}
+    changes = {k: change for k, change in changes.items() if change["from"] != change["to"]}
+    if not changes:
+        return grade
+    try:
+        async with session.begin_nested():
+            for key, change in changes.items():
+                setattr(grade, key, change["to"])
+            await session.flush()
+    except IntegrityError as error:
+        await session.refresh(grade)
+        raise _duplicate_grade(error, data.code) from None
+    await record_audit(
+        session, actor, "grade.update", target_type="grade", target_id=grade.id, details=changes
+    )
+    return grade
+
+
+async def delete_grade(session: AsyncSession, actor: Actor, grade_id: int) -> CustomerGrade:
+    """Delete a grade nobody uses. Refused (``grade_in_use``) while tenants have it or a
+    distribution pool is given to it; its materialised prices and API rate limit go with it.
+    Raises ``grade_not_found``; audited."""
+    require(actor, Action.MANAGE_GRADES)
+    grade = await repository.lock_grade(session, grade_id)
+    if grade is None:
+        raise GradeNotFound(details={"grade_id": grade_id})
+    tenants = await repository.count_tenants_of_grade(session, grade.id)
+    if tenants:
+        raise GradeInUse(details={"grade_id": grade.id, "used_by": "tenants", "tenants": tenants})
+    try:
+        await repository.delete_and_flush(session, grade)
+    except IntegrityError as error:
+        used_by = repository.violated_table(error) or "other"
+        raise GradeInUse(details={"grade_id": grade.id, "used_by": used_by}) from None
+    await record_audit(
+        session,
+        actor,
+        "grade.delete",
+        target_type="grade",
+        target_id=grade.id,
+        details={"code": grade.code, "name": grade.name},
     )
     return grade
 
@@ -87,6 +155,11 @@ async def change_grade_coefficient(
 
 async def list_grades(session: AsyncSession) -> Sequence[CustomerGrade]:
     return await repository.list_grades(session)
+
+
+async def tenants_per_grade(session: AsyncSession) -> dict[int, int]:
+    """How many tenants each grade has (grades without tenants are absent)."""
+    return await repository.tenants_per_grade(session)
 
 
 async def create_tenant(session: AsyncSession, actor: Actor, data: TenantCreate) -> Tenant:

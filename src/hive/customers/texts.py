@@ -188,3 +188,88 @@ USER_TEXTS: dict[str, dict[str, str]] = {
         "error.tenant_not_active": "The company account is not active",
     },
 }
+
+# The customer grades page (platform admin).
+GRADE_TEXTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "grades.title": "客户等级",
+        "grades.note": "客户等级决定其客户看到的价格：客户价 = 基准价 × 价格系数，"
+        "再按定价规则的区间与取整计算；分配给该等级的分销池决定其客户可见的商品；"
+        "开放平台的限流也按等级设置。新建等级或修改系数会启动一次全量重新定价（在“定价”页查看进度）。",
+        "grades.code": "等级编码",
+        "grades.name": "等级名称",
+        "grades.coefficient": "价格系数",
+        "grades.description": "说明",
+        "grades.tenants": "客户数",
+        "grades.actions": "操作",
+        "grades.edit": "编辑",
+        "grades.delete": "删除",
+        "grades.no_code": "（未设置）",
+        "grades.code_hint": "小写字母开头，2-32 位小写字母、数字和 -，全局唯一，如 gold",
+        "grades.name_hint": "1-64 个字符，不能与其他等级重名",
+        "grades.coefficient_hint": "大于 0、小于 100，最多 4 位小数；1 为基准价，0.95 即九五折",
+        "grades.description_hint": "可选，最多 255 个字符",
+        "grades.new": "新建等级",
+        "grades.create": "创建等级",
+        "grades.save": "保存",
+        "grades.back": "返回等级列表",
+        "grades.edit_title": "编辑等级“{name}”",
+        "grades.confirm_delete": "删除等级“{name}”？其已计算的价格与限流设置会一并删除。",
+        "grades.empty": "还没有客户等级",
+        "grades.done.created": "等级“{name}”已创建，已开始重新定价",
+        "grades.done.saved": "等级“{name}”已保存",
+        "grades.done.repriced": "等级“{name}”已保存，系数已修改，已开始重新定价",
+        "grades.done.deleted": "等级“{name}”已删除",
+        "grades.in_use.tenants": "该等级仍有 {n} 个客户使用，不能删除；请先为这些客户更换等级",
+        "grades.in_use.distribution_assignments": "该等级仍被分配了分销池，不能删除；"
+        "请先在“分销池”中取消分配",
+        "field.price_coefficient": "价格系数",
+        "field.description": "说明",
+        "error.grade_code_taken": "等级编码已存在",
+        "error.grade_name_taken": "等级名称已存在",
+    },
+    "en": {
+        "grades.title": "Customer grades",
+        "grades.note": "A grade decides its tenants' prices: tenant price = base price × "
+        "price coefficient, then the pricing rule's bands and rounding; the distribution pools "
+        "given to the grade decide which products its tenants see; Open API rate limits are "
+        "set per grade too. Creating a grade or changing its coefficient starts a full reprice "
+        "(followed on the Pricing page).",
+        "grades.code": "Grade code",
+        "grades.name": "Grade name",
+        "grades.coefficient": "Price coefficient",
+        "grades.description": "Description",
+        "grades.tenants": "Tenants",
+        "grades.actions": "Actions",
+        "grades.edit": "Edit",
+        "grades.delete": "Delete",
+        "grades.no_code": "(not set)",
+        "grades.code_hint": "starts with a lower-case letter; 2-32 lower-case letters, digits "
+        "and -; unique, e.g. gold",
+        "grades.name_hint": "1-64 characters, not the name of another grade",
+        "grades.coefficient_hint": "above 0 and below 100, at most 4 decimals; 1 is the base "
+        "price, 0.95 is 5% off",
+        "grades.description_hint": "optional, up to 255 characters",
+        "grades.new": "New grade",
+        "grades.create": "Create grade",
+        "grades.save": "Save",
+        "grades.back": "Back to the grades",
+        "grades.edit_title": 'Edit grade "{name}"',
+        "grades.confirm_delete": 'Delete grade "{name}"? Its computed prices and rate limit '
+        "go with it.",
+        "grades.empty": "No customer grades yet",
+        "grades.done.created": 'Grade "{name}" created; repricing has started',
+        "grades.done.saved": 'Grade "{name}" saved',
+        "grades.done.repriced": 'Grade "{name}" saved with a new coefficient; repricing has '
+        "started",
+        "grades.done.deleted": 'Grade "{name}" deleted',
+        "grades.in_use.tenants": "{n} tenants still have this grade, so it cannot be deleted; "
+        "give them another grade first",
+        "grades.in_use.distribution_assignments": "Distribution pools are still given to this "
+        "grade, so it cannot be deleted; remove those assignments on Distribution pools first",
+        "field.price_coefficient": "Price coefficient",
+        "field.description": "Description",
+        "error.grade_code_taken": "The grade code is taken",
+        "error.grade_name_taken": "The grade name is taken",
+    },
+}

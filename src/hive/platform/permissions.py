@@ -169,6 +169,7 @@ class View(StrEnum):
     TENANTS = "customers.tenants"
     STAFF = "customers.staff"
     TENANT_USERS = "customers.tenant_users"
+    GRADES = "customers.grades"
     AUDIT_LOG = "platform.audit_log"
     SETTINGS = "platform.settings"
     ACCOUNT_SECURITY = "customers.account_security"
@@ -206,6 +207,8 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.STAFF: frozenset({_ADMIN}),
     # A tenant's users, opened from the tenants page: the platform admin's.
     View.TENANT_USERS: frozenset({_ADMIN}),
+    # Customer grades drive every tenant's prices: the platform admin's (MANAGE_GRADES).
+    View.GRADES: frozenset({_ADMIN}),
     View.AUDIT_LOG: frozenset({_ADMIN, _FINANCE}),
     View.SETTINGS: frozenset({_ADMIN}),
     View.ACCOUNT_SECURITY: frozenset({_ADMIN}),
