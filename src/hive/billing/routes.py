@@ -3,12 +3,13 @@ limit forms for finance), and the tenant's own account in the workbench."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import service as billing
@@ -16,17 +17,16 @@ from hive.billing.schemas import Adjustment, CreditLimit, TopUp
 from hive.billing.texts import BILLING_TEXTS
 from hive.console import i18n
 from hive.console.callers import TenantSession, tenant_id_of, viewing
-from hive.console.error_pages import field_errors
+from hive.console.forms import CsrfToken, refusal, submit_form
 from hive.console.pages import redirect_with_flash, render
 from hive.console.tables import Table, read_table, refuse_unknown
 from hive.customers import service as customers
 from hive.platform.actor import Actor
-from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import InvalidAmount, format_yuan, parse_yuan
 from hive.platform.permissions import Action, View, allowed
-from hive.platform.validation import Id, InvalidInput, Problem, invalid_input
+from hive.platform.validation import Id, InvalidInput, Problem
 
 i18n.extend(BILLING_TEXTS)
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,7 @@ AccountsViewer = Annotated[Actor, viewing(View.BILLING_ACCOUNTS)]
 OwnAccountViewer = Annotated[Actor, viewing(View.WORKBENCH_ACCOUNT)]
 Amount = Annotated[str, Form(max_length=24)]
 NoteField = Annotated[str, Form(max_length=400)]
-Csrf = Annotated[str, Form(max_length=128)]
+T = TypeVar("T")
 
 
 def _table(request: Request, path: str) -> Table:
@@ -122,136 +122,88 @@ def _fen(raw: str, *, allow_negative: bool = False) -> int:
         raise InvalidInput([Problem("amount", "invalid_amount")]) from None
 
 
-@router.post(ADMIN_PATH + "/{tenant_id}/top-up")
-async def top_up(
-    request: Request,
-    actor: AccountsViewer,
-    tenant_id: Id,
-    csrf_token: Csrf = "",
-    amount: Amount = "",
-    note: NoteField = "",
-) -> Response:
-    verify_csrf(request.session, csrf_token)
-    return await _finance_form(
-        request,
-        actor,
-        tenant_id,
-        lambda: TopUp(tenant_id=tenant_id, amount_fen=_fen(amount), note=note),
-        form={"form": "top_up", "amount": amount, "note": note},
-    )
+@dataclass(frozen=True, slots=True)
+class _FinanceForm(Generic[T]):
+    """A finance form of the account page: ``name`` is the form's id on the page and names its
+    flash; ``build`` reads the typed amount and note for a tenant, ``apply`` writes it."""
+
+    name: str
+    build: Callable[[int, str, str], T]
+    apply: Callable[[AsyncSession, Actor, T], Awaitable[object]]
 
 
-@router.post(ADMIN_PATH + "/{tenant_id}/adjust")
-async def adjust(
-    request: Request,
-    actor: AccountsViewer,
-    tenant_id: Id,
-    csrf_token: Csrf = "",
-    amount: Amount = "",
-    note: NoteField = "",
-) -> Response:
-    verify_csrf(request.session, csrf_token)
-    return await _finance_form(
-        request,
-        actor,
-        tenant_id,
-        lambda: Adjustment(
+_FINANCE_FORMS_BY_PATH: dict[str, _FinanceForm[Any]] = {
+    "top-up": _FinanceForm(
+        "top_up",
+        lambda tenant_id, amount, note: TopUp(
+            tenant_id=tenant_id, amount_fen=_fen(amount), note=note
+        ),
+        billing.top_up,
+    ),
+    "adjust": _FinanceForm(
+        "adjust",
+        lambda tenant_id, amount, note: Adjustment(
             tenant_id=tenant_id, amount_fen=_fen(amount, allow_negative=True), note=note
         ),
-        form={"form": "adjust", "amount": amount, "note": note},
-    )
+        billing.adjust,
+    ),
+    "credit-limit": _FinanceForm(
+        "credit_limit",
+        lambda tenant_id, amount, note: CreditLimit(
+            tenant_id=tenant_id, limit_fen=_fen(amount), note=note
+        ),
+        billing.set_credit_limit,
+    ),
+}
 
 
-@router.post(ADMIN_PATH + "/{tenant_id}/credit-limit")
-async def credit_limit(
-    request: Request,
-    actor: AccountsViewer,
-    tenant_id: Id,
-    csrf_token: Csrf = "",
-    amount: Amount = "",
-    note: NoteField = "",
-) -> Response:
-    verify_csrf(request.session, csrf_token)
-    return await _finance_form(
-        request,
-        actor,
-        tenant_id,
-        lambda: CreditLimit(tenant_id=tenant_id, limit_fen=_fen(amount), note=note),
-        form={"form": "credit_limit", "amount": amount, "note": note},
-    )
+def _add_finance_route(path: str, finance: _FinanceForm[Any]) -> None:
+    """``POST /admin/billing/{tenant_id}/<path>``: validate the form (nothing written on bad
+    input), run the service, and go back to the account page with a flash; a refusal shows the
+    page again with each problem next to its field and the values typed."""
 
+    async def submit(
+        request: Request,
+        actor: AccountsViewer,
+        tenant_id: Id,
+        csrf_token: CsrfToken = "",
+        amount: Amount = "",
+        note: NoteField = "",
+    ) -> Response:
+        async def apply() -> Response:
+            data = finance.build(tenant_id, amount, note)
+            async with database_of(request).platform_transaction() as session:
+                await finance.apply(session, actor, data)
+            return redirect_with_flash(f"{ADMIN_PATH}/{tenant_id}", f"billing.done.{finance.name}")
+
+        form = {"form": finance.name, "amount": amount, "note": note}
+        refused = partial(_refused, request, actor, tenant_id, form)
+        return await submit_form(request, csrf_token, apply, refused)
+
+    route = f"{ADMIN_PATH}/{{tenant_id}}/{path}"
+    router.add_api_route(route, submit, methods=["POST"], name=finance.name)
+
+
+for _path, _finance in _FINANCE_FORMS_BY_PATH.items():
+    _add_finance_route(_path, _finance)
 
 _FIELD_OF = {"amount_fen": "amount", "limit_fen": "amount"}
 
 
-async def _finance_form(
-    request: Request,
-    actor: Actor,
-    tenant_id: int,
-    build: Callable[[], TopUp | Adjustment | CreditLimit],
-    *,
-    form: dict[str, str],
-) -> Response:
-    """Validate the form (nothing written on bad input), run the service, and go back to the
-    account page with a flash; a refusal shows the page again with each problem next to its
-    field and the values typed."""
-    try:
-        data = build()
-        async with database_of(request).platform_transaction() as session:
-            await _apply(session, actor, data)
-    except (ValidationError, InvalidInput) as exc:
-        return await _refused(request, actor, tenant_id, exc, 422, form)
-    except HiveError as exc:
-        if exc.http_status in (403, 404):
-            raise
-        return await _refused(request, actor, tenant_id, exc, exc.http_status, form)
-    return redirect_with_flash(f"{ADMIN_PATH}/{tenant_id}", f"billing.done.{form['form']}")
-
-
 async def _refused(
-    request: Request,
-    actor: Actor,
-    tenant_id: int,
-    error: Exception,
-    status_code: int,
-    form: dict[str, str],
+    request: Request, actor: Actor, tenant_id: int, form: dict[str, str], error: HiveError
 ) -> Response:
-    if isinstance(error, ValidationError):
-        error = InvalidInput(
-            [
-                Problem(_FIELD_OF.get(p.field, p.field), p.code, p.params)
-                for p in invalid_input(error).problems
-            ]
-        )
-    elif isinstance(error, HiveError) and isinstance(error.details.get("problems"), list):
-        # The service names its own fields (limit_fen); the form has one amount field.
+    if isinstance(error.details.get("problems"), list):
+        # The schemas and the service name their own fields (limit_fen); the form has one
+        # amount field.
         error.details["problems"] = [
             {**p, "field": _FIELD_OF.get(str(p.get("field")), p.get("field"))}
             for p in error.details["problems"]
         ]
-    errors, lines = field_errors(request, error, FORM_FIELDS)
     table = read_table({}, path=f"{ADMIN_PATH}/{tenant_id}", page_size=PAGE_SIZE)
     return await _account_page(
-        request,
-        actor,
-        tenant_id,
-        table,
-        status_code=status_code,
-        errors=errors,
-        problems=lines,
-        form=form,
+        request, actor, tenant_id, table, form=form, **refusal(request, error, FORM_FIELDS)
     )
-
-
-async def _apply(
-    session: AsyncSession, actor: Actor, data: TopUp | Adjustment | CreditLimit
-) -> None:
-    if isinstance(data, TopUp):
-        await billing.top_up(session, actor, data)
-    elif isinstance(data, Adjustment):
-        await billing.adjust(session, actor, data)
-    else:
-        await billing.set_credit_limit(session, actor, data)
 
 
 @router.get(WORKBENCH_PATH)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from hive.console import i18n
 from hive.console.callers import SignedInActor, may, viewing
+from hive.console.forms import CsrfToken
 from hive.console.i18n import translator, wait_text
 from hive.console.pages import client_of, current_session_id, language_of, render
 from hive.customers import service as customers
@@ -139,7 +140,7 @@ async def end_session(
     request: Request,
     actor: SignedInActor,
     session_id: Annotated[str, Form(max_length=64)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     try:
@@ -161,7 +162,7 @@ async def change_password(
     actor: SignedInActor,
     current_password: Annotated[str, Form(max_length=128)] = "",
     new_password: Annotated[str, Form(max_length=128)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     try:
@@ -229,7 +230,7 @@ async def unlock(
     request: Request,
     actor: Unlocker,
     username: Annotated[str, Form(max_length=MAX_USERNAME)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     try:
@@ -250,7 +251,7 @@ async def sign_out_everywhere(
     request: Request,
     actor: Annotated[Actor, may(Action.END_USER_SESSIONS)],
     username: Annotated[str, Form(max_length=MAX_USERNAME)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     name = username.strip()

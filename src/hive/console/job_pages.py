@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
 from hive.console.callers import WrongAudience, staff, viewing
+from hive.console.forms import CsrfToken
 from hive.console.pages import language_of, redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.platform import progress
@@ -159,7 +160,7 @@ async def cancel(
     request: Request,
     actor: StaffActor,
     progress_id: Id,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     """Ask the action to stop after its current unit of work (recorded in the audit log)."""
     verify_csrf(request.session, csrf_token)

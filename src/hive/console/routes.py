@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from hive.console.callers import PUBLIC, SignedInActor
 from hive.console.dashboard import dashboard
+from hive.console.forms import CsrfToken
 from hive.console.i18n import translator, wait_text
 from hive.console.pages import client_of, language_of, render, session_actor
 from hive.console.tenant_dashboard import render_workbench_home
@@ -39,7 +40,7 @@ async def login(
     request: Request,
     username: Annotated[str, Form(max_length=MAX_USERNAME)] = "",
     password: Annotated[str, Form(max_length=MAX_PASSWORD)] = "",
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     try:
         verify_csrf(request.session, csrf_token)
@@ -87,9 +88,7 @@ def _locked(request: Request, exc: SignInLocked, username: str) -> Response:
 
 
 @router.post("/logout", dependencies=[PUBLIC])
-async def logout(
-    request: Request, csrf_token: Annotated[str, Form(max_length=128)] = ""
-) -> Response:
+async def logout(request: Request, csrf_token: CsrfToken = "") -> Response:
     verify_csrf(request.session, csrf_token)
     actor = await session_actor(request)
     browser = browser_session(request)

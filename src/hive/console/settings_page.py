@@ -15,17 +15,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from hive.catalog.pricing import rules as pricing_rules
 from hive.console import i18n
 from hive.console.callers import viewing
-from hive.console.error_pages import field_errors
+from hive.console.forms import CsrfToken, refusal, submit_form
 from hive.console.pages import redirect_with_flash, render
 from hive.console.settings_texts import SETTINGS_TEXTS
 from hive.customers import service as customers
@@ -33,7 +34,6 @@ from hive.openapi import service as openapi
 from hive.openapi.schemas import RateLimitSet
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
-from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.permissions import View
@@ -43,7 +43,6 @@ router = APIRouter(include_in_schema=False)
 i18n.extend(SETTINGS_TEXTS)
 PATH = "/admin/settings"
 SettingsAdmin = Annotated[Actor, viewing(View.SETTINGS)]
-Csrf = Annotated[str, Form(max_length=128)]
 Number = Annotated[str, Form(max_length=24)]
 URL_FIELDS = ("database_url", "redis_url", "amqp_url")
 
@@ -123,18 +122,19 @@ async def grade_coefficient(
     request: Request,
     actor: SettingsAdmin,
     grade_id: Id,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     coefficient: Number = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    form = {"form": f"coefficient-{grade_id}", "coefficient": coefficient}
-    try:
+    async def apply() -> Response:
         value = _coefficient(coefficient)
         async with database_of(request).platform_transaction() as session:
             await pricing_rules.set_grade_coefficient(session, actor, grade_id, value)
-    except HiveError as error:
-        return await _refused(request, actor, error, form, ("coefficient",))
-    return redirect_with_flash(PATH, "settings.done.coefficient")
+        return redirect_with_flash(PATH, "settings.done.coefficient")
+
+    form = {"form": f"coefficient-{grade_id}", "coefficient": coefficient}
+    return await submit_form(
+        request, csrf_token, apply, partial(_refused, request, actor, form, ("coefficient",))
+    )
 
 
 def _coefficient(raw: str) -> Decimal:
@@ -159,30 +159,23 @@ async def grade_api_limit(
     request: Request,
     actor: SettingsAdmin,
     grade_id: Id,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     rate_per_s: Number = "",
     burst: Number = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    form = {"form": f"limit-{grade_id}", "rate_per_s": rate_per_s, "burst": burst}
-    try:
+    async def apply() -> Response:
         limit = RateLimitSet.model_validate({"rate_per_s": rate_per_s, "burst": burst})
         async with database_of(request).platform_transaction() as session:
             await openapi.set_grade_rate_limit(session, actor, grade_id, limit)
-    except (ValidationError, HiveError) as error:
-        return await _refused(request, actor, error, form, ("rate_per_s", "burst"))
-    return redirect_with_flash(PATH, "settings.done.api_limit")
+        return redirect_with_flash(PATH, "settings.done.api_limit")
+
+    form = {"form": f"limit-{grade_id}", "rate_per_s": rate_per_s, "burst": burst}
+    return await submit_form(
+        request, csrf_token, apply, partial(_refused, request, actor, form, ("rate_per_s", "burst"))
+    )
 
 
 async def _refused(
-    request: Request,
-    actor: Actor,
-    error: ValidationError | HiveError,
-    form: dict[str, str],
-    fields: tuple[str, ...],
+    request: Request, actor: Actor, form: dict[str, str], fields: tuple[str, ...], error: HiveError
 ) -> Response:
-    if isinstance(error, HiveError) and error.http_status in (403, 404):
-        raise error
-    status = error.http_status if isinstance(error, HiveError) else 422
-    errors, lines = field_errors(request, error, fields)
-    return await _page(request, actor, status_code=status, form=form, errors=errors, problems=lines)
+    return await _page(request, actor, form=form, **refusal(request, error, fields))

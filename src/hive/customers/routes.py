@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from hive.console import i18n
 from hive.console.callers import viewing
-from hive.console.error_pages import field_errors
+from hive.console.forms import CsrfToken, posted_form, refusal
 from hive.console.pages import redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.customers import service as customers
@@ -69,8 +69,7 @@ async def tenants_page(request: Request, actor: TenantsViewer) -> Response:
 
 @router.post(PATH)
 async def tenant_create(request: Request, actor: TenantsViewer) -> Response:
-    form = await request.form()
-    verify_csrf(request.session, str(form.get("csrf_token", "")))
+    form = await posted_form(request)
     values = {k: str(form.get(k, ""))[:256] for k in FIELDS}
     try:
         grade_id = parse_id(values["grade_id"], "grade_id")
@@ -82,13 +81,10 @@ async def tenant_create(request: Request, actor: TenantsViewer) -> Response:
         async with database_of(request).platform_transaction() as session:
             await customers.create_tenant(session, actor, data)
     except (ValidationError, HiveError) as error:
-        status = error.http_status if isinstance(error, HiveError) else 422
-        by_field, others = field_errors(request, error, FIELDS)
+        shown = refusal(request, error, FIELDS)
         if isinstance(error, HiveError) and error.code == "tenant_code_taken":
-            by_field, others = {"code": others}, []
-        return await _page(
-            request, actor, status_code=status, values=values, errors=by_field, problems=others
-        )
+            shown.update(errors={"code": shown["problems"]}, problems=[])
+        return await _page(request, actor, values=values, **shown)
     return redirect_with_flash(PATH, "tenants.done.created", name=data.name)
 
 
@@ -97,7 +93,7 @@ async def tenant_status(
     request: Request,
     actor: TenantsViewer,
     tenant_id: Id,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
     status: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.error_pages import field_errors, message_in, problem_lines
+from hive.console.forms import CsrfToken, posted_form, refusal
 from hive.console.i18n import translator
 from hive.console.pages import language_of, redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
@@ -50,7 +51,6 @@ FIELDS = ("username", "display_name", "role", "password")
 PAGE_SIZE = 50
 StaffAdmin = Annotated[Actor, viewing(View.STAFF)]
 TeamAdmin = Annotated[Actor, viewing(View.TEAM)]
-Csrf = Annotated[str, Form(max_length=128)]
 Choice = Annotated[str, Form(max_length=32)]
 Password = Annotated[str, Form(max_length=256)]
 
@@ -148,8 +148,7 @@ async def _page(
 
 
 async def _create(request: Request, actor: Actor, place: _Place) -> Response:
-    form = await request.form()
-    verify_csrf(request.session, str(form.get("csrf_token", ""))[:128])
+    form = await posted_form(request)
     values = {k: str(form.get(k, ""))[:256] for k in FIELDS}
     scope = _scope_of(actor, place)
     try:
@@ -159,20 +158,11 @@ async def _create(request: Request, actor: Actor, place: _Place) -> Response:
         async with _scope(request, actor) as session:
             created = await users.create_member(session, actor, data, tenant=place.tenant)
     except (ValidationError, HiveError) as error:
-        status = error.http_status if isinstance(error, HiveError) else 422
-        by_field, others = field_errors(request, error, FIELDS)
+        shown = refusal(request, error, FIELDS)
         if isinstance(error, HiveError) and error.code == "username_taken":
-            by_field, others = {"username": problem_lines(request, error)}, []
+            shown.update(errors={"username": problem_lines(request, error)}, problems=[])
         values["password"] = ""  # never echoed back
-        return await _page(
-            request,
-            actor,
-            place,
-            status_code=status,
-            values=values,
-            errors=by_field,
-            problems=others,
-        )
+        return await _page(request, actor, place, values=values, **shown)
     return _password_shown(
         request, actor, place, created.user.username, created.generated_password, "created"
     )
@@ -337,7 +327,7 @@ def _register(path: str, view: View, *, tenant_page: bool = False) -> None:
         request: Request,
         user_id: Id,
         actor: Actor = admin,
-        csrf_token: Csrf = "",
+        csrf_token: CsrfToken = "",
         role: Choice = "",
     ) -> Response:
         verify_csrf(request.session, csrf_token)
@@ -348,7 +338,7 @@ def _register(path: str, view: View, *, tenant_page: bool = False) -> None:
         request: Request,
         user_id: Id,
         actor: Actor = admin,
-        csrf_token: Csrf = "",
+        csrf_token: CsrfToken = "",
         status: Choice = "",
     ) -> Response:
         verify_csrf(request.session, csrf_token)
@@ -357,14 +347,14 @@ def _register(path: str, view: View, *, tenant_page: bool = False) -> None:
 
     @router.post(path + "/{user_id}/unlock", name=f"{name}_unlock")
     async def unlock(
-        request: Request, user_id: Id, actor: Actor = admin, csrf_token: Csrf = ""
+        request: Request, user_id: Id, actor: Actor = admin, csrf_token: CsrfToken = ""
     ) -> Response:
         verify_csrf(request.session, csrf_token)
         return await _unlock(request, actor, await place_of(request, actor), user_id)
 
     @router.post(path + "/{user_id}/sign-out", name=f"{name}_sign_out")
     async def sign_out(
-        request: Request, user_id: Id, actor: Actor = admin, csrf_token: Csrf = ""
+        request: Request, user_id: Id, actor: Actor = admin, csrf_token: CsrfToken = ""
     ) -> Response:
         verify_csrf(request.session, csrf_token)
         return await _sign_out(request, actor, await place_of(request, actor), user_id)
@@ -378,7 +368,7 @@ def _register(path: str, view: View, *, tenant_page: bool = False) -> None:
         request: Request,
         user_id: Id,
         actor: Actor = admin,
-        csrf_token: Csrf = "",
+        csrf_token: CsrfToken = "",
         password: Password = "",
     ) -> Response:
         verify_csrf(request.session, csrf_token)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.console import i18n
 from hive.console.callers import TenantSession, tenant_id_of, viewing
 from hive.console.error_pages import field_errors
+from hive.console.forms import CsrfToken, refusal
 from hive.console.pages import redirect_with_flash, render
 from hive.console.timefmt import local_time
 from hive.openapi import service as openapi
@@ -35,7 +36,6 @@ router = APIRouter(include_in_schema=False)
 PATH = "/workbench/apps"
 FIELDS = ("name", "scopes", "ip_allow")
 AppsAdmin = Annotated[Actor, viewing(View.WORKBENCH_APPS)]
-Csrf = Annotated[str, Form(max_length=128)]
 
 
 async def _page(
@@ -75,7 +75,7 @@ async def create_app(
     request: Request,
     actor: AppsAdmin,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     name: Annotated[str, Form(max_length=200)] = "",
     scopes: Annotated[list[str] | None, Form(max_length=32)] = None,
     ip_allow: Annotated[str, Form(max_length=2000)] = "",
@@ -89,17 +89,17 @@ async def create_app(
             session, actor, tenant_id_of(actor), data, request.app.state.secrets
         )
     except (ValidationError, HiveError) as error:
-        errors, problems = field_errors(request, error, FIELDS)
-        status = error.http_status if isinstance(error, HiveError) else 422
-        return await _page(
-            request, actor, session, status_code=status, form=form, errors=errors, problems=problems
-        )
+        return await _page(request, actor, session, form=form, **refusal(request, error, FIELDS))
     return await _page(request, actor, session, issued=issued)
 
 
 @router.post(PATH + "/{app_id}/rotate")
 async def rotate_secret(
-    request: Request, actor: AppsAdmin, session: TenantSession, app_id: Id, csrf_token: Csrf = ""
+    request: Request,
+    actor: AppsAdmin,
+    session: TenantSession,
+    app_id: Id,
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     overlap = timedelta(seconds=request.app.state.settings.open_api_secret_overlap_s)
@@ -122,7 +122,11 @@ async def rotate_secret(
 
 @router.post(PATH + "/{app_id}/revoke")
 async def revoke_app(
-    request: Request, actor: AppsAdmin, session: TenantSession, app_id: Id, csrf_token: Csrf = ""
+    request: Request,
+    actor: AppsAdmin,
+    session: TenantSession,
+    app_id: Id,
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     try:

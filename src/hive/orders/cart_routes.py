@@ -10,14 +10,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from hive.billing import service as billing
 from hive.billing.errors import InsufficientFunds
 from hive.catalog.library import forms as library_forms
 from hive.console import i18n
 from hive.console.callers import TenantSession, tenant_id_of, viewing
-from hive.console.error_pages import field_errors, problem_lines
+from hive.console.error_pages import problem_lines
+from hive.console.forms import CsrfToken, answer_form, posted_form, refusal, submit_change
 from hive.console.i18n import translator
 from hive.console.pages import language_of, local_path, redirect_with_flash, render
 from hive.orders import area_fill, cart, checkout_form
@@ -30,7 +30,6 @@ from hive.orders.errors import (
 )
 from hive.orders.quotation import quote_new_order
 from hive.platform.actor import Actor
-from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
@@ -43,7 +42,6 @@ router = APIRouter(include_in_schema=False)
 CART = "/workbench/cart"
 CHECKOUT = "/workbench/checkout"
 Shopper = Annotated[Actor, viewing(View.WORKBENCH_CART)]
-Csrf = Annotated[str, Form(max_length=128)]
 Small = Annotated[str, Form(max_length=64)]
 Back = Annotated[str, Form(max_length=2048)]
 
@@ -77,17 +75,16 @@ async def add(
     request: Request,
     actor: Shopper,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     product_id: Small = "",
     quantity: Small = "1",
     back: Back = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    try:
+    async def apply() -> Response:
         await cart.add_to_cart(session, actor, _product(product_id), _quantity(quantity))
-    except HiveError as error:
-        return _refused(request, actor, error, back)
-    return redirect_with_flash(_back(back), "cart.done.added")
+        return redirect_with_flash(_back(back), "cart.done.added")
+
+    return await submit_change(request, actor, csrf_token, apply, _back(back))
 
 
 @router.post(CART + "/quantity")
@@ -95,16 +92,15 @@ async def change(
     request: Request,
     actor: Shopper,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     product_id: Small = "",
     quantity: Small = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    try:
+    async def apply() -> Response:
         await cart.change_quantity(session, actor, _product(product_id), _quantity(quantity))
-    except HiveError as error:
-        return _refused(request, actor, error, CART)
-    return redirect_with_flash(CART, "cart.done.changed")
+        return redirect_with_flash(CART, "cart.done.changed")
+
+    return await submit_change(request, actor, csrf_token, apply, CART)
 
 
 @router.post(CART + "/remove")
@@ -112,26 +108,14 @@ async def remove(
     request: Request,
     actor: Shopper,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     product_id: Small = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    try:
+    async def apply() -> Response:
         await cart.remove_from_cart(session, actor, [_product(product_id)])
-    except HiveError as error:
-        return _refused(request, actor, error, CART)
-    return redirect_with_flash(CART, "cart.done.removed")
+        return redirect_with_flash(CART, "cart.done.removed")
 
-
-def _refused(request: Request, actor: Actor, error: HiveError, back: str) -> Response:
-    return render(
-        request,
-        "workbench_refused.html",
-        status_code=error.http_status,
-        actor=actor,
-        problems=problem_lines(request, error),
-        back=_back(back),
-    )
+    return await submit_change(request, actor, csrf_token, apply, CART)
 
 
 async def _pickers(request: Request, wanted: dict[str, int | None]) -> checkout_form.AreaPickers:
@@ -201,13 +185,13 @@ async def _checkout(
 
 @router.post(CHECKOUT)
 async def checkout(request: Request, actor: Shopper) -> Response:
-    form = await request.form()
-    verify_csrf(request.session, str(form.get("csrf_token", "")))
+    form = await posted_form(request)
     wanted = checkout_form.chosen_areas({k: str(v) for k, v in form.items()})
     values = checkout_form.form_values(form)
     items = checkout_form.item_pairs(form)
     pickers = await _pickers(request, wanted)
-    try:
+
+    async def apply() -> Response:
         order = checkout_form.order_request(form, pickers, wanted)
         database = database_of(request)
         quote = await quote_new_order(
@@ -217,14 +201,16 @@ async def checkout(request: Request, actor: Shopper) -> Response:
             accepted = await cart.place_from_cart(
                 session, actor, order, request.app.state.secrets, quote
             )
-    except (InvalidInput, ValidationError) as error:
-        errors, lines = field_errors(request, error, checkout_form.FIELDS)
-        return await _checkout(
-            request, actor, items, values, wanted, status_code=422, errors=errors, problems=lines
+        return redirect_with_flash(
+            f"/workbench/orders/{accepted.order.order_no}",
+            "cart.done.ordered",
+            order_no=accepted.order.order_no,
         )
-    except HiveError as error:
-        if error.http_status in (403, 404):
-            raise
+
+    async def refused(error: HiveError) -> Response:
+        if isinstance(error, InvalidInput):
+            shown = refusal(request, error, checkout_form.FIELDS)
+            return await _checkout(request, actor, items, values, wanted, **shown)
         notes, lines = _line_notes(request, error)
         return await _checkout(
             request,
@@ -236,11 +222,8 @@ async def checkout(request: Request, actor: Shopper) -> Response:
             problems=lines,
             notes=notes,
         )
-    return redirect_with_flash(
-        f"/workbench/orders/{accepted.order.order_no}",
-        "cart.done.ordered",
-        order_no=accepted.order.order_no,
-    )
+
+    return await answer_form(apply, refused)
 
 
 def _line_notes(request: Request, error: HiveError) -> tuple[dict[int, str], list[str]]:

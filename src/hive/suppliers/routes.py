@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
+from hive.console.forms import CsrfToken
 from hive.console.pages import redirect_with_flash, render
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
@@ -149,7 +150,7 @@ async def supplier_list(request: Request, actor: SuppliersViewer) -> Response:
 async def supplier_add(
     request: Request,
     actor: SuppliersViewer,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
     name: Annotated[str, Form(max_length=64)] = "",
     kind: Annotated[str, Form(max_length=16)] = "vop",
     base_url: Annotated[str, Form(max_length=255)] = "",
@@ -210,7 +211,7 @@ async def supplier_toggle(
     request: Request,
     actor: SuppliersViewer,
     supplier_id: Id,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
     enabled: Annotated[bool, Form()] = False,
 ) -> Response:
     verify_csrf(request.session, csrf_token)

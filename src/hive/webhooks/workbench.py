@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.console import i18n
 from hive.console.callers import TenantSession, tenant_id_of, viewing
-from hive.console.error_pages import field_errors
+from hive.console.forms import CsrfToken, refusal
 from hive.console.pages import redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.console.timefmt import local_time
@@ -42,7 +42,6 @@ REPLAY = "/workbench/webhook-deliveries/{delivery_id}/replay"
 FIELDS = ("app_id", "url", "event_types")
 PAGE_SIZE = 20
 HooksAdmin = Annotated[Actor, viewing(View.WORKBENCH_WEBHOOKS)]
-Csrf = Annotated[str, Form(max_length=128)]
 
 
 async def _page(
@@ -95,7 +94,7 @@ async def create_webhook(
     request: Request,
     actor: HooksAdmin,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     app_id: Annotated[str, Form(max_length=32)] = "",
     url: Annotated[str, Form(max_length=4096)] = "",
     event_types: Annotated[list[str] | None, Form(max_length=16)] = None,
@@ -111,11 +110,7 @@ async def create_webhook(
             session, actor, tenant_id_of(actor), app, data, request.app.state.secrets, limits
         )
     except (ValidationError, HiveError) as error:
-        errors, problems = field_errors(request, error, FIELDS)
-        status = error.http_status if isinstance(error, HiveError) else 422
-        return await _page(
-            request, actor, session, status_code=status, form=form, errors=errors, problems=problems
-        )
+        return await _page(request, actor, session, form=form, **refusal(request, error, FIELDS))
     return await _page(request, actor, session, issued=issued)
 
 
@@ -125,7 +120,7 @@ async def delete_webhook(
     actor: HooksAdmin,
     session: TenantSession,
     subscription_id: Id,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     await webhooks.delete_subscription(session, actor, subscription_id, now=datetime.now(UTC))
@@ -138,7 +133,7 @@ async def resume_webhook(
     actor: HooksAdmin,
     session: TenantSession,
     subscription_id: Id,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     await webhooks.resume_subscription(session, actor, subscription_id, now=datetime.now(UTC))
@@ -175,7 +170,7 @@ async def replay_delivery(
     actor: HooksAdmin,
     session: TenantSession,
     delivery_id: Id,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     delivery = await webhooks.replay_delivery(session, actor, delivery_id, now=datetime.now(UTC))

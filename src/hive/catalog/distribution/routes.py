@@ -18,6 +18,7 @@ from hive.catalog.distribution.texts import DISTRIBUTION_TEXTS
 from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.error_pages import field_errors, problem_lines
+from hive.console.forms import CsrfToken
 from hive.console.pages import language_of, redirect_with_flash, render
 from hive.console.tables import refuse_unknown
 from hive.customers import service as customers
@@ -35,7 +36,6 @@ i18n.extend(DISTRIBUTION_TEXTS)
 POOLS = "/admin/catalog/distribution"
 VISIBILITY = POOLS + "/visibility"
 Viewer = Annotated[Actor, viewing(View.DISTRIBUTION)]
-Csrf = Annotated[str, Form(max_length=128)]
 CREATE_FIELDS = ("name", "kind", "description")
 
 
@@ -112,7 +112,7 @@ async def _list(
 async def create_pool(
     request: Request,
     actor: Viewer,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     name: Annotated[str, Form(max_length=200)] = "",
     kind: Annotated[str, Form(max_length=32)] = "",
     description: Annotated[str, Form(max_length=600)] = "",
@@ -162,7 +162,7 @@ async def change_members(
     actor: Viewer,
     pool_id: Id,
     change: str,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     ids: Annotated[str, Form(max_length=forms.MAX_IDS_TEXT + 1)] = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
@@ -184,7 +184,7 @@ async def assign(
     request: Request,
     actor: Viewer,
     pool_id: Id,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     grade_id: Annotated[str, Form(max_length=32)] = "",
     tenant_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
@@ -200,7 +200,7 @@ async def assign(
 
 @router.post(POOLS + "/{pool_id}/assignments/{assignment_id}/remove")
 async def unassign(
-    request: Request, actor: Viewer, pool_id: Id, assignment_id: Id, csrf_token: Csrf = ""
+    request: Request, actor: Viewer, pool_id: Id, assignment_id: Id, csrf_token: CsrfToken = ""
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     try:
@@ -213,7 +213,7 @@ async def unassign(
 
 @router.post(POOLS + "/{pool_id}/{switch}")
 async def switch_pool(
-    request: Request, actor: Viewer, pool_id: Id, switch: str, csrf_token: Csrf = ""
+    request: Request, actor: Viewer, pool_id: Id, switch: str, csrf_token: CsrfToken = ""
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     if switch not in ("activate", "deactivate"):

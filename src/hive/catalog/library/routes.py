@@ -16,10 +16,10 @@ from hive.catalog.library.texts import LIBRARY_TEXTS
 from hive.console import i18n
 from hive.console.callers import TenantSession, tenant_id_of, viewing
 from hive.console.error_pages import problem_lines
+from hive.console.forms import CsrfToken, submit_change
 from hive.console.pages import local_path, redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.platform.actor import Actor
-from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.money import format_yuan
 from hive.platform.permissions import View
@@ -32,7 +32,6 @@ LIBRARY = "/workbench/library"
 POOL = "/workbench/pool"
 Librarian = Annotated[Actor, viewing(View.WORKBENCH_LIBRARY)]
 Browser = Annotated[Actor, viewing(View.WORKBENCH_POOL)]
-Csrf = Annotated[str, Form(max_length=128)]
 Back = Annotated[str, Form(max_length=2048)]
 
 
@@ -92,17 +91,16 @@ async def add_products(
     request: Request,
     actor: Librarian,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     back: Back = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    form = await request.form()
-    raw = [str(v) for v in form.getlist("product_id")]
-    try:
+    async def apply() -> Response:
+        form = await request.form()
+        raw = [str(v) for v in form.getlist("product_id")]
         added = await library.add_products(session, actor, forms.product_ids(raw))
-    except HiveError as error:
-        return _refused(request, actor, error, back)
-    return redirect_with_flash(_back(back), "library.done.added", count=added)
+        return redirect_with_flash(_back(back), "library.done.added", count=added)
+
+    return await submit_change(request, actor, csrf_token, apply, _back(back))
 
 
 @router.post(LIBRARY + "/add-category")
@@ -110,16 +108,15 @@ async def add_category(
     request: Request,
     actor: Librarian,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     category_id: Annotated[str, Form(max_length=64)] = "",
     back: Back = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    try:
+    async def apply() -> Response:
         added = await library.add_category(session, actor, forms.category_id(category_id))
-    except HiveError as error:
-        return _refused(request, actor, error, back)
-    return redirect_with_flash(_back(back), "library.done.added", count=added)
+        return redirect_with_flash(_back(back), "library.done.added", count=added)
+
+    return await submit_change(request, actor, csrf_token, apply, _back(back))
 
 
 @router.post(LIBRARY + "/remove")
@@ -127,16 +124,15 @@ async def remove_product(
     request: Request,
     actor: Librarian,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     product_id: Annotated[str, Form(max_length=64)] = "",
     back: Back = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    try:
+    async def apply() -> Response:
         await library.remove_products(session, actor, forms.product_ids([product_id]))
-    except HiveError as error:
-        return _refused(request, actor, error, back)
-    return redirect_with_flash(_back(back, LIBRARY), "library.done.removed")
+        return redirect_with_flash(_back(back, LIBRARY), "library.done.removed")
+
+    return await submit_change(request, actor, csrf_token, apply, _back(back))
 
 
 @router.post(LIBRARY + "/price")
@@ -144,34 +140,21 @@ async def set_price(
     request: Request,
     actor: Librarian,
     session: TenantSession,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     product_id: Annotated[str, Form(max_length=64)] = "",
     retail_price: Annotated[str, Form(max_length=64)] = "",
     back: Back = "",
 ) -> Response:
-    verify_csrf(request.session, csrf_token)
-    try:
+    async def apply() -> Response:
         [product] = forms.product_ids([product_id])
         price = forms.retail_price_fen(retail_price)
         await library.set_retail_price(session, actor, product, price)
-    except HiveError as error:
-        return _refused(request, actor, error, back)
-    return redirect_with_flash(_back(back, LIBRARY), "library.done.price_saved")
+        return redirect_with_flash(_back(back, LIBRARY), "library.done.price_saved")
+
+    return await submit_change(request, actor, csrf_token, apply, _back(back))
 
 
 def _back(back: str, default: str = POOL) -> str:
     """Where to go after a change: the workbench page the form was on, else ``default``."""
     path = local_path(back) if back else default
     return path if path.startswith("/workbench/") else default
-
-
-def _refused(request: Request, actor: Actor, error: HiveError, back: str) -> Response:
-    """A refused change: nothing was written; the page says why and links back."""
-    return render(
-        request,
-        "workbench_refused.html",
-        status_code=error.http_status,
-        actor=actor,
-        problems=problem_lines(request, error),
-        back=_back(back),
-    )

@@ -18,6 +18,7 @@ from hive.catalog.search.service import search_pool
 from hive.console import i18n
 from hive.console.callers import SignedInActor, viewing
 from hive.console.error_pages import problem_lines
+from hive.console.forms import CsrfToken
 from hive.console.i18n import translator
 from hive.console.pages import (
     back_link,
@@ -101,7 +102,7 @@ async def product_status(
     actor: PoolViewer,
     product_id: Id,
     action: str,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
     reason: Annotated[str, Form(max_length=255)] = "",
     back: Annotated[str, Form(max_length=2048)] = "",
 ) -> Response:

@@ -20,11 +20,11 @@ from hive.catalog.pricing.texts import PRICING_TEXTS, run_reason
 from hive.console import i18n
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
+from hive.console.forms import posted_form
 from hive.console.pages import language_of, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.customers import service as customers
 from hive.platform.actor import Actor
-from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
@@ -40,12 +40,6 @@ RULES = HOME + "/rules"
 SPECIALS = HOME + "/special-prices"
 SPECIALS_PAGE_SIZE = 50
 BAND_ROWS = 5
-
-
-async def _form(request: Request) -> FormData:
-    form = await request.form()
-    verify_csrf(request.session, str(form.get("csrf_token", "")))
-    return form
 
 
 def _text(form: FormData) -> dict[str, str]:
@@ -160,7 +154,7 @@ async def rule_change(request: Request, actor: PricingViewer, rule_id: Id) -> Re
 
 
 async def _rule_submit(request: Request, actor: Actor, rule_id: int | None) -> Response:
-    form = await _form(request)
+    form = await posted_form(request)
     draft = _text(form)
     if rule_id is not None:
         # A rule's scope and target are fixed: taken from the rule, never from the form.
@@ -208,7 +202,7 @@ async def _rule_submit(request: Request, actor: Actor, rule_id: int | None) -> R
 
 @router.post(RULES + "/{rule_id}/delete")
 async def rule_delete(request: Request, actor: PricingViewer, rule_id: Id) -> Response:
-    await _form(request)
+    await posted_form(request)
     try:
         async with database_of(request).platform_transaction() as session:
             await rules.delete_rule(session, actor, rule_id)
@@ -221,7 +215,7 @@ async def rule_delete(request: Request, actor: PricingViewer, rule_id: Id) -> Re
 
 @router.post(HOME + "/floors")
 async def floor_save(request: Request, actor: PricingViewer) -> Response:
-    form = _text(await _form(request))
+    form = _text(await posted_form(request))
     try:
         category_id = forms.read_id(form.get("category_id", ""), "category_id")
         raw = form.get("min_margin_percent", "").strip()
@@ -237,7 +231,7 @@ async def floor_save(request: Request, actor: PricingViewer) -> Response:
 
 @router.post(HOME + "/grades/{grade_id}")
 async def grade_coefficient(request: Request, actor: PricingViewer, grade_id: Id) -> Response:
-    form = _text(await _form(request))
+    form = _text(await posted_form(request))
     try:
         coefficient = forms.read_coefficient(form.get("price_coefficient", ""))
         async with database_of(request).platform_transaction() as session:
@@ -251,7 +245,7 @@ async def grade_coefficient(request: Request, actor: PricingViewer, grade_id: Id
 
 @router.post(HOME + "/reprice")
 async def reprice_all(request: Request, actor: PricingViewer) -> Response:
-    await _form(request)
+    await posted_form(request)
     try:
         async with database_of(request).platform_transaction() as session:
             await rules.request_full_reprice(session, actor)
@@ -328,7 +322,7 @@ async def _specials(
 
 @router.post(SPECIALS)
 async def special_create(request: Request, actor: PricingViewer) -> Response:
-    form = _text(await _form(request))
+    form = _text(await posted_form(request))
     try:
         data = forms.read_special_price(form)
         async with database_of(request).platform_transaction() as session:
@@ -346,7 +340,7 @@ async def special_create(request: Request, actor: PricingViewer) -> Response:
 
 @router.post(SPECIALS + "/{special_id}/delete")
 async def special_delete(request: Request, actor: PricingViewer, special_id: Id) -> Response:
-    await _form(request)
+    await posted_form(request)
     try:
         async with database_of(request).platform_transaction() as session:
             await rules.delete_special_price(session, actor, special_id)

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +25,7 @@ from hive.catalog.selection.rule_form import FIELDS, describe, form_values, read
 from hive.console import job_pages, pickers
 from hive.console.callers import viewing
 from hive.console.error_pages import field_errors, problem_lines
+from hive.console.forms import CsrfToken
 from hive.console.i18n import translator
 from hive.console.pages import language_of, redirect_with_flash, render
 from hive.console.tables import refuse_unknown
@@ -160,7 +161,7 @@ async def rule_action(
     actor: RulesViewer,
     rule_id: Id,
     action: str,
-    csrf_token: Annotated[str, Form(max_length=128)] = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     if action not in ("preview", "run", "delete"):
