@@ -161,3 +161,19 @@ async def test_a_tenant_reads_its_own_grade_only(
         seen = set((await session.execute(query)).scalars())
     assert {first_grade, second_grade} <= every
     assert seen == {first_grade}  # not the other tenant's grade and coefficient
+
+
+async def test_a_tenant_transaction_is_the_tenant_role_for_its_tenant(
+    two_tenants: tuple[Database, int, int],
+) -> None:
+    """The role and the tenant are set in one statement (``set_config('role', …)``)."""
+    database, first, second = two_tenants
+    who = text("SELECT current_user, current_setting('hive.tenant_id', true)")
+    async with database.tenant_transaction(first) as session:
+        assert tuple((await session.execute(who)).one()) == (TENANT_ROLE, str(first))
+        assert set((await session.execute(text("SELECT id FROM tenants"))).scalars()) == {first}
+    async with database.platform_transaction() as session:
+        assert (await session.scalar(text("SELECT current_user"))) == "hive_platform"
+        assert {first, second} <= set(
+            (await session.execute(text("SELECT id FROM tenants"))).scalars()
+        )

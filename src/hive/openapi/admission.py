@@ -1,11 +1,12 @@
 """Admitting a signed request: the replay guard (its nonce is new for the app) and the rate
 limit (a token from the app's bucket for the route group), together.
 
-With PostgreSQL both are one statement in one short platform transaction whose commit does
-not wait for the WAL flush (``synchronous_commit = off``): a crash can forget the bookkeeping
-of the last moment before it — nonces of requests a few milliseconds old, tokens taken — the
-same durability as Redis with its default persistence. With ``HIVE_REDIS_URL`` both live in
-Redis (``SET NX`` with an expiry, and one Lua script), shared by every gateway process.
+With PostgreSQL both are one statement in one short platform transaction, sent with its
+begin, role and commit as one pipeline (one round trip), whose commit does not wait for the
+WAL flush (``synchronous_commit = off``): a crash can forget the bookkeeping of the last
+moment before it — nonces of requests a few milliseconds old, tokens taken — the same
+durability as Redis with its default persistence. With ``HIVE_REDIS_URL`` both live in Redis
+(``SET NX`` with an expiry, and one Lua script), shared by every gateway process.
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ class PostgresAdmitter:
     async def admit(
         self, app: AppCredentials, nonce: str, until_epoch_s: int, key: str, limit: Limit
     ) -> Admission:
-        async with self._database.platform_transaction() as session:
+        async with self._database.engine.connect() as connection:
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None  # a checked-out connection has its driver's
             new, tokens, taken = await gateway_repository.admit(
-                session,
+                raw,
                 app_id=app.app_id,
                 tenant_id=app.tenant_id,
                 nonce=nonce,

@@ -4,11 +4,14 @@ request), idempotency records, and their housekeeping."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.openapi.models import IdempotencyRecord
+from hive.platform.db import PLATFORM_ROLE
 
 
 async def forget_expired_nonces(session: AsyncSession, now: datetime) -> int:
@@ -32,23 +35,23 @@ async def forget_idempotency_records(session: AsyncSession, before: datetime) ->
 # One statement time for every term, so ``taken`` and ``tokens`` agree; never a negative
 # refill and never a clock going back (takes queued on the row lock may run out of order).
 _REFILLED = (
-    "LEAST(:burst, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM statement_timestamp() "
-    "- b.updated_at)) * :rate)"
+    "LEAST(%(burst)s, b.tokens + GREATEST(0, EXTRACT(EPOCH FROM statement_timestamp() "
+    "- b.updated_at)) * %(rate)s)"
 )
 # The replay guard and the rate limit of one request in one statement (one round trip, one
 # commit): a nonce already remembered still takes its token (a replay counts against the limit).
 # The transaction's commit does not wait for its WAL flush (``relaxed``, see admission.py).
-_ADMIT = text(  # the f-string joins constants of this module, not input
-    f"""
+# psycopg parameters (``%(name)s``): it runs on the driver's connection, pipelined.
+_ADMIT_SQL = f"""
     WITH nonce AS (
         INSERT INTO open_nonces AS n (app_id, nonce, tenant_id, expires_at)
-        VALUES (:app_id, :nonce, :tenant_id, :until)
+        VALUES (%(app_id)s, %(nonce)s, %(tenant_id)s, %(until)s)
         ON CONFLICT (app_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
             WHERE n.expires_at < clock_timestamp()
         RETURNING 1
     ), bucket AS (
         INSERT INTO open_rate_buckets AS b (key, tokens, taken, updated_at)
-        VALUES (:key, :burst - 1, true, statement_timestamp())
+        VALUES (%(key)s, %(burst)s - 1, true, statement_timestamp())
         ON CONFLICT (key) DO UPDATE SET
             taken = {_REFILLED} >= 1,
             tokens = {_REFILLED} - CASE WHEN {_REFILLED} >= 1 THEN 1 ELSE 0 END,
@@ -58,12 +61,11 @@ _ADMIT = text(  # the f-string joins constants of this module, not input
         SELECT set_config('synchronous_commit', 'off', true) AS value
     )
     SELECT EXISTS (SELECT 1 FROM nonce), bucket.tokens, bucket.taken FROM bucket, relaxed
-    """  # noqa: S608
-)
+    """  # noqa: S608 - the f-string joins constants of this module, not input
 
 
 async def admit(
-    session: AsyncSession,
+    connection: psycopg.AsyncConnection[Any],
     *,
     app_id: int,
     tenant_id: int,
@@ -73,7 +75,12 @@ async def admit(
     rate_per_s: float,
     burst: int,
 ) -> tuple[bool, float, bool]:
-    """Remember the nonce and take a token: (nonce was new, tokens left, token taken)."""
+    """Remember the nonce and take a token: (nonce was new, tokens left, token taken).
+
+    ``connection`` is an idle psycopg connection (no transaction open); the whole transaction
+    (begin, the platform role, the statement, commit) goes out as one pipeline: one round
+    trip, and the bucket's row lock is held only while the server runs it, never across a
+    round trip to this process."""
     params = {
         "app_id": app_id,
         "tenant_id": tenant_id,
@@ -83,7 +90,13 @@ async def admit(
         "rate": rate_per_s,
         "burst": float(burst),
     }
-    new, tokens, taken = (await session.execute(_ADMIT, params)).one()
+    async with connection.pipeline():
+        await connection.execute(f"SET LOCAL ROLE {PLATFORM_ROLE}")  # a constant
+        cursor = await connection.execute(_ADMIT_SQL, params)
+        await connection.execute("COMMIT")
+    row = await cursor.fetchone()
+    assert row is not None  # the statement always answers one row
+    new, tokens, taken = row
     return bool(new), float(tokens), bool(taken)
 
 

@@ -7,7 +7,8 @@ Two database roles separate the two kinds of work (both are created by the first
   show rows whose ``tenant_id`` equals ``hive.tenant_id`` set for the transaction.
 
 The connecting user (owner of the schema, used by migrations) switches into one of them with
-``SET LOCAL ROLE`` at the start of every transaction, so the switch ends with the transaction
+``SET LOCAL ROLE`` (for a tenant, ``set_config('role', …, true)`` beside the tenant setting)
+at the start of every transaction, so the switch ends with the transaction
 and a pooled connection never carries a role or tenant into the next one.
 """
 
@@ -35,6 +36,9 @@ from hive.platform.config import Settings, async_database_url
 PLATFORM_ROLE = "hive_platform"
 TENANT_ROLE = "hive_tenant"
 TENANT_SETTING = "hive.tenant_id"
+_SET_TENANT = text(
+    f"SELECT set_config('role', :role, true), set_config('{TENANT_SETTING}', :tenant, true)"
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -107,13 +111,14 @@ class Database:
         async with self.sessions() as session:
             try:
                 async with session.begin():
-                    # Role and setting names are constants, not input.
-                    await session.execute(text(f"SET LOCAL ROLE {role}"))
-                    if tenant_id is not None:
-                        await session.execute(
-                            text("SELECT set_config(:name, :value, true)"),
-                            {"name": TENANT_SETTING, "value": str(tenant_id)},
-                        )
+                    if tenant_id is None:
+                        # The role name is a constant, not input.
+                        await session.execute(text(f"SET LOCAL ROLE {role}"))
+                    else:
+                        # ``set_config('role', …, true)`` is ``SET LOCAL ROLE`` (the same
+                        # membership check); with the tenant in the same statement, one round
+                        # trip instead of two.
+                        await session.execute(_SET_TENANT, {"role": role, "tenant": str(tenant_id)})
                     yield session
                     after = await unit_of_work.finish(session)
             finally:
