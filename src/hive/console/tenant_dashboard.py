@@ -1,10 +1,13 @@
 """The tenant workbench's home page: the tenant's money (balance, frozen, credit line, what a
-new order may spend), its library's size, the latest price changes of library products (the
-tenant's own ``product.price_changed`` events) and its orders by status. Everything is read in
-the tenant's transaction (row-level security), through each domain's service."""
+new order may spend), its orders today and this month, this month's spend and its unfinished
+orders, its library's size, the latest price changes of library products (the tenant's own
+``product.price_changed`` events), its orders by status and — for its admin — its failing
+webhook endpoints. Everything is read in the tenant's transaction (row-level security), through
+each domain's service."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
@@ -14,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.billing import service as billing
 from hive.catalog.library import service as library
 from hive.console import i18n
+from hive.console.dashboard_texts import DASHBOARD_TEXTS
 from hive.console.pages import render
 from hive.customers import service as customers
 from hive.events import service as events
@@ -30,6 +34,7 @@ from hive.webhooks.texts import WEBHOOK_TEXTS
 RECENT_PRICE_CHANGES = 10
 i18n.extend(ORDER_TEXTS)
 i18n.extend(WEBHOOK_TEXTS)
+i18n.extend(DASHBOARD_TEXTS)
 i18n.extend(
     {
         "zh": {
@@ -82,8 +87,12 @@ i18n.extend(
 )
 
 
-async def workbench_home(session: AsyncSession, actor: Actor, tenant_id: int) -> dict[str, Any]:
+async def workbench_home(
+    session: AsyncSession, actor: Actor, tenant_id: int, now: datetime | None = None
+) -> dict[str, Any]:
     """What the workbench home shows, read in the tenant's transaction."""
+    now = now or datetime.now(UTC)
+    hooks_admin = allowed(actor.role, Action.MANAGE_WEBHOOKS)
     summary = (await billing.list_summaries(session, actor, [tenant_id])).get(tenant_id)
     counts = await library.library_counts(session, tenant_id)
     by_status = await order_stats.count_by_status(session, actor, tenant_id)
@@ -100,9 +109,15 @@ async def workbench_home(session: AsyncSession, actor: Actor, tenant_id: int) ->
         "orders_by_status": [(s.value, by_status[s.value]) for s in OrderStatus if s in by_status],
         # A paused webhook endpoint is told to whoever can resume it (docs/webhooks.md).
         "webhook_notices": (
-            await webhooks.open_notices(session, actor, tenant_id)
-            if allowed(actor.role, Action.MANAGE_WEBHOOKS)
-            else []
+            await webhooks.open_notices(session, actor, tenant_id) if hooks_admin else []
+        ),
+        "order_figures": await order_stats.tenant_figures(session, actor, tenant_id, now),
+        "today_day": order_stats.local_midnight(now).date().isoformat(),
+        # Endpoints and their delivery logs are the tenant admin's (View.WORKBENCH_WEBHOOKS).
+        "failing_webhooks": (
+            await webhooks.failing_endpoints(session, actor, tenant_id, now=now)
+            if hooks_admin
+            else None
         ),
     }
 

@@ -49,6 +49,9 @@ class Order(Base, TimestampedMixin):
         Index("ix_orders_status_created_at", "status", "created_at"),
         # The operators' search finds an order by its number across tenants.
         Index("ix_orders_order_no", "order_no"),
+        # The dashboards: every tenant's orders of a day, a tenant's unfinished orders.
+        Index("ix_orders_created_at", "created_at", postgresql_include=["total_fen"]),
+        Index("ix_orders_tenant_id_status", "tenant_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

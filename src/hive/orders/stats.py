@@ -1,13 +1,23 @@
-"""Order counts for dashboards (the tenant's workbench home): how many of a tenant's orders
-are in each status. SQL and rule in one small module; the order pages list the orders."""
+"""Order figures for the dashboards: how many of a tenant's orders are in each status (the
+workbench home), today's orders, GMV and margin of every tenant and the orders and GMV per day
+(the admin dashboard), a tenant's orders today and this month, its spend and unfinished orders
+(the workbench). Days and months are Asia/Shanghai ones; the SQL is in ``stats_repository``."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.orders import stats_repository
 from hive.orders.models import Order
+from hive.orders.stats_repository import StatusFigures, TenantFigures
+from hive.orders.status import OrderStatus
 from hive.platform.actor import Actor
+from hive.platform.errors import PermissionDenied
 from hive.platform.permissions import Action, require
 
 
@@ -24,3 +34,91 @@ async def count_by_status(session: AsyncSession, actor: Actor, tenant_id: int) -
     )
     rows = await session.execute(query)
     return {status: int(count) for status, count in rows.all()}
+
+
+# --- the dashboards' figures (SQL in stats_repository) ------------------------------------------
+
+LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
+CHART_DAYS = 30
+
+
+def local_midnight(now: datetime, *, days_back: int = 0) -> datetime:
+    """The Asia/Shanghai midnight that starts ``now``'s local day, ``days_back`` days earlier."""
+    day = now.astimezone(LOCAL_TIMEZONE).date() - timedelta(days=days_back)
+    return datetime.combine(day, time(), LOCAL_TIMEZONE)
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    """Every tenant's orders accepted today (Asia/Shanghai): per status (in the statuses'
+    order, those with orders only) and in all. GMV is the total of every order accepted today,
+    whatever became of it since; margin that of its goods (``stats_repository``)."""
+
+    by_status: list[StatusFigures]
+    orders: int
+    gmv_fen: int
+    margin_fen: int
+    held: int
+
+
+async def platform_today(session: AsyncSession, actor: Actor, now: datetime) -> Today:
+    """Today's orders of every tenant (staff only)."""
+    _require_staff(actor)
+    start = local_midnight(now)
+    found = {
+        f.status: f
+        for f in await stats_repository.figures_by_status(session, start, start + timedelta(days=1))
+    }
+    rows = [found[s.value] for s in OrderStatus if s.value in found]
+    return Today(
+        rows,
+        orders=sum(r.orders for r in rows),
+        gmv_fen=sum(r.total_fen for r in rows),
+        margin_fen=sum(r.margin_fen for r in rows),
+        held=sum(r.held for r in rows),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    day: str  # YYYY-MM-DD, Asia/Shanghai
+    orders: int
+    gmv_fen: int
+
+
+async def platform_per_day(
+    session: AsyncSession, actor: Actor, now: datetime, *, days: int = CHART_DAYS
+) -> list[DayFigures]:
+    """Every tenant's orders and GMV per Shanghai day over the last ``days`` days, today
+    included, oldest first; a day without orders is there with zeros (a chart's axis)."""
+    _require_staff(actor)
+    end = local_midnight(now) + timedelta(days=1)
+    start = local_midnight(now, days_back=days - 1)
+    found = await stats_repository.per_day(session, start, end)
+    out = []
+    for n in range(days):
+        day = (start + timedelta(days=n)).date().isoformat()
+        orders, gmv = found.get(day, (0, 0))
+        out.append(DayFigures(day, orders, gmv))
+    return out
+
+
+async def tenant_figures(
+    session: AsyncSession, actor: Actor, tenant_id: int, now: datetime
+) -> TenantFigures:
+    """A tenant's orders today and this month (Asia/Shanghai), this month's spend and its
+    unfinished orders. A tenant user reads only its own tenant's (another's is refused)."""
+    require(actor, Action.VIEW_ORDERS)
+    if actor.tenant_id is not None and actor.tenant_id != tenant_id:
+        raise PermissionDenied(details={"action": Action.VIEW_ORDERS.value})
+    today = local_midnight(now)
+    month = today.replace(day=1)
+    return await stats_repository.tenant_figures(
+        session, tenant_id, today=today, month=month, end=today + timedelta(days=1)
+    )
+
+
+def _require_staff(actor: Actor) -> None:
+    require(actor, Action.VIEW_ORDERS)
+    if actor.tenant_id is not None:
+        raise PermissionDenied(details={"action": Action.VIEW_ORDERS.value})

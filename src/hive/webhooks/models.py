@@ -99,6 +99,12 @@ class WebhookDelivery(Base, TimestampedMixin):
             "next_attempt_at",
             postgresql_where=text("status = 'pending'"),
         ),
+        # The dashboards' failing endpoints: deliveries dead in the last 24 hours.
+        Index(
+            "ix_webhook_deliveries_dead_at",
+            "dead_at",
+            postgresql_where=text("status = 'dead'"),
+        ),
         Index(
             "ix_webhook_deliveries_entity_pending",
             "subscription_id",

@@ -391,3 +391,61 @@ async def forget_finished_deliveries(session: AsyncSession, before: datetime) ->
         {"before": before},
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- failing endpoints (the dashboards) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FailingEndpoint:
+    """A live endpoint that is paused, or whose deliveries died in the window or are being
+    retried after failures, with how many and the last failure."""
+
+    subscription_id: int
+    tenant_id: int
+    url: str
+    status: str
+    failing_since: datetime | None
+    paused_at: datetime | None
+    dead: int  # deliveries dead-lettered in the window
+    retrying: int  # deliveries pending after at least one failed attempt
+    last_status_code: int | None
+    last_error: str | None
+
+
+# Deliveries in trouble come from two partial indexes: pending ones (``ix_webhook_deliveries_due``)
+# and those dead since ``since`` (``ix_webhook_deliveries_dead_at``, migration 0032), so the
+# statement reads neither the delivered history nor older dead letters.
+_FAILING = text(
+    """
+    WITH trouble AS (
+        SELECT subscription_id,
+               count(*) FILTER (WHERE status = 'dead') AS dead,
+               count(*) FILTER (WHERE status = 'pending') AS retrying,
+               (array_agg(last_status_code ORDER BY updated_at DESC))[1] AS last_status_code,
+               (array_agg(last_error ORDER BY updated_at DESC))[1] AS last_error
+          FROM webhook_deliveries
+         WHERE (status = 'dead' AND dead_at >= :since)
+            OR (status = 'pending' AND round_attempts > 0)
+         GROUP BY subscription_id
+    )
+    SELECT s.id, s.tenant_id, s.url, s.status, s.failing_since, s.paused_at,
+           coalesce(t.dead, 0), coalesce(t.retrying, 0), t.last_status_code, t.last_error
+      FROM webhook_subscriptions s
+      LEFT JOIN trouble t ON t.subscription_id = s.id
+     WHERE s.status IN ('active', 'paused')
+       AND (s.status = 'paused' OR t.subscription_id IS NOT NULL)
+       AND (CAST(:tenant_id AS bigint) IS NULL OR s.tenant_id = :tenant_id)
+     ORDER BY (s.status = 'paused') DESC, coalesce(t.dead, 0) DESC, s.id
+     LIMIT :limit
+    """
+)
+
+
+async def failing_endpoints(
+    session: AsyncSession, *, since: datetime, tenant_id: int | None, limit: int
+) -> list[FailingEndpoint]:
+    """Failing endpoints (of one tenant, or of all: ``tenant_id`` None), paused ones first."""
+    params = {"since": since, "tenant_id": tenant_id, "limit": limit}
+    rows = await session.execute(_FAILING, params)
+    return [FailingEndpoint(*row) for row in rows.all()]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,7 @@ from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.crypto import SecretBox
 from hive.platform.errors import PermissionDenied
-from hive.platform.permissions import Action, require
+from hive.platform.permissions import PLATFORM_ROLES, Action, require
 from hive.webhooks import repository, targets
 from hive.webhooks.errors import (
     WebhookAppInvalid,
@@ -37,6 +37,7 @@ from hive.webhooks.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from hive.webhooks.repository import FailingEndpoint
 from hive.webhooks.schemas import SubscriptionCreate
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
@@ -273,4 +274,24 @@ async def _audit(
         target_id=subscription.id,
         tenant_id=subscription.tenant_id,
         details={"app_id": subscription.app_id, **details},
+    )
+
+
+FAILING_WINDOW = timedelta(hours=24)
+FAILING_LIMIT = 50
+
+
+async def failing_endpoints(
+    session: AsyncSession, actor: Actor, tenant_id: int | None, *, now: datetime
+) -> list[FailingEndpoint]:
+    """Endpoints paused, or with deliveries dead-lettered in the last 24 hours or retried after
+    failures — the tenant's (its admin), or every tenant's (``tenant_id`` None: staff, for the
+    admin dashboard). At most :data:`FAILING_LIMIT`, paused ones first."""
+    if tenant_id is None:
+        if actor.tenant_id is not None or actor.role not in PLATFORM_ROLES:
+            raise PermissionDenied(details={"action": "webhooks.view_failing"})
+    else:
+        _check(actor, tenant_id)
+    return await repository.failing_endpoints(
+        session, since=now - FAILING_WINDOW, tenant_id=tenant_id, limit=FAILING_LIMIT
     )

@@ -1,19 +1,53 @@
 // Dashboard charts (ECharts from /static/vendor). Each <div class="chart" data-chart="{json}">
-// gets a bar chart of its days and counts; the table beside it holds the same numbers.
+// gets a chart of its days; the table beside it holds the same numbers (read without scripts).
+// Two shapes of data: {days, counts} (one bar series named by data-label) and
+// {days, series: [{key, values, money?, labels?}]} (the first series as bars on the left axis,
+// the others as lines on the right; a money series is given in fen and drawn in yuan, its
+// tooltip showing the server's formatted labels; each series is named by data-label-<key>).
 (function () {
   "use strict";
+  function seriesOf(box, data) {
+    if (!data.series) {
+      return [{ name: box.dataset.label, type: "bar", data: data.counts, itemStyle: { color: "#0b57d0" } }];
+    }
+    return data.series.map(function (s, i) {
+      var values = s.money ? s.values.map(function (fen) { return fen / 100; }) : s.values;
+      return {
+        name: box.getAttribute("data-label-" + s.key) || s.key,
+        type: i === 0 ? "bar" : "line",
+        yAxisIndex: i === 0 ? 0 : 1,
+        data: values,
+        labels: s.labels,
+        itemStyle: { color: i === 0 ? "#0b57d0" : "#b3261e" }
+      };
+    });
+  }
+  function tooltip(series) {
+    return function (points) {
+      var lines = [points[0].axisValue];
+      points.forEach(function (p) {
+        var labels = series[p.seriesIndex].labels;
+        lines.push(p.marker + p.seriesName + ": " + (labels ? labels[p.dataIndex] : p.value));
+      });
+      return lines.join("<br>");
+    };
+  }
   function draw() {
     if (typeof echarts === "undefined") { return; }
     document.querySelectorAll("div.chart[data-chart]").forEach(function (box) {
       var data = JSON.parse(box.dataset.chart);
       if (!data.days.length) { box.hidden = true; return; }
+      var series = seriesOf(box, data);
       var chart = echarts.init(box);
+      var axes = [{ type: "value", minInterval: 1 }];
+      if (series.length > 1) { axes.push({ type: "value", splitLine: { show: false } }); }
       chart.setOption({
-        grid: { left: 40, right: 16, top: 16, bottom: 32 },
-        tooltip: { trigger: "axis" },
+        grid: { left: 48, right: series.length > 1 ? 64 : 16, top: series.length > 1 ? 32 : 16, bottom: 32 },
+        tooltip: { trigger: "axis", formatter: tooltip(series) },
+        legend: series.length > 1 ? { top: 0 } : undefined,
         xAxis: { type: "category", data: data.days },
-        yAxis: { type: "value", minInterval: 1 },
-        series: [{ name: box.dataset.label, type: "bar", data: data.counts, itemStyle: { color: "#0b57d0" } }]
+        yAxis: axes,
+        series: series
       });
       window.addEventListener("resize", function () { chart.resize(); });
     });

@@ -1,0 +1,167 @@
+"""SQL of the dashboards' order figures: one aggregate statement per panel.
+
+Day and month bounds are Asia/Shanghai midnights computed by the caller and passed as
+``timestamptz`` parameters, so every statement is a range on ``orders.created_at``:
+
+* across tenants (the admin dashboard) through ``orders (created_at)`` (migration 0032): today's
+  orders and the 30 days of the chart are one index range each, however many orders older days
+  hold;
+* for one tenant (the workbench) through ``orders (tenant_id, created_at)``; its unfinished
+  orders through ``orders (tenant_id, status)`` (migration 0032), which also serves the counts
+  by status.
+
+Margin is what the goods sold for less what the supplier charges for them at the purchase
+price each item was accepted at (``order_items.purchase_price_fen``, what completion makes
+payable to the supplier). Freight is left out: it is the supplier's freight charged on, and what
+the supplier bills for it is not recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hive.orders.status import OrderStatus, SubOrderStatus
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFigures:
+    """The orders of one status accepted in a period: how many, their totals, their margin
+    (fen) and how many of them wait for an operator (a sub-order held on an alarm)."""
+
+    status: str
+    orders: int
+    total_fen: int
+    margin_fen: int
+    held: int
+
+
+_BY_STATUS = text(
+    """
+    SELECT o.status,
+           count(*) AS orders,
+           coalesce(sum(o.total_fen), 0) AS total_fen,
+           coalesce(sum(m.margin_fen), 0) AS margin_fen,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM sub_orders s WHERE s.order_id = o.id AND s.held_reason IS NOT NULL
+           )) AS held
+      FROM orders o
+      CROSS JOIN LATERAL (
+           SELECT sum(i.amount_fen - i.quantity * i.purchase_price_fen) AS margin_fen
+             FROM order_items i WHERE i.order_id = o.id
+      ) m
+     WHERE o.created_at >= :start AND o.created_at < :end
+     GROUP BY o.status
+    """
+)
+
+
+async def figures_by_status(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[StatusFigures]:
+    """Every tenant's orders accepted in ``[start, end)``, per status (statuses without
+    orders left out)."""
+    rows = await session.execute(_BY_STATUS, {"start": start, "end": end})
+    return [
+        StatusFigures(status, int(n), int(total), int(margin), int(held))
+        for status, n, total, margin, held in rows.all()
+    ]
+
+
+# Grouped by the local day as a timestamp, formatted once per day (not once per order).
+_PER_DAY = text(
+    """
+    SELECT to_char(day, 'YYYY-MM-DD'), orders, total_fen FROM (
+        SELECT date_trunc('day', created_at AT TIME ZONE 'Asia/Shanghai') AS day,
+               count(*) AS orders,
+               coalesce(sum(total_fen), 0) AS total_fen
+          FROM orders
+         WHERE created_at >= :start AND created_at < :end
+         GROUP BY 1
+    ) days ORDER BY day
+    """
+)
+
+
+async def per_day(
+    session: AsyncSession, start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """``{YYYY-MM-DD (Asia/Shanghai): (orders, total fen)}`` of every tenant's orders accepted
+    in ``[start, end)``; days without orders left out."""
+    rows = await session.execute(_PER_DAY, {"start": start, "end": end})
+    return {day: (int(n), int(total)) for day, n, total in rows.all()}
+
+
+# A sub-order still on its way (not final): its order is unfinished. A partially failed order
+# is unfinished while one of its sub-orders is still on its way.
+_ON_THE_WAY = (
+    SubOrderStatus.PENDING,
+    SubOrderStatus.SUBMITTED,
+    SubOrderStatus.CONFIRMED,
+    SubOrderStatus.SHIPPED,
+    SubOrderStatus.DELIVERED,
+)
+_UNFINISHED = (
+    OrderStatus.ACCEPTED,
+    OrderStatus.SUBMITTED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+)
+_RELEASED = (SubOrderStatus.FAILED, SubOrderStatus.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class TenantFigures:
+    """One tenant's orders: accepted today and this month, what this month's orders spend
+    (fen: their totals less the sub-orders cancelled or refused, whose money was released), and
+    how many of all its orders are unfinished."""
+
+    orders_today: int
+    orders_month: int
+    spend_month_fen: int
+    unfinished: int
+
+
+_TENANT = text(
+    """
+    SELECT count(*) FILTER (WHERE o.created_at >= :today) AS orders_today,
+           count(*) AS orders_month,
+           coalesce(sum(o.total_fen), 0) - coalesce(sum(r.released_fen), 0) AS spend_fen,
+           (SELECT count(*) FROM orders u
+             WHERE u.tenant_id = :tenant_id
+               AND (u.status = ANY(:unfinished)
+                    OR (u.status = :partially_failed AND EXISTS (
+                        SELECT 1 FROM sub_orders s WHERE s.order_id = u.id
+                           AND s.status = ANY(:on_the_way))))
+           ) AS unfinished
+      FROM orders o
+      LEFT JOIN LATERAL (
+           SELECT sum(s.total_fen) AS released_fen FROM sub_orders s
+            WHERE s.order_id = o.id AND s.status = ANY(:released)
+      ) r ON true
+     WHERE o.tenant_id = :tenant_id AND o.created_at >= :month AND o.created_at < :end
+    """
+)
+
+
+async def tenant_figures(
+    session: AsyncSession, tenant_id: int, *, today: datetime, month: datetime, end: datetime
+) -> TenantFigures:
+    """The tenant's figures: ``today`` and ``month`` are the starts of the Shanghai day and
+    month, ``end`` the end of today."""
+    params = {
+        "tenant_id": tenant_id,
+        "today": today,
+        "month": month,
+        "end": end,
+        "unfinished": [s.value for s in _UNFINISHED],
+        "partially_failed": OrderStatus.PARTIALLY_FAILED.value,
+        "on_the_way": [s.value for s in _ON_THE_WAY],
+        "released": [s.value for s in _RELEASED],
+    }
+    row = (await session.execute(_TENANT, params)).one()
+    return TenantFigures(int(row[0]), int(row[1]), int(row[2]), int(row[3]))

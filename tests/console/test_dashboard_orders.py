@@ -1,0 +1,459 @@
+"""The dashboards' order, money and webhook panels over real HTTP: the admin dashboard's orders
+today by status with GMV and margin, the orders and GMV per day over 30 days, the failing webhook
+endpoints; the workbench's orders today and this month, spend and unfinished orders — each value
+computed here from the rows the test wrote (Asia/Shanghai days), an order of yesterday evening
+(Shanghai time) counted on its own day only, and another tenant's orders never in a tenant's
+workbench. Finance and operators see the admin dashboard; tenant users never do."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from hive.console.dashboard import dashboard
+from hive.platform.config import Settings
+from hive.platform.db import Database
+from hive.platform.errors import PermissionDenied
+from hive.platform.money import format_yuan
+from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders, suppliers
+from tests.orders.test_order_acceptance import Shop, buyer, shop, world
+from tests.support.openapi import make_app
+from tests.support.webhooks import subscribe
+
+__all__ = ["hcm", "shop", "suppliers", "world"]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), SHANGHAI)
+
+
+@dataclass
+class Sub:
+    status: str
+    quantity: int
+    unit_fen: int
+    purchase_fen: int
+    freight_fen: int = 0
+    held: bool = False
+
+
+async def insert_order(
+    database: Database, tenant_id: int, product_id: int, number: str, at: datetime, *subs: Sub
+) -> int:
+    """An order written as rows (one item per sub-order), accepted at ``at``."""
+    items = sum(s.quantity * s.unit_fen for s in subs)
+    freight = sum(s.freight_fen for s in subs)
+    status = subs[0].status if len(subs) == 1 else "partially_failed"
+    async with database.platform_transaction() as session:
+        supplier_id = await session.scalar(
+            text("SELECT supplier_id FROM products WHERE id = :p"), {"p": product_id}
+        )
+        order_id = await session.scalar(
+            text(
+                "INSERT INTO orders (tenant_id, order_no, status, items_fen, freight_fen, "
+                "total_fen, province_id, city_id, county_id, receiver_cipher, "
+                "receiver_name_masked, receiver_mobile_masked, remark, request_hash, created_at, "
+                "updated_at) VALUES (:t, :no, :status, :items, :freight, :total, 1, 72, 2819, "
+                "'\\x00', '张*', '138****0000', '', 'h', :at, :at) RETURNING id"
+            ),
+            {
+                "t": tenant_id,
+                "no": number,
+                "status": "accepted" if status == "pending" else status,
+                "items": items,
+                "freight": freight,
+                "total": items + freight,
+                "at": at,
+            },
+        )
+        for n, sub in enumerate(subs, start=1):
+            goods = sub.quantity * sub.unit_fen
+            sub_id = await session.scalar(
+                text(
+                    "INSERT INTO sub_orders (tenant_id, order_id, sub_order_no, supplier_id, "
+                    "status, items_fen, freight_fen, total_fen, held_reason, created_at, "
+                    "updated_at) VALUES (:t, :o, :no, :s, :status, :items, :freight, :total, "
+                    ":held, :at, :at) RETURNING id"
+                ),
+                {
+                    "t": tenant_id,
+                    "o": order_id,
+                    "no": f"{number}-{n}",
+                    "s": supplier_id,
+                    "status": sub.status,
+                    "items": goods,
+                    "freight": sub.freight_fen,
+                    "total": goods + sub.freight_fen,
+                    "held": "third_order_mismatch" if sub.held else None,
+                    "at": at,
+                },
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO order_items (tenant_id, order_id, sub_order_id, line_no, "
+                    "product_id, quantity, unit_price_fen, amount_fen, purchase_price_fen) "
+                    "VALUES (:t, :o, :s, :n, :p, :q, :u, :a, :c)"
+                ),
+                {
+                    "t": tenant_id,
+                    "o": order_id,
+                    "s": sub_id,
+                    "n": n,
+                    "p": product_id,
+                    "q": sub.quantity,
+                    "u": sub.unit_fen,
+                    "a": goods,
+                    "c": sub.purchase_fen,
+                },
+            )
+    return int(order_id)
+
+
+@dataclass
+class Rows:
+    """Every order as the database holds it: (id, tenant, status, total, created at), and per
+    order its goods margin, whether a sub-order is held, and the totals of its sub-orders
+    cancelled or failed and whether one is still on its way."""
+
+    orders: list[tuple[int, int, str, int, datetime]]
+    margin: dict[int, int]
+    held: set[int]
+    released: dict[int, int]
+    on_the_way: set[int]
+
+    def day_of(self, at: datetime) -> date:
+        return at.astimezone(SHANGHAI).date()
+
+
+async def read_rows(database: Database) -> Rows:
+    async with database.platform_transaction() as session:
+        orders = [
+            (int(i), int(t), s, int(total), at)
+            for i, t, s, total, at in await session.execute(
+                text("SELECT id, tenant_id, status, total_fen, created_at FROM orders")
+            )
+        ]
+        margin: Counter[int] = Counter()
+        for order_id, amount, quantity, purchase in await session.execute(
+            text("SELECT order_id, amount_fen, quantity, purchase_price_fen FROM order_items")
+        ):
+            margin[order_id] += amount - quantity * purchase
+        subs = (
+            await session.execute(
+                text("SELECT order_id, status, total_fen, held_reason FROM sub_orders")
+            )
+        ).all()
+    released: Counter[int] = Counter()
+    for order_id, status, total, _ in subs:
+        if status in ("cancelled", "failed"):
+            released[order_id] += total
+    return Rows(
+        orders,
+        dict(margin),
+        {o for o, _, _, held in subs if held is not None},
+        dict(released),
+        {
+            o
+            for o, s, _, _ in subs
+            if s in ("pending", "submitted", "confirmed", "shipped", "delivered")
+        },
+    )
+
+
+@pytest.fixture
+async def placed(shop: Shop, settings: Settings) -> Orders:
+    """acme: PO-1001 (accepted, one sub-order held) and PO-1002 (failed) today through the real
+    acceptance, PO-1003 yesterday at 23:30 Shanghai time, PO-1004 (cancelled) today at 00:00
+    sharp, PO-OLD 40 days ago; beta: a partially failed order with freight today and a
+    completed one."""
+    orders = await place_orders(shop, settings)
+    world, database = shop.world, shop.world.database
+    phone, charger = shop.phone, shop.charger
+    today = datetime.now(SHANGHAI).date()
+    async with database.platform_transaction() as session:
+        await session.execute(
+            text("UPDATE sub_orders SET status = 'failed' WHERE order_id = :o"),
+            {"o": orders.second.id},
+        )
+        await session.execute(
+            text("UPDATE orders SET status = 'failed' WHERE id = :o"), {"o": orders.second.id}
+        )
+        await session.execute(
+            text(
+                "UPDATE sub_orders SET held_reason = 'third_order_mismatch' WHERE id = "
+                "(SELECT min(id) FROM sub_orders WHERE order_id = :o)"
+            ),
+            {"o": orders.first.id},
+        )
+    acme, beta = world.acme, world.beta
+    yesterday_evening = _midnight(today) - timedelta(minutes=30)
+    await insert_order(
+        database, acme, phone, "PO-1003", yesterday_evening, Sub("shipped", 1, 3_000_00, 2_500_00)
+    )
+    await insert_order(
+        database, acme, charger, "PO-1004", _midnight(today), Sub("cancelled", 2, 50_00, 30_00)
+    )
+    forty_days_ago = _midnight(today) - timedelta(days=40)
+    await insert_order(
+        database, acme, charger, "PO-OLD", forty_days_ago, Sub("completed", 1, 99_00, 60_00)
+    )
+    now = datetime.now(UTC)
+    await insert_order(
+        database,
+        beta,
+        phone,
+        "B-1",
+        now,
+        Sub("shipped", 1, 2_000_00, 1_500_00, freight_fen=12_00, held=True),
+        Sub("failed", 3, 10_00, 7_00, freight_fen=5_00),
+    )
+    await insert_order(
+        database,
+        beta,
+        charger,
+        "B-2",
+        now - timedelta(minutes=1),
+        Sub("completed", 4, 25_00, 20_00),
+    )
+    return orders
+
+
+def _stat(page: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}"[^>]*>([^<]*)<', page)
+    assert found, element_id
+    return found.group(1)
+
+
+def _table(page: str, table_id: str) -> str:
+    found = re.search(rf'<table[^>]* id="{table_id}".*?</table>', page, re.S)
+    assert found, table_id
+    return found.group(0)
+
+
+def _today_of(page: str) -> date:
+    found = re.search(r'data-today="([0-9-]{10})"', page)
+    assert found
+    return date.fromisoformat(found.group(1))
+
+
+async def test_the_admin_dashboard_shows_todays_orders_gmv_margin_and_the_last_30_days(
+    placed: Orders, hcm: str
+) -> None:
+    database = placed.shop.world.database
+    rows = await read_rows(database)
+    for login in ("finance1", "operator1"):
+        with client_as(hcm, login) as client:
+            page = client.get("/").text
+        today = _today_of(page)
+        todays = [o for o in rows.orders if rows.day_of(o[4]) == today]
+        assert _stat(page, "stat-orders-today") == f"{len(todays):,}"
+        assert _stat(page, "stat-gmv-today") == format_yuan(sum(o[3] for o in todays))
+        margin = sum(rows.margin.get(o[0], 0) for o in todays)
+        assert _stat(page, "stat-margin-today") == format_yuan(margin)
+        assert _stat(page, "stat-held-today") == str(sum(1 for o in todays if o[0] in rows.held))
+        by_status = _table(page, "orders-today-by-status")
+        statuses = Counter(o[2] for o in todays)
+        assert len(re.findall(r"<tr data-status=", by_status)) == len(statuses)
+        for status, n in statuses.items():
+            total = sum(o[3] for o in todays if o[2] == status)
+            cells = re.search(
+                rf'<tr data-status="{status}">.*?</a></td><td class="num">([^<]*)</td>'
+                r'<td class="num">([^<]*)</td><td class="num">([^<]*)</td>'
+                r'<td class="num">([^<]*)</td>',
+                by_status,
+            )
+            assert cells, status
+            held = sum(1 for o in todays if o[2] == status and o[0] in rows.held)
+            status_margin = sum(rows.margin.get(o[0], 0) for o in todays if o[2] == status)
+            assert cells.groups() == (
+                f"{n:,}",
+                format_yuan(total),
+                format_yuan(status_margin),
+                str(held),
+            )
+        per_day = _table(page, "orders-per-day")
+        days = re.findall(
+            r'<tr data-day="([0-9-]+)"><td>[^<]*</td><td class="num">(\d+)</td>'
+            r'<td class="num">([^<]*)</td>',
+            per_day,
+        )
+        assert [d for d, _, _ in days] == [
+            (today - timedelta(days=n)).isoformat() for n in range(29, -1, -1)
+        ]
+        for day, n, gmv in days:
+            of_day = [o for o in rows.orders if rows.day_of(o[4]).isoformat() == day]
+            assert (int(n), gmv) == (len(of_day), format_yuan(sum(o[3] for o in of_day))), day
+        chart = re.search(r'id="chart-orders" data-chart="([^"]*)"', page)
+        assert chart
+        data = json.loads(html.unescape(chart.group(1)))
+        assert data["days"] == [d for d, _, _ in days]
+        assert data["series"][0]["values"] == [int(n) for _, n, _ in days]
+    # The order of yesterday evening (Shanghai) is on its own day and not today's.
+    yesterday_order = next(o for o in rows.orders if o[4] < _midnight(today) and o[3] == 3_000_00)
+    assert rows.day_of(yesterday_order[4]) == today - timedelta(days=1)
+    assert f'<tr data-day="{today - timedelta(days=1)}"><td>' in page
+
+
+async def test_the_platform_totals_include_every_tenant_and_exclude_yesterday(
+    placed: Orders, hcm: str
+) -> None:
+    """The figures of the first test, checked against numbers written out by hand."""
+    shop = placed.shop
+    prices = shop.prices
+    first = 2 * prices[shop.phone] + prices[shop.earphones] + 3 * prices[shop.charger]
+    second = 3 * prices[shop.charger]  # PO-1002: the charger only, no freight asked
+    with client_as(hcm, "admin") as client:
+        page = client.get("/").text
+    if _today_of(page) != datetime.now(SHANGHAI).date():
+        pytest.skip("the Shanghai day turned while the test ran")
+    # acme: PO-1001, PO-1002 (failed), PO-1004 (cancelled, midnight); beta: B-1, B-2.
+    beta_b1 = 2_000_00 + 12_00 + 3 * 10_00 + 5_00
+    gmv = first + second + 2 * 50_00 + beta_b1 + 4 * 25_00
+    assert _stat(page, "stat-orders-today") == "5"
+    assert _stat(page, "stat-gmv-today") == format_yuan(gmv)
+    assert _stat(page, "stat-held-today") == "2"  # PO-1001 and B-1
+
+
+async def test_tenant_users_never_see_the_admin_dashboard(
+    placed: Orders, hcm: str, settings: Settings
+) -> None:
+    for login in ("acme-admin", "acme-user", "beta-admin"):
+        with client_as(hcm, login) as client:
+            page = client.get("/").text
+        assert 'id="stat-gmv-today"' not in page and 'id="orders-per-day"' not in page
+        assert 'id="order-figures"' in page  # the workbench's own panel
+    database = placed.shop.world.database
+    async with database.platform_transaction() as session:
+        with pytest.raises(PermissionDenied):
+            await dashboard(session, buyer(placed.shop.tenant))
+
+
+async def test_the_workbench_shows_its_own_orders_spend_and_unfinished_only(
+    placed: Orders, hcm: str
+) -> None:
+    world = placed.shop.world
+    rows = await read_rows(world.database)
+    seen = {}
+    for login, tenant in (("acme-user", world.acme), ("beta-admin", world.beta)):
+        with client_as(hcm, login) as client:
+            page = client.get("/").text
+        today = _today_of(page)
+        month = today.replace(day=1)
+        own = [o for o in rows.orders if o[1] == tenant]
+        this_month = [o for o in own if month <= rows.day_of(o[4]) <= today]
+        todays = [o for o in own if rows.day_of(o[4]) == today]
+        spend = sum(o[3] - rows.released.get(o[0], 0) for o in this_month)
+        unfinished = [
+            o
+            for o in own
+            if o[2] in ("accepted", "submitted", "confirmed", "shipped", "delivered")
+            or (o[2] == "partially_failed" and o[0] in rows.on_the_way)
+        ]
+        figures = (
+            _stat(page, "orders-today"),
+            _stat(page, "orders-month"),
+            _stat(page, "spend-month"),
+            _stat(page, "orders-unfinished"),
+        )
+        assert figures == (
+            f"{len(todays):,}",
+            f"{len(this_month):,}",
+            format_yuan(spend),
+            f"{len(unfinished):,}",
+        ), login
+        seen[login] = figures
+    assert seen["acme-user"] != seen["beta-admin"]
+
+
+async def test_failing_webhooks_show_on_both_dashboards_each_tenant_its_own(
+    placed: Orders, hcm: str, settings: Settings
+) -> None:
+    world = placed.shop.world
+    database = world.database
+    now = datetime.now(UTC)
+    acme_app = await make_app(database, settings, world.acme)
+    beta_app = await make_app(database, settings, world.beta)
+    dead_recent, _ = await subscribe(
+        database, settings, world.acme, acme_app.app_id, "http://127.0.0.1:9/a/dead"
+    )
+    dead_old, _ = await subscribe(
+        database, settings, world.acme, acme_app.app_id, "http://127.0.0.1:9/a/old"
+    )
+    retrying, _ = await subscribe(
+        database, settings, world.acme, acme_app.app_id, "http://127.0.0.1:9/a/retry"
+    )
+    healthy, _ = await subscribe(
+        database, settings, world.acme, acme_app.app_id, "http://127.0.0.1:9/a/ok"
+    )
+    paused, _ = await subscribe(
+        database, settings, world.beta, beta_app.app_id, "http://127.0.0.1:9/b/paused"
+    )
+    deliveries = [
+        (dead_recent, world.acme, "dead", now - timedelta(hours=2), 0, 410, "gone"),
+        (dead_recent, world.acme, "dead", now - timedelta(hours=23), 0, 500, None),
+        (dead_old, world.acme, "dead", now - timedelta(hours=25), 0, 500, None),
+        (retrying, world.acme, "pending", None, 2, None, "timeout"),
+        (healthy, world.acme, "delivered", None, 0, 200, None),
+        (healthy, world.acme, "pending", None, 0, None, None),  # not tried yet: not failing
+    ]
+    async with database.platform_transaction() as session:
+        for n, (sub, tenant, status, dead_at, rounds, code, error) in enumerate(deliveries):
+            await session.execute(
+                text(
+                    "INSERT INTO webhook_deliveries (uid, tenant_id, subscription_id, event_id, "
+                    "event_type, entity_type, entity_id, sequence, body, status, dead_at, "
+                    "dead_reason, attempt_count, round_attempts, last_status_code, last_error, "
+                    "updated_at) VALUES (gen_random_uuid(), :t, :s, :n, 'order.status_changed', "
+                    "'order', 1, :n, '{}', :status, :dead_at, :reason, :rounds, :rounds, :code, "
+                    ":error, :updated)"
+                ),
+                {
+                    "t": tenant,
+                    "s": sub,
+                    "n": n + 1,
+                    "status": status,
+                    "dead_at": dead_at,
+                    "reason": "final_answer" if dead_at else None,
+                    "rounds": rounds,
+                    "code": code,
+                    "error": error,
+                    "updated": dead_at or now,
+                },
+            )
+        await session.execute(
+            text(
+                "UPDATE webhook_subscriptions SET status = 'paused', paused_at = now() "
+                "WHERE id = :s"
+            ),
+            {"s": paused},
+        )
+    with client_as(hcm, "operator1") as client:
+        page = client.get("/").text
+    table = _table(page, "failing-webhooks")
+    shown = [int(s) for s in re.findall(r'data-subscription="(\d+)"', table)]
+    assert shown == [paused, dead_recent, retrying]  # paused first, then by dead letters
+    row = re.search(rf'data-subscription="{dead_recent}">.*?</tr>', table, re.S)
+    assert row and '<td class="num">2</td><td class="num">0</td>' in row.group(0)
+    assert "HTTP 410" in row.group(0) and "企业 beta" in table  # the paused one's tenant
+    with client_as(hcm, "acme-admin") as client:
+        page = client.get("/").text
+    table = _table(page, "failing-webhooks")
+    assert [int(s) for s in re.findall(r'data-subscription="(\d+)"', table)] == [
+        dead_recent,
+        retrying,
+    ]
+    assert f'href="/workbench/webhooks/{dead_recent}/deliveries"' in table
+    with client_as(hcm, "beta-admin") as client:
+        table = _table(client.get("/").text, "failing-webhooks")
+    assert [int(s) for s in re.findall(r'data-subscription="(\d+)"', table)] == [paused]
+    with client_as(hcm, "acme-user") as client:  # endpoints are the tenant admin's
+        assert 'id="failing-webhooks"' not in client.get("/").text
