@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.models import Area
@@ -77,6 +77,30 @@ async def payable_of(session: AsyncSession, sub_order_id: int) -> int:
         func.coalesce(func.sum(OrderItem.quantity * OrderItem.purchase_price_fen), 0)
     ).where(OrderItem.sub_order_id == sub_order_id)
     return int(await session.scalar(query) or 0)
+
+
+# number, status, total (fen), masked receiver name and mobile, created at
+OwnExportQuery = Select[str, str, int, str, str, datetime]
+
+
+def own_orders_statement(tenant_id: int, *, status: str | None) -> OwnExportQuery:
+    """Every order of the tenant (of one status), newest first as its list: number, status,
+    total (fen), the receiver's masked name and mobile, created at."""
+    conditions = [Order.tenant_id == tenant_id]
+    if status is not None:
+        conditions.append(Order.status == status)
+    return (
+        select(
+            Order.order_no,
+            Order.status,
+            Order.total_fen,
+            Order.receiver_name_masked,
+            Order.receiver_mobile_masked,
+            Order.created_at,
+        )
+        .where(*conditions)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+    )
 
 
 async def list_orders(

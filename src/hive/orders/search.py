@@ -102,3 +102,15 @@ async def search_orders(
         session, filters, sort=sort, descending=descending, limit=limit, offset=offset
     )
     return SearchPage(rows, total)
+
+
+def export_orders(
+    actor: Actor, filters: Filters, *, sort: str = "created_at", descending: bool = True
+) -> repository.ExportQuery:
+    """Every order matching ``filters`` in the page's order, as a statement the caller
+    streams (a CSV download); checked like :func:`search_orders` (staff only). Only the
+    receiver's masked name and mobile are in it, as on the page."""
+    require(actor, Action.VIEW_ORDERS)
+    if actor.tenant_id is not None:
+        raise PermissionDenied(details={"action": Action.VIEW_ORDERS.value})
+    return repository.export_statement(filters, sort=sort, descending=descending)

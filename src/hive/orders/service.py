@@ -116,6 +116,20 @@ class OrderPage:
     page_size: int
 
 
+def export_own_orders(
+    actor: Actor, tenant_id: int, *, status: str | None
+) -> repository.OwnExportQuery:
+    """Every order of the tenant (of one ``status``), newest first, as a statement the caller
+    streams in the tenant's transaction (a CSV download of the workbench list); checked like
+    :func:`list_orders`. Only the receiver's masked name and mobile are in it."""
+    require(actor, Action.VIEW_ORDERS)
+    _check_scope(actor, tenant_id, "")
+    if status is not None and status not in {s.value for s in OrderStatus}:
+        choices = ", ".join(s.value for s in OrderStatus)
+        raise InvalidInput([Problem("status", "not_a_choice", {"choices": choices})])
+    return repository.own_orders_statement(tenant_id, status=status)
+
+
 async def list_orders(
     session: AsyncSession,
     actor: Actor,
