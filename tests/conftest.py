@@ -31,7 +31,7 @@ from tests.support.databases import (
 )
 from tests.support.services import EXTERNAL_PG_URL, require_external_postgres
 
-pytest_plugins = ["tests.support.vop", "tests.support.browser"]
+pytest_plugins = ["tests.support.vop", "tests.support.browser", "tests.support.openapi"]
 
 REPO = Path(__file__).resolve().parent.parent
 # Tests run their webhook receivers on loopback, which production refuses by default; set

@@ -3,11 +3,7 @@ app reads its own balances and statement, never another tenant's, and needs ``ac
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from hive.billing import freezes
 from hive.openapi.scopes import Scope
@@ -15,27 +11,12 @@ from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.support.billing import fund, tenant_actor
 from tests.support.factories import make_tenant
-from tests.support.openapi import IssuedApp, client_for, gateway_settings, make_app, running_gateway
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
+from tests.support.openapi import IssuedApp, call, make_app
 
 
 async def _get(url: str, app: IssuedApp, path: str, **params: str) -> tuple[int, Any]:
-    def call() -> tuple[int, Any]:
-        with client_for(url, app) as client:
-            response = client.get(path, params=params)
-            return response.status_code, response.json()
-
-    return await asyncio.to_thread(call)
+    response = await call(url, app, "GET", path, params=params)
+    return response.status_code, response.json()
 
 
 async def test_an_app_reads_its_tenants_account_and_statement(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -20,24 +19,11 @@ from hive.platform.secret_key import load_secret_box
 from tests.support.factories import ADMIN, make_tenant
 from tests.support.openapi import (
     IssuedApp,
-    client_for,
-    gateway_settings,
+    call,
     make_app,
-    running_gateway,
 )
 
 CATEGORIES = "/open/v1/categories"
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @pytest.fixture
@@ -53,11 +39,7 @@ def _code(response: httpx.Response) -> str:
 
 
 async def _get(url: str, app: IssuedApp, **options: object) -> httpx.Response:
-    def call() -> httpx.Response:
-        with client_for(url, app, **options) as client:
-            return client.get(CATEGORIES)
-
-    return await asyncio.to_thread(call)
+    return await call(url, app, "GET", CATEGORIES, **options)
 
 
 async def _raw(url: str, headers: dict[str, str], path: str = CATEGORIES) -> httpx.Response:

@@ -5,7 +5,6 @@ effect), a 5xx is not stored. The record is written in the transaction of the ef
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,27 +15,14 @@ from hive.platform.db import Database
 from tests.support.factories import make_grade, make_tenant
 from tests.support.openapi import (
     IssuedApp,
-    client_for,
-    gateway_settings,
+    call,
     make_app,
     make_priced_product,
     make_visible,
-    running_gateway,
     sql,
 )
 
 PRICES = "/open/v1/prices/query"
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @pytest.fixture
@@ -49,11 +35,7 @@ async def priced(database: Database, open_settings: Settings) -> tuple[IssuedApp
 
 
 async def _post(url: str, app: IssuedApp, body: object, key: str | None) -> httpx.Response:
-    def call() -> httpx.Response:
-        with client_for(url, app) as client:
-            return client.post(PRICES, json=body, idempotency_key=key)
-
-    return await asyncio.to_thread(call)
+    return await call(url, app, "POST", PRICES, json=body, idempotency_key=key)
 
 
 async def _records(database: Database) -> int:

@@ -5,51 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from hive.events import service as events
-from hive.events.service import EventType
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.support.factories import make_tenant
-from tests.support.openapi import IssuedApp, client_for, gateway_settings, make_app, running_gateway
+from tests.support.openapi import (
+    IssuedApp,
+    call,
+    make_app,
+)
+from tests.support.webhooks import raise_price
 
 MESSAGES = "/open/v1/messages"
 
 
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
-
-
-async def _raise(database: Database, tenant_id: int, product_id: int, price_fen: int) -> None:
-    async with database.platform_transaction() as session:
-        await events.raise_tenant_event(
-            session,
-            tenant_id,
-            EventType.PRICE_CHANGED,
-            entity_type="product",
-            entity_id=product_id,
-            payload={"price_fen": price_fen},
-        )
-
-
 async def _read(url: str, app: IssuedApp, **params: int) -> httpx.Response:
-    def call() -> httpx.Response:
-        with client_for(url, app) as client:
-            return client.get(MESSAGES, params={k: str(v) for k, v in params.items()})
-
-    return await asyncio.to_thread(call)
+    return await call(url, app, "GET", MESSAGES, params={k: str(v) for k, v in params.items()})
 
 
 async def _read_some(url: str, app: IssuedApp, at_least: int, **params: int) -> dict[str, Any]:
@@ -68,10 +43,10 @@ async def test_a_tenant_pages_through_its_events_with_the_cursor(
 ) -> None:
     acme, globex = await make_tenant(database, "acme"), await make_tenant(database, "globex")
     app = await make_app(database, open_settings, acme)
-    await _raise(database, acme, 7, 100)
-    await _raise(database, globex, 7, 999)
-    await _raise(database, acme, 7, 120)
-    await _raise(database, acme, 8, 300)
+    await raise_price(database, acme, 7, 100)
+    await raise_price(database, globex, 7, 999)
+    await raise_price(database, acme, 7, 120)
+    await raise_price(database, acme, 8, 300)
     first = await _read_some(gateway, app, 2, limit=2)
     assert [(m["entity_id"], m["sequence"], m["payload"]) for m in first["items"]] == [
         (7, 1, {"price_fen": 100}),
@@ -88,7 +63,7 @@ async def test_another_tenants_cursor_is_unknown_and_leaks_nothing(
     gateway: str, database: Database, open_settings: Settings
 ) -> None:
     acme, globex = await make_tenant(database, "acme"), await make_tenant(database, "globex")
-    await _raise(database, globex, 7, 999)
+    await raise_price(database, globex, 7, 999)
     app = await make_app(database, open_settings, acme)
     theirs = await _read_some(gateway, await make_app(database, open_settings, globex), 1)
     response = await _read(gateway, app, after=theirs["items"][0]["id"])

@@ -5,7 +5,6 @@ routes' errors and the framework's 404, 405 and 422."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,20 +13,9 @@ import pytest
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.support.factories import make_tenant
-from tests.support.openapi import IssuedApp, client_for, gateway_settings, make_app, running_gateway
+from tests.support.openapi import IssuedApp, make_app, signed_request
 
 ENGLISH = {"accept-language": "en-US,en;q=0.9,zh-CN;q=0.8"}
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @pytest.fixture
@@ -84,8 +72,7 @@ def test_refusals_answer_in_the_language_asked_for(
 
 
 def _signed(gateway: str, app: IssuedApp, headers: dict[str, str], **request: Any) -> Any:
-    with client_for(gateway, app) as client:
-        return client.request(headers=headers, **request)
+    return signed_request(gateway, app, headers=headers, **request)
 
 
 async def test_route_errors_and_validation_answer_in_the_language_asked_for(

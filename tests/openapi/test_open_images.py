@@ -24,7 +24,6 @@ from tests.support.factories import make_grade, make_tenant
 from tests.support.openapi import (
     IssuedApp,
     client_for,
-    gateway_settings,
     make_app,
     make_priced_product,
     make_visible,
@@ -52,17 +51,6 @@ def supplier_host() -> Iterator[str]:
     app = Starlette(routes=[Route(SUPPLIER_PATH + "/{name}", _picture)])
     with running_server(app) as url:
         yield url.replace("127.0.0.1", "localhost")
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @dataclass

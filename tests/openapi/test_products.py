@@ -4,9 +4,7 @@ another tenant's product, library item or price answers 404 / not found and neve
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
@@ -16,12 +14,11 @@ from hive.platform.db import Database
 from tests.support.factories import make_grade, make_tenant
 from tests.support.openapi import (
     IssuedApp,
+    call,
     client_for,
-    gateway_settings,
     make_app,
     make_priced_product,
     make_visible,
-    running_gateway,
     sql,
 )
 
@@ -32,17 +29,6 @@ class Shops:
     globex: IssuedApp
     ours: list[int]  # acme's exclusive products (priced 1990 and 2990 for acme's grade)
     theirs: int  # globex's exclusive product
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @pytest.fixture
@@ -68,15 +54,6 @@ async def shops(database: Database, open_settings: Settings) -> Shops:
         ours,
         theirs,
     )
-
-
-def _call(url: str, app: IssuedApp, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    with client_for(url, app) as client:
-        return client.request(method, path, **kwargs)
-
-
-async def call(url: str, app: IssuedApp, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    return await asyncio.to_thread(_call, url, app, method, path, **kwargs)
 
 
 async def test_the_pool_scope_lists_what_the_tenant_may_see_at_its_price(

@@ -5,7 +5,6 @@ buckets live in PostgreSQL or in Redis."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,9 +20,7 @@ from tests.support.openapi import (
     IssuedApp,
     client_for,
     gateway_processes,
-    gateway_settings,
     make_app,
-    running_gateway,
 )
 from tests.support.services import REDIS_URL, require_server
 
@@ -42,17 +39,6 @@ def test_the_numbers_are_whole_seconds_and_deltas() -> None:
     assert (refused.remaining, refused.retry_after_s, refused.reset_s) == (0, 1, 5)
     slow = outcome_of(Limit(rate_per_s=0.1, burst=3), tokens_left=0.5, allowed=False)
     assert (slow.retry_after_s, slow.reset_s) == (5, 25)
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 async def _limited_app(database: Database, settings: Settings, burst: int) -> IssuedApp:

@@ -23,15 +23,10 @@ from hive.demo import seed_demo_data
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.support.billing import fund
-from tests.support.openapi import gateway_processes, gateway_settings, make_priced_product, sql
+from tests.support.openapi import gateway_processes, make_priced_product, sql
 
 RUN_S = 60
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -25,7 +24,6 @@ from tests.support.openapi import (
     make_app,
     make_priced_product,
     make_visible,
-    running_gateway,
 )
 
 ROUTES = {
@@ -54,12 +52,6 @@ JSON = st.recursive(
 @pytest.fixture
 def open_settings(settings: Settings) -> Settings:
     return gateway_settings(settings, open_api_rate_per_s=100_000, open_api_burst=1_000_000)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from tests.support.factories import make_tenant, make_user
 from tests.support.openapi import (
     IssuedApp,
     client_for,
-    gateway_settings,
     make_app,
     running_gateway,
     sql,
@@ -33,11 +32,6 @@ from tests.support.servers import running_server
 
 PAGE = "/workbench/apps"
 PASSWORD = "correct-horse-1"
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
 
 
 @pytest.fixture

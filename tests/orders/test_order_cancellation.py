@@ -5,7 +5,6 @@ the supplier (the real warehouse adapter), a shipped one refuses with order_not_
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,24 +23,13 @@ from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import Area, OrderLine, Recipient, UpstreamOrderRequest
 from hive.suppliers.warehouse import orders as warehouse_orders
 from hive.suppliers.warehouse.adapter import WarehouseAdapter
-from tests.orders.test_orders_open_api import ORDERS, call
+from tests.orders.test_orders_open_api import ORDERS
 from tests.support.billing import ledger_report, summary
-from tests.support.openapi import gateway_settings, running_gateway, sql
+from tests.support.openapi import call, sql
 from tests.support.orders import STOCK_KEEPER, OrderWorld, order_world, stock_product
 
 OPERATOR = Actor(user_id=None, username="operator", role=Role.OPERATOR.value)
 FINANCE = Actor(user_id=None, username="finance", role=Role.FINANCE.value)
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ accepted order gets it back whatever the stock is now."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -19,9 +19,9 @@ from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.types import Area, OrderLine, StockLevel
 from hive.suppliers.warehouse import service as warehouse
 from hive.suppliers.warehouse.adapter import WarehouseAdapter
-from tests.orders.test_orders_open_api import ORDERS, call
+from tests.orders.test_orders_open_api import ORDERS
 from tests.support.billing import summary
-from tests.support.openapi import gateway_settings, running_gateway, sql
+from tests.support.openapi import call, sql
 from tests.support.orders import (
     STOCK_KEEPER,
     UNSERVED,
@@ -31,17 +31,6 @@ from tests.support.orders import (
     stock_product,
     warehouse_supplier,
 )
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @pytest.fixture

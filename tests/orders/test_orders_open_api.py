@@ -5,7 +5,6 @@ price refusals with current prices, reading and listing, another tenant's order 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,11 +15,8 @@ from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.support.billing import summary
 from tests.support.openapi import (
-    IssuedApp,
-    client_for,
-    gateway_settings,
+    call,
     make_app,
-    running_gateway,
     sql,
 )
 from tests.support.orders import OrderWorld, order_world, stock_product
@@ -29,34 +25,11 @@ ORDERS = "/open/v1/orders"
 
 
 @pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
-
-
-@pytest.fixture
 async def acme(database: Database, open_settings: Settings) -> OrderWorld:
     world = await order_world(database, open_settings)
     await stock_product(world, "TEA", 12_000, 50)
     await stock_product(world, "RICE", 5_000, 50)
     return world
-
-
-def _call(url: str, app: IssuedApp, method: str, path: str, **options: object) -> httpx.Response:
-    timeout_s = options.pop("timeout", 30.0)
-    with client_for(url, app, timeout_s=timeout_s) as client:
-        return client.request(method, path, **options)  # type: ignore[arg-type]
-
-
-async def call(
-    url: str, app: IssuedApp, method: str, path: str, **options: object
-) -> httpx.Response:
-    return await asyncio.to_thread(_call, url, app, method, path, **options)
 
 
 async def _count(database: Database, table: str) -> int:
@@ -138,7 +111,9 @@ async def test_a_client_that_timed_out_after_the_commit_gets_the_first_order_on_
     # the lock) past its client's timeout; released, it commits with nobody listening.
     async with database.platform_transaction() as session:
         await repository.lock_order_number(session, acme.app.tenant_id, "PO-SLOW")
-        first = asyncio.create_task(call(gateway, acme.app, "POST", ORDERS, json=body, timeout=2.0))
+        first = asyncio.create_task(
+            call(gateway, acme.app, "POST", ORDERS, json=body, timeout_s=2.0)
+        )
         await _until_a_request_waits_for_the_lock(database)
         with pytest.raises(httpx.TimeoutException):
             await first

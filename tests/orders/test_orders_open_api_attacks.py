@@ -6,7 +6,6 @@ nothing; the workbench checkout refused them already, the Open API placed the or
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,23 +14,12 @@ import pytest
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.support.billing import summary
-from tests.support.openapi import client_for, gateway_settings, running_gateway, sql
+from tests.support.openapi import call, client_for, sql
 from tests.support.orders import SHANGHAI, OrderWorld, order_world, stock_product
 
 ORDERS = "/open/v1/orders"
 BEIJING, BEIJING_CITY, BEIJING_COUNTY = 1, 72, 2799
 SHANGHAI_CITY, SHANGHAI_COUNTY, SHANGHAI_TOWN = 2813, 51976, 51977
-
-
-@pytest.fixture
-def open_settings(settings: Settings) -> Settings:
-    return gateway_settings(settings)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
 
 
 @pytest.fixture
@@ -154,9 +142,5 @@ async def test_an_order_number_with_whitespace_is_refused_not_trimmed(
 
 
 async def test_an_unknown_list_parameter_is_refused(gateway: str, acme: OrderWorld) -> None:
-    def listed() -> httpx.Response:
-        with client_for(gateway, acme.app, timeout_s=30.0) as client:
-            return client.get(ORDERS, params={"stauts": "cancelled"})
-
-    answer = await asyncio.to_thread(listed)
+    answer = await call(gateway, acme.app, "GET", ORDERS, params={"stauts": "cancelled"})
     assert answer.status_code == 422, answer.text

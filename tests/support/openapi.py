@@ -1,17 +1,22 @@
-"""Open API test helpers: apps made through the real service, a HAG served over real HTTP."""
+"""Open API test helpers: apps made through the real service, a HAG served over real HTTP
+(the ``open_settings`` and ``gateway`` fixtures, loaded for every test by the root conftest; a
+module that needs other settings overrides ``open_settings``), signed requests to it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
 
@@ -75,8 +80,40 @@ def running_gateway(settings: Settings) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def open_settings(settings: Settings) -> Settings:
+    return gateway_settings(settings)
+
+
+@pytest.fixture
+def gateway(open_settings: Settings) -> Iterator[str]:
+    """The base URL of a HAG running with ``open_settings``."""
+    with running_gateway(open_settings) as url:
+        yield url
+
+
 def client_for(url: str, app: IssuedApp, **options: object) -> OpenApiClient:
     return OpenApiClient(url, app.app_key, app.app_secret, **options)  # type: ignore[arg-type]
+
+
+def signed_request(
+    url: str,
+    app: IssuedApp,
+    method: str,
+    path: str,
+    *,
+    timeout_s: float = 30.0,
+    clock: Callable[[], float] = time.time,
+    **request: Any,
+) -> httpx.Response:
+    """One request signed as ``app``, from a client of its own."""
+    with client_for(url, app, timeout_s=timeout_s, clock=clock) as client:
+        return client.request(method, path, **request)
+
+
+async def call(url: str, app: IssuedApp, method: str, path: str, **options: Any) -> httpx.Response:
+    """:func:`signed_request` in a thread, so that the test's event loop runs on meanwhile."""
+    return await asyncio.to_thread(signed_request, url, app, method, path, **options)
 
 
 @contextmanager

@@ -5,11 +5,8 @@ types and scopes change nothing; row-level security keeps every webhook table pe
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -18,7 +15,11 @@ from hive.openapi.scopes import Scope
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.support.factories import make_tenant
-from tests.support.openapi import IssuedApp, client_for, gateway_settings, make_app, running_gateway
+from tests.support.openapi import (
+    call,
+    gateway_settings,
+    make_app,
+)
 from tests.support.webhooks import T0, dispatch_all, hook_settings, raise_price, rows, send_round
 
 WEBHOOKS = "/open/v1/webhooks"
@@ -29,22 +30,6 @@ TABLES = ("webhook_subscriptions", "webhook_deliveries", "webhook_attempts", "we
 @pytest.fixture
 def open_settings(settings: Settings) -> Settings:
     return hook_settings(gateway_settings(settings), webhook_max_subscriptions_per_app=3)
-
-
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
-
-
-async def _call(url: str, app: IssuedApp, method: str, path: str, **options: Any) -> httpx.Response:
-    def call() -> httpx.Response:
-        with client_for(url, app) as client:
-            if method == "POST":
-                return client.post(path, **options)
-            return client.get(path) if method == "GET" else client.delete(path)
-
-    return await asyncio.to_thread(call)
 
 
 def _create_body(url: str = HOOK_URL, types: Any = ("product.price_changed",)) -> dict[str, Any]:
@@ -58,7 +43,7 @@ async def test_an_app_subscribes_lists_and_deletes_its_webhooks(
     body = _create_body(
         types=["order.status_changed", "product.price_changed", "order.status_changed"]
     )
-    created = await _call(gateway, app, "POST", WEBHOOKS, json=body)
+    created = await call(gateway, app, "POST", WEBHOOKS, json=body)
     assert created.status_code == 201, created.text
     answer = created.json()
     assert answer["secret"].startswith("whsec_") and len(answer["secret"]) > 40
@@ -66,15 +51,15 @@ async def test_an_app_subscribes_lists_and_deletes_its_webhooks(
     assert (answer["url"], answer["status"]) == (HOOK_URL, "active")
     [stored] = await rows(database, "SELECT secret_ciphertext FROM webhook_subscriptions")
     assert answer["secret"].encode() not in bytes(stored.secret_ciphertext)
-    listed = (await _call(gateway, app, "GET", WEBHOOKS)).json()["items"]
+    listed = (await call(gateway, app, "GET", WEBHOOKS)).json()["items"]
     assert [w["id"] for w in listed] == [answer["id"]] and "secret" not in listed[0]
-    one = await _call(gateway, app, "GET", f"{WEBHOOKS}/{answer['id']}")
+    one = await call(gateway, app, "GET", f"{WEBHOOKS}/{answer['id']}")
     assert one.status_code == 200 and "secret" not in one.json()
-    deleted = await _call(gateway, app, "DELETE", f"{WEBHOOKS}/{answer['id']}")
+    deleted = await call(gateway, app, "DELETE", f"{WEBHOOKS}/{answer['id']}")
     assert deleted.json() == {"deleted": 1}
-    gone = await _call(gateway, app, "GET", f"{WEBHOOKS}/{answer['id']}")
+    gone = await call(gateway, app, "GET", f"{WEBHOOKS}/{answer['id']}")
     assert gone.status_code == 404 and gone.json()["code"] == "webhook_not_found"
-    assert (await _call(gateway, app, "GET", WEBHOOKS)).json() == {"items": []}
+    assert (await call(gateway, app, "GET", WEBHOOKS)).json() == {"items": []}
     audit = await rows(
         database,
         "SELECT action, actor_name FROM audit_log WHERE action LIKE 'webhooks.%' ORDER BY id",
@@ -90,8 +75,8 @@ async def test_a_retried_creation_returns_the_first_answer_with_the_secret_seale
     gateway: str, database: Database, open_settings: Settings
 ) -> None:
     app = await make_app(database, open_settings, await make_tenant(database, "acme"))
-    first = await _call(gateway, app, "POST", WEBHOOKS, json=_create_body(), idempotency_key="k-1")
-    again = await _call(gateway, app, "POST", WEBHOOKS, json=_create_body(), idempotency_key="k-1")
+    first = await call(gateway, app, "POST", WEBHOOKS, json=_create_body(), idempotency_key="k-1")
+    again = await call(gateway, app, "POST", WEBHOOKS, json=_create_body(), idempotency_key="k-1")
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert (await rows(database, "SELECT count(*) FROM webhook_subscriptions"))[0][0] == 1
@@ -108,14 +93,14 @@ async def test_another_apps_or_tenants_webhook_is_not_found_and_leaks_nothing(
         await make_app(database, open_settings, acme),
     )
     theirs = await make_app(database, open_settings, globex)
-    their_id = (await _call(gateway, theirs, "POST", WEBHOOKS, json=_create_body())).json()["id"]
-    sibling_id = (await _call(gateway, sibling, "POST", WEBHOOKS, json=_create_body())).json()["id"]
+    their_id = (await call(gateway, theirs, "POST", WEBHOOKS, json=_create_body())).json()["id"]
+    sibling_id = (await call(gateway, sibling, "POST", WEBHOOKS, json=_create_body())).json()["id"]
     for other in (their_id, sibling_id):
         for method in ("GET", "DELETE"):
-            answer = await _call(gateway, ours, method, f"{WEBHOOKS}/{other}")
+            answer = await call(gateway, ours, method, f"{WEBHOOKS}/{other}")
             assert answer.status_code == 404 and answer.json()["code"] == "webhook_not_found"
             assert HOOK_URL not in answer.text
-    assert (await _call(gateway, ours, "GET", WEBHOOKS)).json() == {"items": []}
+    assert (await call(gateway, ours, "GET", WEBHOOKS)).json() == {"items": []}
     statuses = await rows(database, "SELECT status FROM webhook_subscriptions")
     assert {s.status for s in statuses} == {"active"}
 
@@ -138,7 +123,7 @@ async def test_a_refused_subscription_names_the_problem_and_writes_nothing(
     gateway: str, database: Database, open_settings: Settings, body: dict[str, Any], code: str
 ) -> None:
     app = await make_app(database, open_settings, await make_tenant(database, "acme"))
-    answer = await _call(gateway, app, "POST", WEBHOOKS, json=body)
+    answer = await call(gateway, app, "POST", WEBHOOKS, json=body)
     assert answer.status_code == 422 and answer.json()["code"] == code, answer.text
     assert (await rows(database, "SELECT count(*) FROM webhook_subscriptions"))[0][0] == 0
 
@@ -148,12 +133,12 @@ async def test_an_app_without_the_scope_or_over_its_limit_is_refused(
 ) -> None:
     tenant = await make_tenant(database, "acme")
     reader = await make_app(database, open_settings, tenant, scopes=[Scope.CATALOG_READ])
-    refused = await _call(gateway, reader, "GET", WEBHOOKS)
+    refused = await call(gateway, reader, "GET", WEBHOOKS)
     assert refused.status_code == 403 and refused.json()["code"] == "scope_missing"
     app = await make_app(database, open_settings, tenant)
     for _ in range(3):
-        assert (await _call(gateway, app, "POST", WEBHOOKS, json=_create_body())).status_code == 201
-    over = await _call(gateway, app, "POST", WEBHOOKS, json=_create_body())
+        assert (await call(gateway, app, "POST", WEBHOOKS, json=_create_body())).status_code == 201
+    over = await call(gateway, app, "POST", WEBHOOKS, json=_create_body())
     assert over.status_code == 409 and over.json()["code"] == "webhook_limit_reached"
 
 
@@ -162,10 +147,10 @@ async def test_deleting_a_webhook_cancels_what_it_had_pending(
 ) -> None:
     tenant = await make_tenant(database, "acme")
     app = await make_app(database, open_settings, tenant)
-    created = (await _call(gateway, app, "POST", WEBHOOKS, json=_create_body())).json()
+    created = (await call(gateway, app, "POST", WEBHOOKS, json=_create_body())).json()
     await raise_price(database, tenant, 7, 100)
     await dispatch_all(database, 1)
-    await _call(gateway, app, "DELETE", f"{WEBHOOKS}/{created['id']}")
+    await call(gateway, app, "DELETE", f"{WEBHOOKS}/{created['id']}")
     assert await send_round(database, open_settings, T0) == 0
     assert [r.status for r in await rows(database, "SELECT status FROM webhook_deliveries")] == [
         "cancelled"
@@ -177,7 +162,7 @@ async def test_row_level_security_keeps_every_webhook_table_per_tenant(
 ) -> None:
     acme, globex = await make_tenant(database, "acme"), await make_tenant(database, "globex")
     app = await make_app(database, open_settings, acme)
-    await _call(gateway, app, "POST", WEBHOOKS, json=_create_body())
+    await call(gateway, app, "POST", WEBHOOKS, json=_create_body())
     await raise_price(database, acme, 7, 100)
     await dispatch_all(database, 1)
     await send_round(database, open_settings, T0)  # nobody listens on port 9: an attempt row
