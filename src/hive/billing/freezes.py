@@ -82,23 +82,24 @@ async def freeze(
     _check_tenant(actor, tenant_id)
     _check_reference(reference)
     check_int(amount_fen, "amount_fen", minimum=1, maximum=MAX_ABS_FEN)
-    accounts = await repository.lock_accounts(session, tenant_id)
-    existing = await repository.find_freeze(session, tenant_id, reference)
-    if existing is not None:
-        return _same_freeze(existing, amount_fen)
-    balance, credit = accounts.get(_BALANCE.value), accounts.get(_CREDIT.value)
+    available = await repository.lock_available(session, tenant_id)
     split = plan_freeze(
-        amount_fen,
-        balance.available_fen if balance else 0,
-        credit.available_fen if credit else 0,
+        amount_fen, available.get(_BALANCE.value, 0), available.get(_CREDIT.value, 0)
     )
     if split is None:
-        available = sum(account.available_fen for account in accounts.values())
-        raise InsufficientFunds(details={"amount_fen": amount_fen, "available_fen": available})
+        existing = await repository.find_freeze(session, tenant_id, reference)
+        if existing is not None:  # held before, when the money was there
+            return _same_freeze(existing, amount_fen)
+        raise InsufficientFunds(
+            details={"amount_fen": amount_fen, "available_fen": sum(available.values())}
+        )
     if not await repository.insert_freeze(
         session, tenant_id, reference, split.balance_fen, split.credit_fen
-    ):  # only a caller that skipped the account lock could get here first
-        raise FreezeConflict(details={"reference": reference})
+    ):  # the reference holds a freeze already (the same amount: that one is the answer)
+        existing = await repository.find_freeze(session, tenant_id, reference)
+        if existing is None:
+            raise FreezeConflict(details={"reference": reference})
+        return _same_freeze(existing, amount_fen)
     after = await _move(session, tenant_id, split, held=+1)
     await write_entry(
         session,

@@ -1,6 +1,6 @@
 """Writing one ledger entry: the entry row and its balanced postings, in the caller's
 transaction, after the cached balances moved (so each tenant posting records the balance it
-left)."""
+left) — one statement for the entry and its postings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import repository
 from hive.billing.ledger import EntryKind, LedgerAccount, Posting, balanced
-from hive.billing.models import LedgerEntry, LedgerPosting
 from hive.platform.actor import Actor
 
 
@@ -33,26 +32,16 @@ async def write_entry(
     tenant account's cached balance after this change.
     """
     lines = balanced(postings)
-    entry = LedgerEntry(
+    return await repository.insert_entry_with_postings(
+        session,
         tenant_id=tenant_id,
         kind=kind.value,
         reference=reference,
         note=note,
         operation_key=operation_key,
         actor_name=actor.username[:64],
-    )
-    entry_id = await repository.add_entry(session, entry)
-    await repository.add_postings(
-        session,
-        [
-            LedgerPosting(
-                entry_id=entry_id,
-                tenant_id=tenant_id,
-                account=line.account.value,
-                amount_fen=line.amount_fen,
-                balance_after_fen=balances_after.get(line.account),
-            )
+        postings=[
+            (line.account.value, line.amount_fen, balances_after.get(line.account))
             for line in lines
         ],
     )
-    return entry_id

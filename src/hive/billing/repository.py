@@ -66,6 +66,18 @@ async def lock_accounts(session: AsyncSession, tenant_id: int) -> dict[str, Acco
     return {account.kind: account for account in (await session.scalars(query)).all()}
 
 
+async def lock_available(session: AsyncSession, tenant_id: int) -> dict[str, int]:
+    """What each of the tenant's accounts has available (fen), by kind, the accounts locked
+    as :func:`lock_accounts` locks them (same order), without loading them into the session."""
+    query = (
+        select(Account.kind, Account.available_fen)
+        .where(Account.tenant_id == tenant_id)
+        .order_by(Account.kind)
+        .with_for_update()
+    )
+    return {str(kind): int(available) for kind, available in await session.execute(query)}
+
+
 async def shift_account(
     session: AsyncSession,
     tenant_id: int,
@@ -111,6 +123,55 @@ async def add_entry(session: AsyncSession, entry: LedgerEntry) -> int:
 async def add_postings(session: AsyncSession, postings: Sequence[LedgerPosting]) -> None:
     session.add_all(postings)
     await session.flush()
+
+
+# An entry and its postings in one statement: the postings' columns come as parallel arrays
+# (one element per posting, in posting order; a NULL balance for the platform's accounts).
+_INSERT_ENTRY_WITH_POSTINGS = text(
+    "WITH entry AS ("
+    " INSERT INTO ledger_entries (tenant_id, kind, reference, note, operation_key, actor_name)"
+    " VALUES (:tenant_id, :kind, :reference, :note, :operation_key, :actor_name)"
+    " RETURNING id),"
+    " lines AS ("
+    " INSERT INTO ledger_postings (entry_id, tenant_id, account, amount_fen, balance_after_fen)"
+    " SELECT entry.id, :tenant_id, line.account, line.amount_fen, line.balance_after_fen"
+    " FROM entry, unnest(CAST(:accounts AS varchar[]), CAST(:amounts AS bigint[]),"
+    " CAST(:balances AS bigint[])) WITH ORDINALITY"
+    " AS line(account, amount_fen, balance_after_fen, n)"
+    " ORDER BY line.n)"
+    " SELECT id FROM entry"
+)
+
+
+async def insert_entry_with_postings(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    kind: str,
+    reference: str,
+    note: str,
+    operation_key: str | None,
+    actor_name: str,
+    postings: Sequence[tuple[str, int, int | None]],
+) -> int:
+    """Insert a ledger entry and its ``(account, amount_fen, balance_after_fen)`` postings in
+    one statement (postings in the order given); the entry's id."""
+    entry_id = await session.scalar(
+        _INSERT_ENTRY_WITH_POSTINGS,
+        {
+            "tenant_id": tenant_id,
+            "kind": kind,
+            "reference": reference,
+            "note": note,
+            "operation_key": operation_key,
+            "actor_name": actor_name,
+            "accounts": [account for account, _, _ in postings],
+            "amounts": [amount for _, amount, _ in postings],
+            "balances": [balance for _, _, balance in postings],
+        },
+    )
+    assert entry_id is not None  # RETURNING of the INSERT just made
+    return int(entry_id)
 
 
 async def find_entry_by_key(

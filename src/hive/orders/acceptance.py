@@ -28,7 +28,7 @@ sub-order). A quote whose products' suppliers have changed since is ``order_quot
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,7 +42,7 @@ from hive.orders.errors import (
     ProductsNotOrderable,
     QuoteOutdated,
 )
-from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
+from hive.orders.models import Order, OrderEvent
 from hive.orders.personal import Receiver, encrypt_receiver, mask_mobile, mask_name
 from hive.orders.quotation import Quote
 from hive.orders.schemas import OrderItemIn, OrderRequest
@@ -94,30 +94,48 @@ async def accept_order(
     order = await _insert_order(
         session, tenant_id, request, fingerprint, secrets, sum(freight.values())
     )
-    sub_orders = [
-        await _insert_sub_order(session, actor, order, number, lines, products, freight)
-        for number, lines in enumerate(_by_supplier(request.items, products), start=1)
-    ]
-    accepted = OrderEvent(
-        tenant_id=tenant_id,
-        order_id=order.id,
-        event="accepted",
-        from_status="",
-        to_status=order.status,
-        outcome=Outcome.MOVED.value,
-        source="tenant",
-        details={"order_no": order.order_no, "total_fen": order.total_fen},
+    sub_orders = await _insert_sub_orders(session, order, request.items, products, freight)
+    for sub_order in sub_orders:
+        if sub_order.total_fen > 0:
+            await freezes.freeze(
+                session, actor, tenant_id, sub_order.sub_order_no, sub_order.total_fen
+            )
+    accepted = await repository.insert_event(
+        session,
+        {
+            "tenant_id": tenant_id,
+            "order_id": order.id,
+            "sub_order_id": None,
+            "event": "accepted",
+            "from_status": "",
+            "to_status": order.status,
+            "outcome": Outcome.MOVED.value,
+            "source": "tenant",
+            "details": {"order_no": order.order_no, "total_fen": order.total_fen},
+        },
     )
-    await repository.add(session, accepted)
     await notices.status_changed(session, order, None, None, order.status)
     for sub_order in sub_orders:  # the submission saga, once this transaction commits
         await defer_submission(session, sub_order.sub_order_no)
     return Accepted(order, True, _view(order, sub_orders, request, products, accepted))
 
 
+@dataclass(frozen=True, slots=True)
+class _NewSubOrder:
+    """A sub-order as written by the acceptance (fen)."""
+
+    id: int
+    sub_order_no: str
+    supplier_id: int
+    status: str
+    items_fen: int
+    freight_fen: int
+    total_fen: int
+
+
 def _view(
     order: Order,
-    sub_orders: list[SubOrder],
+    sub_orders: list[_NewSubOrder],
     request: OrderRequest,
     products: dict[int, Orderable],
     accepted: OrderEvent,
@@ -198,68 +216,86 @@ async def _insert_order(
     address = request.address
     receiver = Receiver(name=address.receiver, mobile=address.mobile, address=address.detail)
     items_fen = sum(item.quantity * item.unit_price for item in request.items)
-    order = Order(
-        tenant_id=tenant_id,
-        order_no=request.order_no,
-        status=OrderStatus.ACCEPTED.value,
-        items_fen=items_fen,
-        freight_fen=freight_fen,
-        total_fen=items_fen + freight_fen,
-        province_id=address.province_id,
-        city_id=address.city_id,
-        county_id=address.county_id,
-        town_id=address.town_id,
-        receiver_cipher=encrypt_receiver(receiver, secrets),
-        receiver_name_masked=mask_name(receiver.name),
-        receiver_mobile_masked=mask_mobile(receiver.mobile),
-        remark=request.remark,
-        invoice=request.invoice.model_dump() if request.invoice else None,
-        request_hash=fingerprint,
-    )
-    await repository.add(session, order)
+    values = {
+        "tenant_id": tenant_id,
+        "order_no": request.order_no,
+        "status": OrderStatus.ACCEPTED.value,
+        "items_fen": items_fen,
+        "freight_fen": freight_fen,
+        "total_fen": items_fen + freight_fen,
+        "province_id": address.province_id,
+        "city_id": address.city_id,
+        "county_id": address.county_id,
+        "town_id": address.town_id,
+        "receiver_cipher": encrypt_receiver(receiver, secrets),
+        "receiver_name_masked": mask_name(receiver.name),
+        "receiver_mobile_masked": mask_mobile(receiver.mobile),
+        "remark": request.remark,
+        "invoice": request.invoice.model_dump() if request.invoice else None,
+        "request_hash": fingerprint,
+    }
+    order = await repository.insert_order(session, values)
     return order
 
 
-async def _insert_sub_order(
+async def _insert_sub_orders(
     session: AsyncSession,
-    actor: Actor,
     order: Order,
-    number: int,
-    lines: list[tuple[int, OrderItemIn]],
+    items: Sequence[OrderItemIn],
     products: dict[int, Orderable],
     freight: dict[int, int],
-) -> SubOrder:
-    goods = sum(item.quantity * item.unit_price for _, item in lines)
-    supplier_id = products[lines[0][1].product_id].supplier_id
-    amount = goods + freight[supplier_id]
-    sub_order = SubOrder(
-        tenant_id=order.tenant_id,
-        order_id=order.id,
-        sub_order_no=f"HV{order.id:010d}-{number:02d}",
-        supplier_id=supplier_id,
-        status=SubOrderStatus.PENDING.value,
-        items_fen=goods,
-        freight_fen=freight[supplier_id],
-        total_fen=amount,
-    )
-    await repository.add(session, sub_order)
-    await repository.add_all(
+) -> list[_NewSubOrder]:
+    """One sub-order per supplier (numbered in the order their first line appears) and the
+    order's items, each in one multi-row statement."""
+    groups = _by_supplier(items, products)
+    planned = []
+    for number, lines in enumerate(groups, start=1):
+        goods = sum(item.quantity * item.unit_price for _, item in lines)
+        supplier_id = products[lines[0][1].product_id].supplier_id
+        planned.append(
+            _NewSubOrder(
+                0,
+                f"HV{order.id:010d}-{number:02d}",
+                supplier_id,
+                SubOrderStatus.PENDING.value,
+                goods,
+                freight[supplier_id],
+                goods + freight[supplier_id],
+            )
+        )
+    ids = await repository.insert_sub_orders(
         session,
         [
-            OrderItem(
-                tenant_id=order.tenant_id,
-                order_id=order.id,
-                sub_order_id=sub_order.id,
-                line_no=line_no,
-                product_id=item.product_id,
-                quantity=item.quantity,
-                unit_price_fen=item.unit_price,
-                amount_fen=item.quantity * item.unit_price,
-                purchase_price_fen=products[item.product_id].purchase_price_fen,
-            )
+            {
+                "tenant_id": order.tenant_id,
+                "order_id": order.id,
+                "parent_id": None,
+                "sub_order_no": sub.sub_order_no,
+                "supplier_id": sub.supplier_id,
+                "status": sub.status,
+                "items_fen": sub.items_fen,
+                "freight_fen": sub.freight_fen,
+                "total_fen": sub.total_fen,
+            }
+            for sub in planned
+        ],
+    )
+    await repository.insert_items(
+        session,
+        [
+            {
+                "tenant_id": order.tenant_id,
+                "order_id": order.id,
+                "sub_order_id": sub_order_id,
+                "line_no": line_no,
+                "product_id": item.product_id,
+                "quantity": item.quantity,
+                "unit_price_fen": item.unit_price,
+                "amount_fen": item.quantity * item.unit_price,
+                "purchase_price_fen": products[item.product_id].purchase_price_fen,
+            }
+            for sub_order_id, lines in zip(ids, groups, strict=True)
             for line_no, item in lines
         ],
     )
-    if amount > 0:
-        await freezes.freeze(session, actor, order.tenant_id, sub_order.sub_order_no, amount)
-    return sub_order
+    return [replace(sub, id=sub_order_id) for sub_order_id, sub in zip(ids, planned, strict=True)]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, Table, and_, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.models import Area
@@ -24,6 +26,41 @@ async def lock_order_number(session: AsyncSession, tenant_id: int, order_no: str
 async def find_order(session: AsyncSession, tenant_id: int, order_no: str) -> Order | None:
     query = select(Order).where(Order.tenant_id == tenant_id, Order.order_no == order_no)
     return await session.scalar(query)
+
+
+_ORDERS = cast(Table, Order.__table__)
+_SUB_ORDERS = cast(Table, SubOrder.__table__)
+_ITEMS = cast(Table, OrderItem.__table__)
+_EVENTS = cast(Table, OrderEvent.__table__)
+_INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id, _ORDERS.c.created_at)
+_INSERT_SUB_ORDERS = insert(_SUB_ORDERS).returning(_SUB_ORDERS.c.id, sort_by_parameter_order=True)
+_INSERT_ITEMS = insert(_ITEMS)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.created_at)
+
+
+async def insert_order(session: AsyncSession, values: Mapping[str, Any]) -> Order:
+    """Insert one order row (a Core statement: no unit-of-work flush); the row written, as an
+    ``Order`` outside the session (read it, don't change it)."""
+    row = (await session.execute(_INSERT_ORDER, dict(values))).one()
+    return Order(**values, id=row.id, created_at=row.created_at, updated_at=row.created_at)
+
+
+async def insert_sub_orders(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert sub-order rows in one statement; their ids, in the order given."""
+    result = await session.execute(_INSERT_SUB_ORDERS, [dict(row) for row in rows])
+    return [int(row_id) for row_id in result.scalars()]
+
+
+async def insert_items(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert order item rows in one statement."""
+    await session.execute(_INSERT_ITEMS, [dict(row) for row in rows])
+
+
+async def insert_event(session: AsyncSession, values: Mapping[str, Any]) -> OrderEvent:
+    """Insert one timeline line (Core); the row written, as an ``OrderEvent`` outside the
+    session."""
+    row = (await session.execute(_INSERT_EVENT, dict(values))).one()
+    return OrderEvent(**values, id=row.id, created_at=row.created_at)
 
 
 async def add(session: AsyncSession, row: Order | SubOrder | OrderItem | OrderEvent) -> None:
