@@ -5,11 +5,14 @@ A domain that runs a long action through :mod:`hive.platform.progress` registers
 
     register_kind(JobKind("catalog.select_all", View.UPSTREAM, "bulk.title", back=...))
 
-and redirects to :func:`progress_path` after deferring the job. The page shows the box
-``job_progress_box.html``, which reloads itself with htmx every two seconds (``?fragment=1``
-answers the box alone) until the action has ended, then shows its summary: counts, and the
-reasons of what failed or was skipped in words (``job.reason.<code>``). Anyone who may see the
-action may cancel it (asked first); the job stops after the unit of work it is on.
+and redirects to :func:`progress_path` after deferring the job. A form that starts one carries
+``confirm=1`` (its button's ``data-confirm`` dialog names what it will touch); a post without
+it starts nothing and answers :func:`confirm_page`, which asks again (:func:`confirmed`).
+The page shows the box ``job_progress_box.html``, which reloads itself with htmx every two
+seconds (``?fragment=1`` answers the box alone) until the action has ended, then shows its
+summary: counts, and the reasons of what failed or was skipped in words
+(``job.reason.<code>``). Anyone who may see the action may cancel it (asked first); the job
+stops after the unit of work it is on.
 """
 
 from __future__ import annotations
@@ -62,6 +65,38 @@ def register_kind(kind: JobKind) -> None:
 
 def progress_path(progress_id: int) -> str:
     return f"{PATH}/{progress_id}"
+
+
+def confirmed(form: Mapping[str, Any]) -> bool:
+    """Whether a form that starts a long action carries its confirmation (``confirm=1``: the
+    button the dialog submits, or the confirmation page's)."""
+    return str(form.get("confirm", "")) == "1"
+
+
+def confirm_page(
+    request: Request,
+    actor: Actor,
+    *,
+    title_key: str,
+    text: str,
+    action: str,
+    back: str,
+    fields: Mapping[str, str] | None = None,
+) -> Response:
+    """A long action asked without its confirmation: nothing starts; the page says what it
+    would touch (``text``) and posts the same form to ``action`` again, confirmed."""
+    t = i18n.translator(language_of(request))
+    return render(
+        request,
+        "job_confirm.html",
+        actor=actor,
+        title=t(title_key),
+        text=text,
+        action=action,
+        back=back,
+        fields=dict(fields or {}),
+        trail=[(t(title_key), None)],
+    )
 
 
 def reason_text(t: Callable[[str], str], code: str) -> str:
@@ -213,6 +248,10 @@ i18n.extend(
             "job.reason": "原因",
             "job.how_many": "数量",
             "job.cancel": "取消任务",
+            "job.confirm_start": "确认开始",
+            "job.count.changed": "有变化",
+            "job.count.kept": "无变化",
+            "job.reason.internal_error": "系统内部错误（详见日志）",
             "job.confirm_cancel": "取消这个任务？已处理的不会撤销，其余的不再处理。",
             "job.done.cancel_requested": "已请求取消，任务会在处理完当前这一批后停止",
             "job.done.ended": "任务已经结束",
@@ -276,6 +315,10 @@ i18n.extend(
             "job.reason": "Reason",
             "job.how_many": "How many",
             "job.cancel": "Cancel the job",
+            "job.confirm_start": "Start",
+            "job.count.changed": "Changed",
+            "job.count.kept": "Unchanged",
+            "job.reason.internal_error": "An internal error (see the logs)",
             "job.confirm_cancel": (
                 "Cancel this job? What is done stays done; the rest is not handled."
             ),

@@ -165,8 +165,11 @@ async def advance(
     planned: int | None = None,
 ) -> bool:
     """Add ``done`` units and the ``counts``/``reasons`` of one unit of work, move the
-    ``cursor`` (and ``planned``, when now known); returns whether a cancellation was asked."""
-    row = await get_progress(session, progress_id)
+    ``cursor`` (and ``planned``, when now known); returns whether a cancellation was asked.
+    The row is locked first, so units of work that end at once (concurrent batches) add up."""
+    row = await repository.get(session, progress_id, lock=True)
+    if row is None:
+        raise ProgressNotFound(details={"progress_id": progress_id})
     row.done += done
     row.counts = _added(row.counts, counts)
     row.reasons = _added(row.reasons, reasons)
@@ -176,6 +179,14 @@ async def advance(
         row.planned = planned
     await repository.save(session)
     return row.cancel_requested
+
+
+async def start_over(session: AsyncSession, progress_id: int) -> None:
+    """For an action that cannot resume where an earlier attempt stopped (a worker died under
+    it) and runs again from the start: forget what that attempt counted."""
+    row = await get_progress(session, progress_id)
+    row.done, row.counts, row.reasons, row.cursor = 0, {}, {}, {}
+    await repository.save(session)
 
 
 async def finish(session: AsyncSession, progress_id: int, state: str, *, error: str = "") -> None:

@@ -207,9 +207,16 @@ async def test_a_coefficient_change_reprices_every_product_in_a_job_with_progres
     jobs = await shop.sql(
         "SELECT task_name, args FROM procrastinate_jobs WHERE task_name LIKE '%reprice%'"
     )
-    assert [tuple(j) for j in jobs] == [("hive.catalog.pricing.reprice_all", {"run_id": run_id})]
-    totals = await run_full_reprice(shop.database, run_id, chunk=2, margin=Decimal(1))
+    [(progress_id, actor)] = await shop.sql("SELECT id, actor_name FROM job_progress")
+    assert actor == "system"  # a grade change asks for it: the system reprices
+    args = {"run_id": run_id, "progress_id": progress_id}
+    assert [tuple(j) for j in jobs] == [("hive.catalog.pricing.reprice_all", args)]
+    totals = await run_full_reprice(
+        shop.database, run_id, chunk=2, margin=Decimal(1), progress_id=progress_id
+    )
     assert totals.products == 5
     assert {await shop.price(p, grade) for p in products} == {1960}
     run = await shop.sql("SELECT status, total, done, changed FROM pricing_reprice_runs")
     assert [tuple(r) for r in run] == [("finished", 5, 5, 5)]
+    row = await shop.sql("SELECT status, done, planned, counts FROM job_progress")
+    assert [tuple(r) for r in row] == [("finished", 5, 5, {"changed": 5, "kept": 0})]

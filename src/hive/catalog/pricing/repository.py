@@ -34,6 +34,8 @@ class RepriceCounts:
     prices_changed: int = 0
     special_changed: int = 0
     events: int = 0
+    # Products with at least one stored price (or its flags) written: the job's "changed".
+    products_changed: int = 0
 
     def __add__(self, other: RepriceCounts) -> RepriceCounts:
         return RepriceCounts(
@@ -42,6 +44,7 @@ class RepriceCounts:
             self.prices_changed + other.prices_changed,
             self.special_changed + other.special_changed,
             self.events + other.events,
+            self.products_changed + other.products_changed,
         )
 
 

@@ -179,7 +179,8 @@ WITH {ctes}, up AS (
     WHERE sp.valid_now AND sp.old_fen <> sp.new_fen
 ), {events}
 SELECT (SELECT count(*) FROM src), (SELECT count(*) FROM up), (SELECT count(*) FROM moved),
-       (SELECT count(*) FROM sp), (SELECT count(*) FROM _ev_inserted)
+       (SELECT count(*) FROM sp), (SELECT count(*) FROM _ev_inserted),
+       (SELECT count(DISTINCT product_id) FROM up)
 """
 
 # What would change, without writing: the rule-change preview. Moves are bucketed by percent
@@ -231,7 +232,7 @@ def price_ctes(products: str) -> str:
 def write_statement(products: str) -> str:
     """The reprice of the products of filter ``products``, raising the tenants' price events.
     Returns one row: products considered, price rows written, prices changed, special prices
-    changed, tenant events raised."""
+    changed, tenant events raised, products with a price row written."""
     return WRITE.format(
         ctes=price_ctes(products),
         events=event_ctes("price_events"),

@@ -5,6 +5,7 @@ and the explanation of any product's price for any tenant or grade. Thin: forms 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from hive.catalog.pricing.models import PricingRule
 from hive.catalog.pricing.preview_routes import preview_path
 from hive.catalog.pricing.schemas import MAX_BANDS
 from hive.catalog.pricing.texts import PRICING_TEXTS, run_reason
-from hive.console import i18n
+from hive.console import i18n, job_pages
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
 from hive.console.forms import posted_form
@@ -66,6 +67,10 @@ async def _home(
             "runs": await repository.latest_runs(session),
             "below_cost": await repository.below_cost(session),
         }
+        products, grades = await rules.products_to_reprice(session)
+    context["reprice_question"] = _reprice_question(
+        i18n.translator(language_of(request)), products, grades
+    )
     default = request.app.state.settings.pricing_min_margin_percent
     return render(
         request,
@@ -245,15 +250,38 @@ async def grade_coefficient(request: Request, actor: PricingViewer, grade_id: Id
 
 @router.post(HOME + "/reprice")
 async def reprice_all(request: Request, actor: PricingViewer) -> Response:
-    await posted_form(request)
+    """Reprice every product as a job (its progress page next); asked without ``confirm=1``,
+    nothing starts and the confirmation names the products and grades it will touch."""
+    form = await posted_form(request)
     try:
         async with database_of(request).platform_transaction() as session:
-            await rules.request_full_reprice(session, actor)
+            if not job_pages.confirmed(form):
+                products, grades = await rules.reprice_scope(session, actor)
+                t = i18n.translator(language_of(request))
+                return job_pages.confirm_page(
+                    request,
+                    actor,
+                    title_key="pricing.reprice.job",
+                    text=_reprice_question(t, products, grades),
+                    action=HOME + "/reprice",
+                    back=HOME,
+                )
+            row = await rules.request_full_reprice(session, actor)
     except HiveError as error:
         return await _home(
             request, actor, status_code=error.http_status, error=_refusal(request, error)
         )
-    return RedirectResponse(HOME, status_code=303)
+    return RedirectResponse(job_pages.progress_path(row.id), status_code=303)
+
+
+def _reprice_question(t: Callable[[str], str], products: int, grades: int) -> str:
+    return t("pricing.reprice.confirm").format(products=f"{products:,}", grades=grades)
+
+
+# Listed with the other long actions (/admin/jobs/<id>: progress, summary and cancel).
+job_pages.register_kind(
+    job_pages.JobKind(rules.REPRICE_KIND, View.PRICING, "pricing.reprice.job", back=lambda _: HOME)
+)
 
 
 @router.get(HOME + "/explain")

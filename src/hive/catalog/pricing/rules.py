@@ -30,9 +30,11 @@ from hive.catalog.pricing.models import CategoryFloor, PricingBand, PricingRule,
 from hive.catalog.pricing.schemas import RuleInput, SpecialPriceInput
 from hive.customers import service as customers
 from hive.events.service import EventType, raise_tenant_events
-from hive.platform.actor import Actor
+from hive.platform import progress
+from hive.platform.actor import SYSTEM, Actor
 from hive.platform.audit import record_audit
 from hive.platform.permissions import Action, require
+from hive.platform.progress import JobProgress
 from hive.platform.validation import Problem
 
 Touched = tuple[str, dict[str, Any]]  # a reprice_sql product filter and its parameters
@@ -185,23 +187,60 @@ async def _reprice(session: AsyncSession, touched: Touched, reason: str) -> None
     await repository.reprice(session, products, params, service.default_margin(session))
 
 
+REPRICE_KIND = "pricing.reprice_all"
+
+
 async def start_full_reprice(session: AsyncSession, reason: str) -> int:
-    """Start a reprice of every product as a job (deferred in this transaction); the run id."""
+    """Start a reprice of every product as a job (deferred in this transaction), asked by the
+    system (a rule or grade change); the run id. It reports through its progress row."""
+    row = await start_reprice_job(session, SYSTEM, reason)
+    return int(row.params["run_id"])
+
+
+async def start_reprice_job(session: AsyncSession, actor: Actor, reason: str) -> JobProgress:
+    """A reprice run of every product, its progress row (``/admin/jobs/<id>``, planned: the
+    products there are now) and the job that does it, in this transaction."""
     from hive.catalog.pricing.tasks import defer_full_reprice  # the tasks import this module
 
     run = await repository.start_run(session, reason[:64])
-    await defer_full_reprice(session, run.id)
-    return run.id
-
-
-async def request_full_reprice(session: AsyncSession, actor: Actor) -> int:
-    """An operator asks for every price to be computed again; the run id (for its progress)."""
-    require(actor, Action.MANAGE_PRICING)
-    run_id = await start_full_reprice(session, "operator")
-    await record_audit(
-        session, actor, "pricing.reprice", target_type="reprice_run", target_id=run_id
+    _, _, products = await repository.product_id_bounds(session)
+    row = await progress.start_progress(
+        session,
+        actor,
+        REPRICE_KIND,
+        params={"run_id": run.id, "reason": reason[:64]},
+        planned=products,
     )
-    return run_id
+    row.job_id = await defer_full_reprice(session, run.id, row.id)
+    return row
+
+
+async def reprice_scope(session: AsyncSession, actor: Actor) -> tuple[int, int]:
+    """What a full reprice the actor asks for would touch (products, grades), for its
+    confirmation; raises ``PermissionDenied`` for a role that may not reprice."""
+    require(actor, Action.MANAGE_PRICING)
+    return await products_to_reprice(session)
+
+
+async def products_to_reprice(session: AsyncSession) -> tuple[int, int]:
+    """What a full reprice touches: (products, customer grades)."""
+    _, _, products = await repository.product_id_bounds(session)
+    return products, len(await customers.list_grades(session))
+
+
+async def request_full_reprice(session: AsyncSession, actor: Actor) -> JobProgress:
+    """An operator asks for every price to be computed again; its progress row."""
+    require(actor, Action.MANAGE_PRICING)
+    row = await start_reprice_job(session, actor, "operator")
+    await record_audit(
+        session,
+        actor,
+        "pricing.reprice",
+        target_type="reprice_run",
+        target_id=int(row.params["run_id"]),
+        details={"progress_id": row.id, "planned": row.planned},
+    )
+    return row
 
 
 async def set_floor(

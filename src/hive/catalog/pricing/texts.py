@@ -80,6 +80,12 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.coefficient.save": "修改系数",
         "pricing.runs": "重新定价",
         "pricing.reprice_all": "全部重新定价",
+        "pricing.reprice.job": "全部重新定价",
+        "pricing.reprice.jobs": "查看重新定价任务",
+        "pricing.reprice.confirm": (
+            "将在后台重新计算全部 {products} 个商品在 {grades} 个客户等级下的价格，"
+            "价格变化的会通知持有该商品的租户。确认开始？"
+        ),
         "pricing.run.reason": "原因",
         "pricing.run.status": "状态",
         "pricing.run.progress": "进度",
@@ -221,6 +227,13 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.coefficient.save": "Change",
         "pricing.runs": "Repricing",
         "pricing.reprice_all": "Reprice everything",
+        "pricing.reprice.job": "Reprice everything",
+        "pricing.reprice.jobs": "Reprice jobs",
+        "pricing.reprice.confirm": (
+            "Recompute in the background the prices of all {products} products for "
+            "{grades} customer grades; tenants holding a product whose price changes are "
+            "told. Start?"
+        ),
         "pricing.run.reason": "Reason",
         "pricing.run.status": "Status",
         "pricing.run.progress": "Progress",

@@ -1,0 +1,153 @@
+""" "全部重新定价" from the console: asked first (naming the products and grades), run by the
+worker as a procrastinate job that advances its progress row chunk by chunk, ending with a
+summary (changed / unchanged) equal to what changed in ``product_prices``; finance may not."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import make_url
+
+from hive.apps.hcm import create_hcm_app
+from hive.catalog.pricing import service as pricing
+from hive.platform.config import Settings
+from hive.platform.jobs import JobRuntime, run_worker
+from hive.platform.permissions import Role
+from tests.catalog.pricing.conftest import Shop
+from tests.conftest import ADMIN_URL_ENV
+from tests.support.console import csrf_token_of, sign_in
+from tests.support.databases import database_url_for
+from tests.support.factories import make_user
+from tests.support.servers import running_server
+
+# Every update of a progress row, as the worker made it (a trigger writes them down).
+LOG_PROGRESS = """
+CREATE TABLE progress_seen (n serial, done int, planned int, status text, counts jsonb);
+CREATE FUNCTION progress_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO progress_seen (done, planned, status, counts)
+    VALUES (NEW.done, NEW.planned, NEW.status, NEW.counts);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER progress_seen AFTER UPDATE ON job_progress
+    FOR EACH ROW EXECUTE FUNCTION progress_seen();
+"""
+PRICES = (
+    "SELECT product_id, grade_id, price_fen, floor_fen, rule_id, floor_hit, ceiling_hit, "
+    "below_cost, no_fit FROM product_prices"
+)
+
+
+@pytest.fixture
+def hcm(settings: Settings, shop: Shop) -> Iterator[str]:
+    with running_server(create_hcm_app(settings, settings.database_url)) as url:
+        yield url
+
+
+async def _pool(shop: Shop) -> list[int]:
+    """Five products under two grades: two never priced, one priced then bought dearer (its
+    stored prices are stale), two priced and current."""
+    await shop.grade("普通", "1.00")
+    await shop.grade("金牌", "0.95")
+    products = [await shop.product(1000 + 100 * i, 90_000) for i in range(5)]
+    async with shop.database.platform_transaction() as session:
+        await pricing.reprice_products(session, products[2:])
+    await shop.sql("UPDATE products SET purchase_price_fen = 5000 WHERE id = :p", p=products[2])
+    return products
+
+
+async def _prices(shop: Shop) -> dict[tuple[int, int], tuple[Any, ...]]:
+    return {(row[0], row[1]): tuple(row) for row in await shop.sql(PRICES)}
+
+
+def log_progress(settings: Settings) -> None:
+    """Install :data:`LOG_PROGRESS` as the server's superuser (the app's role may not)."""
+    name = make_url(settings.database_url).database
+    assert name
+    with psycopg.connect(database_url_for(os.environ[ADMIN_URL_ENV], name)) as connection:
+        connection.execute(LOG_PROGRESS)
+        connection.execute("GRANT SELECT, INSERT ON progress_seen TO PUBLIC")
+        connection.execute("GRANT USAGE ON SEQUENCE progress_seen_n_seq TO PUBLIC")
+
+
+def _counts(box: str) -> dict[str, int]:
+    return {k: int(n) for k, n in re.findall(r'<span id="(\w+)">(\d+)</span>', box)}
+
+
+async def test_reprice_is_asked_first_then_runs_as_a_job_with_progress_and_a_true_summary(
+    hcm: str, shop: Shop, settings: Settings, job_runtime: JobRuntime
+) -> None:
+    products = await _pool(shop)
+    await make_user(shop.database, "operator1", "operator-pass-1", role=Role.OPERATOR)
+    before = await _prices(shop)
+    with httpx.Client(base_url=hcm, timeout=30, follow_redirects=False) as client:
+        sign_in(client, "operator1", "operator-pass-1")
+        home = client.get("/admin/pricing").text
+        asked = re.search(r'id="reprice-all" name="confirm" value="1" data-confirm="([^"]*)"', home)
+        assert asked and "全部 5 个商品在 2 个客户等级下的价格" in asked[1]
+        token = csrf_token_of(client, "/admin/pricing")
+        unconfirmed = client.post("/admin/pricing/reprice", data={"csrf_token": token})
+        assert unconfirmed.status_code == 200  # the confirmation, nothing started
+        assert "全部 5 个商品在 2 个客户等级下的价格" in unconfirmed.text
+        assert 'name="confirm" value="1"' in unconfirmed.text
+        assert await shop.sql("SELECT count(*) FROM job_progress") == [(0,)]
+        assert await shop.sql("SELECT count(*) FROM procrastinate_jobs") == [(0,)]
+        started = client.post("/admin/pricing/reprice", data={"csrf_token": token, "confirm": "1"})
+        assert started.status_code == 303
+        page = started.headers["location"]
+        assert re.fullmatch(r"/admin/jobs/\d+", page)
+        queued = client.get(page).text
+        assert 'data-state="queued"' in queued and 'hx-trigger="every 2s"' in queued
+        assert await _prices(shop) == before  # nothing ran in the request
+        log_progress(settings)
+        small = replace(
+            job_runtime,
+            settings=job_runtime.settings.model_copy(update={"pricing_reprice_chunk": 2}),
+        )
+        await run_worker(small, wait=False, queues=["catalog"])
+        box = client.get(page, params={"fragment": 1}).text
+        listed = client.get("/admin/jobs", params={"kind": "pricing.reprice_all"}).text
+        english = client.get(page, params={"lang": "en"}).text
+    progress_id = int(page.rsplit("/", 1)[1])
+    seen = await shop.sql("SELECT done, planned, status FROM progress_seen ORDER BY n")
+    states = [tuple(row) for i, row in enumerate(seen) if i == 0 or row != seen[i - 1]]
+    assert states == [
+        (0, 5, "running"),
+        (2, 5, "running"),  # chunks of two products
+        (4, 5, "running"),
+        (5, 5, "running"),
+        (5, 5, "finished"),
+    ]
+    after = await _prices(shop)
+    changed = {key[0] for key in after if after[key] != before.get(key)}
+    assert changed == {products[0], products[1], products[2]}  # as the pool was made
+    counts = _counts(box)
+    assert counts == {"done": 5, "changed": len(changed), "kept": 5 - len(changed)}
+    assert 'data-state="finished"' in box and "hx-get" not in box
+    assert "有变化" in box and "无变化" in box and "Unchanged" in english
+    assert f'<tr data-job="{progress_id}" data-state="finished">' in listed
+    assert "全部重新定价" in listed
+    assert await shop.sql(
+        "SELECT status::text FROM procrastinate_jobs WHERE task_name LIKE '%reprice_all'"
+    ) == [("succeeded",)]
+
+
+async def test_finance_may_not_reprice_even_confirmed(hcm: str, shop: Shop) -> None:
+    await _pool(shop)
+    await make_user(shop.database, "finance1", "finance-pass-1", role=Role.FINANCE)
+    with httpx.Client(base_url=hcm, timeout=30, follow_redirects=False) as client:
+        sign_in(client, "finance1", "finance-pass-1")
+        token = csrf_token_of(client, "/admin/pricing")
+        for data in ({"csrf_token": token}, {"csrf_token": token, "confirm": "1"}):
+            refused = client.post("/admin/pricing/reprice", data=data)
+            assert refused.status_code == 403
+            assert 'id="confirm-form"' not in refused.text
+    assert await shop.sql("SELECT count(*) FROM job_progress") == [(0,)]
+    assert await shop.sql("SELECT count(*) FROM pricing_reprice_runs") == [(0,)]
