@@ -1,4 +1,5 @@
-"""The login page in a real Chromium: type, click the Chinese button, land on the home page."""
+"""The login page in a real Chromium: type, click the Chinese button, land on the home page
+(the dashboard, whose order chart ECharts draws)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ async def test_admin_signs_in_and_sees_tenants(
     assert await page.locator("#role").inner_text() == "平台管理员"
     rows = page.locator("#tenants tbody tr")
     assert await rows.count() == 2
+    # ECharts draws the orders and GMV of the last 30 days (a canvas); the table keeps the numbers.
+    await page.locator("#chart-orders canvas, #chart-orders svg").first.wait_for()
+    assert await page.locator("#orders-per-day tbody tr").count() == 30
     await page.screenshot(path=str(tmp_path / "home.png"))
     await page.get_by_role("button", name="退出登录").click()
     await page.wait_for_url(f"{hcm_url}/login")
