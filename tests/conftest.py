@@ -18,6 +18,11 @@ from pathlib import Path
 
 import pytest
 
+# Every table in the ORM's metadata: a flush needs the target of each foreign key a model names
+# (selection_records.progress_id -> job_progress). A run that migrates gets them all through
+# Alembic's env.py; one that clones a ready template (HIVE_TEST_TEMPLATE, the mutation run) did
+# not, and its first flush of a catalog row failed with NoReferencedTableError.
+import hive.models  # noqa: F401
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.platform.jobs import JobRuntime

@@ -7,6 +7,7 @@ import contextlib
 import itertools
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,12 @@ from hive.billing.errors import (
     InsufficientFunds,
 )
 from hive.billing.ledger import (
+    TENANT_ACCOUNTS,
+    AccountKind,
+    LedgerAccount,
+    Posting,
     Split,
+    UnbalancedEntry,
     balanced,
     capture_postings,
     freeze_postings,
@@ -79,6 +85,83 @@ def test_every_entry_the_plans_make_sums_to_zero(balance: int, credit: int, paya
     ):
         if any(p.amount_fen for p in postings):
             assert sum(p.amount_fen for p in balanced(postings)) == 0
+
+
+def test_the_plans_split_known_amounts_and_refuse_nothing_to_move() -> None:
+    assert plan_freeze(700, 500, 400) == Split(500, 200)
+    assert plan_freeze(900, 500, 400) == Split(500, 400)
+    assert plan_freeze(300, 500, 400) == Split(300, 0)
+    assert plan_freeze(901, 500, 400) is None
+    assert plan_capture(700, 500, 400) == Split(500, 200)
+    assert plan_capture(300, 500, 400) == Split(300, 0)
+    assert plan_capture(900, 500, 400) == Split(500, 400)
+    assert plan_capture(901, 500, 400) is None
+    assert plan_release(700, 500, 400) == Split(300, 400)
+    assert plan_release(300, 500, 400) == Split(0, 300)
+    assert plan_release(900, 500, 400) == Split(500, 400)
+    assert plan_release(901, 500, 400) is None
+    for plan in (plan_freeze, plan_capture, plan_release):
+        assert plan(0, 500, 400) is None
+        assert plan(-1, 500, 400) is None
+    assert Split(500, 200).total_fen == 700
+
+
+def test_each_entry_posts_these_lines() -> None:
+    B, C = LedgerAccount, AccountKind
+    split = Split(500, 200)
+    assert freeze_postings(split) == [
+        Posting(B.BALANCE_AVAILABLE, -500),
+        Posting(B.BALANCE_FROZEN, 500),
+        Posting(B.CREDIT_AVAILABLE, -200),
+        Posting(B.CREDIT_FROZEN, 200),
+    ]
+    assert release_postings(split) == [
+        Posting(B.BALANCE_AVAILABLE, 500),
+        Posting(B.BALANCE_FROZEN, -500),
+        Posting(B.CREDIT_AVAILABLE, 200),
+        Posting(B.CREDIT_FROZEN, -200),
+    ]
+    assert capture_postings(split, 600) == [
+        Posting(B.BALANCE_FROZEN, -500),
+        Posting(B.CREDIT_FROZEN, -200),
+        Posting(B.SUPPLIER_PAYABLE, 600),
+        Posting(B.REVENUE, 100),
+    ]
+    assert (C.BALANCE.available, C.BALANCE.frozen) == (B.BALANCE_AVAILABLE, B.BALANCE_FROZEN)
+    assert (C.CREDIT.available, C.CREDIT.frozen) == (B.CREDIT_AVAILABLE, B.CREDIT_FROZEN)
+    assert [a.value for a in B] == [
+        "balance.available",
+        "balance.frozen",
+        "credit.available",
+        "credit.frozen",
+        "platform.cash",
+        "platform.adjustment",
+        "platform.credit_line",
+        "platform.revenue",
+        "supplier.payable",
+    ]
+    assert (
+        {a for a in B if a.is_tenant}
+        == TENANT_ACCOUNTS
+        == {
+            B.BALANCE_AVAILABLE,
+            B.BALANCE_FROZEN,
+            B.CREDIT_AVAILABLE,
+            B.CREDIT_FROZEN,
+        }
+    )
+
+
+def test_an_entry_keeps_its_moving_lines_and_refuses_to_be_unbalanced_or_empty() -> None:
+    B = LedgerAccount
+    lines = [Posting(B.CASH, -300), Posting(B.REVENUE, 0), Posting(B.BALANCE_AVAILABLE, 300)]
+    assert balanced(lines) == [lines[0], lines[2]]
+    unbalanced = [Posting(B.CASH, -300), Posting(B.BALANCE_AVAILABLE, 299)]
+    with pytest.raises(UnbalancedEntry, match=r"^postings must move money and sum to zero: "):
+        balanced(unbalanced)
+    for nothing in ([], [Posting(B.CASH, 0)]):
+        with pytest.raises(UnbalancedEntry, match=r"^postings must move money and sum to zero: "):
+            balanced(nothing)
 
 
 refs = st.sampled_from(["SO-1", "SO-2"])

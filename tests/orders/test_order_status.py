@@ -4,16 +4,19 @@ supplier messages converge to the state of the history in order."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hive.orders.status import (
     FINAL,
     TRANSITIONS,
+    Decision,
     OrderStatus,
     Outcome,
     SubOrderEvent,
     SubOrderStatus,
+    check_sql,
     decide,
     order_status,
     replay,
@@ -100,3 +103,47 @@ def test_known_order_statuses() -> None:
     assert order_status([S.CANCELLED, S.FAILED]) is OrderStatus.CANCELLED
     assert order_status([S.FAILED, S.FAILED]) is OrderStatus.FAILED
     assert order_status([S.PENDING]) is OrderStatus.ACCEPTED
+
+
+def test_the_table_of_moves_is_exactly_this() -> None:
+    cancel = {E.CANCELLED: S.CANCELLED, E.AUTO_CANCELLED: S.CANCELLED, E.SPLIT: S.SPLIT}
+    unsubmitted = {E.REFUSED: S.FAILED, E.TIMED_OUT: S.CANCELLED}
+    after_confirmed = {E.SHIPPED: S.SHIPPED, E.DELIVERED: S.DELIVERED, E.COMPLETED: S.COMPLETED}
+    table = {
+        S.PENDING: {
+            E.PLACED: S.SUBMITTED,
+            E.CONFIRMED: S.CONFIRMED,
+            **after_confirmed,
+            **cancel,
+            **unsubmitted,
+        },
+        S.SUBMITTED: {E.CONFIRMED: S.CONFIRMED, **after_confirmed, **cancel, **unsubmitted},
+        S.CONFIRMED: {**after_confirmed, **cancel},
+        S.SHIPPED: {E.DELIVERED: S.DELIVERED, E.COMPLETED: S.COMPLETED},
+        S.DELIVERED: {E.COMPLETED: S.COMPLETED},
+        S.COMPLETED: {},
+        S.SPLIT: {},
+        S.CANCELLED: {},
+        S.FAILED: {},
+    }
+    assert table == TRANSITIONS
+
+
+def test_a_repeated_stage_is_ignored_and_an_event_the_table_lacks_is_refused() -> None:
+    assert decide(S.SHIPPED, E.SHIPPED) == Decision(Outcome.IGNORED, S.SHIPPED)
+    assert decide(S.SUBMITTED, E.PLACED) == Decision(Outcome.IGNORED, S.SUBMITTED)
+    assert decide(S.SHIPPED, E.TIMED_OUT) == Decision(Outcome.REFUSED, S.SHIPPED)
+    assert decide(S.DELIVERED, E.SPLIT) == Decision(Outcome.REFUSED, S.DELIVERED)
+    assert decide(S.CANCELLED, E.PLACED) == Decision(Outcome.IGNORED, S.CANCELLED)
+    assert replay([E.PLACED, E.SHIPPED, E.CONFIRMED, E.COMPLETED]) is S.COMPLETED
+    assert replay([E.SHIPPED], start=S.CONFIRMED) is S.SHIPPED
+
+
+def test_an_order_without_sub_orders_has_no_status() -> None:
+    with pytest.raises(ValueError, match=r"^an order has at least one sub-order$"):
+        order_status([])
+
+
+def test_the_check_constraint_allows_exactly_the_enum_values() -> None:
+    assert check_sql("status", [S.PENDING, S.SPLIT]) == "status IN ('pending', 'split')"
+    assert check_sql("outcome", Outcome) == "outcome IN ('moved', 'ignored', 'refused')"

@@ -147,6 +147,9 @@ def test_a_schedule_that_is_short_or_not_backing_off_is_refused(delays: tuple[in
         (None, "retry"),
         (200, "success"),
         (204, "success"),
+        (199, "final"),
+        (299, "success"),
+        (300, "final"),
         (301, "final"),
         (302, "final"),
         (307, "final"),
@@ -155,13 +158,33 @@ def test_a_schedule_that_is_short_or_not_backing_off_is_refused(delays: tuple[in
         (404, "final"),
         (408, "retry"),
         (410, "final"),
+        (428, "final"),
         (429, "retry"),
+        (430, "final"),
+        (499, "final"),
         (500, "retry"),
         (503, "retry"),
+        (599, "retry"),
     ],
 )
 def test_what_counts_as_retry_or_final(status: int | None, verdict: str) -> None:
     assert schedule.verdict_of(status).value == verdict
+
+
+def test_the_schedule_counts_failed_attempts_from_one() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    delays = (30, 60, 120)
+    assert schedule.next_attempt_at(2, start, delays) == start + timedelta(seconds=60)
+    assert schedule.next_attempt_at(3, start, delays) == start + timedelta(seconds=120)
+    assert schedule.next_attempt_at(4, start, delays) is None
+    assert schedule.attempt_times(start, delays) == [
+        start,
+        start + timedelta(seconds=30),
+        start + timedelta(seconds=90),
+        start + timedelta(seconds=210),
+    ]
+    with pytest.raises(ValueError, match=r"^after at least one failed attempt$"):
+        schedule.next_attempt_at(0, start, delays)
 
 
 def test_the_worked_example_in_the_guide_is_what_the_code_signs() -> None:
