@@ -62,7 +62,11 @@ async def test_every_list_page_pages_refuses_and_stops_at_the_last_page(
         (
             "admin",
             "admin-pass-1",
-            [f"/admin/billing/{accounts['acme']}", "/admin/pricing/special-prices"],
+            [
+                f"/admin/billing/{accounts['acme']}",
+                "/admin/pricing/special-prices",
+                f"/admin/tenants/{accounts['acme']}/users",
+            ],
         ),
         ("acme-admin", "acme-pass-1", []),
     ):
@@ -72,7 +76,8 @@ async def test_every_list_page_pages_refuses_and_stops_at_the_last_page(
             for path in walked[username]:
                 walk(client, path)
     assert {"/admin/catalog/pool", "/admin/audit-log", "/admin/supplier-messages",
-            "/admin/tenants", "/admin/jobs", "/admin/pricing/special-prices"} <= set(
+            "/admin/tenants", "/admin/jobs", "/admin/pricing/special-prices",
+            f"/admin/tenants/{accounts['acme']}/users"} <= set(
         walked["admin"]
     )  # fmt: skip
     assert {"/workbench/pool", "/workbench/library", "/workbench/account"} <= set(

@@ -245,3 +245,53 @@ async def test_only_the_platform_admin_opens_a_tenants_users(
     user = await _user(database, "acme-admin")
     assert user.status == "active" and user.role == "tenant_admin"
     assert await _audited(database, "user.password_reset") == []
+
+
+async def test_a_tenant_admin_resets_its_own_users_passwords_only(
+    hcm_url: str, database: Database, accounts: dict[str, int]
+) -> None:
+    clerk = await make_user(
+        database, "acme-clerk", "clerk-pass-1", role=Role.TENANT_USER, tenant_id=accounts["acme"]
+    )
+    globex_user = await make_user(
+        database,
+        "globex-user",
+        "globex-pass-2",
+        role=Role.TENANT_USER,
+        tenant_id=accounts["globex"],
+    )
+    own = (await _user(database, "acme-admin")).id
+    staff_admin = (await _user(database, "admin")).id
+    before = {u: (await _user(database, u)).password_hash for u in ("globex-user", "admin")}
+    with _signed_in(hcm_url, "acme-admin", "acme-pass-1") as acme:
+        token = csrf_token_of(acme, "/workbench/team")
+        for target in (globex_user, staff_admin):
+            assert acme.get(f"/workbench/team/{target}/password").status_code == 404
+            answer = acme.post(
+                f"/workbench/team/{target}/password", data={"csrf_token": token, "password": ""}
+            )
+            assert answer.status_code == 404 and 'id="initial-password"' not in answer.text
+        mine = acme.post(
+            f"/workbench/team/{own}/password", data={"csrf_token": token, "password": ""}
+        )
+        assert mine.status_code == 409 and 'id="initial-password"' not in mine.text
+        reset = acme.post(
+            f"/workbench/team/{clerk}/password", data={"csrf_token": token, "password": ""}
+        )
+        assert reset.status_code == 200
+        fresh = PASSWORD.search(reset.text)
+        assert fresh
+    with _signed_in(hcm_url, "acme-clerk", fresh[1]) as clerk_client:
+        token = csrf_token_of(clerk_client, "/account/sessions")
+        refused = clerk_client.post(
+            f"/workbench/team/{own}/password", data={"csrf_token": token, "password": ""}
+        )
+        assert refused.status_code == 403
+    after = {u: (await _user(database, u)).password_hash for u in ("globex-user", "admin")}
+    assert after == before
+    (entry,) = await _audited(database, "user.password_reset")
+    assert (entry.actor_name, entry.tenant_id, entry.target_id) == (
+        "acme-admin",
+        accounts["acme"],
+        str(clerk),
+    )
