@@ -18,6 +18,7 @@ an authentic request.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -103,7 +104,11 @@ def signed_headers(request: Request) -> SignedHeaders:
 
 
 class AppDirectory:
-    """Apps by key, each kept for ``ttl_s`` seconds in this process (0: always read)."""
+    """Apps by key, each kept for ``ttl_s`` seconds in this process (0: always read).
+
+    When an entry is missing or stale, one read fetches it and every request for the same key
+    that arrives meanwhile waits for that read (not one read each: when 32 requests in flight
+    found the entry expired together they used to read it 32 times)."""
 
     def __init__(self, database: Database, settings: Settings, *, clock: Callable[[], float]):
         self._database = database
@@ -111,6 +116,7 @@ class AppDirectory:
         self._ttl_s = settings.open_api_app_cache_s
         self._clock = clock
         self._cache: dict[str, tuple[float, AppCredentials | None]] = {}
+        self._reading: dict[str, asyncio.Future[AppCredentials | None]] = {}
         self._default_limit = Limit(settings.open_api_rate_per_s, settings.open_api_burst)
 
     async def find(self, app_key: str) -> AppCredentials | None:
@@ -118,6 +124,17 @@ class AppDirectory:
         cached = self._cache.get(app_key)
         if cached is not None and now - cached[0] < self._ttl_s:
             return cached[1]
+        if self._ttl_s <= 0:
+            return await self._read(app_key, now)  # strict: no read begun before this request
+        reading = self._reading.get(app_key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(app_key, now))
+            self._reading[app_key] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(app_key, None))
+        # A caller that goes away (its client hung up) does not cancel the others' read.
+        return await asyncio.shield(reading)
+
+    async def _read(self, app_key: str, now: float) -> AppCredentials | None:
         async with self._database.platform_transaction() as session:
             found = await service.app_credentials(
                 session,
