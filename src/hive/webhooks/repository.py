@@ -449,3 +449,56 @@ async def failing_endpoints(
     params = {"since": since, "tenant_id": tenant_id, "limit": limit}
     rows = await session.execute(_FAILING, params)
     return [FailingEndpoint(*row) for row in rows.all()]
+
+
+# --- an app's deliveries (the Open API's delivery log) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryFilter:
+    tenant_id: int
+    app_id: int
+    subscription_id: int | None = None
+    status: str | None = None
+    event_type: str | None = None
+
+
+def _app_deliveries(where: DeliveryFilter) -> Any:
+    """The app's deliveries to its live subscriptions, narrowed by the filter's fields."""
+    statement = (
+        select(WebhookDelivery)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .where(
+            WebhookDelivery.tenant_id == where.tenant_id,
+            WebhookSubscription.app_id == where.app_id,
+            WebhookSubscription.status.in_(_LIVE),
+        )
+    )
+    if where.subscription_id is not None:
+        statement = statement.where(WebhookDelivery.subscription_id == where.subscription_id)
+    if where.status is not None:
+        statement = statement.where(WebhookDelivery.status == where.status)
+    if where.event_type is not None:
+        statement = statement.where(WebhookDelivery.event_type == where.event_type)
+    return statement
+
+
+async def list_app_deliveries(
+    session: AsyncSession, where: DeliveryFilter, *, limit: int, offset: int
+) -> tuple[int, Sequence[WebhookDelivery]]:
+    """(How many match, one page of them newest first)."""
+    matching = _app_deliveries(where)
+    total = int(await session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+    rows = await session.scalars(
+        matching.order_by(WebhookDelivery.id.desc()).limit(limit).offset(offset)
+    )
+    return total, rows.all()
+
+
+async def find_app_delivery(
+    session: AsyncSession, where: DeliveryFilter, delivery_id: int
+) -> WebhookDelivery | None:
+    found: WebhookDelivery | None = await session.scalar(
+        _app_deliveries(where).where(WebhookDelivery.id == delivery_id)
+    )
+    return found

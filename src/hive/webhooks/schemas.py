@@ -48,3 +48,60 @@ class WebhooksOut(BaseModel):
 
 class WebhookDeleted(BaseModel):
     deleted: int
+
+
+class DeliveryOut(BaseModel):
+    """One event for one of your endpoints. ``uid`` is its ``X-Hive-Delivery`` (the same for
+    every retry and replay); ``status``: ``pending`` (being attempted: ``next_attempt_at``),
+    ``delivered``, ``dead`` (``dead_reason`` ``final_answer`` or ``retries_exhausted``) or
+    ``cancelled`` (its endpoint was deleted first); ``last_status_code`` / ``last_error``: the
+    latest attempt's answer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    uid: str
+    endpoint_id: int
+    event_id: int
+    event_type: str
+    entity_type: str
+    entity_id: int
+    sequence: int
+    status: str
+    attempt_count: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    dead_at: datetime | None
+    dead_reason: str | None
+    created_at: datetime
+
+
+class DeliveriesOut(BaseModel):
+    items: list[DeliveryOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class AttemptOut(BaseModel):
+    """One POST: when, how long (ms), your answer's status (none after a network error or a
+    timeout: ``error`` says which), the start of your answer's body (truncated), and what came
+    of it: ``success``, ``retry`` (another attempt is scheduled) or ``final``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    attempted_at: datetime
+    duration_ms: int
+    status_code: int | None
+    response_body: str
+    error: str | None
+    outcome: str
+
+
+class DeliveryDetailOut(DeliveryOut):
+    """A delivery with the exact body every attempt sends and its attempts, oldest first."""
+
+    body: str
+    attempts: list[AttemptOut]

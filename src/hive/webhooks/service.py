@@ -212,6 +212,36 @@ async def delivery_log(
     return DeliveryLog(total, deliveries, attempts)
 
 
+async def app_deliveries(
+    session: AsyncSession,
+    actor: Actor,
+    where: repository.DeliveryFilter,
+    *,
+    page: int,
+    page_size: int,
+) -> tuple[int, Sequence[WebhookDelivery]]:
+    """An app's deliveries to its live subscriptions, newest first, filtered; a
+    ``subscription_id`` that is not one of them raises ``webhook_not_found``."""
+    _check(actor, where.tenant_id)
+    if where.subscription_id is not None:
+        await get_subscription(session, actor, where.subscription_id, app_id=where.app_id)
+    return await repository.list_app_deliveries(
+        session, where, limit=page_size, offset=(page - 1) * page_size
+    )
+
+
+async def app_delivery(
+    session: AsyncSession, actor: Actor, where: repository.DeliveryFilter, delivery_id: int
+) -> tuple[WebhookDelivery, Sequence[WebhookAttempt]]:
+    """One delivery of the app's live subscriptions with its attempts, oldest first; raises
+    ``webhook_delivery_not_found`` for any other (another app's or tenant's included)."""
+    _check(actor, where.tenant_id)
+    found = await repository.find_app_delivery(session, where, delivery_id)
+    if found is None:
+        raise WebhookDeliveryNotFound(details={"delivery_id": delivery_id})
+    return found, await repository.attempts_of(session, [found.id])
+
+
 async def replay_delivery(
     session: AsyncSession, actor: Actor, delivery_id: int, *, now: datetime
 ) -> WebhookDelivery:
