@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -222,3 +223,36 @@ def test_a_number_that_cannot_be_an_order_number_is_not_found(orders: Orders, hc
             assert client.get(f"/workbench/orders/{number}").status_code == 404, number
         # A control character: refused by the platform's input check (422) or not found.
         assert client.get("/workbench/orders/PO%00-1").status_code in (404, 422)
+
+
+async def test_a_shipped_order_is_refused_on_both_pages_and_nothing_changes(
+    orders: Orders, hcm: str
+) -> None:
+    database = orders.shop.world.database
+    async with database.platform_transaction() as session:
+        await session.execute(
+            text("UPDATE sub_orders SET status = 'shipped' WHERE order_id = :order_id"),
+            {"order_id": orders.second.id},
+        )
+    pages = [
+        ("operator1", f"/admin/orders/{orders.second.id}", "/admin/orders?status=accepted"),
+        ("acme-user", "/workbench/orders/PO-1002", "/workbench/orders?page=1"),
+    ]
+    for username, path, back in pages:
+        with client_as(hcm, username) as client:
+            data = {"csrf_token": _csrf(client), "reason": "客户要求"}
+            refused = client.post(path + "/cancel", params={"back": back}, data=data)
+            assert refused.status_code == 303, username
+            assert refused.headers["location"] == f"{path}?back={quote(back)}"
+            page = client.get(refused.headers["location"]).text
+        assert 'class="flash flash-error"' in page and "订单已发货，不能取消" in page, username
+    async with database.platform_transaction() as session:
+        statuses = await session.execute(
+            text("SELECT status FROM sub_orders WHERE order_id = :order_id"),
+            {"order_id": orders.second.id},
+        )
+        asked = await session.execute(
+            text("SELECT count(*) FROM order_events WHERE event = 'cancel_requested'")
+        )
+        assert {status for (status,) in statuses.all()} == {"shipped"}
+        assert asked.scalar_one() == 0
