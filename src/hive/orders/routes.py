@@ -4,34 +4,30 @@ money movements), with the audited "show the whole receiver"."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-from urllib.parse import quote
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
 from hive.console.callers import viewing
-from hive.console.pages import back_link, redirect_with_flash, render
+from hive.console.forms import CsrfToken
+from hive.console.pages import redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.customers import service as customers
 from hive.orders import detail, holds, search
 from hive.orders.cancellation import cancel_order
 from hive.orders.errors import OrderNotCancellable, OrderNotFound, SubOrderNotHeld
+from hive.orders.order_page import OrderPages, revealed_receiver
 from hive.orders.personal import Receiver
-from hive.orders.receivers import reveal_receiver
 from hive.orders.status import OrderStatus
 from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
-from hive.platform.crypto import SecretUnreadable
 from hive.platform.csrf import verify_csrf
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
-from hive.platform.permissions import Action, View, allowed
+from hive.platform.permissions import View
 from hive.platform.validation import Id, InvalidInput
-
-# Order statuses in which a cancellation can still be asked (before shipment).
-CANCELLABLE = frozenset({"accepted", "submitted", "confirmed", "partially_failed"})
 
 i18n.extend(ORDER_TEXTS)
 router = APIRouter(include_in_schema=False)
@@ -40,7 +36,7 @@ SEARCH = "/admin/orders"
 PAGE_SIZE = 20
 TENANT_CHOICES = 500
 OrdersViewer = Annotated[Actor, viewing(View.ORDERS)]
-Csrf = Annotated[str, Form(max_length=128)]
+PAGES = OrderPages(SEARCH, staff=True)
 
 
 @router.get(SEARCH)
@@ -97,23 +93,14 @@ async def order_page(request: Request, actor: OrdersViewer, order_id: Id) -> Res
 
 @router.post(SEARCH + "/{order_id}/receiver")
 async def show_receiver(
-    request: Request, actor: OrdersViewer, order_id: Id, csrf_token: Csrf = ""
+    request: Request, actor: OrdersViewer, order_id: Id, csrf_token: CsrfToken = ""
 ) -> Response:
     """The page again with the whole receiver, after the audit row of this viewing committed."""
     verify_csrf(request.session, csrf_token)
     async with database_of(request).platform_transaction() as session:
         page = await detail.staff_order(session, actor, order_id)
-        receiver = await _reveal(session, actor, page, request)
+        receiver = await revealed_receiver(session, actor, page, request)
     return await _order_page(request, actor, order_id, receiver=receiver)
-
-
-async def _reveal(
-    session: Any, actor: Actor, page: detail.OrderPage, request: Request
-) -> Receiver | str:
-    try:
-        return await reveal_receiver(session, actor, page.order, request.app.state.secrets)
-    except SecretUnreadable:
-        return "unreadable"
 
 
 async def _order_page(
@@ -121,23 +108,7 @@ async def _order_page(
 ) -> Response:
     async with database_of(request).platform_transaction() as session:
         page = await detail.staff_order(session, actor, order_id)
-    return render(
-        request,
-        "order_detail.html",
-        actor=actor,
-        page=page,
-        receiver=receiver,
-        staff=True,
-        may_reveal=allowed(actor.role, Action.VIEW_RECEIVER),
-        reveal_action=f"{SEARCH}/{order_id}/receiver",
-        may_cancel=allowed(actor.role, Action.CANCEL_ORDER) and page.order.status in CANCELLABLE,
-        cancel_action=f"{SEARCH}/{order_id}/cancel",
-        may_resolve_held=allowed(actor.role, Action.RESOLVE_HELD_ORDER),
-        held_action=f"{SEARCH}/{order_id}/held",
-        back=back_link(request, SEARCH),
-        yuan=format_yuan,
-        trail=[(page.order.order_no, None)],
-    )
+    return PAGES.page(request, actor, str(order_id), page, receiver=receiver)
 
 
 @router.post(SEARCH + "/{order_id}/cancel")
@@ -145,20 +116,19 @@ async def cancel(
     request: Request,
     actor: OrdersViewer,
     order_id: Id,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     reason: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """Cancel the order as an operator (``orders.cancel``); a shipped order is refused with a
     message and nothing changes."""
     verify_csrf(request.session, csrf_token)
-    here = f"{SEARCH}/{order_id}?back={quote(back_link(request, SEARCH))}"
-    try:
+
+    async def cancel_it() -> None:
         async with database_of(request).platform_transaction() as session:
             page = await detail.staff_order(session, actor, order_id)
             await cancel_order(session, actor, page.order.tenant_id, page.order.order_no, reason)
-    except OrderNotCancellable:
-        return redirect_with_flash(here, "orders.cancel_refused", level="error")
-    return redirect_with_flash(here, "orders.cancel_done")
+
+    return await PAGES.cancel(request, str(order_id), cancel_it)
 
 
 _RESOLVE = {"cancel": holds.cancel_held, "release": holds.release_held}
@@ -177,13 +147,13 @@ async def resolve_held(
     order_id: Id,
     sub_order_no: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
     kind: Literal["cancel", "release"],
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     reason: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """取消并退款 (``cancel``) or 恢复处理 (``release``) a held sub-order of this order
     (``orders.resolve_held``); a refusal is a message and changes nothing."""
     verify_csrf(request.session, csrf_token)
-    here = f"{SEARCH}/{order_id}?back={quote(back_link(request, SEARCH))}"
+    here = PAGES.back_to_page(request, str(order_id))
     try:
         async with database_of(request).platform_transaction() as session:
             page = await detail.staff_order(session, actor, order_id)

@@ -7,31 +7,29 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
 from hive.console.callers import TenantSession, tenant_id_of, viewing
-from hive.console.pages import back_link, redirect_with_flash, render
+from hive.console.forms import CsrfToken
+from hive.console.pages import render
 from hive.console.tables import read_table, refuse_unknown
 from hive.orders import detail
 from hive.orders import service as orders
 from hive.orders.cancellation import cancel_order
-from hive.orders.errors import OrderNotCancellable, OrderNotFound
+from hive.orders.errors import OrderNotFound
 from hive.orders.models import ORDER_NO_PATTERN
+from hive.orders.order_page import OrderPages, revealed_receiver
 from hive.orders.personal import Receiver
-from hive.orders.receivers import reveal_receiver
-from hive.orders.routes import CANCELLABLE
 from hive.orders.status import OrderStatus
 from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
-from hive.platform.crypto import SecretUnreadable
 from hive.platform.csrf import verify_csrf
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
-from hive.platform.permissions import Action, View, allowed
+from hive.platform.permissions import View
 from hive.platform.validation import InvalidInput, Problem
 
 i18n.extend(ORDER_TEXTS)
@@ -40,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 LIST = "/workbench/orders"
 PAGE_SIZE = 20
 OwnOrders = Annotated[Actor, viewing(View.WORKBENCH_ORDERS)]
-Csrf = Annotated[str, Form(max_length=128)]
+PAGES = OrderPages(LIST, staff=False)
 
 
 def _order_no(order_no: str) -> str:
@@ -83,16 +81,16 @@ async def order_page(
 
 @router.post(LIST + "/{order_no}/receiver")
 async def show_receiver(
-    request: Request, actor: OwnOrders, session: TenantSession, order_no: str, csrf_token: Csrf = ""
+    request: Request,
+    actor: OwnOrders,
+    session: TenantSession,
+    order_no: str,
+    csrf_token: CsrfToken = "",
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     order_no = _order_no(order_no)
     page = await detail.tenant_order(session, actor, tenant_id_of(actor), order_no)
-    receiver: Receiver | str
-    try:
-        receiver = await reveal_receiver(session, actor, page.order, request.app.state.secrets)
-    except SecretUnreadable:
-        receiver = "unreadable"
+    receiver = await revealed_receiver(session, actor, page, request)
     return await _order_page(request, actor, session, order_no, receiver=receiver)
 
 
@@ -105,21 +103,7 @@ async def _order_page(
     receiver: Receiver | str | None,
 ) -> Response:
     page = await detail.tenant_order(session, actor, tenant_id_of(actor), order_no)
-    return render(
-        request,
-        "order_detail.html",
-        actor=actor,
-        page=page,
-        receiver=receiver,
-        staff=False,
-        may_reveal=allowed(actor.role, Action.VIEW_RECEIVER),
-        reveal_action=f"{LIST}/{order_no}/receiver",
-        may_cancel=allowed(actor.role, Action.CANCEL_ORDER) and page.order.status in CANCELLABLE,
-        cancel_action=f"{LIST}/{order_no}/cancel",
-        back=back_link(request, LIST),
-        yuan=format_yuan,
-        trail=[(page.order.order_no, None)],
-    )
+    return PAGES.page(request, actor, order_no, page, receiver=receiver)
 
 
 @router.post(LIST + "/{order_no}/cancel")
@@ -127,17 +111,16 @@ async def cancel(
     request: Request,
     actor: OwnOrders,
     order_no: str,
-    csrf_token: Csrf = "",
+    csrf_token: CsrfToken = "",
     reason: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """Cancel the tenant's own order (before shipment; the supplier is asked where it was
     placed). Another tenant's number is the 404 page."""
     verify_csrf(request.session, csrf_token)
     order_no = _order_no(order_no)
-    here = f"{LIST}/{quote(order_no)}?back={quote(back_link(request, LIST))}"
-    try:
+
+    async def cancel_it() -> None:
         async with database_of(request).platform_transaction() as session:
             await cancel_order(session, actor, tenant_id_of(actor), order_no, reason)
-    except OrderNotCancellable:
-        return redirect_with_flash(here, "orders.cancel_refused", level="error")
-    return redirect_with_flash(here, "orders.cancel_done")
+
+    return await PAGES.cancel(request, order_no, cancel_it)
