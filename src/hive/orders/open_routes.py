@@ -35,7 +35,7 @@ from hive.orders.open_schemas import (
     order_out,
 )
 from hive.orders.quotation import Quote, adapters_for, quote_order
-from hive.orders.repository import find_order
+from hive.orders.repository import order_taken
 from hive.orders.schemas import OrderRequest
 from hive.orders.status import OrderStatus
 from hive.platform.errors import HiveError
@@ -108,7 +108,7 @@ async def _quote(
     database = database_of(request)
     factory: AdapterFactory = request.app.state.adapters
     async with database.platform_transaction() as session:
-        if await find_order(session, caller.tenant_id, body.order_no) is not None:
+        if await order_taken(session, caller.tenant_id, body.order_no):
             return None, None
         if await answered_before(request, caller, session):
             return None, None

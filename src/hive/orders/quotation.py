@@ -35,7 +35,7 @@ from hive.catalog.library import service as library
 from hive.catalog.library.service import Orderable
 from hive.orders.addresses import check_address
 from hive.orders.errors import AreaNotDeliverable, OutOfStockForArea
-from hive.orders.repository import find_order
+from hive.orders.repository import order_taken
 from hive.orders.schemas import AddressIn, OrderItemIn, OrderRequest
 from hive.platform.db import Database
 from hive.suppliers.errors import InvalidSupplierAnswer
@@ -131,7 +131,7 @@ async def quote_new_order(
     sent twice: the acceptance gives back the first order, whatever the stock is now). Raises
     what :func:`check_address` and :func:`quote_order` raise."""
     async with database.platform_transaction() as session:
-        if await find_order(session, tenant_id, request.order_no) is not None:
+        if await order_taken(session, tenant_id, request.order_no):
             return None
         await check_address(session, request.address)
         products = await library.orderable(

@@ -6,10 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, func, insert, or_, select, text
+from sqlalchemy import Select, Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hive.catalog.models import Area
 from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
 
 
@@ -21,6 +20,12 @@ async def lock_order_number(session: AsyncSession, tenant_id: int, order_no: str
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
         {"key": f"order:{tenant_id}:{order_no}"},
     )
+
+
+async def order_taken(session: AsyncSession, tenant_id: int, order_no: str) -> bool:
+    """Whether the tenant has an order of that number (its id only: nothing loaded)."""
+    query = select(Order.id).where(Order.tenant_id == tenant_id, Order.order_no == order_no)
+    return await session.scalar(query) is not None
 
 
 async def find_order(session: AsyncSession, tenant_id: int, order_no: str) -> Order | None:
@@ -167,18 +172,26 @@ async def list_orders(
     return rows, int(total or 0)
 
 
+# The areas asked for (own) and, in one round trip, which of them have children held (their
+# ids as parents; NULL when the provinces' level is held).
+_AREAS_AROUND = text(
+    "SELECT id, parent_id, level, true AS own FROM areas WHERE id = ANY(CAST(:ids AS bigint[]))"
+    " UNION ALL"
+    " SELECT DISTINCT parent_id, CAST(NULL AS bigint), CAST(NULL AS integer), false FROM areas"
+    " WHERE parent_id = ANY(CAST(:ids AS bigint[])) OR (parent_id IS NULL AND level = 1)"
+)
+
+
 async def areas_around(
     session: AsyncSession, ids: list[int]
 ) -> tuple[dict[int, tuple[int | None, int]], set[int | None]]:
     """For the area ``ids``: those the reference data holds (id → (parent id, level)), and which
     of them (``None``: the provinces' level) have children held."""
-    rows = await session.execute(
-        select(Area.id, Area.parent_id, Area.level).where(Area.id.in_(ids))
-    )
-    known = {row.id: (row.parent_id, row.level) for row in rows}
-    parents = await session.scalars(
-        select(Area.parent_id)
-        .where(or_(Area.parent_id.in_(ids), and_(Area.parent_id.is_(None), Area.level == 1)))
-        .distinct()
-    )
-    return known, set(parents.all())
+    known: dict[int, tuple[int | None, int]] = {}
+    parents: set[int | None] = set()
+    for area_id, parent_id, level, own in await session.execute(_AREAS_AROUND, {"ids": ids}):
+        if own:
+            known[int(area_id)] = (parent_id, int(level))
+        else:
+            parents.add(area_id)
+    return known, parents

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
 from hive.suppliers.types import (
@@ -11,6 +14,7 @@ from hive.suppliers.types import (
     StockLevel,
     StockState,
 )
+from hive.suppliers.warehouse import repository as repo
 from hive.suppliers.warehouse import service
 from hive.suppliers.warehouse.errors import InvalidSearch
 from hive.suppliers.warehouse.rules import WarehouseRules
@@ -135,6 +139,36 @@ async def test_area_limits_need_a_serving_warehouse_holding_the_sku(shop: Shop) 
         "RICE-5": True,
         "NOPE": False,
     }
+
+
+async def test_checks_asked_at_once_share_one_read_and_nothing_is_kept(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await shop.receive("SH", "RICE-5", "R1", 6)
+    reads: list[list[str]] = []
+    real = repo.sellable_by_sku
+
+    async def counted(*args: Any) -> dict[str, int]:
+        reads.append(list(args[2]))
+        await asyncio.sleep(0.05)  # still in flight when the second check asks
+        return await real(*args)
+
+    monkeypatch.setattr(repo, "sellable_by_sku", counted)
+    skus = ["RICE-5", "TEA-1"]
+    limits, levels = await asyncio.gather(
+        shop.adapter.area_limits(skus, SHANGHAI),
+        shop.adapter.stock([("TEA-1", 1), ("RICE-5", 6)], SHANGHAI),
+    )
+    assert limits == {"RICE-5": True, "TEA-1": False}
+    assert levels == [
+        StockLevel("TEA-1", StockState.OUT_OF_STOCK, 0),
+        StockLevel("RICE-5", StockState.IN_STOCK, 6),
+    ]
+    assert reads == [["RICE-5", "TEA-1"]]  # one read for both
+    await shop.receive("SH", "TEA-1", "T1", 2)
+    again = await shop.adapter.stock([("TEA-1", 1), ("RICE-5", 6)], SHANGHAI)
+    assert again[0].remaining == 2  # the same SKUs later: read again, nothing kept
+    assert len(reads) == 2
 
 
 async def test_freight_is_flat_below_the_threshold_and_free_from_it(shop: Shop) -> None:

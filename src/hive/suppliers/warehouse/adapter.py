@@ -2,12 +2,18 @@
 
 Each call is one short platform transaction. Unknown SKUs are left out of catalogue answers
 (or reported as not sellable / no goods); the order calls raise :mod:`hive.suppliers.errors`.
+
+Stock and area checks asked at the same moment for the same SKUs and province (a quote asks
+``area_limits`` and ``stock`` concurrently) share one read of the sellable units: a second
+caller awaits the read in flight instead of starting its own (its answer is as current as its
+own read would have been, the two being concurrent). Nothing is kept once the read ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from hive.platform.db import Database
@@ -65,6 +71,8 @@ class WarehouseAdapter:
         self._supplier_id = supplier_id
         self._rules = rules
         self._clock = clock
+        # Reads of the sellable units in flight, by (SKUs, province, business day).
+        self._reading: dict[tuple[frozenset[str], int, date], asyncio.Future[dict[str, int]]] = {}
 
     @property
     def kind(self) -> SupplierKind:
@@ -141,10 +149,33 @@ class WarehouseAdapter:
 
     async def _sellable(self, skus: Sequence[str], area: Area) -> dict[str, int]:
         """Free units per known SKU over the warehouses serving the area's province (none
-        when no warehouse serves it): one statement."""
+        when no warehouse serves it): one statement, shared with a caller asking the same at
+        the same moment (module docstring)."""
+        key = (frozenset(skus), area.province, business_date(self._clock()))
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read_sellable(*key))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda done: self._forget(key, done))
+        # shield: a caller that gives up does not cancel the read another caller awaits.
+        return dict(await asyncio.shield(reading))
+
+    def _forget(
+        self,
+        key: tuple[frozenset[str], int, date],
+        done: asyncio.Future[dict[str, int]],
+    ) -> None:
+        if self._reading.get(key) is done:
+            del self._reading[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: an error no caller awaited is not logged as lost
+
+    async def _read_sellable(
+        self, skus: frozenset[str], province: int, today: date
+    ) -> dict[str, int]:
         async with self._database.platform_transaction() as session:
             return await repo.sellable_by_sku(
-                session, self._supplier_id, skus, area.province, business_date(self._clock())
+                session, self._supplier_id, sorted(skus), province, today
             )
 
     # Prices and stock.
