@@ -16,7 +16,9 @@ from hive.billing.errors import (
     InsufficientFunds,
     OperationKeyReused,
 )
-from hive.platform.actor import SYSTEM
+from hive.billing.ledger import EntryKind, LedgerAccount, Posting
+from hive.billing.postings import write_entry
+from hive.platform.actor import SYSTEM, Actor
 from hive.platform.db import Database
 from hive.platform.errors import PermissionDenied
 from hive.platform.validation import InvalidInput
@@ -200,3 +202,165 @@ async def test_the_database_refuses_a_negative_balance_and_an_unbalanced_entry(
     with pytest.raises(Exception, match="permission denied"):
         async with database.platform_transaction() as session:
             await session.execute(text("UPDATE ledger_postings SET amount_fen = amount_fen * 2"))
+
+
+async def test_an_entry_is_written_with_exactly_its_fields_and_moving_lines(
+    database: Database, tenant: int
+) -> None:
+    actor = Actor(user_id=None, username="u" * 64 + "-cut", role=SYSTEM.role)
+    lines = [
+        Posting(LedgerAccount.CASH, -300),
+        Posting(LedgerAccount.REVENUE, 0),  # left out
+        Posting(LedgerAccount.BALANCE_AVAILABLE, 300),
+    ]
+    async with database.platform_transaction() as session:
+        entry_id = await write_entry(
+            session,
+            actor,
+            tenant_id=tenant,
+            kind=EntryKind.ADJUSTMENT,
+            postings=lines,
+            balances_after={LedgerAccount.BALANCE_AVAILABLE: 10_300},
+            reference="R-1",
+            note="a note",
+            operation_key="op-1",
+        )
+        entry = (
+            await session.execute(
+                text(
+                    "SELECT tenant_id, kind, reference, note, operation_key, actor_name "
+                    "FROM ledger_entries WHERE id = :id"
+                ),
+                {"id": entry_id},
+            )
+        ).one()
+        postings = (
+            await session.execute(
+                text(
+                    "SELECT tenant_id, account, amount_fen, balance_after_fen "
+                    "FROM ledger_postings WHERE entry_id = :id ORDER BY id"
+                ),
+                {"id": entry_id},
+            )
+        ).all()
+    assert tuple(entry) == (tenant, "adjustment", "R-1", "a note", "op-1", "u" * 64)
+    assert [tuple(p) for p in postings] == [
+        (tenant, "platform.cash", -300, None),
+        (tenant, "balance.available", 300, 10_300),
+    ]
+    async with database.platform_transaction() as session:
+        bare = await write_entry(
+            session,
+            SYSTEM,
+            tenant_id=tenant,
+            kind=EntryKind.TOP_UP,
+            postings=[Posting(LedgerAccount.CASH, -1), Posting(LedgerAccount.BALANCE_AVAILABLE, 1)],
+            balances_after={},
+        )
+        defaults = (
+            await session.execute(
+                text("SELECT reference, note, operation_key FROM ledger_entries WHERE id = :id"),
+                {"id": bare},
+            )
+        ).one()
+    assert tuple(defaults) == ("", "", None)
+
+
+async def test_each_refusal_names_what_was_wrong(database: Database, tenant: int) -> None:
+    other = await make_tenant(database, "initech")
+    actor = tenant_actor(tenant)
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, actor, tenant, "SO-1", 1_000)
+
+    def problems(refused: pytest.ExceptionInfo[InvalidInput]) -> list[tuple[str, str]]:
+        return [(p.field, p.code) for p in refused.value.problems]
+
+    async with database.platform_transaction() as session:
+        with pytest.raises(FreezeConflict) as conflict:
+            await freezes.freeze(session, SYSTEM, tenant, "SO-1", 999)
+        assert conflict.value.details == {"reference": "SO-1", "amount_fen": 1_000}
+        with pytest.raises(FreezeNotFound) as missing:
+            await freezes.capture(session, SYSTEM, tenant, "SO-404", 1)
+        assert missing.value.details == {"reference": "SO-404"}
+        with pytest.raises(FreezeNotFound) as missing:
+            await freezes.release_remaining(session, SYSTEM, tenant, "SO-405")
+        assert missing.value.details == {"reference": "SO-405"}
+        with pytest.raises(ExceedsFreeze) as exceeds:
+            await freezes.capture(session, SYSTEM, tenant, "SO-1", 1_001)
+        assert exceeds.value.details == {"reference": "SO-1", "open_fen": 1_000}
+        for tenant_id in (0, -1, True):
+            with pytest.raises(InvalidInput) as bad:
+                await freezes.freeze(session, SYSTEM, tenant_id, "SO-2", 1)
+            assert problems(bad) == [("tenant_id", "not_an_integer")]
+        with pytest.raises(InvalidInput) as bad:
+            await freezes.release(session, SYSTEM, 0, "SO-1", 1)
+        assert problems(bad) == [("tenant_id", "not_an_integer")]
+        with pytest.raises(InvalidInput) as bad:
+            await freezes.release_remaining(session, SYSTEM, 0, "SO-1")
+        assert problems(bad) == [("tenant_id", "not_an_integer")]
+        with pytest.raises(InvalidInput) as bad:
+            await freezes.freeze(session, SYSTEM, tenant, "SO 2", 1)
+        assert problems(bad) == [("reference", "invalid_format")]
+        with pytest.raises(InvalidInput) as bad:
+            await freezes.freeze(session, SYSTEM, tenant, "SO-2", 0)
+        assert problems(bad) == [("amount_fen", "too_small")]
+        with pytest.raises(InvalidInput) as bad:
+            await freezes.release(session, SYSTEM, tenant, "SO-1", 0)
+        assert problems(bad) == [("amount_fen", "too_small")]
+        with pytest.raises(InvalidInput) as bad:
+            await freezes.capture(session, SYSTEM, tenant, "SO-1", 1, supplier_payable_fen=-1)
+        assert problems(bad) == [("supplier_payable_fen", "too_small")]
+        for key, code in (("", "required"), ("k" * 129, "too_long")):
+            with pytest.raises(InvalidInput) as bad:
+                await freezes.release(session, SYSTEM, tenant, "SO-1", 1, operation_key=key)
+            assert problems(bad) == [("operation_key", code)]
+        done = await freezes.release(session, SYSTEM, tenant, "SO-1", 1, operation_key="k" * 128)
+        assert (done.open_fen, done.released_fen) == (999, 1)
+        with pytest.raises(OperationKeyReused) as reused:
+            await freezes.release(session, SYSTEM, tenant, "SO-1", 2, operation_key="k" * 128)
+        assert reused.value.details == {"operation_key": "k" * 128}
+    for kind in ("freeze", "release", "release_remaining"):
+        with pytest.raises(PermissionDenied) as denied:
+            async with database.tenant_transaction(tenant) as session:
+                if kind == "freeze":
+                    await freezes.freeze(session, actor, other, "SO-3", 1)
+                elif kind == "release":
+                    await freezes.release(session, actor, other, "SO-3", 1)
+                else:
+                    await freezes.release_remaining(session, actor, other, "SO-3")
+        assert denied.value.details == {"tenant_id": other}
+
+
+async def test_each_tenant_posting_records_the_balance_it_left(
+    database: Database, tenant: int
+) -> None:
+    await fund(database, tenant, 0, credit_fen=5_000)
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 12_000)
+    async with database.platform_transaction() as session:
+        await freezes.release(session, SYSTEM, tenant, "SO-1", 3_000)
+        await freezes.capture(session, SYSTEM, tenant, "SO-1", 8_000, supplier_payable_fen=6_000)
+        assert await freezes.held_for(session, tenant, "SO-1") == 1_000
+        assert await freezes.held_for(session, tenant, "SO-2") == 0
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT e.kind, p.account, p.amount_fen, p.balance_after_fen "
+                    "FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id "
+                    "WHERE e.reference = 'SO-1' ORDER BY p.id"
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("freeze", "balance.available", -10_000, 0),
+        ("freeze", "balance.frozen", 10_000, 10_000),
+        ("freeze", "credit.available", -2_000, 3_000),
+        ("freeze", "credit.frozen", 2_000, 2_000),
+        ("release", "balance.available", 1_000, 1_000),
+        ("release", "balance.frozen", -1_000, 9_000),
+        ("release", "credit.available", 2_000, 5_000),
+        ("release", "credit.frozen", -2_000, 0),
+        ("capture", "balance.frozen", -8_000, 1_000),
+        ("capture", "supplier.payable", 6_000, None),
+        ("capture", "platform.revenue", 2_000, None),
+    ]

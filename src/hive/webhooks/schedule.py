@@ -30,10 +30,8 @@ def verdict_of(status_code: int | None) -> Verdict:
         return Verdict.SUCCESS
     if status_code >= 500 or status_code in RETRY_STATUSES:
         return Verdict.RETRY
-    if 300 <= status_code < 400:
-        # A redirect is never followed (it could point anywhere, an internal address too);
-        # retrying would meet the same redirect.
-        return Verdict.FINAL
+    # Any other answer is final, a redirect (3xx) too: it is never followed (it could point
+    # anywhere, an internal address too), and retrying would meet the same redirect.
     return Verdict.FINAL
 
 
