@@ -111,7 +111,7 @@ async def cancel_order(
             )
             done["cancelled"].append(sub.sub_order_no)
         else:
-            await _ask_upstream(session, order, sub, source, details)
+            await _ask_upstream(session, sub, source, details)
             done["cancelling"].append(sub.sub_order_no)
     await record_audit(
         session,
@@ -126,22 +126,14 @@ async def cancel_order(
 
 
 async def _ask_upstream(
-    session: AsyncSession, order: Order, sub: SubOrder, source: str, details: dict[str, str]
+    session: AsyncSession, sub: SubOrder, source: str, details: dict[str, str]
 ) -> None:
     """Record the request and defer the upstream cancel (one waiting job per sub-order: a
     second request while one waits adds only its timeline line)."""
     await repository.add(
         session,
-        OrderEvent(
-            tenant_id=order.tenant_id,
-            order_id=order.id,
-            sub_order_id=sub.id,
-            event="cancel_requested",
-            from_status=sub.status,
-            to_status=sub.status,
-            outcome=Outcome.MOVED.value,
-            source=source,
-            details=details,
+        OrderEvent.note(
+            sub, "cancel_requested", outcome=Outcome.MOVED, source=source, details=details
         ),
     )
     try:

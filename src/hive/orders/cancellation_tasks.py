@@ -81,14 +81,10 @@ async def _record_refusal(database: Database, sub_order_no: str, code: str) -> N
             return
         await repository.add(
             session,
-            OrderEvent(
-                tenant_id=sub.tenant_id,
-                order_id=sub.order_id,
-                sub_order_id=sub.id,
-                event="cancel_refused",
-                from_status=sub.status,
-                to_status=sub.status,
-                outcome=Outcome.REFUSED.value,
+            OrderEvent.note(
+                sub,
+                "cancel_refused",
+                outcome=Outcome.REFUSED,
                 source="supplier",
                 details={"code": code},
             ),

@@ -129,14 +129,10 @@ async def release_held(
     sub.held_reason = None
     await repository.add(
         session,
-        OrderEvent(
-            tenant_id=sub.tenant_id,
-            order_id=sub.order_id,
-            sub_order_id=sub.id,
-            event="hold_released",
-            from_status=sub.status,
-            to_status=sub.status,
-            outcome=Outcome.MOVED.value,
+        OrderEvent.note(
+            sub,
+            "hold_released",
+            outcome=Outcome.MOVED,
             source="operator",
             details={"reason": reason, "by": actor.username, "resolves": held},
         ),

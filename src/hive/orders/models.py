@@ -169,6 +169,30 @@ class OrderEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
+    @classmethod
+    def note(
+        cls,
+        sub: SubOrder,
+        event: str,
+        *,
+        outcome: Outcome,
+        source: str,
+        details: dict[str, Any],
+    ) -> OrderEvent:
+        """A line on ``sub``'s timeline that leaves its status as it is (a hold, a request,
+        a refusal)."""
+        return cls(
+            tenant_id=sub.tenant_id,
+            order_id=sub.order_id,
+            sub_order_id=sub.id,
+            event=event,
+            from_status=sub.status,
+            to_status=sub.status,
+            outcome=outcome.value,
+            source=source,
+            details=details,
+        )
+
 
 class OrderWaybill(Base):
     """A waybill of a shipped sub-order, as the supplier's tracking names it."""

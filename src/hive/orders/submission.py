@@ -367,17 +367,8 @@ async def hold(
             details["theirs"] = line_details(upstream.lines, names)
         await repository.add(
             session,
-            OrderEvent(
-                tenant_id=sub.tenant_id,
-                order_id=sub.order_id,
-                sub_order_id=sub.id,
-                event="held",
-                from_status=sub.status,
-                to_status=sub.status,
-                outcome=Outcome.MOVED.value,  # a line of its own, as cancel_requested
-                source="system",
-                details=details,
-            ),
+            # MOVED: a line of its own on the timeline, as cancel_requested.
+            OrderEvent.note(sub, "held", outcome=Outcome.MOVED, source="system", details=details),
         )
         raise_event(
             session,

@@ -127,14 +127,10 @@ async def hold_split_mismatch(
         sub.held_reason = SPLIT_MISMATCH
         await repository.add(
             session,
-            OrderEvent(
-                tenant_id=sub.tenant_id,
-                order_id=sub.order_id,
-                sub_order_id=sub.id,
-                event="held",
-                from_status=sub.status,
-                to_status=sub.status,
-                outcome=Outcome.REFUSED.value,
+            OrderEvent.note(
+                sub,
+                "held",
+                outcome=Outcome.REFUSED,
                 source="system",
                 details={"reason": SPLIT_MISMATCH, **exc.details},
             ),
