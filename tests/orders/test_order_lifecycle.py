@@ -124,3 +124,73 @@ async def test_duplicated_and_reordered_messages_converge_with_the_books_in_bala
     assert statuses == [replay(first).value, replay(second).value]
     report = await ledger_report(shop.world.database)
     assert report.in_balance, report.summary()
+
+
+async def test_every_event_writes_its_timeline_line_notice_and_money_exactly(shop: Shop) -> None:
+    order = (await place(shop, request(shop, order_no="PO-EXACT"))).order
+    (one, _, one_fen), (two, _, two_fen) = await _subs(shop, order.id)
+    async with shop.world.database.platform_transaction() as session:
+        placed = await apply_event(session, one, E.PLACED, source="system", details={"k": "v"})
+        refused = await apply_event(session, two, E.REFUSED, source="supplier")
+        await apply_event(session, one, E.COMPLETED, source="supplier")
+        late = await apply_event(session, one, E.CANCELLED, source="operator")
+    assert (placed.outcome, placed.status) == (Outcome.MOVED, SubOrderStatus.SUBMITTED)
+    assert (refused.outcome, refused.status) == (Outcome.MOVED, SubOrderStatus.FAILED)
+    assert (late.outcome, late.status) == (Outcome.IGNORED, SubOrderStatus.COMPLETED)
+    async with shop.world.database.platform_transaction() as session:
+        subs = {s.id: s.sub_order_no for s in await repository.sub_orders_of(session, order.id)}
+        lines = [e for e in await repository.events_of(session, order.id) if e.sub_order_id]
+        timeline = [
+            (subs[e.sub_order_id or 0], e.event, e.from_status, e.to_status, e.outcome, e.source)
+            for e in lines
+        ]
+        notices = (
+            await session.execute(
+                text(
+                    "SELECT entity_id, payload->>'sub_order_no', payload->>'from', "
+                    "payload->>'to', payload->>'order_status', payload->>'order_no' "
+                    "FROM tenant_events WHERE type = 'order.status_changed' "
+                    "AND payload->>'sub_order_no' IS NOT NULL ORDER BY id"
+                )
+            )
+        ).all()
+        money = (
+            await session.execute(
+                text(
+                    "SELECT e.kind, e.reference, e.operation_key, p.account, p.amount_fen "
+                    "FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id "
+                    "WHERE e.kind IN ('capture', 'release') ORDER BY p.id"
+                )
+            )
+        ).all()
+        payable = await repository.payable_of(
+            session, next(i for i, no in subs.items() if no == one)
+        )
+    assert timeline == [
+        (one, "placed", "pending", "submitted", "moved", "system"),
+        (two, "refused", "pending", "failed", "moved", "supplier"),
+        (one, "completed", "submitted", "completed", "moved", "supplier"),
+        (one, "cancelled", "completed", "completed", "ignored", "operator"),
+    ]
+    assert [e.details for e in lines] == [
+        {"k": "v", "order_status": "accepted"},
+        {"order_status": "partially_failed"},
+        {"order_status": "partially_failed"},
+        {"order_status": "partially_failed"},
+    ]
+    assert {e.tenant_id for e in lines} == {shop.tenant}
+    assert [tuple(n) for n in notices] == [
+        (order.id, one, "pending", "submitted", "accepted", "PO-EXACT"),
+        (order.id, two, "pending", "failed", "partially_failed", "PO-EXACT"),
+        (order.id, one, "submitted", "completed", "partially_failed", "PO-EXACT"),
+    ]
+    assert [tuple(m) for m in money] == [
+        ("release", two, None, "balance.available", two_fen),
+        ("release", two, None, "balance.frozen", -two_fen),
+        ("capture", one, f"capture:{one}", "balance.frozen", -one_fen),
+        ("capture", one, f"capture:{one}", "supplier.payable", payable),
+        ("capture", one, f"capture:{one}", "platform.revenue", one_fen - payable),
+    ]
+    with pytest.raises(OrderNotFound) as missing:
+        await _apply(shop, "HV-NOPE", E.PLACED)
+    assert missing.value.details == {"sub_order_no": "HV-NOPE"}
