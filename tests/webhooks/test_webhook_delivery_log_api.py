@@ -6,7 +6,6 @@ refused."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,7 +14,7 @@ import pytest
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from tests.support.factories import make_tenant
-from tests.support.openapi import IssuedApp, client_for, gateway_settings, make_app, running_gateway
+from tests.support.openapi import IssuedApp, call, gateway_settings, make_app
 from tests.support.webhooks import T0, dispatch_all, hook_settings, raise_price, rows, send_round
 from tests.support.webhooks import subscribe as subscribe_hook
 
@@ -28,18 +27,8 @@ def open_settings(settings: Settings) -> Settings:
     return hook_settings(gateway_settings(settings))
 
 
-@pytest.fixture
-def gateway(open_settings: Settings) -> Iterator[str]:
-    with running_gateway(open_settings) as url:
-        yield url
-
-
 async def _get(url: str, app: IssuedApp, path: str, params: Any = None) -> httpx.Response:
-    def call() -> httpx.Response:
-        with client_for(url, app) as client:
-            return client.get(path, params=params)
-
-    return await asyncio.to_thread(call)
+    return await call(url, app, "GET", path, params=params)
 
 
 async def _one_failed_delivery(

@@ -113,10 +113,7 @@ async def rotate_secret(
             overlap=overlap,
         )
     except HiveError as error:
-        _, problems = field_errors(request, error, FIELDS)
-        return await _page(
-            request, actor, session, status_code=error.http_status, problems=problems
-        )
+        return await _refused(request, actor, session, error)
     return await _page(request, actor, session, issued=issued)
 
 
@@ -132,8 +129,13 @@ async def revoke_app(
     try:
         app = await openapi.revoke_app(session, actor, now=datetime.now(UTC), app_id=app_id)
     except HiveError as error:
-        _, problems = field_errors(request, error, FIELDS)
-        return await _page(
-            request, actor, session, status_code=error.http_status, problems=problems
-        )
+        return await _refused(request, actor, session, error)
     return redirect_with_flash(PATH, "apps.revoked", app_key=app.app_key)
+
+
+async def _refused(
+    request: Request, actor: Actor, session: AsyncSession, error: HiveError
+) -> Response:
+    """The list again with the refusal above it (nothing changed)."""
+    _, problems = field_errors(request, error, FIELDS)
+    return await _page(request, actor, session, status_code=error.http_status, problems=problems)

@@ -7,6 +7,7 @@ open them (``View.WORKBENCH_WEBHOOKS``)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -114,30 +115,29 @@ async def create_webhook(
     return await _page(request, actor, session, issued=issued)
 
 
-@router.post(PATH + "/{subscription_id}/delete")
-async def delete_webhook(
-    request: Request,
-    actor: HooksAdmin,
-    session: TenantSession,
-    subscription_id: Id,
-    csrf_token: CsrfToken = "",
-) -> Response:
-    verify_csrf(request.session, csrf_token)
-    await webhooks.delete_subscription(session, actor, subscription_id, now=datetime.now(UTC))
-    return redirect_with_flash(PATH, "webhooks.deleted")
+def _add_subscription_route(
+    action: str, change: Callable[..., Awaitable[object]], flash: str
+) -> None:
+    """``POST /workbench/webhooks/{subscription_id}/<action>``: ``change`` the subscription
+    and go back to the list with ``flash``."""
+
+    async def submit(
+        request: Request,
+        actor: HooksAdmin,
+        session: TenantSession,
+        subscription_id: Id,
+        csrf_token: CsrfToken = "",
+    ) -> Response:
+        verify_csrf(request.session, csrf_token)
+        await change(session, actor, subscription_id, now=datetime.now(UTC))
+        return redirect_with_flash(PATH, flash)
+
+    route = f"{PATH}/{{subscription_id}}/{action}"
+    router.add_api_route(route, submit, methods=["POST"], name=f"{action}_webhook")
 
 
-@router.post(PATH + "/{subscription_id}/resume")
-async def resume_webhook(
-    request: Request,
-    actor: HooksAdmin,
-    session: TenantSession,
-    subscription_id: Id,
-    csrf_token: CsrfToken = "",
-) -> Response:
-    verify_csrf(request.session, csrf_token)
-    await webhooks.resume_subscription(session, actor, subscription_id, now=datetime.now(UTC))
-    return redirect_with_flash(PATH, "webhooks.resumed")
+_add_subscription_route("delete", webhooks.delete_subscription, "webhooks.deleted")
+_add_subscription_route("resume", webhooks.resume_subscription, "webhooks.resumed")
 
 
 @router.get(PATH + "/{subscription_id}/deliveries")
