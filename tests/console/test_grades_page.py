@@ -163,6 +163,13 @@ async def test_refused_grade_fields_are_named_and_nothing_changes(
         assert clash.status_code == 409 and set(dict(FIELD_ERROR.findall(clash.text))) == {"code"}
         assert 'value="taken"' in clash.text  # what was typed comes back
         assert admin.get(f"{PAGE}/999999").status_code == 404
+        english = admin.post(
+            PAGE + "?lang=en",
+            data={"csrf_token": token, **_form(code="taken", name="x", price_coefficient="1")},
+        ).text
+        assert dict(FIELD_ERROR.findall(english))["code"] == "The grade code is taken"
+        assert "Customer grades" in english
+        admin.get(PAGE, params={"lang": "zh"})
         no_csrf = admin.post(PAGE, data=_form(code="nocsrf", name="n", price_coefficient="1"))
         assert no_csrf.status_code == 403
     after = await _grades(database)

@@ -68,6 +68,9 @@ async def test_admin_manages_a_tenants_users_from_the_tenants_page(
         assert 'data-username="acme-admin"' in listing.text
         assert 'data-username="globex-admin"' not in listing.text
         assert 'data-username="admin"' not in listing.text
+        english = admin.get(page, params={"lang": "en"}).text
+        assert "Users of" in english and "Reset password" in english
+        admin.get(page, params={"lang": "zh"})
         token = csrf_token_of(admin, page)
         staff_role = admin.post(
             page,

@@ -278,6 +278,7 @@ async def test_other_roles_can_neither_open_nor_post_the_accounts_pages(
             (f"/{target}/status", {"status": "disabled"}),
             (f"/{target}/unlock", {}),
             (f"/{target}/sign-out", {}),
+            (f"/{target}/password", {"password": ""}),
         ):
             answer = client.post(path + suffix, data={"csrf_token": token, **data})
             assert answer.status_code == 403, (username, path + suffix)
