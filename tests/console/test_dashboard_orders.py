@@ -30,6 +30,7 @@ from tests.support.webhooks import subscribe
 
 __all__ = ["hcm", "shop", "suppliers", "world"]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+JSON = {"Accept": "application/json"}
 
 
 def _midnight(day: date) -> datetime:
@@ -444,7 +445,24 @@ async def test_failing_webhooks_show_on_both_dashboards_each_tenant_its_own(
     row = re.search(rf'data-subscription="{dead_recent}">.*?</tr>', table, re.S)
     assert row and '<td class="num">2</td><td class="num">0</td>' in row.group(0)
     assert "HTTP 410" in row.group(0) and "企业 beta" in table  # the paused one's tenant
+    assert f'href="/admin/webhooks/{dead_recent}/deliveries"' in table
+    for login in ("operator1", "finance1"):  # the delivery log, read only
+        with client_as(hcm, login) as client:
+            log = client.get(f"/admin/webhooks/{dead_recent}/deliveries")
+            assert log.status_code == 200
+            assert len(re.findall(r"<tr data-delivery-id=", log.text)) == 2
+            assert "/replay" not in log.text and "http://127.0.0.1:9/a/dead" in log.text
+            assert client.get(f"/admin/webhooks/{healthy + 100}/deliveries").status_code == 404
+            refused = client.get("/admin/webhooks/abc/deliveries", headers=JSON)
+            assert refused.status_code == 422 and refused.json()["code"] == "validation_failed"
+            unknown = client.get(
+                f"/admin/webhooks/{dead_recent}/deliveries?stauts=dead", headers=JSON
+            )
+            assert unknown.status_code == 422 and unknown.json()["code"] == "validation_failed"
+            problem = unknown.json()["details"]["problems"][0]
+            assert (problem["field"], problem["code"]) == ("stauts", "not_allowed")
     with client_as(hcm, "acme-admin") as client:
+        assert client.get(f"/admin/webhooks/{dead_recent}/deliveries").status_code == 403
         page = client.get("/").text
     table = _table(page, "failing-webhooks")
     assert [int(s) for s in re.findall(r'data-subscription="(\d+)"', table)] == [

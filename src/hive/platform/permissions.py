@@ -183,6 +183,7 @@ class View(StrEnum):
     JOBS = "platform.jobs"
     BILLING_ACCOUNTS = "billing.accounts"
     ORDERS = "orders.search"
+    WEBHOOK_DELIVERIES = "webhooks.deliveries"  # any tenant endpoint's delivery log, read only
     # tenant workbench
     WORKBENCH = "workbench.dashboard"
     WORKBENCH_POOL = "workbench.pool"
@@ -232,6 +233,8 @@ VIEWS: Mapping[View, frozenset[str]] = {
     View.WORKBENCH_APPS: frozenset({_TENANT_ADMIN}),
     # Every staff role follows orders; a tenant its own (row-level security) and its cart.
     View.ORDERS: _STAFF,
+    # Staff read a failing endpoint's deliveries from the dashboard; replaying is the tenant's.
+    View.WEBHOOK_DELIVERIES: _STAFF,
     View.WORKBENCH_ORDERS: _TENANTS,
     View.WORKBENCH_CART: _TENANTS,
     View.WORKBENCH_WEBHOOKS: frozenset({_TENANT_ADMIN}),

@@ -7,7 +7,7 @@ DOMAIN = Domain(
     name="webhooks",
     models=["hive.webhooks.models"],
     tasks=["hive.webhooks.tasks"],
-    hcm_routers=["hive.webhooks.workbench:router"],
+    hcm_routers=["hive.webhooks.workbench:router", "hive.webhooks.staff_pages:router"],
     hag_routers=["hive.webhooks.routes:router"],
     menu=["hive.webhooks.menu:MENU"],
 )

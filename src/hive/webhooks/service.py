@@ -203,6 +203,12 @@ async def delivery_log(
 ) -> DeliveryLog:
     """Raises ``webhook_not_found``."""
     await get_subscription(session, actor, subscription_id)
+    return await _log_page(session, subscription_id, page=page, page_size=page_size)
+
+
+async def _log_page(
+    session: AsyncSession, subscription_id: int, *, page: int, page_size: int
+) -> DeliveryLog:
     total, deliveries = await repository.list_deliveries(
         session, subscription_id, limit=page_size, offset=(page - 1) * page_size
     )
@@ -325,3 +331,16 @@ async def failing_endpoints(
     return await repository.failing_endpoints(
         session, since=now - FAILING_WINDOW, tenant_id=tenant_id, limit=FAILING_LIMIT
     )
+
+
+async def staff_delivery_log(
+    session: AsyncSession, actor: Actor, subscription_id: int, *, page: int, page_size: int
+) -> tuple[WebhookSubscription, DeliveryLog]:
+    """Any tenant's live subscription and a page of its delivery log, for staff (read only: the
+    admin dashboard's failing endpoints link here). Raises ``webhook_not_found``."""
+    if actor.tenant_id is not None or actor.role not in PLATFORM_ROLES:
+        raise PermissionDenied(details={"action": "webhooks.view_deliveries"})
+    found = await repository.find_subscription(session, subscription_id)
+    if found is None:
+        raise WebhookNotFound(details={"webhook_id": subscription_id})
+    return found, await _log_page(session, subscription_id, page=page, page_size=page_size)
