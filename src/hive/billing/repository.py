@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, Table, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,16 +67,50 @@ async def lock_accounts(session: AsyncSession, tenant_id: int) -> dict[str, Acco
     return {account.kind: account for account in (await session.scalars(query)).all()}
 
 
+_ACCOUNTS = cast(Table, Account.__table__)
+_FREEZES = cast(Table, Freeze.__table__)
+_A = _ACCOUNTS.c
+
+# The hot paths' statements, built once (Core on the tables: no ORM execution machinery).
+_LOCK_AVAILABLE = (
+    select(_A.kind, _A.available_fen)
+    .where(_A.tenant_id == bindparam("tenant"))
+    .order_by(_A.kind)
+    .with_for_update()
+)
+_NEW_AVAILABLE = _A.available_fen + bindparam("d_available")
+_NEW_FROZEN = _A.frozen_fen + bindparam("d_frozen")
+_NEW_LIMIT = _A.credit_limit_fen + bindparam("d_limit")
+_SHIFT_ACCOUNT = (
+    update(_ACCOUNTS)
+    .where(
+        _A.tenant_id == bindparam("tenant"),
+        _A.kind == bindparam("account_kind"),
+        _NEW_AVAILABLE >= 0,
+        _NEW_FROZEN >= 0,
+        (_A.kind != "credit") | (_NEW_AVAILABLE + _NEW_FROZEN <= _NEW_LIMIT),
+    )
+    .values(
+        available_fen=_NEW_AVAILABLE,
+        frozen_fen=_NEW_FROZEN,
+        credit_limit_fen=_NEW_LIMIT,
+        updated_at=func.now(),
+    )
+    .returning(_A.available_fen, _A.frozen_fen)
+)
+_INSERT_FREEZE = (
+    insert(_FREEZES)
+    .values(captured_fen=0, released_fen=0)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "reference"])
+    .returning(_FREEZES.c.id)
+)
+
+
 async def lock_available(session: AsyncSession, tenant_id: int) -> dict[str, int]:
     """What each of the tenant's accounts has available (fen), by kind, the accounts locked
     as :func:`lock_accounts` locks them (same order), without loading them into the session."""
-    query = (
-        select(Account.kind, Account.available_fen)
-        .where(Account.tenant_id == tenant_id)
-        .order_by(Account.kind)
-        .with_for_update()
-    )
-    return {str(kind): int(available) for kind, available in await session.execute(query)}
+    rows = await session.execute(_LOCK_AVAILABLE, {"tenant": tenant_id})
+    return {str(kind): int(available) for kind, available in rows}
 
 
 async def shift_account(
@@ -89,28 +124,14 @@ async def shift_account(
 ) -> Balances | None:
     """Add the deltas to the tenant's ``kind`` account if the result stays within bounds;
     the new cached sums, or ``None`` (nothing changed) when it would not."""
-    new_available = Account.available_fen + available_fen
-    new_frozen = Account.frozen_fen + frozen_fen
-    new_limit = Account.credit_limit_fen + limit_fen
-    statement = (
-        update(Account)
-        .where(
-            Account.tenant_id == tenant_id,
-            Account.kind == kind,
-            new_available >= 0,
-            new_frozen >= 0,
-            (Account.kind != "credit") | (new_available + new_frozen <= new_limit),
-        )
-        .values(
-            available_fen=new_available,
-            frozen_fen=new_frozen,
-            credit_limit_fen=new_limit,
-            updated_at=func.now(),
-        )
-        .returning(Account.available_fen, Account.frozen_fen)
-        .execution_options(synchronize_session=False)
-    )
-    row = (await session.execute(statement)).one_or_none()
+    params = {
+        "tenant": tenant_id,
+        "account_kind": kind,
+        "d_available": available_fen,
+        "d_frozen": frozen_fen,
+        "d_limit": limit_fen,
+    }
+    row = (await session.execute(_SHIFT_ACCOUNT, params)).one_or_none()
     return Balances(row[0], row[1]) if row else None
 
 
@@ -195,21 +216,17 @@ async def insert_freeze(
     session: AsyncSession, tenant_id: int, reference: str, balance_fen: int, credit_fen: int
 ) -> int | None:
     """A new freeze's id, or ``None`` when the reference already has one (nothing written)."""
-    statement = (
-        insert(Freeze)
-        .values(
-            tenant_id=tenant_id,
-            reference=reference,
-            amount_fen=balance_fen + credit_fen,
-            open_balance_fen=balance_fen,
-            open_credit_fen=credit_fen,
-            captured_fen=0,
-            released_fen=0,
-        )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "reference"])
-        .returning(Freeze.id)
+    freeze_id = await session.scalar(
+        _INSERT_FREEZE,
+        {
+            "tenant_id": tenant_id,
+            "reference": reference,
+            "amount_fen": balance_fen + credit_fen,
+            "open_balance_fen": balance_fen,
+            "open_credit_fen": credit_fen,
+        },
     )
-    return await session.scalar(statement)
+    return None if freeze_id is None else int(freeze_id)
 
 
 async def find_freeze(
