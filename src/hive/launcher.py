@@ -111,6 +111,7 @@ async def _work(url: str, settings: Settings) -> None:
     job and by the feed consumers."""
     from hive.domains import DOMAINS
     from hive.platform.domains import start_worker
+    from hive.platform.worker_metrics import serve_worker_metrics
     from hive.suppliers.runtime import supplier_runtime
 
     database = Database(create_engine(url, settings))
@@ -122,7 +123,8 @@ async def _work(url: str, settings: Settings) -> None:
             tune_for_batches(settings.worker_gc_threshold)
             feeds = [asyncio.create_task(feed) for feed in await _feeds(runtime, adapters, stop)]
             try:
-                await run_worker(runtime)
+                async with serve_worker_metrics(settings):
+                    await run_worker(runtime)
             finally:
                 stop.set()
                 await asyncio.gather(*feeds)

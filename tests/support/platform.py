@@ -37,6 +37,7 @@ def up_environment(data_dir: Path, **settings: str) -> dict[str, str]:
         HIVE_HCM_PORT=str(free_port()),
         HIVE_HAG_PORT=str(free_port()),
         HIVE_VOP_SIM_PORT=str(free_port()),
+        HIVE_WORKER_METRICS_PORT=str(free_port()),
         HIVE_LOG_FORMAT="json",
         HIVE_UP_STARTUP_DEADLINE_S=str(START_DEADLINE_S),
         **settings,

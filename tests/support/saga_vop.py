@@ -193,6 +193,7 @@ def worker(settings: Settings, data_dir: Path, log: Path) -> Iterator[subprocess
         "HIVE_WORKER_HEARTBEAT_INTERVAL_S": "1",
         "HIVE_WORKER_STALLED_AFTER_S": "3",
         "HIVE_FEED_POLL_INTERVAL_S": "60",
+        "HIVE_WORKER_METRICS_PORT": "0",  # tests run side by side
     }
     with log.open("ab") as out:
         process = subprocess.Popen(

@@ -105,9 +105,12 @@ async def dead_workers_stalled(database: Database) -> bool:
 
 
 @contextmanager
-def worker(settings: Settings, data_dir: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker(
+    settings: Settings, data_dir: Path, log: Path, *, metrics_port: int = 0
+) -> Iterator[subprocess.Popen[bytes]]:
     """A ``hive worker`` process on the test's database (heartbeat every second, a silent
-    worker stalled after :data:`STALLED_AFTER_S`), stopped with SIGTERM when the block ends."""
+    worker stalled after :data:`STALLED_AFTER_S`; ``/metrics`` on ``metrics_port``, none by
+    default), stopped with SIGTERM when the block ends."""
     env = {
         # A held request must outlast the wait for the kill, not time out into a job retry.
         "HIVE_SUPPLIER_TIMEOUT_S": "120",
@@ -119,6 +122,7 @@ def worker(settings: Settings, data_dir: Path, log: Path) -> Iterator[subprocess
         "HIVE_WORKER_HEARTBEAT_INTERVAL_S": "1",
         "HIVE_WORKER_STALLED_AFTER_S": str(STALLED_AFTER_S),
         "HIVE_FEED_POLL_INTERVAL_S": "60",
+        "HIVE_WORKER_METRICS_PORT": str(metrics_port),  # tests run side by side: 0
     }
     with log.open("ab") as out:
         process = subprocess.Popen(

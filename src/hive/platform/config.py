@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     hcm_port: int = Field(default=8000, ge=1, le=65535)
     hag_port: int = Field(default=8001, ge=1, le=65535)
     vop_sim_port: int = Field(default=8002, ge=1, le=65535)
+    # The worker's /metrics (HIVE_METRICS_ALLOW applies); 0: the worker serves no metrics.
+    worker_metrics_port: int = Field(default=8003, ge=0, le=65535)
     secret_key: SecretStr = SecretStr("")
     # Secrets HIVE_SECRET_KEY replaced (comma-separated): they still decrypt what they encrypted.
     previous_secret_keys: SecretStr = SecretStr("")

@@ -105,6 +105,7 @@ async def run_worker(
     (default: every queue). Before taking jobs, it gives back to the queue the jobs of workers
     that died (:mod:`hive.platform.stalled_jobs`; then every minute, a periodic task)."""
     from hive.platform.stalled_jobs import recover_stalled_jobs
+    from hive.platform.worker_metrics import measure_job
 
     settings = runtime.settings
     options: WorkerOptions = {
@@ -114,6 +115,7 @@ async def run_worker(
         "additional_context": {_CONTEXT_KEY: runtime},
         "update_heartbeat_interval": settings.worker_heartbeat_interval_s,
         "stalled_worker_timeout": settings.worker_stalled_after_s,
+        "worker_middleware": [measure_job],
     }
     if queues is not None:
         options["queues"] = list(queues)
