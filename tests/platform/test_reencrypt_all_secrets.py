@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -20,7 +21,14 @@ from hive.platform.config import Settings
 from hive.platform.crypto import SecretBox, SecretUnreadable
 from hive.platform.db import Database
 from tests.support.factories import make_tenant
-from tests.support.openapi import IssuedApp, make_app, sql
+from tests.support.openapi import (
+    IssuedApp,
+    client_for,
+    gateway_settings,
+    make_app,
+    running_gateway,
+    sql,
+)
 from tests.support.webhooks import Receiver, hook_settings, running_receiver, subscribe
 
 OLD = "old-platform-secret-old-platform-secret"
@@ -119,3 +127,34 @@ async def test_a_secret_under_an_unknown_key_makes_the_run_change_nothing(
     assert "nothing was rewritten" in result.stderr
     assert await _ciphertexts(database) == before  # the readable one is still under OLD too
     assert not any(SecretBox(NEW).is_current(c) for c in before)
+
+
+async def test_a_webhook_creation_replayed_after_the_rotation_answers_as_the_first_did(
+    database: Database, database_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    """The replay's secret comes from the subscription, which the CLI moves to the new key; the
+    idempotency record keeps none, so the old key can go."""
+    old = hook_settings(gateway_settings(settings, secret_key=SecretStr(OLD)))
+    app = await make_app(database, old, await make_tenant(database, "acme"))
+    body = {"url": "http://127.0.0.1:9/hook", "event_types": ["product.price_changed"]}
+
+    def create(url: str) -> httpx.Response:
+        with client_for(url, app) as client:
+            return client.post("/open/v1/webhooks", json=body, idempotency_key="create-1")
+
+    with running_gateway(old) as url:
+        first = await asyncio.to_thread(create, url)
+    assert first.status_code == 201, first.text
+    [record] = await sql(database, "SELECT body FROM open_idempotency_records")
+    assert first.json()["secret"].encode() not in bytes(record.body)
+    assert b"sealed" not in bytes(record.body)
+
+    done = await asyncio.to_thread(_cli, database_url, tmp_path, OLD)
+    assert done.returncode == 0, done.stderr
+
+    new = hook_settings(gateway_settings(settings, secret_key=SecretStr(NEW)))
+    with running_gateway(new) as url:
+        again = await asyncio.to_thread(create, url)
+    assert again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()

@@ -67,6 +67,16 @@ async def list_subscriptions(
     return (await session.scalars(statement.order_by(WebhookSubscription.id))).all()
 
 
+async def secret_of(session: AsyncSession, subscription_id: int, app_id: int) -> bytes | None:
+    """The encrypted secret of one of ``app_id``'s subscriptions, whatever its status."""
+    found: bytes | None = await session.scalar(
+        select(WebhookSubscription.secret_ciphertext).where(
+            WebhookSubscription.id == subscription_id, WebhookSubscription.app_id == app_id
+        )
+    )
+    return found
+
+
 async def find_subscription(
     session: AsyncSession, subscription_id: int, *, lock: bool = False
 ) -> WebhookSubscription | None:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.events.service import EventType
 from hive.openapi.gateway import OpenSession, WebhooksManager
@@ -41,12 +42,6 @@ router = APIRouter(prefix="/open/v1", tags=["webhooks"], responses=ERROR_RESPONS
 WebhookId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 DeliveryId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 MAX_DELIVERIES_PAGE_SIZE = 100
-
-
-class _SealedCreated(WebhookOut):
-    """What the idempotency record keeps of a creation: the secret encrypted, never clear."""
-
-    sealed_secret: str
 
 
 def _out(subscription: WebhookSubscription) -> WebhookOut:
@@ -87,23 +82,31 @@ async def create_webhook(
     box = _box(request)
     limits = service.Limits(policy_of(settings), settings.webhook_max_subscriptions_per_app)
 
-    async def answer() -> _SealedCreated:
+    async def answer() -> WebhookOut:
         issued = await service.create_subscription(
             session, app_actor(caller), caller.tenant_id, caller.app_id, body, box, limits
         )
-        sealed = box.encrypt(issued.secret.encode()).decode()
-        return _SealedCreated(**_out(issued.subscription).model_dump(), sealed_secret=sealed)
+        return _out(issued.subscription)
 
     response = await idempotent(request, caller, session, answer, status_code=201)
-    return _unseal(response, box)
+    return await _with_secret(response, session, caller.app_id, box)
 
 
-def _unseal(response: Response, box: SecretBox) -> Response:
-    """The answer with the sealed secret opened (a first answer or its replay)."""
+async def _with_secret(
+    response: Response, session: AsyncSession, app_id: int, box: SecretBox
+) -> Response:
+    """A creation's answer (the first or its replay) with the subscription's signing secret,
+    read from the subscription itself. The idempotency record keeps no secret, sealed or clear
+    (records stored before kept a ``sealed_secret``: dropped, the row's is used): the one copy
+    at rest is the subscription's, which ``hive reencrypt-secrets`` rewrites under a new key, so
+    a replay after a key rotation still answers what the first answer did (the secret of a
+    subscription never changes)."""
     if response.status_code != 201:
         return response
     content = json.loads(bytes(response.body))
-    content["secret"] = box.decrypt(content.pop("sealed_secret").encode()).decode()
+    content.pop("sealed_secret", None)
+    ciphertext = await service.secret_ciphertext(session, content["id"], app_id=app_id)
+    content["secret"] = box.decrypt(ciphertext).decode()
     headers = {REPLAYED: "true"} if response.headers.get(REPLAYED) else None
     body = WebhookCreated.model_validate(content).model_dump_json()
     return Response(body, status_code=201, media_type="application/json", headers=headers)

@@ -273,6 +273,15 @@ async def replay_delivery(
     return delivery
 
 
+async def secret_ciphertext(session: AsyncSession, subscription_id: int, *, app_id: int) -> bytes:
+    """The stored (encrypted) signing secret of one of ``app_id``'s subscriptions, deleted ones
+    included (a replayed creation answers with it). Raises ``webhook_not_found``."""
+    found = await repository.secret_of(session, subscription_id, app_id)
+    if found is None:
+        raise WebhookNotFound(details={"webhook_id": subscription_id})
+    return found
+
+
 async def reencrypt_secrets(session: AsyncSession, actor: Actor, box: SecretBox) -> int:
     """Rewrite every subscription's signing secret under the current secret key (run in the
     platform's transaction by ``hive reencrypt-secrets``). Returns how many were rewritten.
