@@ -17,6 +17,7 @@ from hive.billing.schemas import Adjustment, CreditLimit, TopUp
 from hive.catalog.distribution import service as distribution
 from hive.catalog.distribution.models import PoolKind
 from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate, PoolMembers
+from hive.catalog.freshness import tasks as freshness
 from hive.catalog.library import service as library
 from hive.catalog.pool import service as pool
 from hive.catalog.pricing import rules as pricing_rules
@@ -80,6 +81,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.RUN_RULES: {ADMIN_ROLE, OPERATOR, SYSTEM_ROLE},
     Action.CHANGE_PRODUCT_STATUS: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_PRICING: {ADMIN_ROLE, OPERATOR},
+    Action.CALIBRATE_POOL: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_APPS: {ADMIN_ROLE, TENANT_ADMIN},
     Action.SET_API_LIMITS: {ADMIN_ROLE, OPERATOR},
     Action.MANAGE_WEBHOOKS: {ADMIN_ROLE, TENANT_ADMIN},
@@ -404,6 +406,9 @@ CALLS: dict[Action, list[Call]] = {
             )
         ),
         in_transaction(lambda s, w, a: pricing_rules.delete_special_price(s, a, 10**9)),
+    ],
+    Action.CALIBRATE_POOL: [
+        in_transaction(lambda s, w, a: freshness.start_calibration(s, a)),
     ],
     Action.MANAGE_APPS: [
         in_transaction(

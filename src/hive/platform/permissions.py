@@ -56,6 +56,7 @@ class Action(StrEnum):
     RUN_RULES = "catalog.run_rules"
     CHANGE_PRODUCT_STATUS = "catalog.change_product_status"
     MANAGE_PRICING = "catalog.manage_pricing"
+    CALIBRATE_POOL = "catalog.calibrate_pool"
     # open api
     MANAGE_APPS = "openapi.manage_apps"
     SET_API_LIMITS = "openapi.set_api_limits"
@@ -111,6 +112,9 @@ MATRIX: Mapping[Action, frozenset[str]] = {
     Action.RUN_RULES: _CATALOG_STAFF | {SYSTEM_ROLE},
     Action.CHANGE_PRODUCT_STATUS: _CATALOG_STAFF,
     Action.MANAGE_PRICING: _CATALOG_STAFF,
+    # Calibrating the pool spends the suppliers' call budget: operators' (the nightly run is
+    # the system's and checks no role).
+    Action.CALIBRATE_POOL: _CATALOG_STAFF,
     # A tenant admin manages its own tenant's apps; the platform admin any tenant's.
     Action.MANAGE_APPS: frozenset({_ADMIN, _TENANT_ADMIN}),
     # Rate limits are the platform's to set (a tenant must not raise its own).

@@ -138,6 +138,12 @@ async def get_progress(session: AsyncSession, progress_id: int) -> JobProgress:
     return row
 
 
+async def progress_of_job(session: AsyncSession, kind: str, job_id: int) -> JobProgress | None:
+    """The row of ``kind`` whose job is ``job_id`` (a periodic job that made its own row finds
+    it again when it runs a second time)."""
+    return await repository.by_job(session, kind, job_id)
+
+
 async def begin(session: AsyncSession, progress_id: int) -> JobProgress | None:
     """In the job: mark the row running (locked until the transaction ends) and return it, or
     None when it is gone or has ended (a job run again after it finished does nothing). A

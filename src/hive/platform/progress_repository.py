@@ -24,6 +24,12 @@ async def get(session: AsyncSession, progress_id: int, *, lock: bool = False) ->
     return row
 
 
+async def by_job(session: AsyncSession, kind: str, job_id: int) -> JobProgress | None:
+    statement = select(JobProgress).where(JobProgress.kind == kind, JobProgress.job_id == job_id)
+    row: JobProgress | None = await session.scalar(statement.limit(1))
+    return row
+
+
 async def save(session: AsyncSession) -> None:
     await session.flush()
 

@@ -4,16 +4,13 @@ summary (changed / unchanged) equal to what changed in ``product_prices``; finan
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy import make_url
 
 from hive.apps.hcm import create_hcm_app
 from hive.catalog.pricing import service as pricing
@@ -21,24 +18,11 @@ from hive.platform.config import Settings
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.permissions import Role
 from tests.catalog.pricing.conftest import Shop
-from tests.conftest import ADMIN_URL_ENV
 from tests.support.console import csrf_token_of, sign_in
-from tests.support.databases import database_url_for
 from tests.support.factories import make_user
+from tests.support.progress_log import distinct_states, log_progress
 from tests.support.servers import running_server
 
-# Every update of a progress row, as the worker made it (a trigger writes them down).
-LOG_PROGRESS = """
-CREATE TABLE progress_seen (n serial, done int, planned int, status text, counts jsonb);
-CREATE FUNCTION progress_seen() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO progress_seen (done, planned, status, counts)
-    VALUES (NEW.done, NEW.planned, NEW.status, NEW.counts);
-    RETURN NEW;
-END $$;
-CREATE TRIGGER progress_seen AFTER UPDATE ON job_progress
-    FOR EACH ROW EXECUTE FUNCTION progress_seen();
-"""
 PRICES = (
     "SELECT product_id, grade_id, price_fen, floor_fen, rule_id, floor_hit, ceiling_hit, "
     "below_cost, no_fit FROM product_prices"
@@ -65,16 +49,6 @@ async def _pool(shop: Shop) -> list[int]:
 
 async def _prices(shop: Shop) -> dict[tuple[int, int], tuple[Any, ...]]:
     return {(row[0], row[1]): tuple(row) for row in await shop.sql(PRICES)}
-
-
-def log_progress(settings: Settings) -> None:
-    """Install :data:`LOG_PROGRESS` as the server's superuser (the app's role may not)."""
-    name = make_url(settings.database_url).database
-    assert name
-    with psycopg.connect(database_url_for(os.environ[ADMIN_URL_ENV], name)) as connection:
-        connection.execute(LOG_PROGRESS)
-        connection.execute("GRANT SELECT, INSERT ON progress_seen TO PUBLIC")
-        connection.execute("GRANT USAGE ON SEQUENCE progress_seen_n_seq TO PUBLIC")
 
 
 def _counts(box: str) -> dict[str, int]:
@@ -117,8 +91,7 @@ async def test_reprice_is_asked_first_then_runs_as_a_job_with_progress_and_a_tru
         english = client.get(page, params={"lang": "en"}).text
     progress_id = int(page.rsplit("/", 1)[1])
     seen = await shop.sql("SELECT done, planned, status FROM progress_seen ORDER BY n")
-    states = [tuple(row) for i, row in enumerate(seen) if i == 0 or row != seen[i - 1]]
-    assert states == [
+    assert distinct_states(seen) == [
         (0, 5, "running"),
         (2, 5, "running"),  # chunks of two products
         (4, 5, "running"),

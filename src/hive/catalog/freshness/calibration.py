@@ -6,6 +6,10 @@ guard spaces the calls out at exactly that rate, so the run uses the budget with
 it. Each batch is applied in its own transaction (history rows and domain events with source
 ``calibration``) and stamped ``calibrated_at``. What drifted — counts per field and a few
 examples — is logged and stored as a ``catalog.pool_calibrated`` domain event.
+
+``on_batch`` hears of each batch as it ends (its SKUs and what came of them, or the supplier's
+error) and answers whether to stop: the job reports its progress through it and stops there
+when a cancellation was asked (the batches under way finish; no new one starts).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import math
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +39,9 @@ EXAMPLES_PER_FIELD = 5
 MIN_IN_FLIGHT, MAX_IN_FLIGHT = 2, 32
 
 log = get_logger("hive.catalog.freshness.calibration")
+# A batch ended: its SKUs, what the refresh did (None when the supplier failed), the error (or
+# None); answers whether the calibration should stop.
+BatchDone = Callable[[Sequence[str], RefreshReport | None, SupplierError | None], Awaitable[bool]]
 
 
 @dataclass
@@ -49,6 +56,7 @@ class CalibrationReport:
     batches: int = 0
     elapsed_s: float = 0.0
     last_error: SupplierError | None = field(default=None, repr=False)  # for the supplier page
+    stopped: bool = False  # on_batch asked to stop before the whole pool was read
 
     def add(self, batch: RefreshReport) -> None:
         self.checked += batch.refreshed
@@ -85,6 +93,7 @@ async def calibrate_supplier(
     *,
     in_flight: int,
     stock_areas: Sequence[Area],
+    on_batch: BatchDone | None = None,
 ) -> CalibrationReport:
     """Calibrate the whole pool of ``adapter``'s supplier; stores and logs the report."""
     report = CalibrationReport(adapter.supplier_id)
@@ -93,12 +102,16 @@ async def calibrate_supplier(
 
     async def work() -> None:
         while (chunk := await queue.get()) is not None:
-            await _calibrate_batch(database, adapter, chunk, stock_areas, report)
+            if report.stopped:
+                continue  # drained, not read
+            batch, error = await _calibrate_batch(database, adapter, chunk, stock_areas, report)
+            if on_batch is not None and await on_batch(chunk, batch, error):
+                report.stopped = True
 
     async with asyncio.TaskGroup() as group:
         for _ in range(in_flight):
             group.create_task(work())
-        await _produce(database, adapter.supplier_id, queue)
+        await _produce(database, adapter.supplier_id, queue, report)
         for _ in range(in_flight):
             await queue.put(None)
     report.elapsed_s = time.perf_counter() - started
@@ -118,10 +131,13 @@ async def calibrate_supplier(
 
 
 async def _produce(
-    database: Database, supplier_id: int, queue: asyncio.Queue[list[str] | None]
+    database: Database,
+    supplier_id: int,
+    queue: asyncio.Queue[list[str] | None],
+    report: CalibrationReport,
 ) -> None:
     after_id = 0
-    while True:
+    while not report.stopped:
         async with database.platform_transaction() as session:
             rows = await fresh_repo.pool_page(session, supplier_id, after_id=after_id, limit=BATCH)
         if not rows:
@@ -136,7 +152,7 @@ async def _calibrate_batch(
     skus: list[str],
     stock_areas: Sequence[Area],
     report: CalibrationReport,
-) -> None:
+) -> tuple[RefreshReport | None, SupplierError | None]:
     report.batches += 1
     try:
         batch = await refresh_batch(
@@ -152,5 +168,6 @@ async def _calibrate_batch(
         report.failed += len(skus)
         report.errors[error.code] += 1
         report.last_error = error
-        return
+        return None, error
     report.add(batch)
+    return batch, None

@@ -253,6 +253,14 @@ async def pooled_supplier_ids(session: AsyncSession) -> list[int]:
     return sorted((await session.scalars(query)).all())
 
 
+async def pool_size(session: AsyncSession, supplier_ids: list[int]) -> int:
+    """Pool products (not removed) of these suppliers: what a calibration of them reads."""
+    query = select(func.count()).where(
+        Product.supplier_id.in_(supplier_ids), Product.status != REMOVED
+    )
+    return int(await session.scalar(query) or 0)
+
+
 async def database_time(session: AsyncSession) -> datetime:
     """The database's clock (refresh stamps come from it, so reads are ordered against it)."""
     now: datetime = (await session.execute(select(func.clock_timestamp()))).scalar_one()

@@ -20,12 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.catalog.freshness import calibration, refresh
 from hive.catalog.freshness import repository as fresh_repo
 from hive.catalog.snapshot import parse_areas
-from hive.platform import unit_of_work
+from hive.platform import progress, unit_of_work
+from hive.platform.actor import SYSTEM, Actor
+from hive.platform.audit import record_audit
 from hive.platform.db import raw_connection
 from hive.platform.errors import HiveError
-from hive.platform.jobs import JobRuntime, job_app, runtime_of, session_runtime
+from hive.platform.jobs import (
+    JobRuntime,
+    defer_in_transaction,
+    job_app,
+    runtime_of,
+    session_runtime,
+)
 from hive.platform.logging import get_logger
+from hive.platform.permissions import Action, require
 from hive.suppliers import service as suppliers
+from hive.suppliers.errors import SupplierError
 from hive.suppliers.types import Area
 
 FEED_QUEUE = "catalog_feed"
@@ -225,6 +235,11 @@ async def refresh_active_products(context: JobContext, timestamp: int) -> int:
     return report.refreshed
 
 
+CALIBRATE_KIND = "catalog.calibrate_pool"
+# Why products of a calibration were skipped: gone from the pool while it ran.
+LEFT_POOL = "left_pool"
+
+
 @job_app.periodic(cron="30 2 * * *", periodic_id=CALIBRATION_LOCK)
 @job_app.task(
     name="hive.catalog.calibrate_pool",
@@ -233,16 +248,93 @@ async def refresh_active_products(context: JobContext, timestamp: int) -> int:
     queueing_lock=CALIBRATION_LOCK,
 )
 async def calibrate_pool(context: JobContext, timestamp: int) -> int:
-    """Every night at 02:30: calibrate every supplier's pool within its rate budget."""
-    return await calibrate_all(runtime_of(context))
+    """Every night at 02:30: calibrate every supplier's pool within its rate budget, reporting
+    through a progress row asked by the system (one per job, kept over its attempts)."""
+    runtime = runtime_of(context)
+    job_id = context.job.id
+    assert job_id is not None  # a job read from the queue has its id
+    async with runtime.database.platform_transaction() as session:
+        row = await progress.progress_of_job(session, CALIBRATE_KIND, job_id)
+        if row is None:
+            planned = await fresh_repo.pool_size(session, await _calibrated_ids(session))
+            row = await progress.start_progress(
+                session, SYSTEM, CALIBRATE_KIND, params={"scheduled": True}, planned=planned
+            )
+            row.job_id = job_id
+        progress_id = row.id
+    return await calibrate_all(runtime, progress_id=progress_id)
 
 
-async def calibrate_all(runtime: JobRuntime) -> int:
-    """Calibrate the pool of each enabled supplier that has pool products; products checked."""
+async def start_calibration(session: AsyncSession, actor: Actor) -> progress.JobProgress:
+    """In the caller's transaction: a calibration of every supplier's pool now, as a job with
+    progress (planned: the pool products it will read). Raises ``PermissionDenied``."""
+    require(actor, Action.CALIBRATE_POOL)
+    planned = await calibration_size(session)
+    row = await progress.start_progress(
+        session, actor, CALIBRATE_KIND, params={"scheduled": False}, planned=planned
+    )
+    row.job_id = await defer_in_transaction(session, calibrate_now_job, progress_id=row.id)
+    await record_audit(
+        session,
+        actor,
+        "pool.calibrate_requested",
+        target_type="job_progress",
+        target_id=row.id,
+        details={"planned": planned},
+    )
+    return row
+
+
+async def calibration_size(session: AsyncSession) -> int:
+    """How many pool products a calibration now would read (those of enabled suppliers)."""
+    return await fresh_repo.pool_size(session, await _calibrated_ids(session))
+
+
+async def _calibrated_ids(session: AsyncSession) -> list[int]:
+    enabled = {s.id for s in await suppliers.list_suppliers(session) if s.enabled}
+    return [i for i in await fresh_repo.pooled_supplier_ids(session) if i in enabled]
+
+
+@job_app.task(name="hive.catalog.calibrate_now", queue=POOL_QUEUE, pass_context=True)
+async def calibrate_now_job(context: JobContext, progress_id: int) -> int:
+    """A calibration asked in the console (:func:`start_calibration`)."""
+    return await calibrate_all(runtime_of(context), progress_id=progress_id)
+
+
+async def calibrate_all(runtime: JobRuntime, *, progress_id: int | None = None) -> int:
+    """Calibrate the pool of each enabled supplier that has pool products; products checked.
+    With ``progress_id``, each batch advances that row (changed, unchanged, failed with the
+    supplier's reason) and a cancellation stops the calibration; a second attempt (its worker
+    died) starts over, its counts those of the attempt that finishes."""
+    database = runtime.database
+    if progress_id is not None:
+        async with database.platform_transaction() as session:
+            row = await progress.begin(session, progress_id)
+            if row is None:
+                return 0
+            if row.done:
+                await progress.start_over(session, progress_id)
+    try:
+        checked, end = await _calibrate_suppliers(runtime, progress_id)
+    except Exception as error:
+        if progress_id is not None:
+            log.exception("calibration failed", progress_id=progress_id)
+            code = error.code if isinstance(error, HiveError) else "internal_error"
+            async with database.platform_transaction() as session:
+                await progress.finish(session, progress_id, progress.FAILED, error=code)
+        raise
+    if progress_id is not None:
+        async with database.platform_transaction() as session:
+            await progress.finish(session, progress_id, end)
+    return checked
+
+
+async def _calibrate_suppliers(runtime: JobRuntime, progress_id: int | None) -> tuple[int, str]:
     async with runtime.database.platform_transaction() as session:
         pooled = await fresh_repo.pooled_supplier_ids(session)
         rows = {s.id: s for s in await suppliers.list_suppliers(session)}
     checked = 0
+    on_batch = None if progress_id is None else partial(_advance, runtime, progress_id)
     for supplier_id in pooled:
         supplier = rows.get(supplier_id)
         if supplier is None or not supplier.enabled:
@@ -252,7 +344,37 @@ async def calibrate_all(runtime: JobRuntime) -> int:
             supplier.rate_limits, runtime.settings.supplier_default_qps
         )
         report = await calibration.calibrate_supplier(
-            runtime.database, adapter, in_flight=in_flight, stock_areas=stock_areas(runtime)
+            runtime.database,
+            adapter,
+            in_flight=in_flight,
+            stock_areas=stock_areas(runtime),
+            on_batch=on_batch,
         )
         checked += report.checked
-    return checked
+        if report.stopped:
+            return checked, progress.CANCELLED
+    return checked, progress.FINISHED
+
+
+async def _advance(
+    runtime: JobRuntime,
+    progress_id: int,
+    skus: Sequence[str],
+    batch: refresh.RefreshReport | None,
+    error: SupplierError | None,
+) -> bool:
+    """Count one calibrated batch on the progress row; whether a cancellation was asked."""
+    counts: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    if batch is None:
+        counts["failed"] = len(skus)
+        reasons[error.code if error is not None else "supplier_error"] = len(skus)
+    else:
+        counts["changed"] = len(batch.changed)
+        counts["kept"] = batch.refreshed - len(batch.changed)
+        if gone := len(skus) - batch.refreshed:
+            counts["skipped"] = reasons[LEFT_POOL] = gone
+    async with runtime.database.platform_transaction() as session:
+        return await progress.advance(
+            session, progress_id, done=len(skus), counts=counts, reasons=reasons
+        )

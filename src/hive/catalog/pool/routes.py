@@ -7,18 +7,19 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from hive.catalog import reference
+from hive.catalog.freshness import tasks as freshness
 from hive.catalog.pool import display, images
 from hive.catalog.pool import service as pool
 from hive.catalog.pool.forms import picker_choices, pool_query, pool_table
 from hive.catalog.pool.texts import POOL_TEXTS
 from hive.catalog.search.service import search_pool
-from hive.console import i18n
+from hive.console import i18n, job_pages
 from hive.console.callers import SignedInActor, viewing
 from hive.console.error_pages import problem_lines
-from hive.console.forms import CsrfToken
+from hive.console.forms import CsrfToken, posted_form
 from hive.console.i18n import translator
 from hive.console.pages import (
     back_link,
@@ -33,7 +34,7 @@ from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
 from hive.platform.money import format_yuan
-from hive.platform.permissions import View
+from hive.platform.permissions import Action, View, allowed, require
 from hive.platform.validation import Id
 
 router = APIRouter(include_in_schema=False)
@@ -60,6 +61,9 @@ async def pool_page(request: Request, actor: PoolViewer) -> Response:
     }
     async with database_of(request).platform_transaction() as session:
         context.update(await picker_choices(session))
+        if allowed(actor.role, Action.CALIBRATE_POOL):
+            products = await freshness.calibration_size(session)
+            context["calibrate_question"] = _calibrate_question(request, products)
     try:
         query = pool_query(params)
         async with database_of(request).platform_transaction() as session:
@@ -72,6 +76,41 @@ async def pool_page(request: Request, actor: PoolViewer) -> Response:
         context["error"] = "；".join(problem_lines(request, error))
         return render(request, "catalog_pool.html", status_code=error.http_status, **context)
     return render(request, "catalog_pool.html", **context)
+
+
+def _calibrate_question(request: Request, products: int) -> str:
+    return translator(language_of(request))("pool.calibrate.confirm").format(
+        products=f"{products:,}"
+    )
+
+
+@router.post(POOL + "/calibrate")
+async def calibrate(request: Request, actor: PoolViewer) -> Response:
+    """Calibrate every supplier's pool now, as a job (its progress page next); asked without
+    ``confirm=1``, nothing starts and the confirmation names the products it will read."""
+    form = await posted_form(request)
+    async with database_of(request).platform_transaction() as session:
+        if not job_pages.confirmed(form):
+            require(actor, Action.CALIBRATE_POOL)
+            products = await freshness.calibration_size(session)
+            return job_pages.confirm_page(
+                request,
+                actor,
+                title_key="pool.calibrate.job",
+                text=_calibrate_question(request, products),
+                action=POOL + "/calibrate",
+                back=POOL,
+            )
+        row = await freshness.start_calibration(session, actor)
+    return RedirectResponse(job_pages.progress_path(row.id), status_code=303)
+
+
+# Listed with the other long actions (/admin/jobs/<id>: progress, summary and cancel).
+job_pages.register_kind(
+    job_pages.JobKind(
+        freshness.CALIBRATE_KIND, View.POOL, "pool.calibrate.job", back=lambda _: POOL
+    )
+)
 
 
 @router.get("/admin/catalog/products/{product_id}")

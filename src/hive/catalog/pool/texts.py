@@ -5,6 +5,15 @@ from __future__ import annotations
 POOL_TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "pool.title": "商品底池",
+        "pool.calibrate.job": "商品池校准",
+        "pool.calibrate": "立即校准",
+        "pool.calibrate.note": "每晚 02:30 自动校准；也可立即执行。",
+        "pool.calibrate.jobs": "查看校准任务",
+        "pool.calibrate.confirm": (
+            "将在后台向供应商逐个核对商品池中 {products} 个商品的价格、上下架与库存"
+            "（按各供应商的调用频率执行），有出入的以供应商为准更新。确认开始？"
+        ),
+        "job.reason.left_pool": "校准时已移出商品池，未核对",
         "pool.status": "状态",
         "pool.status.any": "正常与暂停",
         "pool.status.active": "正常",
@@ -75,6 +84,16 @@ POOL_TEXTS: dict[str, dict[str, str]] = {
     },
     "en": {
         "pool.title": "Product pool",
+        "pool.calibrate.job": "Pool calibration",
+        "pool.calibrate": "Calibrate now",
+        "pool.calibrate.note": "Runs every night at 02:30; it can also run now.",
+        "pool.calibrate.jobs": "Calibration jobs",
+        "pool.calibrate.confirm": (
+            "Compare the price, shelf state and stock of all {products} pool products with "
+            "their suppliers in the background (at each supplier's call rate) and take the "
+            "supplier's values where they differ. Start?"
+        ),
+        "job.reason.left_pool": "Left the pool during the calibration, not compared",
         "pool.status": "Status",
         "pool.status.any": "Active and paused",
         "pool.status.active": "Active",
