@@ -30,6 +30,7 @@ from hive.platform.config import IPNetwork, parse_networks
 from hive.platform.crypto import SecretBox
 from hive.platform.errors import PermissionDenied
 from hive.platform.permissions import Action, Role, require
+from hive.platform.reencryption import reencrypt_column
 
 APP_KEY_PREFIX = "ak"
 SECRET_BYTES = 32
@@ -140,21 +141,16 @@ async def reencrypt_secrets(session: AsyncSession, actor: Actor, box: SecretBox)
     transaction then rolls back and nothing is rewritten.
     """
     require(actor, Action.REENCRYPT_CREDENTIALS)
-    rewritten = []
-    for secret in await repository.lock_all_secrets(session):
-        if not box.is_current(secret.ciphertext):
-            secret.ciphertext = box.reencrypt(secret.ciphertext)
-            rewritten.append(secret.id)
-    await session.flush()
-    await record_audit(
+    return await reencrypt_column(
         session,
         actor,
-        "openapi.secrets_reencrypt",
+        box,
+        await repository.lock_all_secrets(session),
+        "ciphertext",
+        action="openapi.secrets_reencrypt",
         target_type="open_app",
-        target_id=None,
-        details={"key_id": box.current_key_id, "secret_ids": rewritten},
+        ids_key="secret_ids",
     )
-    return len(rewritten)
 
 
 async def revoke_app(

@@ -12,6 +12,7 @@ from hive.platform.audit import record_audit
 from hive.platform.crypto import SecretBox, SecretUnreadable
 from hive.platform.errors import Conflict
 from hive.platform.permissions import Action, require
+from hive.platform.reencryption import reencrypt_column
 from hive.suppliers import repository
 from hive.suppliers.errors import InvalidSupplierConfig, SupplierDisabled, SupplierNotFound
 from hive.suppliers.models import Supplier
@@ -103,20 +104,16 @@ async def reencrypt_credentials(session: AsyncSession, actor: Actor, secrets: Se
     previous secret keys are no longer needed. Returns how many suppliers were rewritten.
     """
     require(actor, Action.REENCRYPT_CREDENTIALS)
-    rewritten = []
-    for supplier in await repository.lock_suppliers_with_credentials(session):
-        if not secrets.is_current(supplier.credentials_encrypted):
-            supplier.credentials_encrypted = secrets.reencrypt(supplier.credentials_encrypted)
-            rewritten.append(supplier.id)
-    await record_audit(
+    return await reencrypt_column(
         session,
         actor,
-        "supplier.credentials_reencrypt",
+        secrets,
+        await repository.lock_suppliers_with_credentials(session),
+        "credentials_encrypted",
+        action="supplier.credentials_reencrypt",
         target_type="supplier",
-        target_id=None,
-        details={"key_id": secrets.current_key_id, "supplier_ids": rewritten},
+        ids_key="supplier_ids",
     )
-    return len(rewritten)
 
 
 async def reencrypt_tokens(session: AsyncSession, actor: Actor, secrets: SecretBox) -> int:

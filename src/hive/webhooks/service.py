@@ -22,6 +22,7 @@ from hive.platform.audit import record_audit
 from hive.platform.crypto import SecretBox
 from hive.platform.errors import PermissionDenied
 from hive.platform.permissions import PLATFORM_ROLES, Action, require
+from hive.platform.reencryption import reencrypt_column
 from hive.webhooks import repository, targets
 from hive.webhooks.errors import (
     WebhookAppInvalid,
@@ -290,21 +291,16 @@ async def reencrypt_secrets(session: AsyncSession, actor: Actor, box: SecretBox)
     transaction then rolls back and nothing is rewritten.
     """
     require(actor, Action.REENCRYPT_CREDENTIALS)
-    rewritten = []
-    for subscription in await repository.lock_all_subscriptions(session):
-        if not box.is_current(subscription.secret_ciphertext):
-            subscription.secret_ciphertext = box.reencrypt(subscription.secret_ciphertext)
-            rewritten.append(subscription.id)
-    await session.flush()
-    await record_audit(
+    return await reencrypt_column(
         session,
         actor,
-        "webhooks.secrets_reencrypt",
+        box,
+        await repository.lock_all_subscriptions(session),
+        "secret_ciphertext",
+        action="webhooks.secrets_reencrypt",
         target_type="webhook_subscription",
-        target_id=None,
-        details={"key_id": box.current_key_id, "subscription_ids": rewritten},
+        ids_key="subscription_ids",
     )
-    return len(rewritten)
 
 
 async def _audit(
