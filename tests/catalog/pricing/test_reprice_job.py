@@ -4,22 +4,27 @@ summary (changed / unchanged) equal to what changed in ``product_prices``; finan
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
 from hive.apps.hcm import create_hcm_app
+from hive.catalog.pricing import repository, rules
 from hive.catalog.pricing import service as pricing
+from hive.catalog.pricing.repository import RepriceCounts
+from hive.catalog.pricing.tasks import run_full_reprice
 from hive.platform.config import Settings
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.permissions import Role
 from tests.catalog.pricing.conftest import Shop
 from tests.support.console import csrf_token_of, sign_in
-from tests.support.factories import make_user
+from tests.support.factories import ADMIN, make_user
 from tests.support.progress_log import distinct_states, log_progress
 from tests.support.servers import running_server
 
@@ -124,3 +129,41 @@ async def test_finance_may_not_reprice_even_confirmed(hcm: str, shop: Shop) -> N
             assert 'id="confirm-form"' not in refused.text
     assert await shop.sql("SELECT count(*) FROM job_progress") == [(0,)]
     assert await shop.sql("SELECT count(*) FROM pricing_reprice_runs") == [(0,)]
+
+
+async def test_a_reprice_run_again_after_its_worker_died_goes_on_after_the_last_chunk(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    products = await _pool(shop)
+    before = await _prices(shop)
+    async with shop.database.platform_transaction() as session:
+        row = await rules.start_reprice_job(session, ADMIN, "operator")
+        progress_id, run_id = row.id, int(row.params["run_id"])
+    real, calls = repository.reprice, []
+
+    async def dies_on_the_third_chunk(*args: Any, **kwargs: Any) -> RepriceCounts:
+        calls.append(args[2])
+        if len(calls) == 3:
+            raise asyncio.CancelledError  # the process stops: nothing of the job runs on
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "reprice", dies_on_the_third_chunk)
+    with pytest.raises(asyncio.CancelledError):
+        await run_full_reprice(
+            shop.database, run_id, chunk=2, margin=Decimal(1), progress_id=progress_id
+        )
+    [(status, done, cursor)] = await shop.sql(
+        "SELECT status, done, cursor FROM job_progress WHERE id = :p", p=progress_id
+    )
+    assert (status, done, cursor) == ("running", 4, {"after": products[3]})
+    await run_full_reprice(  # the job run again
+        shop.database, run_id, chunk=2, margin=Decimal(1), progress_id=progress_id
+    )
+    assert calls[3] == {"after_id": products[3], "upto_id": products[4]}  # not from the start
+    [(status, done, planned, counts)] = await shop.sql(
+        "SELECT status, done, planned, counts FROM job_progress WHERE id = :p", p=progress_id
+    )
+    after = await _prices(shop)
+    changed = {key[0] for key in after if after[key] != before.get(key)}
+    assert (status, done, planned) == ("finished", 5, 5)
+    assert counts == {"changed": len(changed), "kept": 5 - len(changed)}
