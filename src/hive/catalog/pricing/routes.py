@@ -5,12 +5,13 @@ and the explanation of any product's price for any tenant or grade. Thin: forms 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from hive.catalog.pricing import forms, preview_job, repository, rules, service
@@ -208,44 +209,52 @@ async def _rule_submit(request: Request, actor: Actor, rule_id: int | None) -> R
 @router.post(RULES + "/{rule_id}/delete")
 async def rule_delete(request: Request, actor: PricingViewer, rule_id: Id) -> Response:
     await posted_form(request)
-    try:
-        async with database_of(request).platform_transaction() as session:
-            await rules.delete_rule(session, actor, rule_id)
-    except HiveError as error:
-        return await _home(
-            request, actor, status_code=error.http_status, error=_refusal(request, error)
-        )
-    return RedirectResponse(HOME, status_code=303)
+    return await _on_home(
+        request, actor, lambda session: rules.delete_rule(session, actor, rule_id)
+    )
 
 
 @router.post(HOME + "/floors")
 async def floor_save(request: Request, actor: PricingViewer) -> Response:
     form = _text(await posted_form(request))
-    try:
+
+    async def save(session: AsyncSession) -> None:
         category_id = forms.read_id(form.get("category_id", ""), "category_id")
         raw = form.get("min_margin_percent", "").strip()
         margin = forms.read_margin(raw) if raw else None
-        async with database_of(request).platform_transaction() as session:
-            await rules.set_floor(session, actor, category_id, margin)
-    except HiveError as error:
-        return await _home(
-            request, actor, status_code=error.http_status, error=_refusal(request, error)
-        )
-    return RedirectResponse(HOME, status_code=303)
+        await rules.set_floor(session, actor, category_id, margin)
+
+    return await _on_home(request, actor, save)
 
 
 @router.post(HOME + "/grades/{grade_id}")
 async def grade_coefficient(request: Request, actor: PricingViewer, grade_id: Id) -> Response:
     form = _text(await posted_form(request))
-    try:
+
+    async def save(session: AsyncSession) -> None:
         coefficient = forms.read_coefficient(form.get("price_coefficient", ""))
+        await rules.set_grade_coefficient(session, actor, grade_id, coefficient)
+
+    return await _on_home(request, actor, save)
+
+
+async def _on_home(
+    request: Request, actor: Actor, change: Callable[[AsyncSession], Awaitable[object]]
+) -> Response:
+    """Run ``change`` in a platform transaction and go back to the pricing page; a refusal
+    shows the page again with the reason (nothing changed)."""
+    try:
         async with database_of(request).platform_transaction() as session:
-            await rules.set_grade_coefficient(session, actor, grade_id, coefficient)
+            await change(session)
     except HiveError as error:
-        return await _home(
-            request, actor, status_code=error.http_status, error=_refusal(request, error)
-        )
+        return await _home_refused(request, actor, error)
     return RedirectResponse(HOME, status_code=303)
+
+
+async def _home_refused(request: Request, actor: Actor, error: HiveError) -> Response:
+    return await _home(
+        request, actor, status_code=error.http_status, error=_refusal(request, error)
+    )
 
 
 @router.post(HOME + "/reprice")
@@ -268,9 +277,7 @@ async def reprice_all(request: Request, actor: PricingViewer) -> Response:
                 )
             row = await rules.request_full_reprice(session, actor)
     except HiveError as error:
-        return await _home(
-            request, actor, status_code=error.http_status, error=_refusal(request, error)
-        )
+        return await _home_refused(request, actor, error)
     return RedirectResponse(job_pages.progress_path(row.id), status_code=303)
 
 
