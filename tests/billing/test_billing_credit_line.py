@@ -29,10 +29,10 @@ async def test_a_credit_line_is_lowered_only_down_to_what_is_in_use(
     before = await _count(database, entries)
     with signed_in(hcm_url, "finance") as client:
         shown = client.get(page).text
-        assert "当前额度 500.00 元，已用（含冻结）300.00 元" in shown
+        assert "当前额度 ¥500.00，已用（含冻结）¥300.00" in shown
         refused = _post(client, f"{page}/credit-limit", page, amount="200", note="下调授信")
         assert refused.status_code == 409
-        assert ERROR + "不能低于已用的 300.00 元<" in refused.text
+        assert ERROR + "不能低于已用的 ¥300.00<" in refused.text
         assert 'value="200"' in refused.text  # what was typed stays
         assert (await summary(database, acme)).credit_limit_fen == 500_00
         assert await _count(database, entries) == before

@@ -50,8 +50,8 @@ async def test_finance_tops_up_adjusts_and_sets_a_credit_line_audited(
         shown = client.get(page).text
     assert [r.status_code for r in done] == [303, 303, 303]
     assert "充值已入账" in done[0].headers.get("set-cookie", "") or done[0].cookies
-    assert 'id="available">1234.00<' in shown and 'id="credit-limit">500.00<' in shown
-    assert 'id="spendable">1734.00<' in shown and "银行转账 8812" in shown
+    assert 'id="available">¥1,234.00<' in shown and 'id="credit-limit">¥500.00<' in shown
+    assert 'id="spendable">¥1,734.00<' in shown and "银行转账 8812" in shown
     after = await summary(database, acme)
     assert (after.available_fen, after.credit_limit_fen) == (123_400, 50_000)
     audited = await _count(
@@ -118,7 +118,7 @@ async def test_a_tenant_sees_its_own_statement_and_no_other(
         staff_page = client.get("/admin/billing", headers={"accept": "text/html"})
         other = client.get(f"/admin/billing/{people['globex']}", headers={"accept": "text/html"})
     assert own.status_code == 200
-    assert 'id="available">200.00<' in own.text and 'id="credit-limit">50.00<' in own.text
+    assert 'id="available">¥200.00<' in own.text and 'id="credit-limit">¥50.00<' in own.text
     assert "700.00" not in own.text and "充值" in own.text and "账户流水" in own.text
     assert "Account statement" in english.text and "Top-up" in english.text
     assert staff_page.status_code == 403 and other.status_code == 403

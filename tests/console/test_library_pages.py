@@ -70,7 +70,7 @@ async def test_a_tenant_builds_its_library_from_its_pools(
         low = post(
             client, "/workbench/library/price", product_id=str(phone), retail_price="4998.99"
         )
-        assert low.status_code == 422 and "零售价：不能低于您的进货价 ¥4999.00" in low.text
+        assert low.status_code == 422 and "零售价：不能低于您的进货价 ¥4,999.00" in low.text
         bad = post(client, "/workbench/library/price", product_id=str(phone), retail_price="1e3")
         assert bad.status_code == 422 and "零售价：须为最多两位小数的金额（元）" in bad.text
         saved = post(client, "/workbench/library/price", product_id=str(phone), retail_price="5299")

@@ -35,7 +35,7 @@ async def test_tenant_searches_the_pool_and_narrows_by_brand(
     rows = page.locator("#pool-products tbody tr")
     assert await rows.count() == 2
     assert await page.locator("#total").inner_text() == "共 2 件商品"
-    assert "¥3999.00" in await rows.first.inner_text()
+    assert "¥3,999.00" in await rows.first.inner_text()
 
     await page.locator(".facets").get_by_role("link", name="小米").click()
     await page.wait_for_url("**brand=**")

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from hive.billing import service as billing
 from hive.billing.routes import ADMIN_PATH, WORKBENCH_PATH, AccountsViewer, OwnAccountViewer
 from hive.console.callers import tenant_id_of
-from hive.console.export import csv_download, stream_rows, yuan_cell
+from hive.console.export import csv_download, header, stream_rows, yuan_cell
 from hive.console.i18n import translator
 from hive.console.pages import language_of
 from hive.console.tables import refuse_unknown
@@ -24,6 +24,7 @@ from hive.platform.validation import Id
 router = APIRouter(include_in_schema=False)
 COLUMNS = ("billing.time", "billing.kind", "billing.reference", "billing.line_account",
            "billing.change", "billing.balance_after", "billing.note")  # fmt: skip
+MONEY_COLUMNS = ("billing.change", "billing.balance_after")
 
 
 @router.get(ADMIN_PATH + "/{tenant_id}/statement.csv")
@@ -51,7 +52,7 @@ async def own_statement_export(request: Request, actor: OwnAccountViewer) -> Res
 
 def _download(request: Request, name: str, rows: AsyncIterator[Any]) -> Response:
     t = translator(language_of(request))
-    return csv_download(name, [t(key) for key in COLUMNS], _cells(rows, t))
+    return csv_download(name, header(t, COLUMNS, MONEY_COLUMNS), _cells(rows, t))
 
 
 async def _cells(

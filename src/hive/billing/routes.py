@@ -24,7 +24,7 @@ from hive.customers import service as customers
 from hive.platform.actor import Actor
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.money import InvalidAmount, format_yuan, parse_yuan
+from hive.platform.money import InvalidAmount, parse_yuan
 from hive.platform.permissions import Action, View, allowed
 from hive.platform.validation import Id, InvalidInput, Problem
 
@@ -62,7 +62,6 @@ async def accounts_page(request: Request, actor: AccountsViewer) -> Response:
         "billing_accounts.html",
         actor=actor,
         rows=[(tenant, found.get(tenant.id)) for tenant in tenants],
-        yuan=format_yuan,
         table=table.with_total(total),
     )
 
@@ -111,7 +110,6 @@ async def _statement_context(
         "summary": summary,
         "lines": statement.lines,
         "table": table.with_total(statement.total),
-        "yuan": format_yuan,
     }
 
 

@@ -20,7 +20,7 @@ from hive.billing.repository import StatementLine
 from hive.billing.schemas import Adjustment, CreditLimit, TopUp
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
-from hive.platform.money import format_yuan
+from hive.platform.money import format_money
 from hive.platform.permissions import Action, require
 from hive.platform.validation import Problem
 
@@ -207,9 +207,9 @@ async def set_credit_limit(session: AsyncSession, actor: Actor, data: CreditLimi
 
 
 def _below_use(limit_fen: int, in_use_fen: int) -> CreditLimitBelowUse:
-    """The refusal of a limit below what is drawn or held, naming that amount (yuan) on the
+    """The refusal of a limit below what is drawn or held, naming that amount (as shown, ¥) on the
     limit's field."""
-    problem = Problem("limit_fen", "below_in_use", {"in_use": format_yuan(in_use_fen)})
+    problem = Problem("limit_fen", "below_in_use", {"in_use": format_money(in_use_fen)})
     return CreditLimitBelowUse(
         details={"limit_fen": limit_fen, "in_use_fen": in_use_fen, "problems": [problem.as_dict()]}
     )

@@ -13,6 +13,9 @@ sort) the page reads, then answers :func:`csv_download` over :func:`stream_rows`
 * **Excel opens Chinese correctly**: UTF-8 with a byte order mark, CRLF line ends. CSV rather
   than .xlsx: an .xlsx file is a zip that must be finished before it is sent, so it cannot
   stream, and Excel opens this CSV as it is.
+* **Amounts stay numbers**: a money cell is yuan with two decimals (:func:`yuan_cell`, no ¥, no
+  thousands separator, so a spreadsheet can sum it); its column header names the unit
+  (:func:`header`: "变动（元）", "Change (yuan)"), since the pages' headings no longer do.
 * **CSV-injection safe**: a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
   carriage return is written with a leading ``'`` (OWASP's advice), so a spreadsheet shows it
   as text instead of running it as a formula. Numbers are written as numbers.
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from decimal import Decimal
@@ -44,8 +47,16 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 i18n.extend(
     {
-        "zh": {"export.csv": "导出 CSV", "export.hint": "按当前筛选条件导出全部结果"},
-        "en": {"export.csv": "Export CSV", "export.hint": "Every row the current filters match"},
+        "zh": {
+            "export.csv": "导出 CSV",
+            "export.hint": "按当前筛选条件导出全部结果",
+            "export.in_yuan": "{label}（元）",
+        },
+        "en": {
+            "export.csv": "Export CSV",
+            "export.hint": "Every row the current filters match",
+            "export.in_yuan": "{label} (yuan)",
+        },
     }
 )
 
@@ -63,6 +74,14 @@ def safe_cell(value: object) -> object:
         return local_time(value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def header(
+    t: Callable[[str], str], columns: Sequence[str], money: Collection[str] = ()
+) -> list[str]:
+    """The column headers of an export: each key of ``columns`` translated, the unit added to
+    the keys in ``money`` (their cells are :func:`yuan_cell` numbers)."""
+    return [t("export.in_yuan").format(label=t(key)) if key in money else t(key) for key in columns]
 
 
 def yuan_cell(fen: int | None) -> Decimal | None:

@@ -26,6 +26,7 @@ from hive.platform.actor import Actor
 from hive.platform.browser_session import browser_session
 from hive.platform.csrf import csrf_token
 from hive.platform.http import database_of
+from hive.platform.money import format_money, format_yuan
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 LANGUAGE_COOKIE = "hive_lang"
@@ -97,6 +98,10 @@ def render(
             "local_time": local_time,
             "export_link": export_link,
             "picker_label": pickers.label_of,
+            # Every shown amount: money(fen) -> ¥12,345.67. A form field's value or a link's
+            # price filter: yuan(fen) -> 12345.67, what the parser reads back.
+            "money": format_money,
+            "yuan": format_yuan,
             **context,
         },
         status_code=status_code,

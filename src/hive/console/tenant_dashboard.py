@@ -26,7 +26,6 @@ from hive.orders.status import OrderStatus
 from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.permissions import Action, allowed
 from hive.webhooks import service as webhooks
 from hive.webhooks.texts import WEBHOOK_TEXTS
@@ -39,11 +38,11 @@ i18n.extend(
     {
         "zh": {
             "wb.money": "资金",
-            "wb.available": "可用余额（元）",
-            "wb.frozen": "冻结金额（元）",
-            "wb.credit_limit": "授信额度（元）",
-            "wb.credit_available": "可用授信（元）",
-            "wb.spendable": "可下单金额（元）",
+            "wb.available": "可用余额",
+            "wb.frozen": "冻结金额",
+            "wb.credit_limit": "授信额度",
+            "wb.credit_available": "可用授信",
+            "wb.spendable": "可下单金额",
             "wb.library": "我的商品库",
             "wb.library_total": "商品库商品",
             "wb.library_unavailable": "其中不可售",
@@ -52,8 +51,8 @@ i18n.extend(
             "wb.price_changes_note": "商品库中商品的供货价变动（最近 {n} 条）。",
             "wb.no_price_changes": "商品库商品还没有价格变动",
             "wb.product": "商品",
-            "wb.old_price": "原价（元）",
-            "wb.new_price": "现价（元）",
+            "wb.old_price": "原价",
+            "wb.new_price": "现价",
             "wb.when": "时间",
             "wb.orders": "订单",
             "wb.orders_status": "状态",
@@ -62,11 +61,11 @@ i18n.extend(
         },
         "en": {
             "wb.money": "Money",
-            "wb.available": "Available balance (yuan)",
-            "wb.frozen": "Frozen (yuan)",
-            "wb.credit_limit": "Credit limit (yuan)",
-            "wb.credit_available": "Credit available (yuan)",
-            "wb.spendable": "Available for orders (yuan)",
+            "wb.available": "Available balance",
+            "wb.frozen": "Frozen",
+            "wb.credit_limit": "Credit limit",
+            "wb.credit_available": "Credit available",
+            "wb.spendable": "Available for orders",
             "wb.library": "My library",
             "wb.library_total": "Products in the library",
             "wb.library_unavailable": "of them unavailable",
@@ -75,8 +74,8 @@ i18n.extend(
             "wb.price_changes_note": "Price changes of products in your library (latest {n}).",
             "wb.no_price_changes": "No price has changed for products in your library yet",
             "wb.product": "Product",
-            "wb.old_price": "Before (yuan)",
-            "wb.new_price": "Now (yuan)",
+            "wb.old_price": "Before",
+            "wb.new_price": "Now",
             "wb.when": "When",
             "wb.orders": "Orders",
             "wb.orders_status": "Status",
@@ -125,4 +124,4 @@ async def workbench_home(
 async def render_workbench_home(request: Request, actor: Actor, tenant_id: int) -> Response:
     async with database_of(request).tenant_transaction(tenant_id) as session:
         board = await workbench_home(session, actor, tenant_id)
-    return render(request, "workbench_home.html", actor=actor, yuan=format_yuan, **board)
+    return render(request, "workbench_home.html", actor=actor, **board)

@@ -32,7 +32,7 @@ from hive.orders.quotation import quote_new_order
 from hive.platform.actor import Actor
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
+from hive.platform.money import format_money
 from hive.platform.permissions import View
 from hive.platform.validation import InvalidInput, parse_int
 
@@ -67,7 +67,7 @@ async def cart_page(request: Request, actor: Shopper, session: TenantSession) ->
         lines = await cart.priced_lines(
             platform, tenant_id_of(actor), [(i.product_id, i.quantity) for i in items]
         )
-    return render(request, "workbench_cart.html", actor=actor, lines=lines, yuan=format_yuan)
+    return render(request, "workbench_cart.html", actor=actor, lines=lines)
 
 
 @router.post(CART + "/add")
@@ -178,7 +178,6 @@ async def _checkout(
         errors=errors or {},
         problems=problems or [],
         notes=notes or {},
-        yuan=format_yuan,
         trail=[(translator(language_of(request))("cart.checkout_title"), None)],
     )
 
@@ -234,7 +233,7 @@ def _line_notes(request: Request, error: HiveError) -> tuple[dict[int, str], lis
             int(p["product_id"]): int(p["current_price"]) for p in error.details.get("prices", [])
         }
         notes = {
-            pid: t("cart.price_changed").format(price=format_yuan(fen))
+            pid: t("cart.price_changed").format(price=format_money(fen))
             for pid, fen in changed.items()
         }
         return notes, [t("cart.refused.price_changed")]

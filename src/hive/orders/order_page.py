@@ -23,7 +23,6 @@ from hive.orders.personal import Receiver
 from hive.orders.receivers import reveal_receiver
 from hive.platform.actor import Actor
 from hive.platform.crypto import SecretUnreadable
-from hive.platform.money import format_yuan
 from hive.platform.permissions import Action, allowed
 
 # Order statuses in which a cancellation can still be asked (before shipment).
@@ -63,7 +62,6 @@ class OrderPages:
             cancel_action=f"{here}/cancel",
             **self._held(actor, here),
             back=back_link(request, self.home),
-            yuan=format_yuan,
             trail=[(page.order.order_no, None)],
         )
 

@@ -25,7 +25,6 @@ from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id, InvalidInput
 
@@ -67,7 +66,6 @@ async def search_page(request: Request, actor: OrdersViewer) -> Response:
         params=params,
         tenants=[(str(t.id), t.name) for t in tenants],
         statuses=[(s.value, s.value) for s in OrderStatus],
-        yuan=format_yuan,
     )
 
 
@@ -82,7 +80,6 @@ async def held_page(request: Request, actor: OrdersViewer) -> Response:
         "orders_held.html",
         actor=actor,
         rows=rows,
-        yuan=format_yuan,
     )
 
 

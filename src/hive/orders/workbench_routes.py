@@ -28,7 +28,6 @@ from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import InvalidInput, Problem
 
@@ -68,7 +67,6 @@ async def orders_page(request: Request, actor: OwnOrders, session: TenantSession
         rows=page.orders,
         params=params,
         statuses=[(s.value, s.value) for s in OrderStatus],
-        yuan=format_yuan,
     )
 
 

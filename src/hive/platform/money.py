@@ -2,7 +2,11 @@
 
 * ``to_fen`` rounds a ``Decimal`` yuan amount half-up to fen, once.
 * ``parse_yuan`` turns outside text ("12.30", "12", "-0.5") into fen, refusing anything else.
-* ``format_yuan`` prints fen as a yuan string with two decimals.
+* ``format_yuan`` prints fen as a plain yuan number with two decimals ("12345.67"): the value
+  of a form field, a link's price filter, an export cell. It is what ``parse_yuan`` reads back.
+* ``format_money`` prints fen as every page shows an amount ("¥12,345.67", "-¥12.50"): the
+  unit in the value, thousands grouped by commas.
+* ``format_money_exact`` shows a fractional fen amount (a pricing step) the same way, exactly.
 * ``split_largest_remainder`` divides a whole among parties so the parts add up exactly.
 """
 
@@ -16,6 +20,7 @@ from hive.platform.errors import ValidationFailed
 from hive.platform.validation import normalise_digits
 
 FEN_PER_YUAN = 100
+CURRENCY_SIGN = "¥"
 # Above any real amount (one trillion yuan) yet far inside BIGINT, so sums cannot overflow.
 MAX_ABS_FEN = 10**14
 
@@ -79,6 +84,28 @@ def format_yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), FEN_PER_YUAN)
     return f"{sign}{whole}.{cents:02d}"
+
+
+def format_money(fen: int) -> str:
+    """An amount as the pages show it: ``1234567`` → ``"¥12,345.67"``; ``-1250`` → ``"-¥12.50"``.
+
+    The minus goes before the currency sign (as Excel's and most Chinese finance software's
+    ¥ formats print it), so a column of amounts keeps its digits aligned and a negative is never
+    read as a hyphenated label. Not for form fields: :func:`parse_yuan` refuses the sign and
+    the separators, on purpose (a typed "1,234" could be a European 1.234).
+    """
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), FEN_PER_YUAN)
+    return f"{sign}{CURRENCY_SIGN}{whole:,}.{cents:02d}"
+
+
+def format_money_exact(fen: Decimal) -> str:
+    """An exact amount of fen that may hold fractions of a fen (a pricing step before its
+    rounding) in the display format, with as many decimals as it needs and at least two:
+    ``Decimal("370475.125")`` → ``"¥3,704.75125"``."""
+    sign = "-" if fen < 0 else ""
+    whole, _, fraction = format(abs(fen).scaleb(-2).normalize(), "f").partition(".")
+    return f"{sign}{CURRENCY_SIGN}{int(whole):,}.{fraction.ljust(2, '0')}"
 
 
 def split_largest_remainder(total: int, weights: Sequence[int]) -> list[int]:

@@ -26,7 +26,6 @@ from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id, InvalidInput, Problem, parse_id
 
@@ -148,7 +147,6 @@ async def _detail(
         actor=actor,
         detail=detail,
         pool=detail.pool,
-        yuan=format_yuan,
         problems=problem_lines(request, error) if error else [],
         grade_options=[(g.id, g.name) for g in detail.grades],
         tenant_options=[(t.id, f"{t.name} ({t.code})") for t in detail.tenants],

@@ -21,7 +21,6 @@ from hive.console.pages import local_path, redirect_with_flash, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.platform.actor import Actor
 from hive.platform.errors import HiveError
-from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id
 
@@ -61,7 +60,6 @@ async def library_page(request: Request, actor: Librarian, session: TenantSessio
         page=page,
         table=table.with_total(page.total),
         params=params,
-        yuan=format_yuan,
     )
 
 
@@ -81,7 +79,6 @@ async def product_page(
         actor=actor,
         product=product,
         in_library=product_id in held,
-        yuan=format_yuan,
         trail=[(product.name, None)],
     )
 

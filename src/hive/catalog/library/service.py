@@ -23,7 +23,7 @@ from hive.catalog.library.models import ItemStatus
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.errors import PermissionDenied
-from hive.platform.money import MAX_ABS_FEN, format_yuan
+from hive.platform.money import MAX_ABS_FEN, format_money
 from hive.platform.permissions import Action, require
 from hive.platform.validation import INT64_MAX, Problem
 
@@ -121,13 +121,13 @@ async def set_retail_price(
         raise InvalidLibraryInput([Problem("retail_price", "not_an_integer")])
     if price_fen > MAX_ABS_FEN:
         raise InvalidLibraryInput(
-            [Problem("retail_price", "too_large", {"max": format_yuan(MAX_ABS_FEN)})]
+            [Problem("retail_price", "too_large", {"max": format_money(MAX_ABS_FEN)})]
         )
     item = await repository.item_with_cost(session, tenant_id, product_id, lock=True)
     if item is None:
         raise LibraryItemNotFound(details={"product_id": product_id})
     if price_fen < item.cost_fen:
-        problem = Problem("retail_price", "below_cost", {"cost": format_yuan(item.cost_fen)})
+        problem = Problem("retail_price", "below_cost", {"cost": format_money(item.cost_fen)})
         raise InvalidLibraryInput([problem])
     await repository.set_price(session, item.id, price_fen)
     details = {"product_id": product_id, "from_fen": item.retail_price_fen, "to_fen": price_fen}

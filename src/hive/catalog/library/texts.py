@@ -45,7 +45,7 @@ LIBRARY_TEXTS: dict[str, dict[str, str]] = {
         "field.product_id": "商品 ID",
         "field.retail_price": "零售价",
         "problem.not_visible": "不在您的分销池中：{ids}",
-        "problem.below_cost": "不能低于您的进货价 ¥{cost}",
+        "problem.below_cost": "不能低于您的进货价 {cost}",
         "problem.too_many": "共 {count} 件商品，超过一次可加入的 {max} 件，请选择更小的分类",
     },
     "en": {
@@ -86,7 +86,7 @@ LIBRARY_TEXTS: dict[str, dict[str, str]] = {
         "field.product_id": "Product id",
         "field.retail_price": "Retail price",
         "problem.not_visible": "not in your distribution pools: {ids}",
-        "problem.below_cost": "must not be below your cost of ¥{cost}",
+        "problem.below_cost": "must not be below your cost of {cost}",
         "problem.too_many": "{count} products, more than the {max} that can be added at once; choose a narrower category",
     },
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 from hive.catalog.models import ProductChange
 from hive.console.timefmt import local_time
-from hive.platform.money import format_yuan
+from hive.platform.money import format_money
 
 Translate = Callable[[str], str]
 
@@ -79,7 +79,7 @@ def _value(field: str, value: Any, provinces: Mapping[int, str], t: Translate) -
     if value is None:
         return "—"
     if field.endswith("_fen") and isinstance(value, int):
-        return f"¥{format_yuan(value)}"
+        return format_money(value)
     if isinstance(value, bool):
         return t("pool.yes") if value else t("pool.no")
     if field == "status":

@@ -13,7 +13,7 @@ from hive.catalog.pool.forms import pool_query
 from hive.catalog.pool.routes import POOL, PoolViewer
 from hive.catalog.search.service import pool_export
 from hive.console import i18n
-from hive.console.export import csv_download, stream_rows, yuan_cell
+from hive.console.export import csv_download, header, stream_rows, yuan_cell
 from hive.console.i18n import translator
 from hive.console.pages import language_of
 from hive.platform.http import database_of
@@ -22,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 COLUMNS = ("pool.export.id", "catalog.sku", "catalog.name", "catalog.brand",
            "pool.export.category", "catalog.purchase", "catalog.retail", "pool.status",
            "pool.on_shelf", "pool.export.sales")  # fmt: skip
+MONEY_COLUMNS = ("catalog.purchase", "catalog.retail")
 
 i18n.extend(
     {
@@ -55,7 +56,7 @@ async def pool_export_csv(request: Request, actor: PoolViewer) -> Response:
         planned = await pool_export(session, query)
     rows = stream_rows(database.platform_transaction, *planned) if planned else _nothing()
     t = translator(language_of(request))
-    return csv_download("pool-products", [t(key) for key in COLUMNS], _cells(rows, t))
+    return csv_download("pool-products", header(t, COLUMNS, MONEY_COLUMNS), _cells(rows, t))
 
 
 async def _cells(

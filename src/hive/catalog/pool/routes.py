@@ -33,7 +33,6 @@ from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.permissions import Action, View, allowed, require
 from hive.platform.validation import Id
 
@@ -56,7 +55,6 @@ async def pool_page(request: Request, actor: PoolViewer) -> Response:
     context: dict[str, Any] = {
         "actor": actor,
         "params": params,
-        "yuan": format_yuan,
         "link": partial(filter_link, POOL, params),
     }
     async with database_of(request).platform_transaction() as session:
@@ -129,7 +127,6 @@ async def product_page(request: Request, actor: PoolViewer, product_id: Id) -> R
         product=product,
         stock=display.stock_rows(product.stock, provinces, t),
         history=display.history_rows(history, provinces, t),
-        yuan=format_yuan,
         back=back_link(request, POOL),
         trail=[(product.name, None)],
     )

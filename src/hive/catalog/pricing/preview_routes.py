@@ -17,7 +17,6 @@ from hive.console.tables import refuse_unknown
 from hive.platform import progress
 from hive.platform.actor import Actor
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id
 
@@ -60,6 +59,5 @@ async def preview_page(request: Request, actor: PricingViewer, progress_id: Id) 
         reason_text=lambda code: reason_text(t, code),
         refresh=f"{preview_path(row.id)}?fragment=1",
         back=_back(row.params),
-        yuan=format_yuan,
         trail=[(t("pricing.preview.job"), None)],
     )

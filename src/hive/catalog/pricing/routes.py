@@ -29,7 +29,7 @@ from hive.customers import service as customers
 from hive.platform.actor import Actor
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
+from hive.platform.money import format_money_exact, format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id
 
@@ -42,6 +42,8 @@ RULES = HOME + "/rules"
 SPECIALS = HOME + "/special-prices"
 SPECIALS_PAGE_SIZE = 50
 BAND_ROWS = 5
+# Step parameters that are amounts of fen (shown as money on the explanation).
+MONEY_PARAMS = ("min", "max", "floor", "ceiling", "special")
 
 
 def _text(form: FormData) -> dict[str, str]:
@@ -78,7 +80,6 @@ async def _home(
         "pricing.html",
         status_code=status_code,
         actor=actor,
-        yuan=format_yuan,
         default_margin=default,
         run_reason=partial(run_reason, i18n.translator(language_of(request))),
         **context,
@@ -144,7 +145,6 @@ def _rule_page(
         rule_id=rule_id,
         draft=draft,
         bands=rows,
-        yuan=format_yuan,
         **extra,
     )
 
@@ -297,9 +297,9 @@ async def explain_page(request: Request, actor: PricingViewer) -> Response:
     context: dict[str, Any] = {
         "actor": actor,
         "params": params,
-        "yuan": format_yuan,
-        # An exact amount in fen without trailing zeros (6000.000000 -> 6000).
-        "fen": lambda amount: format(amount.normalize(), "f"),
+        # A step's amount exactly, fractions of a fen included (¥60.00, ¥37.047512).
+        "money_exact": format_money_exact,
+        "money_params": MONEY_PARAMS,
     }
     async with database_of(request).platform_transaction() as session:
         context["grades"] = await customers.list_grades(session)
@@ -350,7 +350,6 @@ async def _specials(
         actor=actor,
         specials=specials,
         table=table,
-        yuan=format_yuan,
         **extra,
     )
 

@@ -30,7 +30,6 @@ from hive.console.error_pages import problem_lines
 from hive.console.pages import filter_link, render
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.validation import Problem
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +51,6 @@ async def pool_page(request: Request, actor: TenantActor, session: TenantSession
         "workbench_pool.html",
         actor=actor,
         params=params,
-        yuan=format_yuan,
         **choices,
     )
     try:

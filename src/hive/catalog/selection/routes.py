@@ -33,7 +33,6 @@ from hive.platform.config import Settings
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id, parse_id
 from hive.suppliers import service as suppliers
@@ -93,7 +92,6 @@ async def upstream_page(request: Request, actor: UpstreamViewer) -> Response:
         "actor": actor,
         "suppliers": choices,
         "params": params,
-        "yuan": format_yuan,
         "select_all_limit": request.app.state.settings.upstream_select_all_limit,
     }
     if not params.get("supplier_id") and choices:

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
-from hive.platform.money import InvalidAmount, format_yuan, parse_yuan
+from hive.platform.money import InvalidAmount, format_money, format_yuan, parse_yuan
 from hive.platform.validation import (
     InvalidInput,
     Problem,
@@ -220,11 +220,11 @@ def describe(
         ),
         (
             c.min_price_fen is not None,
-            lambda: t("rule.says.min_price").format(v=format_yuan(c.min_price_fen or 0)),
+            lambda: t("rule.says.min_price").format(v=format_money(c.min_price_fen or 0)),
         ),
         (
             c.max_price_fen is not None,
-            lambda: t("rule.says.max_price").format(v=format_yuan(c.max_price_fen or 0)),
+            lambda: t("rule.says.max_price").format(v=format_money(c.max_price_fen or 0)),
         ),
         (c.require_in_stock, lambda: t("rule.says.in_stock")),
         (True, lambda: t("rule.says.max_products").format(v=c.max_products)),

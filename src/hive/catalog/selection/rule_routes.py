@@ -33,7 +33,6 @@ from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 from hive.platform.permissions import View
 from hive.platform.validation import Id, parse_id
 
@@ -184,7 +183,6 @@ async def rule_action(
                 actor=actor,
                 rule=rule,
                 preview=preview,
-                yuan=format_yuan,
                 trail=[(rule.name, None)],
             )
         async with database.platform_transaction() as session:
