@@ -115,6 +115,8 @@ async def test_statement_exports_keep_tenants_to_their_own_lines(
     assert 'href="/workbench/account/statement.csv"' in page
     assert own == staff and len(own) == 2  # the header and acme's one line
     assert own[1][4] == "1234.50" and own[1][6] == "'" + INJECTION
+    # a number a spreadsheet can sum; the unit is in the header, not in the cell
+    assert own[0][4:6] == ["变动（元）", "变动后（元）"]
     assert "globex 的钱" not in str(own)
 
 
@@ -136,6 +138,7 @@ async def test_pool_export_has_every_match_of_the_filters_not_one_page(
     )
     assert len(rows) == 31 and rows[0][2] == "商品名称"  # every match, not the 20 of a page
     assert [r[6] for r in rows[1:3]] == ["1000.29", "1000.28"]  # the page's sort
+    assert rows[0][5:7] == ["采购价（元）", "零售价（元）"]  # numbers in cells, the unit on top
     assert {r[3] for r in rows[1:]} == {"华为"}
     assert "'+1 充电器" in {r[2] for r in chargers}
     assert refused.status_code == 422
