@@ -138,7 +138,7 @@ def test_filters_by_supplier_type_and_status(url: str, data: dict[str, int]) -> 
     assert _ids(failed) == ["901"]
     assert _ids(second) == ["903"]
     assert _ids(shelf) == ["902"]
-    assert _ids(none) == [] and "没有符合条件的消息" in none
+    assert _ids(none) == [] and "没有符合筛选条件的记录" in none
     # Unknown filter values are refused with each field named, not silently ignored.
     assert nonsense.status_code == 422
     problems = nonsense.json()["details"]["problems"]

@@ -214,6 +214,7 @@ i18n.extend(
     {
         "zh": {
             "jobs.title": "后台任务",
+            "jobs.none_yet": "还没有后台任务",
             "jobs.note": "批量入池等耗时操作在后台执行；点编号查看进度与结果。",
             "jobs.id": "编号",
             "jobs.kind": "任务",
@@ -281,6 +282,7 @@ i18n.extend(
         },
         "en": {
             "jobs.title": "Background jobs",
+            "jobs.none_yet": "No background jobs yet",
             "jobs.note": "Long actions such as bulk selection run here; open one for its progress.",
             "jobs.id": "No.",
             "jobs.kind": "Job",

@@ -26,6 +26,8 @@ from hive.platform.validation import InvalidInput, Problem, parse_int, unknown_p
 DIRECTIONS = ("asc", "desc")
 # Parameters every console page understands (the language of the answer).
 ALWAYS_KNOWN = ("lang",)
+# Parameters of a list's URL that page, sort or route it rather than choose its rows.
+NOT_FILTERS = ("page", "sort", "direction", "fragment", "back", *ALWAYS_KNOWN)
 MAX_PAGE = 10_000
 
 i18n.extend(
@@ -38,6 +40,9 @@ i18n.extend(
             "table.total": "共 {total} 条",
             "table.total_capped": "超过 {total} 条",
             "table.empty": "没有符合条件的记录",
+            "table.none_yet": "还没有记录",
+            "table.no_match": "没有符合筛选条件的记录。",
+            "table.clear_filters": "清除筛选条件",
             "field.direction": "排序方向",
             "field.sort": "排序",
         },
@@ -49,6 +54,9 @@ i18n.extend(
             "table.total": "{total} in all",
             "table.total_capped": "more than {total}",
             "table.empty": "Nothing matches",
+            "table.none_yet": "Nothing here yet",
+            "table.no_match": "No rows match these filters.",
+            "table.clear_filters": "Clear the filters",
             "field.direction": "Sort direction",
             "field.sort": "Sort",
         },
@@ -92,6 +100,17 @@ class Table:
         query = {**self.params, "page": 1, **changes}
         kept = {k: str(v) for k, v in query.items() if v is not None and v != ""}
         return f"{self.path}?{urlencode(kept)}"
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the URL narrows the rows (a search, a filter): an empty page then means
+        "nothing matches", not "nothing yet"."""
+        return any(str(v).strip() for k, v in self.params.items() if k not in NOT_FILTERS)
+
+    def clear_link(self) -> str:
+        """This list with no filters (its sort kept): every row again."""
+        kept = {k: self.params[k] for k in ("sort", "direction") if self.params.get(k)}
+        return f"{self.path}?{urlencode(kept)}" if kept else self.path
 
     def page_link(self, page: int) -> str:
         return self.link(page=page)

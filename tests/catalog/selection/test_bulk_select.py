@@ -95,7 +95,7 @@ async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
         english = client.get(page_path, params={"lang": "en"}).text
     assert f'<tr data-job="{progress_id}" data-state="finished">' in listed
     assert "本次搜索全部入池" in listed and "已完成" in listed
-    assert "data-job=" not in running and "没有符合条件的记录" in running
+    assert "data-job=" not in running and "没有符合筛选条件的记录" in running
     assert unknown.status_code == 422
     assert box.lstrip().startswith('<div id="progress-box"') and "hx-get" not in box
     assert 'data-state="finished"' in box

@@ -33,7 +33,7 @@ from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.http import database_of
-from hive.platform.permissions import Action, View, allowed, require
+from hive.platform.permissions import Action, View, allowed, may_view, require
 from hive.platform.validation import Id
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +56,8 @@ async def pool_page(request: Request, actor: PoolViewer) -> Response:
         "actor": actor,
         "params": params,
         "link": partial(filter_link, POOL, params),
+        # An empty pool points to the upstream search, for those who may open it.
+        "may_pick": may_view(actor.role, View.UPSTREAM),
     }
     async with database_of(request).platform_transaction() as session:
         context.update(await picker_choices(session))

@@ -120,6 +120,7 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.special.add": "添加特价",
         "pricing.special.confirm_delete": "删除这条特价？该客户此商品将按等级价结算。",
         "pricing.empty": "暂无",
+        "pricing.specials_none": "还没有客户特价",
         "pricing.yes": "是",
         "step.rule": "适用规则 #{rule}（{scope} {target}）",
         "step.base_cost_plus": "基准：进价 ×（1 + {percent} %）",
@@ -271,6 +272,7 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
             "Delete this special price? The tenant then pays its grade's price for the product."
         ),
         "pricing.empty": "None",
+        "pricing.specials_none": "No special prices yet",
         "pricing.yes": "yes",
         "step.rule": "Rule #{rule} ({scope} {target})",
         "step.base_cost_plus": "Base: purchase price × (1 + {percent} %)",
