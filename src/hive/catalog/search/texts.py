@@ -25,7 +25,10 @@ WORKBENCH_TEXTS: dict[str, dict[str, str]] = {
         "workbench.pool.total": "{total} products",
         "workbench.pool.page": "Page {page}",
         "workbench.pool.image": "Image",
-        "workbench.pool.none_yet": "No products to choose from yet: they appear here once the platform opens a pool to you.",
+        "workbench.pool.none_yet": (
+            "No products to choose from yet: they appear here once the platform opens a pool "
+            "to you."
+        ),
         "workbench.pool.category": "Category",
         "workbench.pool.category_id": "Category id",
         "workbench.pool.market_price": "Market price",
