@@ -60,7 +60,9 @@ def test_each_list_tells_nothing_yet_from_nothing_matches(
 
         kind, text = empty_state(client.get("/admin/supplier-messages"))
         assert kind == "none-yet" and "还没有收到供应商消息" in text
-        kind, text = empty_state(client.get("/admin/supplier-messages", params={"status": "failed"}))
+        kind, text = empty_state(
+            client.get("/admin/supplier-messages", params={"status": "failed"})
+        )
         assert kind == "no-match" and CLEAR.findall(text) == ["/admin/supplier-messages"]
 
     with httpx.Client(base_url=hcm_url, timeout=30) as client:

@@ -57,7 +57,9 @@ def test_operators_find_orders_by_each_number_and_filter(orders: Orders, hcm: st
         ):
             page = client.get("/admin/orders", params=params)
             assert page.status_code == 200 and len(ROW.findall(page.text)) == expected, params
-        assert "没有符合筛选条件的记录" in client.get("/admin/orders", params={"number": "NOPE"}).text
+        assert (
+            "没有符合筛选条件的记录" in client.get("/admin/orders", params={"number": "NOPE"}).text
+        )
 
 
 def test_the_search_pages_and_sorts_in_the_url(orders: Orders, hcm: str) -> None:

@@ -22,7 +22,7 @@ from hive.orders.texts import ORDER_TEXTS
 from hive.platform import job_stats
 from hive.platform.actor import Actor
 from hive.platform.errors import PermissionDenied
-from hive.platform.money import format_yuan
+from hive.platform.money import format_money
 from hive.platform.permissions import View, may_view
 from hive.suppliers import health
 from hive.suppliers import service as suppliers
@@ -90,7 +90,7 @@ async def _order_panels(session: AsyncSession, actor: Actor, now: datetime) -> d
                 "key": "gmv",
                 "money": True,
                 "values": [d.gmv_fen for d in per_day],
-                "labels": [format_yuan(d.gmv_fen) for d in per_day],
+                "labels": [format_money(d.gmv_fen) for d in per_day],
             },
         ],
     }

@@ -9,15 +9,15 @@ DASHBOARD_TEXTS: dict[str, dict[str, str]] = {
         "dash.orders_today_note": "今日（北京时间 {day}）受理的全部客户订单。"
         "成交额（GMV）为这些订单的应付总额（含运费），包括此后取消或失败的订单；按状态的明细见下表。",
         "dash.orders_count": "今日订单数",
-        "dash.gmv": "今日成交额（元）",
-        "dash.margin": "今日商品毛利（元）",
+        "dash.gmv": "今日成交额",
+        "dash.margin": "今日商品毛利",
         "dash.held_today": "今日订单中待人工处理",
         "dash.margin_note": "毛利 = 商品售价 − 受理时记录的供应商采购价；运费按供应商运费转收，"
         "供应商实际收取的运费未记录，故不计入毛利。",
         "dash.status": "状态",
         "dash.orders": "订单数",
-        "dash.total": "金额（元）",
-        "dash.margin_col": "商品毛利（元）",
+        "dash.total": "金额",
+        "dash.margin_col": "商品毛利",
         "dash.held": "待人工处理",
         "dash.no_orders_today": "今天还没有订单",
         "dash.held_link": "查看全部待处理订单",
@@ -39,7 +39,7 @@ DASHBOARD_TEXTS: dict[str, dict[str, str]] = {
         "wb.orders_figures": "订单与支出",
         "wb.orders_today": "今日订单",
         "wb.orders_month": "本月订单",
-        "wb.spend_month": "本月支出（元）",
+        "wb.spend_month": "本月支出",
         "wb.spend_note": "本月（北京时间）受理订单的应付总额，"
         "扣除已取消或失败、款项已退回的子订单。",
         "wb.unfinished": "未完成订单",
@@ -50,16 +50,16 @@ DASHBOARD_TEXTS: dict[str, dict[str, str]] = {
         "GMV is their total (freight included), orders cancelled or failed since included; "
         "the table below breaks it down by status.",
         "dash.orders_count": "Orders today",
-        "dash.gmv": "GMV today (yuan)",
-        "dash.margin": "Goods margin today (yuan)",
+        "dash.gmv": "GMV today",
+        "dash.margin": "Goods margin today",
         "dash.held_today": "of today's waiting for an operator",
         "dash.margin_note": "Margin = what the goods sold for − the supplier's purchase price "
         "recorded at acceptance; freight is the supplier's charged on, and what the supplier bills "
         "for it is not recorded, so it is left out.",
         "dash.status": "Status",
         "dash.orders": "Orders",
-        "dash.total": "Total (yuan)",
-        "dash.margin_col": "Goods margin (yuan)",
+        "dash.total": "Total",
+        "dash.margin_col": "Goods margin",
         "dash.held": "Waiting for an operator",
         "dash.no_orders_today": "No orders yet today",
         "dash.held_link": "All orders waiting for an operator",
@@ -82,7 +82,7 @@ DASHBOARD_TEXTS: dict[str, dict[str, str]] = {
         "wb.orders_figures": "Orders and spend",
         "wb.orders_today": "Orders today",
         "wb.orders_month": "Orders this month",
-        "wb.spend_month": "Spent this month (yuan)",
+        "wb.spend_month": "Spent this month",
         "wb.spend_note": "The total of the orders accepted this month (Asia/Shanghai), less the "
         "sub-orders cancelled or failed, whose money went back.",
         "wb.unfinished": "Unfinished orders",

@@ -21,7 +21,6 @@ from hive.platform.browser_session import browser_session, new_token
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import CsrfFailed, InvalidCredentials
 from hive.platform.http import database_of
-from hive.platform.money import format_yuan
 
 router = APIRouter(include_in_schema=False)
 
@@ -107,5 +106,5 @@ async def home(request: Request, actor: SignedInActor) -> Response:
         async with database.platform_transaction() as session:
             reset_s = request.app.state.settings.supplier_breaker_reset_s
             board = await dashboard(session, actor, breaker_reset_s=reset_s)
-        return render(request, "home.html", actor=actor, yuan=format_yuan, **board)
+        return render(request, "home.html", actor=actor, **board)
     return await render_workbench_home(request, actor, actor.tenant_id)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hive.console.callers import tenant_id_of
-from hive.console.export import csv_download, stream_rows, yuan_cell
+from hive.console.export import csv_download, header, stream_rows, yuan_cell
 from hive.console.i18n import translator
 from hive.console.pages import language_of
 from hive.console.tables import read_table, refuse_unknown
@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 STAFF_COLUMNS = ("orders.order_no", "orders.tenant", "orders.status", "orders.total",
                  "orders.receiver", "orders.receiver_mobile", "orders.created_at")  # fmt: skip
 OWN_COLUMNS = tuple(c for c in STAFF_COLUMNS if c != "orders.tenant")
+MONEY_COLUMNS = ("orders.total",)  # yuan numbers; the header names the unit
 
 
 @router.get(SEARCH + "/export.csv")
@@ -47,7 +48,7 @@ async def search_export(request: Request, actor: OrdersViewer) -> Response:
     )
     rows = stream_rows(database_of(request).platform_transaction, statement)
     t = translator(language_of(request))
-    return csv_download("orders", [t(c) for c in STAFF_COLUMNS], _staff_cells(rows, t))
+    return csv_download("orders", header(t, STAFF_COLUMNS, MONEY_COLUMNS), _staff_cells(rows, t))
 
 
 @router.get(LIST + "/export.csv")
@@ -60,7 +61,7 @@ async def own_export(request: Request, actor: OwnOrders) -> Response:
     database = database_of(request)
     rows = stream_rows(lambda: database.tenant_transaction(tenant_id), statement)
     t = translator(language_of(request))
-    return csv_download("my-orders", [t(c) for c in OWN_COLUMNS], _own_cells(rows, t))
+    return csv_download("my-orders", header(t, OWN_COLUMNS, MONEY_COLUMNS), _own_cells(rows, t))
 
 
 async def _staff_cells(
