@@ -38,7 +38,7 @@ SHOWN = re.compile(r"-?¥(?:0|[1-9][0-9]{0,2}(?:,[0-9]{3})*)\.[0-9]{2,}")
 # (settings, coefficients and percentages have other shapes: 20.0, 1.1, -99.9999).
 AMOUNT_LIKE = re.compile(r"-?¥[-0-9,.]*|(?<![\w.,:/-])-?[0-9][0-9,]*\.[0-9]{2}(?![\w.])")
 # A decimal that is not money: a percentage, a coefficient (× 1.05), a duration.
-NOT_MONEY_AFTER = re.compile(r"\s?(?:%|秒|s\b|ms\b|倍)")
+NOT_MONEY_AFTER = re.compile(r"\s?(?:%|秒|s\b|ms\b|倍|即)")  # 即: "0.95 即九五折"
 NOT_MONEY_BEFORE = re.compile(r"(?:×|x|系数|coefficient)\s?$")
 # A fen value in a condition (``x_fen is not none``, ``a_fen == b_fen``) prints nothing.
 COMPARED = re.compile(

@@ -37,18 +37,18 @@ async def test_the_home_page_shows_the_tenants_own_money_library_prices_and_orde
         )
     with client_as(hcm, "acme-user") as client:
         page = client.get("/").text
-        assert _value(page, "credit-limit") == "5000.00"
+        assert _value(page, "credit-limit") == "¥5,000.00"
         frozen = _value(page, "frozen")
-        assert frozen != "0.00"  # the two orders hold money
+        assert frozen != "¥0.00"  # the two orders hold money
         assert _value(page, "library-total") == "3"
         changes = re.search(r'<table id="price-changes">.*?</table>', page, re.S)
         assert changes and f'data-product="{shop.phone}"' in changes[0]
-        assert "2999.00" in changes[0] and "2899.00" in changes[0]
+        assert "¥2,999.00" in changes[0] and "¥2,899.00" in changes[0]
         by_status = re.search(r'<table id="orders-by-status">.*?</table>', page, re.S)
         assert by_status and re.search(r'已受理</a></td><td class="num">2<', by_status[0])
     with client_as(hcm, "beta-admin") as client:
         page = client.get("/").text
-        assert _value(page, "credit-limit") == "0.00" and _value(page, "frozen") == "0.00"
+        assert _value(page, "credit-limit") == "¥0.00" and _value(page, "frozen") == "¥0.00"
         assert _value(page, "library-total") == "0"
         assert f'data-product="{shop.phone}"' not in page
         assert "还没有订单" in page and "商品库商品还没有价格变动" in page

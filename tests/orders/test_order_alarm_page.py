@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from hive.orders.submission import AdapterFor, Placement, place_sub_order
 from hive.platform.config import Settings
-from hive.platform.money import format_yuan
+from hive.platform.money import format_money
 from hive.platform.secret_key import load_secret_box
 from hive.suppliers.types import OrderLine
 from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders, suppliers
@@ -146,7 +146,7 @@ async def test_the_held_list_shows_both_sides_lines_marked_where_they_differ(
         english = client.get("/admin/orders/held", headers={"Accept-Language": "en"}).text
     assert html.count('class="held-lines-row"') == 1
     assert html.count(" data-diff=") == 3
-    yuan = format_yuan
+    yuan = format_money
     assert _cells(html, phone) == (
         "price",
         [phone, phone_name, "2", "2", yuan(phone_price), yuan(phone_price + 1), "单价不同"],
@@ -157,7 +157,7 @@ async def test_the_held_list_shows_both_sides_lines_marked_where_they_differ(
     )
     assert _cells(html, "999") == (
         "only_theirs",
-        ["999", "（本平台无此商品）", "—", "1", "—", "1.00", "本平台未提交"],
+        ["999", "（本平台无此商品）", "—", "1", "—", "¥1.00", "本平台未提交"],
     )
     assert f"子订单 {number}：本平台提交的商品与供应商处同号订单的商品" in html
     assert "Quantity differs" in english and "Not sent by us" in english

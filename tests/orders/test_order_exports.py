@@ -15,7 +15,7 @@ import pytest
 
 from hive.orders.models import Order
 from hive.platform.config import Settings
-from hive.platform.money import format_yuan
+from hive.platform.money import format_money, format_yuan, parse_yuan
 from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders, suppliers
 from tests.orders.test_order_acceptance import Shop, shop, world
 
@@ -63,6 +63,10 @@ def _found(html: str) -> list[str]:
     return re.findall(r'<a href="/(?:admin|workbench)/orders/[^"]+">([^<]+)</a>', html)
 
 
+def _as_shown(yuan: str) -> str:
+    return format_money(parse_yuan(yuan))
+
+
 def _cells(html: str) -> list[list[str]]:
     """The page's order rows, each cell's text (tags dropped, entities as on screen)."""
     rows = re.findall(r'<tr class="order".*?</tr>', html, re.S)
@@ -95,7 +99,8 @@ def test_the_staff_export_has_the_rows_the_search_finds(orders: Orders, hcm: str
             ]
             assert [row[0] for row in rows[1:]] == _found(page.text), params
             # Every cell the page shows, as it shows it; the export adds the masked mobile.
-            shown = [[*row[:5], row[6]] for row in rows[1:]]
+            # The amount is a plain number in the file and money on the page.
+            shown = [[*row[:3], _as_shown(row[3]), row[4], row[6]] for row in rows[1:]]
             assert shown == _cells(page.text), params
         assert 'href="/admin/orders/export.csv?number=PO-1001"' in client.get(
             "/admin/orders", params={"number": "PO-1001", "page": "1"}
