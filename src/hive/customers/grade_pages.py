@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,8 @@ from hive.catalog.pricing import forms as pricing_forms
 from hive.catalog.pricing import rules as pricing_rules
 from hive.console import i18n
 from hive.console.callers import viewing
-from hive.console.error_pages import field_errors, message_in
+from hive.console.error_pages import message_in
+from hive.console.forms import CsrfToken, posted_form, refusal
 from hive.console.i18n import translator
 from hive.console.pages import language_of, redirect_with_flash, render
 from hive.console.tables import refuse_unknown
@@ -43,7 +44,6 @@ i18n.extend(GRADE_TEXTS)
 PATH = "/admin/grades"
 FIELDS = ("code", "name", "price_coefficient", "description")
 GradesAdmin = Annotated[Actor, viewing(View.GRADES)]
-Csrf = Annotated[str, Form(max_length=128)]
 # Which field a refusal of the service belongs to.
 _FIELD_OF = {"grade_code_taken": "code", "grade_name_taken": "name"}
 
@@ -128,12 +128,12 @@ def _read(values: dict[str, str]) -> GradeCreate:
     return data.model_copy(update={"price_coefficient": coefficient})
 
 
-def _refusal(request: Request, error: Exception) -> tuple[dict[str, list[str]], list[str]]:
-    by_field, others = field_errors(request, error, FIELDS)
+def _refusal(request: Request, error: ValidationError | HiveError) -> dict[str, Any]:
+    shown = refusal(request, error, FIELDS)
     if isinstance(error, HiveError) and error.code in _FIELD_OF:
         text = translator(language_of(request))(f"error.{error.code}")
-        by_field, others = {_FIELD_OF[error.code]: [text]}, []
-    return by_field, others
+        shown.update(errors={_FIELD_OF[error.code]: [text]}, problems=[])
+    return shown
 
 
 @router.get(PATH)
@@ -143,8 +143,7 @@ async def grades_page(request: Request, actor: GradesAdmin) -> Response:
 
 @router.post(PATH)
 async def grade_create(request: Request, actor: GradesAdmin) -> Response:
-    form = await request.form()
-    verify_csrf(request.session, str(form.get("csrf_token", ""))[:128])
+    form = await posted_form(request)
     values = {k: str(form.get(k, ""))[:256].strip() for k in FIELDS}
     try:
         data = _read(values)
@@ -153,11 +152,7 @@ async def grade_create(request: Request, actor: GradesAdmin) -> Response:
             # A new grade has no prices yet: every product is priced for it by the job.
             await pricing_rules.start_full_reprice(session, f"grade {grade.id}")
     except (ValidationError, HiveError) as error:
-        by_field, others = _refusal(request, error)
-        status = error.http_status if isinstance(error, HiveError) else 422
-        return await _list(
-            request, actor, status_code=status, values=values, errors=by_field, problems=others
-        )
+        return await _list(request, actor, values=values, **_refusal(request, error))
     return redirect_with_flash(PATH, "grades.done.created", name=grade.name)
 
 
@@ -169,8 +164,7 @@ async def grade_edit_page(request: Request, actor: GradesAdmin, grade_id: Id) ->
 
 @router.post(PATH + "/{grade_id}")
 async def grade_update(request: Request, actor: GradesAdmin, grade_id: Id) -> Response:
-    form = await request.form()
-    verify_csrf(request.session, str(form.get("csrf_token", ""))[:128])
+    form = await posted_form(request)
     values = {k: str(form.get(k, ""))[:256].strip() for k in FIELDS}
     try:
         data = _read(values)
@@ -185,24 +179,14 @@ async def grade_update(request: Request, actor: GradesAdmin, grade_id: Id) -> Re
     except (ValidationError, HiveError) as error:
         if isinstance(error, GradeNotFound):
             raise
-        by_field, others = _refusal(request, error)
-        status = error.http_status if isinstance(error, HiveError) else 422
-        return await _edit_page(
-            request,
-            actor,
-            grade_id,
-            status_code=status,
-            values=values,
-            errors=by_field,
-            problems=others,
-        )
+        return await _edit_page(request, actor, grade_id, values=values, **_refusal(request, error))
     key = "grades.done.repriced" if repriced else "grades.done.saved"
     return redirect_with_flash(PATH, key, name=data.name)
 
 
 @router.post(PATH + "/{grade_id}/delete")
 async def grade_delete(
-    request: Request, actor: GradesAdmin, grade_id: Id, csrf_token: Csrf = ""
+    request: Request, actor: GradesAdmin, grade_id: Id, csrf_token: CsrfToken = ""
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     try:
