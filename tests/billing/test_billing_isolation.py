@@ -13,6 +13,7 @@ from hive.billing.errors import AccountNotFound
 from hive.platform.db import Database
 from tests.support.billing import fund, tenant_actor
 from tests.support.factories import make_tenant
+from tests.support.tenancy import owners_seen
 
 BILLING_TABLES = ["accounts", "ledger_entries", "ledger_postings", "freezes"]
 
@@ -32,12 +33,8 @@ async def test_a_tenant_sees_only_its_own_billing_rows(
     database: Database, two_tenants: tuple[int, int], table: str
 ) -> None:
     first, second = two_tenants
-    async with database.tenant_transaction(first) as session:
-        owners = set((await session.execute(text(f"SELECT tenant_id FROM {table}"))).scalars())
-    async with database.platform_transaction() as session:
-        every = set((await session.execute(text(f"SELECT tenant_id FROM {table}"))).scalars())
-    assert owners == {first}
-    assert every == {first, second}
+    assert await owners_seen(database, table, first) == {first}
+    assert await owners_seen(database, table, None) == {first, second}
 
 
 async def test_a_tenant_cannot_change_or_forge_another_tenants_money(

@@ -14,6 +14,7 @@ from hive.suppliers import service as suppliers
 from hive.suppliers.schemas import SupplierCreate
 from hive.suppliers.types import SupplierKind
 from tests.support.factories import ADMIN, make_tenant
+from tests.support.tenancy import owners_seen
 
 ORDER = """
 INSERT INTO orders (tenant_id, order_no, status, items_fen, freight_fen, total_fen,
@@ -53,12 +54,8 @@ async def test_a_tenant_sees_only_its_own_order_rows(
     database: Database, two_tenants: tuple[int, int], table: str
 ) -> None:
     first, second = two_tenants
-    async with database.tenant_transaction(first) as session:
-        owners = set((await session.execute(text(f"SELECT tenant_id FROM {table}"))).scalars())
-    async with database.platform_transaction() as session:
-        every = set((await session.execute(text(f"SELECT tenant_id FROM {table}"))).scalars())
-    assert owners == {first}
-    assert every == {first, second}
+    assert await owners_seen(database, table, first) == {first}
+    assert await owners_seen(database, table, None) == {first, second}
 
 
 async def test_a_tenant_cannot_change_or_forge_another_tenants_orders(
