@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from hive.catalog.freshness.apply import apply_bulk
 from hive.customers import service as customers
 from hive.customers.schemas import GradeCreate
 from hive.platform.db import Database
@@ -72,6 +74,19 @@ class Shop:
             g=grade_id,
         )
         return int(rows[0][0]) if rows else None
+
+    async def supplier_sku(self, product_id: int) -> str:
+        rows = await self.sql("SELECT supplier_sku FROM products WHERE id = :p", p=product_id)
+        return str(rows[0][0])
+
+    async def supplier_changes(self, product_id: int, source: str, **changes: int) -> None:
+        """The supplier's new prices of a product (``purchase_price_fen``, ``retail_price_fen``)
+        applied as ``source`` (feed, refresh, calibration) and committed."""
+        sku = await self.supplier_sku(product_id)
+        async with self.database.platform_transaction() as session:
+            await apply_bulk(
+                session, self.supplier_id, {sku: changes}, source=source, as_of=datetime.now(UTC)
+            )
 
 
 @pytest.fixture

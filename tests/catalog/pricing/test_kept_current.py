@@ -11,24 +11,11 @@ from hive.catalog.freshness.apply import apply_bulk
 from tests.catalog.pricing.conftest import Shop
 
 
-async def _sku(shop: Shop, product: int) -> str:
-    rows = await shop.sql("SELECT supplier_sku FROM products WHERE id = :p", p=product)
-    return str(rows[0][0])
-
-
 async def test_a_purchase_price_change_reprices_the_product_when_it_commits(shop: Shop) -> None:
     grade = await shop.grade("普通", "1.00")
     await shop.sql("UPDATE pricing_rules SET base = 'cost_plus', percent = 20")
     product, untouched = await shop.product(1000, 5000), await shop.product(1000, 5000)
-    sku = await _sku(shop, product)
-    async with shop.database.platform_transaction() as session:
-        await apply_bulk(
-            session,
-            shop.supplier_id,
-            {sku: {"purchase_price_fen": 2000}},
-            source="feed",
-            as_of=datetime.now(UTC),
-        )
+    await shop.supplier_changes(product, "feed", purchase_price_fen=2000)
     assert await shop.price(product, grade) == 2400  # 2000 × 1.2
     assert await shop.price(untouched, grade) is None  # only what changed is repriced
 
@@ -36,7 +23,7 @@ async def test_a_purchase_price_change_reprices_the_product_when_it_commits(shop
 async def test_a_rolled_back_change_leaves_the_price_alone(shop: Shop) -> None:
     grade = await shop.grade("普通", "1.00")
     product = await shop.product(1000, 5000)
-    sku = await _sku(shop, product)
+    sku = await shop.supplier_sku(product)
     with pytest.raises(RuntimeError):
         async with shop.database.platform_transaction() as session:
             await apply_bulk(
@@ -55,15 +42,7 @@ async def test_a_purchase_price_rising_above_the_price_is_lifted_by_the_floor_an
 ) -> None:
     grade = await shop.grade("普通", "1.00")
     product = await shop.product(1000, 1500)
-    sku = await _sku(shop, product)
-    async with shop.database.platform_transaction() as session:
-        await apply_bulk(
-            session,
-            shop.supplier_id,
-            {sku: {"purchase_price_fen": 1600}},
-            source="calibration",
-            as_of=datetime.now(UTC),
-        )
+    await shop.supplier_changes(product, "calibration", purchase_price_fen=1600)
     # Floor = 1600 × 1.01 (the default minimum margin of 1 %) = 1616 > retail 1500: floor wins.
     assert await shop.price(product, grade) == 1616
     flagged = await shop.sql("SELECT product_id FROM product_prices WHERE below_cost")

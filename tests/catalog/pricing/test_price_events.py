@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hive.catalog.freshness.apply import apply_bulk
 from hive.catalog.pricing import rules
 from hive.catalog.pricing import service as pricing
 from hive.catalog.pricing.schemas import SpecialPriceInput
@@ -46,15 +45,7 @@ async def test_tenants_holding_the_product_are_told_its_new_price_once_each(shop
         t=special,
         p=product,
     )
-    sku = (await shop.sql("SELECT supplier_sku FROM products WHERE id = :p", p=product))[0][0]
-    async with shop.database.platform_transaction() as session:
-        await apply_bulk(
-            session,
-            shop.supplier_id,
-            {sku: {"purchase_price_fen": 2000}},
-            source="feed",
-            as_of=datetime.now(UTC),
-        )
+    await shop.supplier_changes(product, "feed", purchase_price_fen=2000)
     # 1500 → 3000 for 普通, 1425 → 2850 for 金牌; the special price (5000) is above the new
     # floor (2020), so the VIP tenant pays what it paid; the bystander holds nothing.
     assert await _events(shop) == [
@@ -86,15 +77,7 @@ async def test_a_special_price_lifted_by_the_floor_tells_its_tenant(shop: Shop) 
         t=vip,
         p=product,
     )
-    sku = (await shop.sql("SELECT supplier_sku FROM products WHERE id = :p", p=product))[0][0]
-    async with shop.database.platform_transaction() as session:
-        await apply_bulk(
-            session,
-            shop.supplier_id,
-            {sku: {"purchase_price_fen": 2000}},
-            source="feed",
-            as_of=datetime.now(UTC),
-        )
+    await shop.supplier_changes(product, "feed", purchase_price_fen=2000)
     # The floor 2000 × 1.01 = 2020 lifts the special price 1500.
     assert await _events(shop) == [
         (
