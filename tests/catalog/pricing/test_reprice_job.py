@@ -19,6 +19,7 @@ from hive.catalog.pricing import repository, rules
 from hive.catalog.pricing import service as pricing
 from hive.catalog.pricing.repository import RepriceCounts
 from hive.catalog.pricing.tasks import run_full_reprice
+from hive.platform import progress
 from hive.platform.config import Settings
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.permissions import Role
@@ -167,3 +168,33 @@ async def test_a_reprice_run_again_after_its_worker_died_goes_on_after_the_last_
     changed = {key[0] for key in after if after[key] != before.get(key)}
     assert (status, done, planned) == ("finished", 5, 5)
     assert counts == {"changed": len(changed), "kept": 5 - len(changed)}
+
+
+async def test_a_cancelled_reprice_stops_after_its_chunk_and_says_what_it_left(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    products = await _pool(shop)
+    before = await _prices(shop)
+    async with shop.database.platform_transaction() as session:
+        row = await rules.start_reprice_job(session, ADMIN, "operator")
+        progress_id, run_id = row.id, int(row.params["run_id"])
+    real = repository.reprice
+
+    async def cancelled_while_running(*args: Any, **kwargs: Any) -> RepriceCounts:
+        async with shop.database.platform_transaction() as session:  # 取消任务 in the console
+            await progress.request_cancel(session, progress_id)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "reprice", cancelled_while_running)
+    await run_full_reprice(
+        shop.database, run_id, chunk=2, margin=Decimal(1), progress_id=progress_id
+    )
+    [(status, done, counts, reasons)] = await shop.sql(
+        "SELECT status, done, counts, reasons FROM job_progress WHERE id = :p", p=progress_id
+    )
+    assert (status, done) == ("cancelled", 2)
+    assert counts["skipped"] == reasons["cancelled"] == 3
+    assert counts["changed"] + counts["kept"] == 2
+    after = await _prices(shop)
+    moved = {key[0] for key in after if after[key] != before.get(key)}
+    assert moved == {products[0], products[1]}  # the first chunk; the stale products[2] waits
