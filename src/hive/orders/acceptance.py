@@ -82,10 +82,12 @@ async def accept_order(
         raise PermissionDenied(details={"tenant_id": tenant_id})
     fingerprint = request.fingerprint()
     await repository.lock_order_number(session, tenant_id, request.order_no)
-    existing = await repository.find_order(session, tenant_id, request.order_no)
-    if existing is not None:
-        if existing.request_hash != fingerprint:
+    taken = await repository.order_hash(session, tenant_id, request.order_no)
+    if taken is not None:
+        if taken != fingerprint:
             raise OrderNumberTaken(details={"order_no": request.order_no})
+        existing = await repository.find_order(session, tenant_id, request.order_no)
+        assert existing is not None  # under the number's lock: still there
         return Accepted(existing, created=False)
     products = await library.orderable(session, tenant_id, [i.product_id for i in request.items])
     _check_orderable(request.items, products)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, select, text
+from sqlalchemy import Select, Table, bindparam, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
@@ -24,8 +24,14 @@ async def lock_order_number(session: AsyncSession, tenant_id: int, order_no: str
 
 async def order_taken(session: AsyncSession, tenant_id: int, order_no: str) -> bool:
     """Whether the tenant has an order of that number (its id only: nothing loaded)."""
-    query = select(Order.id).where(Order.tenant_id == tenant_id, Order.order_no == order_no)
-    return await session.scalar(query) is not None
+    return await order_hash(session, tenant_id, order_no) is not None
+
+
+async def order_hash(session: AsyncSession, tenant_id: int, order_no: str) -> str | None:
+    """The request hash of the tenant's order of that number, None when it has none (a Core
+    read of one column: nothing loaded into the session)."""
+    found = await session.scalar(_ORDER_HASH, {"tenant": tenant_id, "order_no": order_no})
+    return None if found is None else str(found)
 
 
 async def find_order(session: AsyncSession, tenant_id: int, order_no: str) -> Order | None:
@@ -37,6 +43,9 @@ _ORDERS = cast(Table, Order.__table__)
 _SUB_ORDERS = cast(Table, SubOrder.__table__)
 _ITEMS = cast(Table, OrderItem.__table__)
 _EVENTS = cast(Table, OrderEvent.__table__)
+_ORDER_HASH = select(_ORDERS.c.request_hash).where(
+    _ORDERS.c.tenant_id == bindparam("tenant"), _ORDERS.c.order_no == bindparam("order_no")
+)
 _INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id, _ORDERS.c.created_at)
 _INSERT_SUB_ORDERS = insert(_SUB_ORDERS).returning(_SUB_ORDERS.c.id, sort_by_parameter_order=True)
 _INSERT_ITEMS = insert(_ITEMS)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import BigInteger, Select, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -213,25 +214,35 @@ async def sellable_by_sku(
     ``province_id``, in one statement (the adapter's stock and area checks run it per order):
     every SKU the supplier has (0 when nothing is free), none at all when no warehouse serves
     the province."""
-    serving = select(Warehouse.id).where(
-        Warehouse.supplier_id == supplier_id, Warehouse.province_ids.any_() == province_id
+    params = {"supplier": supplier_id, "skus": list(skus), "province": province_id, "today": today}
+    return {str(sku): int(total) for sku, total in await session.execute(_SELLABLE_BY_SKU, params)}
+
+
+def _sellable_by_sku() -> Select[Any]:
+    """The statement of :func:`sellable_by_sku`, on the tables (built once)."""
+    w, b, p = (cast(Table, m.__table__).c for m in (Warehouse, WarehouseBatch, WarehouseProduct))
+    serving = select(w.id).where(
+        w.supplier_id == bindparam("supplier"),
+        w.province_ids.any_() == bindparam("province", type_=BigInteger),
     )
     free = func.coalesce(
-        select(func.sum(WarehouseBatch.quantity_remaining - WarehouseBatch.quantity_reserved))
+        select(func.sum(b.quantity_remaining - b.quantity_reserved))
         .where(
-            WarehouseBatch.product_id == WarehouseProduct.id,
-            WarehouseBatch.warehouse_id.in_(serving),
-            WarehouseBatch.expires_on > today,
+            b.product_id == p.id,
+            b.warehouse_id.in_(serving),
+            b.expires_on > bindparam("today"),
         )
         .scalar_subquery(),
         0,
     )
-    query = select(WarehouseProduct.sku, free).where(
-        WarehouseProduct.supplier_id == supplier_id,
-        WarehouseProduct.sku.in_(list(skus)),
+    return select(p.sku, free).where(
+        p.supplier_id == bindparam("supplier"),
+        p.sku.in_(bindparam("skus", expanding=True)),
         serving.exists(),
     )
-    return {str(sku): int(total) for sku, total in await session.execute(query)}
+
+
+_SELLABLE_BY_SKU = _sellable_by_sku()
 
 
 async def add_movement(
