@@ -3,7 +3,6 @@ entity and when, filtered by actor, action and entity, newest first, paged in th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
@@ -12,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hive.console import i18n
+from hive.console.audit_details import readable
 from hive.console.audit_texts import action_texts, kind_texts
 from hive.console.callers import viewing
 from hive.console.i18n import translator
@@ -173,5 +173,5 @@ async def audit_log_page(request: Request, actor: AuditViewer) -> Response:
         action_name=lambda a: action_name(t, a),
         kind_name=lambda k: kind_name(t, k),
         kinds=[(k, kind_name(t, k)) for k in kinds],
-        rows=[(row, json.dumps(row.details, ensure_ascii=False, sort_keys=True)) for row in rows],
+        rows=[(row, readable(row.details, t)) for row in rows],
     )
