@@ -475,3 +475,57 @@ async def test_failing_webhooks_show_on_both_dashboards_each_tenant_its_own(
     assert [int(s) for s in re.findall(r'data-subscription="(\d+)"', table)] == [paused]
     with client_as(hcm, "acme-user") as client:  # endpoints are the tenant admin's
         assert 'id="failing-webhooks"' not in client.get("/").text
+
+
+async def test_closed_days_are_kept_once_and_read_back_while_today_stays_live(
+    placed: Orders, hcm: str
+) -> None:
+    world = placed.shop.world
+    database = world.database
+    today = datetime.now(SHANGHAI).date()
+    three_days_ago = today - timedelta(days=3)
+    at = _midnight(three_days_ago) + timedelta(hours=20)
+    await insert_order(
+        database, world.beta, placed.shop.charger, "B-OLD", at, Sub("completed", 2, 40_00, 30_00)
+    )
+    with client_as(hcm, "admin") as client:
+        client.get("/")
+    rows = await read_rows(database)
+    of_day = [o for o in rows.orders if rows.day_of(o[4]) == three_days_ago]
+    async with database.platform_transaction() as session:
+        kept = (
+            await session.execute(
+                text("SELECT orders, gmv_fen FROM order_day_totals WHERE day = :d"),
+                {"d": three_days_ago},
+            )
+        ).one()
+        assert tuple(kept) == (len(of_day), sum(o[3] for o in of_day))
+        assert not await session.scalar(
+            text("SELECT count(*) FROM order_day_totals WHERE day >= :d"), {"d": today}
+        )
+        # The page reads the kept totals back rather than counting the day's orders again.
+        await session.execute(
+            text("UPDATE order_day_totals SET orders = orders + 7 WHERE day = :d"),
+            {"d": three_days_ago},
+        )
+    await insert_order(
+        database,
+        world.acme,
+        placed.shop.charger,
+        "PO-LATE",
+        datetime.now(UTC),
+        Sub("pending", 1, 10_00, 8_00),
+    )
+    with client_as(hcm, "admin") as client:
+        page = client.get("/").text
+    per_day = _table(page, "orders-per-day")
+    old = re.search(
+        rf'<tr data-day="{three_days_ago}"><td>[^<]*</td><td class="num">(\d+)<', per_day
+    )
+    assert old and int(old.group(1)) == len(of_day) + 7
+    if _today_of(page) == today:
+        todays = [o for o in (await read_rows(database)).orders if rows.day_of(o[4]) == today]
+        now_row = re.search(
+            rf'<tr data-day="{today}"><td>[^<]*</td><td class="num">(\d+)<', per_day
+        )
+        assert now_row and int(now_row.group(1)) == len(todays)

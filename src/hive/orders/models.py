@@ -4,10 +4,11 @@ Money is integer fen. The receiver is stored only encrypted, beside masked copie
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -214,3 +215,15 @@ class OrderWaybill(Base):
 ORDER_EVENTS = frozenset(
     {"accepted", "cancel_requested", "held", "hold_released"} | {e.value for e in SubOrderEvent}
 )
+
+
+class OrderDayTotal(Base):
+    """Every tenant's orders and GMV of one closed Beijing day (the dashboard's chart reads past
+    days here; a past day's orders and totals never change). Platform-only."""
+
+    __tablename__ = "order_day_totals"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    orders: Mapped[int] = mapped_column(BigInteger)
+    gmv_fen: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(server_default=func.now())

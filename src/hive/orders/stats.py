@@ -6,7 +6,7 @@ workbench home), today's orders, GMV and margin of every tenant and the orders a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -40,6 +40,8 @@ async def count_by_status(session: AsyncSession, actor: Actor, tenant_id: int) -
 
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
 CHART_DAYS = 30
+# An order's row carries the time its transaction started; none runs this long.
+CLOSED_AFTER = timedelta(hours=1)
 
 
 def local_midnight(now: datetime, *, days_back: int = 0) -> datetime:
@@ -90,17 +92,35 @@ async def platform_per_day(
     session: AsyncSession, actor: Actor, now: datetime, *, days: int = CHART_DAYS
 ) -> list[DayFigures]:
     """Every tenant's orders and GMV per Shanghai day over the last ``days`` days, today
-    included, oldest first; a day without orders is there with zeros (a chart's axis)."""
+    included, oldest first; a day without orders is there with zeros (a chart's axis).
+
+    A day that ended more than :data:`CLOSED_AFTER` ago is closed (no order can still commit
+    into it): its totals are read from ``order_day_totals``, computed and kept there the first
+    time; the days after are counted from the orders each time."""
     _require_staff(actor)
     end = local_midnight(now) + timedelta(days=1)
     start = local_midnight(now, days_back=days - 1)
-    found = await stats_repository.per_day(session, start, end)
+    closed = max(start, local_midnight(now - CLOSED_AFTER))  # the first day not closed
+    found = await stats_repository.closed_days(session, start.date(), closed.date())
+    missing = [d for d in _days(start, closed) if d not in found]
+    if missing:
+        first = datetime.combine(date.fromisoformat(missing[0]), time(), LOCAL_TIMEZONE)
+        counted = await stats_repository.per_day(session, first, closed)
+        fresh = {d: counted.get(d, (0, 0)) for d in missing}
+        await stats_repository.store_days(session, fresh)
+        found.update(fresh)
+    found.update(await stats_repository.per_day(session, closed, end))
     out = []
-    for n in range(days):
-        day = (start + timedelta(days=n)).date().isoformat()
+    for day in _days(start, end):
         orders, gmv = found.get(day, (0, 0))
         out.append(DayFigures(day, orders, gmv))
     return out
+
+
+def _days(start: datetime, end: datetime) -> list[str]:
+    """The local days from ``start``'s to the one before ``end``'s (both local midnights)."""
+    count = (end.date() - start.date()).days
+    return [(start.date() + timedelta(days=n)).isoformat() for n in range(count)]
 
 
 async def tenant_figures(

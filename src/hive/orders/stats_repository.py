@@ -4,8 +4,9 @@ Day and month bounds are Asia/Shanghai midnights computed by the caller and pass
 ``timestamptz`` parameters, so every statement is a range on ``orders.created_at``:
 
 * across tenants (the admin dashboard) through ``orders (created_at)`` (migration 0032): today's
-  orders and the 30 days of the chart are one index range each, however many orders older days
-  hold;
+  orders and the days of the chart not yet closed are one index range each, however many orders
+  older days hold; closed days' totals are kept in ``order_day_totals`` (migration 0033) the
+  first time they are read, so the chart scans each day's orders once;
 * for one tenant (the workbench) through ``orders (tenant_id, created_at)``; its unfinished
   orders through ``orders (tenant_id, status)`` (migration 0032), which also serves the counts
   by status.
@@ -19,7 +20,7 @@ the supplier bills for it is not recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,6 +94,38 @@ async def per_day(
     in ``[start, end)``; days without orders left out."""
     rows = await session.execute(_PER_DAY, {"start": start, "end": end})
     return {day: (int(n), int(total)) for day, n, total in rows.all()}
+
+
+_CLOSED_DAYS = text(
+    """
+    SELECT to_char(day, 'YYYY-MM-DD'), orders, gmv_fen FROM order_day_totals
+     WHERE day >= :first AND day < :until
+    """
+)
+_STORE_DAY = text(
+    """
+    INSERT INTO order_day_totals (day, orders, gmv_fen) VALUES (:day, :orders, :gmv_fen)
+    ON CONFLICT (day) DO NOTHING
+    """
+)
+
+
+async def closed_days(
+    session: AsyncSession, first: date, until: date
+) -> dict[str, tuple[int, int]]:
+    """The stored totals of closed days in ``[first, until)``: ``{YYYY-MM-DD: (orders, fen)}``."""
+    rows = await session.execute(_CLOSED_DAYS, {"first": first, "until": until})
+    return {day: (int(n), int(total)) for day, n, total in rows.all()}
+
+
+async def store_days(session: AsyncSession, days: dict[str, tuple[int, int]]) -> None:
+    """Keep the totals of closed days (a day stored already, by a concurrent reader, stays)."""
+    if days:
+        rows = [
+            {"day": date.fromisoformat(day), "orders": n, "gmv_fen": total}
+            for day, (n, total) in days.items()
+        ]
+        await session.execute(_STORE_DAY, rows)
 
 
 # A sub-order still on its way (not final): its order is unfinished. A partially failed order
