@@ -22,7 +22,7 @@ from hive.console.dashboard import dashboard
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.errors import PermissionDenied
-from hive.platform.money import format_yuan
+from hive.platform.money import format_money
 from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders, suppliers
 from tests.orders.test_order_acceptance import Shop, buyer, shop, world
 from tests.support.openapi import make_app
@@ -257,9 +257,9 @@ async def test_the_admin_dashboard_shows_todays_orders_gmv_margin_and_the_last_3
         today = _today_of(page)
         todays = [o for o in rows.orders if rows.day_of(o[4]) == today]
         assert _stat(page, "stat-orders-today") == f"{len(todays):,}"
-        assert _stat(page, "stat-gmv-today") == format_yuan(sum(o[3] for o in todays))
+        assert _stat(page, "stat-gmv-today") == format_money(sum(o[3] for o in todays))
         margin = sum(rows.margin.get(o[0], 0) for o in todays)
-        assert _stat(page, "stat-margin-today") == format_yuan(margin)
+        assert _stat(page, "stat-margin-today") == format_money(margin)
         assert _stat(page, "stat-held-today") == str(sum(1 for o in todays if o[0] in rows.held))
         by_status = _table(page, "orders-today-by-status")
         statuses = Counter(o[2] for o in todays)
@@ -277,8 +277,8 @@ async def test_the_admin_dashboard_shows_todays_orders_gmv_margin_and_the_last_3
             status_margin = sum(rows.margin.get(o[0], 0) for o in todays if o[2] == status)
             assert cells.groups() == (
                 f"{n:,}",
-                format_yuan(total),
-                format_yuan(status_margin),
+                format_money(total),
+                format_money(status_margin),
                 str(held),
             )
         per_day = _table(page, "orders-per-day")
@@ -292,7 +292,7 @@ async def test_the_admin_dashboard_shows_todays_orders_gmv_margin_and_the_last_3
         ]
         for day, n, gmv in days:
             of_day = [o for o in rows.orders if rows.day_of(o[4]).isoformat() == day]
-            assert (int(n), gmv) == (len(of_day), format_yuan(sum(o[3] for o in of_day))), day
+            assert (int(n), gmv) == (len(of_day), format_money(sum(o[3] for o in of_day))), day
         chart = re.search(r'id="chart-orders" data-chart="([^"]*)"', page)
         assert chart
         data = json.loads(html.unescape(chart.group(1)))
@@ -320,7 +320,7 @@ async def test_the_platform_totals_include_every_tenant_and_exclude_yesterday(
     beta_b1 = 2_000_00 + 12_00 + 3 * 10_00 + 5_00
     gmv = first + second + 2 * 50_00 + beta_b1 + 4 * 25_00
     assert _stat(page, "stat-orders-today") == "5"
-    assert _stat(page, "stat-gmv-today") == format_yuan(gmv)
+    assert _stat(page, "stat-gmv-today") == format_money(gmv)
     assert _stat(page, "stat-held-today") == "2"  # PO-1001 and B-1
 
 
@@ -368,7 +368,7 @@ async def test_the_workbench_shows_its_own_orders_spend_and_unfinished_only(
         assert figures == (
             f"{len(todays):,}",
             f"{len(this_month):,}",
-            format_yuan(spend),
+            format_money(spend),
             f"{len(unfinished):,}",
         ), login
         seen[login] = figures
