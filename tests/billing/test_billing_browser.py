@@ -30,7 +30,7 @@ async def test_finance_tops_up_and_the_tenant_sees_it(
     await form.get_by_role("button", name="提交").click()
     await page.wait_for_url(f"**/admin/billing/{people['acme']}")
     assert "充值已入账" in await page.content()
-    assert await page.locator("#available").inner_text() == "1000.50"
+    assert await page.locator("#available").inner_text() == "¥1,000.50"
     await page.screenshot(path=str(tmp_path / "billing-finance.png"), full_page=True)
 
     tenant = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
@@ -39,7 +39,7 @@ async def test_finance_tops_up_and_the_tenant_sees_it(
     await tenant.wait_for_url(f"{hcm_url}/")
     await tenant.locator("#sidenav").get_by_role("link", name="我的账户").click()
     await tenant.wait_for_url("**/workbench/account")
-    assert await tenant.locator("#available").inner_text() == "1000.50"
+    assert await tenant.locator("#available").inner_text() == "¥1,000.50"
     row = tenant.locator("#statement tbody tr").first
     assert "充值" in await row.inner_text() and "银行转账 7731" in await row.inner_text()
     await tenant.screenshot(path=str(tmp_path / "billing-tenant.png"), full_page=True)

@@ -46,7 +46,7 @@ async def test_tenant_adds_a_product_and_sets_its_own_retail_price(
     price = item.get_by_label("您的零售价（元）")
     await price.fill("3000")
     await item.get_by_role("button", name="保存").click()
-    await expect(page.get_by_text("零售价：不能低于您的进货价 ¥3999.00")).to_be_visible()
+    await expect(page.get_by_text("零售价：不能低于您的进货价 ¥3,999.00")).to_be_visible()
     await page.get_by_role("link", name="返回").click()
     item = page.locator(f'tr[data-item="{phone}"]')
     await item.get_by_label("您的零售价（元）").fill("4299.5")
