@@ -20,8 +20,8 @@ from tests.support.console import sign_in
 
 PAGE = "/workbench/pool"
 ROW = re.compile(r'<tr data-product="(\d+)">')
-# Purchase price = retail * 0.8 in the pool fixture: ¥1543.22 retail, ¥1234.57 purchase.
-RETAIL, RETAIL_TEXT, PURCHASE_TEXT = 154_322, "1543.22", "1234.57"
+# Purchase price = retail * 0.8 in the pool fixture: ¥1,543.22 retail, ¥1,234.57 purchase.
+RETAIL, RETAIL_TEXT, PURCHASE_TEXT = 154_322, "1,543.22", "1,234.57"
 
 
 @contextmanager
@@ -49,7 +49,7 @@ async def test_tenant_sees_active_products_at_market_price_never_the_purchase_pr
     assert ROW.findall(page.text) == [str(active), str(off_shelf)]
     html = page.text
     assert f"¥{RETAIL_TEXT}" in html and "市场价" in html and 'id="price-note"' in html
-    assert PURCHASE_TEXT not in html and "采购价" not in html
+    assert PURCHASE_TEXT not in html and "1234.57" not in html and "采购价" not in html
     assert "T000001" not in html and "search-test" not in html  # supplier SKU and name
     assert "暂停款" not in html and "已移出" not in html
     assert "共 2 件商品" in html
