@@ -7,8 +7,11 @@ process (uvicorn + uvloop, HAG as ``hive hag`` builds it, every middleware) that
 * ``GET /open/v1/products/{id}`` — signed: signature + timestamp + nonce (PostgreSQL), rate
   limit (PostgreSQL bucket, limit set high enough never to refuse), the tenant's transaction
   under row-level security;
-* ``GET /bench/products/{id}`` — the same read (``catalog.tenant_view.tenant_products``: same
-  SQL, same answer) in a platform transaction, unsigned and unlimited: the layers off.
+* ``GET /bench/products/{id}`` — the same route function (``openapi.routes.get_product``: same
+  SQL, same answer body, same response model) called in a platform transaction for the bench
+  tenant, unsigned and unlimited: the layers off.
+
+The gateway process configures logging as ``hive hag`` does (``HIVE_LOG_LEVEL``).
 
 Both are driven in the same run, alternately in rounds, by the same client (32 connections
 in flight; the client signs every request of the signed route). The RESULT is signed
@@ -25,9 +28,11 @@ import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
+from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from harness import (
     BenchApp,
     create_default_pool,
@@ -43,10 +48,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.apps.hag import create_hag_app
-from hive.catalog import tenant_view
+from hive.openapi import routes as open_routes
+from hive.openapi.schemas_api import ProductDetailOut
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.platform.http import PUBLIC, database_of
+from hive.platform.logging import configure_logging
+from hive.platform.validation import INT64_MAX
 
 GOAL = 0.8
 PRODUCTS = 2_000
@@ -58,24 +66,32 @@ SERVER = """
 import sys
 sys.path.insert(0, {bench!r})
 import uvicorn
-from open_api_bench import bench_app
+from open_api_bench import bench_app, configure_bench_logging
+configure_bench_logging()
 uvicorn.run(bench_app(), host="127.0.0.1", port={port}, loop="uvloop", log_config=None,
             access_log=False)
 """
 
 
+def configure_bench_logging() -> None:
+    """Logging as ``hive hag`` configures it (level and format from the settings)."""
+    configure_logging(Settings(), process="hag")
+
+
 def bench_app() -> object:
-    """HAG as ``hive hag`` serves it, plus the unsigned baseline route."""
+    """HAG as ``hive hag`` serves it, plus the unsigned baseline: the signed route's own
+    function, called with the bench tenant as its caller and a platform transaction."""
     settings = Settings()
     app = create_hag_app(settings, settings.database_url)
     baseline = APIRouter(dependencies=[PUBLIC])
-    tenant_id = int(os.environ["BENCH_TENANT_ID"])
+    caller = SimpleNamespace(tenant_id=int(os.environ["BENCH_TENANT_ID"]))
 
-    @baseline.get("/bench/products/{product_id}")
-    async def product(request: Request, product_id: int) -> dict[str, object]:
+    @baseline.get("/bench/products/{product_id}", response_model=ProductDetailOut)
+    async def product(
+        request: Request, product_id: Annotated[int, Path(ge=1, le=INT64_MAX)]
+    ) -> ProductDetailOut:
         async with database_of(request).platform_transaction() as session:
-            found = await tenant_view.tenant_products(session, tenant_id, [product_id])
-        return {"id": found[product_id].id, "price_fen": found[product_id].price_fen}
+            return await open_routes.get_product(request, product_id, caller, session)  # type: ignore[arg-type]
 
     app.include_router(baseline)
     return app
