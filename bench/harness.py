@@ -181,6 +181,15 @@ def scratch_database() -> Iterator[tuple[str, Path]]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def configure_gateway_logging() -> None:
+    """In a benchmark's gateway process: logging as ``hive hag`` configures it, from the
+    settings ``gateway_env`` gives (warnings only, JSON)."""
+    from hive.platform.config import Settings
+    from hive.platform.logging import configure_logging
+
+    configure_logging(Settings(), process="hag")
+
+
 def gateway_env(url: str, work: Path, secret_key: str) -> dict[str, str]:
     """What a benchmark's gateway process is configured with (warnings only, JSON logs)."""
     return {

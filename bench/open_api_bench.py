@@ -53,7 +53,6 @@ from hive.openapi.schemas_api import ProductDetailOut
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.platform.http import PUBLIC, database_of
-from hive.platform.logging import configure_logging
 from hive.platform.validation import INT64_MAX
 
 GOAL = 0.8
@@ -66,16 +65,12 @@ SERVER = """
 import sys
 sys.path.insert(0, {bench!r})
 import uvicorn
-from open_api_bench import bench_app, configure_bench_logging
-configure_bench_logging()
+from harness import configure_gateway_logging
+from open_api_bench import bench_app
+configure_gateway_logging()
 uvicorn.run(bench_app(), host="127.0.0.1", port={port}, loop="uvloop", log_config=None,
             access_log=False)
 """
-
-
-def configure_bench_logging() -> None:
-    """Logging as ``hive hag`` configures it (level and format from the settings)."""
-    configure_logging(Settings(), process="hag")
 
 
 def bench_app() -> object:

@@ -79,8 +79,10 @@ SERVER = """
 import sys
 sys.path.insert(0, {bench!r})
 import uvicorn
+from harness import configure_gateway_logging
 from hive.apps.hag import create_hag_app
 from hive.platform.config import Settings
+configure_gateway_logging()
 settings = Settings()
 uvicorn.run(create_hag_app(settings, settings.database_url), host="127.0.0.1", port={port},
             loop="uvloop", log_config=None, access_log=False)
