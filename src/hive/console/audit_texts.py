@@ -46,6 +46,7 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     # catalogue
     "pool.select": ("商品入池", "Products selected into the pool"),
     "pool.select_all_requested": ("搜索结果全部入池", "Select-all requested"),
+    "pool.calibrate_requested": ("商品池立即校准", "Pool calibration requested"),
     "product.status": ("商品状态变更", "Product status changed"),
     "rule.create": ("新建选品规则", "Selection rule created"),
     "rule.update": ("修改选品规则", "Selection rule changed"),
