@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from hive.billing import freezes
 from hive.orders import repository
 from hive.orders.errors import OrderNotFound
 from hive.orders.lifecycle import apply_event
@@ -194,3 +195,70 @@ async def test_every_event_writes_its_timeline_line_notice_and_money_exactly(sho
     with pytest.raises(OrderNotFound) as missing:
         await _apply(shop, "HV-NOPE", E.PLACED)
     assert missing.value.details == {"sub_order_no": "HV-NOPE"}
+
+
+async def _order_with_earphones_at(shop: Shop, fen: int, order_no: str) -> tuple[int, str]:
+    """An order whose second sub-order (the earphones, the other supplier's) totals ``fen``:
+    the earphones' price and purchase price set to ``fen`` before it is placed."""
+    async with shop.world.database.platform_transaction() as session:
+        params = {"p": shop.earphones, "fen": fen}
+        for statement in (
+            "DELETE FROM pricing_special_prices WHERE product_id = :p",
+            "DELETE FROM product_prices WHERE product_id = :p",
+            "UPDATE products SET retail_price_fen = :fen, purchase_price_fen = :fen WHERE id = :p",
+        ):
+            await session.execute(text(statement), params)
+    items = [
+        {"product_id": shop.phone, "quantity": 2, "unit_price": shop.prices[shop.phone]},
+        {"product_id": shop.earphones, "quantity": 1, "unit_price": fen},
+    ]
+    order = (await place(shop, request(shop, order_no=order_no, items=items))).order
+    _, (ears, _, ears_fen) = await _subs(shop, order.id)
+    assert ears_fen == fen
+    return order.id, ears
+
+
+async def _settlements(shop: Shop, reference: str) -> list[tuple[str, str, int]]:
+    async with shop.world.database.platform_transaction() as session:
+        rows = await session.execute(
+            text(
+                "SELECT e.kind, p.account, p.amount_fen FROM ledger_postings p "
+                "JOIN ledger_entries e ON e.id = p.entry_id "
+                "WHERE e.kind IN ('capture', 'release') AND e.reference = :ref ORDER BY p.id"
+            ),
+            {"ref": reference},
+        )
+        return [(str(kind), str(account), int(fen)) for kind, account, fen in rows.all()]
+
+
+async def test_a_one_fen_sub_order_is_captured_to_the_last_fen(shop: Shop) -> None:
+    """Settlement's boundaries at 1 fen: it is not skipped as if it were 0 fen, and a 1-fen
+    hold is captured, not left in the freeze."""
+    _, ears = await _order_with_earphones_at(shop, 1, "PO-ONE-FEN")
+    for event in (E.PLACED, E.COMPLETED):
+        assert await _apply(shop, ears, event) is Outcome.MOVED
+    assert await _settlements(shop, ears) == [
+        ("capture", "balance.frozen", -1),
+        ("capture", "supplier.payable", 1),
+    ]
+    async with shop.world.database.platform_transaction() as session:
+        assert await freezes.held_for(session, shop.tenant, ears) == 0
+    assert (await ledger_report(shop.world.database)).in_balance
+
+
+@pytest.mark.parametrize(
+    ("event", "status"),
+    [(E.CANCELLED, "cancelled"), (E.REFUSED, "failed"), (E.COMPLETED, "completed")],
+)
+async def test_a_zero_fen_sub_order_has_no_freeze_and_settles_nothing(
+    shop: Shop, event: SubOrderEvent, status: str
+) -> None:
+    """A 0-fen sub-order was never frozen: its final status moves no money (looking for its
+    freeze would fail the move)."""
+    order_id, ears = await _order_with_earphones_at(shop, 0, f"PO-ZERO-{event.value}")
+    if event is E.COMPLETED:
+        assert await _apply(shop, ears, E.PLACED) is Outcome.MOVED
+    assert await _apply(shop, ears, event) is Outcome.MOVED
+    assert (await _subs(shop, order_id))[1][1] == status
+    assert await _settlements(shop, ears) == []
+    assert (await ledger_report(shop.world.database)).in_balance

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from hive.orders import repository, sync_repository
+from hive.orders.lifecycle import apply_event
 from hive.orders.splits import SplitMismatch
+from hive.orders.status import Outcome, SubOrderEvent, SubOrderStatus
 from hive.orders.sync import Upstream, apply_upstream
 from hive.suppliers.types import (
     OrderLine,
@@ -220,3 +222,28 @@ async def test_a_split_reported_after_shipment_is_left_alone(shop: Shop) -> None
     before = await picture(shop, order_id)
     await apply(shop, number, split(child("C1", U.SHIPPED, (PHONE, 2), (CHARGER, 3))))
     assert await picture(shop, order_id) == before  # no children, items and money unmoved
+
+
+async def test_a_split_parent_does_not_hold_the_order_back_once_its_children_are_recorded(
+    shop: Shop,
+) -> None:
+    """The order's status counts the children, not the parent (which would count as
+    submitted): with both children and the other sub-order shipped, the order is shipped."""
+    order_id, number = await first_sub_order(shop)
+    await apply(
+        shop,
+        number,
+        split(child("C1", U.SHIPPED, (PHONE, 2)), child("C2", U.SHIPPED, (CHARGER, 3))),
+    )
+    other = f"HV{order_id:010d}-02"
+    async with shop.world.database.platform_transaction() as session:
+        shipped = await apply_event(session, other, SubOrderEvent.SHIPPED, source="supplier")
+    assert (shipped.outcome, shipped.status) == (Outcome.MOVED, SubOrderStatus.SHIPPED)
+    after = await picture(shop, order_id)
+    assert {no: status for no, (status, _, _) in after["subs"].items()} == {  # type: ignore[attr-defined]
+        number: "split",
+        f"{number}-1": "shipped",
+        f"{number}-2": "shipped",
+        other: "shipped",
+    }
+    assert after["order"] == "shipped"
