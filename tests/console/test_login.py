@@ -66,7 +66,7 @@ def test_tenant_admin_sees_only_its_own_company(hcm_url: str) -> None:
         home = client.get("/").text
     assert "企业 acme" in home
     assert "企业 globex" not in home
-    assert 'id="balance">0.00<' in home
+    assert 'id="balance">¥0.00<' in home
 
 
 def test_logout_needs_the_csrf_token_and_ends_the_session(hcm_url: str) -> None:

@@ -47,15 +47,21 @@ class World:
         )
         return report.added
 
-    def upcoming_drift(self, ticks: int) -> dict[str, str]:
-        """What the simulator's next ``ticks`` drift ticks change, by SKU (its last change)."""
+    def upcoming_drift(self, ticks: int) -> dict[str, frozenset[str]]:
+        """What the simulator's next ``ticks`` drift ticks change, by SKU: every kind of change
+        it gets in them (a SKU can drift more than once: a pool exit, then a price)."""
         drift, seed = self.state.drift, self.state.catalog.seed
-        changes: dict[str, str] = {}
+        changes: dict[str, set[str]] = {}
         for tick in range(drift.last_tick + 1, drift.last_tick + 1 + ticks):
             for j in range(drift.per_tick):
                 sku = SKU_BASE + mix(seed, tick, j, 30) % self.state.catalog.size
-                changes[str(sku)] = DRIFT_KINDS[mix(seed, tick, j, 31) % len(DRIFT_KINDS)]
-        return changes
+                kind = DRIFT_KINDS[mix(seed, tick, j, 31) % len(DRIFT_KINDS)]
+                changes.setdefault(str(sku), set()).add(kind)
+        return {sku: frozenset(kinds) for sku, kinds in changes.items()}
+
+    def drifting_only(self, ticks: int, kinds: set[str]) -> list[str]:
+        """SKUs the next ``ticks`` drift ticks change, each only in ``kinds``."""
+        return [sku for sku, got in self.upcoming_drift(ticks).items() if got <= kinds]
 
     def advance(self, ticks: int) -> None:
         self.simulator.admin(

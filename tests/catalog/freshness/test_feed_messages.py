@@ -182,8 +182,7 @@ _FEED_CHANGES = "SELECT changes FROM product_changes WHERE source = 'feed' ORDER
 
 
 async def test_drift_of_the_simulator_reaches_the_pool_through_its_feed(world: World) -> None:
-    upcoming = world.upcoming_drift(3)
-    wanted = [sku for sku, kind in upcoming.items() if kind in ("price", "shelf", "tax")]
+    wanted = world.drifting_only(3, {"price", "shelf", "tax"})
     added = await world.select(wanted[:40])
     assert len(added) >= 20
     before = {row[0]: tuple(row[1:]) for row in await world.sql(_VALUES)}

@@ -56,10 +56,7 @@ async def test_active_refresh_picks_only_recently_viewed_or_ordered_products(
 
 
 async def test_calibration_fixes_simulator_drift_and_reports_it(world: World) -> None:
-    upcoming = world.upcoming_drift(2)
-    added = await world.select(
-        [s for s, kind in upcoming.items() if kind in ("price", "tax", "shelf", "stock")][:30]
-    )
+    added = await world.select(world.drifting_only(2, {"price", "tax", "shelf", "stock"})[:30])
     assert len(added) >= 15
     world.advance(2)  # drift happens; its messages are never consumed here
 

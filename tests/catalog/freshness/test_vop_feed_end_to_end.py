@@ -80,8 +80,7 @@ async def consume_until_acknowledged(world: World) -> None:
 async def test_the_worker_consumes_the_simulators_own_drift_and_order_messages(
     world: World,
 ) -> None:
-    upcoming = world.upcoming_drift(2)
-    wanted = [sku for sku, kind in upcoming.items() if kind in ("price", "shelf", "tax")]
+    wanted = world.drifting_only(2, {"price", "shelf", "tax"})
     added = await world.select(wanted[:30])
     assert len(added) >= 15
     skus = await orderable_skus(world.adapter, world.simulator, 2, distinct_warehouses=True)
