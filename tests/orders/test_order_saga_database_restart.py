@@ -34,9 +34,9 @@ from tests.support.saga_vop import (
     sell_vop_skus,
     sub_orders,
     vop,
-    worker,
 )
 from tests.support.vop import AdapterKit, adapter_settings, kit
+from tests.support.workers import worker
 
 __all__ = ["adapter_settings", "kit", "shop", "vop", "world"]
 ORDERS = 3

@@ -4,10 +4,6 @@ SKUs, and a simulator that counts (and can hold the answer of) order submissions
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -23,13 +19,12 @@ from sqlalchemy import text
 from hive.orders.acceptance import Accepted, accept_order
 from hive.orders.invariants import check_invariants
 from hive.orders.schemas import OrderRequest
-from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.simulators.vop.app import create_app
 from hive.simulators.vop.config import SimulatorConfig
 from tests.orders.test_order_acceptance import Shop, buyer, request
 from tests.support.servers import running_server
-from tests.support.vop import SECRET_KEY, SECRETS, AdapterKit, Simulator, register_vop
+from tests.support.vop import SECRETS, AdapterKit, Simulator, register_vop
 from tests.support.vop_orders import RECIPIENT, orderable_skus
 
 
@@ -178,34 +173,3 @@ async def invariants_hold(database: Database, kit: AdapterKit) -> None:
     report = await check_invariants(database, kit.factory().for_supplier_id)
     assert report.holds, report.summary()
     assert not report.in_flight and not report.held
-
-
-@contextmanager
-def worker(settings: Settings, data_dir: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        # A held answer must outlast the wait for the kill, not time out into a retry.
-        "HIVE_SUPPLIER_TIMEOUT_S": "120",
-        "HIVE_DATABASE_URL": settings.database_url,
-        "HIVE_DATA_DIR": str(data_dir),
-        "HIVE_SECRET_KEY": SECRET_KEY,  # the supplier's credentials and the receivers
-        "HIVE_LOG_FORMAT": "json",
-        "HIVE_WORKER_HEARTBEAT_INTERVAL_S": "1",
-        "HIVE_WORKER_STALLED_AFTER_S": "3",
-        "HIVE_FEED_POLL_INTERVAL_S": "60",
-        "HIVE_WORKER_METRICS_PORT": "0",  # tests run side by side
-    }
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hive", "worker"], env=env, stdout=out, stderr=out
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()

@@ -112,9 +112,9 @@ def worker(
     worker stalled after :data:`STALLED_AFTER_S`; ``/metrics`` on ``metrics_port``, none by
     default), stopped with SIGTERM when the block ends."""
     env = {
+        **os.environ,
         # A held request must outlast the wait for the kill, not time out into a job retry.
         "HIVE_SUPPLIER_TIMEOUT_S": "120",
-        **os.environ,
         "HIVE_DATABASE_URL": settings.database_url,
         "HIVE_DATA_DIR": str(data_dir),
         "HIVE_SECRET_KEY": SECRET_KEY,  # decrypts the supplier credentials the test stored
