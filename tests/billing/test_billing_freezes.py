@@ -3,9 +3,13 @@ held, balance first and credit line for the rest, and the ledger in balance afte
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import freezes
 from hive.billing import repository as billing_repository
@@ -16,11 +20,13 @@ from hive.billing.errors import (
     InsufficientFunds,
     OperationKeyReused,
 )
+from hive.billing.freezes import FreezeState
 from hive.billing.ledger import EntryKind, LedgerAccount, Posting
 from hive.billing.postings import write_entry
 from hive.platform.actor import SYSTEM, Actor
 from hive.platform.db import Database
 from hive.platform.errors import PermissionDenied
+from hive.platform.money import MAX_ABS_FEN
 from hive.platform.validation import InvalidInput
 from tests.support.billing import fund, ledger_report, summary, tenant_actor
 from tests.support.factories import make_tenant
@@ -310,6 +316,17 @@ async def test_each_refusal_names_what_was_wrong(database: Database, tenant: int
         with pytest.raises(InvalidInput) as bad:
             await freezes.capture(session, SYSTEM, tenant, "SO-1", 1, supplier_payable_fen=-1)
         assert problems(bad) == [("supplier_payable_fen", "too_small")]
+        with pytest.raises(InvalidInput) as bad:
+            await freezes.capture(
+                session, SYSTEM, tenant, "SO-1", 1, supplier_payable_fen=MAX_ABS_FEN + 1
+            )
+        assert problems(bad) == [("supplier_payable_fen", "too_large")]
+        for settle in (freezes.capture, freezes.release):
+            with pytest.raises(InvalidInput) as bad:
+                await settle(session, SYSTEM, tenant, "SO-1", MAX_ABS_FEN + 1)
+            assert problems(bad) == [("amount_fen", "too_large")]
+            with pytest.raises(ExceedsFreeze):  # the limit itself is a valid amount
+                await settle(session, SYSTEM, tenant, "SO-1", MAX_ABS_FEN)
         for key, code in (("", "required"), ("k" * 129, "too_long")):
             with pytest.raises(InvalidInput) as bad:
                 await freezes.release(session, SYSTEM, tenant, "SO-1", 1, operation_key=key)
@@ -364,3 +381,79 @@ async def test_each_tenant_posting_records_the_balance_it_left(
         ("capture", "supplier.payable", 6_000, None),
         ("capture", "platform.revenue", 2_000, None),
     ]
+
+
+async def test_a_capture_without_a_purchase_price_is_all_revenue(
+    database: Database, tenant: int
+) -> None:
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 1_000)
+    async with database.platform_transaction() as session:
+        state = await freezes.capture(session, SYSTEM, tenant, "SO-1", 600)
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT p.account, p.amount_fen, p.balance_after_fen "
+                    "FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id "
+                    "WHERE e.kind = 'capture' ORDER BY p.id"
+                )
+            )
+        ).all()
+    assert state == FreezeState("SO-1", 1_000, 400, 600, 0)
+    assert [tuple(row) for row in rows] == [
+        ("balance.frozen", -600, 400),
+        ("platform.revenue", 600, None),
+    ]
+
+
+async def _second_call_waiting_on_the_first(
+    database: Database, call: Callable[[AsyncSession], Awaitable[FreezeState]]
+) -> asyncio.Task[FreezeState]:
+    """Start ``call`` in its own transaction and return once PostgreSQL shows it waiting for
+    another transaction's lock (or it has finished without waiting)."""
+    backend: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    async def run() -> FreezeState:
+        async with database.platform_transaction() as session:
+            backend.set_result(int(await session.scalar(text("SELECT pg_backend_pid()")) or 0))
+            return await call(session)
+
+    task = asyncio.create_task(run())
+    pid = await backend
+    async with asyncio.timeout(30):
+        while not task.done():
+            async with database.platform_transaction() as session:
+                blockers = await session.scalar(
+                    text("SELECT cardinality(pg_blocking_pids(:pid))"), {"pid": pid}
+                )
+            if blockers:
+                break
+            await asyncio.sleep(0.02)
+    return task
+
+
+async def test_a_settle_waits_for_a_concurrent_one_and_sees_what_it_left(
+    database: Database, tenant: int
+) -> None:
+    """A capture or release reads the freeze under its row lock: one that started while
+    another was still open sees the freeze as that one left it, not as it was before."""
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 1_000)
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-2", 1_000)
+    async with database.platform_transaction() as first:
+        await freezes.capture(first, SYSTEM, tenant, "SO-1", 600)
+        second = await _second_call_waiting_on_the_first(
+            database, lambda session: freezes.capture(session, SYSTEM, tenant, "SO-1", 600)
+        )
+    with pytest.raises(ExceedsFreeze) as refused:
+        await second
+    assert refused.value.details == {"reference": "SO-1", "open_fen": 400}
+    async with database.platform_transaction() as first:
+        await freezes.capture(first, SYSTEM, tenant, "SO-2", 600)
+        rest = await _second_call_waiting_on_the_first(
+            database, lambda session: freezes.release_remaining(session, SYSTEM, tenant, "SO-2")
+        )
+    assert await rest == FreezeState("SO-2", 1_000, 0, 600, 400)
+    after = await summary(database, tenant)
+    assert (after.available_fen, after.frozen_fen) == (8_400, 400)
+    assert (await ledger_report(database)).in_balance
