@@ -13,10 +13,10 @@ run (every one of the short per-mutant test runs clones it instead of migrating 
     RESULT mutation: killed=<pct>% (<killed>/<mutants>; …) goal >= 90 met|not met
 
 A mutant counts as killed when a test failed with it or its test run overran mutmut's time
-limit (an endless loop would hang the suite too); survivors and mutants no test reached count
-against the goal. The exit status is 1 when any module misses the goal. The survivors are
-listed with ``mutmut results`` and shown with ``mutmut show NAME``; docs/testing.md says why
-each remaining one is left.
+limit (an endless loop would hang the suite too; the line then says ``<n> of them by time
+limit``); survivors and mutants no test reached count against the goal. The exit status is
+1 when any module misses the goal. The survivors are listed with ``mutmut results`` and
+shown with ``mutmut show NAME``; docs/testing.md says why each remaining one is left.
 """
 
 from __future__ import annotations
@@ -229,8 +229,12 @@ def _result_line(label: str, counts: Counter[str]) -> bool:
     killed = sum(n for status, n in counts.items() if status in DETECTED)
     percent = 100.0 * killed / mutants if mutants else 0.0
     met = mutants > 0 and percent >= GOAL_PERCENT
+    # Detected by overrunning the time limit rather than by a failing test: said apart, since
+    # on a loaded machine a slow but correct run can overrun it too.
+    timed_out = sum(n for status, n in counts.items() if status in DETECTED - {"killed"})
+    by_time = f", {timed_out} of them by time limit" if timed_out else ""
     others = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()) if s not in DETECTED)
-    detail = f" ({killed}/{mutants}{'; ' + others if others else ''})"
+    detail = f" ({killed}/{mutants}{by_time}{'; ' + others if others else ''})"
     goal = f"goal >= {GOAL_PERCENT:.0f} {'met' if met else 'not met'}"
     print(f"RESULT {label}: killed={percent:.1f}%{detail} {goal}")
     return met
