@@ -189,6 +189,14 @@ def pick_language(cookie: str | None, accept_language: str | None) -> str:
 
 
 def extend(messages: dict[str, dict[str, str]]) -> None:
-    """Add a page's own texts to the shared catalogue (each page module calls it on import)."""
+    """Add a page's own texts to the shared catalogue (each page module calls it on import).
+
+    One key has one text: a key already there with another text is refused (``ValueError``),
+    since whichever page module was imported last would otherwise decide what every page
+    shows (``field.<name>`` labels are shared by every form that has the field)."""
     for language, catalog in messages.items():
-        MESSAGES.setdefault(language, {}).update(catalog)
+        shared = MESSAGES.setdefault(language, {})
+        clashes = sorted(k for k, text in catalog.items() if shared.get(k, text) != text)
+        if clashes:
+            raise ValueError(f"i18n keys defined twice with different {language} texts: {clashes}")
+        shared.update(catalog)

@@ -216,8 +216,6 @@ _PAGES = {
         "field.number": "订单号",
         "field.tenant": "客户",
         "field.status": "状态",
-        "field.from": "下单日期从",
-        "field.to": "下单日期至",
         "field.product": "商品编号",
     },
     "en": {
@@ -324,8 +322,6 @@ _PAGES = {
         "field.number": "Order no",
         "field.tenant": "Customer",
         "field.status": "Status",
-        "field.from": "Ordered from",
-        "field.to": "Ordered until",
         "field.product": "Product id",
     },
 }
