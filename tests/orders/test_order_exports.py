@@ -1,27 +1,48 @@
-"""Order CSV exports over real HTTP: the staff search's export has exactly the rows the page's
-filters and sort find (every match, not one page), money in yuan with the unit in the header,
-the receiver masked as on the page; a tenant's workbench export has its own orders only (row-
-level security), with its status filter; bad filters are refused before any row."""
+"""Order CSV exports as jobs, over real HTTP with a worker: the staff search's export has
+exactly the rows the page's filters and sort find (every match, not one page), money in yuan
+with the unit in the header, the receiver masked as on the page; a large export is asked first
+with its row count; a tenant's workbench export has its own orders only (row-level security);
+an export's page and file are its asker's alone (another tenant, another user of the same
+tenant and staff get 404); each export is in the audit log with its filters; an expired file
+is refused; bad filters are refused before anything starts."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Iterator
+from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 import httpx
 import pytest
 
+from hive.console import export_files
 from hive.orders.models import Order
 from hive.platform.config import Settings
+from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.money import format_money, format_yuan, parse_yuan
 from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders, suppliers
 from tests.orders.test_order_acceptance import Shop, shop, world
+from tests.support.console import csrf_token_of
+from tests.support.openapi import sql
 
 __all__ = ["hcm", "shop", "suppliers", "world"]
-STAFF_EXPORT = "/admin/orders/export.csv"
-OWN_EXPORT = "/workbench/orders/export.csv"
+STAFF_EXPORT = "/admin/orders/export"
+OWN_EXPORT = "/workbench/orders/export"
+CONFIRM_OVER = 2  # rows; the three orders of the fixture are asked first
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        log_format="json",
+        export_confirm_rows=CONFIRM_OVER,
+    )
 
 
 @pytest.fixture
@@ -51,7 +72,24 @@ async def orders(shop: Shop, settings: Settings) -> Orders:
     return placed
 
 
-def _rows(response: httpx.Response) -> list[list[str]]:
+@pytest.fixture
+def staff(orders: Orders, hcm: str) -> Iterator[httpx.Client]:
+    with client_as(hcm, "operator1") as client:
+        yield client
+
+
+def start(client: httpx.Client, path: str, params: dict[str, str], *, confirm: bool = False) -> str:
+    """Ask for an export like the list's button; the export's page."""
+    token = csrf_token_of(client, path.removesuffix("/export"))
+    data = {"csrf_token": token, **params, **({"confirm": "1"} if confirm else {})}
+    started = client.post(path, data=data)
+    assert started.status_code == 303, started.text[:500]
+    page = started.headers["location"]
+    assert re.fullmatch(r"/(admin|workbench)/exports/\d+", page)
+    return page
+
+
+def rows_of(response: httpx.Response) -> list[list[str]]:
     assert response.status_code == 200, response.text[:300]
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
@@ -74,53 +112,106 @@ def _cells(html: str) -> list[list[str]]:
     return [[unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in row] for row in cells]
 
 
-def test_the_staff_export_has_the_rows_the_search_finds(orders: Orders, hcm: str) -> None:
+async def work(runtime: JobRuntime) -> None:
+    await run_worker(runtime, wait=False, queues=["exports"])
+
+
+async def test_the_staff_export_has_the_rows_the_search_finds(
+    orders: Orders, staff: httpx.Client, job_runtime: JobRuntime
+) -> None:
     shop = orders.shop
-    with client_as(hcm, "operator1") as client:
-        for params in (
-            {},
-            {"status": "accepted", "tenant": str(shop.tenant)},
-            {"number": "PO-1001"},
-            {"product": str(shop.earphones)},
-            {"tenant": str(shop.world.beta)},
-            {"sort": "total", "direction": "asc"},
-            {"number": "NOPE"},
-        ):
-            page = client.get("/admin/orders", params=params)
-            rows = _rows(client.get(STAFF_EXPORT, params=params))
-            assert rows[0] == [
-                "订单号",
-                "客户",
-                "状态",
-                "金额（元）",
-                "收货人",
-                "收货人手机（已脱敏）",
-                "下单时间",
-            ]
-            assert [row[0] for row in rows[1:]] == _found(page.text), params
-            # Every cell the page shows, as it shows it; the export adds the masked mobile.
-            # The amount is a plain number in the file and money on the page.
-            shown = [[*row[:3], _as_shown(row[3]), row[4], row[6]] for row in rows[1:]]
-            assert shown == _cells(page.text), params
-        assert 'href="/admin/orders/export.csv?number=PO-1001"' in client.get(
-            "/admin/orders", params={"number": "PO-1001", "page": "1"}
-        ).text.replace("&amp;", "&")
-        (line,) = _rows(client.get(STAFF_EXPORT, params={"number": "PO-1001"}))[1:]
-        first = orders.first
-        assert line[3] == format_yuan(first.total_fen)
-        assert line[4] == first.receiver_name_masked and line[5] == first.receiver_mobile_masked
-        everything = client.get(STAFF_EXPORT).content.decode("utf-8-sig")
-        assert "13800000000" not in everything and "张三" not in everything
-        assert "建国路" not in everything
-        for bad in ({"status": "lost"}, {"colour": "red"}, {"from": "2026-13-01"}):
-            assert client.get(STAFF_EXPORT, params=bad).status_code == 422, bad
+    asked = (
+        {"status": "accepted", "tenant": str(shop.tenant)},
+        {"number": "PO-1001"},
+        {"product": str(shop.earphones)},
+        {"tenant": str(shop.world.beta)},
+        {"number": "NOPE"},
+    )
+    pages = [start(staff, STAFF_EXPORT, params) for params in asked]
+    queued = staff.get(pages[0]).text
+    assert 'id="export-box" hx-get="' in queued and 'data-state="queued"' in queued
+    await work(job_runtime)
+    for params, page in zip(asked, pages, strict=True):
+        shown = staff.get(page).text
+        assert 'data-state="finished"' in shown and "hx-get" not in shown
+        rows = rows_of(staff.get(page + "/file"))
+        assert rows[0] == [
+            "订单号",
+            "客户",
+            "状态",
+            "金额（元）",
+            "收货人",
+            "收货人手机（已脱敏）",
+            "下单时间",
+        ]
+        listed = staff.get("/admin/orders", params=params).text
+        assert [row[0] for row in rows[1:]] == _found(listed), params
+        # Every cell the page shows, as it shows it; the export adds the masked mobile.
+        # The amount is a plain number in the file and money on the page.
+        cells = [[*row[:3], _as_shown(row[3]), row[4], row[6]] for row in rows[1:]]
+        assert cells == _cells(listed), params
+        assert f"{len(rows) - 1} 行" in shown and 'id="download"' in shown
+    (line,) = rows_of(staff.get(pages[1] + "/file"))[1:]
+    first = orders.first
+    assert line[3] == format_yuan(first.total_fen)
+    assert line[4] == first.receiver_name_masked and line[5] == first.receiver_mobile_masked
+    everything = staff.get(pages[0] + "/file").content.decode("utf-8-sig")
+    assert "13800000000" not in everything and "张三" not in everything
 
 
-def test_the_workbench_export_keeps_a_tenant_to_its_own_orders(orders: Orders, hcm: str) -> None:
+async def test_a_large_export_is_asked_first_with_its_count_and_keeps_the_sort(
+    orders: Orders, staff: httpx.Client, job_runtime: JobRuntime
+) -> None:
+    listed = staff.get("/admin/orders", params={"sort": "total", "direction": "asc", "page": "1"})
+    form = re.search(
+        r'<form method="post" action="/admin/orders/export".*?</form>', listed.text, re.S
+    )
+    assert form and 'name="sort" value="total"' in form[0] and 'name="page"' not in form[0]
+    token = csrf_token_of(staff, "/admin/orders")
+    sort = {"sort": "total", "direction": "asc"}
+    asked = staff.post(STAFF_EXPORT, data={"csrf_token": token, **sort})
+    assert asked.status_code == 200  # the confirmation: nothing started
+    assert "将按当前筛选条件导出 3 行" in asked.text
+    assert 'name="sort" value="total"' in asked.text and 'name="confirm" value="1"' in asked.text
+    assert await sql(orders.shop.world.database, "SELECT count(*) FROM job_progress") == [(0,)]
+    page = start(staff, STAFF_EXPORT, sort, confirm=True)
+    await work(job_runtime)
+    rows = rows_of(staff.get(page + "/file"))
+    listed_all = staff.get("/admin/orders", params=sort).text
+    assert [row[0] for row in rows[1:]] == _found(listed_all) and len(rows) == 4
+    [(action, actor, details)] = await sql(
+        orders.shop.world.database,
+        "SELECT action, actor_name, details FROM audit_log WHERE action = 'export.start'",
+    )
+    assert (action, actor) == ("export.start", "operator1")
+    assert details == {"export": "orders.search", "filters": sort, "rows": 3}
+
+
+async def test_bad_filters_are_refused_before_anything_starts(
+    orders: Orders, staff: httpx.Client
+) -> None:
+    token = csrf_token_of(staff, "/admin/orders")
+    for bad in ({"status": "lost"}, {"colour": "red"}, {"from": "2026-13-01"}):
+        refused = staff.post(STAFF_EXPORT, data={"csrf_token": token, **bad})
+        assert refused.status_code == 422, bad
+    assert staff.post(STAFF_EXPORT, data={"status": "accepted"}).status_code == 403  # no CSRF
+    assert await sql(orders.shop.world.database, "SELECT count(*) FROM job_progress") == [(0,)]
+
+
+async def test_the_workbench_export_keeps_a_tenant_to_its_own_orders_and_its_asker(
+    orders: Orders, hcm: str, job_runtime: JobRuntime
+) -> None:
     with client_as(hcm, "acme-user") as acme:
-        page = acme.get("/workbench/orders")
-        assert 'href="/workbench/orders/export.csv"' in page.text
-        rows = _rows(acme.get(OWN_EXPORT))
+        assert 'action="/workbench/orders/export"' in acme.get("/workbench/orders").text
+        mine = start(acme, OWN_EXPORT, {})
+        accepted = start(acme, OWN_EXPORT, {"status": "accepted"})
+        shipped = start(acme, OWN_EXPORT, {"status": "shipped"})
+        token = csrf_token_of(acme, "/workbench/orders")
+        for bad in ({"status": "lost"}, {"tenant": "1"}):
+            assert acme.post(OWN_EXPORT, data={"csrf_token": token, **bad}).status_code == 422
+        assert acme.post(STAFF_EXPORT, data={"csrf_token": token}).status_code == 403
+        await work(job_runtime)
+        rows = rows_of(acme.get(mine + "/file"))
         assert rows[0] == [
             "订单号",
             "状态",
@@ -129,19 +220,47 @@ def test_the_workbench_export_keeps_a_tenant_to_its_own_orders(orders: Orders, h
             "收货人手机（已脱敏）",
             "下单时间",
         ]
-        assert [row[0] for row in rows[1:]] == _found(page.text) == ["PO-1002", "PO-1001"]
-        assert "PO-BETA-1" not in acme.get(OWN_EXPORT).text
-        by_status = _rows(acme.get(OWN_EXPORT, params={"status": "accepted"}))
-        assert [row[0] for row in by_status[1:]] == ["PO-1002", "PO-1001"]
-        assert _rows(acme.get(OWN_EXPORT, params={"status": "shipped"}))[1:] == []
-        second = orders.second
-        assert rows[1][2] == format_yuan(second.total_fen)
-        assert rows[1][4] == second.receiver_mobile_masked
-        assert "13800000000" not in acme.get(OWN_EXPORT).text
-        assert acme.get(OWN_EXPORT, params={"status": "lost"}).status_code == 422
-        assert acme.get(OWN_EXPORT, params={"tenant": "1"}).status_code == 422
-        assert acme.get(STAFF_EXPORT).status_code == 403
+        assert [row[0] for row in rows[1:]] == ["PO-1002", "PO-1001"]
+        assert rows[1][2] == format_yuan(orders.second.total_fen)
+        assert [r[0] for r in rows_of(acme.get(accepted + "/file"))[1:]] == ["PO-1002", "PO-1001"]
+        assert rows_of(acme.get(shipped + "/file"))[1:] == []
     with client_as(hcm, "beta-admin") as beta:
-        assert [row[0] for row in _rows(beta.get(OWN_EXPORT))[1:]] == ["PO-BETA-1"]
+        own = start(beta, OWN_EXPORT, {})
+        await work(job_runtime)
+        assert [row[0] for row in rows_of(beta.get(own + "/file"))[1:]] == ["PO-BETA-1"]
+        for path in (mine, mine + "/file"):  # acme's export, asked by another tenant
+            refused = beta.get(path)
+            assert refused.status_code == 404 and "PO-1001" not in refused.text
+    with client_as(hcm, "acme-admin") as colleague:  # the same tenant, another user
+        assert colleague.get(mine + "/file").status_code == 404
+        assert colleague.get(mine).status_code == 404
     with client_as(hcm, "operator1") as operator:
-        assert operator.get(OWN_EXPORT).status_code == 403
+        staff_path = mine.replace("/workbench/", "/admin/")
+        assert operator.get(staff_path + "/file").status_code == 404
+        assert operator.get(mine + "/file").status_code == 403
+    tenants = await sql(
+        orders.shop.world.database,
+        "SELECT tenant_id, actor_name FROM audit_log WHERE action = 'export.start' ORDER BY id",
+    )
+    world = orders.shop.world
+    assert tenants == [(world.acme, "acme-user")] * 3 + [(world.beta, "beta-admin")]
+
+
+async def test_an_expired_export_is_refused_and_purged(
+    orders: Orders, staff: httpx.Client, job_runtime: JobRuntime, settings: Settings
+) -> None:
+    page = start(staff, STAFF_EXPORT, {"number": "PO-1001"})
+    await work(job_runtime)
+    assert staff.get(page + "/file").status_code == 200
+    progress_id = int(page.rsplit("/", 1)[1])
+    await sql(
+        orders.shop.world.database,
+        "UPDATE job_progress SET finished_at = now() - interval '25 hours' WHERE id = :p",
+        p=progress_id,
+    )
+    assert staff.get(page + "/file").status_code == 409
+    assert 'id="export-expired"' in staff.get(page).text
+    (written,) = settings.exports_dir.glob(f"{progress_id}-*.csv")
+    assert export_files.purge(settings.exports_dir, timedelta(hours=24)) == 0  # written now
+    assert export_files.purge(settings.exports_dir, timedelta(seconds=-1)) == 1
+    assert not written.exists()

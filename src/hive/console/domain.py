@@ -14,7 +14,9 @@ DOMAIN = Domain(
         "hive.console.audit_export:router",
         "hive.console.audit_log:router",
         "hive.console.job_pages:router",
+        "hive.console.export_pages:router",
         "hive.console.settings_page:router",
     ],
     menu=["hive.console.own_menu:MENU"],
+    tasks=["hive.console.export_jobs"],
 )

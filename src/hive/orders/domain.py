@@ -14,7 +14,7 @@ DOMAIN = Domain(
     ],
     feed_handlers=["hive.orders.messages"],
     hcm_routers=[
-        # The exports first: /admin/orders/export.csv before /admin/orders/{order_id}.
+        # The exports first: /admin/orders/export before /admin/orders/{order_id}.
         "hive.orders.exports:router",
         "hive.orders.routes:router",
         "hive.orders.workbench_routes:router",

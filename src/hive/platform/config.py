@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     image_fetch_timeout_s: float = Field(default=5.0, gt=0, le=60)
     image_max_bytes: int = Field(default=2_000_000, ge=1024)
 
+    # Console exports run as jobs (hive.console.export_jobs): the files they write live under
+    # export_dir (empty: data_dir/exports) for export_ttl_hours, then the hourly purge deletes
+    # them; an export of more than export_confirm_rows rows is asked first.
+    export_dir: Path = Path("")
+    export_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+    export_confirm_rows: int = Field(default=5_000, ge=0)
+
     # Supplier calls (adapters' resilience); per-supplier QPS lives in the supplier registry.
     supplier_timeout_s: float = Field(default=10.0, gt=0, le=300)
     supplier_retry_attempts: int = Field(default=3, ge=1, le=10)
@@ -268,6 +275,12 @@ class Settings(BaseSettings):
     @property
     def pgdata_dir(self) -> Path:
         return (self.data_dir / "pgdata").resolve()
+
+    @property
+    def exports_dir(self) -> Path:
+        """Where export files are written (``export_dir``, else ``data_dir/exports``)."""
+        chosen = self.export_dir if str(self.export_dir) not in ("", ".") else None
+        return (chosen or self.data_dir / "exports").resolve()
 
 
 def parse_networks(value: str) -> tuple[IPNetwork, ...]:
