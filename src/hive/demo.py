@@ -17,6 +17,7 @@ demo rule has run (``fill_demo_distribution``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,6 +36,7 @@ from hive.catalog.selection import rules
 from hive.catalog.selection import tasks as rule_tasks
 from hive.catalog.selection.schemas import RuleConditions, RuleCreate
 from hive.customers import service as customers
+from hive.customers.models import CustomerGrade
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate
@@ -213,7 +215,9 @@ async def _seed_pool_rules(session: AsyncSession) -> None:
 
 
 async def _seed_grades(session: AsyncSession) -> dict[str, int]:
-    existing = {grade.name: grade.id for grade in await customers.list_grades(session)}
+    grades = await customers.list_grades(session)
+    await _backfill_demo_codes(session, grades)
+    existing = {grade.name: grade.id for grade in grades}
     missing = [grade for grade in DEMO_GRADES if grade.name not in existing]
     for grade in missing:
         existing[grade.name] = (await customers.create_grade(session, SEED_ACTOR, grade)).id
@@ -221,6 +225,19 @@ async def _seed_grades(session: AsyncSession) -> dict[str, int]:
         # A new grade has no prices yet: every product is priced for it by the reprice job.
         await pricing_rules.start_full_reprice(session, "demo grades")
     return existing
+
+
+async def _backfill_demo_codes(session: AsyncSession, grades: Sequence[CustomerGrade]) -> None:
+    """A demo grade seeded before grades had codes gets its demo code (unless another grade
+    took that code meanwhile; migration 0034 gave it one then)."""
+    taken = {grade.code for grade in grades if grade.code is not None}
+    wanted = {demo.name: demo for demo in DEMO_GRADES}
+    for grade in grades:
+        demo = wanted.get(grade.name)
+        if grade.code is None and demo is not None and demo.code not in taken:
+            data = demo.model_copy(update={"description": grade.description})
+            await customers.update_grade(session, SEED_ACTOR, grade.id, data)
+            taken.add(str(demo.code))
 
 
 async def _seed_tenants(session: AsyncSession, grade_ids: dict[str, int]) -> dict[str, int]:
