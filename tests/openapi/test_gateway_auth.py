@@ -24,6 +24,7 @@ from tests.support.openapi import (
 )
 
 CATEGORIES = "/open/v1/categories"
+ORDERS = "/open/v1/orders"
 
 
 @pytest.fixture
@@ -115,6 +116,35 @@ async def test_a_replayed_request_is_refused(gateway: str, app: IssuedApp) -> No
     first = await _raw(gateway, headers)
     replay = await _raw(gateway, headers)
     assert first.status_code == 200
+    assert replay.status_code == 401 and _code(replay) == "nonce_reused"
+
+
+async def test_a_request_whose_route_failed_keeps_its_nonce(gateway: str, app: IssuedApp) -> None:
+    """The admission goes out with the route's transaction but commits before it: a route that
+    answers 404 (its transaction rolled back) has still used its nonce."""
+    path = "/open/v1/products/999999"
+    headers = signed_headers(app.app_key, app.app_secret, "GET", path, "", b"")
+    first = await _raw(gateway, headers, path)
+    replay = await _raw(gateway, headers, path)
+    assert first.status_code == 404 and _code(first) == "product_not_found"
+    assert replay.status_code == 401 and _code(replay) == "nonce_reused"
+
+
+async def test_a_route_without_a_transaction_after_its_caller_refuses_a_replay(
+    gateway: str, app: IssuedApp
+) -> None:
+    """Placing an order opens no transaction right after its caller: its admission runs on a
+    connection of its own, and a replay is refused all the same (here of an invalid body)."""
+    body = b"{}"
+    headers = signed_headers(app.app_key, app.app_secret, "POST", ORDERS, "", body)
+    headers["Content-Type"] = "application/json"
+
+    def post() -> httpx.Response:
+        return httpx.post(gateway + ORDERS, headers=headers, content=body)
+
+    first = await asyncio.to_thread(post)
+    replay = await asyncio.to_thread(post)
+    assert first.status_code == 422, first.text
     assert replay.status_code == 401 and _code(replay) == "nonce_reused"
 
 

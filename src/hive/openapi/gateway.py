@@ -275,7 +275,9 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 def caller_with(scope: Scope) -> Callable[..., Coroutine[Any, Any, AppCredentials]]:
     """A dependency: the signed app, refused with ``scope_missing`` unless it holds ``scope``,
-    then with ``rate_limited`` when its bucket for the scope's routes is empty."""
+    then with ``nonce_reused`` or ``rate_limited`` by its admission — sent with the route's
+    transaction when :func:`open_session` comes right after this dependency (one round trip
+    for both, see :mod:`hive.openapi.admission`), else here on a connection of its own."""
 
     async def caller(
         request: Request, app: Annotated[AppCredentials, Depends(signed_app)]
@@ -283,16 +285,45 @@ def caller_with(scope: Scope) -> Callable[..., Coroutine[Any, Any, AppCredential
         if scope.value not in app.scopes:
             raise ScopeMissing(details={"scope": scope.value})
         nonce, until = request.state.open_nonce
-        key = f"{app.app_key}:{scope.value}"
-        admitted = await gateway_of(request).admitter.admit(app, nonce, until, key, app.limit)
-        request.state.open_rate = admitted.rate
-        if not admitted.nonce_is_new:
-            raise NonceReused()
-        if not admitted.rate.allowed:
-            raise OpenRateLimited(details={"retry_after_s": admitted.rate.retry_after_s})
+        ticket = admission.Ticket(app, nonce, until, f"{app.app_key}:{scope.value}", app.limit)
+        admitter = gateway_of(request).admitter
+        pending = admitter.pending(ticket) if _session_follows(request, caller) else None
+        if pending is None:
+            settle_admission(request, await admitter.admit(ticket))
+        else:
+            request.state.open_admission = pending
         return app
 
     return caller
+
+
+def settle_admission(request: Request, admitted: admission.Admission) -> None:
+    """The rate headers' figures; ``nonce_reused`` or ``rate_limited`` for a refused request."""
+    request.state.open_rate = admitted.rate
+    if not admitted.nonce_is_new:
+        raise NonceReused()
+    if not admitted.rate.allowed:
+        raise OpenRateLimited(details={"retry_after_s": admitted.rate.retry_after_s})
+
+
+_SESSION_FOLLOWS = "_hive_session_follows"  # per route and caller, once worked out
+
+
+def _session_follows(request: Request, caller: Callable[..., Any]) -> bool:
+    """True when the route's next dependency after ``caller`` is :func:`open_session`, which
+    then sends the admission: nothing can run (or refuse the request) between the two."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return False
+    known: dict[Callable[..., Any], bool] = route.__dict__.setdefault(_SESSION_FOLLOWS, {})
+    follows = known.get(caller)
+    if follows is None:
+        calls = [dependency.call for dependency in route.dependant.dependencies]
+        follows = any(
+            calls[i] is caller and calls[i + 1] is open_session for i in range(len(calls) - 1)
+        )
+        known[caller] = follows
+    return follows
 
 
 class RateLimitHeaders:
@@ -336,8 +367,14 @@ async def open_session(
     request: Request, app: Annotated[AppCredentials, Depends(signed_app)]
 ) -> AsyncIterator[AsyncSession]:
     """A transaction as the calling app's tenant (row-level security), committed when the route
-    returns and rolled back when it raises."""
-    async with database_of(request).tenant_transaction(app.tenant_id) as session:
+    returns and rolled back when it raises. The caller's admission, when it left it here, goes
+    out first in the same round trip and commits on its own before this transaction begins."""
+    pending: admission.PendingAdmission | None = getattr(request.state, "open_admission", None)
+    first = pending.queue if pending is not None else None
+    async with database_of(request).tenant_transaction(app.tenant_id, first=first) as session:
+        if pending is not None:
+            request.state.open_admission = None
+            settle_admission(request, await pending.result())
         yield session
 
 

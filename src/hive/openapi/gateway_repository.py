@@ -64,7 +64,7 @@ _ADMIT_SQL = f"""
     """  # noqa: S608 - the f-string joins constants of this module, not input
 
 
-async def admit(
+async def queue_admit(
     connection: psycopg.AsyncConnection[Any],
     *,
     app_id: int,
@@ -74,13 +74,14 @@ async def admit(
     key: str,
     rate_per_s: float,
     burst: int,
-) -> tuple[bool, float, bool]:
-    """Remember the nonce and take a token: (nonce was new, tokens left, token taken).
+) -> psycopg.AsyncCursor[Any]:
+    """Queue the admission's own short transaction: remember the nonce and take a token.
 
-    ``connection`` is an idle psycopg connection (no transaction open); the whole transaction
-    (begin, the platform role, the statement, commit) goes out as one pipeline: one round
-    trip, and the bucket's row lock is held only while the server runs it, never across a
-    round trip to this process."""
+    ``connection`` is a psycopg connection in pipeline mode, outside any transaction and in
+    autocommit (no BEGIN of the driver's own): BEGIN, the platform role, the statement and
+    COMMIT go out with whatever else the pipeline holds, in one round trip, and the bucket's
+    row lock is held only while the server runs them, never across a round trip to this
+    process. Read the answer with :func:`admitted` once the pipeline is sent."""
     params = {
         "app_id": app_id,
         "tenant_id": tenant_id,
@@ -90,10 +91,15 @@ async def admit(
         "rate": rate_per_s,
         "burst": float(burst),
     }
-    async with connection.pipeline():
-        await connection.execute(f"SET LOCAL ROLE {PLATFORM_ROLE}")  # a constant
-        cursor = await connection.execute(_ADMIT_SQL, params)
-        await connection.execute("COMMIT")
+    await connection.execute("BEGIN")
+    await connection.execute(f"SET LOCAL ROLE {PLATFORM_ROLE}")  # a constant
+    cursor = await connection.execute(_ADMIT_SQL, params)
+    await connection.execute("COMMIT")
+    return cursor
+
+
+async def admitted(cursor: psycopg.AsyncCursor[Any]) -> tuple[bool, float, bool]:
+    """The queued admission's answer: (nonce was new, tokens left, token taken)."""
     row = await cursor.fetchone()
     assert row is not None  # the statement always answers one row
     new, tokens, taken = row

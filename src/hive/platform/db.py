@@ -14,7 +14,7 @@ and a pooled connection never carries a role or tenant into the next one.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, ClassVar
@@ -36,9 +36,18 @@ from hive.platform.config import Settings, async_database_url
 PLATFORM_ROLE = "hive_platform"
 TENANT_ROLE = "hive_tenant"
 TENANT_SETTING = "hive.tenant_id"
-_SET_TENANT = text(
-    f"SELECT set_config('role', :role, true), set_config('{TENANT_SETTING}', :tenant, true)"
+# Sent on the driver's connection (psycopg parameters), in the pipeline that opens a transaction.
+_SET_TENANT = (
+    f"SELECT set_config('role', %(role)s, true), set_config('{TENANT_SETTING}', %(tenant)s, true)"
 )
+# The driver adds no BEGIN of its own (it would wait for its answer: a round trip); the
+# transaction is the explicit BEGIN sent with its first statement. The setting is undone when
+# the connection goes back to the pool.
+_EXPLICIT_BEGIN = {"isolation_level": "AUTOCOMMIT"}
+
+Opening = Callable[[Any], Awaitable[None]]
+"""Statements queued on the driver's connection (psycopg, in pipeline mode) before a
+transaction's BEGIN, sent with it in one round trip (e.g. a short transaction of its own)."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -84,17 +93,20 @@ class Database:
 
     def platform_transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A unit of work as the platform role; commits on success, rolls back on error."""
-        return self._unit_of_work(PLATFORM_ROLE, None)
+        return self._unit_of_work(PLATFORM_ROLE, None, None)
 
-    def tenant_transaction(self, tenant_id: int) -> AbstractAsyncContextManager[AsyncSession]:
+    def tenant_transaction(
+        self, tenant_id: int, *, first: Opening | None = None
+    ) -> AbstractAsyncContextManager[AsyncSession]:
         """A unit of work that can only see and write rows of ``tenant_id``.
 
         Row-level security enforces the scope, so a query that forgets its ``tenant_id``
-        filter still sees only this tenant's rows.
+        filter still sees only this tenant's rows. ``first`` queues statements that go out
+        before the transaction's BEGIN, in the same round trip (the Open API's admission).
         """
         if isinstance(tenant_id, bool) or not isinstance(tenant_id, int) or tenant_id <= 0:
             raise ValueError(f"tenant_id must be a positive integer, got {tenant_id!r}")
-        return self._unit_of_work(TENANT_ROLE, tenant_id)
+        return self._unit_of_work(TENANT_ROLE, tenant_id, first)
 
     def actor_transaction(self, actor: Actor) -> AbstractAsyncContextManager[AsyncSession]:
         """A unit of work over the actor's own rows: a tenant user's under its tenant's
@@ -104,21 +116,16 @@ class Database:
         return self.tenant_transaction(actor.tenant_id)
 
     @asynccontextmanager
-    async def _unit_of_work(self, role: str, tenant_id: int | None) -> AsyncIterator[AsyncSession]:
+    async def _unit_of_work(
+        self, role: str, tenant_id: int | None, first: Opening | None
+    ) -> AsyncIterator[AsyncSession]:
         """One transaction with its hooks (:mod:`hive.platform.unit_of_work`): before-commit
         work runs inside it, after-commit work once it has committed and the connection is
         back in the pool; a rollback runs neither."""
         async with self.sessions() as session:
             try:
                 async with session.begin():
-                    if tenant_id is None:
-                        # The role name is a constant, not input.
-                        await session.execute(text(f"SET LOCAL ROLE {role}"))
-                    else:
-                        # ``set_config('role', …, true)`` is ``SET LOCAL ROLE`` (the same
-                        # membership check); with the tenant in the same statement, one round
-                        # trip instead of two.
-                        await session.execute(_SET_TENANT, {"role": role, "tenant": str(tenant_id)})
+                    await _begin(session, role, tenant_id, first)
                     yield session
                     after = await unit_of_work.finish(session)
             finally:
@@ -131,6 +138,27 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _begin(
+    session: AsyncSession, role: str, tenant_id: int | None, first: Opening | None
+) -> None:
+    """BEGIN and the role (and tenant) of the transaction, after ``first``: one pipeline, one
+    round trip. The role lasts until the transaction ends (``LOCAL``), so a pooled connection
+    never carries a role or tenant into the next one."""
+    connection = await session.connection(execution_options=_EXPLICIT_BEGIN)
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None  # a checked-out connection has its driver's
+    async with raw.pipeline():
+        if first is not None:
+            await first(raw)
+        await raw.execute("BEGIN")
+        if tenant_id is None:
+            await raw.execute(f"SET LOCAL ROLE {role}")  # a constant, not input
+        else:
+            # ``set_config('role', …, true)`` is ``SET LOCAL ROLE`` (the same membership
+            # check), here in one statement with the tenant.
+            await raw.execute(_SET_TENANT, {"role": role, "tenant": str(tenant_id)})
 
 
 async def raw_connection(session: AsyncSession) -> Any:
