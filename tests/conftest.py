@@ -44,6 +44,8 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("HIVE_WEBHOOK_ALLOW_LOOPBACK", "true")
 TEMPLATE_ENV = "HIVE_TEST_TEMPLATE"
 ADMIN_URL_ENV = "HIVE_TEST_DATABASE_URL"
+# Set when this run started the embedded server itself (rather than use the caller's).
+OWN_SERVER_ENV = "HIVE_TEST_OWN_SERVER"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
         server = start_test_server(REPO / ".hive" / "test-pgdata")
         config.stash[_server_key] = server
         os.environ[ADMIN_URL_ENV] = server.get_uri("postgres")
+        os.environ[OWN_SERVER_ENV] = "1"
     if os.environ.get(TEMPLATE_ENV):
         return  # a template prepared by the caller (the mutation run): cloned, never dropped
     template = f"hive_tmpl_{uuid.uuid4().hex[:10]}"
