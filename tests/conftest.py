@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 # Every table in the ORM's metadata: a flush needs the target of each foreign key a model names
@@ -35,6 +36,14 @@ from tests.support.databases import (
     start_test_server,
 )
 from tests.support.services import EXTERNAL_PG_URL, require_external_postgres
+
+# No property test fails for time alone: on a loaded machine (CI shares its two cores) a draw
+# took over a second and an example past Hypothesis' 200 ms deadline says nothing about the
+# code. What each property checks is unchanged; tests that set their own settings keep them.
+hypothesis.settings.register_profile(
+    "hive", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("hive")
 
 pytest_plugins = ["tests.support.vop", "tests.support.browser", "tests.support.openapi"]
 
@@ -83,6 +92,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if EXTERNAL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.external_pg)
+    items[:] = slow_first(items)
+
+
+def slow_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests marked ``slow`` first, each group in its collected order: a test of a minute
+    left for the end of a parallel run keeps one worker busy while the other idles."""
+    return sorted(items, key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ async def test_finance_tops_up_and_the_tenant_sees_it(
     browser: Browser, hcm_url: str, people: dict[str, int], tmp_path: Path
 ) -> None:
     page = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     await submit_login(page, hcm_url, "finance", "finance-pass-1")
     await page.wait_for_url(f"{hcm_url}/")
     await page.locator("#sidenav").get_by_role("link", name="客户账户").click()
@@ -34,7 +34,7 @@ async def test_finance_tops_up_and_the_tenant_sees_it(
     await page.screenshot(path=str(tmp_path / "billing-finance.png"), full_page=True)
 
     tenant = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
-    tenant.set_default_timeout(10_000)
+    tenant.set_default_timeout(30_000)
     await submit_login(tenant, hcm_url, "acme-admin", "acme-admin-pass-1")
     await tenant.wait_for_url(f"{hcm_url}/")
     await tenant.locator("#sidenav").get_by_role("link", name="我的账户").click()

@@ -9,11 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from hive.platform.db import Database
 from tests.support.billing import ledger_report, summary
 from tests.support.factories import make_tenant
+
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
 
 
 def _hive(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:

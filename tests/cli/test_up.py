@@ -20,6 +20,8 @@ from tests.support.platform import (
     up_environment,
 )
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 
 @pytest.fixture
 def up_env() -> Iterator[dict[str, str]]:

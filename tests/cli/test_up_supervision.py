@@ -27,6 +27,8 @@ from tests.support.platform import (
     wait_for,
 )
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 RESTART_DEADLINE_S = 180.0
 
 

@@ -16,7 +16,7 @@ async def test_admin_signs_in_and_sees_tenants(
     browser: Browser, hcm_url: str, tmp_path: Path
 ) -> None:
     page = await browser.new_page(locale="zh-CN")
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     await page.goto(f"{hcm_url}/")
     assert page.url.endswith("/login")
     await page.get_by_label("用户名").fill("admin")
@@ -37,6 +37,6 @@ async def test_admin_signs_in_and_sees_tenants(
 @pytest.mark.browser
 async def test_wrong_password_shows_a_chinese_error(browser: Browser, hcm_url: str) -> None:
     page = await browser.new_page(locale="zh-CN")
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     await submit_login(page, hcm_url, "admin", "wrong-password")
     assert await page.get_by_role("alert").inner_text() == "用户名或密码错误"

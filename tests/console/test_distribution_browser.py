@@ -21,7 +21,7 @@ async def test_operator_reserves_a_product_for_one_tenant(
         Item("每日坚果", "三只松鼠", 12, 59_00, stock={1: "in_stock"}),
     )
     page = await browser.new_page(locale="zh-CN")
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     await submit_login(page, hcm_url, "admin", "admin-pass-1")
     await page.wait_for_url(f"{hcm_url}/")
     await page.get_by_role("link", name="分销池").click()
@@ -38,7 +38,7 @@ async def test_operator_reserves_a_product_for_one_tenant(
     await page.screenshot(path=str(tmp_path / "distribution-pool.png"), full_page=True)
 
     tenant = await browser.new_page(locale="zh-CN")
-    tenant.set_default_timeout(10_000)
+    tenant.set_default_timeout(30_000)
     await submit_login(tenant, hcm_url, "acme-admin", "acme-pass-1")
     await tenant.wait_for_url(f"{hcm_url}/")
     await tenant.goto(f"{hcm_url}/workbench/pool")

@@ -11,7 +11,7 @@ from tests.support.console import csrf_token_of, sign_in
 
 @pytest.mark.parametrize("path", ["/admin", "/workbench", "/no/such/page"])
 def test_unknown_console_paths_answer_a_not_found_page(hcm_url: str, path: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         response = client.get(path, headers={"accept": "text/html"})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
@@ -26,7 +26,7 @@ def test_an_api_client_still_gets_json(hcm_url: str) -> None:
 
 
 def test_refused_input_names_the_field_in_the_users_language(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         sign_in(client, "admin", "admin-pass-1")
         chinese = client.get("/admin/supplier-messages?page=0", headers={"accept": "text/html"})
         client.cookies.set("hive_lang", "en")
@@ -39,7 +39,7 @@ def test_refused_input_names_the_field_in_the_users_language(hcm_url: str) -> No
 
 
 def test_switching_language_after_a_form_post_returns_to_a_readable_page(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         token = csrf_token_of(client)
         failed = client.post(
             "/login",

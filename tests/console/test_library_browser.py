@@ -19,7 +19,7 @@ from tests.support.distribution import OPERATOR
 
 async def signed_in(browser: Browser, hcm_url: str) -> Page:
     page = await browser.new_page(locale="zh-CN")
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     await submit_login(page, hcm_url, "acme-admin", "acme-pass-1")
     await page.wait_for_url(f"{hcm_url}/")
     return page

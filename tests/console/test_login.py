@@ -9,14 +9,14 @@ from tests.support.console import sign_in as _login
 
 
 def test_home_redirects_to_login_when_signed_out(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         response = client.get("/")
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
 
 
 def test_login_page_is_chinese_by_default_and_english_on_request(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         chinese = client.get("/login").text
         english = client.get("/login?lang=en").text
         remembered = client.get("/login").text
@@ -26,7 +26,7 @@ def test_login_page_is_chinese_by_default_and_english_on_request(hcm_url: str) -
 
 
 def test_login_without_csrf_token_is_refused(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         client.get("/login")
         response = client.post("/login", data={"username": "admin", "password": "admin-pass-1"})
         forged = client.post(
@@ -40,7 +40,7 @@ def test_login_without_csrf_token_is_refused(hcm_url: str) -> None:
 
 
 def test_wrong_password_and_oversized_input_are_refused(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         wrong = _login(client, "admin", "not-the-password")
         unknown = _login(client, "ghost", "whatever-123")
         huge = _login(client, "admin", "x" * 10_000)
@@ -52,7 +52,7 @@ def test_wrong_password_and_oversized_input_are_refused(hcm_url: str) -> None:
 
 
 def test_platform_admin_sees_all_tenants(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         response = _login(client, "admin", "admin-pass-1")
         assert response.status_code == 303
         home = client.get("/").text
@@ -61,7 +61,7 @@ def test_platform_admin_sees_all_tenants(hcm_url: str) -> None:
 
 
 def test_tenant_admin_sees_only_its_own_company(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         _login(client, "acme-admin", "acme-pass-1")
         home = client.get("/").text
     assert "企业 acme" in home
@@ -70,7 +70,7 @@ def test_tenant_admin_sees_only_its_own_company(hcm_url: str) -> None:
 
 
 def test_logout_needs_the_csrf_token_and_ends_the_session(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         _login(client, "admin", "admin-pass-1")
         refused = client.post("/logout", data={})
         assert refused.status_code == 403

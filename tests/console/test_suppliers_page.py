@@ -18,7 +18,7 @@ def _add(client: httpx.Client, **fields: str) -> httpx.Response:
 
 
 async def test_admin_adds_and_disables_a_vop_supplier(hcm_url: str, database: Database) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         _login(client, "admin", "admin-pass-1")
         added = _add(
             client,
@@ -56,7 +56,7 @@ async def test_admin_adds_and_disables_a_vop_supplier(hcm_url: str, database: Da
 async def test_bad_supplier_input_is_refused_and_nothing_is_written(
     hcm_url: str, database: Database
 ) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         _login(client, "admin", "admin-pass-1")
         no_credentials = _add(client, name="x", kind="vop", base_url="http://127.0.0.1:9")
         bad_url = _add(
@@ -82,7 +82,7 @@ async def test_bad_supplier_input_is_refused_and_nothing_is_written(
 
 
 def test_tenant_users_cannot_manage_suppliers(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as client:
+    with httpx.Client(base_url=hcm_url, timeout=30) as client:
         assert client.get("/admin/suppliers").status_code == 303
         _login(client, "acme-admin", "acme-pass-1")
         assert client.get("/admin/suppliers").status_code == 403

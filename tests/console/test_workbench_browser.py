@@ -24,7 +24,7 @@ async def test_tenant_searches_the_pool_and_narrows_by_brand(
         Item("小米 电饭煲", "小米", 4, 299_00, sales=7),
     )
     page = await browser.new_page(locale="zh-CN")
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     await submit_login(page, hcm_url, "acme-admin", "acme-pass-1")
     await page.wait_for_url(f"{hcm_url}/")
 

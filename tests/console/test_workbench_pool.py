@@ -105,7 +105,7 @@ async def test_a_large_pool_shows_a_capped_total_and_pages(
 
 
 def test_only_signed_in_tenant_users_open_the_workbench(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url) as anonymous:
+    with httpx.Client(base_url=hcm_url, timeout=30) as anonymous:
         response = anonymous.get(PAGE)
     assert (response.status_code, response.headers["location"]) == (303, "/login")
     with signed_in(hcm_url, "admin", "admin-pass-1") as staff:

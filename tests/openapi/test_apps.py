@@ -36,6 +36,8 @@ from tests.support.openapi import (
     sql,
 )
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 
 def _hive(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

@@ -24,6 +24,8 @@ from tests.support.openapi import (
 )
 from tests.support.services import REDIS_URL, require_server
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 CATEGORIES = "/open/v1/categories"
 
 

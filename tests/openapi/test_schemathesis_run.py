@@ -25,6 +25,8 @@ from hive.platform.db import Database
 from tests.support.billing import fund
 from tests.support.openapi import gateway_processes, make_priced_product, sql
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 RUN_S = 60
 REPO = Path(__file__).resolve().parents[2]
 

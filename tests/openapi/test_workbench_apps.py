@@ -43,7 +43,7 @@ def urls(open_settings: Settings) -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def _admin(console: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=console, follow_redirects=True) as client:
+    with httpx.Client(base_url=console, follow_redirects=True, timeout=30) as client:
         assert sign_in(client, "acme-admin", PASSWORD).status_code == 200
         yield client
 
@@ -135,7 +135,7 @@ async def test_a_tenant_user_cannot_open_it_and_another_tenants_app_is_untouchab
     theirs = await make_app(database, open_settings, globex)
 
     def visit() -> tuple[int, int, str]:
-        with httpx.Client(base_url=console, follow_redirects=True) as user:
+        with httpx.Client(base_url=console, follow_redirects=True, timeout=30) as user:
             sign_in(user, "acme-user", PASSWORD)
             forbidden = user.get(PAGE).status_code
         with _admin(console) as client:

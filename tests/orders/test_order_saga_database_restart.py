@@ -38,6 +38,8 @@ from tests.support.saga_vop import (
 from tests.support.vop import AdapterKit, adapter_settings, kit
 from tests.support.workers import worker
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 __all__ = ["adapter_settings", "kit", "shop", "vop", "world"]
 ORDERS = 3
 WORK = Path(__file__).resolve().parents[2] / ".hive"  # the embedded server's user reaches it

@@ -44,6 +44,8 @@ from tests.support.saga_vop import (
 from tests.support.vop import SECRET_KEY, AdapterKit, adapter_settings, kit
 from tests.support.workers import worker
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 __all__ = ["adapter_settings", "kit", "shop", "vop", "world"]
 
 

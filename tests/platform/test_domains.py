@@ -154,7 +154,7 @@ async def test_an_app_built_from_the_list_serves_every_domains_routes(
     assert ("GET", "/admin/catalog/pool") in declared and ("GET", "/workbench/pool") in declared
     app = create_hcm_app(settings, settings.database_url, [*DOMAINS, PROBE])
     with running_server(app) as url:
-        async with httpx.AsyncClient(base_url=url) as client:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             for method, path in declared:
                 answer = await client.request(method, path)
                 assert answer.status_code not in (404, 405), (method, path)
@@ -164,10 +164,10 @@ async def test_an_app_built_from_the_list_serves_every_domains_routes(
 
 async def test_a_domain_added_to_the_list_is_served_by_the_gateway(settings: Settings) -> None:
     with running_server(create_hag_app(settings, settings.database_url, [PROBE])) as url:
-        async with httpx.AsyncClient(base_url=url) as client:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             assert (await client.get("/probe-domain")).status_code == 200
     with running_server(create_hag_app(settings, settings.database_url)) as url:
-        async with httpx.AsyncClient(base_url=url) as client:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             assert (await client.get("/probe-domain")).status_code == 404
 
 

@@ -94,7 +94,7 @@ def test_an_id_outside_bigint_or_not_in_ascii_digits_is_refused(
 
 def test_an_unexpected_error_keeps_the_connection_open(base_url: str) -> None:
     ports: list[object] = []
-    with httpx.Client(base_url=base_url) as client:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
         for _ in range(3):
             response = client.get(
                 "/boom",

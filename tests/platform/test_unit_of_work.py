@@ -134,7 +134,7 @@ async def test_a_request_transaction_runs_its_hooks_and_a_failed_one_none(
         routers=[_hooked_router(journal)],
     )
     with running_server(app) as base:
-        async with httpx.AsyncClient(base_url=base) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             assert (await client.post("/hooked")).status_code == 200
             assert journal == ["request: before commit as hive_platform", "request: after commit"]
             journal.clear()

@@ -145,7 +145,7 @@ def test_rules_page_creates_previews_edits_deletes_and_refuses_bad_rules(
 
 
 def test_tenants_cannot_open_catalog_pages(hcm: str) -> None:
-    with httpx.Client(base_url=hcm) as client:
+    with httpx.Client(base_url=hcm, timeout=30) as client:
         assert client.get("/admin/catalog/upstream").status_code == 303
         sign_in(client, "buyer", "buyer-pass-1")
         assert client.get("/admin/catalog/upstream").status_code == 403

@@ -45,7 +45,7 @@ async def test_operator_searches_the_pool_and_changes_a_product(hcm: str, world:
 
 
 def test_bad_pool_queries_are_refused(hcm: str) -> None:
-    with httpx.Client(base_url=hcm) as client:
+    with httpx.Client(base_url=hcm, timeout=30) as client:
         sign_in(client, "operator1", "operator-pass-1")
         for params in (
             {"min_yuan": "abc"},

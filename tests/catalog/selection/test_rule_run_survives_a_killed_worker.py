@@ -34,6 +34,8 @@ from tests.support.workers import (
     worker,
 )
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 CONDITIONS = RuleConditions(keywords=["手机"], max_products=150)  # two chunks of 100 and 50
 AREAS = [Area(1, 72, 2799, 0)]
 

@@ -33,6 +33,8 @@ from tests.support.workers import (
     worker,
 )
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 SEARCH = {"keyword": "保温杯", "sort": "sales_desc"}
 CAP = 200  # two pages of 100 hits: the worker is killed between them
 SECOND_PAGE = re.compile(rb"(^|&)pageIndex=2(&|$)")
