@@ -31,12 +31,15 @@ from harness import adapter_factory, bench_environment, finish, print_conditions
 from sqlalchemy import text
 from supplier_refresh_bench import collect_skus, register
 
+from hive.catalog.pricing.rules import REPRICE_KIND
 from hive.catalog.pricing.tasks import run_full_reprice
 from hive.events.repository import HORIZON
 from hive.feed.polling import FeedConsumer
+from hive.platform.actor import SYSTEM
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.platform.jobs import JobRuntime
+from hive.platform.progress import start_progress
 from hive.suppliers.models import Supplier
 from hive.suppliers.protocol import SupplierAdapter
 from hive.suppliers.runtime import supplier_http_client
@@ -75,13 +78,9 @@ async def prepare(database: Database, supplier_id: int, skus: list[str], tenants
     await sql(database, INSERT_POOL, supplier=supplier_id, skus=skus)
     for statement in SETUP:
         await sql(database, statement, tenants=tenants)
-    async with database.engine.begin() as connection:
-        run_id = (
-            await connection.execute(
-                text("INSERT INTO pricing_reprice_runs (reason) VALUES ('bench') RETURNING id")
-            )
-        ).scalar_one()
-    await run_full_reprice(database, run_id, chunk=20_000, margin=Decimal(1))
+    async with database.platform_transaction() as session:
+        progress_id = (await start_progress(session, SYSTEM, REPRICE_KIND, params={})).id
+    await run_full_reprice(database, progress_id, chunk=20_000, margin=Decimal(1))
     await sql(database, "ANALYZE")
 
 

@@ -36,11 +36,14 @@ from harness import REPO, finish, print_conditions
 from sqlalchemy import text
 
 from hive.catalog.pricing import reprice_sql
+from hive.catalog.pricing.rules import REPRICE_KIND
 from hive.catalog.pricing.tasks import run_full_reprice
+from hive.platform.actor import SYSTEM
 from hive.platform.config import Settings
 from hive.platform.database_server import create_database_if_missing, start_embedded
 from hive.platform.db import Database, create_engine
 from hive.platform.migrations import upgrade_to_head
+from hive.platform.progress import start_progress
 
 GOAL = 0.5
 QUICK_PRODUCTS = 20_000
@@ -147,17 +150,13 @@ async def baseline(database: Database, margin: Decimal) -> float:
 
 
 async def reprice(database: Database, settings: Settings) -> float:
-    """Seconds for the full reprice job's work (its run row made beforehand)."""
-    async with database.engine.begin() as connection:
-        run_id = (
-            await connection.execute(
-                text("INSERT INTO pricing_reprice_runs (reason) VALUES ('bench') RETURNING id")
-            )
-        ).scalar_one()
+    """Seconds for the full reprice job's work (its progress row made beforehand)."""
+    async with database.platform_transaction() as session:
+        progress_id = (await start_progress(session, SYSTEM, REPRICE_KIND, params={})).id
     started = time.perf_counter()
     await run_full_reprice(
         database,
-        run_id,
+        progress_id,
         chunk=settings.pricing_reprice_chunk,
         margin=settings.pricing_min_margin_percent,
     )

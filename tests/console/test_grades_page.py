@@ -16,11 +16,12 @@ from sqlalchemy import func, select
 from hive.catalog.distribution import service as distribution
 from hive.catalog.distribution.models import PoolKind
 from hive.catalog.distribution.schemas import AssignmentCreate, PoolCreate
-from hive.catalog.pricing.models import RepriceRun
+from hive.catalog.pricing.rules import REPRICE_KIND
 from hive.customers.models import CustomerGrade
 from hive.platform.audit import AuditEntry
 from hive.platform.db import Database
 from hive.platform.permissions import Role
+from hive.platform.progress import JobProgress
 from tests.support.console import csrf_token_of, sign_in
 from tests.support.distribution import OPERATOR
 from tests.support.factories import make_grade, make_user
@@ -52,7 +53,8 @@ async def _audited(database: Database, action: str) -> list[AuditEntry]:
 
 async def _runs(database: Database) -> int:
     async with database.platform_transaction() as session:
-        return int(await session.scalar(select(func.count()).select_from(RepriceRun)) or 0)
+        query = select(func.count()).where(JobProgress.kind == REPRICE_KIND)
+        return int(await session.scalar(query) or 0)
 
 
 def _form(**fields: str) -> dict[str, str]:

@@ -140,8 +140,9 @@ async def test_the_pricing_page_shows_reprice_runs_in_words(
     async with database.platform_transaction() as session:
         await session.execute(
             text(
-                "INSERT INTO pricing_reprice_runs (reason, status, total, done, changed)"
-                " VALUES ('grade 4', 'finished', 10, 10, 3)"
+                "INSERT INTO job_progress (kind, status, params, planned, done, counts,"
+                " actor_name, actor_role) VALUES ('pricing.reprice_all', 'finished',"
+                " '{\"reason\": \"grade 4\"}', 10, 10, '{\"changed\": 3}', 'system', 'system')"
             )
         )
     with httpx.Client(base_url=hcm_url, timeout=30) as client:
@@ -149,6 +150,7 @@ async def test_the_pricing_page_shows_reprice_runs_in_words(
         page = client.get("/admin/pricing")
         assert "<td>客户等级 #4 系数变更</td>" in page.text
         assert '<td data-status="finished">已完成</td>' in page.text
+        assert "10 / 10" in page.text and "<td>3</td>" in page.text  # done of planned, changed
 
 
 def test_the_tenant_library_has_one_name_everywhere() -> None:

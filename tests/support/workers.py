@@ -37,23 +37,26 @@ STALLED_AFTER_S = 3
 class RequestGate:
     """An ASGI app in front of another (the simulator's): the first request for which
     ``held(path, body)`` is true waits, before the app sees it, until :attr:`opened` is set;
-    :attr:`holding` is set once it waits. Every other request passes straight through."""
+    :attr:`holding` is set once it waits. Every other request passes straight through.
+    :attr:`seen` lists every request as it arrived: ``(path, body & query string)``."""
 
     def __init__(self, app: Any, held: Callable[[str, bytes], bool]) -> None:
         self.app = app
         self.held = held
         self.holding = threading.Event()
         self.opened = threading.Event()
+        self.seen: list[tuple[str, bytes]] = []
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or self.holding.is_set():
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         messages = [await receive()]
         while messages[-1].get("more_body"):
             messages.append(await receive())
         body = b"".join(m.get("body", b"") for m in messages) + b"&" + scope["query_string"]
-        if self.held(scope["path"], body):
+        self.seen.append((scope["path"], body))
+        if not self.holding.is_set() and self.held(scope["path"], body):
             self.holding.set()
             await asyncio.to_thread(self.opened.wait)
         replay = iter(messages)
@@ -90,6 +93,17 @@ async def scalar(database: Database, statement: str, **params: Any) -> Any:
 async def rows(database: Database, statement: str, **params: Any) -> list[Any]:
     async with database.platform_transaction() as session:
         return list((await session.execute(text(statement), params)).all())
+
+
+async def progress_of(database: Database, progress_id: int) -> tuple[str, int, int | None, str]:
+    """A long action's progress row and its job: (state, done, planned, job status)."""
+    found = await rows(
+        database,
+        "SELECT p.status, p.done, p.planned, j.status::text "
+        "FROM job_progress p JOIN procrastinate_jobs j ON j.id = p.job_id WHERE p.id = :p",
+        p=progress_id,
+    )
+    return found[0]  # type: ignore[no-any-return]
 
 
 async def dead_workers_stalled(database: Database) -> bool:

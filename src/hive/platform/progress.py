@@ -12,7 +12,9 @@ defers its procrastinate job; the job then advances the row as it goes and finis
     await finish(session, progress_id, FINISHED)
 
 The row is the job's memory: ``cursor`` says where to resume when the job runs again after its
-worker died (``docs/jobs.md``), ``counts`` and ``reasons`` add up over every attempt, and
+worker died (``docs/jobs.md``; a job walking rows by id passes ``covered=IdRange(...)`` and reads
+it back with :mod:`hive.platform.progress_ranges`), ``counts`` and ``reasons`` add up over every
+attempt, and
 ``cancel_requested`` (set by the console) is read back by each ``advance``, so the job stops
 between two units of work. :func:`view_of` turns a row into :class:`Progress`, the one shape
 the console's progress box (``job_progress_box.html``) shows; a rule run maps onto it too.
@@ -40,6 +42,7 @@ from hive.platform.progress_model import (
     STATES,
     JobProgress,
 )
+from hive.platform.progress_ranges import IdRange, with_range
 
 __all__ = [
     "CANCELLED",
@@ -49,6 +52,7 @@ __all__ = [
     "QUEUED",
     "RUNNING",
     "STATES",
+    "IdRange",
     "JobProgress",
     "Progress",
     "ProgressNotFound",
@@ -168,11 +172,15 @@ async def advance(
     counts: Mapping[str, int] | None = None,
     reasons: Mapping[str, int] | None = None,
     cursor: Mapping[str, Any] | None = None,
+    covered: IdRange | None = None,
     planned: int | None = None,
 ) -> bool:
     """Add ``done`` units and the ``counts``/``reasons`` of one unit of work, move the
-    ``cursor`` (and ``planned``, when now known); returns whether a cancellation was asked.
-    The row is locked first, so units of work that end at once (concurrent batches) add up."""
+    ``cursor`` or merge the id range the unit ``covered`` into it
+    (:mod:`hive.platform.progress_ranges`), and set ``planned`` when now known; returns whether
+    a cancellation was asked. The row is locked first, so units of work that end at once
+    (concurrent batches) add up. Called in the transaction of the unit's writes, the cursor
+    and the counts commit with them: a retried job neither loses nor repeats the unit."""
     row = await repository.get(session, progress_id, lock=True)
     if row is None:
         raise ProgressNotFound(details={"progress_id": progress_id})
@@ -181,6 +189,8 @@ async def advance(
     row.reasons = _added(row.reasons, reasons)
     if cursor is not None:
         row.cursor = dict(cursor)
+    if covered is not None:
+        row.cursor = with_range(row.cursor, covered)
     if planned is not None:
         row.planned = planned
     await repository.save(session)
@@ -189,7 +199,8 @@ async def advance(
 
 async def start_over(session: AsyncSession, progress_id: int) -> None:
     """For an action that cannot resume where an earlier attempt stopped (a worker died under
-    it) and runs again from the start: forget what that attempt counted."""
+    it: an export, whose file cannot commit with the row) and runs again from the start:
+    forget what that attempt counted."""
     row = await get_progress(session, progress_id)
     row.done, row.counts, row.reasons, row.cursor = 0, {}, {}, {}
     await repository.save(session)

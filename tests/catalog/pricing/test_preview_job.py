@@ -4,8 +4,10 @@ written; the console shows its progress, then the result."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -55,6 +57,37 @@ async def test_the_job_finds_exactly_what_one_statement_finds(shop: Shop) -> Non
     assert (row.status, row.done, row.planned) == (progress.FINISHED, 11, 11)
     assert preview_job.preview_of(row) == inline
     assert await shop.sql("SELECT count(*) FROM pricing_rules") == [(1,)]  # nothing written
+
+
+async def test_a_preview_run_again_after_its_worker_died_goes_on_after_the_last_chunk(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _pool(shop)
+    async with shop.database.platform_transaction() as session:
+        inline = await preview_job.start_preview(
+            session, ADMIN, FORM, BANDS, rule_id=None, inline_max=1_000
+        )
+        started = await preview_job.start_preview(
+            session, ADMIN, FORM, BANDS, rule_id=None, inline_max=10
+        )
+    real, ranges = rules.preview_rule, []
+
+    async def dies_on_the_third_chunk(*args: Any, **kwargs: Any) -> rules.Preview:
+        ranges.append(kwargs["id_range"])
+        if len(ranges) == 3:
+            raise asyncio.CancelledError  # the process stops: nothing of the job runs on
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(rules, "preview_rule", dies_on_the_third_chunk)
+    with pytest.raises(asyncio.CancelledError):
+        await preview_job.run_preview(shop.database, started, chunk=3)
+    await preview_job.run_preview(shop.database, started, chunk=3)  # the job run again
+    # 12 products, 3 a chunk: the second attempt reads the chunk that died and the last one
+    assert len(ranges) == 5 and ranges[3] == ranges[2]
+    async with shop.database.platform_transaction() as session:
+        row = await progress.get_progress(session, started)
+    assert (row.status, row.done, row.planned) == (progress.FINISHED, 11, 11)
+    assert preview_job.preview_of(row) == inline  # every chunk counted once
 
 
 async def test_a_cancelled_preview_stops_between_chunks(shop: Shop) -> None:

@@ -129,7 +129,6 @@ async def test_finance_may_not_reprice_even_confirmed(hcm: str, shop: Shop) -> N
             assert refused.status_code == 403
             assert 'id="confirm-form"' not in refused.text
     assert await shop.sql("SELECT count(*) FROM job_progress") == [(0,)]
-    assert await shop.sql("SELECT count(*) FROM pricing_reprice_runs") == [(0,)]
 
 
 async def test_a_reprice_run_again_after_its_worker_died_goes_on_after_the_last_chunk(
@@ -139,7 +138,7 @@ async def test_a_reprice_run_again_after_its_worker_died_goes_on_after_the_last_
     before = await _prices(shop)
     async with shop.database.platform_transaction() as session:
         row = await rules.start_reprice_job(session, ADMIN, "operator")
-        progress_id, run_id = row.id, int(row.params["run_id"])
+        progress_id = row.id
     real, calls = repository.reprice, []
 
     async def dies_on_the_third_chunk(*args: Any, **kwargs: Any) -> RepriceCounts:
@@ -150,16 +149,12 @@ async def test_a_reprice_run_again_after_its_worker_died_goes_on_after_the_last_
 
     monkeypatch.setattr(repository, "reprice", dies_on_the_third_chunk)
     with pytest.raises(asyncio.CancelledError):
-        await run_full_reprice(
-            shop.database, run_id, chunk=2, margin=Decimal(1), progress_id=progress_id
-        )
+        await run_full_reprice(shop.database, progress_id, chunk=2, margin=Decimal(1))
     [(status, done, cursor)] = await shop.sql(
         "SELECT status, done, cursor FROM job_progress WHERE id = :p", p=progress_id
     )
-    assert (status, done, cursor) == ("running", 4, {"after": products[3]})
-    await run_full_reprice(  # the job run again
-        shop.database, run_id, chunk=2, margin=Decimal(1), progress_id=progress_id
-    )
+    assert (status, done, cursor) == ("running", 4, {"ranges": {"": [[0, products[3]]]}})
+    await run_full_reprice(shop.database, progress_id, chunk=2, margin=Decimal(1))  # again
     assert calls[3] == {"after_id": products[3], "upto_id": products[4]}  # not from the start
     [(status, done, planned, counts)] = await shop.sql(
         "SELECT status, done, planned, counts FROM job_progress WHERE id = :p", p=progress_id
@@ -177,7 +172,7 @@ async def test_a_cancelled_reprice_stops_after_its_chunk_and_says_what_it_left(
     before = await _prices(shop)
     async with shop.database.platform_transaction() as session:
         row = await rules.start_reprice_job(session, ADMIN, "operator")
-        progress_id, run_id = row.id, int(row.params["run_id"])
+        progress_id = row.id
     real = repository.reprice
 
     async def cancelled_while_running(*args: Any, **kwargs: Any) -> RepriceCounts:
@@ -186,9 +181,7 @@ async def test_a_cancelled_reprice_stops_after_its_chunk_and_says_what_it_left(
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(repository, "reprice", cancelled_while_running)
-    await run_full_reprice(
-        shop.database, run_id, chunk=2, margin=Decimal(1), progress_id=progress_id
-    )
+    await run_full_reprice(shop.database, progress_id, chunk=2, margin=Decimal(1))
     [(status, done, counts, reasons)] = await shop.sql(
         "SELECT status, done, counts, reasons FROM job_progress WHERE id = :p", p=progress_id
     )

@@ -203,20 +203,17 @@ async def test_a_coefficient_change_reprices_every_product_in_a_job_with_progres
     grade = await shop.grade("银牌", "1.00")
     products = [await shop.product(1000, 2000) for _ in range(5)]
     async with shop.database.platform_transaction() as session:
-        run_id = await rules.set_grade_coefficient(session, ADMIN, grade, Decimal("0.98"))
+        started = await rules.set_grade_coefficient(session, ADMIN, grade, Decimal("0.98"))
     jobs = await shop.sql(
         "SELECT task_name, args FROM procrastinate_jobs WHERE task_name LIKE '%reprice%'"
     )
     [(progress_id, actor)] = await shop.sql("SELECT id, actor_name FROM job_progress")
     assert actor == "system"  # a grade change asks for it: the system reprices
-    args = {"run_id": run_id, "progress_id": progress_id}
+    assert started == progress_id
+    args = {"progress_id": progress_id}
     assert [tuple(j) for j in jobs] == [("hive.catalog.pricing.reprice_all", args)]
-    totals = await run_full_reprice(
-        shop.database, run_id, chunk=2, margin=Decimal(1), progress_id=progress_id
-    )
+    totals = await run_full_reprice(shop.database, progress_id, chunk=2, margin=Decimal(1))
     assert totals.products == 5
     assert {await shop.price(p, grade) for p in products} == {1960}
-    run = await shop.sql("SELECT status, total, done, changed FROM pricing_reprice_runs")
-    assert [tuple(r) for r in run] == [("finished", 5, 5, 5)]
     row = await shop.sql("SELECT status, done, planned, counts FROM job_progress")
     assert [tuple(r) for r in row] == [("finished", 5, 5, {"changed": 5, "kept": 0})]

@@ -28,6 +28,7 @@ from tests.support.workers import (
     dead_workers_stalled,
     is_set,
     poll,
+    progress_of,
     rows,
     scalar,
     worker,
@@ -55,16 +56,6 @@ def gated_simulator(tmp_path: Path) -> Iterator[tuple[Simulator, RequestGate]]:
             yield Simulator(url, config), gate
     finally:
         gate.opened.set()
-
-
-async def progress_of(database: Database, progress_id: int) -> tuple[str, int, int | None, str]:
-    found = await rows(
-        database,
-        "SELECT p.status, p.done, p.planned, j.status::text "
-        "FROM job_progress p JOIN procrastinate_jobs j ON j.id = p.job_id WHERE p.id = :p",
-        p=progress_id,
-    )
-    return found[0]  # type: ignore[no-any-return]
 
 
 async def test_select_all_whose_worker_was_killed_selects_every_hit_once(

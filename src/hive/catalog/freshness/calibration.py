@@ -7,9 +7,13 @@ it. Each batch is applied in its own transaction (history rows and domain events
 ``calibration``) and stamped ``calibrated_at``. What drifted — counts per field and a few
 examples — is logged and stored as a ``catalog.pool_calibrated`` domain event.
 
-``on_batch`` hears of each batch as it ends (its SKUs and what came of them, or the supplier's
-error) and answers whether to stop: the job reports its progress through it and stops there
-when a cancellation was asked (the batches under way finish; no new one starts).
+``on_batch`` hears of each batch as it ends (the batch: its SKUs and the range of product ids it
+covers, and what came of it, or the supplier's error), in the transaction that applied the
+batch (a batch the supplier failed: a transaction of its own), and answers whether to stop: the
+job advances its progress row and resume cursor through it, so they commit with the batch's
+writes, and stops there when a cancellation was asked (the batches under way finish; no new one
+starts). ``done`` names the id ranges an earlier attempt finished (its worker died): the pool
+is read on after the first gap, and products a range covers are not read again.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from hive.catalog.freshness import repository as fresh_repo
 from hive.catalog.freshness.refresh import BATCH, PRICE_SHELF_STOCK, RefreshReport, refresh_batch
 from hive.platform.db import Database
 from hive.platform.domain_events import raise_event
 from hive.platform.logging import get_logger
+from hive.platform.progress_ranges import done_through, is_done
 from hive.suppliers.errors import SupplierError
 from hive.suppliers.health import CALIBRATION, OK, AccessStatus, record_outcome
 from hive.suppliers.protocol import SupplierAdapter
@@ -39,9 +46,23 @@ EXAMPLES_PER_FIELD = 5
 MIN_IN_FLIGHT, MAX_IN_FLIGHT = 2, 32
 
 log = get_logger("hive.catalog.freshness.calibration")
-# A batch ended: its SKUs, what the refresh did (None when the supplier failed), the error (or
-# None); answers whether the calibration should stop.
-BatchDone = Callable[[Sequence[str], RefreshReport | None, SupplierError | None], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Pool products read together: ``skus``, those of the supplier's pool with
+    ``after < id <= upto`` that no earlier attempt finished."""
+
+    skus: list[str]
+    after: int
+    upto: int
+
+
+# A batch ended (called in its transaction): what the refresh did (None when the supplier
+# failed), the error (or None); answers whether the calibration should stop.
+BatchDone = Callable[
+    [AsyncSession, Batch, RefreshReport | None, SupplierError | None], Awaitable[bool]
+]
 
 
 @dataclass
@@ -94,24 +115,23 @@ async def calibrate_supplier(
     in_flight: int,
     stock_areas: Sequence[Area],
     on_batch: BatchDone | None = None,
+    done: Sequence[tuple[int, int]] = (),
 ) -> CalibrationReport:
-    """Calibrate the whole pool of ``adapter``'s supplier; stores and logs the report."""
+    """Calibrate the pool of ``adapter``'s supplier (but the id ranges ``done``); stores and
+    logs the report."""
     report = CalibrationReport(adapter.supplier_id)
-    queue: asyncio.Queue[list[str] | None] = asyncio.Queue(maxsize=2 * in_flight)
+    queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=2 * in_flight)
     started = time.perf_counter()
 
     async def work() -> None:
-        while (chunk := await queue.get()) is not None:
-            if report.stopped:
-                continue  # drained, not read
-            batch, error = await _calibrate_batch(database, adapter, chunk, stock_areas, report)
-            if on_batch is not None and await on_batch(chunk, batch, error):
-                report.stopped = True
+        while (batch := await queue.get()) is not None:
+            if not report.stopped:  # else drained, not read
+                await _calibrate_batch(database, adapter, batch, stock_areas, report, on_batch)
 
     async with asyncio.TaskGroup() as group:
         for _ in range(in_flight):
             group.create_task(work())
-        await _produce(database, adapter.supplier_id, queue, report)
+        await _produce(database, adapter.supplier_id, queue, report, done)
         for _ in range(in_flight):
             await queue.put(None)
     report.elapsed_s = time.perf_counter() - started
@@ -133,41 +153,69 @@ async def calibrate_supplier(
 async def _produce(
     database: Database,
     supplier_id: int,
-    queue: asyncio.Queue[list[str] | None],
+    queue: asyncio.Queue[Batch | None],
     report: CalibrationReport,
+    done: Sequence[tuple[int, int]],
 ) -> None:
-    after_id = 0
+    """Queue the pool in id order, ``BATCH`` products a batch, from the end of the first range
+    ``done`` on, leaving out the products a later range covers."""
+    after_id = done_through(done)
+    skus: list[str] = []
+    start = after_id
     while not report.stopped:
         async with database.platform_transaction() as session:
             rows = await fresh_repo.pool_page(session, supplier_id, after_id=after_id, limit=BATCH)
         if not rows:
-            return
-        after_id = rows[-1]["id"]
-        await queue.put([row["supplier_sku"] for row in rows])
+            break
+        for row in rows:
+            after_id = row["id"]
+            if is_done(done, after_id):
+                continue
+            skus.append(row["supplier_sku"])
+            if len(skus) == BATCH:
+                await queue.put(Batch(skus, start, after_id))
+                skus, start = [], after_id
+    if skus and not report.stopped:
+        await queue.put(Batch(skus, start, after_id))
 
 
 async def _calibrate_batch(
     database: Database,
     adapter: SupplierAdapter,
-    skus: list[str],
+    batch: Batch,
     stock_areas: Sequence[Area],
     report: CalibrationReport,
-) -> tuple[RefreshReport | None, SupplierError | None]:
+    on_batch: BatchDone | None,
+) -> None:
+    """Read and apply one batch; ``on_batch`` hears of it in the apply transaction (a failed
+    batch: in one of its own)."""
     report.batches += 1
+    stop = False
+
+    async def applied(session: AsyncSession, refreshed: RefreshReport) -> None:
+        nonlocal stop
+        if on_batch is not None:
+            stop = await on_batch(session, batch, refreshed, None)
+
     try:
-        batch = await refresh_batch(
+        refreshed = await refresh_batch(
             database,
             adapter,
-            skus,
+            batch.skus,
             PRICE_SHELF_STOCK,
             "calibration",
             stock_areas,
             stamp="calibrated_at",
+            applied=applied,
         )
     except SupplierError as error:
-        report.failed += len(skus)
+        report.failed += len(batch.skus)
         report.errors[error.code] += 1
         report.last_error = error
-        return None, error
-    report.add(batch)
-    return batch, None
+        if on_batch is not None:
+            async with database.platform_transaction() as session:
+                stop = await on_batch(session, batch, None, error)
+    else:
+        report.add(refreshed)
+    if stop:
+        report.stopped = True

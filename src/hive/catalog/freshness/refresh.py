@@ -44,6 +44,8 @@ AdapterSource = Callable[[int], Awaitable[SupplierAdapter]]
 Plan = dict[tuple["Aspect", ...], list[str]]
 # Called in the apply transaction with the SKUs that could not be read (same shape as Plan).
 Settle = Callable[[AsyncSession, Plan], Awaitable[None]]
+# Called in a batch's apply transaction with what it applied (the calibration's progress).
+Applied = Callable[[AsyncSession, "RefreshReport"], Awaitable[None]]
 
 log = get_logger("hive.catalog.freshness.refresh")
 
@@ -175,8 +177,11 @@ async def refresh_batch(
     stock_areas: Sequence[Area],
     *,
     stamp: str = "refreshed_at",
+    applied: Applied | None = None,
 ) -> RefreshReport:
-    """Read ``skus`` completely, then apply them in one transaction; raises SupplierError.
+    """Read ``skus`` completely, then apply them in one transaction, where ``applied`` (if
+    given) hears what was applied; raises SupplierError (nothing applied, ``applied`` not
+    called).
 
     A product refreshed by someone else after this read started keeps those newer values.
     """
@@ -197,6 +202,8 @@ async def refresh_batch(
             report.merge(
                 await _apply_details(session, adapter.supplier_id, details, source, read_at)
             )
+        if applied is not None:
+            await applied(session, report)
     return report
 
 

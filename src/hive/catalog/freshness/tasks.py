@@ -34,6 +34,7 @@ from hive.platform.jobs import (
 )
 from hive.platform.logging import get_logger
 from hive.platform.permissions import Action, require
+from hive.platform.progress_ranges import ranges_of
 from hive.suppliers import service as suppliers
 from hive.suppliers.errors import SupplierError
 from hive.suppliers.types import Area
@@ -304,18 +305,20 @@ async def calibrate_now_job(context: JobContext, progress_id: int) -> int:
 async def calibrate_all(runtime: JobRuntime, *, progress_id: int | None = None) -> int:
     """Calibrate the pool of each enabled supplier that has pool products; products checked.
     With ``progress_id``, each batch advances that row (changed, unchanged, failed with the
-    supplier's reason) and a cancellation stops the calibration; a second attempt (its worker
-    died) starts over, its counts those of the attempt that finishes."""
+    supplier's reason) and its resume cursor (the product ids it covered, by supplier) in the
+    batch's own transaction, and a cancellation stops the calibration; a second attempt (its
+    worker died) reads only the products no batch of an earlier one finished, so the row's
+    counts and ``done`` go on adding up over the whole run."""
     database = runtime.database
+    cursor: dict[str, Any] = {}
     if progress_id is not None:
         async with database.platform_transaction() as session:
             row = await progress.begin(session, progress_id)
             if row is None:
                 return 0
-            if row.done:
-                await progress.start_over(session, progress_id)
+            cursor = dict(row.cursor or {})
     try:
-        checked, end = await _calibrate_suppliers(runtime, progress_id)
+        checked, end = await _calibrate_suppliers(runtime, progress_id, cursor)
     except Exception as error:
         if progress_id is not None:
             log.exception("calibration failed", progress_id=progress_id)
@@ -329,12 +332,13 @@ async def calibrate_all(runtime: JobRuntime, *, progress_id: int | None = None) 
     return checked
 
 
-async def _calibrate_suppliers(runtime: JobRuntime, progress_id: int | None) -> tuple[int, str]:
+async def _calibrate_suppliers(
+    runtime: JobRuntime, progress_id: int | None, cursor: Mapping[str, Any]
+) -> tuple[int, str]:
     async with runtime.database.platform_transaction() as session:
         pooled = await fresh_repo.pooled_supplier_ids(session)
         rows = {s.id: s for s in await suppliers.list_suppliers(session)}
     checked = 0
-    on_batch = None if progress_id is None else partial(_advance, runtime, progress_id)
     for supplier_id in pooled:
         supplier = rows.get(supplier_id)
         if supplier is None or not supplier.enabled:
@@ -343,12 +347,14 @@ async def _calibrate_suppliers(runtime: JobRuntime, progress_id: int | None) -> 
         in_flight = calibration.in_flight_for(
             supplier.rate_limits, runtime.settings.supplier_default_qps
         )
+        lane = str(supplier_id)
         report = await calibration.calibrate_supplier(
             runtime.database,
             adapter,
             in_flight=in_flight,
             stock_areas=stock_areas(runtime),
-            on_batch=on_batch,
+            on_batch=None if progress_id is None else partial(_advance, progress_id, lane),
+            done=ranges_of(cursor, lane),
         )
         checked += report.checked
         if report.stopped:
@@ -357,24 +363,31 @@ async def _calibrate_suppliers(runtime: JobRuntime, progress_id: int | None) -> 
 
 
 async def _advance(
-    runtime: JobRuntime,
     progress_id: int,
-    skus: Sequence[str],
-    batch: refresh.RefreshReport | None,
+    lane: str,
+    session: AsyncSession,
+    batch: calibration.Batch,
+    refreshed: refresh.RefreshReport | None,
     error: SupplierError | None,
 ) -> bool:
-    """Count one calibrated batch on the progress row; whether a cancellation was asked."""
+    """Count one calibrated batch on the progress row and mark its products done, in the
+    batch's transaction; whether a cancellation was asked."""
     counts: dict[str, int] = {}
     reasons: dict[str, int] = {}
-    if batch is None:
+    skus = batch.skus
+    if refreshed is None:
         counts["failed"] = len(skus)
         reasons[error.code if error is not None else "supplier_error"] = len(skus)
     else:
-        counts["changed"] = len(batch.changed)
-        counts["kept"] = batch.refreshed - len(batch.changed)
-        if gone := len(skus) - batch.refreshed:
+        counts["changed"] = len(refreshed.changed)
+        counts["kept"] = refreshed.refreshed - len(refreshed.changed)
+        if gone := len(skus) - refreshed.refreshed:
             counts["skipped"] = reasons[LEFT_POOL] = gone
-    async with runtime.database.platform_transaction() as session:
-        return await progress.advance(
-            session, progress_id, done=len(skus), counts=counts, reasons=reasons
-        )
+    return await progress.advance(
+        session,
+        progress_id,
+        done=len(skus),
+        counts=counts,
+        reasons=reasons,
+        covered=progress.IdRange(lane, batch.after, batch.upto),
+    )

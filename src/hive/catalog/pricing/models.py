@@ -169,21 +169,3 @@ class SpecialPrice(Base, TimestampedMixin):
     valid_from: Mapped[datetime]
     valid_until: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(String(255), default="")
-
-
-class RepriceRun(Base):
-    """A full (or rule) reprice run as a job: how far it got, for the progress display."""
-
-    __tablename__ = "pricing_reprice_runs"
-    __table_args__ = (
-        CheckConstraint("status IN ('queued', 'running', 'finished', 'failed')", name="status"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    reason: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), server_default="queued")
-    total: Mapped[int] = mapped_column(server_default="0")
-    done: Mapped[int] = mapped_column(server_default="0")
-    changed: Mapped[int] = mapped_column(server_default="0")
-    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    finished_at: Mapped[datetime | None]

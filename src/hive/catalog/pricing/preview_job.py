@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.catalog.pricing import forms, repository, rules
 from hive.catalog.pricing.rules import Preview
 from hive.platform import progress
+from hive.platform import progress_ranges as ranges
 from hive.platform.actor import Actor
 from hive.platform.db import Database
 from hive.platform.errors import HiveError
@@ -33,6 +34,8 @@ log = get_logger(__name__)
 PREVIEW_KIND = "pricing.preview"
 COUNTED = ("products_moved", "prices_moved", "floor_hits", "ceiling_hits", "below_cost")
 EXAMPLES = 10
+# The preview's one lane of product ids in its resume cursor (hive.platform.progress_ranges).
+LANE = ""
 
 
 async def start_preview(
@@ -73,9 +76,9 @@ async def run_preview(database: Database, progress_id: int, *, chunk: int) -> No
         if row is None:
             return
         params, cursor, actor = dict(row.params), dict(row.cursor or {}), progress.actor_of(row)
-        low, high, _ = await repository.product_id_bounds(session)
+        _, high, _ = await repository.product_id_bounds(session)
     data = forms.read_rule(params["draft"], [tuple(b) for b in params["bands"]])
-    after = max(low, int(cursor.get("after_id", low)))
+    after = ranges.resume_after(cursor, LANE)
     while after < high:
         try:
             async with database.platform_transaction() as session:
@@ -83,7 +86,8 @@ async def run_preview(database: Database, progress_id: int, *, chunk: int) -> No
                 part = await rules.preview_rule(
                     session, actor, data, rule_id=params["rule_id"], id_range=(after, upto)
                 )
-                cursor = merged(cursor, part, upto)
+                covered = progress.IdRange(LANE, after, upto)
+                cursor = ranges.with_range(merged(cursor, part), covered)
                 cancelled = await progress.advance(
                     session,
                     progress_id,
@@ -104,9 +108,9 @@ async def run_preview(database: Database, progress_id: int, *, chunk: int) -> No
     log.info("pricing preview computed", progress_id=progress_id, state=end)
 
 
-def merged(cursor: Mapping[str, Any], part: Preview, upto: int) -> dict[str, Any]:
-    """The job's memory after one more chunk: where to resume, the distribution so far, and
-    the largest moves so far."""
+def merged(cursor: Mapping[str, Any], part: Preview) -> dict[str, Any]:
+    """The job's memory after one more chunk: the distribution so far and the largest moves
+    so far (where to resume: its id ranges, kept beside them by ``progress.advance``)."""
     buckets = dict(cursor.get("buckets", {}))
     for bucket, n in part.buckets.items():
         buckets[bucket] = buckets.get(bucket, 0) + n
@@ -118,7 +122,7 @@ def merged(cursor: Mapping[str, Any], part: Preview, upto: int) -> dict[str, Any
             e["grade_id"],
         )
     )
-    return {"after_id": upto, "buckets": buckets, "examples": examples[:EXAMPLES]}
+    return {**cursor, "buckets": buckets, "examples": examples[:EXAMPLES]}
 
 
 def preview_of(row: progress.JobProgress) -> Preview:

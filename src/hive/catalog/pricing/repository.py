@@ -19,7 +19,6 @@ from hive.catalog.pricing.models import (
     PricingBand,
     PricingRule,
     ProductPrice,
-    RepriceRun,
     SpecialPrice,
 )
 from hive.customers.models import CustomerGrade, Tenant
@@ -138,14 +137,6 @@ async def category_subtree(session: AsyncSession, category_id: int) -> list[int]
         ORDER BY c.id
     """)
     return [int(i) for i in (await session.scalars(statement, {"c": category_id})).all()]
-
-
-async def record_progress(session: AsyncSession, run_id: int, counts: RepriceCounts) -> None:
-    run = await session.get(RepriceRun, run_id)
-    if run is not None:
-        run.done += counts.products
-        run.changed += counts.prices_changed
-        await session.flush()
 
 
 # --- what explain loads --------------------------------------------------------------------
@@ -309,18 +300,3 @@ async def below_cost(session: AsyncSession, *, limit: int = 200) -> list[RowMapp
         .limit(limit)
     )
     return list((await session.execute(query)).mappings().all())
-
-
-async def start_run(session: AsyncSession, reason: str) -> RepriceRun:
-    run = RepriceRun(reason=reason)
-    await add_and_flush(session, run)
-    return run
-
-
-async def get_run(session: AsyncSession, run_id: int) -> RepriceRun | None:
-    return await session.get(RepriceRun, run_id)
-
-
-async def latest_runs(session: AsyncSession, *, limit: int = 5) -> list[RepriceRun]:
-    query = select(RepriceRun).order_by(RepriceRun.id.desc()).limit(limit)
-    return list((await session.scalars(query)).all())

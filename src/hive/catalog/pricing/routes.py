@@ -67,7 +67,7 @@ async def _home(
             "rules": await repository.list_rules(session),
             "floors": await repository.list_floors(session),
             "grades": await customers.list_grades(session),
-            "runs": await repository.latest_runs(session),
+            "runs": await rules.latest_runs(session),
             "below_cost": await repository.below_cost(session),
         }
         products, grades = await rules.products_to_reprice(session)

@@ -7,6 +7,7 @@ Services never commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -190,11 +191,17 @@ async def _reprice(session: AsyncSession, touched: Touched, reason: str) -> None
 REPRICE_KIND = "pricing.reprice_all"
 
 
+async def latest_runs(session: AsyncSession, *, limit: int = 5) -> Sequence[JobProgress]:
+    """The latest full reprices, newest first: their progress rows (reason in ``params``)."""
+    rows, _ = await progress.list_progress(session, [REPRICE_KIND], limit=limit, offset=0)
+    return rows
+
+
 async def start_full_reprice(session: AsyncSession, reason: str) -> int:
     """Start a reprice of every product as a job (deferred in this transaction), asked by the
-    system (a rule or grade change); the run id. It reports through its progress row."""
+    system (a rule or grade change); the id of its progress row, the run's one record."""
     row = await start_reprice_job(session, SYSTEM, reason)
-    return int(row.params["run_id"])
+    return row.id
 
 
 async def start_reprice_job(session: AsyncSession, actor: Actor, reason: str) -> JobProgress:
@@ -202,16 +209,11 @@ async def start_reprice_job(session: AsyncSession, actor: Actor, reason: str) ->
     products there are now) and the job that does it, in this transaction."""
     from hive.catalog.pricing.tasks import defer_full_reprice  # the tasks import this module
 
-    run = await repository.start_run(session, reason[:64])
     _, _, products = await repository.product_id_bounds(session)
     row = await progress.start_progress(
-        session,
-        actor,
-        REPRICE_KIND,
-        params={"run_id": run.id, "reason": reason[:64]},
-        planned=products,
+        session, actor, REPRICE_KIND, params={"reason": reason[:64]}, planned=products
     )
-    row.job_id = await defer_full_reprice(session, run.id, row.id)
+    row.job_id = await defer_full_reprice(session, row.id)
     return row
 
 
@@ -236,9 +238,9 @@ async def request_full_reprice(session: AsyncSession, actor: Actor) -> JobProgre
         session,
         actor,
         "pricing.reprice",
-        target_type="reprice_run",
-        target_id=int(row.params["run_id"]),
-        details={"progress_id": row.id, "planned": row.planned},
+        target_type="job_progress",
+        target_id=row.id,
+        details={"planned": row.planned},
     )
     return row
 
@@ -274,7 +276,8 @@ async def set_floor(
 async def set_grade_coefficient(
     session: AsyncSession, actor: Actor, grade_id: int, coefficient: Decimal
 ) -> int:
-    """Change a customer grade's coefficient and reprice every product (a job); the run id."""
+    """Change a customer grade's coefficient and reprice every product (a job); the id of
+    its progress row."""
     await customers.change_grade_coefficient(session, actor, grade_id, coefficient)
     return await start_full_reprice(session, f"grade {grade_id}")
 
