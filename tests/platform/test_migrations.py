@@ -74,6 +74,42 @@ def test_0006_moves_the_attempt_count_out_of_the_error_text(database_url: str) -
     upgrade_to_head(database_url)
 
 
+def test_0034_keeps_the_reprice_runs_in_job_progress(database_url: str) -> None:
+    config = alembic_config(database_url)
+    command.downgrade(config, "0033")
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO pricing_reprice_runs (id, reason, status, total, done, changed) VALUES "
+            "(1, 'grade 4', 'finished', 10, 10, 3), (2, 'operator', 'running', 8, 2, 1)"
+        )
+        conn.execute(  # run 2 already has its progress row: not copied twice
+            "INSERT INTO job_progress (kind, status, params, planned, done, counts, actor_name,"
+            " actor_role) VALUES ('pricing.reprice_all', 'running',"
+            ' \'{"run_id": 2, "reason": "operator"}\', 8, 2, \'{"changed": 1}\','
+            " 'admin', 'admin')"
+        )
+    command.upgrade(config, "0034")
+    query = (
+        "SELECT params ->> 'reason', status, planned, done, counts, actor_name FROM job_progress"
+        " WHERE kind = 'pricing.reprice_all' ORDER BY params ->> 'run_id'"
+    )
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute(query).fetchall() == [
+            ("grade 4", "finished", 10, 10, {"changed": 3}, "system"),
+            ("operator", "running", 8, 2, {"changed": 1}, "admin"),
+        ]
+        gone = conn.execute("SELECT to_regclass('pricing_reprice_runs')").fetchone()
+        assert gone == (None,)
+    command.downgrade(config, "0033")
+    back = "SELECT reason, status, total, done, changed FROM pricing_reprice_runs ORDER BY 1"
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute(back).fetchall() == [
+            ("grade 4", "finished", 10, 10, 3),
+            ("operator", "running", 8, 2, 1),
+        ]
+    upgrade_to_head(database_url)
+
+
 def test_revisions_form_one_chain_numbered_in_order() -> None:
     """Engineers landing migrations at once must renumber theirs after main's head: two heads
     (or a gap) would fail `hive migrate` on a fresh clone."""
