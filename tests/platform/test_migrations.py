@@ -74,9 +74,9 @@ def test_0006_moves_the_attempt_count_out_of_the_error_text(database_url: str) -
     upgrade_to_head(database_url)
 
 
-def test_0034_keeps_the_reprice_runs_in_job_progress(database_url: str) -> None:
+def test_0035_keeps_the_reprice_runs_in_job_progress(database_url: str) -> None:
     config = alembic_config(database_url)
-    command.downgrade(config, "0033")
+    command.downgrade(config, "0034")
     with psycopg.connect(database_url) as conn:
         conn.execute(
             "INSERT INTO pricing_reprice_runs (id, reason, status, total, done, changed) VALUES "
@@ -88,7 +88,7 @@ def test_0034_keeps_the_reprice_runs_in_job_progress(database_url: str) -> None:
             ' \'{"run_id": 2, "reason": "operator"}\', 8, 2, \'{"changed": 1}\','
             " 'admin', 'admin')"
         )
-    command.upgrade(config, "0034")
+    command.upgrade(config, "0035")
     query = (
         "SELECT params ->> 'reason', status, planned, done, counts, actor_name FROM job_progress"
         " WHERE kind = 'pricing.reprice_all' ORDER BY params ->> 'run_id'"
@@ -100,7 +100,7 @@ def test_0034_keeps_the_reprice_runs_in_job_progress(database_url: str) -> None:
         ]
         gone = conn.execute("SELECT to_regclass('pricing_reprice_runs')").fetchone()
         assert gone == (None,)
-    command.downgrade(config, "0033")
+    command.downgrade(config, "0034")
     back = "SELECT reason, status, total, done, changed FROM pricing_reprice_runs ORDER BY 1"
     with psycopg.connect(database_url) as conn:
         assert conn.execute(back).fetchall() == [

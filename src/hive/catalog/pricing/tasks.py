@@ -54,7 +54,7 @@ async def announce_special_periods_job(context: JobContext, timestamp: int) -> N
 @job_app.task(name="hive.catalog.pricing.reprice_all", queue="catalog", pass_context=True)
 async def reprice_all_job(context: JobContext, progress_id: int, run_id: int | None = None) -> None:
     """A full reprice reporting to progress row ``progress_id`` (``run_id``: a job deferred
-    before migration 0034 named its ``pricing_reprice_runs`` row too; it is not read)."""
+    before migration 0035 named its ``pricing_reprice_runs`` row too; it is not read)."""
     runtime = runtime_of(context)
     settings = runtime.settings
     await run_full_reprice(

@@ -9,8 +9,8 @@ copied over first, so the page keeps showing them: reason, state, products done 
 The downgrade creates the table again and fills it from the progress rows (a cancelled run
 becomes ``failed``, the states the table knew).
 
-Revision ID: 0034
-Revises: 0033
+Revision ID: 0035
+Revises: 0034
 Create Date: 2026-11-30 19:00:00.000000
 """
 
@@ -23,8 +23,8 @@ from alembic import op
 
 from hive.migrations.helpers import share_platform_table
 
-revision: str = "0034"
-down_revision: str | None = "0033"
+revision: str = "0035"
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
