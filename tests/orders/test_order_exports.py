@@ -8,6 +8,7 @@ is refused; bad filters are refused before anything starts."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -18,14 +19,25 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Browser, expect
 
 from hive.console import export_files
 from hive.orders.models import Order
 from hive.platform.config import Settings
 from hive.platform.jobs import JobRuntime, run_worker
 from hive.platform.money import format_money, format_yuan, parse_yuan
-from tests.orders.order_pages_support import Orders, client_as, hcm, place_orders, suppliers
+from tests.orders.order_pages_support import (
+    PASSWORD,
+    Orders,
+    client_as,
+    hcm,
+    place_orders,
+    suppliers,
+)
 from tests.orders.test_order_acceptance import Shop, shop, world
+from tests.orders.test_order_checkout_browser import SCREENSHOTS
+from tests.support.accessibility import accessibility_problems
+from tests.support.browser import submit_login
 from tests.support.console import csrf_token_of
 from tests.support.openapi import sql
 
@@ -264,3 +276,36 @@ async def test_an_expired_export_is_refused_and_purged(
     assert export_files.purge(settings.exports_dir, timedelta(hours=24)) == 0  # written now
     assert export_files.purge(settings.exports_dir, timedelta(seconds=-1)) == 1
     assert not written.exists()
+
+
+@pytest.mark.browser
+async def test_an_export_is_confirmed_followed_and_downloaded_in_the_browser(
+    orders: Orders, hcm: str, browser: Browser, job_runtime: JobRuntime
+) -> None:
+    page = await browser.new_page(
+        locale="zh-CN", viewport={"width": 1366, "height": 768}, accept_downloads=True
+    )
+    page.set_default_timeout(20_000)
+    await submit_login(page, hcm, "operator1", PASSWORD)
+    await page.wait_for_url(f"{hcm}/")
+    await page.goto(f"{hcm}/admin/orders?sort=total&direction=asc")
+    await page.get_by_role("button", name="导出 CSV").click()
+    await expect(page.locator("#confirm-scope")).to_contain_text("导出 3 行")  # over 2: asked
+    await page.screenshot(path=str(SCREENSHOTS / "export_confirm.png"))
+    await page.locator("#confirm-start").click()
+    await page.wait_for_url(re.compile(r".*/admin/exports/\d+$"))
+    await expect(page.locator("#progress-box")).to_have_attribute("data-state", "queued")
+    await expect(page.locator("#asked")).to_contain_text("sort=total")
+    await work(job_runtime)  # the worker writes the file; htmx polls the result in
+    await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
+    await expect(page.locator("#file-facts")).to_contain_text("3 行")
+    await expect(page.locator("#rows")).to_have_text("3")
+    await page.screenshot(path=str(SCREENSHOTS / "export_finished.png"))
+    assert await accessibility_problems(page) == []
+    async with page.expect_download() as download_info:
+        await page.locator("#download").click()
+    download = await download_info.value
+    assert re.fullmatch(r"orders-\d{8}-\d{4}\.csv", download.suggested_filename)
+    data = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig").count("\r\n") == 4
+    await page.close()
