@@ -41,6 +41,8 @@ from tests.support.workers import (
     worker,
 )
 
+pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+
 POOLED = 3 * BATCH
 STALE_PER_BATCH = 3
 PRICES = "price/getSellPrice"
