@@ -252,7 +252,9 @@ app.add_typer(orders, name="orders")
 
 @orders.command("check")
 def orders_check(
-    days: int = typer.Option(7, "--days", min=0, help="Sub-orders of the last N days (0: all)."),
+    days: int = typer.Option(
+        7, "--days", min=0, max=36_500, help="Sub-orders of the last N days (0: all)."
+    ),
 ) -> None:
     """Check the books and that every placed sub-order has exactly one upstream order; prints
     the findings as JSON and exits 1 when anything is broken."""

@@ -6,7 +6,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.console import csrf_token_of, sign_in
+from hive.apps.hcm import create_hcm_app
+from hive.console import i18n
+from hive.platform.config import Settings
+from tests.support.console import app_routes, csrf_token_of, sign_in
 
 
 @pytest.mark.parametrize("path", ["/admin", "/workbench", "/no/such/page"])
@@ -58,3 +61,63 @@ def test_the_language_switch_never_leaves_the_site(hcm_url: str, target: str) ->
     response = httpx.get(f"{hcm_url}/language", params={"to": "en", "next": target})
     assert response.status_code == 303
     assert response.headers["location"] == "/"
+
+
+MISSING_AS_ADMIN = [
+    ("GET", "/admin/catalog/products/999999"),
+    ("GET", "/admin/catalog/products/9223372036854775807"),
+    ("POST", "/admin/catalog/products/1/no-such-action"),
+    ("GET", "/admin/pricing/rules/999999"),
+    ("POST", "/admin/pricing/rules/999999"),
+    ("GET", "/admin/catalog/distribution/999999"),
+    ("POST", "/admin/catalog/distribution/1/members/no-such-change"),
+    ("POST", "/admin/catalog/distribution/1/no-such-switch"),
+    ("POST", "/admin/catalog/rules/1/no-such-action"),
+]
+
+
+def _not_found_page(response: httpx.Response) -> None:
+    assert response.status_code == 404, response.text
+    assert "页面或资源不存在" in response.text
+    assert "没有权限" not in response.text
+    assert "<header" in response.text  # in the console's frame
+
+
+def test_something_missing_is_not_found_never_no_permission(hcm_url: str) -> None:
+    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}) as client:
+        sign_in(client, "admin", "admin-pass-1")
+        token = csrf_token_of(client, "/admin/catalog/pool")
+        for method, path in MISSING_AS_ADMIN:
+            data = {"csrf_token": token} if method == "POST" else None
+            _not_found_page(client.request(method, path, data=data))
+    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}) as client:
+        sign_in(client, "acme-admin", "acme-pass-1")
+        _not_found_page(client.get("/workbench/products/999999"))
+
+
+def test_every_declared_field_has_a_label_in_both_languages(settings: Settings) -> None:
+    """A refused value is shown as "<label>：<problem>": a parameter without a label would show
+    its raw name (``order_id：不能大于 …``)."""
+    app = create_hcm_app(settings, settings.database_url)
+    unlabelled = set()
+    for route in app_routes(app):
+        dependant = route.dependant
+        for param in [*dependant.path_params, *dependant.query_params, *dependant.body_params]:
+            for language in ("zh", "en"):
+                if i18n.translator(language)(f"field.{param.alias}") == f"field.{param.alias}":
+                    unlabelled.add(f"{language} {param.alias} ({route.path})")
+    assert sorted(unlabelled) == []
+
+
+def test_a_refused_rule_name_is_called_the_rules_name_not_an_apps(hcm_url: str) -> None:
+    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}) as client:
+        sign_in(client, "admin", "admin-pass-1")
+        token = csrf_token_of(client, "/admin/catalog/rules")
+        refused = client.post(
+            "/admin/catalog/rules",
+            data={"csrf_token": token, "name": "a\x00b", "conditions": "{}"},
+        )
+        order = client.get("/admin/orders/99999999999999999999")
+    assert refused.status_code == 422
+    assert "名称：不能包含控制字符" in refused.text and "应用名称" not in refused.text
+    assert order.status_code == 422 and "订单 ID：不能大于 9223372036854775807" in order.text

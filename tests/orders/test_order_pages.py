@@ -89,7 +89,7 @@ def test_bad_filters_are_refused_with_their_name(
     with client_as(hcm, "operator1") as client:
         page = client.get("/admin/orders", params=params)
     assert page.status_code == 422
-    name = {"from": "下单日期从", "to": "下单日期至", "tenant": "客户", "product": "商品编号"}
+    name = {"from": "日期从", "to": "日期至", "tenant": "客户", "product": "商品编号"}
     assert any(name.get(key, key) in page.text or key in page.text for key in params)
 
 

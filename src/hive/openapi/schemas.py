@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hive.openapi.scopes import Scope
 from hive.platform.config import parse_networks
+from hive.platform.validation import Line
 
 MAX_ALLOW_LIST = 32
 
@@ -16,7 +17,7 @@ class AppCreate(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64)
+    name: Line = Field(min_length=1, max_length=64)
     scopes: list[Scope] = Field(min_length=1, max_length=len(Scope))
     ip_allow: list[str] = Field(default_factory=list, max_length=MAX_ALLOW_LIST)
 

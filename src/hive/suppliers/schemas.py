@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from hive.platform.validation import Line
 from hive.suppliers.types import SupplierKind
 
 _METHOD = r"^(\*|[a-zA-Z0-9]+(/[a-zA-Z0-9]+)*)$"
@@ -10,9 +11,9 @@ _METHOD = r"^(\*|[a-zA-Z0-9]+(/[a-zA-Z0-9]+)*)$"
 class VopCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    client_id: str = Field(min_length=1, max_length=128)
-    client_secret: str = Field(min_length=1, max_length=256)
-    username: str = Field(min_length=1, max_length=128)
+    client_id: Line = Field(min_length=1, max_length=128)
+    client_secret: Line = Field(min_length=1, max_length=256)
+    username: Line = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=256)
 
 

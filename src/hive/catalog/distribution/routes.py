@@ -24,7 +24,7 @@ from hive.console.tables import refuse_unknown
 from hive.customers import service as customers
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
-from hive.platform.errors import HiveError
+from hive.platform.errors import HiveError, NotFound
 from hive.platform.http import database_of
 from hive.platform.permissions import View
 from hive.platform.validation import Id, InvalidInput, Problem, parse_id
@@ -135,11 +135,8 @@ async def pool_page(request: Request, actor: Viewer, pool_id: Id) -> Response:
 async def _detail(
     request: Request, actor: Actor, pool_id: int, *, error: HiveError | None = None
 ) -> Response:
-    try:
-        async with database_of(request).platform_transaction() as session:
-            detail = await distribution.pool_detail(session, pool_id)
-    except HiveError as missing:
-        return render(request, "forbidden.html", status_code=missing.http_status, actor=actor)
+    async with database_of(request).platform_transaction() as session:
+        detail = await distribution.pool_detail(session, pool_id)
     return render(
         request,
         "distribution_pool.html",
@@ -165,7 +162,7 @@ async def change_members(
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     if change not in ("add", "remove"):
-        return render(request, "forbidden.html", status_code=404, actor=actor)
+        raise NotFound()
     call = distribution.add_members if change == "add" else distribution.remove_members
     try:
         members = forms.members(ids)
@@ -215,7 +212,7 @@ async def switch_pool(
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     if switch not in ("activate", "deactivate"):
-        return render(request, "forbidden.html", status_code=404, actor=actor)
+        raise NotFound()
     try:
         async with database_of(request).platform_transaction() as session:
             active = switch == "activate"

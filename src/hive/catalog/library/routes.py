@@ -68,10 +68,7 @@ async def product_page(
     request: Request, actor: Browser, session: TenantSession, product_id: Id
 ) -> Response:
     tenant_id = tenant_id_of(actor)
-    try:
-        product = await library.product_for_tenant(session, tenant_id, product_id)
-    except HiveError as error:
-        return render(request, "forbidden.html", status_code=error.http_status, actor=actor)
+    product = await library.product_for_tenant(session, tenant_id, product_id)
     held = await library.held(session, tenant_id, [product_id])
     return render(
         request,

@@ -31,7 +31,7 @@ from hive.console.pages import (
 )
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
-from hive.platform.errors import HiveError
+from hive.platform.errors import HiveError, NotFound
 from hive.platform.http import database_of
 from hive.platform.permissions import Action, View, allowed, may_view, require
 from hive.platform.validation import Id
@@ -115,12 +115,9 @@ job_pages.register_kind(
 
 @router.get("/admin/catalog/products/{product_id}")
 async def product_page(request: Request, actor: PoolViewer, product_id: Id) -> Response:
-    try:
-        async with database_of(request).platform_transaction() as session:
-            product, history = await pool.product_with_history(session, product_id)
-            provinces = dict(await reference.province_choices(session))
-    except HiveError as error:
-        return render(request, "forbidden.html", status_code=error.http_status, actor=actor)
+    async with database_of(request).platform_transaction() as session:
+        product, history = await pool.product_with_history(session, product_id)
+        provinces = dict(await reference.province_choices(session))
     t = translator(language_of(request))
     return render(
         request,
@@ -146,7 +143,7 @@ async def product_status(
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     if action not in STATUS_ACTIONS:
-        return render(request, "forbidden.html", status_code=404, actor=actor)
+        raise NotFound()
     async with database_of(request).platform_transaction() as session:
         await pool.change_status(session, actor, product_id, STATUS_ACTIONS[action], reason=reason)
     page = with_back(f"/admin/catalog/products/{product_id}", back_link(request, POOL, back))

@@ -27,7 +27,7 @@ from hive.console.pages import language_of, render
 from hive.console.tables import read_table, refuse_unknown
 from hive.customers import service as customers
 from hive.platform.actor import Actor
-from hive.platform.errors import HiveError
+from hive.platform.errors import HiveError, NotFound
 from hive.platform.http import database_of
 from hive.platform.money import format_money_exact, format_yuan
 from hive.platform.permissions import View
@@ -97,7 +97,7 @@ async def rule_page(request: Request, actor: PricingViewer, rule_id: Id) -> Resp
     async with database_of(request).platform_transaction() as session:
         rule = await repository.get_rule(session, rule_id)
         if rule is None:
-            return render(request, "forbidden.html", status_code=404, actor=actor)
+            raise NotFound()
         bands = await repository.bands_of(session, rule_id)
     draft = {
         **_target_fields(rule),
@@ -167,7 +167,7 @@ async def _rule_submit(request: Request, actor: Actor, rule_id: int | None) -> R
         async with database_of(request).platform_transaction() as session:
             rule = await repository.get_rule(session, rule_id)
         if rule is None:
-            return render(request, "forbidden.html", status_code=404, actor=actor)
+            raise NotFound()
         draft.update(_target_fields(rule))
     rows = list(
         zip(

@@ -31,7 +31,7 @@ from hive.console.pages import language_of, redirect_with_flash, render
 from hive.console.tables import refuse_unknown
 from hive.platform.actor import Actor
 from hive.platform.csrf import verify_csrf
-from hive.platform.errors import HiveError
+from hive.platform.errors import HiveError, NotFound
 from hive.platform.http import database_of
 from hive.platform.permissions import View
 from hive.platform.validation import Id, parse_id
@@ -164,7 +164,7 @@ async def rule_action(
 ) -> Response:
     verify_csrf(request.session, csrf_token)
     if action not in ("preview", "run", "delete"):
-        return render(request, "forbidden.html", status_code=404, actor=actor)
+        raise NotFound()
     database = database_of(request)
     try:
         if action == "delete":

@@ -7,6 +7,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hive.platform.validation import Line
+
 MAX_BATCH_SELECTION = 1000
 SKU_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
@@ -33,12 +35,12 @@ class RuleConditions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    keywords: list[str] = Field(default_factory=list, max_length=20)
+    keywords: list[Line] = Field(default_factory=list, max_length=20)
     min_margin_percent: Decimal | None = Field(default=None, ge=-100, le=100)
     min_good_rate: Decimal | None = Field(default=None, ge=0, le=1)
     category_whitelist: list[int] = Field(default_factory=list, max_length=500)
     category_blacklist: list[int] = Field(default_factory=list, max_length=500)
-    brands: list[str] = Field(default_factory=list, max_length=200)
+    brands: list[Line] = Field(default_factory=list, max_length=200)
     min_price_fen: int | None = Field(default=None, ge=0)
     max_price_fen: int | None = Field(default=None, ge=0)
     require_in_stock: bool = False
@@ -63,7 +65,7 @@ class RuleConditions(BaseModel):
 class RuleCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64)
+    name: Line = Field(min_length=1, max_length=64)
     supplier_id: int = Field(gt=0)
     conditions: RuleConditions
     scheduled: bool = False

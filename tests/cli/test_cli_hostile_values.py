@@ -1,0 +1,55 @@
+"""The CLI refuses hostile values (out of the 64-bit range, negative money, control
+characters, numbers that are not finite) with one clear line and exit code 2, never a
+traceback and never by doing it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from hive.platform.config import Settings
+from hive.platform.db import Database
+from tests.support.factories import make_tenant
+from tests.support.openapi import sql
+
+CASES = [
+    (
+        ["accounts", "top-up", "--amount-fen", "9223372036854775808", "--note", "x"],
+        "amount_fen",
+    ),
+    (["accounts", "top-up", "--amount-fen", "-5", "--note", "x"], "amount_fen"),
+    (["accounts", "top-up", "--amount-fen", "100", "--note", "bank\x01ref"], "note"),
+    (["apps", "create", "--name", "shop\x01app"], "control characters"),
+    (["orders", "check", "--days", "99999999999999999999"], "--days"),
+    (["apps", "limit", "some-key", "--rate", "1e309", "--burst", "1"], "finite"),
+]
+
+
+def _hive(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIVE_")}
+    env.update(HIVE_DATABASE_URL=settings.database_url, HIVE_DATA_DIR=str(settings.data_dir))
+    return subprocess.run(
+        [sys.executable, "-m", "hive", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("args", "named"), CASES, ids=[" ".join(c[0][:2]) for c in CASES])
+async def test_a_hostile_value_is_one_clear_line_and_exit_2(
+    settings: Settings, database: Database, args: list[str], named: str
+) -> None:
+    await make_tenant(database, "cli")
+    tenant = ["--tenant", "cli"] if args[0] == "accounts" or args[1] == "create" else []
+    result = _hive(settings, *args, *tenant)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert named in result.stderr
+    assert await sql(database, "SELECT count(*) FROM open_apps") == [(0,)]
+    assert await sql(database, "SELECT count(*) FROM ledger_entries") == [(0,)]
