@@ -25,6 +25,8 @@ EXAMPLES = [
     ("GET", "/admin/catalog/pool", {"min_yuan": "1e309"}, 422, "最低价（元）：须为最多两位小数"),
     ("POST", "/admin/catalog/rules", {"name": "规\x00则"}, 422, "名称：不能包含控制字符"),
     ("POST", "/admin/suppliers", {"name": "京\x00东"}, 422, "名称：不能包含控制字符"),
+    # Once "1 validation error for SelectSkus".
+    ("POST", "/admin/catalog/select", {"supplier_id": "1"}, 422, "SKU：至少 1 项"),
     (
         "POST",
         "/admin/catalog/select",
