@@ -231,6 +231,7 @@ def fuzz_route(target: Target, people: list[Session], failures: list[str]) -> No
     fuzz()
 
 
+@pytest.mark.slow  # minutes: run first, so the parallel workers finish together
 def test_every_console_route_answers_hostile_input_without_5xx_or_closing(
     sessions: tuple[list[Target], list[Session]],
 ) -> None:

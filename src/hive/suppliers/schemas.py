@@ -20,7 +20,7 @@ class VopCredentials(BaseModel):
 class SupplierCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64)
+    name: Line = Field(min_length=1, max_length=64)
     kind: SupplierKind
     base_url: HttpUrl | None = None
     credentials: VopCredentials | None = None
