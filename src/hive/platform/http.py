@@ -229,11 +229,13 @@ def create_app(
     return app
 
 
-def public() -> None:
+async def public() -> None:
     """Marks a route that anyone may call, signed in or not: ``dependencies=[PUBLIC]``.
 
     Every other console route names its caller (``hive.console.callers``); a test walks the
-    console's routes and fails for one that does neither."""
+    console's routes and fails for one that does neither. A coroutine: FastAPI would run a
+    plain function in its thread pool, a thread hop per request for a marker that does
+    nothing."""
 
 
 PUBLIC = Depends(public)
