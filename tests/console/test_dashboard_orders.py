@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from hive.console.dashboard import dashboard
+from hive.orders import stats as order_stats
 from hive.platform.config import Settings
 from hive.platform.db import Database
 from hive.platform.errors import PermissionDenied
@@ -338,6 +340,28 @@ async def test_tenant_users_never_see_the_admin_dashboard(
             await dashboard(session, buyer(placed.shop.tenant))
 
 
+def _workbench_expected(rows: Rows, tenant: int, today: date) -> tuple[str, str, str, str]:
+    """The workbench's four figures of ``tenant`` as computed here from the order rows."""
+    month = today.replace(day=1)
+    own = [o for o in rows.orders if o[1] == tenant]
+    this_month = [o for o in own if month <= rows.day_of(o[4]) <= today]
+    todays = [o for o in own if rows.day_of(o[4]) == today]
+    spend = sum(o[3] - rows.released.get(o[0], 0) for o in this_month)
+    unfinished = [
+        o
+        for o in own
+        if o[2] in ("accepted", "submitted", "confirmed", "shipped", "delivered")
+        or (o[2] == "partially_failed" and o[0] in rows.on_the_way)
+    ]
+    return (f"{len(todays):,}", f"{len(this_month):,}", format_money(spend), f"{len(unfinished):,}")
+
+
+def _workbench_figures(page: str) -> tuple[str, str, str, str]:
+    ids = ("orders-today", "orders-month", "spend-month", "orders-unfinished")
+    a, b, c, d = (_stat(page, i) for i in ids)
+    return a, b, c, d
+
+
 async def test_the_workbench_shows_its_own_orders_spend_and_unfinished_only(
     placed: Orders, hcm: str
 ) -> None:
@@ -347,32 +371,112 @@ async def test_the_workbench_shows_its_own_orders_spend_and_unfinished_only(
     for login, tenant in (("acme-user", world.acme), ("beta-admin", world.beta)):
         with client_as(hcm, login) as client:
             page = client.get("/").text
-        today = _today_of(page)
-        month = today.replace(day=1)
-        own = [o for o in rows.orders if o[1] == tenant]
-        this_month = [o for o in own if month <= rows.day_of(o[4]) <= today]
-        todays = [o for o in own if rows.day_of(o[4]) == today]
-        spend = sum(o[3] - rows.released.get(o[0], 0) for o in this_month)
-        unfinished = [
-            o
-            for o in own
-            if o[2] in ("accepted", "submitted", "confirmed", "shipped", "delivered")
-            or (o[2] == "partially_failed" and o[0] in rows.on_the_way)
-        ]
-        figures = (
-            _stat(page, "orders-today"),
-            _stat(page, "orders-month"),
-            _stat(page, "spend-month"),
-            _stat(page, "orders-unfinished"),
-        )
-        assert figures == (
-            f"{len(todays):,}",
-            f"{len(this_month):,}",
-            format_money(spend),
-            f"{len(unfinished):,}",
-        ), login
+        figures = _workbench_figures(page)
+        assert figures == _workbench_expected(rows, tenant, _today_of(page)), login
         seen[login] = figures
     assert seen["acme-user"] != seen["beta-admin"]
+
+
+TENANT_DAYS = "SELECT to_char(day, 'YYYY-MM-DD'), orders, total_fen FROM tenant_order_day_totals"
+
+
+async def _figures_at(database: Database, tenant: int, now: datetime) -> tuple[str, ...]:
+    """The workbench's figures of ``tenant`` at ``now``, read in the tenant's transaction."""
+    async with database.tenant_transaction(tenant) as session:
+        f = await order_stats.tenant_figures(session, buyer(tenant), tenant, now)
+    money = format_money(f.spend_month_fen)
+    return (f"{f.orders_today:,}", f"{f.orders_month:,}", money, f"{f.unfinished:,}")
+
+
+async def test_the_tenant_roll_up_equals_the_orders_after_cancellations_and_failures(
+    placed: Orders,
+) -> None:
+    """The workbench keeps acme's closed days of the month in tenant_order_day_totals and
+    reads them back; sub-orders cancelled or failed later, status changes and new orders
+    leave the figures equal to the ones counted from the orders. Seen on the 15th of this
+    month at noon (whatever today is), so the month has closed days."""
+    world, shop = placed.shop.world, placed.shop
+    database, acme = world.database, world.acme
+    ref = datetime.now(SHANGHAI).date().replace(day=15)
+    now = _midnight(ref) + timedelta(hours=12)
+    earlier = [ref - timedelta(days=k) for k in (1, 2, 5)]
+    ids = []
+    for n, day in enumerate(earlier):
+        at = _midnight(day) + timedelta(hours=10)
+        subs = (Sub("shipped", 1, 300_00, 200_00), Sub("confirmed", 2, 50_00, 40_00, 8_00))
+        ids.append(await insert_order(database, acme, shop.phone, f"PO-R{n}", at, *subs))
+    figures = await _figures_at(database, acme, now)
+    assert figures == _workbench_expected(await read_rows(database), acme, ref)
+    rows = await read_rows(database)
+    async with database.platform_transaction() as session:
+        kept = {d: (n, fen) for d, n, fen in await session.execute(text(TENANT_DAYS))}
+        assert set(kept) == {
+            (ref.replace(day=1) + timedelta(days=k)).isoformat() for k in range(14)
+        }
+        for day in earlier:
+            of_day = [o for o in rows.orders if o[1] == acme and rows.day_of(o[4]) == day]
+            assert kept[day.isoformat()] == (len(of_day), sum(o[3] for o in of_day))
+        # Later: a closed day's sub-order cancelled, another failed, an order completed.
+        for order_id, status in zip(ids, ("cancelled", "failed"), strict=False):
+            await session.execute(
+                text(
+                    "UPDATE sub_orders SET status = :s WHERE id = "
+                    "(SELECT max(id) FROM sub_orders WHERE order_id = :o)"
+                ),
+                {"s": status, "o": order_id},
+            )
+            await session.execute(
+                text("UPDATE orders SET status = 'partially_failed' WHERE id = :o"),
+                {"o": order_id},
+            )
+        await session.execute(
+            text("UPDATE orders SET status = 'completed' WHERE id = :o"), {"o": ids[-1]}
+        )
+    late = now - timedelta(minutes=5)
+    await insert_order(database, acme, shop.charger, "PO-NOW", late, Sub("pending", 1, 9_00, 7_00))
+    again = await _figures_at(database, acme, now)
+    assert again == _workbench_expected(await read_rows(database), acme, ref)
+    assert again[2] != figures[2]  # the spend did change
+    # The closed days are read from the roll-up, not counted again.
+    async with database.platform_transaction() as session:
+        await session.execute(text("UPDATE tenant_order_day_totals SET orders = orders + 5"))
+    tampered = await _figures_at(database, acme, now)
+    assert int(tampered[1].replace(",", "")) == int(again[1].replace(",", "")) + 5 * 14
+
+
+async def test_a_tenant_reads_and_writes_only_its_own_roll_up_rows(placed: Orders) -> None:
+    world = placed.shop.world
+    database = world.database
+    day = datetime.now(SHANGHAI).date() - timedelta(days=3)
+    async with database.platform_transaction() as session:
+        for tenant in (world.acme, world.beta):
+            await session.execute(
+                text(
+                    "INSERT INTO tenant_order_day_totals (tenant_id, day, orders, total_fen) "
+                    "VALUES (:t, :d, 1, 100)"
+                ),
+                {"t": tenant, "d": day},
+            )
+    async with database.tenant_transaction(world.beta) as session:
+        seen = await session.execute(text("SELECT tenant_id FROM tenant_order_day_totals"))
+        assert [t for (t,) in seen] == [world.beta]
+        changed = await session.execute(
+            text("UPDATE tenant_order_day_totals SET orders = 99 WHERE tenant_id = :t"),
+            {"t": world.acme},
+        )
+        assert changed.rowcount == 0  # type: ignore[attr-defined]
+    with pytest.raises(DBAPIError, match="row-level security"):
+        async with database.tenant_transaction(world.beta) as session:
+            await session.execute(
+                text(
+                    "INSERT INTO tenant_order_day_totals (tenant_id, day, orders, total_fen) "
+                    "VALUES (:t, :d, 1, 1)"
+                ),
+                {"t": world.acme, "d": day - timedelta(days=1)},
+            )
+    async with database.platform_transaction() as session:
+        kept = await session.execute(text("SELECT tenant_id, orders FROM tenant_order_day_totals"))
+        assert sorted(kept.all()) == sorted([(world.acme, 1), (world.beta, 1)])
 
 
 async def test_failing_webhooks_show_on_both_dashboards_each_tenant_its_own(

@@ -99,6 +99,12 @@ class SubOrder(Base, TimestampedMixin):
             postgresql_where=text("upstream_order_id IS NOT NULL"),
         ),
         Index("ix_sub_orders_held", "id", postgresql_where=text("held_reason IS NOT NULL")),
+        # A tenant's cancelled and failed sub-orders (the workbench's spend leaves them out).
+        Index(
+            "ix_sub_orders_tenant_released",
+            "tenant_id",
+            postgresql_where=text("status IN ('failed', 'cancelled')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -226,4 +232,18 @@ class OrderDayTotal(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     orders: Mapped[int] = mapped_column(BigInteger)
     gmv_fen: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class TenantOrderDayTotal(Base):
+    """One tenant's orders and their totals of one closed Beijing day (the workbench's month
+    reads closed days here; a past day's orders and their totals never change). Row-level
+    security: a tenant's own rows only."""
+
+    __tablename__ = "tenant_order_day_totals"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    orders: Mapped[int] = mapped_column(BigInteger)
+    total_fen: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -88,11 +88,12 @@ _PER_DAY = text(
 
 
 async def per_day(
-    session: AsyncSession, start: datetime, end: datetime
+    session: AsyncSession, start: datetime, end: datetime, *, tenant_id: int | None = None
 ) -> dict[str, tuple[int, int]]:
-    """``{YYYY-MM-DD (Asia/Shanghai): (orders, total fen)}`` of every tenant's orders accepted
-    in ``[start, end)``; days without orders left out."""
-    rows = await session.execute(_PER_DAY, {"start": start, "end": end})
+    """``{YYYY-MM-DD (Asia/Shanghai): (orders, total fen)}`` of every tenant's orders (or of
+    ``tenant_id``'s) accepted in ``[start, end)``; days without orders left out."""
+    query = _PER_DAY if tenant_id is None else _TENANT_PER_DAY
+    rows = await session.execute(query, {"start": start, "end": end, "tenant_id": tenant_id})
     return {day: (int(n), int(total)) for day, n, total in rows.all()}
 
 
@@ -110,22 +111,55 @@ _STORE_DAY = text(
 )
 
 
+# One tenant's: in tenant_order_day_totals (migration 0035, under row-level security).
+_TENANT_PER_DAY = text(
+    """
+    SELECT to_char(day, 'YYYY-MM-DD'), orders, total_fen FROM (
+        SELECT date_trunc('day', created_at AT TIME ZONE 'Asia/Shanghai') AS day,
+               count(*) AS orders,
+               coalesce(sum(total_fen), 0) AS total_fen
+          FROM orders
+         WHERE tenant_id = :tenant_id AND created_at >= :start AND created_at < :end
+         GROUP BY 1
+    ) days ORDER BY day
+    """
+)
+_TENANT_CLOSED_DAYS = text(
+    """
+    SELECT to_char(day, 'YYYY-MM-DD'), orders, total_fen FROM tenant_order_day_totals
+     WHERE tenant_id = :tenant_id AND day >= :first AND day < :until
+    """
+)
+_TENANT_STORE_DAY = text(
+    """
+    INSERT INTO tenant_order_day_totals (tenant_id, day, orders, total_fen)
+    VALUES (:tenant_id, :day, :orders, :gmv_fen)
+    ON CONFLICT (tenant_id, day) DO NOTHING
+    """
+)
+
+
 async def closed_days(
-    session: AsyncSession, first: date, until: date
+    session: AsyncSession, first: date, until: date, *, tenant_id: int | None = None
 ) -> dict[str, tuple[int, int]]:
-    """The stored totals of closed days in ``[first, until)``: ``{YYYY-MM-DD: (orders, fen)}``."""
-    rows = await session.execute(_CLOSED_DAYS, {"first": first, "until": until})
+    """The stored totals of closed days in ``[first, until)``: ``{YYYY-MM-DD: (orders, fen)}``,
+    of every tenant (``order_day_totals``) or of ``tenant_id``'s orders."""
+    params = {"first": first, "until": until, "tenant_id": tenant_id}
+    query = _CLOSED_DAYS if tenant_id is None else _TENANT_CLOSED_DAYS
+    rows = await session.execute(query, params)
     return {day: (int(n), int(total)) for day, n, total in rows.all()}
 
 
-async def store_days(session: AsyncSession, days: dict[str, tuple[int, int]]) -> None:
+async def store_days(
+    session: AsyncSession, days: dict[str, tuple[int, int]], *, tenant_id: int | None = None
+) -> None:
     """Keep the totals of closed days (a day stored already, by a concurrent reader, stays)."""
     if days:
         rows = [
-            {"day": date.fromisoformat(day), "orders": n, "gmv_fen": total}
+            {"day": date.fromisoformat(day), "orders": n, "gmv_fen": total, "tenant_id": tenant_id}
             for day, (n, total) in days.items()
         ]
-        await session.execute(_STORE_DAY, rows)
+        await session.execute(_STORE_DAY if tenant_id is None else _TENANT_STORE_DAY, rows)
 
 
 # A sub-order still on its way (not final): its order is unfinished. A partially failed order
@@ -144,7 +178,6 @@ _UNFINISHED = (
     OrderStatus.SHIPPED,
     OrderStatus.DELIVERED,
 )
-_RELEASED = (SubOrderStatus.FAILED, SubOrderStatus.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,42 +192,61 @@ class TenantFigures:
     unfinished: int
 
 
-_TENANT = text(
+# The open days (from the first day not closed to the end of today) of one tenant's month.
+_TENANT_OPEN = text(
     """
-    SELECT count(*) FILTER (WHERE o.created_at >= :today) AS orders_today,
-           count(*) AS orders_month,
-           coalesce(sum(o.total_fen), 0) - coalesce(sum(r.released_fen), 0) AS spend_fen,
-           (SELECT count(*) FROM orders u
-             WHERE u.tenant_id = :tenant_id
-               AND (u.status = ANY(:unfinished)
-                    OR (u.status = :partially_failed AND EXISTS (
-                        SELECT 1 FROM sub_orders s WHERE s.order_id = u.id
-                           AND s.status = ANY(:on_the_way))))
-           ) AS unfinished
-      FROM orders o
-      LEFT JOIN LATERAL (
-           SELECT sum(s.total_fen) AS released_fen FROM sub_orders s
-            WHERE s.order_id = o.id AND s.status = ANY(:released)
-      ) r ON true
-     WHERE o.tenant_id = :tenant_id AND o.created_at >= :month AND o.created_at < :end
+    SELECT count(*) FILTER (WHERE created_at >= :today), count(*), coalesce(sum(total_fen), 0)
+      FROM orders
+     WHERE tenant_id = :tenant_id AND created_at >= :start AND created_at < :end
+    """
+)
+# Released: the sub-orders cancelled or failed (their money went back), of the month's orders.
+# The statuses are literal so that the partial index ix_sub_orders_tenant_released serves it.
+_TENANT_RELEASED = text(
+    """
+    SELECT coalesce(sum(s.total_fen), 0)
+      FROM sub_orders s JOIN orders o ON o.id = s.order_id
+     WHERE s.tenant_id = :tenant_id AND s.status IN ('failed', 'cancelled')
+       AND o.created_at >= :month AND o.created_at < :end
+    """
+)
+_TENANT_UNFINISHED = text(
+    """
+    SELECT count(*) FROM orders u
+     WHERE u.tenant_id = :tenant_id
+       AND (u.status = ANY(:unfinished)
+            OR (u.status = :partially_failed AND EXISTS (
+                SELECT 1 FROM sub_orders s WHERE s.order_id = u.id
+                   AND s.status = ANY(:on_the_way))))
     """
 )
 
 
-async def tenant_figures(
-    session: AsyncSession, tenant_id: int, *, today: datetime, month: datetime, end: datetime
-) -> TenantFigures:
-    """The tenant's figures: ``today`` and ``month`` are the starts of the Shanghai day and
-    month, ``end`` the end of today."""
+async def tenant_open_days(
+    session: AsyncSession, tenant_id: int, *, start: datetime, today: datetime, end: datetime
+) -> tuple[int, int, int]:
+    """The tenant's orders accepted in ``[start, end)``: (how many today, how many, their
+    totals in fen)."""
+    params = {"tenant_id": tenant_id, "start": start, "today": today, "end": end}
+    today_n, n, total = (await session.execute(_TENANT_OPEN, params)).one()
+    return int(today_n), int(n), int(total)
+
+
+async def tenant_released(
+    session: AsyncSession, tenant_id: int, *, month: datetime, end: datetime
+) -> int:
+    """The fen of the tenant's cancelled and failed sub-orders of orders accepted in
+    ``[month, end)``."""
+    params = {"tenant_id": tenant_id, "month": month, "end": end}
+    return int((await session.execute(_TENANT_RELEASED, params)).scalar_one())
+
+
+async def tenant_unfinished(session: AsyncSession, tenant_id: int) -> int:
+    """How many of the tenant's orders are unfinished (see :class:`TenantFigures`)."""
     params = {
         "tenant_id": tenant_id,
-        "today": today,
-        "month": month,
-        "end": end,
         "unfinished": [s.value for s in _UNFINISHED],
         "partially_failed": OrderStatus.PARTIALLY_FAILED.value,
         "on_the_way": [s.value for s in _ON_THE_WAY],
-        "released": [s.value for s in _RELEASED],
     }
-    row = (await session.execute(_TENANT, params)).one()
-    return TenantFigures(int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+    return int((await session.execute(_TENANT_UNFINISHED, params)).scalar_one())
