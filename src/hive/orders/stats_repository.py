@@ -111,7 +111,7 @@ _STORE_DAY = text(
 )
 
 
-# One tenant's: in tenant_order_day_totals (migration 0035, under row-level security).
+# One tenant's: in tenant_order_day_totals (migration 0036, under row-level security).
 _TENANT_PER_DAY = text(
     """
     SELECT to_char(day, 'YYYY-MM-DD'), orders, total_fen FROM (

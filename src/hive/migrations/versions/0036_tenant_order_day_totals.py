@@ -7,8 +7,8 @@ an order's creation day and total never change. What does change, the sub-orders
 failed since, is counted each time through a partial index of those sub-orders per tenant.
 Row-level security: a tenant reads and writes its own rows only.
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-11-30 19:10:00.000000
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 from hive.migrations.helpers import isolate_tenant_table
 
-revision: str = "0035"
-down_revision: str | None = "0034"
+revision: str = "0036"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
