@@ -3,9 +3,18 @@
 // Two shapes of data: {days, counts} (one bar series named by data-label) and
 // {days, series: [{key, values, money?, labels?}]} (the first series as bars on the left axis,
 // the others as lines on the right; a money series is given in fen and drawn in yuan, its
-// tooltip showing the server's formatted labels; each series is named by data-label-<key>).
+// tooltip showing the server's formatted labels, its value axis in the same format as
+// hive.platform.money.format_money, "¥12,345.67"; each series is named by data-label-<key>).
 (function () {
   "use strict";
+  // Yuan (an axis value) in the one money format: "¥12,345.67", "-¥12.50".
+  function money(yuan) {
+    var fen = Math.round(yuan * 100);
+    var sign = fen < 0 ? "-" : "";
+    fen = Math.abs(fen);
+    var cents = fen % 100;
+    return sign + "\u00a5" + Math.floor(fen / 100).toLocaleString("en-US") + "." + (cents < 10 ? "0" : "") + cents;
+  }
   function seriesOf(box, data) {
     if (!data.series) {
       return [{ name: box.dataset.label, type: "bar", data: data.counts, itemStyle: { color: "#0b57d0" } }];
@@ -18,6 +27,7 @@
         yAxisIndex: i === 0 ? 0 : 1,
         data: values,
         labels: s.labels,
+        money: Boolean(s.money),
         itemStyle: { color: i === 0 ? "#0b57d0" : "#b3261e" }
       };
     });
@@ -27,7 +37,8 @@
       var lines = [points[0].axisValue];
       points.forEach(function (p) {
         var labels = series[p.seriesIndex].labels;
-        lines.push(p.marker + p.seriesName + ": " + (labels ? labels[p.dataIndex] : p.value));
+        var shown = series[p.seriesIndex].money ? money(p.value) : p.value;
+        lines.push(p.marker + p.seriesName + ": " + (labels ? labels[p.dataIndex] : shown));
       });
       return lines.join("<br>");
     };
@@ -41,6 +52,9 @@
       var chart = echarts.init(box);
       var axes = [{ type: "value", minInterval: 1 }];
       if (series.length > 1) { axes.push({ type: "value", splitLine: { show: false } }); }
+      series.forEach(function (s) {
+        if (s.money) { axes[s.yAxisIndex || 0].axisLabel = { formatter: money }; }
+      });
       chart.setOption({
         grid: { left: 48, right: series.length > 1 ? 64 : 16, top: series.length > 1 ? 32 : 16, bottom: 32 },
         tooltip: { trigger: "axis", formatter: tooltip(series) },
