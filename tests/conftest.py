@@ -16,14 +16,17 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import argon2.profiles
 import hypothesis
 import pytest
+from argon2 import PasswordHasher
 
 # Every table in the ORM's metadata: a flush needs the target of each foreign key a model names
 # (selection_records.progress_id -> job_progress). A run that migrates gets them all through
 # Alembic's env.py; one that clones a ready template (HIVE_TEST_TEMPLATE, the mutation run) did
 # not, and its first flush of a catalog row failed with NoReferencedTableError.
 import hive.models  # noqa: F401
+from hive.platform import passwords
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
 from hive.platform.jobs import JobRuntime
@@ -44,6 +47,13 @@ hypothesis.settings.register_profile(
     "hive", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
 )
 hypothesis.settings.load_profile("hive")
+
+# Test users are hashed at argon2's cheapest parameters: a production-cost hash takes 50 ms on
+# a quiet core and over a second on a loaded one, and console tests create and sign in several
+# users each. A stored hash carries its own parameters, so verification stays argon2id end to
+# end; tests/platform/test_password_hashing.py checks production keeps RFC 9106's, and
+# processes tests start (``hive up``, workers) hash at production cost.
+passwords._hasher = PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
 
 pytest_plugins = ["tests.support.vop", "tests.support.browser", "tests.support.openapi"]
 

@@ -4,11 +4,14 @@ a worker thread, at most the configured number at once, while the loop goes on s
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from hive.platform import passwords
 
@@ -88,3 +91,16 @@ async def test_hashing_runs_in_worker_threads_while_the_loop_serves(
 async def test_an_unknown_user_costs_one_verification_too(hasher: RecordingHasher) -> None:
     assert await passwords.check_password(None, "anything-1") is False
     assert len(hasher.threads) == 1 and threading.get_ident() not in hasher.threads
+
+
+def test_production_hashes_use_rfc_9106_parameters() -> None:
+    """The test run hashes cheaply (tests/conftest.py); a process of its own, as production
+    is, hashes with argon2id at t=3, 64 MiB, p=4."""
+    script = (
+        "from hive.platform.passwords import hash_password; print(hash_password('pw-12345678'))"
+    )
+    printed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert printed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert passwords.PARAMETERS == RFC_9106_LOW_MEMORY

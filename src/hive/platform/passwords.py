@@ -19,13 +19,16 @@ from typing import TypeVar
 
 import anyio
 import anyio.to_thread
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from hive.platform.config import default_of
 
 T = TypeVar("T")
-_hasher = PasswordHasher()
+# argon2id at RFC 9106's second recommendation (t=3, 64 MiB, p=4), argon2-cffi's own default.
+PARAMETERS: Parameters = RFC_9106_LOW_MEMORY
+_hasher = PasswordHasher.from_parameters(PARAMETERS)
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
