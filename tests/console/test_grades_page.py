@@ -6,11 +6,8 @@ use is not deleted, and the page says by what; other roles are refused."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
-import httpx
 from sqlalchemy import func, select
 
 from hive.catalog.distribution import service as distribution
@@ -22,19 +19,12 @@ from hive.platform.audit import AuditEntry
 from hive.platform.db import Database
 from hive.platform.permissions import Role
 from hive.platform.progress import JobProgress
-from tests.support.console import csrf_token_of, sign_in
+from tests.support.console import csrf_token_of, signed_in
 from tests.support.distribution import OPERATOR
 from tests.support.factories import make_grade, make_user
 
 FIELD_ERROR = re.compile(r'<small class="field-error" id="f-([a-z_]+)-error">([^<]+)<')
 PAGE = "/admin/grades"
-
-
-@contextmanager
-def _signed_in(url: str, username: str, password: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=30) as client:
-        assert sign_in(client, username, password).status_code == 303, username
-        yield client
 
 
 async def _grades(database: Database) -> dict[str, CustomerGrade]:
@@ -65,7 +55,7 @@ async def test_admin_creates_and_edits_a_grade_and_a_reprice_starts(
     hcm_url: str, database: Database
 ) -> None:
     runs = await _runs(database)
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         assert 'data-menu="/admin/grades"' in admin.get("/").text
         token = csrf_token_of(admin, PAGE)
         made = admin.post(
@@ -133,7 +123,7 @@ async def test_refused_grade_fields_are_named_and_nothing_changes(
         row.code = "taken"
     before = await _grades(database)
     runs = await _runs(database)
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         token = csrf_token_of(admin, PAGE)
         cases = [
             (_form(code="", name="", price_coefficient=""), {"code", "name", "price_coefficient"}),
@@ -196,7 +186,7 @@ async def test_a_grade_in_use_is_not_deleted_and_an_unused_one_is(
         await distribution.assign_pool(
             session, OPERATOR, pool.id, AssignmentCreate(grade_id=pooled)
         )
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         token = csrf_token_of(admin, PAGE)
         by_tenant = admin.post(f"{PAGE}/{tenant_grade.id}/delete", data={"csrf_token": token})
         assert by_tenant.status_code == 409
@@ -223,7 +213,7 @@ async def test_only_the_platform_admin_opens_or_changes_grades(
         ("finance1", "correct-horse-1"),
         ("acme-admin", "acme-pass-1"),
     ):
-        with _signed_in(hcm_url, username, password) as client:
+        with signed_in(hcm_url, username, password) as client:
             assert client.get(PAGE).status_code == 403, username
             assert 'data-menu="/admin/grades"' not in client.get("/").text
             token = csrf_token_of(client, "/account/sessions")

@@ -7,8 +7,6 @@ address changes nothing; other roles are refused."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 from sqlalchemy import select
@@ -17,25 +15,11 @@ from hive.customers.models import User, UserSession
 from hive.platform.audit import AuditEntry
 from hive.platform.db import Database
 from hive.platform.permissions import Role
-from tests.support.console import csrf_token_of, sign_in
-from tests.support.factories import make_user
+from tests.support.console import csrf_token_of, sign_in, signed_in
+from tests.support.factories import make_user, user_named
 
 PASSWORD = re.compile(r'<code id="initial-password">([^<]+)</code>')
 FIELD_ERROR = re.compile(r'<small class="field-error" id="f-([a-z_]+)-error">([^<]+)<')
-
-
-@contextmanager
-def _signed_in(url: str, username: str, password: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=30) as client:
-        assert sign_in(client, username, password).status_code == 303, username
-        yield client
-
-
-async def _user(database: Database, username: str) -> User:
-    async with database.platform_transaction() as session:
-        user = await session.scalar(select(User).where(User.username == username))
-        assert user is not None
-        return user
 
 
 async def _live_sessions(database: Database, user_id: int) -> int:
@@ -61,7 +45,7 @@ async def test_admin_manages_a_tenants_users_from_the_tenants_page(
 ) -> None:
     acme = accounts["acme"]
     page = f"/admin/tenants/{acme}/users"
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         assert f'href="{page}"' in admin.get("/admin/tenants").text
         listing = admin.get(page)
         assert listing.status_code == 200 and "客户“企业 acme”的用户" in listing.text
@@ -97,11 +81,11 @@ async def test_admin_manages_a_tenants_users_from_the_tenants_page(
         assert made.status_code == 200
         first = PASSWORD.search(made.text)
         assert first and "只显示这一次" in made.text
-    buyer_id = (await _user(database, "acme-buyer")).id
-    assert (await _user(database, "acme-buyer")).tenant_id == acme
-    with _signed_in(hcm_url, "acme-buyer", first[1]) as buyer:
+    buyer_id = (await user_named(database, "acme-buyer")).id
+    assert (await user_named(database, "acme-buyer")).tenant_id == acme
+    with signed_in(hcm_url, "acme-buyer", first[1]) as buyer:
         assert buyer.get("/workbench/team").status_code == 403
-        with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+        with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
             row = re.search(rf'data-user="{buyer_id}".*?</tr>', admin.get(page).text, re.S)
             assert row and "采购小王" in row[0] and 'value="tenant_user" selected' in row[0]
             assert '<td class="status">正常' in row[0]
@@ -129,7 +113,7 @@ async def test_admin_manages_a_tenants_users_from_the_tenants_page(
         assert sign_in(old, "acme-buyer", first[1]).status_code != 303
     buyer = httpx.Client(base_url=hcm_url, timeout=30)
     assert sign_in(buyer, "acme-buyer", second[1]).status_code == 303
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         token = csrf_token_of(admin, page)
         weak = admin.post(
             f"{page}/{buyer_id}/password", data={"csrf_token": token, "password": "short1"}
@@ -149,7 +133,7 @@ async def test_admin_manages_a_tenants_users_from_the_tenants_page(
         assert "1 个登录会话已结束" in admin.get(out.headers["location"]).text
         assert buyer.get("/").status_code == 303
     buyer.close()
-    row_after = await _user(database, "acme-buyer")
+    row_after = await user_named(database, "acme-buyer")
     assert row_after.role == "tenant_admin" and row_after.status == "active"
     for action in (
         "user.create",
@@ -174,10 +158,10 @@ async def test_an_action_for_a_user_of_another_tenant_changes_nothing(
     acme_user = await make_user(
         database, "acme-clerk", "clerk-pass-1", role=Role.TENANT_USER, tenant_id=accounts["acme"]
     )
-    before = await _user(database, "acme-clerk")
-    staff_admin = (await _user(database, "admin")).id
+    before = await user_named(database, "acme-clerk")
+    staff_admin = (await user_named(database, "admin")).id
     globex_page = f"/admin/tenants/{accounts['globex']}/users"
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         token = csrf_token_of(admin, globex_page)
         for target in (acme_user, staff_admin):
             for suffix, data in (
@@ -204,7 +188,7 @@ async def test_an_action_for_a_user_of_another_tenant_changes_nothing(
             },
         )
         assert nowhere.status_code == 404
-    after = await _user(database, "acme-clerk")
+    after = await user_named(database, "acme-clerk")
     assert (after.role, after.status, after.password_hash) == (
         before.role,
         before.status,
@@ -221,7 +205,7 @@ async def test_only_the_platform_admin_opens_a_tenants_users(
     await make_user(database, "operator1", "correct-horse-1", role=Role.OPERATOR)
     await make_user(database, "finance1", "correct-horse-1", role=Role.FINANCE)
     acme = accounts["acme"]
-    target = (await _user(database, "acme-admin")).id
+    target = (await user_named(database, "acme-admin")).id
     page = f"/admin/tenants/{acme}/users"
     for username, password in (
         ("operator1", "correct-horse-1"),
@@ -229,7 +213,7 @@ async def test_only_the_platform_admin_opens_a_tenants_users(
         ("acme-admin", "acme-pass-1"),
         ("globex-admin", "globex-pass-1"),
     ):
-        with _signed_in(hcm_url, username, password) as client:
+        with signed_in(hcm_url, username, password) as client:
             assert client.get(page).status_code == 403, username
             assert f'href="{page}"' not in client.get("/admin/tenants").text
             token = csrf_token_of(client, "/account/sessions")
@@ -242,10 +226,10 @@ async def test_only_the_platform_admin_opens_a_tenants_users(
             ):
                 answer = client.post(page + suffix, data={"csrf_token": token, **data})
                 assert answer.status_code == 403, (username, suffix)
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         no_csrf = admin.post(f"{page}/{target}/password", data={"password": ""})
         assert no_csrf.status_code == 403
-    user = await _user(database, "acme-admin")
+    user = await user_named(database, "acme-admin")
     assert user.status == "active" and user.role == "tenant_admin"
     assert await _audited(database, "user.password_reset") == []
 
@@ -263,10 +247,10 @@ async def test_a_tenant_admin_resets_its_own_users_passwords_only(
         role=Role.TENANT_USER,
         tenant_id=accounts["globex"],
     )
-    own = (await _user(database, "acme-admin")).id
-    staff_admin = (await _user(database, "admin")).id
-    before = {u: (await _user(database, u)).password_hash for u in ("globex-user", "admin")}
-    with _signed_in(hcm_url, "acme-admin", "acme-pass-1") as acme:
+    own = (await user_named(database, "acme-admin")).id
+    staff_admin = (await user_named(database, "admin")).id
+    before = {u: (await user_named(database, u)).password_hash for u in ("globex-user", "admin")}
+    with signed_in(hcm_url, "acme-admin", "acme-pass-1") as acme:
         token = csrf_token_of(acme, "/workbench/team")
         for target in (globex_user, staff_admin):
             assert acme.get(f"/workbench/team/{target}/password").status_code == 404
@@ -284,13 +268,13 @@ async def test_a_tenant_admin_resets_its_own_users_passwords_only(
         assert reset.status_code == 200
         fresh = PASSWORD.search(reset.text)
         assert fresh
-    with _signed_in(hcm_url, "acme-clerk", fresh[1]) as clerk_client:
+    with signed_in(hcm_url, "acme-clerk", fresh[1]) as clerk_client:
         token = csrf_token_of(clerk_client, "/account/sessions")
         refused = clerk_client.post(
             f"/workbench/team/{own}/password", data={"csrf_token": token, "password": ""}
         )
         assert refused.status_code == 403
-    after = {u: (await _user(database, u)).password_hash for u in ("globex-user", "admin")}
+    after = {u: (await user_named(database, u)).password_hash for u in ("globex-user", "admin")}
     assert after == before
     (entry,) = await _audited(database, "user.password_reset")
     assert (entry.actor_name, entry.tenant_id, entry.target_id) == (

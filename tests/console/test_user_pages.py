@@ -7,8 +7,6 @@ out of reach."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -18,8 +16,8 @@ from hive.customers.models import User, UserSession
 from hive.platform.audit import AuditEntry
 from hive.platform.db import Database
 from hive.platform.permissions import Role
-from tests.support.console import csrf_token_of, sign_in
-from tests.support.factories import make_user
+from tests.support.console import csrf_token_of, sign_in, signed_in
+from tests.support.factories import make_user, user_named
 
 FIELD_ERROR = re.compile(r'<small class="field-error" id="f-([a-z_]+)-error">([^<]+)<')
 PASSWORD = re.compile(r'<code id="initial-password">([^<]+)</code>')
@@ -32,20 +30,6 @@ def _open(url: str, username: str, password: str) -> httpx.Client:
     return client
 
 
-@contextmanager
-def _signed_in(url: str, username: str, password: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=30) as client:
-        assert sign_in(client, username, password).status_code == 303, username
-        yield client
-
-
-async def _user_id(database: Database, username: str) -> int:
-    async with database.platform_transaction() as session:
-        user = await session.scalar(select(User).where(User.username == username))
-        assert user is not None
-        return user.id
-
-
 async def _audited(database: Database, action: str) -> list[AuditEntry]:
     async with database.platform_transaction() as session:
         rows = await session.scalars(select(AuditEntry).where(AuditEntry.action == action))
@@ -55,7 +39,7 @@ async def _audited(database: Database, action: str) -> list[AuditEntry]:
 async def test_admin_creates_a_staff_user_with_a_generated_password_that_signs_in(
     hcm_url: str, database: Database
 ) -> None:
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         token = csrf_token_of(admin, "/admin/staff")
         made = admin.post(
             "/admin/staff",
@@ -72,7 +56,7 @@ async def test_admin_creates_a_staff_user_with_a_generated_password_that_signs_i
         assert password and "只显示这一次" in made.text
         listing = admin.get("/admin/staff").text
         assert 'data-username="ops-li"' in listing and password[1] not in listing
-    with _signed_in(hcm_url, "ops-li", password[1]) as ops:
+    with signed_in(hcm_url, "ops-li", password[1]) as ops:
         assert 'id="role">运营<' in ops.get("/").text
         assert ops.get("/admin/staff").status_code == 403
     (entry,) = [e for e in await _audited(database, "user.create") if e.actor_name == "admin"]
@@ -83,7 +67,7 @@ async def test_admin_creates_a_staff_user_with_a_generated_password_that_signs_i
 async def test_refused_fields_are_named_next_to_the_field_and_nothing_is_created(
     hcm_url: str, database: Database
 ) -> None:
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         token = csrf_token_of(admin, "/admin/staff")
         cases = [
             (
@@ -150,9 +134,9 @@ async def test_suspending_ends_the_sessions_and_the_last_admin_is_kept(
     hcm_url: str, database: Database
 ) -> None:
     ops_id = await make_user(database, "ops-wang", "ops-pass-123", role=Role.OPERATOR)
-    admin_id = await _user_id(database, "admin")
+    admin_id = (await user_named(database, "admin")).id
     ops = _open(hcm_url, "ops-wang", "ops-pass-123")
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         token = csrf_token_of(admin, "/admin/staff")
         done = admin.post(
             f"/admin/staff/{ops_id}/status", data={"csrf_token": token, "status": "disabled"}
@@ -225,7 +209,7 @@ async def test_admin_unlocks_a_locked_staff_account_and_signs_it_out_everywhere(
     with httpx.Client(base_url=hcm_url, timeout=30) as guesser:
         for _ in range(6):
             sign_in(guesser, "fin-zhao", "wrong-guess-1")
-    with _signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
         listing = admin.get("/admin/staff").text
         row = re.search(rf'data-user="{fin_id}".*?</tr>', listing, re.S)
         assert row and "登录已锁定至" in row[0] and f"/admin/staff/{fin_id}/unlock" in row[0]
@@ -268,8 +252,10 @@ async def test_other_roles_can_neither_open_nor_post_the_accounts_pages(
     await make_user(
         database, "acme-user", "correct-horse-1", role=Role.TENANT_USER, tenant_id=accounts["acme"]
     )
-    target = await _user_id(database, "acme-user" if path == "/workbench/team" else "operator1")
-    with _signed_in(hcm_url, username, password) as client:
+    target = (
+        await user_named(database, "acme-user" if path == "/workbench/team" else "operator1")
+    ).id
+    with signed_in(hcm_url, username, password) as client:
         assert client.get(path).status_code == 403
         token = csrf_token_of(client, "/account/sessions")
         for suffix, data in (
@@ -298,9 +284,9 @@ async def test_tenant_admin_manages_its_team_and_cannot_touch_another_tenant(
         role=Role.TENANT_USER,
         tenant_id=accounts["globex"],
     )
-    globex_admin = await _user_id(database, "globex-admin")
-    staff_admin = await _user_id(database, "admin")
-    with _signed_in(hcm_url, "acme-admin", "acme-pass-1") as acme:
+    globex_admin = (await user_named(database, "globex-admin")).id
+    staff_admin = (await user_named(database, "admin")).id
+    with signed_in(hcm_url, "acme-admin", "acme-pass-1") as acme:
         made = acme.post(
             "/workbench/team",
             data={
@@ -339,12 +325,12 @@ async def test_tenant_admin_manages_its_team_and_cannot_touch_another_tenant(
                     f"/workbench/team/{target}{suffix}", data={"csrf_token": token, **data}
                 )
                 assert answer.status_code == 404, (target, suffix)
-        own_id = await _user_id(database, "acme-admin")
+        own_id = (await user_named(database, "acme-admin")).id
         last = acme.post(
             f"/workbench/team/{own_id}/status", data={"csrf_token": token, "status": "disabled"}
         )
         assert last.status_code == 409
-    with _signed_in(hcm_url, "acme-buyer", "Buyer-2026-x") as buyer:
+    with signed_in(hcm_url, "acme-buyer", "Buyer-2026-x") as buyer:
         assert buyer.get("/workbench/team").status_code == 403
     async with database.platform_transaction() as session:
         for user_id in (globex_user, globex_admin, staff_admin):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -28,6 +27,7 @@ from hive.platform.permissions import Role
 from hive.platform.secret_key import load_secret_key
 from hive.suppliers.types import MessageType, SupplierMessage
 from tests.feed.conftest import make_supplier, price_changed
+from tests.support.console import signed_in
 from tests.support.factories import make_tenant, make_user
 from tests.support.servers import running_server
 
@@ -89,16 +89,6 @@ def url(settings: Settings, data: dict[str, int]) -> Iterator[str]:
         yield base_url
 
 
-@contextmanager
-def _signed_in(base_url: str, username: str, password: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        match = CSRF_FIELD.search(client.get("/login").text)
-        assert match
-        form = {"username": username, "password": password, "csrf_token": match[1]}
-        assert client.post("/login", data=form).status_code == 303
-        yield client
-
-
 def _ids(html: str) -> list[str]:
     return ROW_ID.findall(html)
 
@@ -109,7 +99,7 @@ def test_signed_out_visitor_is_sent_to_login(url: str) -> None:
 
 
 def test_tenant_user_is_refused(url: str) -> None:
-    with _signed_in(url, "acme-admin", "acme-pass-1") as client:
+    with signed_in(url, "acme-admin", "acme-pass-1") as client:
         response = client.get(PAGE)
     assert response.status_code == 403
     assert "没有权限访问此页面" in response.text  # the console's 403 page
@@ -117,7 +107,7 @@ def test_tenant_user_is_refused(url: str) -> None:
 
 
 def test_platform_staff_see_every_message_in_chinese_by_default(url: str) -> None:
-    with _signed_in(url, "ops", "ops-pass-1") as client:
+    with signed_in(url, "ops", "ops-pass-1") as client:
         response = client.get(PAGE)
     html = response.text
     assert response.status_code == 200
@@ -129,7 +119,7 @@ def test_platform_staff_see_every_message_in_chinese_by_default(url: str) -> Non
 
 
 def test_filters_by_supplier_type_and_status(url: str, data: dict[str, int]) -> None:
-    with _signed_in(url, "admin", "admin-pass-1") as client:
+    with signed_in(url, "admin", "admin-pass-1") as client:
         failed = client.get(PAGE, params={"status": "failed"}).text
         second = client.get(PAGE, params={"supplier": data["second"]}).text
         shelf = client.get(PAGE, params={"type": "4", "supplier": data["first"]}).text
@@ -150,7 +140,7 @@ def test_filters_by_supplier_type_and_status(url: str, data: dict[str, int]) -> 
 
 
 def test_english_page(url: str) -> None:
-    with _signed_in(url, "admin", "admin-pass-1") as client:
+    with signed_in(url, "admin", "admin-pass-1") as client:
         html = client.get(PAGE, params={"lang": "en"}).text
     assert "Supplier message log" in html and "3 in all" in html and "Price changed" in html
 
@@ -173,7 +163,7 @@ async def test_pages_through_a_long_log(url: str, database: Database, data: dict
     async with database.platform_transaction() as session:
         await session.execute(insert(SupplierMessageLog), rows)
     filters = {"supplier": data["second"], "status": "processed"}
-    with _signed_in(url, "admin", "admin-pass-1") as client:
+    with signed_in(url, "admin", "admin-pass-1") as client:
         first = client.get(PAGE, params=filters).text
         second = client.get(PAGE, params={**filters, "page": 2}).text
     assert "共 60 条" in first and "第 1 / 2 页" in first
@@ -203,7 +193,7 @@ async def test_message_ids_sort_as_numbers_and_no_page_is_past_the_last(
     async with database.platform_transaction() as session:
         await session.execute(insert(SupplierMessageLog), rows)
     filters = {"supplier": data["second"], "status": "processed"}
-    with _signed_in(url, "admin", "admin-pass-1") as client:
+    with signed_in(url, "admin", "admin-pass-1") as client:
         newest = client.get(PAGE, params=filters).text
         ascending = client.get(
             PAGE, params={**filters, "sort": "message_id", "direction": "asc"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -24,6 +25,14 @@ def sign_in(client: httpx.Client, username: str, password: str) -> httpx.Respons
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
+
+
+@contextmanager
+def signed_in(url: str, username: str, password: str) -> Iterator[httpx.Client]:
+    """An HTTP client of the console at ``url`` signed in as ``username`` (closed after)."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        assert sign_in(client, username, password).status_code == 303, username
+        yield client
 
 
 def app_routes(app: FastAPI) -> Iterator[APIRoute]:

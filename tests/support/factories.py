@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from hive.customers import service as customers
+from hive.customers.models import User
 from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.platform.actor import Actor
 from hive.platform.db import Database
@@ -42,3 +45,11 @@ async def make_user(
             tenant_id=tenant_id,
         )
         return (await customers.create_user(session, ADMIN, data)).id
+
+
+async def user_named(database: Database, username: str) -> User:
+    """The user row of ``username`` (which must exist)."""
+    async with database.platform_transaction() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+        assert user is not None, username
+        return user
