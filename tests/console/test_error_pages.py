@@ -84,13 +84,13 @@ def _not_found_page(response: httpx.Response) -> None:
 
 
 def test_something_missing_is_not_found_never_no_permission(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}) as client:
+    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}, timeout=60) as client:
         sign_in(client, "admin", "admin-pass-1")
         token = csrf_token_of(client, "/admin/catalog/pool")
         for method, path in MISSING_AS_ADMIN:
             data = {"csrf_token": token} if method == "POST" else None
             _not_found_page(client.request(method, path, data=data))
-    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}) as client:
+    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}, timeout=60) as client:
         sign_in(client, "acme-admin", "acme-pass-1")
         _not_found_page(client.get("/workbench/products/999999"))
 
@@ -110,7 +110,7 @@ def test_every_declared_field_has_a_label_in_both_languages(settings: Settings) 
 
 
 def test_a_refused_rule_name_is_called_the_rules_name_not_an_apps(hcm_url: str) -> None:
-    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}) as client:
+    with httpx.Client(base_url=hcm_url, headers={"accept": "text/html"}, timeout=60) as client:
         sign_in(client, "admin", "admin-pass-1")
         token = csrf_token_of(client, "/admin/catalog/rules")
         refused = client.post(
