@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
-from hive.platform import unit_of_work
+from hive.platform import db_liveness, unit_of_work
 from hive.platform.actor import Actor
 from hive.platform.config import Settings, async_database_url
 
@@ -72,7 +72,9 @@ class TimestampedMixin:
 
 
 def create_engine(url: str, settings: Settings, *, pooled: bool = True) -> AsyncEngine:
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # No ``pool_pre_ping``: :mod:`hive.platform.db_liveness` checks each checkout instead,
+    # without a round trip unless the connection has been idle long.
+    options: dict[str, Any] = {}
     if pooled:
         options.update(pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
     else:
@@ -81,7 +83,9 @@ def create_engine(url: str, settings: Settings, *, pooled: bool = True) -> Async
         "application_name": "hive",
         "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
     }
-    return create_async_engine(async_database_url(url), connect_args=connect_args, **options)
+    engine = create_async_engine(async_database_url(url), connect_args=connect_args, **options)
+    db_liveness.install(engine)
+    return engine
 
 
 class Database:
