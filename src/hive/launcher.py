@@ -16,6 +16,8 @@ from pydantic import ValidationError
 
 from hive.billing import service as billing
 from hive.billing.schemas import TopUp
+from hive.console.error_pages import translate_problems
+from hive.console.i18n import DEFAULT_LANGUAGE, translator
 from hive.customers import service as customers
 from hive.customers.errors import GradeNotFound
 from hive.demo import DEMO_APP, DEMO_LOGINS, seed_demo_data
@@ -353,7 +355,18 @@ def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]
     try:
         return asyncio.run(run())
     except HiveError as error:
-        raise StartupError(f"{error.code}: {error.message} {error.details or ''}".strip()) from None
+        raise StartupError(refusal_line(error)) from None
+
+
+def refusal_line(error: HiveError) -> str:
+    """A refused command as one line: the code, the message and, for refused input, each
+    problem as ``field：sentence`` in the platform's language (as the console words it), never
+    the raw details."""
+    details = dict(error.details or {})
+    t = translator(DEFAULT_LANGUAGE)
+    problems = translate_problems(details.pop("problems", None), t)
+    rest = [str(details)] if details else []
+    return "; ".join([f"{error.code}: {error.message}", *problems, *rest])
 
 
 def run_platform(settings: Settings, signals: StopSignals, *, seed: bool) -> int:

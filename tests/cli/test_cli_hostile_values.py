@@ -21,7 +21,10 @@ CASES = [
         "amount_fen",
     ),
     (["accounts", "top-up", "--amount-fen", "-5", "--note", "x"], "amount_fen"),
-    (["accounts", "top-up", "--amount-fen", "100", "--note", "bank\x01ref"], "note"),
+    (
+        ["accounts", "top-up", "--amount-fen", "100", "--note", "bank\x01ref"],
+        "note：不能包含控制字符",
+    ),
     (["apps", "create", "--name", "shop\x01app"], "control characters"),
     (["orders", "check", "--days", "99999999999999999999"], "--days"),
     (["apps", "limit", "some-key", "--rate", "1e309", "--burst", "1"], "finite"),
@@ -51,5 +54,6 @@ async def test_a_hostile_value_is_one_clear_line_and_exit_2(
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert named in result.stderr
+    assert "{'problems'" not in result.stderr, result.stderr  # worded, not the raw details
     assert await sql(database, "SELECT count(*) FROM open_apps") == [(0,)]
     assert await sql(database, "SELECT count(*) FROM ledger_entries") == [(0,)]
