@@ -3,7 +3,7 @@
 It starts its own embedded PostgreSQL under ``<repo>/.hive/bench-<random>``, migrates it, adds
 an operator, the account under attack and a few thousand pool products, then starts ``hive
 hcm`` in its own process (the real server: uvicorn, uvloop, the production middleware). The
-operator signs in and searches the pool (``/admin/catalog/pool?q=…``) one request after
+operator signs in and searches the pool (``/admin/catalog/pool?keyword=…``) one request after
 another:
 
 * idle: nothing else happens (the baseline, measured in the same run);
@@ -161,12 +161,19 @@ async def signed_in_operator(url: str) -> httpx.AsyncClient:
     return client
 
 
+def visible_text(html: str) -> str:
+    """A refused page's words (its problems name the field), without the markup."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())[-400:]
+
+
 async def timed_search(client: httpx.AsyncClient, i: int) -> float:
     started = time.perf_counter()
-    response = await client.get(SEARCH, params={"q": KEYWORDS[i % len(KEYWORDS)]})
+    response = await client.get(SEARCH, params={"keyword": KEYWORDS[i % len(KEYWORDS)]})
     elapsed = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
-        raise SystemExit(f"pool search answered {response.status_code}")
+        raise SystemExit(
+            f"pool search answered {response.status_code}: {visible_text(response.text)}"
+        )
     return elapsed
 
 
