@@ -12,8 +12,6 @@ invariants hold."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from hive.platform.config import Settings
 from hive.platform.database_server import create_database_if_missing
 from hive.platform.migrations import upgrade_to_head
 from tests.orders.test_order_acceptance import Shop, shop, world
-from tests.support.databases import start_test_server
+from tests.support.databases import own_test_server
 from tests.support.saga_vop import (
     GatedSimulator,
     accept,
@@ -42,19 +40,12 @@ pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest
 
 __all__ = ["adapter_settings", "kit", "shop", "vop", "world"]
 ORDERS = 3
-WORK = Path(__file__).resolve().parents[2] / ".hive"  # the embedded server's user reaches it
 
 
 @pytest.fixture
 def own_server() -> Iterator[Any]:
-    work = WORK / f"restart-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True)
-    server = start_test_server(work / "pgdata")
-    try:
+    with own_test_server("restart") as server:
         yield server
-    finally:
-        server.cleanup()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture

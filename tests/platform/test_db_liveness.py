@@ -4,10 +4,7 @@ back from the pool a moment ago is checked without a round trip, a long-idle one
 from __future__ import annotations
 
 import asyncio
-import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -18,9 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hive.platform import db_liveness
 from hive.platform.config import Settings, libpq_url
 from hive.platform.db import create_engine
-from tests.support.databases import start_test_server
-
-WORK = Path(__file__).resolve().parents[2] / ".hive"  # the embedded server's user reaches it
+from tests.support.databases import own_test_server
 
 
 def one_connection_engine(url: str) -> AsyncEngine:
@@ -108,14 +103,8 @@ async def test_a_long_idle_connection_is_pinged_and_replaced_when_dead(
 
 @pytest.fixture
 def own_server() -> Iterator[Any]:
-    work = WORK / f"liveness-{uuid.uuid4().hex[:8]}"
-    work.mkdir(parents=True)
-    server = start_test_server(work / "pgdata")
-    try:
+    with own_test_server("liveness") as server:
         yield server
-    finally:
-        server.cleanup()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 async def test_a_pool_outlives_a_database_crash_and_restart(own_server: Any) -> None:

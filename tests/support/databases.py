@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +67,21 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+# Under the repository, where the embedded server's own system user can reach its data.
+OWN_SERVERS = Path(__file__).resolve().parents[2] / ".hive"
+
+
+@contextmanager
+def own_test_server(name: str) -> Iterator[Any]:
+    """A PostgreSQL of its own (``start_test_server``) for a test that restarts or crashes it;
+    stopped and its data removed afterwards."""
+    work = OWN_SERVERS / f"{name}-{uuid.uuid4().hex[:8]}"
+    work.mkdir(parents=True)
+    server = start_test_server(work / "pgdata")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(work, ignore_errors=True)
