@@ -58,15 +58,16 @@ class CancellationRun:
 
 
 def cancelled_at_every_point(run: CancellationRun) -> bool:
-    """Whether every suspension from the first on was cancelled, up to the run that completed.
+    """Whether every suspension from the first on was cancelled (or, for a run allowed to
+    swallow, reached), up to the run that completed.
 
     A path may suspend more often in one run than in another (a pooled connection ready or
-    not): an earlier run can then have been cancelled at a point beyond the completing run's
-    count, so the cancelled points are 1, 2, … without a gap and at least ``points`` of them.
+    not, a reply already in the socket on a loaded machine): an earlier run can then have been
+    cancelled at a point beyond the completing run's count, so the points tried are 1, 2, …
+    without a gap and at least ``points`` of them.
     """
-    return run.cancelled == list(range(1, len(run.cancelled) + 1)) and len(run.cancelled) >= (
-        run.points
-    )
+    tried = sorted(run.cancelled + run.swallowed)
+    return tried == list(range(1, len(tried) + 1)) and len(tried) >= run.points
 
 
 async def cancel_at_every_suspension(

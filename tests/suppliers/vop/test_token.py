@@ -126,5 +126,7 @@ async def test_a_refresh_cancelled_at_every_await_holds_no_lock_or_connection(
             await session.execute(text("DELETE FROM supplier_tokens"))  # next run fetches
 
     run = await cancel_at_every_suspension(operation, check)
-    assert run.points >= 8  # connect, begin, lock, read, the HTTP exchange, save, commit
+    # At least one suspension each: connect, begin, lock, read, the HTTP exchange, save,
+    # commit. More when a reply is not there yet: how many more depends on the machine's load.
+    assert run.points >= 7
     assert cancelled_at_every_point(run)
