@@ -2,7 +2,9 @@
 writes its progress row, its audit entry and its job in one transaction; the job streams the
 rows to a CSV file (UTF-8 BOM, formula-looking cells escaped) advancing the row every few rows;
 a cancellation stops it with no file left; a job that died part way starts over and counts
-each row once; a failure ends the row failed with no file."""
+each row once; a failure ends the row failed with no file. A source planned in the database
+(filters checked against stored values, names looked up for its cells) is planned again when
+it runs, and a source's page is checked for the asker both when asked and when run."""
 
 from __future__ import annotations
 
@@ -13,15 +15,26 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, select
+from sqlalchemy import Executable, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.console import export_files
-from hive.console.export_jobs import ExportSource, register_source, run_export, start_export
+from hive.console.export_jobs import (
+    ExportSource,
+    Planned,
+    count_export,
+    register_source,
+    run_export,
+    start_export,
+)
 from hive.customers.models import Tenant
 from hive.platform import progress
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from hive.platform.errors import PermissionDenied
+from hive.platform.permissions import Role, View
+from hive.platform.validation import InvalidInput, Problem
 from tests.support.factories import ADMIN, make_tenant
 from tests.support.openapi import sql
 from tests.support.progress_log import distinct_states, log_progress
@@ -54,6 +67,35 @@ SOURCE = register_source(
     ),
     __name__,
 )
+
+
+async def _plan(session: AsyncSession, actor: Actor, filters: Mapping[str, str]) -> Planned:
+    """Tenants whose name starts with ``initial``, refused when no tenant's does; each row
+    with its name's length, looked up while planning."""
+    initial = filters.get("initial", "")
+    lengths = dict((await session.execute(select(Tenant.id, func.length(Tenant.name)))).all())
+    statement = select(Tenant.id, Tenant.name).where(Tenant.name.startswith(initial))
+    if not await session.scalar(select(func.count()).select_from(statement.subquery())):
+        raise InvalidInput([Problem("initial", "not_a_choice")])
+    return Planned(
+        statement.order_by(Tenant.id), lambda row, t: (row.id, row.name, lengths[row.id])
+    )
+
+
+PLANNED = register_source(
+    ExportSource(
+        name="test.tenants_planned",
+        title_key="orders.export.title",
+        file_name="tenants",
+        back="/admin/tenants",
+        tenant=False,
+        plan=_plan,
+        view=View.AUDIT_LOG,  # admin and finance, not operators
+        header=lambda t: ("编号", "名称", "长度"),
+    ),
+    __name__,
+)
+OPERATOR = Actor(user_id=None, username="test-operator", role=Role.OPERATOR.value)
 
 
 @pytest.fixture(autouse=True)
@@ -179,3 +221,30 @@ async def test_a_failing_export_ends_failed_without_a_file(
     assert _leftovers(settings) == []
     await run_export(database, settings, row.id)  # an ended export is not run again
     assert (await _state(database, row.id))[0] == "failed"
+
+
+async def test_a_planned_source_is_checked_and_planned_when_asked_and_when_run(
+    database: Database, settings: Settings
+) -> None:
+    await _tenants(database)
+    assert await count_export(database, PLANNED, ADMIN, {"initial": "张"}) == 1
+    with pytest.raises(InvalidInput):  # checked against the stored names
+        await count_export(database, PLANNED, ADMIN, {"initial": "李"})
+    with pytest.raises(PermissionDenied):
+        await count_export(database, PLANNED, OPERATOR, {"initial": "张"})
+    async with database.platform_transaction() as session:
+        row = await start_export(session, ADMIN, PLANNED, {"initial": "普"}, rows=1, language="zh")
+        refused = await start_export(
+            session, OPERATOR, PLANNED, {"initial": "普"}, rows=1, language="zh"
+        )  # started around the page's check: the job checks again
+    await sql(database, "UPDATE tenants SET name = '普通公司二号' WHERE name = '张三商店'")
+    await run_export(database, settings, row.id)
+    assert _read(settings, row)[1:] == [[str(i), n, str(len(n))] for i, n in await sql(
+        database, "SELECT id, name FROM tenants WHERE name LIKE '普%' ORDER BY id"
+    )]  # fmt: skip
+    assert len(_read(settings, row)) == 3  # planned when run: the renamed tenant is in
+    with pytest.raises(PermissionDenied):
+        await run_export(database, settings, refused.id)
+    status, done, _, _, error = await _state(database, refused.id)
+    assert (status, done, error) == ("failed", 0, "permission_denied")
+    assert _leftovers(settings) == [f"{row.id}-{row.params['token']}.csv"]

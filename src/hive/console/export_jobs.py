@@ -4,7 +4,13 @@ worker, with a progress row the page shows, then a download link.
 A list declares what it exports once, as an :class:`ExportSource` (its statement from the
 filters, checked like the page; its header and cells), in a module the worker imports too::
 
-    ORDERS = register_source(ExportSource("orders.search", "orders.export.title", ...))
+    ORDERS = register_source(ExportSource(name="orders.search", ..., statement=..., cells=...))
+
+A list whose statement or cells need the database (a filter checked against the values the
+table holds, a category's subtree, names shown for ids) gives ``plan`` instead: called in a
+transaction of the export (when asked, to count, and again when run), it answers the
+statement and the cells together as :class:`Planned`. ``view``, when given, is the console
+page whose readers may export the list: checked when asked and again when the job runs.
 
 The console route counts the rows, asks first when there are more than
 ``export_confirm_rows`` (hive.console.export_pages), then :func:`start_export`: a
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -42,9 +48,10 @@ from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.platform.config import Settings
 from hive.platform.db import Database
-from hive.platform.errors import HiveError
+from hive.platform.errors import HiveError, PermissionDenied
 from hive.platform.jobs import defer_in_transaction, job_app, runtime_of
 from hive.platform.logging import get_logger
+from hive.platform.permissions import View, may_view
 
 log = get_logger(__name__)
 KIND_PREFIX = "export."
@@ -52,22 +59,41 @@ ADVANCE_ROWS = 1_000
 PURGE_LOCK = "purge_exports"
 
 Translate = Callable[[str], str]
+Cells = Callable[[Any, Translate], Sequence[object]]
 
 
 @dataclass(frozen=True, slots=True)
+class Planned:
+    """An export's statement and how each of its rows becomes cells."""
+
+    statement: Executable
+    cells: Cells
+
+
+Plan = Callable[[AsyncSession, Actor, Mapping[str, str]], Awaitable[Planned]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExportSource:
-    """What one list exports. ``statement(actor, filters)`` checks the filters as the list's
-    page does (an unknown or bad one raises InvalidInput) and the actor's right to the rows;
-    ``tenant``: the rows are read in the actor's tenant transaction."""
+    """What one list exports. ``statement(actor, filters)`` (or ``plan``) checks the filters as
+    the list's page does (an unknown or bad one raises InvalidInput) and the actor's right to
+    the rows; ``tenant``: the rows are read in the actor's tenant transaction. Either
+    ``statement`` and ``cells`` or ``plan`` (see the module docstring)."""
 
     name: str
     title_key: str
     file_name: str
     back: str
     tenant: bool
-    statement: Callable[[Actor, Mapping[str, str]], Executable]
     header: Callable[[Translate], Sequence[str]]
-    cells: Callable[[Any, Translate], Sequence[object]]
+    statement: Callable[[Actor, Mapping[str, str]], Executable] | None = None
+    cells: Cells | None = None
+    plan: Plan | None = None
+    view: View | None = None
+
+    def __post_init__(self) -> None:
+        if self.plan is None and (self.statement is None or self.cells is None):
+            raise TypeError(f"export {self.name}: give statement and cells, or plan")
 
     @property
     def kind(self) -> str:
@@ -109,13 +135,27 @@ def transaction_of(
     return database.platform_transaction
 
 
+async def plan_export(
+    session: AsyncSession, source: ExportSource, actor: Actor, filters: Mapping[str, str]
+) -> Planned:
+    """The statement and cells of ``source`` for ``filters``, checked as the list's page checks
+    them (the actor may read the list, the filters are valid)."""
+    if source.view is not None and not may_view(actor.role, source.view):
+        raise PermissionDenied(details={"view": source.view.value, "role": actor.role})
+    if source.plan is not None:
+        return await source.plan(session, actor, filters)
+    if source.statement is None or source.cells is None:  # refused by ExportSource itself
+        raise TypeError(source.name)
+    return Planned(source.statement(actor, filters), source.cells)
+
+
 async def count_export(
     database: Database, source: ExportSource, actor: Actor, filters: Mapping[str, str]
 ) -> int:
     """How many rows ``filters`` export (checked first, as the page checks them)."""
-    statement = source.statement(actor, filters)
     async with transaction_of(database, source, actor)() as session:
-        return await count_rows(session, statement)
+        planned = await plan_export(session, source, actor, filters)
+        return await count_rows(session, planned.statement)
 
 
 async def start_export(
@@ -172,11 +212,13 @@ async def run_export(
             await progress.start_over(session, progress_id)
         source, actor, params = source_of(row), actor_of(row), dict(row.params)
     t = translator(str(params["language"]))
-    statement = source.statement(actor, params["filters"])
-    rows = stream_rows(transaction_of(database, source, actor), statement)
-    cells = _advancing(database, progress_id, rows, source, t, every)
+    transaction = transaction_of(database, source, actor)
     path = export_files.file_path(settings, progress_id, str(params["token"]))
     try:
+        async with transaction() as session:
+            planned = await plan_export(session, source, actor, params["filters"])
+        rows = stream_rows(transaction, planned.statement)
+        cells = _advancing(database, progress_id, rows, planned.cells, t, every)
         size = await export_files.write_file(path, csv_chunks(source.header(t), cells))
     except _Cancelled:
         await _end(database, progress_id, progress.CANCELLED)
@@ -194,14 +236,14 @@ async def _advancing(
     database: Database,
     progress_id: int,
     rows: AsyncIterator[Any],
-    source: ExportSource,
+    cells: Cells,
     t: Translate,
     every: int,
 ) -> AsyncIterator[Sequence[object]]:
     """The rows as cells; the progress row advanced every ``every`` rows and at the end."""
     pending = 0
     async for row in rows:
-        yield source.cells(row, t)
+        yield cells(row, t)
         pending += 1
         if pending == every:
             await _advance(database, progress_id, pending)
