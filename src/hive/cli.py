@@ -243,6 +243,38 @@ def apps_grade_limit(
     typer.echo(f"{grade}: {limit.rate_per_s}/s, burst {limit.burst}")
 
 
+grades = typer.Typer(help="Customer grades: create one with its code (docs/pricing.md).")
+app.add_typer(grades, name="grades")
+
+
+@grades.command("create")
+def grades_create(
+    code: str = typer.Option(
+        ..., "--code", help="Unique code: a-z first, then a-z, 0-9 or -, 2-32 long, e.g. gold."
+    ),
+    name: str = typer.Option(..., "--name", help="The grade's name, e.g. 金牌."),
+    coefficient: str = typer.Option(
+        ..., "--coefficient", help="Price coefficient, 0 < c < 100, up to 4 decimals, e.g. 0.95."
+    ),
+    description: str = typer.Option("", "--description", help="What the grade is for."),
+) -> None:
+    """Create a customer grade (audited) and start the full reprice that prices it; prints
+    its code."""
+    from hive.grade_commands import create_grade, read_grade
+    from hive.launcher import refusal_line
+    from hive.platform.errors import HiveError
+
+    try:
+        data = read_grade(code, name, coefficient, description)
+    except HiveError as error:
+        raise _fail(refusal_line(error)) from None
+    made = _guarded(lambda settings: create_grade(settings, data))
+    typer.echo(
+        f"created grade {made.code} ({made.name}), coefficient {made.coefficient}, "
+        f"id {made.id}; its prices are computed by the reprice job {made.reprice_id}"
+    )
+
+
 orders = typer.Typer(
     help="Orders: the invariant check, syncing sub-orders, re-encrypting receivers "
     "(docs/orders.md)."

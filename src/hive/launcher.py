@@ -256,7 +256,7 @@ def reencrypt_receivers(settings: Settings, batch_size: int) -> Reencrypted:
     configure_logging(settings, process="reencrypt-receivers")
     box = load_secret_box(settings)
     try:
-        done = _run_on_database(
+        done = run_on_database(
             settings, lambda db: receivers.reencrypt_receivers(db, box, batch_size=batch_size)
         )
     except SecretUnreadable:
@@ -271,7 +271,7 @@ def reencrypt_receivers(settings: Settings, batch_size: int) -> Reencrypted:
 def create_open_app(settings: Settings, tenant_code: str, data: AppCreate) -> openapi.IssuedKey:
     """``hive apps create``: a new Open API app of the tenant; its secret is shown once."""
     configure_logging(settings, process="apps")
-    return _run_on_database(settings, lambda db: _create_open_app(db, settings, tenant_code, data))
+    return run_on_database(settings, lambda db: _create_open_app(db, settings, tenant_code, data))
 
 
 async def _create_open_app(
@@ -292,7 +292,7 @@ def revoke_open_app(settings: Settings, app_key: str) -> None:
         async with database.platform_transaction() as session:
             await openapi.revoke_app(session, _OPERATOR_CLI, now=datetime.now(UTC), app_key=app_key)
 
-    _run_on_database(settings, revoke)
+    run_on_database(settings, revoke)
 
 
 def limit_open_app(settings: Settings, app_key: str, limit: RateLimitSet) -> None:
@@ -303,7 +303,7 @@ def limit_open_app(settings: Settings, app_key: str, limit: RateLimitSet) -> Non
         async with database.platform_transaction() as session:
             await openapi.set_app_rate_limit(session, _OPERATOR_CLI, app_key, limit)
 
-    _run_on_database(settings, set_limit)
+    run_on_database(settings, set_limit)
 
 
 def top_up_account(
@@ -324,7 +324,7 @@ def top_up_account(
             await billing.top_up(session, actor, data)
             return await billing.account_summary(session, actor, tenant.id)
 
-    return _run_on_database(settings, top_up)
+    return run_on_database(settings, top_up)
 
 
 def limit_grade(settings: Settings, grade_name: str, limit: RateLimitSet) -> None:
@@ -338,10 +338,10 @@ def limit_grade(settings: Settings, grade_name: str, limit: RateLimitSet) -> Non
                 raise GradeNotFound(details={"grade": grade_name})
             await openapi.set_grade_rate_limit(session, _OPERATOR_CLI, grades[grade_name], limit)
 
-    _run_on_database(settings, set_limit)
+    run_on_database(settings, set_limit)
 
 
-def _run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+def run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     """Run ``work`` on the configured database; a refused input prints its message."""
     server = _database(settings)
 
@@ -489,7 +489,7 @@ def sync_orders(settings: Settings, numbers: list[str]) -> dict[str, str]:
         async with supplier_runtime(database, settings) as adapters:
             return await sync_now(database, adapters.for_supplier_id, numbers)
 
-    return _run_on_database(settings, sync)
+    return run_on_database(settings, sync)
 
 
 def check_orders(settings: Settings, days: int) -> InvariantReport:
@@ -505,4 +505,4 @@ def check_orders(settings: Settings, days: int) -> InvariantReport:
         async with supplier_runtime(database, settings) as adapters:
             return await run_invariant_check(database, adapters.for_supplier_id, since=since)
 
-    return _run_on_database(settings, check)
+    return run_on_database(settings, check)

@@ -14,8 +14,8 @@ GRADE_CODE = r"^[a-z][a-z0-9-]{1,31}$"
 
 
 class GradeCreate(BaseModel):
-    """A customer grade. ``code`` is optional here (demo data and the CLI name grades by
-    their name); the grades page asks for it."""
+    """A customer grade. ``code`` is optional here (tests name grades by their name); the
+    grades page and ``hive grades create`` require it."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 

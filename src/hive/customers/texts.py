@@ -226,6 +226,7 @@ GRADE_TEXTS: dict[str, dict[str, str]] = {
         "field.price_coefficient": "价格系数",
         "field.description": "说明",
         "error.grade_code_taken": "等级编码已存在",
+        "problem.grade_code": "须以小写字母开头，2-32 位小写字母、数字和 -，如 gold",
         "error.grade_name_taken": "等级名称已存在",
     },
     "en": {
@@ -270,6 +271,9 @@ GRADE_TEXTS: dict[str, dict[str, str]] = {
         "field.price_coefficient": "Price coefficient",
         "field.description": "Description",
         "error.grade_code_taken": "The grade code is taken",
+        "problem.grade_code": (
+            "must start with a lower-case letter; 2-32 lower-case letters, digits and -, e.g. gold"
+        ),
         "error.grade_name_taken": "The grade name is taken",
     },
 }
