@@ -229,6 +229,26 @@ def start_gateway(
     raise SystemExit("the gateway did not start")
 
 
+# uvicorn (as ``hive hag`` runs it) closes a keep-alive connection idle for 5 s. httpx's
+# pool keeps an idle one for 5 s too, so a request sent on a connection at the moment the
+# gateway closes it crossed the close and was answered by a reset (``httpx.ReadError``): the
+# benchmarks' flake under load, where some of the pool's connections sit idle for seconds
+# while stragglers finish (seen: the gateway's keep-alive closes during a round). The client
+# gives up an idle connection long before the gateway would (the rule for any keep-alive
+# client: its idle timeout below the server's).
+CLIENT_KEEPALIVE_S = 1.0
+
+
+def client_limits(connections: int) -> httpx.Limits:
+    """The benchmark client's pool: ``connections`` at most, none kept idle near the
+    gateway's keep-alive timeout."""
+    return httpx.Limits(
+        max_connections=connections,
+        max_keepalive_connections=connections,
+        keepalive_expiry=CLIENT_KEEPALIVE_S,
+    )
+
+
 def stop_gateway(process: subprocess.Popen[bytes] | None) -> None:
     if process is not None:
         process.terminate()

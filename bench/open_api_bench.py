@@ -35,6 +35,7 @@ import httpx
 from fastapi import APIRouter, Path, Request
 from harness import (
     BenchApp,
+    client_limits,
     create_default_pool,
     create_tenant_app,
     finish,
@@ -146,8 +147,9 @@ async def drive(
     """``count`` requests, ``concurrency`` in flight; requests/s and each latency (s)."""
     latencies: list[float] = []
     next_index = iter(range(count))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, limits=client_limits(concurrency), timeout=30
+    ) as client:
 
         async def worker() -> None:
             for i in next_index:

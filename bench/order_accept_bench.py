@@ -47,6 +47,7 @@ from harness import (
     ADMIN,
     GATEWAY_START_S,
     BenchApp,
+    client_limits,
     create_default_pool,
     create_tenant_app,
     finish,
@@ -209,8 +210,9 @@ async def post_order(client: httpx.AsyncClient, world: World, body: bytes) -> ht
 async def drive_hive(base: str, world: World, count: int, clients: int, tag: str) -> float:
     rng = random.Random(7)
     numbers = iter(range(count))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=base, limits=client_limits(clients), timeout=60
+    ) as client:
 
         async def worker() -> None:
             for n in numbers:
