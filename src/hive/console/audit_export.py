@@ -1,15 +1,20 @@
-"""The audit log as CSV (/admin/audit-log/export.csv): every entry the page's filters match,
-in the page's order, streamed (hive.console.export)."""
+"""The audit log's CSV export, run as a job: "导出 CSV" posts the page's filters and sort to
+POST /admin/audit-log/export (hive.console.export_pages: asked first when large, then the
+progress page and the file). The file has every entry those filters match, in the page's
+order, as the page words them; the admin and finance may export it, as they may open the page.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.console import i18n
 from hive.console.audit_log import (
     FILTERS,
     PATH,
@@ -18,47 +23,65 @@ from hive.console.audit_log import (
     kind_name,
     read_filter,
 )
-from hive.console.export import csv_download, stream_rows
-from hive.console.i18n import translator
-from hive.console.pages import language_of
+from hive.console.export_jobs import ExportSource, Planned, Translate, register_source
+from hive.console.export_pages import request_export
 from hive.console.tables import read_table, refuse_unknown
+from hive.platform.actor import Actor
 from hive.platform.audit import AuditEntry
 from hive.platform.audit_repository import entries_statement, known_values
-from hive.platform.http import database_of
+from hive.platform.permissions import View
 
 router = APIRouter(include_in_schema=False)
-COLUMNS = ("audit.at", "audit.actor", "audit.action", "audit.target_type", "audit.target_id")
+COLUMNS = ("audit.at", "audit.actor", "audit.action", "audit.target_type", "audit.target_id",
+           "audit.details")  # fmt: skip
+
+i18n.extend(
+    {
+        "zh": {"audit.export.title": "导出审计日志"},
+        "en": {"audit.export.title": "Audit log export"},
+    }
+)
 
 
-@router.get(PATH + "/export.csv")
-async def audit_log_export(request: Request, actor: AuditViewer) -> Response:
-    """Refuses what the page refuses (unknown parameter, action or entity kind) before any
-    row is sent."""
-    params = dict(request.query_params)
+async def _plan(session: AsyncSession, actor: Actor, filters: Mapping[str, str]) -> Planned:
+    """Refuses what the page refuses (an unknown parameter, action or entity kind, a bad
+    date)."""
+    params = dict(filters)
     refuse_unknown(params, [*FILTERS, "sort", "direction"])
     table = read_table(params, path=PATH, sorts=("at",), default_sort="at")
-    database = database_of(request)
-    async with database.platform_transaction() as session:
-        audit_filter = read_filter(params, *await known_values(session))
+    audit_filter = read_filter(params, *await known_values(session))
     statement = entries_statement(audit_filter, newest_first=table.direction == "desc")
-    t = translator(language_of(request))
-    header = [*(t(key) for key in COLUMNS), t("audit.details")]
-    return csv_download(
-        "audit-log", header, _cells(stream_rows(database.platform_transaction, statement), t)
+    return Planned(statement, _cells)
+
+
+def _cells(row: Any, t: Translate) -> Sequence[object]:
+    """One entry a row, its action and entity kind in words as the page shows them."""
+    entry: AuditEntry = row[0]
+    return (
+        entry.occurred_at,
+        entry.actor_name,
+        action_name(t, entry.action),
+        kind_name(t, entry.target_type),
+        entry.target_id,
+        json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
     )
 
 
-async def _cells(
-    rows: AsyncIterator[Any], t: Callable[[str], str]
-) -> AsyncIterator[Sequence[object]]:
-    """One entry a row, its action and entity kind in words as the page shows them."""
-    async for row in rows:
-        entry: AuditEntry = row[0]
-        yield (
-            entry.occurred_at,
-            entry.actor_name,
-            action_name(t, entry.action),
-            kind_name(t, entry.target_type),
-            entry.target_id,
-            json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
-        )
+AUDIT_LOG = register_source(
+    ExportSource(
+        name="audit.log",
+        title_key="audit.export.title",
+        file_name="audit-log",
+        back=PATH,
+        tenant=False,
+        plan=_plan,
+        view=View.AUDIT_LOG,
+        header=lambda t: [t(key) for key in COLUMNS],
+    ),
+    __name__,
+)
+
+
+@router.post(PATH + "/export")
+async def audit_log_export(request: Request, actor: AuditViewer) -> Response:
+    return await request_export(request, actor, AUDIT_LOG)

@@ -1,22 +1,28 @@
-"""The pool as CSV (/admin/catalog/pool/export.csv): every product the pool page's filters
-match, in its sort order, streamed (hive.console.export)."""
+"""The pool's CSV export, run as a job: "导出 CSV" posts the pool page's filters and sort to
+POST /admin/catalog/pool/export (hive.console.export_pages: asked first when large, then the
+progress page and the file). The file has every product those filters match (every page, not
+the first 5,000 rows a search pages through), in the page's sort order; money in yuan with
+the unit in the header. Every staff role may export it, as every staff role may open the
+pool."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.pool.forms import pool_query
 from hive.catalog.pool.routes import POOL, PoolViewer
 from hive.catalog.search.service import pool_export
 from hive.console import i18n
-from hive.console.export import csv_download, header, stream_rows, yuan_cell
-from hive.console.i18n import translator
-from hive.console.pages import language_of
-from hive.platform.http import database_of
+from hive.console.export import header, yuan_cell
+from hive.console.export_jobs import ExportSource, Planned, Translate, register_source
+from hive.console.export_pages import request_export
+from hive.platform.actor import Actor
+from hive.platform.permissions import View
 
 router = APIRouter(include_in_schema=False)
 COLUMNS = ("pool.export.id", "catalog.sku", "catalog.name", "catalog.brand",
@@ -27,11 +33,13 @@ MONEY_COLUMNS = ("catalog.purchase", "catalog.retail")
 i18n.extend(
     {
         "zh": {
+            "pool.export.title": "导出商品池",
             "pool.export.id": "商品编号",
             "pool.export.category": "分类",
             "pool.export.sales": "销量",
         },
         "en": {
+            "pool.export.title": "Pool export",
             "pool.export.id": "Product id",
             "pool.export.category": "Category",
             "pool.export.sales": "Sales",
@@ -40,38 +48,42 @@ i18n.extend(
 )
 
 
-async def _nothing() -> AsyncIterator[Any]:
-    """No rows (a filter that can match nothing, such as an unknown category)."""
-    return
-    yield
+async def _plan(session: AsyncSession, actor: Actor, filters: Mapping[str, str]) -> Planned:
+    """Refuses what the pool page refuses (an unknown parameter, a bad price …); a category
+    is exported with every category under it, as the page searches it."""
+    return Planned(await pool_export(session, pool_query(filters)), _cells)
 
 
-@router.get(POOL + "/export.csv")
-async def pool_export_csv(request: Request, actor: PoolViewer) -> Response:
-    """Refuses what the pool page refuses (an unknown parameter, a bad price …)."""
-    params = {k: v for k, v in request.query_params.items() if k != "page"}
-    query = pool_query(params)
-    database = database_of(request)
-    async with database.platform_transaction() as session:
-        planned = await pool_export(session, query)
-    rows = stream_rows(database.platform_transaction, *planned) if planned else _nothing()
-    t = translator(language_of(request))
-    return csv_download("pool-products", header(t, COLUMNS, MONEY_COLUMNS), _cells(rows, t))
+def _cells(row: Any, t: Translate) -> Sequence[object]:
+    return (
+        row.id,
+        row.supplier_sku,
+        row.name,
+        row.brand,
+        row.category_name,
+        yuan_cell(row.purchase_price_fen),
+        yuan_cell(row.retail_price_fen),
+        t(f"pool.status.{row.status}"),
+        t("pool.yes") if row.on_shelf else t("pool.no"),
+        row.sales,
+    )
 
 
-async def _cells(
-    rows: AsyncIterator[Any], t: Callable[[str], str]
-) -> AsyncIterator[Sequence[object]]:
-    async for row in rows:
-        yield (
-            row.id,
-            row.supplier_sku,
-            row.name,
-            row.brand,
-            row.category_name,
-            yuan_cell(row.purchase_price_fen),
-            yuan_cell(row.retail_price_fen),
-            t(f"pool.status.{row.status}"),
-            t("pool.yes") if row.on_shelf else t("pool.no"),
-            row.sales,
-        )
+POOL_PRODUCTS = register_source(
+    ExportSource(
+        name="catalog.pool",
+        title_key="pool.export.title",
+        file_name="pool-products",
+        back=POOL,
+        tenant=False,
+        plan=_plan,
+        view=View.POOL,
+        header=lambda t: header(t, COLUMNS, MONEY_COLUMNS),
+    ),
+    __name__,
+)
+
+
+@router.post(POOL + "/export")
+async def pool_export_job(request: Request, actor: PoolViewer) -> Response:
+    return await request_export(request, actor, POOL_PRODUCTS)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import Select, false, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.distribution.visibility import visible_condition
@@ -181,18 +181,18 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_statement(spec: MatchSpec) -> tuple[TextClause, dict[str, Any]] | None:
-    """Every match of ``spec`` (no paging) in its sort order, for a download streamed by the
-    caller; None when the query can match nothing."""
+def export_statement(spec: MatchSpec) -> Select[Any]:
+    """Every match of ``spec`` (no paging) in its sort order, its values bound, for an export
+    the caller streams (and counts, without the order); no row when the query can match
+    nothing."""
     where, params = _conditions(spec)
-    if where is None:
-        return None
-    statement = (
-        f"SELECT {EXPORT_COLUMNS} FROM products p "  # noqa: S608
-        "LEFT JOIN categories c ON c.id = p.category_id "
-        f"WHERE {' AND '.join(where)} ORDER BY {INDEX_ORDER[spec.sort]}"
+    condition = text(" AND ".join(where)).bindparams(**params) if where else false()
+    return (
+        select(text(EXPORT_COLUMNS))
+        .select_from(text("products p LEFT JOIN categories c ON c.id = p.category_id"))
+        .where(condition)
+        .order_by(text(INDEX_ORDER[spec.sort]))
     )
-    return text(statement), params
 
 
 def _two_stage_page(keyword: str, filters: list[str], order: str) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic
 
-from sqlalchemy import TextClause
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.search import repository
@@ -158,12 +158,9 @@ async def search_pool_for_tenant(
     return await _search(session, active_only, repository.TENANT_HITS, count_cap, tenant_id)
 
 
-async def pool_export(
-    session: AsyncSession, query: PoolQuery
-) -> tuple[TextClause, dict[str, Any]] | None:
+async def pool_export(session: AsyncSession, query: PoolQuery) -> Select[Any]:
     """Every product an operator's pool search matches (its filters and sort, not its page;
-    no loose retry), as a statement and its parameters for a streamed download; None when
-    nothing can match."""
+    no loose retry), as a statement for an export to stream."""
     category_ids = None
     if query.category_id is not None:
         category_ids = tuple(await repository.category_tree(session, query.category_id))
