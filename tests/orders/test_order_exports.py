@@ -9,8 +9,6 @@ is refused; bad filters are refused before anything starts."""
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,7 +22,7 @@ from playwright.async_api import Browser, expect
 from hive.console import export_files
 from hive.orders.models import Order
 from hive.platform.config import Settings
-from hive.platform.jobs import JobRuntime, run_worker
+from hive.platform.jobs import JobRuntime
 from hive.platform.money import format_money, format_yuan, parse_yuan
 from tests.orders.order_pages_support import (
     PASSWORD,
@@ -39,6 +37,7 @@ from tests.orders.test_order_checkout_browser import SCREENSHOTS
 from tests.support.accessibility import accessibility_problems
 from tests.support.browser import submit_login
 from tests.support.console import csrf_token_of
+from tests.support.exports import ask_export, csv_rows, run_exports
 from tests.support.openapi import sql
 
 __all__ = ["hcm", "shop", "suppliers", "world"]
@@ -90,25 +89,6 @@ def staff(orders: Orders, hcm: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def start(client: httpx.Client, path: str, params: dict[str, str], *, confirm: bool = False) -> str:
-    """Ask for an export like the list's button; the export's page."""
-    token = csrf_token_of(client, path.removesuffix("/export"))
-    data = {"csrf_token": token, **params, **({"confirm": "1"} if confirm else {})}
-    started = client.post(path, data=data)
-    assert started.status_code == 303, started.text[:500]
-    page = started.headers["location"]
-    assert re.fullmatch(r"/(admin|workbench)/exports/\d+", page)
-    return page
-
-
-def rows_of(response: httpx.Response) -> list[list[str]]:
-    assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-type"].startswith("text/csv")
-    assert "attachment" in response.headers["content-disposition"]
-    assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-
-
 def _found(html: str) -> list[str]:
     return re.findall(r'<a href="/(?:admin|workbench)/orders/[^"]+">([^<]+)</a>', html)
 
@@ -124,10 +104,6 @@ def _cells(html: str) -> list[list[str]]:
     return [[unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in row] for row in cells]
 
 
-async def work(runtime: JobRuntime) -> None:
-    await run_worker(runtime, wait=False, queues=["exports"])
-
-
 async def test_the_staff_export_has_the_rows_the_search_finds(
     orders: Orders, staff: httpx.Client, job_runtime: JobRuntime
 ) -> None:
@@ -139,14 +115,14 @@ async def test_the_staff_export_has_the_rows_the_search_finds(
         {"tenant": str(shop.world.beta)},
         {"number": "NOPE"},
     )
-    pages = [start(staff, STAFF_EXPORT, params) for params in asked]
+    pages = [ask_export(staff, STAFF_EXPORT, params) for params in asked]
     queued = staff.get(pages[0]).text
     assert 'id="export-box" hx-get="' in queued and 'data-state="queued"' in queued
-    await work(job_runtime)
+    await run_exports(job_runtime)
     for params, page in zip(asked, pages, strict=True):
         shown = staff.get(page).text
         assert 'data-state="finished"' in shown and "hx-get" not in shown
-        rows = rows_of(staff.get(page + "/file"))
+        rows = csv_rows(staff.get(page + "/file"))
         assert rows[0] == [
             "订单号",
             "客户",
@@ -163,7 +139,7 @@ async def test_the_staff_export_has_the_rows_the_search_finds(
         cells = [[*row[:3], _as_shown(row[3]), row[4], row[6]] for row in rows[1:]]
         assert cells == _cells(listed), params
         assert f"{len(rows) - 1} 行" in shown and 'id="download"' in shown
-    (line,) = rows_of(staff.get(pages[1] + "/file"))[1:]
+    (line,) = csv_rows(staff.get(pages[1] + "/file"))[1:]
     first = orders.first
     assert line[3] == format_yuan(first.total_fen)
     assert line[4] == first.receiver_name_masked and line[5] == first.receiver_mobile_masked
@@ -186,9 +162,9 @@ async def test_a_large_export_is_asked_first_with_its_count_and_keeps_the_sort(
     assert "将按当前筛选条件导出 3 行" in asked.text
     assert 'name="sort" value="total"' in asked.text and 'name="confirm" value="1"' in asked.text
     assert await sql(orders.shop.world.database, "SELECT count(*) FROM job_progress") == [(0,)]
-    page = start(staff, STAFF_EXPORT, sort, confirm=True)
-    await work(job_runtime)
-    rows = rows_of(staff.get(page + "/file"))
+    page = ask_export(staff, STAFF_EXPORT, sort, confirm=True)
+    await run_exports(job_runtime)
+    rows = csv_rows(staff.get(page + "/file"))
     listed_all = staff.get("/admin/orders", params=sort).text
     assert [row[0] for row in rows[1:]] == _found(listed_all) and len(rows) == 4
     [(action, actor, details)] = await sql(
@@ -215,15 +191,15 @@ async def test_the_workbench_export_keeps_a_tenant_to_its_own_orders_and_its_ask
 ) -> None:
     with client_as(hcm, "acme-user") as acme:
         assert 'action="/workbench/orders/export"' in acme.get("/workbench/orders").text
-        mine = start(acme, OWN_EXPORT, {})
-        accepted = start(acme, OWN_EXPORT, {"status": "accepted"})
-        shipped = start(acme, OWN_EXPORT, {"status": "shipped"})
+        mine = ask_export(acme, OWN_EXPORT, {})
+        accepted = ask_export(acme, OWN_EXPORT, {"status": "accepted"})
+        shipped = ask_export(acme, OWN_EXPORT, {"status": "shipped"})
         token = csrf_token_of(acme, "/workbench/orders")
         for bad in ({"status": "lost"}, {"tenant": "1"}):
             assert acme.post(OWN_EXPORT, data={"csrf_token": token, **bad}).status_code == 422
         assert acme.post(STAFF_EXPORT, data={"csrf_token": token}).status_code == 403
-        await work(job_runtime)
-        rows = rows_of(acme.get(mine + "/file"))
+        await run_exports(job_runtime)
+        rows = csv_rows(acme.get(mine + "/file"))
         assert rows[0] == [
             "订单号",
             "状态",
@@ -234,12 +210,12 @@ async def test_the_workbench_export_keeps_a_tenant_to_its_own_orders_and_its_ask
         ]
         assert [row[0] for row in rows[1:]] == ["PO-1002", "PO-1001"]
         assert rows[1][2] == format_yuan(orders.second.total_fen)
-        assert [r[0] for r in rows_of(acme.get(accepted + "/file"))[1:]] == ["PO-1002", "PO-1001"]
-        assert rows_of(acme.get(shipped + "/file"))[1:] == []
+        assert [r[0] for r in csv_rows(acme.get(accepted + "/file"))[1:]] == ["PO-1002", "PO-1001"]
+        assert csv_rows(acme.get(shipped + "/file"))[1:] == []
     with client_as(hcm, "beta-admin") as beta:
-        own = start(beta, OWN_EXPORT, {})
-        await work(job_runtime)
-        assert [row[0] for row in rows_of(beta.get(own + "/file"))[1:]] == ["PO-BETA-1"]
+        own = ask_export(beta, OWN_EXPORT, {})
+        await run_exports(job_runtime)
+        assert [row[0] for row in csv_rows(beta.get(own + "/file"))[1:]] == ["PO-BETA-1"]
         for path in (mine, mine + "/file"):  # acme's export, asked by another tenant
             refused = beta.get(path)
             assert refused.status_code == 404 and "PO-1001" not in refused.text
@@ -261,8 +237,8 @@ async def test_the_workbench_export_keeps_a_tenant_to_its_own_orders_and_its_ask
 async def test_an_expired_export_is_refused_and_purged(
     orders: Orders, staff: httpx.Client, job_runtime: JobRuntime, settings: Settings
 ) -> None:
-    page = start(staff, STAFF_EXPORT, {"number": "PO-1001"})
-    await work(job_runtime)
+    page = ask_export(staff, STAFF_EXPORT, {"number": "PO-1001"})
+    await run_exports(job_runtime)
     assert staff.get(page + "/file").status_code == 200
     progress_id = int(page.rsplit("/", 1)[1])
     await sql(
@@ -296,7 +272,7 @@ async def test_an_export_is_confirmed_followed_and_downloaded_in_the_browser(
     await page.wait_for_url(re.compile(r".*/admin/exports/\d+$"))
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "queued")
     await expect(page.locator("#asked")).to_contain_text("sort=total")
-    await work(job_runtime)  # the worker writes the file; htmx polls the result in
+    await run_exports(job_runtime)  # the worker writes the file; htmx polls the result in
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
     await expect(page.locator("#file-facts")).to_contain_text("3 行")
     await expect(page.locator("#rows")).to_have_text("3")
