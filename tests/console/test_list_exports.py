@@ -2,7 +2,8 @@
 respected, formula-looking cells escaped, tenants kept to their own rows. The pool, audit log
 and supplier message log exports run as jobs (asked with the list's filters, run by a worker,
 downloaded from the export's page): each file has exactly the rows the list shows over all its
-pages, and only those who may open a list may export it."""
+pages, and only those who may open a list may export it. (The account statements:
+tests/console/test_statement_exports.py.)"""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ import httpx
 import pytest
 from sqlalchemy import insert
 
-from hive.billing import service as billing
-from hive.billing.schemas import TopUp
 from hive.console.export import safe_cell
 from hive.feed.models import SupplierMessageLog
 from hive.platform.audit import record_audit
@@ -26,8 +25,8 @@ from hive.platform.jobs import JobRuntime
 from hive.platform.permissions import Role
 from tests.catalog.search.conftest import Item, Pool
 from tests.feed.conftest import make_supplier
-from tests.support.console import csrf_token_of, sign_in, signed_in
-from tests.support.exports import ask_export, csv_rows, exported, run_exports
+from tests.support.console import csrf_token_of, signed_in
+from tests.support.exports import ask_export, exported, run_exports
 from tests.support.factories import ADMIN, make_user
 from tests.support.openapi import sql
 
@@ -175,31 +174,6 @@ async def test_the_message_log_export_is_a_job_with_the_lists_rows(
     assert {r[2] for r in ours_rows[1:]} == {name}  # the supplier's name, as the page shows
     assert failed_rows[0][0] == "Received" and [r[3] for r in failed_rows[1:]] == ["30"]
     assert failed_rows[1][5] == "Failed" and failed_rows[1][7] == "'-1 bad"
-
-
-async def test_statement_exports_keep_tenants_to_their_own_lines(
-    hcm_url: str, database: Database, accounts: dict[str, int]
-) -> None:
-    async with database.platform_transaction() as session:
-        for tenant, fen, note in ((accounts["acme"], 1_234_50, INJECTION),
-                                  (accounts["globex"], 99_00, "globex 的钱")):  # fmt: skip
-            data = TopUp(tenant_id=tenant, amount_fen=fen, note=note)
-            await billing.top_up(session, ADMIN, data)
-    with httpx.Client(base_url=hcm_url, timeout=30) as client:
-        sign_in(client, "admin", "admin-pass-1")
-        staff = csv_rows(client.get(f"/admin/billing/{accounts['acme']}/statement.csv"))
-        assert client.get("/admin/billing/999999/statement.csv").status_code == 404
-    with httpx.Client(base_url=hcm_url, timeout=30) as client:
-        sign_in(client, "acme-admin", "acme-pass-1")
-        page = client.get("/workbench/account").text
-        own = csv_rows(client.get("/workbench/account/statement.csv"))
-        assert client.get(f"/admin/billing/{accounts['globex']}/statement.csv").status_code == 403
-    assert 'href="/workbench/account/statement.csv"' in page
-    assert own == staff and len(own) == 2  # the header and acme's one line
-    assert own[1][4] == "1234.50" and own[1][6] == "'" + INJECTION
-    # a number a spreadsheet can sum; the unit is in the header, not in the cell
-    assert own[0][4:6] == ["变动（元）", "变动后（元）"]
-    assert "globex 的钱" not in str(own)
 
 
 BRANCH = {"category_id": "2", "sort": "price_asc"}  # 手机通讯: 手机 and 手机配件 under it

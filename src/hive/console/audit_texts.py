@@ -70,6 +70,7 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "library.price_set": ("设置零售价", "Retail price set"),
     "job.cancel": ("取消后台任务", "Job cancelled"),
     "export.start": ("导出数据", "Data exported"),
+    "export.download": ("下载导出文件", "Export downloaded"),
     # billing, orders, open platform
     "billing.top_up": ("充值", "Top-up"),
     "billing.adjust": ("调账", "Adjustment"),

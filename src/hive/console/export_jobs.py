@@ -52,6 +52,7 @@ from hive.platform.errors import HiveError, PermissionDenied
 from hive.platform.jobs import defer_in_transaction, job_app, runtime_of
 from hive.platform.logging import get_logger
 from hive.platform.permissions import View, may_view
+from hive.platform.validation import InvalidInput, Problem, parse_id
 
 log = get_logger(__name__)
 KIND_PREFIX = "export."
@@ -78,7 +79,8 @@ class ExportSource:
     """What one list exports. ``statement(actor, filters)`` (or ``plan``) checks the filters as
     the list's page does (an unknown or bad one raises InvalidInput) and the actor's right to
     the rows; ``tenant``: the rows are read in the actor's tenant transaction. Either
-    ``statement`` and ``cells`` or ``plan`` (see the module docstring)."""
+    ``statement`` and ``cells`` or ``plan`` (see the module docstring). ``back``: where the
+    export's page goes back to, its ``{name}`` parts filled from the filters."""
 
     name: str
     title_key: str
@@ -98,6 +100,14 @@ class ExportSource:
     @property
     def kind(self) -> str:
         return KIND_PREFIX + self.name
+
+
+def id_filter(filters: Mapping[str, str], name: str) -> int:
+    """The id a source's route put in its filters (a tenant, a job): ``required`` when absent."""
+    found = parse_id(filters.get(name), name)
+    if found is None:
+        raise InvalidInput([Problem(name, "required")])
+    return found
 
 
 SOURCES: dict[str, ExportSource] = {}

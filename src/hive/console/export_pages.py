@@ -10,8 +10,11 @@ tenant's user. The page shows the progress box (reloaded every 2 s with htmx) an
 finished, the download link with the row count, the size and until when the file is kept.
 
 An export is its asker's alone: its page, its file and its cancel button answer 404 to anyone
-else, another user of the same tenant or staff included, and a tenant's export is only ever
-served under /workbench to a user of that tenant.
+else, another user of the same tenant or staff included (a platform admin too: the file holds
+what the asker's filters and role let them read, and anyone who may read the list exports it
+again with the filters its page shows), and a tenant's export is only ever served under
+/workbench to a user of that tenant. Each download is audited (``export.download``: who, when,
+which export and how many rows), beside ``export.start``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -67,10 +71,17 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-async def request_export(request: Request, actor: Actor, source: ExportSource) -> Response:
-    """Start an export of ``source`` with the posted filters, or ask first when it is large."""
+async def request_export(
+    request: Request, actor: Actor, source: ExportSource, *, fixed: Mapping[str, str] | None = None
+) -> Response:
+    """Start an export of ``source`` with the posted filters, or ask first when it is large.
+    ``fixed``: filters from the route's address (a tenant's id), never taken from the form (a
+    posted one of those names is refused as unknown)."""
     form = await posted_form(request)
-    filters = {k: str(v) for k, v in form.items() if k not in NOT_FILTERS and str(v) != ""}
+    posted = {k: str(v) for k, v in form.items() if k not in NOT_FILTERS and str(v) != ""}
+    fixed = dict(fixed or {})
+    refuse_unknown({k: v for k, v in posted.items() if k in fixed}, ())
+    filters = {**posted, **fixed}
     database = database_of(request)
     rows = await count_export(database, source, actor, filters)
     t = i18n.translator(language_of(request))
@@ -81,14 +92,19 @@ async def request_export(request: Request, actor: Actor, source: ExportSource) -
             title_key=source.title_key,
             text=t("export.confirm").format(rows=f"{rows:,}"),
             action=request.url.path,
-            back=source.back,
-            fields=filters,
+            back=back_of(source, filters),
+            fields=posted,
         )
     async with database.platform_transaction() as session:
         row = await start_export(
             session, actor, source, filters, rows=rows, language=language_of(request)
         )
     return RedirectResponse(page_path(actor, row.id), status_code=303)
+
+
+def back_of(source: ExportSource, filters: Mapping[str, Any]) -> str:
+    """Where 返回 goes: ``source.back`` with its ``{name}`` parts filled from the filters."""
+    return source.back.format_map({k: quote(str(v), safe="") for k, v in filters.items()})
 
 
 async def _owned(request: Request, actor: Actor, progress_id: int) -> progress.JobProgress:
@@ -144,7 +160,7 @@ async def _page(request: Request, actor: Actor, progress_id: int) -> Response:
         size=human_size(size) if size is not None else "",
         expires=expires,
         cancel=f"{base}/cancel",
-        back=source.back,
+        back=back_of(source, row.params.get("filters") or {}),
         trail=[(t(source.title_key), None)],
     )
 
@@ -158,6 +174,18 @@ async def _download(request: Request, actor: Actor, progress_id: int) -> Respons
     path, size, _ = _file(_settings(request), row)
     if size is None:
         raise ExportNotReady(details={"progress_id": progress_id})
+    async with database_of(request).platform_transaction() as session:
+        await record_audit(
+            session,
+            actor,
+            "export.download",
+            target_type="job_progress",
+            target_id=row.id,
+            details={
+                "export": str(row.params["source"]),
+                "rows": (row.counts or {}).get("rows", 0),
+            },
+        )
     stamp = (row.finished_at or datetime.now()).astimezone(DISPLAY_TIMEZONE)
     name = f"{source_of(row).file_name}-{stamp:%Y%m%d-%H%M}.csv"
     return FileResponse(

@@ -15,6 +15,7 @@ from playwright.async_api import Browser, expect
 from sqlalchemy import text
 
 from hive.catalog.selection import bulk
+from hive.console.export_jobs import run_export
 from hive.platform import progress
 from hive.platform.actor import Actor
 from hive.platform.jobs import JobRuntime
@@ -88,7 +89,14 @@ async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
         await bulk.run_bulk_select(runtime_of_world(world), progress_id)
         box = client.get(page_path, params={"fragment": 1}).text
         done_page = client.get(page_path).text
-        records = client.get(f"/admin/catalog/select-all/{progress_id}/records.csv")
+        exported = client.post(
+            f"/admin/catalog/select-all/{progress_id}/records/export",
+            data={"csrf_token": csrf_token_of(client, page_path)},
+        )
+        assert exported.status_code == 303, exported.text[:300]
+        export_page = exported.headers["location"]
+        await run_export(world.database, world.kit.settings, int(export_page.rsplit("/", 1)[1]))
+        records = client.get(export_page + "/file")
         listed = client.get("/admin/jobs").text
         running = client.get("/admin/jobs", params={"status": "running"}).text
         unknown = client.get("/admin/jobs", params={"kind": "catalog.reprice_all"})
@@ -109,8 +117,10 @@ async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
     assert '<tr data-code="over_cap"><td>超过单次上限，未处理</td>' in box
     assert "over_cap" not in re.sub(r'data-code="[^"]*"', "", box)  # never the raw code
     assert "Over the cap of one run" in english
-    assert f'href="/admin/catalog/select-all/{progress_id}/records.csv"' in done_page
-    assert records.content.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads it as UTF-8
+    assert f'action="/admin/catalog/select-all/{progress_id}/records/export"' in done_page
+    assert records.status_code == 200 and records.content.startswith(
+        b"\xef\xbb\xbf"
+    )  # the BOM: Excel reads it as UTF-8
     lines = list(csv.reader(io.StringIO(records.content.decode("utf-8-sig"))))
     assert lines[0] == ["时间", "SKU", "商品编号", "结果", "原因"] and len(lines) == 31
     outcomes = Counter(line[3] for line in lines[1:])

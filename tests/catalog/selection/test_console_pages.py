@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Browser
 
 from hive.catalog.selection import rules
+from hive.console.export_jobs import run_export
 from hive.platform.actor import SYSTEM
 from tests.catalog.selection.conftest import AREAS, World
 from tests.support.browser import submit_login
@@ -204,15 +205,31 @@ async def test_a_rule_run_is_a_job_with_its_progress_shown(hcm: str, world: Worl
             f"/admin/catalog/rules/{rule_id}/progress", params={"job": job_id, "fragment": 1}
         )
         full = client.get(f"/admin/catalog/rules/{rule_id}/progress", params={"job": job_id})
-        link = re.search(r'id="export" href="([^"]+)"', full.text)
+        link = re.search(r'<form method="post" action="([^"]+/records/export)"', full.text)
         assert link, "a finished run offers its records"
-        records = client.get(link[1])
-        other_rule = client.get(link[1].replace(f"/rules/{rule_id}/", f"/rules/{rule_id + 1}/"))
+        token = csrf_token_of(client, f"/admin/catalog/rules/{rule_id}/progress")
+        exported = client.post(link[1], data={"csrf_token": token})
+        assert exported.status_code == 303, exported.text[:300]
+        export_page = exported.headers["location"]
+        await run_export(world.database, world.kit.settings, int(export_page.rsplit("/", 1)[1]))
+        records = client.get(export_page + "/file")
+        other_rule = client.post(
+            link[1].replace(f"/rules/{rule_id}/", f"/rules/{rule_id + 1}/"),
+            data={"csrf_token": token},
+        )
+    with httpx.Client(base_url=hcm, timeout=60) as buyer:
+        sign_in(buyer, "buyer", "buyer-pass-1")
+        posted = {"csrf_token": csrf_token_of(buyer, "/workbench/account")}
+        assert buyer.post(link[1], data=posted).status_code == 403  # not a tenant's page
     assert box.text.lstrip().startswith('<div id="progress-box"')  # the box alone, for htmx
     assert 'data-state="finished"' in box.text and "hx-get" not in box.text  # stops polling
     added = int(re.search(r'id="added">(\d+)<', box.text)[1])  # type: ignore[index]
     assert added == len(await world.pooled_skus()) and 0 < added <= 4
     lines = records.content.decode("utf-8-sig").splitlines()
-    assert records.content.startswith(b"\xef\xbb\xbf") and lines[0] == "时间,SKU,商品编号,结果,原因"
+    assert (
+        records.status_code == 200
+        and records.content.startswith(b"\xef\xbb\xbf")
+        and lines[0] == "时间,SKU,商品编号,结果,原因"
+    )
     assert sum(",新入池," in line for line in lines[1:]) == added
     assert other_rule.status_code == 404  # a run is read under its own rule only

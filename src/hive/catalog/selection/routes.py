@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Annotated, Any
@@ -11,10 +11,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import Select
 
-from hive.catalog.models import SelectionRecord
-from hive.catalog.selection import bulk, repository
+from hive.catalog.selection import bulk, export_sources
 from hive.catalog.selection import service as selection
 from hive.catalog.selection.forms import read_search_form, search_query
 from hive.catalog.selection.schemas import SelectSkus
@@ -24,10 +22,9 @@ from hive.catalog.snapshot import parse_areas
 from hive.console import i18n, job_pages
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
-from hive.console.export import csv_download, stream_rows
+from hive.console.export_pages import request_export
 from hive.console.pages import language_of, redirect_with_flash, render
-from hive.console.tables import Table, refuse_unknown
-from hive.platform import progress
+from hive.console.tables import Table
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.csrf import verify_csrf
@@ -47,8 +44,7 @@ UPSTREAM = "/admin/catalog/upstream"
 SEARCH_FIELDS = ("keyword", "category_id", "brand", "min_yuan", "max_yuan", "sort")
 RULES = "/admin/catalog/rules"
 UPSTREAM_PAGE_SIZE = 20
-SELECT_ALL_RECORDS = "/admin/catalog/select-all/{progress_id}/records.csv"
-RECORD_COLUMNS = ("audit.at", "catalog.sku", "pool.export.id", "job.result", "job.reason")
+SELECT_ALL_RECORDS = "/admin/catalog/select-all/{progress_id}/records/export"
 # The deepest page the supplier search form asks for (its ``page`` field's limit).
 MAX_UPSTREAM_PAGES = 100
 
@@ -191,41 +187,13 @@ def _back_to_search(params: Mapping[str, Any]) -> str:
     return f"{UPSTREAM}?{urlencode({**search, 'supplier_id': params.get('supplier_id', '')})}"
 
 
-@router.get(SELECT_ALL_RECORDS)
+@router.post(SELECT_ALL_RECORDS)
 async def select_all_records(request: Request, actor: UpstreamViewer, progress_id: Id) -> Response:
-    """The result of a "select every hit" action SKU by SKU, as CSV (streamed): the product,
-    what came of it and, for a failure, why in words."""
-    refuse_unknown(dict(request.query_params), ())
-    database = database_of(request)
-    async with database.platform_transaction() as session:
-        row = await progress.get_progress(session, progress_id)
-    if row.kind != bulk.BULK_SELECT:
-        raise progress.ProgressNotFound(details={"progress_id": progress_id})
-    statement = repository.records_of_progress(progress_id)
-    return records_download(request, f"select-all-{progress_id}", statement)
-
-
-def records_download(request: Request, name: str, statement: Select[SelectionRecord]) -> Response:
-    """Selection records as CSV (streamed): time, SKU, product, outcome and, for a failure or
-    a removal, why, all in words."""
-    t = i18n.translator(language_of(request))
-    rows = stream_rows(database_of(request).platform_transaction, statement)
-    header = [t(key) for key in RECORD_COLUMNS]
-    return csv_download(name, header, _record_cells(rows, t))
-
-
-async def _record_cells(
-    rows: AsyncIterator[Any], t: Callable[[str], str]
-) -> AsyncIterator[Sequence[object]]:
-    async for (record,) in rows:
-        if record.outcome == "failed":
-            outcome, why = "failed", job_pages.reason_text(t, record.reason)
-        elif record.outcome == "removed":
-            outcome, why = "removed", t("job.reason.no_longer_met")
-        else:  # added or unchanged: the reason says added, restored or unchanged
-            outcome, why = record.reason, ""
-        yield (record.occurred_at, record.supplier_sku, record.product_id,
-               t("job.count." + outcome), why)  # fmt: skip
+    """Export the result of a "select every hit" action SKU by SKU, as a job
+    (hive.catalog.selection.export_sources)."""
+    return await request_export(
+        request, actor, export_sources.SELECT_ALL_RECORDS, fixed={"job": str(progress_id)}
+    )
 
 
 job_pages.register_kind(

@@ -12,19 +12,19 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog import reference
-from hive.catalog.errors import RuleNotFound
 from hive.catalog.selection import repository, rule_jobs, rules
+from hive.catalog.selection.export_sources import RULE_RUN_RECORDS
 from hive.catalog.selection.routes import (
     RULES,
     _adapter,
     _areas,
     _enabled_suppliers,
-    records_download,
 )
 from hive.catalog.selection.rule_form import FIELDS, describe, form_values, read_rule_form
 from hive.console import job_pages, pickers
 from hive.console.callers import viewing
 from hive.console.error_pages import field_errors, problem_lines
+from hive.console.export_pages import request_export
 from hive.console.forms import CsrfToken
 from hive.console.i18n import translator
 from hive.console.pages import language_of, redirect_with_flash, render
@@ -208,7 +208,7 @@ async def rule_progress(request: Request, actor: RulesViewer, rule_id: Id) -> Re
         run = await repository.latest_run(session, rule_id)
     records = None
     if run is not None and progress.state != "queued":
-        records = f"{RULES}/{rule_id}/runs/{run.id}/records.csv"
+        records = f"{RULES}/{rule_id}/runs/{run.id}/records/export"
     return render(
         request,
         "job_progress_box.html" if params.get("fragment") else "rule_progress.html",
@@ -222,16 +222,12 @@ async def rule_progress(request: Request, actor: RulesViewer, rule_id: Id) -> Re
     )
 
 
-@router.get(RULES + "/{rule_id}/runs/{run_id}/records.csv")
+@router.post(RULES + "/{rule_id}/runs/{run_id}/records/export")
 async def rule_run_records(
     request: Request, actor: RulesViewer, rule_id: Id, run_id: Id
 ) -> Response:
-    """What a run of the rule did, SKU by SKU, as CSV: added, failed (why), removed."""
-    refuse_unknown(dict(request.query_params), ())
-    async with database_of(request).platform_transaction() as session:
-        run = await repository.get_run(session, run_id)
-    if run is None or run.rule_id != rule_id:
-        raise RuleNotFound(details={"rule_id": rule_id, "run_id": run_id})
-    return records_download(
-        request, f"rule-{rule_id}-run-{run_id}", repository.records_of_run(run_id)
+    """Export what a run of the rule did, SKU by SKU (added, failed and why, removed), as a
+    job (hive.catalog.selection.export_sources)."""
+    return await request_export(
+        request, actor, RULE_RUN_RECORDS, fixed={"rule": str(rule_id), "run": str(run_id)}
     )

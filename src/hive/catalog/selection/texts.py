@@ -42,6 +42,9 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
             "本次搜索共 {total} 个结果，将在后台全部逐页加入商品底池，可随时查看进度或取消。确定？"
         ),
         "selection.bulk_title": "本次搜索全部入池",
+        "selection.export.title": "导出入池明细",
+        "selection.export.at": "时间",
+        "selection.export.product": "商品编号",
         "selection.done.queued": "已交给后台执行：将处理 {n} 个结果，本页显示进度",
         "selection.reason.not_in_supplier_pool": "已不在供应商商品池",
         "selection.reason.no_price": "供应商未给出价格",
@@ -160,6 +163,9 @@ CATALOG_TEXTS: dict[str, dict[str, str]] = {
             "background, page by page; you can follow or cancel it. Go ahead?"
         ),
         "selection.bulk_title": "Add every hit of this search",
+        "selection.export.title": "Export the selection details",
+        "selection.export.at": "When",
+        "selection.export.product": "Product id",
         "selection.done.queued": "Handed to the background: {n} hits; this page shows progress",
         "selection.reason.not_in_supplier_pool": "no longer in the supplier's pool",
         "selection.reason.no_price": "the supplier gave no price",
