@@ -1,18 +1,15 @@
-"""CSV downloads of console lists: the rows the list's current filters match, streamed.
+"""CSV files of console lists: the rows the list's current filters match, streamed from the
+database into the file an export job writes (hive.console.export_jobs)::
 
-A list page offers "导出 CSV" next to its pager; the export route reads the same filters (and
-sort) the page reads, then answers :func:`csv_download` over :func:`stream_rows`::
-
-    statement = repository.entries_statement(audit_filter)
     rows = stream_rows(database.platform_transaction, statement)
-    return csv_download("audit-log", header, (to_cells(row) async for row in rows))
+    await write_file(path, csv_chunks(header, (cells(row) async for row in rows)))
 
 * **Streamed, never the whole table in memory**: the rows come from a server-side cursor
-  (:func:`stream_rows`, 1,000 rows a fetch, in a read-only transaction opened inside the
-  response) and leave as CSV every :data:`FLUSH_ROWS` rows.
+  (:func:`stream_rows`, 1,000 rows a fetch, in a read-only transaction) and leave as CSV every
+  :data:`FLUSH_ROWS` rows.
 * **Excel opens Chinese correctly**: UTF-8 with a byte order mark, CRLF line ends. CSV rather
-  than .xlsx: an .xlsx file is a zip that must be finished before it is sent, so it cannot
-  stream, and Excel opens this CSV as it is.
+  than .xlsx: an .xlsx file is a zip that must be finished before it is written out, and Excel
+  opens this CSV as it is.
 * **Amounts stay numbers**: a money cell is yuan with two decimals (:func:`yuan_cell`, no ¥, no
   thousands separator, so a spreadsheet can sum it); its column header names the unit
   (:func:`header`: "变动（元）", "Change (yuan)"), since the pages' headings no longer do.
@@ -30,14 +27,12 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlencode
 
-from fastapi.responses import StreamingResponse
 from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.console import i18n
-from hive.console.timefmt import DISPLAY_TIMEZONE, local_time
+from hive.console.timefmt import local_time
 
 BOM = "\ufeff"
 FLUSH_ROWS = 500
@@ -110,22 +105,6 @@ async def csv_chunks(
     yield buffer.getvalue().encode("utf-8")
 
 
-def csv_download(
-    name: str, header: Sequence[str], rows: AsyncIterator[Sequence[object]]
-) -> StreamingResponse:
-    """A download of ``rows`` named ``<name>-<YYYYmmdd-HHMM>.csv`` (Asia/Shanghai)."""
-    filename = f"{name}-{datetime.now(DISPLAY_TIMEZONE):%Y%m%d-%H%M}.csv"
-    return StreamingResponse(
-        csv_chunks(header, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "content-disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''"
-            + quote(filename),
-            "cache-control": "no-store",
-        },
-    )
-
-
 async def stream_rows(
     transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]],
     statement: Executable,
@@ -133,17 +112,10 @@ async def stream_rows(
 ) -> AsyncIterator[Any]:
     """The rows of ``statement`` from a server-side cursor, :data:`FETCH_ROWS` at a time, in
     a transaction of ``transaction`` (``database.platform_transaction`` or a tenant's) opened
-    when the download starts and closed when it ends or the browser goes away."""
+    when the first row is asked for and closed when the last has been read."""
     async with transaction() as session:
         result = await session.stream(
             statement, params or {}, execution_options={"yield_per": FETCH_ROWS}
         )
         async for row in result:
             yield row
-
-
-def export_link(path: str, params: dict[str, str]) -> str:
-    """The export address of a list at ``path`` with the list's filters and sort (not its
-    page: an export has every matching row)."""
-    kept = {k: v for k, v in params.items() if k not in ("page", "fragment") and v != ""}
-    return f"{path}?{urlencode(kept)}" if kept else path

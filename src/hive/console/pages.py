@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from hive.console import menu, pickers
-from hive.console.export import export_link
 from hive.console.i18n import pick_language, translator
 from hive.console.timefmt import local_time
 from hive.customers import sessions
@@ -96,7 +95,6 @@ def render(
             "crumbs": _crumbs(t, here_entry, context.pop("trail", ()), request),
             "flashes": flashes,
             "local_time": local_time,
-            "export_link": export_link,
             "picker_label": pickers.label_of,
             # Every shown amount: money(fen) -> ¥12,345.67. A form field's value or a link's
             # price filter: yuan(fen) -> 12345.67, what the parser reads back.
