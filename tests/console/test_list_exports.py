@@ -214,3 +214,22 @@ async def test_the_pool_export_is_a_job_with_every_page_of_the_list(
     # A category is its whole branch, as on the page: 手机 and 手机配件, not 坚果炒货.
     assert [r[0] for r in branch_rows[1:]] == branch_listed and len(branch_listed) == 33
     assert {r[4] for r in branch_rows[1:]} == {"手机", "手机配件"}
+
+
+async def test_a_pool_export_of_a_typo_has_the_loose_matches_the_page_shows(
+    hcm_url: str, pool: Pool, job_runtime: JobRuntime
+) -> None:
+    names = ("Apple iPhone 15", "Apple iPhone 15 Pro", "iPhone 手机壳", "Phone 支架", "iPad Air",
+             "华为 Mate 60", "蓝牙耳机 无线", "蓝色耳机套")  # fmt: skip
+    await pool.add(*(Item(name, sales=n) for n, name in enumerate(names)))
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+        pages = {}
+        for keyword in ("iphnoe", "蓝呀耳机"):  # a Latin typo, a Chinese one
+            query = {"keyword": keyword, "sort": "sales"}
+            shown = admin.get("/admin/catalog/pool", params=query).text
+            assert "以下为相近结果" in shown, keyword  # the page shows loose matches
+            pages[keyword] = (ask_export(admin, POOL_EXPORT, query), _pool_listed(admin, query))
+        await run_exports(job_runtime)
+        for keyword, (export, listed) in pages.items():
+            assert listed, keyword
+            assert [r[0] for r in exported(admin, export)[1:]] == listed, keyword

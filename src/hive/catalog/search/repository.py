@@ -184,8 +184,10 @@ EXPORT_COLUMNS = (
 def export_statement(spec: MatchSpec) -> Select[Any]:
     """Every match of ``spec`` (no paging) in its sort order, its values bound, for an export
     the caller streams (and counts, without the order); no row when the query can match
-    nothing."""
-    where, params = _conditions(spec)
+    nothing. A loose match compares word similarity with its threshold itself: the export is
+    read in a transaction of its own, where ``<%`` would use the server's default threshold
+    (and so no trigram index: only a keyword that matched nothing exactly gets here)."""
+    where, params = _conditions(spec, own_threshold=True)
     condition = text(" AND ".join(where)).bindparams(**params) if where else false()
     return (
         select(text(EXPORT_COLUMNS))
@@ -210,25 +212,42 @@ def _two_stage_page(keyword: str, filters: list[str], order: str) -> str:
     )
 
 
-def _conditions(spec: MatchSpec) -> tuple[list[str] | None, dict[str, Any]]:
+async def has_match(session: AsyncSession, spec: MatchSpec) -> bool:
+    """Whether anything matches ``spec`` (a strict one: no threshold to set)."""
+    where, params = _conditions(spec)
+    if where is None:
+        return False
+    statement = f"SELECT EXISTS (SELECT 1 FROM products p WHERE {' AND '.join(where)})"  # noqa: S608
+    return bool(await session.scalar(text(statement), params))
+
+
+def _conditions(
+    spec: MatchSpec, *, own_threshold: bool = False
+) -> tuple[list[str] | None, dict[str, Any]]:
     """WHERE fragments and their parameters; None when the query can match nothing."""
-    parts = _parts(spec)
+    parts = _parts(spec, own_threshold=own_threshold)
     if parts is None:
         return None, {}
     keyword, filters, params = parts
     return ([*filters, keyword] if keyword else filters), params
 
 
-def _parts(spec: MatchSpec) -> tuple[str | None, list[str], dict[str, Any]] | None:
+def _parts(
+    spec: MatchSpec, *, own_threshold: bool = False
+) -> tuple[str | None, list[str], dict[str, Any]] | None:
     """The keyword's condition (None without a keyword), the filters' conditions (status
-    first) and their parameters; None when the query can match nothing."""
+    first) and their parameters; None when the query can match nothing. ``own_threshold``:
+    a loose match states its similarity threshold instead of the transaction's setting."""
     filters = ["p.status = ANY(:statuses)"]
     params: dict[str, Any] = {"statuses": list(spec.statuses)}
     if spec.category_ids == ():
         return None
     keyword = None
     if spec.has_keyword:
-        keyword = _fuzzy_match(spec, params) if spec.fuzzy else _strict_match(spec, params)
+        if spec.fuzzy:
+            keyword = _fuzzy_match(spec, params, own_threshold=own_threshold)
+        else:
+            keyword = _strict_match(spec, params)
         if keyword is None:
             return None
     _add_filters(spec, filters, params)
@@ -250,7 +269,7 @@ def _strict_match(spec: MatchSpec, params: dict[str, Any]) -> str | None:
     return f"({' OR '.join(alternatives)})" if alternatives else None
 
 
-def _fuzzy_match(spec: MatchSpec, params: dict[str, Any]) -> str | None:
+def _fuzzy_match(spec: MatchSpec, params: dict[str, Any], *, own_threshold: bool) -> str | None:
     # The keyword's recognised words without the single characters jieba could not place (a
     # Chinese typo breaks its word into them), or, for a one-word keyword, a name with a word
     # similar to it. Several words compared by trigrams would match any name sharing one of
@@ -262,7 +281,11 @@ def _fuzzy_match(spec: MatchSpec, params: dict[str, Any]) -> str | None:
         alternatives.append("p.search_vector @@ plainto_tsquery('simple', :words)")
     if len(spec.keyword) >= FUZZY_MIN_CHARS and len(spec.keyword.split()) == 1:
         params["keyword"] = spec.keyword
-        alternatives.append(":keyword <% p.name")
+        if own_threshold:  # what <% means at the threshold _set_word_similarity sets
+            params["similarity"] = FUZZY_WORD_SIMILARITY
+            alternatives.append("word_similarity(:keyword, p.name) >= :similarity")
+        else:
+            alternatives.append(":keyword <% p.name")
     return f"({' OR '.join(alternatives)})" if alternatives else None
 
 

@@ -159,12 +159,16 @@ async def search_pool_for_tenant(
 
 
 async def pool_export(session: AsyncSession, query: PoolQuery) -> Select[Any]:
-    """Every product an operator's pool search matches (its filters and sort, not its page;
-    no loose retry), as a statement for an export to stream."""
+    """Every product an operator's pool search matches (its filters and sort, not its page),
+    as a statement for an export to stream: the loose matches when the keyword matches
+    nothing exactly, as the page then shows them."""
     category_ids = None
     if query.category_id is not None:
         category_ids = tuple(await repository.category_tree(session, query.category_id))
-    return repository.export_statement(_spec(query, category_ids, fuzzy=False, tenant_id=None))
+    spec = _spec(query, category_ids, fuzzy=False, tenant_id=None)
+    if spec.has_keyword and not await repository.has_match(session, spec):
+        spec = _spec(query, category_ids, fuzzy=True, tenant_id=None)
+    return repository.export_statement(spec)
 
 
 async def _search(
