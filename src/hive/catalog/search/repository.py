@@ -212,15 +212,6 @@ def _two_stage_page(keyword: str, filters: list[str], order: str) -> str:
     )
 
 
-async def has_match(session: AsyncSession, spec: MatchSpec) -> bool:
-    """Whether anything matches ``spec`` (a strict one: no threshold to set)."""
-    where, params = _conditions(spec)
-    if where is None:
-        return False
-    statement = f"SELECT EXISTS (SELECT 1 FROM products p WHERE {' AND '.join(where)})"  # noqa: S608
-    return bool(await session.scalar(text(statement), params))
-
-
 def _conditions(
     spec: MatchSpec, *, own_threshold: bool = False
 ) -> tuple[list[str] | None, dict[str, Any]]:

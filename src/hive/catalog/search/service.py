@@ -166,7 +166,8 @@ async def pool_export(session: AsyncSession, query: PoolQuery) -> Select[Any]:
     if query.category_id is not None:
         category_ids = tuple(await repository.category_tree(session, query.category_id))
     spec = _spec(query, category_ids, fuzzy=False, tenant_id=None)
-    if spec.has_keyword and not await repository.has_match(session, spec):
+    # The page's own first query decides, as on the page (it is what a search runs anyway).
+    if spec.has_keyword and (await repository.match_sample(session, spec, COUNT_CAP)).count == 0:
         spec = _spec(query, category_ids, fuzzy=True, tenant_id=None)
     return repository.export_statement(spec)
 
