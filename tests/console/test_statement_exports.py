@@ -3,7 +3,8 @@ statement from its account page and a tenant user its own from the workbench; ea
 exactly the statement's lines (money in yuan, the unit in the header, formula-looking notes
 escaped); a tenant only ever exports its own statement (another tenant's id posted is refused,
 the staff route is 403, another tenant's export is 404); a large statement is asked first;
-each download is audited and an export is downloaded by its asker only."""
+each download is audited and an export is downloaded by its asker only; its page names the
+tenant in words and goes back to the tenant's account."""
 
 from __future__ import annotations
 
@@ -81,6 +82,12 @@ async def test_statement_exports_run_as_jobs_and_keep_tenants_to_their_own_lines
         assert admin.get(f"/admin/billing/{acme}/statement.csv").status_code in (404, 405)
         await work(job_runtime)
         staff = rows_of(admin.get(staffs + "/file"))
+        shown, english = admin.get(staffs).text, admin.get(staffs, params={"lang": "en"}).text
+    # The filter in words, in the reader's language; the page's head shared with the jobs'.
+    assert '<span class="filter" data-filter="tenant">客户：企业 acme（acme）</span>' in shown
+    assert '<span class="filter" data-filter="tenant">Customer: 企业 acme（acme）</span>' in english
+    assert "tenant=" not in shown and "Filters: " in english
+    assert 'id="requested-by">发起人：admin' in shown and f'href="{staff_page}" id="back"' in shown
     with signed_in(hcm_url, "acme-admin", "acme-pass-1") as tenant:
         assert (
             'action="/workbench/account/statement/export"' in tenant.get("/workbench/account").text

@@ -271,7 +271,7 @@ async def test_an_export_is_confirmed_followed_and_downloaded_in_the_browser(
     await page.locator("#confirm-start").click()
     await page.wait_for_url(re.compile(r".*/admin/exports/\d+$"))
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "queued")
-    await expect(page.locator("#asked")).to_contain_text("sort=total")
+    await expect(page.locator("#asked")).to_contain_text("排序：金额")
     await run_exports(job_runtime)  # the worker writes the file; htmx polls the result in
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
     await expect(page.locator("#file-facts")).to_contain_text("3 行")

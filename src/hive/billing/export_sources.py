@@ -20,6 +20,7 @@ from hive.billing.texts import BILLING_TEXTS
 from hive.console import i18n
 from hive.console.callers import tenant_id_of
 from hive.console.export import header, yuan_cell
+from hive.console.export_filters import Filter, tenant
 from hive.console.export_jobs import (
     ExportSource,
     Planned,
@@ -78,6 +79,7 @@ TENANT_STATEMENT = register_source(
         header=lambda t: header(t, COLUMNS, MONEY_COLUMNS),
         plan=_tenant_statement,
         view=View.BILLING_ACCOUNTS,
+        filters={"tenant": Filter("billing.export.tenant", tenant)},
     ),
     __name__,
 )

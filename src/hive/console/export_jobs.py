@@ -31,7 +31,7 @@ import importlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.console import export_files
 from hive.console.export import csv_chunks, stream_rows
+from hive.console.export_filters import Filter
 from hive.console.export_repository import count_rows
 from hive.console.i18n import translator
 from hive.platform import progress
@@ -92,6 +93,8 @@ class ExportSource:
     cells: Cells | None = None
     plan: Plan | None = None
     view: View | None = None
+    # How its page shows each filter: label and value in words (hive.console.export_filters).
+    filters: Mapping[str, Filter] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.plan is None and (self.statement is None or self.cells is None):

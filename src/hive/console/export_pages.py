@@ -29,13 +29,16 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from hive.console import export_files, i18n
 from hive.console.callers import StaffActor, TenantActor
+from hive.console.export_filters import describe
 from hive.console.export_jobs import (
     ExportSource,
+    Translate,
     actor_of,
     count_export,
     is_export,
     source_of,
     start_export,
+    transaction_of,
 )
 from hive.console.forms import CsrfToken, posted_form
 from hive.console.job_pages import confirm_page, confirmed, reason_text
@@ -152,7 +155,7 @@ async def _page(request: Request, actor: Actor, progress_id: int) -> Response:
         row=row,
         progress=progress.view_of(row),
         title=t(source.title_key),
-        filters=_shown_filters(row.params.get("filters") or {}),
+        filters=await _shown_filters(request, actor, source, row.params.get("filters") or {}, t),
         reason_text=lambda code: reason_text(t, code),
         refresh=None,
         box_refresh=f"{base}?fragment=1",
@@ -165,8 +168,12 @@ async def _page(request: Request, actor: Actor, progress_id: int) -> Response:
     )
 
 
-def _shown_filters(filters: Mapping[str, Any]) -> list[tuple[str, str]]:
-    return [(str(k), str(v)) for k, v in filters.items()]
+async def _shown_filters(
+    request: Request, actor: Actor, source: ExportSource, filters: Mapping[str, Any], t: Translate
+) -> list[tuple[str, str, str]]:
+    """The asked filters with their labels and values in words (read as the export reads)."""
+    async with transaction_of(database_of(request), source, actor)() as session:
+        return await describe(session, source.filters, filters, t)
 
 
 async def _download(request: Request, actor: Actor, progress_id: int) -> Response:

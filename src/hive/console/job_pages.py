@@ -184,6 +184,7 @@ async def progress_page(request: Request, actor: StaffActor, progress_id: Id) ->
         title=t(kind.title_key),
         reason_text=lambda code: reason_text(t, code),
         refresh=f"{progress_path(row.id)}?fragment=1",
+        cancel=f"{progress_path(row.id)}/cancel",
         back=kind.back(row.params),
         export=kind.export_path(row.id) if kind.export_path else None,
         trail=[(t(kind.title_key), None)],

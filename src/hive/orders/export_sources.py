@@ -14,20 +14,37 @@ from typing import Any
 
 from sqlalchemy import Executable
 
+from hive.console import i18n
 from hive.console.callers import tenant_id_of
 from hive.console.export import header, yuan_cell
+from hive.console.export_filters import DIRECTION, SORT, Filter, choice, day, keyed, tenant
 from hive.console.export_jobs import ExportSource, Translate, register_source
 from hive.console.tables import read_table, refuse_unknown
 from hive.orders import search
 from hive.orders import service as orders
+from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
 
+i18n.extend(ORDER_TEXTS)  # the worker writes the file without the order pages
 SEARCH = "/admin/orders"
 LIST = "/workbench/orders"
 STAFF_COLUMNS = ("orders.order_no", "orders.tenant", "orders.status", "orders.total",
                  "orders.receiver", "orders.receiver_mobile", "orders.created_at")  # fmt: skip
 OWN_COLUMNS = tuple(c for c in STAFF_COLUMNS if c != "orders.tenant")
 MONEY_COLUMNS = ("orders.total",)  # yuan numbers; the header names the unit
+
+
+STATUS = Filter("orders.status", choice("orders.status."))
+STAFF_FILTERS = {
+    "number": Filter("orders.number"),
+    "tenant": Filter("orders.tenant", tenant),
+    "status": STATUS,
+    "from": Filter("orders.from", day),
+    "to": Filter("orders.to", day),
+    "product": Filter("orders.product"),
+    "sort": Filter(SORT.label, keyed({"created_at": "orders.created_at", "total": "orders.total"})),
+    "direction": DIRECTION,
+}
 
 
 def _staff_statement(actor: Actor, params: Mapping[str, str]) -> Executable:
@@ -79,6 +96,7 @@ STAFF_ORDERS = register_source(
         statement=_staff_statement,
         header=lambda t: header(t, STAFF_COLUMNS, MONEY_COLUMNS),
         cells=_staff_cells,
+        filters=STAFF_FILTERS,
     ),
     __name__,
 )
@@ -92,6 +110,7 @@ OWN_ORDERS = register_source(
         statement=_own_statement,
         header=lambda t: header(t, OWN_COLUMNS, MONEY_COLUMNS),
         cells=_own_cells,
+        filters={"status": STATUS},
     ),
     __name__,
 )

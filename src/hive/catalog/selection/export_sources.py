@@ -15,6 +15,7 @@ from hive.catalog.errors import RuleNotFound
 from hive.catalog.selection import bulk, repository
 from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.console import i18n, job_pages
+from hive.console.export_filters import Filter
 from hive.console.export_jobs import (
     ExportSource,
     Planned,
@@ -64,6 +65,15 @@ async def _rule_run(session: AsyncSession, actor: Actor, filters: Mapping[str, s
     return Planned(repository.records_of_run(run_id), _cells)
 
 
+async def _rule_name(session: AsyncSession, value: str, t: Translate) -> str:
+    rule = await repository.get_rule(session, int(value)) if value.isdigit() else None
+    return rule.name if rule is not None else value
+
+
+async def _numbered(session: AsyncSession, value: str, t: Translate) -> str:
+    return f"#{value}"
+
+
 def _header(t: Translate) -> Sequence[str]:
     return [t(key) for key in RECORD_COLUMNS]
 
@@ -78,6 +88,7 @@ SELECT_ALL_RECORDS = register_source(
         header=_header,
         plan=_select_all,
         view=View.UPSTREAM,
+        filters={"job": Filter("selection.export.job", _numbered)},
     ),
     __name__,
 )
@@ -91,6 +102,10 @@ RULE_RUN_RECORDS = register_source(
         header=_header,
         plan=_rule_run,
         view=View.RULES,
+        filters={
+            "rule": Filter("selection.export.rule", _rule_name),
+            "run": Filter("selection.export.run", _numbered),
+        },
     ),
     __name__,
 )
