@@ -134,5 +134,10 @@ async def test_a_large_statement_is_asked_first_and_nothing_starts(
         page = start(
             tenant, "/workbench/account", "/workbench/account/statement/export", confirm="1"
         )
+        queued = tenant.get(page).text  # the head and 取消任务 the jobs' pages share
+        assert (
+            f'action="{page}/cancel"' in queued and 'id="requested-by">发起人：acme-admin' in queued
+        )
+        assert 'id="asked">筛选条件：无（全部）' in queued
         await work(job_runtime)
         assert len(rows_of(tenant.get(page + "/file"))) == 4

@@ -85,6 +85,9 @@ async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
         queued = client.get(page_path).text
         assert 'data-state="queued"' in queued and 'hx-trigger="every 2s"' in queued
         assert "已交给后台执行：将处理 30 个结果" in queued
+        # The head and 取消任务 every long action's page shares (_job_header, _job_cancel).
+        assert f'action="/admin/jobs/{progress_id}/cancel"' in queued
+        assert 'id="requested-by">发起人：operator1' in queued
         assert await world.pooled_skus() == set()  # nothing ran in the request
         await bulk.run_bulk_select(runtime_of_world(world), progress_id)
         box = client.get(page_path, params={"fragment": 1}).text
