@@ -38,7 +38,11 @@ def create_hcm_app(
         app.state.error_page = error_page
         callers.install(app)
         app.state.menu = menu.collect(domains)
-        app.state.sign_in_guard = SignInGuard(settings.login_concurrency)
+        app.state.sign_in_guard = SignInGuard(
+            settings.login_concurrency,
+            refusals_per_s=settings.login_refusals_per_s,
+            refusal_burst=settings.login_refusal_burst,
+        )
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
         app.add_middleware(
             BrowserSessionMiddleware,

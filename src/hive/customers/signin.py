@@ -41,6 +41,7 @@ from hive.customers.errors import (
     WrongCurrentPassword,
 )
 from hive.customers.models import LoginThrottle, TenantStatus, UserStatus
+from hive.customers.refusal_pacing import RefusalPacer
 from hive.customers.schemas import PasswordChange
 from hive.customers.sessions import Client, open_session
 from hive.platform.actor import Actor
@@ -74,11 +75,17 @@ class SignInGuard:
     * Locks seen lately: further attempts are refused with no database work at all.
       Remembered for at most ``KNOWN_LOCK_S`` (an unlock in another process shows within
       that) and for at most ``KNOWN_LOCKS_MAX`` keys.
+    * Refusals are paced per address (``refusal_pacing``): ``refusal_burst`` at once, then
+      ``refusals_per_s`` a second, the others held without CPU, so a flood that is refused
+      cannot ask again faster than that and crowd out the signed-in users' requests.
     """
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(
+        self, concurrency: int, *, refusals_per_s: float = 10.0, refusal_burst: int = 30
+    ) -> None:
         self._known: dict[str, tuple[float, float]] = {}
         self.gate = asyncio.Semaphore(concurrency)
+        self.pacer = RefusalPacer(refusals_per_s, refusal_burst)
 
     def check(self, username: str, ip: str) -> SignInLocked | None:
         now = time.monotonic()
@@ -192,10 +199,21 @@ async def change_password(
 async def _through_guard(
     guard: SignInGuard | None, username: str, ip: str, attempt: Callable[[], Awaitable[T]]
 ) -> T:
-    """Run ``attempt`` behind this process's guard: refused at once for a lock seen lately,
-    at most ``concurrency`` at a time, and a lock it meets is remembered."""
+    """Run ``attempt`` behind this process's guard: refused without the database for a lock
+    seen lately, at most ``concurrency`` at a time, a lock it meets is remembered, and every
+    refusal is paced per address."""
     if guard is None:
         return await attempt()
+    try:
+        return await _guarded(guard, username, ip, attempt)
+    except SignInLocked:
+        await guard.pacer.hold(ip)
+        raise
+
+
+async def _guarded(
+    guard: SignInGuard, username: str, ip: str, attempt: Callable[[], Awaitable[T]]
+) -> T:
     known = guard.check(username, ip)
     if known is not None:
         raise known

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     login_lockout_s: int = Field(default=900, ge=1, le=86_400)
     # Sign-ins checked at once per process (the rest wait without a database connection).
     login_concurrency: int = Field(default=4, ge=1, le=256)
+    # Throttled refusals per client address and process: this many at once, then this many a
+    # second; the rest are held (a sleep, no CPU) so a refused flood cannot outrun the console.
+    login_refusal_burst: int = Field(default=30, ge=1, le=100_000)
+    login_refusals_per_s: float = Field(default=10.0, gt=0, le=100_000, allow_inf_nan=False)
     # Password hashes computed at once (each in a worker thread, off the event loop).
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     # Their threads' nice value (0-19; higher: the event loop's requests go first).
