@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -13,6 +13,9 @@ from pydantic import ValidationError
 from hive.platform.config import Settings, get_settings
 from hive.platform.errors import StartupError
 from hive.stop_signals import restore_default_handling
+
+if TYPE_CHECKING:
+    from hive.cli_names import NameFormat
 
 app = typer.Typer(
     help="Hive: an aggregated supply-chain platform (S2B2C). "
@@ -39,6 +42,19 @@ def _settings() -> Settings:
             for error in exc.errors()
         )
         raise _fail(f"invalid configuration: {problems}") from None
+
+
+def _check_names(*names: tuple[str, str, NameFormat]) -> None:
+    """Refuse (one line, exit 2) every ``(argument, value, format)`` whose value cannot name
+    anything, before anything is looked up (``hive.cli_names``)."""
+    from hive.cli_names import check_names
+    from hive.launcher import refusal_line
+    from hive.platform.validation import InvalidInput
+
+    try:
+        check_names(*names)
+    except InvalidInput as error:
+        raise _fail(refusal_line(error)) from None
 
 
 def _guarded(action: Callable[[Settings], T]) -> T:
@@ -160,10 +176,12 @@ def apps_create(
     """Create an app and print {"app_key": ..., "app_secret": ...} as JSON (shown only once)."""
     import json
 
+    from hive.cli_names import TENANT
     from hive.launcher import create_open_app
     from hive.openapi.schemas import AppCreate
     from hive.openapi.scopes import ALL_SCOPES
 
+    _check_names(("--tenant", tenant, TENANT))
     chosen = [s.strip() for item in scopes or [] for s in item.split(",") if s.strip()]
     networks = [n.strip() for item in ip_allow or [] for n in item.split(",") if n.strip()]
     try:
@@ -178,8 +196,10 @@ def apps_create(
 @apps.command("revoke")
 def apps_revoke(app_key: str = typer.Argument(..., help="The AppKey to revoke.")) -> None:
     """Revoke an app: every request signed with its key is refused from now on."""
+    from hive.cli_names import APP_KEY
     from hive.launcher import revoke_open_app
 
+    _check_names(("APP_KEY", app_key, APP_KEY))
     _guarded(lambda settings: revoke_open_app(settings, app_key))
     typer.echo(f"revoked {app_key}")
 
@@ -191,9 +211,11 @@ def apps_limit(
     burst: int = typer.Option(..., "--burst", help="Bucket size (requests at once)."),
 ) -> None:
     """Override an app's rate limit (per route group) over its grade's."""
+    from hive.cli_names import APP_KEY
     from hive.launcher import limit_open_app
     from hive.openapi.schemas import RateLimitSet
 
+    _check_names(("APP_KEY", app_key, APP_KEY))
     try:
         limit = RateLimitSet(rate_per_s=rate, burst=burst)
     except ValidationError as exc:
@@ -214,9 +236,11 @@ def accounts_top_up(
     note: str = typer.Option(..., "--note", help="What was received (bank reference …)."),
 ) -> None:
     """Credit money received from a tenant to its prepaid balance (audited as finance)."""
+    from hive.cli_names import TENANT
     from hive.launcher import top_up_account
     from hive.platform.money import format_yuan
 
+    _check_names(("--tenant", tenant, TENANT))
     after = _guarded(lambda settings: top_up_account(settings, tenant, amount_fen, note))
     typer.echo(
         f"topped up {tenant}: available {format_yuan(after.available_fen)} yuan, "
@@ -231,9 +255,11 @@ def apps_grade_limit(
     burst: int = typer.Option(..., "--burst", help="Bucket size (requests at once)."),
 ) -> None:
     """Set the rate limit (per app and route group) of every app of a grade's tenants."""
+    from hive.cli_names import GRADE_NAME
     from hive.launcher import limit_grade
     from hive.openapi.schemas import RateLimitSet
 
+    _check_names(("--grade", grade, GRADE_NAME))
     try:
         limit = RateLimitSet(rate_per_s=rate, burst=burst)
     except ValidationError as exc:
@@ -308,12 +334,10 @@ def orders_sync(numbers: list[str] = _SUB_ORDER_NUMBERS) -> None:
     """Read these sub-orders from their suppliers now and apply what changed (a lost message:
     status, split, waybills), as reconciliation does; prints what each did and exits 1 when
     one is unknown or could not be read."""
-    import re
-
-    bad = [n for n in numbers if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", n)]
-    if bad:
-        raise _fail(f"not a sub-order number: {bad[0]!r}")
+    from hive.cli_names import SUB_ORDER_NO
     from hive.launcher import sync_orders
+
+    _check_names(*(("NUMBERS", number, SUB_ORDER_NO) for number in numbers))
 
     done = _guarded(lambda settings: sync_orders(settings, numbers))
     for number, what in done.items():

@@ -57,3 +57,36 @@ async def test_a_hostile_value_is_one_clear_line_and_exit_2(
     assert "{'problems'" not in result.stderr, result.stderr  # worded, not the raw details
     assert await sql(database, "SELECT count(*) FROM open_apps") == [(0,)]
     assert await sql(database, "SELECT count(*) FROM ledger_entries") == [(0,)]
+
+
+# Every argument that names something: a malformed name is refused as input before any lookup
+# (never answered "not found"), with the argument named as it was typed.
+NAME_CASES = [
+    (["accounts", "top-up", "--tenant", "ac\x01me", "--amount-fen", "100", "--note", "x"],
+     "--tenant：不能包含控制字符"),
+    (["apps", "create", "--tenant", "ACME!", "--name", "shop"], "--tenant：格式不正确"),
+    (["apps", "create", "--tenant", "c" * 33, "--name", "shop"], "--tenant：最多 32 个字符"),
+    (["apps", "revoke", "ak\x01"], "APP_KEY：不能包含控制字符"),
+    (["apps", "limit", "ak/../x", "--rate", "1", "--burst", "1"], "APP_KEY：格式不正确"),
+    (["apps", "grade-limit", "--grade", "金\x7f牌", "--rate", "1", "--burst", "1"],
+     "--grade：不能包含控制字符"),
+    (["orders", "sync", "HV0000000042-01", "HV\x1b[2J"], "NUMBERS：不能包含控制字符"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    NAME_CASES,
+    ids=[" ".join(c[0][:2]) + f" {i}" for i, c in enumerate(NAME_CASES)],
+)
+async def test_a_malformed_name_is_refused_as_input_before_any_lookup(
+    settings: Settings, database: Database, args: list[str], named: str
+) -> None:
+    await make_tenant(database, "cli")
+    result = _hive(settings, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "validation_failed" in result.stderr and named in result.stderr, result.stderr
+    assert "not_found" not in result.stderr, result.stderr
+    assert await sql(database, "SELECT count(*) FROM open_apps") == [(0,)]
+    assert await sql(database, "SELECT count(*) FROM ledger_entries") == [(0,)]

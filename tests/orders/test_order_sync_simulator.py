@@ -289,4 +289,4 @@ async def test_an_operator_syncs_a_stuck_sub_order_from_the_command_line(
     bad = await asyncio.to_thread(
         _hive_orders_sync, "HV'; --", database_url=database_url, cwd=tmp_path
     )
-    assert bad.returncode == 2 and "not a sub-order number" in bad.stderr
+    assert bad.returncode == 2 and "NUMBERS：格式不正确" in bad.stderr

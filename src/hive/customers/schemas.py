@@ -8,7 +8,7 @@ from hive.customers.models import TenantStatus
 from hive.platform.permissions import Role
 from hive.platform.validation import Line, Text
 
-_CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
+TENANT_CODE = r"^[a-z0-9][a-z0-9-]{1,31}$"
 _USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$"
 GRADE_CODE = r"^[a-z][a-z0-9-]{1,31}$"
 
@@ -28,7 +28,9 @@ class GradeCreate(BaseModel):
 class TenantCreate(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    code: str = Field(pattern=_CODE, description="Short unique code, lower-case letters/digits/-")
+    code: str = Field(
+        pattern=TENANT_CODE, description="Short unique code, lower-case letters/digits/-"
+    )
     name: Line = Field(min_length=1, max_length=128)
     grade_id: int = Field(gt=0)
     contact_name: Line = Field(default="", max_length=64)

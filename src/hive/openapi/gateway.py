@@ -66,7 +66,7 @@ from hive.platform.http import database_of
 from hive.platform.secret_key import load_secret_box, load_secret_key, previous_secret_keys
 from hive.platform.validation import InvalidInput, unknown_parameters
 
-_APP_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}", re.ASCII)
+_APP_KEY = re.compile(service.APP_KEY_FORMAT, re.ASCII)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
 _NONCE = re.compile(r"[\x21-\x7e]{16,64}", re.ASCII)
 _SIGNATURE = re.compile(r"[0-9a-f]{64}", re.ASCII)

@@ -33,6 +33,8 @@ from hive.platform.permissions import Action, Role, require
 from hive.platform.reencryption import reencrypt_column
 
 APP_KEY_PREFIX = "ak"
+# What an AppKey may look like (the ones issued are ``ak`` and 22 hex digits).
+APP_KEY_FORMAT = r"[A-Za-z0-9_-]{1,40}"
 SECRET_BYTES = 32
 
 
