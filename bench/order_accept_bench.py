@@ -11,7 +11,8 @@ Then, in the same run:
   transaction writing the order, sub-order, items, freeze, timeline, tenant event and the
   deferred submission job. Only 201 counts.
 * **Baseline**: every SQL statement one such request ran (captured from a request served in
-  this process: SQLAlchemy's statements with their parameters, transaction ends, and
+  this process: SQLAlchemy's statements with their parameters, transaction ends, the
+  statements sent straight on the driver's connection (``hive.platform.driver.send``) and
   procrastinate's job insert) replayed by 8 psycopg connections in a loop — new order numbers,
   sub-order numbers and nonces each time, and the new order's and sub-order's ids carried into
   the statements after their INSERT — so the database does the same work without the Python
@@ -61,6 +62,7 @@ from sqlalchemy import event, text
 
 from hive.catalog.library import service as library
 from hive.openapi.client import json_body
+from hive.platform import driver
 from hive.platform.actor import Actor
 from hive.platform.config import Settings, libpq_url
 from hive.platform.db import Database, create_engine
@@ -289,6 +291,14 @@ def capture_request(
         return await original(connection, query, **arguments)
 
     connector.execute_query_all_async_with_connection = recording_defer  # type: ignore[method-assign]
+    sent_on_driver = driver.send
+
+    async def recording_send(raw: Any, sql: str, params: Any) -> Any:
+        if capture.recording:
+            capture.statements.append(Statement(sql, dict(params)))
+        return await sent_on_driver(raw, sql, params)
+
+    driver.send = recording_send  # type: ignore[assignment]
     try:
         with running_server(app) as base:
             engine = app.state.database.engine.sync_engine
@@ -306,6 +316,7 @@ def capture_request(
             order = answer.json()
     finally:
         connector.execute_query_all_async_with_connection = original  # type: ignore[method-assign]
+        driver.send = sent_on_driver  # type: ignore[assignment]
     ids = asyncio.run(_returned_ids(url, world.tenant_id, order["order_no"]))
     return capture.statements, order["order_no"], ids
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing.ledger import LedgerAccount
 from hive.billing.models import Account, Freeze, LedgerEntry, LedgerPosting
+from hive.platform import driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +72,9 @@ _ACCOUNTS = cast(Table, Account.__table__)
 _FREEZES = cast(Table, Freeze.__table__)
 _A = _ACCOUNTS.c
 
-# The hot paths' statements, built once (Core on the tables: no ORM execution machinery).
-_LOCK_AVAILABLE = (
+# The hot paths' statements, built once (Core on the tables) and compiled once for the
+# driver's connection (:mod:`hive.platform.driver`: no per-statement SQLAlchemy work).
+_LOCK_AVAILABLE = driver.Statement(
     select(_A.kind, _A.available_fen)
     .where(_A.tenant_id == bindparam("tenant"))
     .order_by(_A.kind)
@@ -81,7 +83,7 @@ _LOCK_AVAILABLE = (
 _NEW_AVAILABLE = _A.available_fen + bindparam("d_available")
 _NEW_FROZEN = _A.frozen_fen + bindparam("d_frozen")
 _NEW_LIMIT = _A.credit_limit_fen + bindparam("d_limit")
-_SHIFT_ACCOUNT = (
+_SHIFT_ACCOUNT = driver.Statement(
     update(_ACCOUNTS)
     .where(
         _A.tenant_id == bindparam("tenant"),
@@ -98,18 +100,19 @@ _SHIFT_ACCOUNT = (
     )
     .returning(_A.available_fen, _A.frozen_fen)
 )
-_INSERT_FREEZE = (
+_INSERT_FREEZE = driver.Statement(
     insert(_FREEZES)
     .values(captured_fen=0, released_fen=0)
     .on_conflict_do_nothing(index_elements=["tenant_id", "reference"])
-    .returning(_FREEZES.c.id)
+    .returning(_FREEZES.c.id),
+    column_keys=("tenant_id", "reference", "amount_fen", "open_balance_fen", "open_credit_fen"),
 )
 
 
 async def lock_available(session: AsyncSession, tenant_id: int) -> dict[str, int]:
     """What each of the tenant's accounts has available (fen), by kind, the accounts locked
     as :func:`lock_accounts` locks them (same order), without loading them into the session."""
-    rows = await session.execute(_LOCK_AVAILABLE, {"tenant": tenant_id})
+    rows = await driver.fetch_all(session, _LOCK_AVAILABLE, {"tenant": tenant_id})
     return {str(kind): int(available) for kind, available in rows}
 
 
@@ -131,7 +134,7 @@ async def shift_account(
         "d_frozen": frozen_fen,
         "d_limit": limit_fen,
     }
-    row = (await session.execute(_SHIFT_ACCOUNT, params)).one_or_none()
+    row = await driver.fetch_one(session, _SHIFT_ACCOUNT, params)
     return Balances(row[0], row[1]) if row else None
 
 
@@ -148,19 +151,21 @@ async def add_postings(session: AsyncSession, postings: Sequence[LedgerPosting])
 
 # An entry and its postings in one statement: the postings' columns come as parallel arrays
 # (one element per posting, in posting order; a NULL balance for the platform's accounts).
-_INSERT_ENTRY_WITH_POSTINGS = text(
-    "WITH entry AS ("
-    " INSERT INTO ledger_entries (tenant_id, kind, reference, note, operation_key, actor_name)"
-    " VALUES (:tenant_id, :kind, :reference, :note, :operation_key, :actor_name)"
-    " RETURNING id),"
-    " lines AS ("
-    " INSERT INTO ledger_postings (entry_id, tenant_id, account, amount_fen, balance_after_fen)"
-    " SELECT entry.id, :tenant_id, line.account, line.amount_fen, line.balance_after_fen"
-    " FROM entry, unnest(CAST(:accounts AS varchar[]), CAST(:amounts AS bigint[]),"
-    " CAST(:balances AS bigint[])) WITH ORDINALITY"
-    " AS line(account, amount_fen, balance_after_fen, n)"
-    " ORDER BY line.n)"
-    " SELECT id FROM entry"
+_INSERT_ENTRY_WITH_POSTINGS = driver.Statement(
+    text(
+        "WITH entry AS ("
+        " INSERT INTO ledger_entries (tenant_id, kind, reference, note, operation_key, actor_name)"
+        " VALUES (:tenant_id, :kind, :reference, :note, :operation_key, :actor_name)"
+        " RETURNING id),"
+        " lines AS ("
+        " INSERT INTO ledger_postings (entry_id, tenant_id, account, amount_fen, balance_after_fen)"
+        " SELECT entry.id, :tenant_id, line.account, line.amount_fen, line.balance_after_fen"
+        " FROM entry, unnest(CAST(:accounts AS varchar[]), CAST(:amounts AS bigint[]),"
+        " CAST(:balances AS bigint[])) WITH ORDINALITY"
+        " AS line(account, amount_fen, balance_after_fen, n)"
+        " ORDER BY line.n)"
+        " SELECT id FROM entry"
+    )
 )
 
 
@@ -177,7 +182,8 @@ async def insert_entry_with_postings(
 ) -> int:
     """Insert a ledger entry and its ``(account, amount_fen, balance_after_fen)`` postings in
     one statement (postings in the order given); the entry's id."""
-    entry_id = await session.scalar(
+    row = await driver.fetch_one(
+        session,
         _INSERT_ENTRY_WITH_POSTINGS,
         {
             "tenant_id": tenant_id,
@@ -191,8 +197,8 @@ async def insert_entry_with_postings(
             "balances": [balance for _, _, balance in postings],
         },
     )
-    assert entry_id is not None  # RETURNING of the INSERT just made
-    return int(entry_id)
+    assert row is not None  # RETURNING of the INSERT just made
+    return int(row[0])
 
 
 async def find_entry_by_key(
@@ -216,7 +222,8 @@ async def insert_freeze(
     session: AsyncSession, tenant_id: int, reference: str, balance_fen: int, credit_fen: int
 ) -> int | None:
     """A new freeze's id, or ``None`` when the reference already has one (nothing written)."""
-    freeze_id = await session.scalar(
+    row = await driver.fetch_one(
+        session,
         _INSERT_FREEZE,
         {
             "tenant_id": tenant_id,
@@ -226,7 +233,7 @@ async def insert_freeze(
             "open_credit_fen": credit_fen,
         },
     )
-    return None if freeze_id is None else int(freeze_id)
+    return None if row is None else int(row[0])
 
 
 async def find_freeze(

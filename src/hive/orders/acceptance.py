@@ -267,14 +267,12 @@ async def _insert_sub_orders(
         )
     ids = await repository.insert_sub_orders(
         session,
+        order,
+        SubOrderStatus.PENDING.value,
         [
             {
-                "tenant_id": order.tenant_id,
-                "order_id": order.id,
-                "parent_id": None,
                 "sub_order_no": sub.sub_order_no,
                 "supplier_id": sub.supplier_id,
-                "status": sub.status,
                 "items_fen": sub.items_fen,
                 "freight_fen": sub.freight_fen,
                 "total_fen": sub.total_fen,
@@ -284,10 +282,9 @@ async def _insert_sub_orders(
     )
     await repository.insert_items(
         session,
+        order,
         [
             {
-                "tenant_id": order.tenant_id,
-                "order_id": order.id,
                 "sub_order_id": sub_order_id,
                 "line_no": line_no,
                 "product_id": item.product_id,

@@ -6,20 +6,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, text
+from psycopg.types.json import Jsonb
+from sqlalchemy import Select, Table, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.orders.models import Order, OrderEvent, OrderItem, SubOrder
+from hive.platform import driver
 
 
 async def lock_order_number(session: AsyncSession, tenant_id: int, order_no: str) -> None:
     """Hold the tenant's ``order_no`` until the transaction ends: the same number sent many
     times at once is accepted by one transaction while the others wait, then find its order
     (instead of failing on the unique constraint)."""
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-        {"key": f"order:{tenant_id}:{order_no}"},
-    )
+    await driver.execute(session, _LOCK_NUMBER, {"key": f"order:{tenant_id}:{order_no}"})
 
 
 async def order_taken(session: AsyncSession, tenant_id: int, order_no: str) -> bool:
@@ -30,8 +29,8 @@ async def order_taken(session: AsyncSession, tenant_id: int, order_no: str) -> b
 async def order_hash(session: AsyncSession, tenant_id: int, order_no: str) -> str | None:
     """The request hash of the tenant's order of that number, None when it has none (a Core
     read of one column: nothing loaded into the session)."""
-    found = await session.scalar(_ORDER_HASH, {"tenant": tenant_id, "order_no": order_no})
-    return None if found is None else str(found)
+    row = await driver.fetch_one(session, _ORDER_HASH, {"tenant": tenant_id, "order_no": order_no})
+    return None if row is None else str(row[0])
 
 
 async def find_order(session: AsyncSession, tenant_id: int, order_no: str) -> Order | None:
@@ -40,41 +39,110 @@ async def find_order(session: AsyncSession, tenant_id: int, order_no: str) -> Or
 
 
 _ORDERS = cast(Table, Order.__table__)
-_SUB_ORDERS = cast(Table, SubOrder.__table__)
-_ITEMS = cast(Table, OrderItem.__table__)
-_EVENTS = cast(Table, OrderEvent.__table__)
-_ORDER_HASH = select(_ORDERS.c.request_hash).where(
-    _ORDERS.c.tenant_id == bindparam("tenant"), _ORDERS.c.order_no == bindparam("order_no")
+
+# Accepting an order: its statements compiled once for the driver's connection
+# (:mod:`hive.platform.driver`); rows of one kind go in one statement, their columns as arrays.
+_LOCK_NUMBER = driver.Statement(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"))
+_ORDER_HASH = driver.Statement(
+    select(_ORDERS.c.request_hash).where(
+        _ORDERS.c.tenant_id == bindparam("tenant"), _ORDERS.c.order_no == bindparam("order_no")
+    )
 )
-_INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id, _ORDERS.c.created_at)
-_INSERT_SUB_ORDERS = insert(_SUB_ORDERS).returning(_SUB_ORDERS.c.id, sort_by_parameter_order=True)
-_INSERT_ITEMS = insert(_ITEMS)
-_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id, _EVENTS.c.created_at)
+_INSERT_ORDER = driver.Statement(
+    text(
+        "INSERT INTO orders (tenant_id, order_no, status, items_fen, freight_fen, total_fen,"
+        " province_id, city_id, county_id, town_id, receiver_cipher, receiver_name_masked,"
+        " receiver_mobile_masked, remark, invoice, request_hash)"
+        " VALUES (:tenant_id, :order_no, :status, :items_fen, :freight_fen, :total_fen,"
+        " :province_id, :city_id, :county_id, :town_id, :receiver_cipher, :receiver_name_masked,"
+        " :receiver_mobile_masked, :remark, CAST(:invoice AS jsonb), :request_hash)"
+        " RETURNING id, created_at"
+    )
+)
+_SUB_ORDER_COLUMNS = ("sub_order_no", "supplier_id", "items_fen", "freight_fen", "total_fen")
+_INSERT_SUB_ORDERS = driver.Statement(
+    text(
+        "INSERT INTO sub_orders (tenant_id, order_id, sub_order_no, supplier_id, status,"
+        " items_fen, freight_fen, total_fen, submit_attempts)"
+        " SELECT :tenant_id, :order_id, s.sub_order_no, s.supplier_id, :status, s.items_fen,"
+        " s.freight_fen, s.total_fen, 0"
+        " FROM unnest(CAST(:sub_order_no AS varchar[]), CAST(:supplier_id AS bigint[]),"
+        " CAST(:items_fen AS bigint[]), CAST(:freight_fen AS bigint[]),"
+        " CAST(:total_fen AS bigint[])) WITH ORDINALITY"
+        " AS s(sub_order_no, supplier_id, items_fen, freight_fen, total_fen, n)"
+        " ORDER BY s.n RETURNING id, sub_order_no"
+    )
+)
+_ITEM_COLUMNS = (
+    "sub_order_id",
+    "line_no",
+    "product_id",
+    "quantity",
+    "unit_price_fen",
+    "amount_fen",
+    "purchase_price_fen",
+)
+_INSERT_ITEMS = driver.Statement(
+    text(
+        "INSERT INTO order_items (tenant_id, order_id, sub_order_id, line_no, product_id,"
+        " quantity, unit_price_fen, amount_fen, purchase_price_fen)"
+        " SELECT :tenant_id, :order_id, i.sub_order_id, i.line_no, i.product_id, i.quantity,"
+        " i.unit_price_fen, i.amount_fen, i.purchase_price_fen"
+        " FROM unnest(CAST(:sub_order_id AS bigint[]), CAST(:line_no AS bigint[]),"
+        " CAST(:product_id AS bigint[]), CAST(:quantity AS bigint[]),"
+        " CAST(:unit_price_fen AS bigint[]), CAST(:amount_fen AS bigint[]),"
+        " CAST(:purchase_price_fen AS bigint[]))"
+        " AS i(sub_order_id, line_no, product_id, quantity, unit_price_fen, amount_fen,"
+        " purchase_price_fen)"
+    )
+)
+_INSERT_EVENT = driver.Statement(
+    text(
+        "INSERT INTO order_events (tenant_id, order_id, sub_order_id, event, from_status,"
+        " to_status, outcome, source, details)"
+        " VALUES (:tenant_id, :order_id, :sub_order_id, :event, :from_status, :to_status,"
+        " :outcome, :source, CAST(:details AS jsonb))"
+        " RETURNING id, created_at"
+    )
+)
 
 
 async def insert_order(session: AsyncSession, values: Mapping[str, Any]) -> Order:
-    """Insert one order row (a Core statement: no unit-of-work flush); the row written, as an
+    """Insert one order row (the columns of ``_INSERT_ORDER``); the row written, as an
     ``Order`` outside the session (read it, don't change it)."""
-    row = (await session.execute(_INSERT_ORDER, dict(values))).one()
-    return Order(**values, id=row.id, created_at=row.created_at, updated_at=row.created_at)
+    params = {**values, "invoice": Jsonb(values["invoice"])}  # None: JSON null, as the ORM does
+    row = await driver.fetch_one(session, _INSERT_ORDER, params)
+    assert row is not None  # RETURNING of the INSERT just made
+    return Order(**values, id=row[0], created_at=row[1], updated_at=row[1])
 
 
-async def insert_sub_orders(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert sub-order rows in one statement; their ids, in the order given."""
-    result = await session.execute(_INSERT_SUB_ORDERS, [dict(row) for row in rows])
-    return [int(row_id) for row_id in result.scalars()]
+async def insert_sub_orders(
+    session: AsyncSession, order: Order, status: str, rows: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Insert the order's sub-orders (columns of ``_SUB_ORDER_COLUMNS``) in one statement;
+    their ids, in the order given."""
+    params: dict[str, Any] = {c: [row[c] for row in rows] for c in _SUB_ORDER_COLUMNS}
+    params.update(tenant_id=order.tenant_id, order_id=order.id, status=status)
+    written = await driver.fetch_all(session, _INSERT_SUB_ORDERS, params)
+    id_of = {str(number): int(row_id) for row_id, number in written}
+    return [id_of[row["sub_order_no"]] for row in rows]
 
 
-async def insert_items(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert order item rows in one statement."""
-    await session.execute(_INSERT_ITEMS, [dict(row) for row in rows])
+async def insert_items(
+    session: AsyncSession, order: Order, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert the order's items (columns of ``_ITEM_COLUMNS``) in one statement."""
+    params: dict[str, Any] = {c: [row[c] for row in rows] for c in _ITEM_COLUMNS}
+    params.update(tenant_id=order.tenant_id, order_id=order.id)
+    await driver.execute(session, _INSERT_ITEMS, params)
 
 
 async def insert_event(session: AsyncSession, values: Mapping[str, Any]) -> OrderEvent:
-    """Insert one timeline line (Core); the row written, as an ``OrderEvent`` outside the
-    session."""
-    row = (await session.execute(_INSERT_EVENT, dict(values))).one()
-    return OrderEvent(**values, id=row.id, created_at=row.created_at)
+    """Insert one timeline line; the row written, as an ``OrderEvent`` outside the session."""
+    params = {**values, "details": Jsonb(values["details"])}
+    row = await driver.fetch_one(session, _INSERT_EVENT, params)
+    assert row is not None  # RETURNING of the INSERT just made
+    return OrderEvent(**values, id=row[0], created_at=row[1])
 
 
 async def add(session: AsyncSession, row: Order | SubOrder | OrderItem | OrderEvent) -> None:
