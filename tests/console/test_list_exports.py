@@ -233,3 +233,25 @@ async def test_a_pool_export_of_a_typo_has_the_loose_matches_the_page_shows(
         for keyword, (export, listed) in pages.items():
             assert listed, keyword
             assert [r[0] for r in exported(admin, export)[1:]] == listed, keyword
+
+
+async def test_a_pool_export_by_relevance_is_in_the_pages_order(
+    hcm_url: str, pool: Pool, job_runtime: JobRuntime
+) -> None:
+    # All hold the keyword's words (真 无线 蓝牙 耳机); the least sold one holds it verbatim,
+    # and the page ranks it first.
+    names = (
+        ("真无线蓝牙耳机 Pro", 0),
+        ("蓝牙 真无线 耳机 运动版", 5),
+        ("耳机 蓝牙 真无线 降噪", 3),
+    )
+    await pool.add(*(Item(name, sales=n, category_id=6) for name, n in names))
+    query = {"keyword": "真无线蓝牙耳机"}  # sorted by relevance, the page's default
+    with signed_in(hcm_url, "admin", "admin-pass-1") as admin:
+        export = ask_export(admin, POOL_EXPORT, query)
+        await run_exports(job_runtime)
+        listed = _pool_listed(admin, query)
+        by_sales = _pool_listed(admin, {**query, "sort": "sales"})
+        rows = exported(admin, export)
+    assert listed != by_sales and sorted(listed) == sorted(by_sales)  # ranked, not by sales
+    assert [r[0] for r in rows[1:]] == listed

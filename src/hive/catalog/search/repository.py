@@ -6,11 +6,12 @@ parameter, so the composed text never carries input (hence the ``S608`` waivers)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from sqlalchemy import Select, false, select, text
+from sqlalchemy import Select, TextClause, false, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.distribution.visibility import visible_condition
@@ -181,20 +182,32 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_statement(spec: MatchSpec) -> Select[Any]:
+def export_statement(spec: MatchSpec, *, ranked: bool = False) -> Select[Any]:
     """Every match of ``spec`` (no paging) in its sort order, its values bound, for an export
     the caller streams (and counts, without the order); no row when the query can match
-    nothing. A loose match compares word similarity with its threshold itself: the export is
-    read in a transaction of its own, where ``<%`` would use the server's default threshold
-    (and so no trigram index: only a keyword that matched nothing exactly gets here)."""
+    nothing. ``ranked``: relevance is ranked as a page of a complete match sample ranks it
+    (else popular products first, as a page of a larger match set). A loose match compares
+    word similarity with its threshold itself: the export is read in a transaction of its
+    own, where ``<%`` would use the server's default threshold (and so no trigram index: only
+    a keyword that matched nothing exactly gets here)."""
     where, params = _conditions(spec, own_threshold=True)
-    condition = text(" AND ".join(where)).bindparams(**params) if where else false()
+    if where is None:
+        return select(text(EXPORT_COLUMNS)).select_from(text("products p")).where(false())
+    order = INDEX_ORDER[spec.sort]
+    if ranked and spec.sort is SortOrder.RELEVANCE:
+        order = f"{_rank(spec, params)} DESC, {order}"
     return (
         select(text(EXPORT_COLUMNS))
         .select_from(text("products p LEFT JOIN categories c ON c.id = p.category_id"))
-        .where(condition)
-        .order_by(text(INDEX_ORDER[spec.sort]))
+        .where(_bound(" AND ".join(where), params))
+        .order_by(_bound(order, params))
     )
+
+
+def _bound(fragment: str, params: dict[str, Any]) -> TextClause:
+    """``fragment`` with the values of the parameters it names bound."""
+    names = set(re.findall(r"(?<!:):(\w+)", fragment))
+    return text(fragment).bindparams(**{k: v for k, v in params.items() if k in names})
 
 
 def _two_stage_page(keyword: str, filters: list[str], order: str) -> str:

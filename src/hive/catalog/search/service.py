@@ -161,15 +161,20 @@ async def search_pool_for_tenant(
 async def pool_export(session: AsyncSession, query: PoolQuery) -> Select[Any]:
     """Every product an operator's pool search matches (its filters and sort, not its page),
     as a statement for an export to stream: the loose matches when the keyword matches
-    nothing exactly, as the page then shows them."""
+    nothing exactly, and ranked by relevance, as the page shows them."""
     category_ids = None
     if query.category_id is not None:
         category_ids = tuple(await repository.category_tree(session, query.category_id))
     spec = _spec(query, category_ids, fuzzy=False, tenant_id=None)
-    # The page's own first query decides, as on the page (it is what a search runs anyway).
-    if spec.has_keyword and (await repository.match_sample(session, spec, COUNT_CAP)).count == 0:
+    if not spec.has_keyword:
+        return repository.export_statement(spec)
+    # The page's own first query decides, as on the page (it is what a search runs anyway):
+    # the loose match, and whether the matches are few enough to be ranked.
+    sample = await repository.match_sample(session, spec, COUNT_CAP)
+    if sample.count == 0:
         spec = _spec(query, category_ids, fuzzy=True, tenant_id=None)
-    return repository.export_statement(spec)
+        sample = await repository.match_sample(session, spec, COUNT_CAP)
+    return repository.export_statement(spec, ranked=sample.count <= COUNT_CAP)
 
 
 async def _search(
