@@ -22,6 +22,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.events.models import TenantEntitySequence, TenantEvent
+from hive.platform import driver
 
 EVENTS = TenantEvent.__tablename__
 SEQUENCES = TenantEntitySequence.__tablename__
@@ -74,11 +75,24 @@ async def insert_events(
 ) -> int:
     """Insert one event per row of the query ``rows_sql`` (columns as for :func:`event_ctes`),
     in one statement; return how many."""
-    statement = (
-        f"WITH _ev_source ({SOURCE_COLUMNS}) AS ({rows_sql}),{event_ctes('_ev_source')} "  # noqa: S608
-        "SELECT count(*) FROM _ev_inserted"
-    )
-    return int(await session.scalar(text(statement), dict(params or {})) or 0)
+    statement = _INSERTS.get(rows_sql)
+    if statement is None:
+        if len(_INSERTS) >= _MAX_INSERTS:
+            _INSERTS.clear()  # bounded, though ``rows_sql`` is code: a handful of shapes
+        statement = _INSERTS[rows_sql] = driver.Statement(
+            text(
+                f"WITH _ev_source ({SOURCE_COLUMNS}) AS ({rows_sql}),"  # noqa: S608
+                f"{event_ctes('_ev_source')} SELECT count(*) FROM _ev_inserted"
+            )
+        )
+    row = await driver.fetch_one(session, statement, dict(params or {}))
+    return int(row[0]) if row else 0
+
+
+# The statement for each ``rows_sql``, compiled once for the driver's connection (every
+# accepted order raises an event through it).
+_INSERTS: dict[str, driver.Statement] = {}
+_MAX_INSERTS = 256
 
 
 async def cursor_txid(session: AsyncSession, tenant_id: int, event_id: int) -> int | None:

@@ -12,8 +12,8 @@ statement timeout.
 What this does not do, by design: bind processing. A statement whose parameters need it (JSON,
 enums, expanding ``IN``) is refused when first compiled; its caller passes values psycopg
 adapts itself (``psycopg.types.json.Jsonb`` for JSON). Pending ORM changes of the session are
-flushed first, as SQLAlchemy's autoflush would. Errors are psycopg's (``psycopg.errors``), not
-SQLAlchemy's wrappers; the unit of work rolls back either way.
+flushed first, as SQLAlchemy's autoflush would. Errors are raised as SQLAlchemy raises them
+(``IntegrityError``, ``ProgrammingError`` … wrapping psycopg's), so callers catch the same.
 
 Every statement goes out through :func:`send` (the order benchmark records them there to
 replay the same SQL in its baseline).
@@ -27,6 +27,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.engine import Compiled
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ClauseElement
 
@@ -86,7 +87,10 @@ async def send(
     raw: psycopg.AsyncConnection[Any], sql: str, params: Mapping[str, Any]
 ) -> psycopg.AsyncCursor[Any]:
     """Execute one statement; its cursor, for the rows it returns."""
-    return await raw.execute(sql, params)
+    try:
+        return await raw.execute(sql, params)
+    except psycopg.Error as error:
+        raise DBAPIError.instance(sql, params, error, psycopg.Error) from error
 
 
 async def fetch_all(

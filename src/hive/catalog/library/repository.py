@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.catalog.distribution.visibility import visible_condition
 from hive.events.service import event_ctes
+from hive.platform import driver
 
 
 def tenant_price(tenant: str) -> str:
@@ -200,6 +201,9 @@ SELECT li.product_id, p.supplier_id, p.supplier_sku, {price} AS price_fen,
  WHERE li.tenant_id = :tenant AND li.product_id = ANY(:ids) AND li.status = 'available'
 """
 
+# On the order path (asked twice per order): compiled once, run on the driver's connection.
+_ORDERABLE = driver.Statement(text(ORDERABLE.format(price=tenant_price(":tenant"))))
+
 
 async def orderable_products(
     session: AsyncSession, tenant_id: int, product_ids: Iterable[int]
@@ -207,9 +211,8 @@ async def orderable_products(
     """``(product_id, supplier_id, supplier_sku, price_fen, purchase_price_fen)`` of the
     products the tenant's library holds and can sell now (as the platform: the supplier and
     the purchase price are hidden from tenants)."""
-    statement = text(ORDERABLE.format(price=tenant_price(":tenant")))
-    rows = await session.execute(statement, {"tenant": tenant_id, "ids": list(product_ids)})
-    return [tuple(row) for row in rows]
+    params = {"tenant": tenant_id, "ids": list(product_ids)}
+    return await driver.fetch_all(session, _ORDERABLE, params)
 
 
 async def category_exists(session: AsyncSession, category_id: int) -> bool:
