@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -195,3 +195,40 @@ async def test_concurrent_batches_over_the_same_products_apply_one_after_the_oth
         )
         changes = [row[0] for row in rows]
         assert all(later[0] == earlier[1] for earlier, later in itertools.pairwise(changes))
+
+
+async def test_each_value_holds_as_of_its_own_supplier_time_not_the_batchs(world: World) -> None:
+    """A batch of feed messages is judged SKU by SKU, each by its own message's time: the
+    batch's latest time (its ``as_of``) must not let an older message beat a newer value."""
+    older, newer = await pooled(world, 2)
+    stored_at = datetime.now(UTC)
+    async with world.database.platform_transaction() as session:
+        await apply_bulk(
+            session,
+            world.supplier_id,
+            {older: {"purchase_price_fen": 100}, newer: {"purchase_price_fen": 100}},
+            source="refresh",
+            as_of=stored_at,
+        )
+    times = {older: stored_at - timedelta(minutes=1), newer: stored_at + timedelta(seconds=30)}
+    async with world.database.platform_transaction() as session:
+        result = await apply_bulk(
+            session,
+            world.supplier_id,
+            {sku: {"purchase_price_fen": 90} for sku in times},
+            source="feed",
+            times=times,
+            as_of=stored_at + timedelta(minutes=1),
+        )
+
+    assert result.changed == {newer: {"purchase_price_fen": [100, 90]}}
+    rows = {sku: await product(world, sku) for sku in times}
+    assert {sku: row["purchase_price_fen"] for sku, row in rows.items()} == {
+        older: 100,
+        newer: 90,
+    }
+    # The time a value holds as of is its own message's, not the batch's.
+    assert {
+        sku: datetime.fromisoformat(row["value_times"]["purchase_price_fen"])
+        for sku, row in rows.items()
+    } == {older: stored_at, newer: times[newer]}
