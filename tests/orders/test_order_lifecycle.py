@@ -18,6 +18,7 @@ from hive.orders import repository
 from hive.orders.errors import OrderNotFound
 from hive.orders.lifecycle import apply_event
 from hive.orders.status import Outcome, SubOrderEvent, SubOrderStatus, replay
+from hive.platform.actor import SYSTEM
 from tests.orders.test_order_acceptance import Shop, place, request, shop, world
 from tests.support.billing import ledger_report, summary
 
@@ -261,4 +262,28 @@ async def test_a_zero_fen_sub_order_has_no_freeze_and_settles_nothing(
     assert await _apply(shop, ears, event) is Outcome.MOVED
     assert (await _subs(shop, order_id))[1][1] == status
     assert await _settlements(shop, ears) == []
+    assert (await ledger_report(shop.world.database)).in_balance
+
+
+async def test_a_sub_order_completing_with_nothing_left_in_its_freeze_captures_nothing(
+    shop: Shop,
+) -> None:
+    """A completion whose freeze holds nothing any more (its money was given back before the
+    supplier's "completed" arrived) still completes the sub-order and moves no money: a
+    capture of 0 fen is never attempted (it would be refused and fail the move)."""
+    order = (await place(shop, request(shop, order_no="PO-EMPTY-FREEZE"))).order
+    (first, _, _), (second, _, second_fen) = await _subs(shop, order.id)
+    assert await _apply(shop, second, E.PLACED) is Outcome.MOVED
+    async with shop.world.database.platform_transaction() as session:
+        await freezes.release(
+            session, SYSTEM, shop.tenant, second, second_fen, operation_key=f"give-back:{second}"
+        )
+        assert await freezes.held_for(session, shop.tenant, second) == 0
+    assert await _apply(shop, second, E.COMPLETED) is Outcome.MOVED
+    assert (await _subs(shop, order.id))[1][1] == "completed"
+    assert await _settlements(shop, second) == [
+        ("release", "balance.available", second_fen),
+        ("release", "balance.frozen", -second_fen),
+    ]
+    assert await _settlements(shop, first) == []
     assert (await ledger_report(shop.world.database)).in_balance
