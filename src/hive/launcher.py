@@ -63,6 +63,12 @@ def _database(settings: Settings, *, require_schema: bool = True) -> DatabaseSer
     return server
 
 
+# How long HCM and HAG keep an idle keep-alive connection open (uvicorn's default, stated here
+# because clients depend on it: a client must give up an idle connection sooner, see
+# ``hive.openapi.client.IDLE_CONNECTION_EXPIRY_S``).
+KEEP_ALIVE_S = 5
+
+
 def _serve(app: object, settings: Settings, port: int, setting: str) -> None:
     ensure_port_free(settings.host, port, setting=setting)
     uvicorn.run(
@@ -72,6 +78,7 @@ def _serve(app: object, settings: Settings, port: int, setting: str) -> None:
         loop="uvloop",
         log_config=None,
         access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=5,
     )
 

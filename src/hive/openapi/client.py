@@ -11,6 +11,15 @@ Needs only ``httpx`` and :mod:`hive.openapi.signature` (standard library)::
 
 The query is sent exactly as it is signed (RFC 3986, see ``signature.encode_query``), and a
 JSON body is serialised once: the bytes signed are the bytes sent.
+
+Keep-alive: the gateway closes a connection idle for 5 s. A request sent on a pooled
+connection at the moment the gateway closes it crosses the close and fails (a reset, or the
+connection closed with no answer). So the client gives up an idle connection after
+``IDLE_CONNECTION_EXPIRY_S`` (well below the gateway's 5 s), and a request that changes
+nothing (``GET``, ``HEAD``, ``OPTIONS``) that still meets a connection closed or reset by the
+server is sent once more, on a new connection, signed afresh (new timestamp and nonce). Other
+methods are never resent: the first may have taken effect (use ``Idempotency-Key`` and retry
+yourself).
 """
 
 from __future__ import annotations
@@ -34,6 +43,14 @@ from hive.openapi.signature import (
 )
 
 Params = Sequence[tuple[str, str]] | Mapping[str, str | int]
+
+# Below the gateway's keep-alive (5 s, ``hive hag``): an idle connection is dropped by the client
+# before the gateway could close it under a request.
+IDLE_CONNECTION_EXPIRY_S = 2.0
+# Methods that change nothing, resent once when the server closed or reset the connection.
+_RESENT_ONCE = frozenset({"GET", "HEAD", "OPTIONS"})
+# The connection was closed or reset under the request (not a timeout: that is not resent).
+_CONNECTION_LOST = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 def signed_headers(
@@ -85,8 +102,14 @@ class OpenApiClient:
         timeout_s: float = 10.0,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
+        idle_expiry_s: float = IDLE_CONNECTION_EXPIRY_S,
     ) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport)
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=timeout_s,
+            transport=transport,
+            limits=httpx.Limits(keepalive_expiry=idle_expiry_s),
+        )
         self.app_key = app_key
         self._secret = app_secret
         self._clock = clock
@@ -103,9 +126,27 @@ class OpenApiClient:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one signed request; ``json`` is serialised by :func:`json_body`, ``content``
-        is sent as it is."""
+        is sent as it is. A ``GET``, ``HEAD`` or ``OPTIONS`` whose connection the server closed
+        or reset is sent once more (see the module's note on keep-alive)."""
         body = content if content is not None else (b"" if json is None else json_body(json))
         query = encode_query(_pairs(params))
+        method = method.upper()
+        try:
+            return self._send(method, path, query, body, idempotency_key, headers)
+        except _CONNECTION_LOST:
+            if method not in _RESENT_ONCE:
+                raise
+        return self._send(method, path, query, body, idempotency_key, headers)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        body: bytes,
+        idempotency_key: str | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
         sent = dict(headers or {})
         sent.update(
             signed_headers(
