@@ -77,6 +77,56 @@ async def test_a_burst_beyond_the_bucket_is_refused_with_retry_after(
     assert "Retry-After" not in responses[0].headers
 
 
+def _rate_headers(response: httpx.Response) -> tuple[str, str, str]:
+    return tuple(  # type: ignore[return-value]
+        response.headers[name]
+        for name in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+    )
+
+
+async def test_route_groups_have_their_own_buckets_and_every_answer_has_the_headers(
+    gateway: str, database: Database, open_settings: Settings
+) -> None:
+    """Errors of a route (404, 422 for a parameter out of range and for an unknown one)
+    take their token and carry the headers like a 200; emptying the catalog bucket leaves the
+    messages and library buckets of the same app full."""
+    app = await _limited_app(database, open_settings, burst=4)
+
+    def run() -> list[httpx.Response]:
+        with client_for(gateway, app) as client:
+            return [
+                client.get("/open/v1/products/999999"),
+                client.get("/open/v1/products", params=[("page_size", "1000")]),
+                client.get(CATEGORIES, params=[("stauts", "x")]),
+                client.get(CATEGORIES),
+                client.get(CATEGORIES),
+                client.get("/open/v1/messages", params=[("after", "0")]),
+                client.delete("/open/v1/library/items/999999"),
+            ]
+
+    responses = await asyncio.to_thread(run)
+    codes = [(r.status_code, r.json().get("code")) for r in responses if r.status_code != 200]
+    assert [r.status_code for r in responses] == [404, 422, 422, 200, 429, 200, 404], codes
+    assert [r.json()["code"] for r in (responses[0], responses[2], responses[4], responses[6])] == [
+        "product_not_found",
+        "validation_failed",
+        "rate_limited",
+        "library_item_not_found",
+    ]
+    # One catalog bucket of 4 drawn down by every answer, errors included.
+    assert [_rate_headers(r)[:2] for r in responses[:5]] == [
+        ("4", "3"),
+        ("4", "2"),
+        ("4", "1"),
+        ("4", "0"),
+        ("4", "0"),
+    ]
+    # The messages and library groups each have a bucket of their own, full but for this one.
+    assert _rate_headers(responses[5])[:2] == ("4", "3")
+    assert _rate_headers(responses[6])[:2] == ("4", "3")
+    assert all(int(_rate_headers(r)[2]) >= 0 for r in responses)
+
+
 async def test_without_an_override_the_grade_limit_applies(
     gateway: str, database: Database, open_settings: Settings
 ) -> None:

@@ -241,7 +241,6 @@ async def signed_app(request: Request) -> AppCredentials:
     now = gateway.clock()
     if abs(now - headers.timestamp) > window:
         raise TimestampOutOfWindow(details={"server_time": int(now), "window_s": window})
-    refuse_unknown_query(request)
     request.state.open_app = app
     request.state.open_nonce = (headers.nonce, headers.timestamp + window)
     return app
@@ -298,12 +297,15 @@ def caller_with(scope: Scope) -> Callable[..., Coroutine[Any, Any, AppCredential
 
 
 def settle_admission(request: Request, admitted: admission.Admission) -> None:
-    """The rate headers' figures; ``nonce_reused`` or ``rate_limited`` for a refused request."""
+    """The rate headers' figures; ``nonce_reused`` or ``rate_limited`` for a refused request,
+    then ``invalid_input`` for a query parameter the route does not take (after the admission,
+    so that refusal carries the rate headers and uses its token like any other answer)."""
     request.state.open_rate = admitted.rate
     if not admitted.nonce_is_new:
         raise NonceReused()
     if not admitted.rate.allowed:
         raise OpenRateLimited(details={"retry_after_s": admitted.rate.retry_after_s})
+    refuse_unknown_query(request)
 
 
 _SESSION_FOLLOWS = "_hive_session_follows"  # per route and caller, once worked out
