@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import service as billing
 from hive.billing.texts import BILLING_TEXTS
-from hive.console import i18n
 from hive.console.callers import tenant_id_of
 from hive.console.export import header, yuan_cell
 from hive.console.export_filters import Filter, tenant
@@ -33,7 +32,6 @@ from hive.customers import service as customers
 from hive.platform.actor import Actor
 from hive.platform.permissions import View
 
-i18n.extend(BILLING_TEXTS)  # the worker writes the file without the billing pages
 ADMIN_PATH = "/admin/billing"
 WORKBENCH_PATH = "/workbench/account"
 COLUMNS = ("billing.time", "billing.kind", "billing.reference", "billing.line_account",
@@ -80,6 +78,7 @@ TENANT_STATEMENT = register_source(
         plan=_tenant_statement,
         view=View.BILLING_ACCOUNTS,
         filters={"tenant": Filter("billing.export.tenant", tenant)},
+        texts=(BILLING_TEXTS,),
     ),
     __name__,
 )
@@ -93,6 +92,7 @@ OWN_STATEMENT = register_source(
         header=lambda t: header(t, COLUMNS, MONEY_COLUMNS),
         plan=_own_statement,
         view=View.WORKBENCH_ACCOUNT,
+        texts=(BILLING_TEXTS,),
     ),
     __name__,
 )

@@ -142,3 +142,13 @@ async def supplier_category_choices(
 async def province_choices(session: AsyncSession) -> list[tuple[int, str]]:
     """The provinces as ``(id, name)``, for pickers."""
     return [(a.id, a.name) for a in await repository.areas_at_level(session, 1)]
+
+
+async def category_name(session: AsyncSession, category_id: int) -> str | None:
+    """A category's name (None: no such category)."""
+    return (await repository.category_names(session, [category_id])).get(category_id)
+
+
+async def province_name(session: AsyncSession, province_id: int) -> str | None:
+    """A province's name (None: no such province)."""
+    return dict(await province_choices(session)).get(province_id)

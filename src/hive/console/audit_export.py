@@ -23,6 +23,7 @@ from hive.console.audit_log import (
     kind_name,
     read_filter,
 )
+from hive.console.export_filters import DIRECTION, SORT, Filter, day, keyed, worded
 from hive.console.export_jobs import ExportSource, Planned, Translate, register_source
 from hive.console.export_pages import request_export
 from hive.console.tables import read_table, refuse_unknown
@@ -41,6 +42,19 @@ i18n.extend(
         "en": {"audit.export.title": "Audit log export"},
     }
 )
+
+
+# Every filter the page reads, labelled as its form labels it, its values as the page words them.
+SHOWN_FILTERS = {
+    "actor": Filter("audit.actor"),
+    "action": Filter("audit.action", worded(action_name)),
+    "target_type": Filter("audit.target_type", worded(kind_name)),
+    "target_id": Filter("audit.target_id"),
+    "from": Filter("audit.from", day),
+    "to": Filter("audit.to", day),
+    "sort": Filter(SORT.label, keyed({"at": "audit.at"})),
+    "direction": DIRECTION,
+}
 
 
 async def _plan(session: AsyncSession, actor: Actor, filters: Mapping[str, str]) -> Planned:
@@ -77,6 +91,7 @@ AUDIT_LOG = register_source(
         plan=_plan,
         view=View.AUDIT_LOG,
         header=lambda t: [t(key) for key in COLUMNS],
+        filters=SHOWN_FILTERS,
     ),
     __name__,
 )

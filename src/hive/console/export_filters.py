@@ -27,6 +27,7 @@ from hive.platform.errors import HiveError
 from hive.platform.validation import parse_id
 
 Translate = Callable[[str], str]
+MAX_ID_DIGITS = 18  # a bigint's; a longer one names nothing
 Shown = Callable[[AsyncSession, str, Translate], Awaitable[str]]
 
 
@@ -54,6 +55,28 @@ def keyed(keys: Mapping[str, str]) -> Shown:
 
     async def shown(session: AsyncSession, value: str, t: Translate) -> str:
         return t(keys[value]) if value in keys else value
+
+    return shown
+
+
+def worded(words: Callable[[Translate, str], str]) -> Shown:
+    """A value worded by ``words(t, value)`` (an audit action's name)."""
+
+    async def shown(session: AsyncSession, value: str, t: Translate) -> str:
+        return words(t, value)
+
+    return shown
+
+
+def named(lookup: Callable[[AsyncSession, int], Awaitable[str | None]]) -> Shown:
+    """An id worded by the name ``lookup`` finds (a category, a supplier); one that names
+    nothing (any more) shows as it was asked."""
+
+    async def shown(session: AsyncSession, value: str, t: Translate) -> str:
+        if not (value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS):
+            return value
+        name = await lookup(session, int(value))
+        return value if name is None else name
 
     return shown
 

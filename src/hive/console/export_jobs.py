@@ -11,6 +11,9 @@ table holds, a category's subtree, names shown for ids) gives ``plan`` instead: 
 transaction of the export (when asked, to count, and again when run), it answers the
 statement and the cells together as :class:`Planned`. ``view``, when given, is the console
 page whose readers may export the list: checked when asked and again when the job runs.
+``texts`` are the catalogue texts its header and cells use, loaded when the source registers:
+the worker imports the source's module and no page (tests/console/test_export_texts_in_worker
+checks every source's header there).
 
 The console route counts the rows, asks first when there are more than
 ``export_confirm_rows`` (hive.console.export_pages), then :func:`start_export`: a
@@ -43,7 +46,7 @@ from hive.console import export_files
 from hive.console.export import csv_chunks, stream_rows
 from hive.console.export_filters import Filter
 from hive.console.export_repository import count_rows
-from hive.console.i18n import translator
+from hive.console.i18n import extend, translator
 from hive.platform import progress
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
@@ -95,6 +98,9 @@ class ExportSource:
     view: View | None = None
     # How its page shows each filter: label and value in words (hive.console.export_filters).
     filters: Mapping[str, Filter] = field(default_factory=dict)
+    # The catalogue texts its header, cells and filters use, loaded when it registers: the
+    # worker writes the file with no console page imported (hive.console.i18n.extend).
+    texts: Sequence[Mapping[str, Mapping[str, str]]] = ()
 
     def __post_init__(self) -> None:
         if self.plan is None and (self.statement is None or self.cells is None):
@@ -119,6 +125,10 @@ _MODULES: dict[str, str] = {}
 
 
 def register_source(source: ExportSource, module: str) -> ExportSource:
+    """Make ``source`` known (to the worker too, which imports ``module`` to find it), with
+    its texts in the catalogue."""
+    for texts in source.texts:
+        extend({language: dict(catalog) for language, catalog in texts.items()})
     SOURCES[source.name] = source
     _MODULES[source.name] = module
     return source

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.console import i18n
+from hive.console.export_filters import DIRECTION, SORT, Filter, choice, keyed, named
 from hive.console.export_jobs import ExportSource, Planned, Translate, register_source
 from hive.console.export_pages import request_export
 from hive.console.tables import read_table, refuse_unknown
@@ -43,6 +44,21 @@ i18n.extend(
         "en": {"messages.export.title": "Supplier message export"},
     }
 )
+
+
+async def _supplier_name(session: AsyncSession, supplier_id: int) -> str | None:
+    names = {row.id: row.name for row in await suppliers.list_suppliers(session)}
+    return names.get(supplier_id)
+
+
+# Every filter the page reads, labelled as its form labels it, its values as the page words them.
+SHOWN_FILTERS = {
+    "supplier": Filter("messages.supplier", named(_supplier_name)),
+    "type": Filter("messages.type", choice("messages.type.")),
+    "status": Filter("messages.status", choice("messages.status.")),
+    "sort": Filter(SORT.label, keyed({s: f"messages.{s}" for s in SORTS})),
+    "direction": DIRECTION,
+}
 
 
 async def _plan(session: AsyncSession, actor: Actor, filters: Mapping[str, str]) -> Planned:
@@ -87,6 +103,7 @@ MESSAGES = register_source(
         plan=_plan,
         view=View.SUPPLIER_MESSAGES,
         header=_header,
+        filters=SHOWN_FILTERS,
     ),
     __name__,
 )

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Executable
 
-from hive.console import i18n
 from hive.console.callers import tenant_id_of
 from hive.console.export import header, yuan_cell
 from hive.console.export_filters import DIRECTION, SORT, Filter, choice, day, keyed, tenant
@@ -25,7 +24,6 @@ from hive.orders import service as orders
 from hive.orders.texts import ORDER_TEXTS
 from hive.platform.actor import Actor
 
-i18n.extend(ORDER_TEXTS)  # the worker writes the file without the order pages
 SEARCH = "/admin/orders"
 LIST = "/workbench/orders"
 STAFF_COLUMNS = ("orders.order_no", "orders.tenant", "orders.status", "orders.total",
@@ -97,6 +95,7 @@ STAFF_ORDERS = register_source(
         header=lambda t: header(t, STAFF_COLUMNS, MONEY_COLUMNS),
         cells=_staff_cells,
         filters=STAFF_FILTERS,
+        texts=(ORDER_TEXTS,),
     ),
     __name__,
 )
@@ -111,6 +110,7 @@ OWN_ORDERS = register_source(
         header=lambda t: header(t, OWN_COLUMNS, MONEY_COLUMNS),
         cells=_own_cells,
         filters={"status": STATUS},
+        texts=(ORDER_TEXTS,),
     ),
     __name__,
 )

@@ -14,11 +14,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.catalog import reference
 from hive.catalog.pool.forms import pool_query
 from hive.catalog.pool.routes import POOL, PoolViewer
-from hive.catalog.search.service import pool_export
-from hive.console import i18n
+from hive.catalog.pool.texts import POOL_TEXTS
+from hive.catalog.search.service import SortOrder, pool_export
+from hive.catalog.selection.texts import CATALOG_TEXTS
 from hive.console.export import header, yuan_cell
+from hive.console.export_filters import SORT, Filter, choice, keyed, named
 from hive.console.export_jobs import ExportSource, Planned, Translate, register_source
 from hive.console.export_pages import request_export
 from hive.platform.actor import Actor
@@ -30,22 +33,39 @@ COLUMNS = ("pool.export.id", "catalog.sku", "catalog.name", "catalog.brand",
            "pool.on_shelf", "pool.export.sales")  # fmt: skip
 MONEY_COLUMNS = ("catalog.purchase", "catalog.retail")
 
-i18n.extend(
-    {
-        "zh": {
-            "pool.export.title": "导出商品池",
-            "pool.export.id": "商品编号",
-            "pool.export.category": "分类",
-            "pool.export.sales": "销量",
-        },
-        "en": {
-            "pool.export.title": "Pool export",
-            "pool.export.id": "Product id",
-            "pool.export.category": "Category",
-            "pool.export.sales": "Sales",
-        },
-    }
-)
+EXPORT_TEXTS = {
+    "zh": {
+        "pool.export.title": "导出商品池",
+        "pool.export.id": "商品编号",
+        "pool.export.category": "分类",
+        "pool.export.sales": "销量",
+    },
+    "en": {
+        "pool.export.title": "Pool export",
+        "pool.export.id": "Product id",
+        "pool.export.category": "Category",
+        "pool.export.sales": "Sales",
+    },
+}
+# The sorts' names, as the pool page's sort menu words them.
+SORT_NAMES = {
+    SortOrder.RELEVANCE.value: "catalog.sort.relevance",
+    SortOrder.SALES.value: "pool.sort.sales",
+    SortOrder.PRICE_ASC.value: "catalog.sort.price_asc",
+    SortOrder.PRICE_DESC.value: "catalog.sort.price_desc",
+    SortOrder.NEWEST.value: "catalog.sort.newest",
+}
+# Every filter the pool page reads (hive.catalog.pool.forms), labelled as its form labels it.
+FILTERS = {
+    "keyword": Filter("catalog.keyword"),
+    "category_id": Filter("pool.facet.category", named(reference.category_name)),
+    "brand": Filter("catalog.brand"),
+    "province": Filter("pool.province", named(reference.province_name)),
+    "min_yuan": Filter("catalog.min"),
+    "max_yuan": Filter("catalog.max"),
+    "status": Filter("pool.status", choice("pool.status.")),
+    "sort": Filter(SORT.label, keyed(SORT_NAMES)),
+}
 
 
 async def _plan(session: AsyncSession, actor: Actor, filters: Mapping[str, str]) -> Planned:
@@ -79,6 +99,8 @@ POOL_PRODUCTS = register_source(
         plan=_plan,
         view=View.POOL,
         header=lambda t: header(t, COLUMNS, MONEY_COLUMNS),
+        filters=FILTERS,
+        texts=(CATALOG_TEXTS, POOL_TEXTS, EXPORT_TEXTS),
     ),
     __name__,
 )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hive.catalog.errors import RuleNotFound
 from hive.catalog.selection import bulk, repository
 from hive.catalog.selection.texts import CATALOG_TEXTS
-from hive.console import i18n, job_pages
+from hive.console import job_pages
 from hive.console.export_filters import Filter
 from hive.console.export_jobs import (
     ExportSource,
@@ -28,7 +28,6 @@ from hive.platform import progress
 from hive.platform.actor import Actor
 from hive.platform.permissions import View
 
-i18n.extend(CATALOG_TEXTS)  # the worker writes the file without the catalog's pages
 RULES = "/admin/catalog/rules"
 RECORD_COLUMNS = ("selection.export.at", "catalog.sku", "selection.export.product", "job.result",
                   "job.reason")  # fmt: skip
@@ -89,6 +88,7 @@ SELECT_ALL_RECORDS = register_source(
         plan=_select_all,
         view=View.UPSTREAM,
         filters={"job": Filter("selection.export.job", _numbered)},
+        texts=(CATALOG_TEXTS,),
     ),
     __name__,
 )
@@ -106,6 +106,7 @@ RULE_RUN_RECORDS = register_source(
             "rule": Filter("selection.export.rule", _rule_name),
             "run": Filter("selection.export.run", _numbered),
         },
+        texts=(CATALOG_TEXTS,),
     ),
     __name__,
 )
