@@ -37,9 +37,7 @@ def _registered_sources() -> dict[str, str]:
     """Every export source of the application (name -> the module that registers it)."""
     routers(DOMAINS, "hcm")  # imports every page module, so every source registers
     return {
-        name: module
-        for name, module in export_jobs._MODULES.items()
-        if module.startswith("hive.")
+        name: module for name, module in export_jobs._MODULES.items() if module.startswith("hive.")
     }
 
 
