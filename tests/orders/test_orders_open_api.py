@@ -221,3 +221,29 @@ async def test_a_malformed_order_is_422_and_writes_nothing(
     bad_number = await call(gateway, acme.app, "GET", f"{ORDERS}/bad%20number")
     assert bad_number.status_code == 422
     assert await _count(database, "orders") == 0
+
+
+async def test_the_invoice_and_remark_are_kept_and_part_of_the_order_body(
+    gateway: str, acme: OrderWorld, database: Database
+) -> None:
+    """The optional invoice and remark are stored and answered as sent; a retry with another
+    invoice is another body (409), and a malformed tax id is refused naming the field."""
+    invoice = {"title": "上海某某贸易有限公司", "tax_id": "91310000MA1FL1234X"}
+    body = acme.body("PO-INV", ("TEA", 1), invoice=invoice, remark="工作日 9–17 点送货")
+    first = await call(gateway, acme.app, "POST", ORDERS, json=body)
+    assert first.status_code == 201, first.text
+    assert (first.json()["invoice"], first.json()["remark"]) == (invoice, "工作日 9–17 点送货")
+    read = await call(gateway, acme.app, "GET", f"{ORDERS}/PO-INV")
+    assert (read.json()["invoice"], read.json()["remark"]) == (invoice, "工作日 9–17 点送货")
+    stored = await sql(database, "SELECT invoice, remark FROM orders WHERE order_no = 'PO-INV'")
+    assert [tuple(row) for row in stored] == [(invoice, "工作日 9–17 点送货")]
+    other = body | {"invoice": {"title": "另一个抬头"}}
+    conflict = await call(gateway, acme.app, "POST", ORDERS, json=other)
+    assert conflict.status_code == 409 and conflict.json()["code"] == "order_no_conflict"
+    bad = acme.body("PO-INV2", ("TEA", 1), invoice={"title": "抬头", "tax_id": "not-a-tax-id"})
+    refused = await call(gateway, acme.app, "POST", ORDERS, json=bad)
+    assert refused.status_code == 422, refused.text
+    assert "tax_id" in refused.text
+    plain = await call(gateway, acme.app, "POST", ORDERS, json=acme.body("PO-PLAIN", ("RICE", 1)))
+    assert (plain.json()["invoice"], plain.json()["remark"]) == (None, "")
+    assert await _count(database, "orders") == 2
