@@ -12,7 +12,9 @@ Then, in the same run:
   deferred submission job. Only 201 counts.
 * **Baseline**: every SQL statement one such request ran (captured from a request served in
   this process: SQLAlchemy's statements with their parameters, transaction ends, the
-  statements sent straight on the driver's connection (``hive.platform.driver.send``) and
+  statements sent straight on the driver's connection (``hive.platform.driver.send``), those
+  queued on its pipelines (``hive.platform.driver.queue``: each transaction's role and tenant
+  setting, the admission's own transaction with its nonce and rate-limit statement) and
   procrastinate's job insert) replayed by 8 psycopg connections in a loop — new order numbers,
   sub-order numbers and nonces each time, and the new order's and sub-order's ids carried into
   the statements after their INSERT — so the database does the same work without the Python
@@ -299,6 +301,19 @@ def capture_request(
         return await sent_on_driver(raw, sql, params)
 
     driver.send = recording_send  # type: ignore[assignment]
+    queued_on_driver = driver.queue
+
+    async def recording_queue(raw: Any, sql: str, params: Any = None) -> Any:
+        if capture.recording:
+            if sql == "BEGIN":
+                pass  # the baseline's psycopg connection begins at its next statement
+            elif sql == "COMMIT":
+                capture.statements.append(Statement(COMMIT, None))
+            else:
+                capture.statements.append(Statement(sql, None if params is None else dict(params)))
+        return await queued_on_driver(raw, sql, params)
+
+    driver.queue = recording_queue  # type: ignore[assignment]
     try:
         with running_server(app) as base:
             engine = app.state.database.engine.sync_engine
@@ -317,6 +332,7 @@ def capture_request(
     finally:
         connector.execute_query_all_async_with_connection = original  # type: ignore[method-assign]
         driver.send = sent_on_driver  # type: ignore[assignment]
+        driver.queue = queued_on_driver  # type: ignore[assignment]
     ids = asyncio.run(_returned_ids(url, world.tenant_id, order["order_no"]))
     return capture.statements, order["order_no"], ids
 

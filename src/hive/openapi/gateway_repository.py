@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.openapi.models import IdempotencyRecord
+from hive.platform import driver
 from hive.platform.db import PLATFORM_ROLE
 
 
@@ -91,10 +92,10 @@ async def queue_admit(
         "rate": rate_per_s,
         "burst": float(burst),
     }
-    await connection.execute("BEGIN")
-    await connection.execute(f"SET LOCAL ROLE {PLATFORM_ROLE}")  # a constant
-    cursor = await connection.execute(_ADMIT_SQL, params)
-    await connection.execute("COMMIT")
+    await driver.queue(connection, "BEGIN")
+    await driver.queue(connection, f"SET LOCAL ROLE {PLATFORM_ROLE}")  # a constant
+    cursor = await driver.queue(connection, _ADMIT_SQL, params)
+    await driver.queue(connection, "COMMIT")
     return cursor
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
-from hive.platform import db_liveness, unit_of_work
+from hive.platform import db_liveness, driver, unit_of_work
 from hive.platform.actor import Actor
 from hive.platform.config import Settings, async_database_url
 
@@ -156,13 +156,13 @@ async def _begin(
     async with raw.pipeline():
         if first is not None:
             await first(raw)
-        await raw.execute("BEGIN")
+        await driver.queue(raw, "BEGIN")
         if tenant_id is None:
-            await raw.execute(f"SET LOCAL ROLE {role}")  # a constant, not input
+            await driver.queue(raw, f"SET LOCAL ROLE {role}")  # a constant, not input
         else:
             # ``set_config('role', …, true)`` is ``SET LOCAL ROLE`` (the same membership
             # check), here in one statement with the tenant.
-            await raw.execute(_SET_TENANT, {"role": role, "tenant": str(tenant_id)})
+            await driver.queue(raw, _SET_TENANT, {"role": role, "tenant": str(tenant_id)})
 
 
 async def raw_connection(session: AsyncSession) -> Any:

@@ -15,8 +15,9 @@ adapts itself (``psycopg.types.json.Jsonb`` for JSON). Pending ORM changes of th
 flushed first, as SQLAlchemy's autoflush would. Errors are raised as SQLAlchemy raises them
 (``IntegrityError``, ``ProgrammingError`` … wrapping psycopg's), so callers catch the same.
 
-Every statement goes out through :func:`send` (the order benchmark records them there to
-replay the same SQL in its baseline).
+Every statement goes out through :func:`send`, and every statement queued on a pipeline
+(a unit of work's BEGIN and role, the Open API's admission) through :func:`queue`: the order
+benchmark records both there to replay the same SQL in its baseline.
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ async def send(
         return await raw.execute(sql, params)
     except psycopg.Error as error:
         raise DBAPIError.instance(sql, params, error, psycopg.Error) from error
+
+
+async def queue(
+    raw: psycopg.AsyncConnection[Any], sql: str, params: Mapping[str, Any] | None = None
+) -> psycopg.AsyncCursor[Any]:
+    """Queue one statement on ``raw``'s pipeline (transaction control, roles, the admission);
+    its cursor, read once the pipeline is sent. psycopg's errors as they are (they surface when
+    the pipeline is sent, where their callers expect psycopg's)."""
+    return await raw.execute(sql, params)
 
 
 async def fetch_all(
