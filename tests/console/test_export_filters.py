@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from hive.billing.export_sources import TENANT_STATEMENT
 from hive.catalog.pool import forms as pool_forms
 from hive.catalog.pool.exports import POOL_PRODUCTS
+from hive.catalog.selection.export_sources import RULE_RUN_RECORDS
 from hive.console import audit_log
 from hive.console.audit_export import AUDIT_LOG
 from hive.console.export_filters import describe
+from hive.console.export_pages import back_of
 from hive.console.i18n import translator
 from hive.feed import routes as feed_routes
 from hive.feed.exports import MESSAGES
@@ -193,3 +196,17 @@ def test_every_filter_a_list_reads_has_a_label_on_its_export_page() -> None:
             t = translator(language)
             unworded = [f.label for f in source.filters.values() if t(f.label) == f.label]
             assert unworded == [], (source.name, language)
+
+
+def test_an_exports_back_link_returns_to_the_list_as_it_was_asked() -> None:
+    """返回 keeps the list's search, sort and order; a filter that is part of the list's
+    address (a tenant's statement) fills the address and is not repeated as a query."""
+    asked = {"status": "accepted", "number": "PO 1/2", "sort": "total", "direction": "asc"}
+    assert back_of(STAFF_ORDERS, asked) == (
+        "/admin/orders?status=accepted&number=PO+1%2F2&sort=total&direction=asc"
+    )
+    assert back_of(STAFF_ORDERS, {}) == "/admin/orders"
+    assert back_of(TENANT_STATEMENT, {"tenant": "12"}) == "/admin/billing/12"
+    assert back_of(RULE_RUN_RECORDS, {"rule": "3", "run": "9"}) == (
+        "/admin/catalog/rules/3/progress"
+    )

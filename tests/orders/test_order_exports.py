@@ -264,9 +264,12 @@ async def test_an_export_is_confirmed_followed_and_downloaded_in_the_browser(
     page.set_default_timeout(20_000)
     await submit_login(page, hcm, "operator1", PASSWORD)
     await page.wait_for_url(f"{hcm}/")
-    await page.goto(f"{hcm}/admin/orders?sort=total&direction=asc")
+    listed = f"{hcm}/admin/orders?sort=total&direction=asc"
+    await page.goto(listed)
     await page.get_by_role("button", name="导出 CSV").click()
     await expect(page.locator("#confirm-scope")).to_contain_text("导出 3 行")  # over 2: asked
+    # 返回 on the question goes back to the list as it was sorted
+    await expect(page.locator("#back")).to_have_attribute("href", listed.removeprefix(hcm))
     await page.screenshot(path=str(SCREENSHOTS / "export_confirm.png"))
     await page.locator("#confirm-start").click()
     await page.wait_for_url(re.compile(r".*/admin/exports/\d+$"))
@@ -284,4 +287,7 @@ async def test_an_export_is_confirmed_followed_and_downloaded_in_the_browser(
     assert re.fullmatch(r"orders-\d{8}-\d{4}\.csv", download.suggested_filename)
     data = await asyncio.to_thread(Path(await download.path()).read_bytes)
     assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig").count("\r\n") == 4
+    await page.locator("#back").click()  # 返回: the list with its sort, as it was left
+    await page.wait_for_url(listed)
+    await expect(page.locator('th[aria-sort="ascending"]')).to_contain_text("金额")
     await page.close()

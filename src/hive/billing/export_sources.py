@@ -78,6 +78,7 @@ TENANT_STATEMENT = register_source(
         plan=_tenant_statement,
         view=View.BILLING_ACCOUNTS,
         filters={"tenant": Filter("billing.export.tenant", tenant)},
+        fixed=("tenant",),
         texts=(BILLING_TEXTS,),
     ),
     __name__,

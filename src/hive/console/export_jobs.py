@@ -83,8 +83,9 @@ class ExportSource:
     """What one list exports. ``statement(actor, filters)`` (or ``plan``) checks the filters as
     the list's page does (an unknown or bad one raises InvalidInput) and the actor's right to
     the rows; ``tenant``: the rows are read in the actor's tenant transaction. Either
-    ``statement`` and ``cells`` or ``plan`` (see the module docstring). ``back``: where the
-    export's page goes back to, its ``{name}`` parts filled from the filters."""
+    ``statement`` and ``cells`` or ``plan`` (see the module docstring). ``back``: the list the
+    export's page goes back to, its ``{name}`` parts filled from the filters, the other
+    filters its query (hive.console.export_pages.back_of)."""
 
     name: str
     title_key: str
@@ -98,6 +99,9 @@ class ExportSource:
     view: View | None = None
     # How its page shows each filter: label and value in words (hive.console.export_filters).
     filters: Mapping[str, Filter] = field(default_factory=dict)
+    # Filters taken from the export route's address (a tenant's, a job's id), never posted:
+    # not part of the list's query when its page goes back to it.
+    fixed: tuple[str, ...] = ()
     # The catalogue texts its header, cells and filters use, loaded when it registers: the
     # worker writes the file with no console page imported (hive.console.i18n.extend).
     texts: Sequence[Mapping[str, Mapping[str, str]]] = ()

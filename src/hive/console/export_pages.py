@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -83,6 +83,8 @@ async def request_export(
     form = await posted_form(request)
     posted = {k: str(v) for k, v in form.items() if k not in NOT_FILTERS and str(v) != ""}
     fixed = dict(fixed or {})
+    if not set(fixed) <= set(source.fixed):  # the source names them, for its back link
+        raise TypeError(f"export {source.name}: fixed filters {sorted(fixed)} not declared")
     refuse_unknown({k: v for k, v in posted.items() if k in fixed}, ())
     filters = {**posted, **fixed}
     database = database_of(request)
@@ -106,8 +108,12 @@ async def request_export(
 
 
 def back_of(source: ExportSource, filters: Mapping[str, Any]) -> str:
-    """Where 返回 goes: ``source.back`` with its ``{name}`` parts filled from the filters."""
-    return source.back.format_map({k: quote(str(v), safe="") for k, v in filters.items()})
+    """Where 返回 goes: the list as it was asked, ``source.back`` with its ``{name}`` parts
+    filled from the filters and the posted filters (its search, sort and order) as its query
+    (not those of the route's address, ``source.fixed``)."""
+    path = source.back.format_map({k: quote(str(v), safe="") for k, v in filters.items()})
+    query = urlencode({k: str(v) for k, v in filters.items() if k not in source.fixed})
+    return f"{path}?{query}" if query else path
 
 
 async def _owned(request: Request, actor: Actor, progress_id: int) -> progress.JobProgress:
