@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import redis.asyncio as redis_asyncio
 
 from hive.openapi import service as openapi
 from hive.openapi.client import OpenApiClient, signed_headers
+from hive.openapi.gateway_repository import forget_expired_nonces
 from hive.openapi.scopes import Scope
 from hive.platform.config import Settings
 from hive.platform.db import Database
@@ -21,7 +23,10 @@ from tests.support.openapi import (
     IssuedApp,
     call,
     make_app,
+    running_gateway,
+    sql,
 )
+from tests.support.services import REDIS_URL, require_server
 
 CATEGORIES = "/open/v1/categories"
 ORDERS = "/open/v1/orders"
@@ -116,6 +121,47 @@ async def test_a_replayed_request_is_refused(gateway: str, app: IssuedApp) -> No
     first = await _raw(gateway, headers)
     replay = await _raw(gateway, headers)
     assert first.status_code == 200
+    assert replay.status_code == 401 and _code(replay) == "nonce_reused"
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "redis"])
+async def test_a_nonce_is_kept_until_its_timestamp_has_left_the_window(
+    backend: str, database: Database, open_settings: Settings
+) -> None:
+    """A request stamped 250 s ahead (accepted) is remembered until its own timestamp leaves
+    the window (stamp + 300 s), not for 300 s from its arrival: at arrival + 400 s its
+    timestamp is still good, so a replay then must still find the nonce."""
+    settings = open_settings
+    if backend == "redis":
+        require_server("Redis", REDIS_URL, 6379)
+        settings = open_settings.model_copy(update={"redis_url": REDIS_URL})
+    app = await make_app(database, settings, await make_tenant(database, "acme"))
+    now = int(time.time())
+    stamp = now + 250
+    headers = signed_headers(
+        app.app_key, app.app_secret, "GET", CATEGORIES, "", b"", timestamp=stamp
+    )
+    with running_gateway(settings) as url:
+        first = await _raw(url, headers)
+        assert first.status_code == 200, first.text
+        nonce = headers["X-Hive-Nonce"]
+        if backend == "redis":
+            client = redis_asyncio.from_url(REDIS_URL)
+            try:
+                kept_until = await client.expiretime(f"hive:nonce:{app.app_key}:{nonce}")
+            finally:
+                await client.aclose()
+        else:
+            rows = await sql(
+                database,
+                "SELECT extract(epoch FROM expires_at) FROM open_nonces WHERE nonce = :n",
+                n=nonce,
+            )
+            kept_until = int(rows[0][0])
+            async with database.platform_transaction() as session:  # a purge 400 s on
+                await forget_expired_nonces(session, datetime.fromtimestamp(now + 400, UTC))
+        assert kept_until == stamp + settings.open_api_timestamp_window_s
+        replay = await _raw(url, headers)
     assert replay.status_code == 401 and _code(replay) == "nonce_reused"
 
 
