@@ -121,3 +121,38 @@ def test_revisions_form_one_chain_numbered_in_order() -> None:
         number = int(revision.revision)
         expected = None if number == 1 else f"{number - 1:04d}"
         assert revision.down_revision == expected, revision.path
+
+
+def test_0037_masks_the_receivers_the_warehouse_kept_whole(database_url: str) -> None:
+    config = alembic_config(database_url)
+    command.downgrade(config, "0036")
+    with psycopg.connect(database_url) as conn:
+        supplier = conn.execute(
+            "INSERT INTO suppliers (name, kind, base_url, credentials_encrypted, rate_limits, "
+            "enabled) VALUES ('自营仓', 'warehouse', '', '', '{}', true) RETURNING id"
+        ).fetchone()
+        assert supplier is not None
+        conn.execute(
+            "INSERT INTO warehouse_orders (supplier_id, order_no, status, province_id, recipient,"
+            " total_fen, freight_fen, carrier, waybill_no) VALUES"
+            ' (%s, \'HV1-01\', \'reserved\', 2, \'{"name": "欧阳娜娜", "mobile": "13800001234",'
+            ' "address": "人民路 1 号 3 单元", "area": [2, 2813, 51976, 0],'
+            ' "email": "a@example.com", "zip_code": "200000"}\', 100, 0, \'\', \'\'),'
+            ' (%s, \'HV2-01\', \'reserved\', 2, \'{"name": "张", "mobile": "1234567",'
+            ' "address": "短路", "area": [2, 2813, 51976, 0]}\', 100, 0, \'\', \'\')',
+            (supplier[0], supplier[0]),
+        )
+    command.upgrade(config, "0037")
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT recipient FROM warehouse_orders ORDER BY order_no").fetchall()
+    assert [row[0] for row in rows] == [
+        {
+            "name": "欧***",
+            "mobile": "138****1234",
+            "address": "人民路 1 ****",
+            "area": [2, 2813, 51976, 0],
+            "zip_code": "200000",
+        },
+        {"name": "张", "mobile": "*******", "address": "短路", "area": [2, 2813, 51976, 0]},
+    ]
+    upgrade_to_head(database_url)

@@ -79,6 +79,23 @@ async def test_duplicate_order_number_returns_first_order(shop: Shop) -> None:
     assert await shop.adapter.find_order("never-sent") is None
 
 
+async def test_the_warehouse_keeps_the_receiver_masked_only(shop: Shop) -> None:
+    """The whole receiver is personal data kept once, encrypted, on Hive's order: the
+    warehouse's own order row holds masked values and the area, never the whole name, mobile
+    or street address."""
+    await shop.receive("SH", "RICE-5", "R1", 10)
+    await shop.adapter.submit_order(order("N-PII", ("RICE-5", 1, 5_000)))
+    stored = await shop.scalar("SELECT recipient FROM warehouse_orders WHERE order_no = 'N-PII'")
+    assert isinstance(stored, dict)
+    assert (stored["name"], stored["mobile"], stored["address"]) == (
+        "张*",
+        "138****0000",
+        "人民路 1 ****",
+    )
+    assert "email" not in stored and stored["area"][0] == 2  # Shanghai, the order's province
+    assert "13800000000" not in str(stored) and "张三" not in str(stored)
+
+
 async def test_concurrent_submissions_of_one_order_number_make_one_order(
     pooled_database: Database,
 ) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.orders.personal import mask_address, mask_mobile, mask_name
 from hive.platform.actor import Actor
 from hive.platform.audit import record_audit
 from hive.suppliers.errors import AreaRestricted, CannotCancel, UpstreamNotFound
@@ -149,12 +150,14 @@ async def _insert_order(
         "order_no": request.order_no,
         "status": "reserved",
         "province_id": area.province,
+        # Masked only: the whole receiver is personal data kept once, encrypted, on Hive's own
+        # order (``orders.receiver_cipher``; this order_no is its sub-order number), and shown
+        # whole only to the roles that need it, audited (hive.orders.receivers).
         "recipient": {
-            "name": r.name,
-            "mobile": r.mobile,
-            "address": r.address,
+            "name": mask_name(r.name),
+            "mobile": mask_mobile(r.mobile),
+            "address": mask_address(r.address),
             "area": [area.province, area.city, area.county, area.town],
-            "email": r.email,
             "zip_code": r.zip_code,
         },
         "total_fen": goods + freight,
