@@ -9,14 +9,16 @@ PYTEST_ARGS ?=
 MUTATION_ARGS ?=
 BENCH_ARGS ?=
 
-# The console's front-end libraries (Pico CSS, htmx, ECharts): pinned in package.json and
-# package-lock.json, installed from the npm registry by `npm ci` and copied next to the
-# console's own static files, so pages load them from /static/vendor (no CDN, works offline).
+# The console's front-end libraries (Pico CSS, htmx, ECharts) and the gateway's API reference
+# page (Swagger UI): pinned in package.json and package-lock.json, installed by `npm ci` and
+# copied next to the console's own static files, so pages load them from the service itself
+# (no CDN, works offline).
 NPM ?= npm
 VENDOR := src/hive/console/static/vendor
 VENDOR_STAMP := $(VENDOR)/.installed
 VENDOR_FILES := node_modules/@picocss/pico/css/pico.min.css node_modules/htmx.org/dist/htmx.min.js \
-	node_modules/echarts/dist/echarts.min.js
+	node_modules/echarts/dist/echarts.min.js node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png
 
 .PHONY: up test lint bench mutation install clean-data
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hive.platform.api_docs import add_api_docs
 from hive.platform.config import Settings
 from hive.platform.context import current_request_id
 from hive.platform.db import Database, create_engine
@@ -184,8 +185,7 @@ def create_app(
 
     ``resources`` opens whatever else the app needs for its lifetime (after the database).
     ``content_security_policy`` and ``no_store`` add those headers (see
-    ``security_headers``); ``api_docs=False`` serves no ``/docs``, ``/redoc`` or
-    ``/openapi.json``.
+    ``security_headers``); ``api_docs=False`` serves no ``/docs`` or ``/openapi.json``.
     """
 
     @asynccontextmanager
@@ -202,9 +202,10 @@ def create_app(
         finally:
             await database.dispose()
 
-    docs: dict[str, Any] = (
-        {} if api_docs else {"docs_url": None, "redoc_url": None, "openapi_url": None}
-    )
+    # The reference page is ours (hive.platform.api_docs): FastAPI's loads Swagger UI from a CDN.
+    docs: dict[str, Any] = {"docs_url": None, "redoc_url": None}
+    if not api_docs:
+        docs["openapi_url"] = None
     app = FastAPI(
         title=f"Hive {name.upper()}",
         lifespan=lifespan,
@@ -215,6 +216,8 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(_health_router())
+    if api_docs:
+        add_api_docs(app)
     for router in routers:
         app.include_router(router)
     if configure is not None:

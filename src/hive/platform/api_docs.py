@@ -1,0 +1,47 @@
+"""The API reference page a service serves itself: Swagger UI over its ``/openapi.json``, with
+Swagger UI's script, style and icon answered by the service too (vendored by ``make install``
+from the pinned npm package ``swagger-ui-dist``), so the page works offline and behind a
+firewall — never loaded from a CDN, as FastAPI's default page is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+
+VENDOR_DIR = Path(__file__).resolve().parent.parent / "console" / "static" / "vendor"
+DOCS_PATH = "/docs"
+# Served name -> vendored file and its media type.
+ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
+def add_api_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and its files under ``/docs/assets/``."""
+    openapi_url = app.openapi_url or "/openapi.json"
+    assets = f"{DOCS_PATH}/assets"
+
+    @app.get(DOCS_PATH, include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} — API",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+        )
+
+    for name, media_type in ASSETS.items():
+        path = VENDOR_DIR / name
+
+        async def asset(path: Path = path, media_type: str = media_type) -> FileResponse:
+            return FileResponse(
+                path, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"}
+            )
+
+        app.add_api_route(f"{assets}/{name}", asset, methods=["GET"], include_in_schema=False)
