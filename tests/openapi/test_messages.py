@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from tests.support.factories import make_tenant
 from tests.support.openapi import (
     IssuedApp,
     call,
+    gateway_processes,
     make_app,
 )
 from tests.support.webhooks import raise_price
@@ -57,6 +59,29 @@ async def test_a_tenant_pages_through_its_events_with_the_cursor(
     done = (await _read(gateway, app, after=rest["next_after"])).json()
     assert done == {"items": [], "next_after": rest["next_after"]}
     assert first["items"][0]["type"] == "product.price_changed"
+
+
+@pytest.mark.slow  # real processes
+async def test_a_cursor_survives_a_gateway_restart_and_holds_in_any_process(
+    database: Database, open_settings: Settings, tmp_path: Path
+) -> None:
+    """Read part of the feed from one ``hive hag`` process, stop it, raise another event, and
+    go on with the cursor from a new process: the rest follows, nothing again, nothing lost."""
+    acme = await make_tenant(database, "acme")
+    app = await make_app(database, open_settings, acme)
+    for data_dir in (tmp_path / "one", tmp_path / "two"):
+        data_dir.mkdir()
+    for product, price in ((7, 100), (8, 200), (9, 300)):
+        await raise_price(database, acme, product, price)
+    with gateway_processes(1, open_settings.database_url, tmp_path / "one") as [url]:
+        first = await _read_some(url, app, 2, limit=2)
+    assert [m["entity_id"] for m in first["items"]] == [7, 8]
+    await raise_price(database, acme, 10, 400)  # while no gateway runs
+    with gateway_processes(2, open_settings.database_url, tmp_path / "two") as urls:
+        rest = [await _read_some(url, app, 2, after=first["next_after"]) for url in urls]
+    assert rest[0] == rest[1]  # the same cursor means the same thing in every process
+    assert [m["entity_id"] for m in rest[0]["items"]] == [9, 10]
+    assert rest[0]["items"][0]["id"] > first["next_after"]
 
 
 async def test_another_tenants_cursor_is_unknown_and_leaks_nothing(
