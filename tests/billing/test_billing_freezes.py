@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import freezes
@@ -205,7 +205,7 @@ async def test_the_database_refuses_a_negative_balance_and_an_unbalanced_entry(
                 ),
                 {"e": entry, "t": tenant},
             )
-    with pytest.raises(Exception, match="permission denied"):
+    with pytest.raises(ProgrammingError, match="permission denied for table"):
         async with database.platform_transaction() as session:
             await session.execute(text("UPDATE ledger_postings SET amount_fen = amount_fen * 2"))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from hive.customers import service as customers
 from hive.customers import users
@@ -22,14 +23,38 @@ def _actor(user_id: int, username: str, role: Role, tenant_id: int | None = None
     return Actor(user_id=user_id, username=username, role=role.value, tenant_id=tenant_id)
 
 
-async def _suspend(database: Database, actor: Actor, user_id: int) -> str:
+async def _suspend(
+    database: Database,
+    actor: Actor,
+    user_id: int,
+    *,
+    held: asyncio.Event | None = None,
+    release: asyncio.Event | None = None,
+) -> str:
+    """Suspend ``user_id``; with ``held`` and ``release``, say when the change is made (its row
+    locks taken) and keep the transaction open until ``release`` is set."""
     try:
         async with database.platform_transaction() as session:
             await users.change_status(session, actor, user_id, UserStatus.DISABLED)
-            await asyncio.sleep(0.05)  # hold the lock while the other one arrives
+            if held is not None and release is not None:
+                held.set()
+                await release.wait()
     except LastAdmin:
         return "refused"
     return "done"
+
+
+async def _sessions_blocked_by_a_lock(database: Database) -> int:
+    """Sessions of this database waiting for another one's lock, seen from a connection of
+    its own."""
+    async with database.platform_transaction() as session:
+        blocked = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND cardinality(pg_blocking_pids(pid)) > 0"
+            )
+        )
+    return int(blocked or 0)
 
 
 async def test_two_admins_suspending_each_other_at_once_leave_one_admin(
@@ -37,14 +62,35 @@ async def test_two_admins_suspending_each_other_at_once_leave_one_admin(
 ) -> None:
     first = await make_user(database, "admin-a", "admin-pass-a1", role=Role.PLATFORM_ADMIN)
     second = await make_user(database, "admin-b", "admin-pass-b1", role=Role.PLATFORM_ADMIN)
-    outcomes = await asyncio.gather(
-        _suspend(database, _actor(first, "admin-a", Role.PLATFORM_ADMIN), second),
-        _suspend(database, _actor(second, "admin-b", Role.PLATFORM_ADMIN), first),
+    held, release = asyncio.Event(), asyncio.Event()
+    # The first change holds its transaction open until the second is seen waiting for its
+    # row locks: the overlap the test claims, proved rather than hoped for by a sleep.
+    holding = asyncio.create_task(
+        _suspend(
+            database,
+            _actor(first, "admin-a", Role.PLATFORM_ADMIN),
+            second,
+            held=held,
+            release=release,
+        )
     )
-    assert sorted(outcomes) == ["done", "refused"]
+    await asyncio.wait_for(held.wait(), 30)
+    waiting = asyncio.create_task(
+        _suspend(database, _actor(second, "admin-b", Role.PLATFORM_ADMIN), first)
+    )
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    try:
+        while await _sessions_blocked_by_a_lock(database) == 0:  # poll with a deadline
+            assert not waiting.done(), "the second change finished without waiting for the first"
+            assert loop.time() < deadline, "the second change never waited for the first's locks"
+            await asyncio.sleep(0.01)
+    finally:
+        release.set()  # a failed check still ends the first transaction
+    assert [await holding, await waiting] == ["done", "refused"]
     async with database.platform_transaction() as session:
         statuses = [(await session.get(User, i)).status for i in (first, second)]  # type: ignore[union-attr]
-    assert sorted(statuses) == ["active", "disabled"]
+    assert statuses == ["active", "disabled"]
 
 
 async def test_a_tenants_last_admin_is_kept_whoever_asks(database: Database) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
 from hive.catalog.distribution import service as distribution
 from hive.catalog.distribution.errors import (
@@ -116,7 +117,7 @@ async def test_as_the_tenant_role_another_tenants_exclusive_products_are_invisib
 
 async def test_the_tenant_role_cannot_change_pools(world: World) -> None:
     await _standard_pools(world)
-    with pytest.raises(Exception, match="permission denied"):
+    with pytest.raises(ProgrammingError, match="permission denied for table"):
         async with world.database.tenant_transaction(world.beta) as session:
             await session.execute(
                 text(
