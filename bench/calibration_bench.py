@@ -82,7 +82,7 @@ async def run(args: argparse.Namespace, url: str, sim_url: str) -> None:
     print(f"  drifted products {report.drifted_products}, per field {dict(report.drifted)}")
     print(f"  failed {report.failed}, in flight {in_flight}")
     budgets = [rate_budget(calls, m, args.qps, started, finished) for m in METHODS]
-    report_budgets("calibration", budgets, GOAL, unlimited)
+    report_budgets("calibration", budgets, GOAL, unlimited, report.errors)  # failed batches
 
 
 async def probe_unlimited(

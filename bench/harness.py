@@ -412,11 +412,17 @@ def unlimited_rate(
 
 
 def report_budgets(
-    name: str, budgets: list[RateBudget], goal: float, unlimited: float | None = None
+    name: str,
+    budgets: list[RateBudget],
+    goal: float,
+    unlimited: float | None = None,
+    failed: Mapping[str, int] | None = None,
 ) -> None:
     """Per method: calls, the ceiling and the ratio; then the RESULT line (met only when every
-    method is within its ceiling and its ratio is at least ``goal``). ``unlimited`` is the
-    path's own rate measured in the same run without a limit, printed for context."""
+    method is within its ceiling and its ratio is at least ``goal``, and no call failed).
+    ``unlimited`` is the path's own rate measured in the same run without a limit, printed for
+    context; ``failed`` counts what failed, by error code (a limiter letting too many calls
+    through may show there first: the supplier refuses them, the breaker opens)."""
     qps = budgets[0].qps
     print(
         f"baseline: the configured limit, {qps:.1f} calls/s per method (a constant from the "
@@ -442,6 +448,9 @@ def report_budgets(
             f"({'within' if b.within_ceiling else 'EXCEEDED'}); ratio to limit "
             f"(calls - burst) / (limit x elapsed) = {b.ratio:.3f}"
         )
+    failures = sum((failed or {}).values())
+    if failures:
+        print(f"  {failures} failed, by code: {dict(sorted((failed or {}).items()))}")
     worst_low = min(b.ratio for b in budgets)
     worst_high = max(b.ratio for b in budgets)
     within = all(b.within_ceiling for b in budgets)
@@ -449,7 +458,7 @@ def report_budgets(
     finish(
         name,
         "ratio_to_limit",
-        f"{value:.3f}",
+        f"{value:.3f}" + (f" ({failures} failed)" if failures else ""),
         f">= {goal} and <= 1.0",
-        worst_low >= goal and within,
+        worst_low >= goal and within and not failures,
     )

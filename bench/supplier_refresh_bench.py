@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections import Counter
 
 from harness import (
     PROBE_SHARE,
@@ -41,6 +42,7 @@ from harness import (
 
 from hive.platform.config import Settings
 from hive.platform.db import Database, create_engine
+from hive.suppliers.errors import SupplierError
 from hive.suppliers.factory import AdapterFactory
 from hive.suppliers.runtime import supplier_http_client
 from hive.suppliers.types import Area
@@ -73,18 +75,30 @@ async def collect_skus(adapter: VopAdapter, wanted: int) -> list[str]:
     return skus
 
 
-async def refresh(adapter: VopAdapter, skus: list[str], in_flight: int) -> tuple[int, int]:
+async def refresh(
+    adapter: VopAdapter, skus: list[str], in_flight: int, failed: Counter[str] | None = None
+) -> tuple[int, int]:
+    """Price and stock of every SKU, a chunk at a time; a call that failed is counted in
+    ``failed`` by error code and the run goes on (its RESULT then says not met)."""
     gate = asyncio.Semaphore(in_flight)
     priced = stocked = 0
+    failures: Counter[str] = Counter() if failed is None else failed
 
     async def one(chunk: list[str]) -> None:
         nonlocal priced, stocked
         async with gate:
             quotes, levels = await asyncio.gather(
-                adapter.prices(chunk), adapter.stock([(s, 1) for s in chunk], AREA)
+                adapter.prices(chunk),
+                adapter.stock([(s, 1) for s in chunk], AREA),
+                return_exceptions=True,
             )
-            priced += len(quotes)
-            stocked += len(levels)
+        for answer in (quotes, levels):
+            if isinstance(answer, SupplierError):
+                failures[answer.code] += 1
+            elif isinstance(answer, BaseException):
+                raise answer
+        priced += 0 if isinstance(quotes, BaseException) else len(quotes)
+        stocked += 0 if isinstance(levels, BaseException) else len(levels)
 
     await asyncio.gather(*(one(list(chunk)) for chunk in chunks(skus)))
     return priced, stocked
@@ -102,8 +116,9 @@ async def run(args: argparse.Namespace, database_url: str, sim_url: str) -> None
             adapter = await vop_adapter(factory, supplier_id)
             skus = await collect_skus(adapter, args.skus)
             unlimited = await probe_unlimited(database, sim_url, factory, calls, skus, args)
+            failed: Counter[str] = Counter()
             started = time.perf_counter()
-            priced, stocked = await refresh(adapter, skus, args.in_flight)
+            priced, stocked = await refresh(adapter, skus, args.in_flight, failed)
             finished = time.perf_counter()
     finally:
         await database.dispose()
@@ -112,7 +127,7 @@ async def run(args: argparse.Namespace, database_url: str, sim_url: str) -> None
         f"in {finished - started:.1f} s"
     )
     budgets = [rate_budget(calls, m, args.qps, started, finished) for m in METHODS]
-    report_budgets("supplier_refresh", budgets, GOAL, unlimited)
+    report_budgets("supplier_refresh", budgets, GOAL, unlimited, failed)
 
 
 async def probe_unlimited(

@@ -86,3 +86,21 @@ def test_the_unlimited_rate_runs_from_the_first_call_to_the_last(harness: Module
     calls.sent["b"].append(99.0)  # outside the window
 
     assert harness.unlimited_rate(calls, ("a", "b"), 9.0, 20.0) == 0.5
+
+
+def test_failed_calls_are_not_met_even_at_the_limit(
+    harness: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a limiter the supplier refuses calls and the breaker opens: a run that lost
+    calls is not met, however its answered calls compare with the limit."""
+    at_limit = harness.RateBudget("m", 105, 10.0, 10.0)
+
+    with pytest.raises(SystemExit) as exit_info:
+        harness.report_budgets("demo", [at_limit], 0.9, failed={"supplier_circuit_open": 3})
+
+    assert exit_info.value.code == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert "  3 failed, by code: {'supplier_circuit_open': 3}" in out
+    assert out[-1] == (
+        "RESULT demo: ratio_to_limit=0.950 (3 failed) goal >= 0.9 and <= 1.0 not met"
+    )
