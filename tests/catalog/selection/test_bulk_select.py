@@ -57,6 +57,22 @@ async def records_per_sku(world: World) -> list[int]:
         return [n for (n,) in rows]
 
 
+async def addable(world: World) -> set[str]:
+    """The SKUs the run handled (each has a selection record) that the supplier details and
+    prices, asked directly: what the run should have added to a fresh pool. Never empty, or a
+    run that added nothing would pass."""
+    async with world.database.platform_transaction() as session:
+        rows = await session.execute(text("SELECT DISTINCT supplier_sku FROM selection_records"))
+        handled = sorted(sku for (sku,) in rows)
+    detailed: set[str] = set()
+    for start in range(0, len(handled), 5):  # a few at a time: the adapter's bulkhead
+        chunk = handled[start : start + 5]
+        detailed |= {detail.sku for detail in await world.adapter.product_details(chunk)}
+    priced = {quote.sku for quote in await world.adapter.prices(sorted(detailed))}
+    assert priced, "no handled SKU can be added: the test would prove nothing"
+    return priced
+
+
 async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
     hcm: str, world: World
 ) -> None:
@@ -114,7 +130,8 @@ async def test_select_all_asks_a_job_whose_summary_accounts_for_every_hit(
     assert counts["done"] == 30 and counts["skipped"] == total - 30
     assert counts["added"] + counts["failed"] == 30  # a fresh pool: nothing restored or kept
     assert counts["restored"] == counts["unchanged"] == 0
-    assert len(await world.pooled_skus()) == counts["added"]
+    expected = await addable(world)  # what the user should see added, and the pool's rows
+    assert counts["added"] == len(expected) and await world.pooled_skus() == expected
     failed = dict(re.findall(r'<tr data-code="(\w+)"><td>[^<]*</td><td>([\d,]+)</td>', box))
     assert sum(int(n) for code, n in failed.items() if code != "over_cap") == counts["failed"]
     assert '<tr data-code="over_cap"><td>超过单次上限，未处理</td>' in box
@@ -141,8 +158,10 @@ async def test_a_run_resumes_from_its_page_and_records_each_sku_once(world: Worl
     await bulk.run_bulk_select(runtime, progress_id)  # and once ended, does nothing more
     row = await row_of(world, progress_id)
     assert (row.status, row.done, row.planned) == ("finished", 250, 250)
-    added = row.counts["added"] + row.counts["restored"] + row.counts["unchanged"]
-    assert added + row.counts["failed"] == 250
+    assert row.counts["restored"] == row.counts["unchanged"] == 0  # a fresh pool
+    assert row.counts["added"] + row.counts["failed"] == 250
+    expected = await addable(world)
+    assert row.counts["added"] == len(expected) and await world.pooled_skus() == expected
     assert sum(row.reasons.values()) == row.counts["failed"] + row.counts["skipped"]
     assert set(await records_per_sku(world)) == {1}
     assert len(await records_per_sku(world)) == 250
@@ -169,7 +188,8 @@ async def test_a_page_committed_before_its_worker_died_is_not_selected_again(
     assert (row.status, row.done, row.planned) == ("finished", 200, 200)
     assert await records_per_sku(world) == [1] * 200  # page 2's records were not written twice
     assert row.counts["unchanged"] == row.counts["restored"] == 0  # a fresh pool
-    assert row.counts["added"] == len(await world.pooled_skus())
+    expected = await addable(world)
+    assert row.counts["added"] == len(expected) and await world.pooled_skus() == expected
     assert row.counts["added"] + row.counts["failed"] == 200
     assert sum(n for code, n in row.reasons.items() if code != "over_cap") == row.counts["failed"]
 
@@ -184,7 +204,9 @@ async def test_a_cancelled_run_stops_after_its_page_and_says_what_it_left(world:
     row = await row_of(world, progress_id)
     assert (row.status, row.done) == ("cancelled", 100)
     assert row.reasons["cancelled"] == row.counts["skipped"] == 150
-    assert len(await world.pooled_skus()) <= 100
+    assert len(await records_per_sku(world)) == 100  # the first page only
+    expected = await addable(world)
+    assert row.counts["added"] == len(expected) and await world.pooled_skus() == expected
 
 
 def test_select_all_is_refused_to_a_bad_search_and_to_tenants(hcm: str, world: World) -> None:
@@ -223,6 +245,9 @@ async def test_the_progress_bar_moves_without_a_reload(
     await bulk.run_bulk_select(runtime, progress_id)
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
     await expect(page.locator("#done")).to_have_text("250")
+    expected = await addable(world)
+    await expect(page.locator("#added")).to_have_text(str(len(expected)))
+    assert await world.pooled_skus() == expected
     await expect(page.locator("#cancel-form")).to_have_count(1)  # the page was not reloaded
     await page.screenshot(path=str(SCREENSHOTS / "bulk_select_finished.png"))
     assert await accessibility_problems(page) == []
@@ -261,6 +286,9 @@ async def test_select_all_is_asked_first_then_followed_in_the_browser(
     await bulk.run_bulk_select(runtime_of_world(world), progress_id)  # the worker's part
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
     await expect(page.locator("#done")).to_have_text("30")
+    expected = await addable(world)
+    await expect(page.locator("#added")).to_have_text(str(len(expected)))
+    assert await world.pooled_skus() == expected
     await expect(page.locator("#reasons tr[data-code=over_cap] td").first).to_have_text(
         "超过单次上限，未处理"
     )
