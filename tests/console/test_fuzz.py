@@ -3,8 +3,10 @@ connection, never a 404 page that says "no permission", never a refused value na
 parameter name.
 
 The routes are read from the application itself (path, query and form parameters as FastAPI
-declares them, plus the names pages read from the raw query string or form), so a new route
-is fuzzed without editing this file. Each route is called as a platform admin and as a tenant
+declares them), and so are the fields of every form the pages render (a page that reads its
+own query string or form declares nothing: each person opens every page first and the names
+of each form's fields go to the route the form posts or gets to), so a new route or form is
+fuzzed without editing this file. Each route is called as a platform admin and as a tenant
 admin, over one keep-alive connection per role: a wrong answer fails the test, and so does a
 second TCP connection (the server closed the first one).
 """
@@ -13,9 +15,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
-from urllib.parse import quote
+from dataclasses import dataclass, replace
+from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -64,7 +68,8 @@ HOSTILE = [
     "[]",
     '{"a": 1e309}',
 ]
-# Names pages read from the raw query string or form (not declared as parameters).
+# Names pages read from the raw query string or form (not declared as parameters), tried on
+# every route besides the fields of the forms that post to it.
 RAW_NAMES = [
     "keyword",
     "category_id",
@@ -110,6 +115,68 @@ def targets(app: FastAPI) -> list[Target]:
         path_params = tuple(p.name for p in dependant.path_params)
         found += [Target(m, route.path, path_params, names) for m in sorted(route.methods)]
     return found
+
+
+class FormFields(HTMLParser):
+    """The fields of every form on one page: (method, action path, field name)."""
+
+    def __init__(self, page_path: str) -> None:
+        super().__init__()
+        self.page_path = page_path
+        self.by_id: dict[str, tuple[str, str]] = {}
+        self.current: tuple[str, str] | None = None
+        self.fields: set[tuple[str, str, str]] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            action = urlsplit(found.get("action") or self.page_path).path or self.page_path
+            self.current = ((found.get("method") or "get").upper(), action)
+            if found.get("id"):
+                self.by_id[found["id"]] = self.current
+        elif tag in ("input", "select", "textarea", "button") and found.get("name"):
+            owner = self.by_id.get(found["form"]) if found.get("form") else self.current
+            if owner is not None and found["name"] != "csrf_token":
+                self.fields.add((*owner, found["name"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+
+
+def with_form_fields(routes: list[Target], pages: list[tuple[str, str]]) -> list[Target]:
+    """``routes`` with the fields of the forms on ``pages`` ((path, HTML) pairs) added to the
+    route each form goes to."""
+    patterns = [
+        (target, re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(target.path)) + "$"))
+        for target in routes
+    ]
+    extra: dict[Target, set[str]] = defaultdict(set)
+    for path, html in pages:
+        parser = FormFields(path)
+        parser.feed(html)
+        for method, action, name in parser.fields:
+            for target, pattern in patterns:
+                if target.method == method and pattern.match(action):
+                    extra[target].add(name)
+    return [
+        replace(target, names=tuple(dict.fromkeys([*target.names, *sorted(extra[target])])))
+        for target in routes
+    ]
+
+
+def rendered_pages(routes: list[Target], people: list[Session]) -> list[tuple[str, str]]:
+    """Every page a GET route renders, as each person, its path parameters "1"."""
+    pages = []
+    for target in routes:
+        if target.method != "GET":
+            continue
+        path = re.sub(r"\{[^}]+\}", "1", target.path)
+        for person in people:
+            response = person.client.get(path)
+            if response.headers.get("content-type", "").startswith("text/html"):
+                pages.append((path, response.text))
+    return pages
 
 
 class Session:
@@ -181,7 +248,8 @@ def sessions(
             Session(base_url, "fuzz-admin", "admin-pass-1"),
             Session(base_url, "fuzz-tenant", "tenant-pass-1"),
         ]
-        yield targets(app), people
+        routes = targets(app)
+        yield with_form_fields(routes, rendered_pages(routes, people)), people
         for person in people:
             person.client.close()
 
