@@ -23,6 +23,9 @@ EXAMPLES = [
     ("GET", "/admin/catalog/pool", {"min_yuan": "١٢٣"}, 422, "最低价（元）：须为最多两位小数"),
     ("GET", "/admin/catalog/pool", {"min_yuan": "𝟏𝟐𝟑"}, 422, "最低价（元）：须为最多两位小数"),
     ("GET", "/admin/catalog/pool", {"min_yuan": "1e309"}, 422, "最低价（元）：须为最多两位小数"),
+    # Once "could not convert string to float: 'abc'" and "page * page_size must not exceed 5000".
+    ("GET", "/admin/catalog/pool", {"min_yuan": "abc"}, 422, "最低价（元）：须为最多两位小数"),
+    ("GET", "/admin/catalog/pool", {"page": "251"}, 422, "页码：不能大于"),
     ("POST", "/admin/catalog/rules", {"name": "规\x00则"}, 422, "名称：不能包含控制字符"),
     ("POST", "/admin/suppliers", {"name": "京\x00东"}, 422, "名称：不能包含控制字符"),
     # Once "1 validation error for SelectSkus".
