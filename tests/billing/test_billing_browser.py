@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser
 
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 
 
 @pytest.mark.browser
 async def test_finance_tops_up_and_the_tenant_sees_it(
-    browser: Browser, hcm_url: str, people: dict[str, int], tmp_path: Path
+    browser: Browser, hcm_url: str, people: dict[str, int]
 ) -> None:
     page = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
     page.set_default_timeout(30_000)
@@ -31,7 +29,7 @@ async def test_finance_tops_up_and_the_tenant_sees_it(
     await page.wait_for_url(f"**/admin/billing/{people['acme']}")
     assert "充值已入账" in await page.content()
     assert await page.locator("#available").inner_text() == "¥1,000.50"
-    await page.screenshot(path=str(tmp_path / "billing-finance.png"), full_page=True)
+    await save_screenshot(page, "billing-finance")
 
     tenant = await browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
     tenant.set_default_timeout(30_000)
@@ -42,4 +40,4 @@ async def test_finance_tops_up_and_the_tenant_sees_it(
     assert await tenant.locator("#available").inner_text() == "¥1,000.50"
     row = tenant.locator("#statement tbody tr").first
     assert "充值" in await row.inner_text() and "银行转账 7731" in await row.inner_text()
-    await tenant.screenshot(path=str(tmp_path / "billing-tenant.png"), full_page=True)
+    await save_screenshot(tenant, "billing-tenant")

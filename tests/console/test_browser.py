@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser
 
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 
 
 @pytest.mark.browser
-async def test_admin_signs_in_and_sees_tenants(
-    browser: Browser, hcm_url: str, tmp_path: Path
-) -> None:
+async def test_admin_signs_in_and_sees_tenants(browser: Browser, hcm_url: str) -> None:
     page = await browser.new_page(locale="zh-CN")
     page.set_default_timeout(30_000)
     await page.goto(f"{hcm_url}/")
@@ -29,7 +25,7 @@ async def test_admin_signs_in_and_sees_tenants(
     # ECharts draws the orders and GMV of the last 30 days (a canvas); the table keeps the numbers.
     await page.locator("#chart-orders canvas, #chart-orders svg").first.wait_for()
     assert await page.locator("#orders-per-day tbody tr").count() == 30
-    await page.screenshot(path=str(tmp_path / "home.png"))
+    await save_screenshot(page, "home", full_page=False)
     await page.get_by_role("button", name="退出登录").click()
     await page.wait_for_url(f"{hcm_url}/login")
 

@@ -3,9 +3,6 @@ with screenshots (HIVE_TEST_SCREENSHOTS) and an accessibility check on each main
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser, Page
 
@@ -13,10 +10,9 @@ from hive.platform.db import Database
 from hive.platform.permissions import Role
 from tests.catalog.search.conftest import Item, Pool
 from tests.support.accessibility import accessibility_problems
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 from tests.support.factories import make_user
 
-SCREENSHOTS = Path(os.environ.get("HIVE_TEST_SCREENSHOTS", "/tmp"))
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
@@ -32,7 +28,7 @@ async def _signed_in(
 
 
 async def _checked(page: Page, name: str) -> None:
-    await page.screenshot(path=str(SCREENSHOTS / f"console_{name}.png"), full_page=True)
+    await save_screenshot(page, f"console_{name}")
     assert await accessibility_problems(page) == [], name
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] + 1, f"{name} scrolls sideways"  # type: ignore[index]

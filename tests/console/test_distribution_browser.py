@@ -3,18 +3,16 @@ menu, list a product in it, give it to a tenant, and see the tenant's workbench 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser, expect
 
 from tests.catalog.search.conftest import Item, Pool
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 
 
 @pytest.mark.browser
 async def test_operator_reserves_a_product_for_one_tenant(
-    browser: Browser, hcm_url: str, pool: Pool, tmp_path: Path
+    browser: Browser, hcm_url: str, pool: Pool
 ) -> None:
     custom, _ = await pool.add(
         Item("定制礼盒", "三只松鼠", 12, 299_00, stock={1: "in_stock"}),
@@ -35,7 +33,7 @@ async def test_operator_reserves_a_product_for_one_tenant(
     await page.locator("#f-tenant_id").select_option(label="企业 globex (globex)")
     await page.get_by_role("button", name="分配").click()
     await expect(page.locator("#assignments")).to_contain_text("企业 globex")
-    await page.screenshot(path=str(tmp_path / "distribution-pool.png"), full_page=True)
+    await save_screenshot(page, "distribution-pool")
 
     tenant = await browser.new_page(locale="zh-CN")
     tenant.set_default_timeout(30_000)

@@ -4,8 +4,6 @@ switched off (highlighted, with the reason), and removing an item through the co
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -13,7 +11,7 @@ from hive.catalog.distribution import repository as pools
 from hive.catalog.distribution import service as distribution
 from hive.platform.db import Database
 from tests.catalog.search.conftest import Item, Pool
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 from tests.support.distribution import OPERATOR
 
 
@@ -27,7 +25,7 @@ async def signed_in(browser: Browser, hcm_url: str) -> Page:
 
 @pytest.mark.browser
 async def test_tenant_adds_a_product_and_sets_its_own_retail_price(
-    browser: Browser, hcm_url: str, pool: Pool, tmp_path: Path
+    browser: Browser, hcm_url: str, pool: Pool
 ) -> None:
     phone, _ = await pool.add(
         Item("华为 智能手机 星耀黑", "华为", 3, 3999_00, sales=9, stock={1: "in_stock"}),
@@ -53,12 +51,12 @@ async def test_tenant_adds_a_product_and_sets_its_own_retail_price(
     await item.get_by_role("button", name="保存").click()
     await expect(page.get_by_text("零售价已保存")).to_be_visible()
     await expect(item.get_by_label("您的零售价（元）")).to_have_value("4299.50")
-    await page.screenshot(path=str(tmp_path / "workbench-library.png"), full_page=True)
+    await save_screenshot(page, "workbench-library")
 
 
 @pytest.mark.browser
 async def test_an_item_whose_pool_is_switched_off_is_highlighted_and_can_be_removed(
-    browser: Browser, hcm_url: str, pool: Pool, database: Database, tmp_path: Path
+    browser: Browser, hcm_url: str, pool: Pool, database: Database
 ) -> None:
     [phone] = await pool.add(Item("华为 智能手机", "华为", 3, 3999_00, stock={1: "in_stock"}))
     page = await signed_in(browser, hcm_url)
@@ -74,7 +72,7 @@ async def test_an_item_whose_pool_is_switched_off_is_highlighted_and_can_be_remo
     item = page.locator(f'tr[data-item="{phone}"]')
     await expect(item).to_have_class("unavailable")
     await expect(item.get_by_text("已不在您的分销池中")).to_be_visible()
-    await page.screenshot(path=str(tmp_path / "workbench-library-unavailable.png"), full_page=True)
+    await save_screenshot(page, "workbench-library-unavailable")
     await item.get_by_role("button", name="移出商品库").click()
     await page.locator("#confirm-ok").click()
     await expect(page.get_by_text("已移出商品库")).to_be_visible()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser
 
 from tests.catalog.search.conftest import Item, Pool
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 
 
 @pytest.mark.browser
@@ -16,7 +14,6 @@ async def test_tenant_searches_the_pool_and_narrows_by_brand(
     browser: Browser,
     hcm_url: str,
     pool: Pool,
-    tmp_path: Path,
 ) -> None:
     await pool.add(
         Item("华为 智能手机 星耀黑", "华为", 3, 3999_00, sales=9),
@@ -41,4 +38,4 @@ async def test_tenant_searches_the_pool_and_narrows_by_brand(
     await page.wait_for_url("**brand=**")
     assert await rows.count() == 1
     assert "小米 智能手机 青春版" in await rows.first.inner_text()
-    await page.screenshot(path=str(tmp_path / "workbench-pool.png"), full_page=True)
+    await save_screenshot(page, "workbench-pool")

@@ -5,9 +5,6 @@ cart, checkout, order and search pages."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Browser, Page
 
@@ -17,10 +14,9 @@ from tests.orders.order_pages_support import PASSWORD, Orders, hcm, place_orders
 from tests.orders.test_order_acceptance import Shop, shop, world
 from tests.orders.test_order_checkout import AREAS
 from tests.support.accessibility import accessibility_problems
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 
 __all__ = ["hcm", "shop", "suppliers", "world"]
-SCREENSHOTS = Path(os.environ.get("HIVE_TEST_SCREENSHOTS", "/tmp"))
 
 
 @pytest.fixture
@@ -42,7 +38,7 @@ async def _signed_in(
 
 
 async def _checked(page: Page, name: str) -> None:
-    await page.screenshot(path=str(SCREENSHOTS / f"orders_{name}.png"), full_page=True)
+    await save_screenshot(page, f"orders_{name}")
     assert await accessibility_problems(page) == [], name
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"] + 1, f"{name} scrolls sideways"  # type: ignore[index]

@@ -33,9 +33,8 @@ from tests.orders.order_pages_support import (
     suppliers,
 )
 from tests.orders.test_order_acceptance import Shop, shop, world
-from tests.orders.test_order_checkout_browser import SCREENSHOTS
 from tests.support.accessibility import accessibility_problems
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 from tests.support.console import csrf_token_of
 from tests.support.exports import ask_export, csv_rows, run_exports
 from tests.support.openapi import sql
@@ -270,7 +269,7 @@ async def test_an_export_is_confirmed_followed_and_downloaded_in_the_browser(
     await expect(page.locator("#confirm-scope")).to_contain_text("导出 3 行")  # over 2: asked
     # 返回 on the question goes back to the list as it was sorted
     await expect(page.locator("#back")).to_have_attribute("href", listed.removeprefix(hcm))
-    await page.screenshot(path=str(SCREENSHOTS / "export_confirm.png"))
+    await save_screenshot(page, "export_confirm", full_page=False)
     await page.locator("#confirm-start").click()
     await page.wait_for_url(re.compile(r".*/admin/exports/\d+$"))
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "queued")
@@ -279,7 +278,7 @@ async def test_an_export_is_confirmed_followed_and_downloaded_in_the_browser(
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
     await expect(page.locator("#file-facts")).to_contain_text("3 行")
     await expect(page.locator("#rows")).to_have_text("3")
-    await page.screenshot(path=str(SCREENSHOTS / "export_finished.png"))
+    await save_screenshot(page, "export_finished", full_page=False)
     assert await accessibility_problems(page) == []
     async with page.expect_download() as download_info:
         await page.locator("#download").click()

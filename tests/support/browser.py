@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -23,6 +25,12 @@ CHROMIUM_ARGS = [
 # 5 s): an upper bound, reached only by a failing test, so generous for a loaded machine.
 EXPECT_TIMEOUT_MS = 30_000
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+# Where browser tests leave their screenshots: kept in the checkout (git ignores it) so a CI
+# run's screenshots stay beside its log; HIVE_TEST_SCREENSHOTS puts them elsewhere.
+SCREENSHOTS = Path(
+    os.environ.get("HIVE_TEST_SCREENSHOTS")
+    or Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +54,10 @@ async def submit_login(page: Page, base_url: str, username: str, password: str) 
     await page.get_by_label("用户名").fill(username)
     await page.get_by_label("密码").fill(password)
     await page.get_by_role("button", name="登录").click()
+
+
+async def save_screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Save what ``page`` shows as ``SCREENSHOTS/<name>.png`` (Playwright makes the folder)."""
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=full_page)
+    return path

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser
@@ -14,11 +12,9 @@ from hive.catalog.pricing import service as pricing
 from hive.platform.config import Settings
 from hive.platform.permissions import Role
 from tests.catalog.pricing.conftest import Shop
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 from tests.support.factories import make_user
 from tests.support.servers import running_server
-
-SCREENSHOTS = Path(os.environ.get("HIVE_TEST_SCREENSHOTS", "/tmp"))
 
 
 @pytest.fixture
@@ -48,7 +44,7 @@ async def test_operator_previews_saves_and_explains_a_rule_in_a_real_browser(
     await page.get_by_role("button", name="预览影响").click()
     await page.wait_for_selector("#preview-result")
     assert await page.locator("#products-moved").inner_text() == "1"
-    await page.screenshot(path=str(SCREENSHOTS / "pricing_preview.png"), full_page=True)
+    await save_screenshot(page, "pricing_preview")
     assert await shop.sql("SELECT count(*) FROM pricing_rules") == [(1,)]  # a preview only
     await page.get_by_role("button", name="保存").click()
     await page.wait_for_url(f"{hcm}/admin/pricing")
@@ -62,5 +58,5 @@ async def test_operator_previews_saves_and_explains_a_rule_in_a_real_browser(
     await page.wait_for_selector("#explanation")
     assert await page.locator("#computed").inner_text() == "¥56.90"
     assert await page.locator("#steps li").count() == 4
-    await page.screenshot(path=str(SCREENSHOTS / "pricing_explain.png"), full_page=True)
+    await save_screenshot(page, "pricing_explain")
     await page.close()

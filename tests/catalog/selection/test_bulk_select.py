@@ -21,9 +21,8 @@ from hive.platform.actor import Actor
 from hive.platform.jobs import JobRuntime
 from hive.platform.permissions import Role
 from tests.catalog.selection.conftest import World
-from tests.catalog.selection.test_console_pages import SCREENSHOTS
 from tests.support.accessibility import accessibility_problems
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 from tests.support.console import csrf_token_of, sign_in
 
 OPERATOR = Actor(user_id=None, username="operator1", role=Role.OPERATOR.value)
@@ -241,7 +240,7 @@ async def test_the_progress_bar_moves_without_a_reload(
     await expect(bar).to_have_attribute("value", "100")  # htmx polled it in
     await expect(bar).to_have_attribute("max", "250")
     await expect(page.locator("#progress-state")).to_contain_text("已处理 100 / 250（40%）")
-    await page.screenshot(path=str(SCREENSHOTS / "bulk_select_running.png"))
+    await save_screenshot(page, "bulk_select_running", full_page=False)
     await bulk.run_bulk_select(runtime, progress_id)
     await expect(page.locator("#progress-box")).to_have_attribute("data-state", "finished")
     await expect(page.locator("#done")).to_have_text("250")
@@ -249,7 +248,7 @@ async def test_the_progress_bar_moves_without_a_reload(
     await expect(page.locator("#added")).to_have_text(str(len(expected)))
     assert await world.pooled_skus() == expected
     await expect(page.locator("#cancel-form")).to_have_count(1)  # the page was not reloaded
-    await page.screenshot(path=str(SCREENSHOTS / "bulk_select_finished.png"))
+    await save_screenshot(page, "bulk_select_finished", full_page=False)
     assert await accessibility_problems(page) == []
     await page.goto(f"{hcm}/admin/jobs")
     await expect(page.locator(f'#jobs tr[data-job="{progress_id}"]')).to_have_count(1)
@@ -272,7 +271,7 @@ async def test_select_all_is_asked_first_then_followed_in_the_browser(
     dialog = page.locator("#confirm-dialog")
     await expect(dialog).to_be_visible()
     await expect(page.locator("#confirm-text")).to_contain_text("单次上限 30 个")
-    await page.screenshot(path=str(SCREENSHOTS / "bulk_select_confirm.png"))
+    await save_screenshot(page, "bulk_select_confirm", full_page=False)
     await page.locator("#confirm-cancel").click()  # nothing is sent
     await expect(dialog).to_be_hidden()
     assert "/admin/catalog/upstream" in page.url

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -14,11 +13,10 @@ from hive.catalog.selection import rules
 from hive.console.export_jobs import run_export
 from hive.platform.actor import SYSTEM
 from tests.catalog.selection.conftest import AREAS, World
-from tests.support.browser import submit_login
+from tests.support.browser import save_screenshot, submit_login
 from tests.support.console import csrf_token_of, sign_in
 
 # Where browser tests leave their screenshots for a person to look at.
-SCREENSHOTS = Path(os.environ.get("HIVE_TEST_SCREENSHOTS", "/tmp"))
 
 
 def summary_counts(html: str) -> dict[str, int]:
@@ -165,7 +163,7 @@ async def test_operator_selects_in_a_real_browser(
     await page.get_by_label("关键词").fill("保温杯")
     await page.get_by_role("button", name="搜索").click()
     await page.wait_for_selector("#hits tbody tr[data-sku]")
-    await page.screenshot(path=str(SCREENSHOTS / "catalog_upstream.png"), full_page=False)
+    await save_screenshot(page, "catalog_upstream", full_page=False)
     box = page.locator("#hits tbody input[type=checkbox]:not([disabled])").first
     sku = await box.get_attribute("value")
     await box.check()
