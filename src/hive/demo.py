@@ -10,6 +10,10 @@ The rules select by the simulator's categories (its JD category ids, see
 ``hive.simulators.vop.category_data``), not by keywords: the keyword 手机 also names 手机壳 and
 chargers, 笔记本 also paper notebooks.
 
+Money: acme is funded once, as finance would on its first day: a prepaid top-up and a credit
+line, each through the billing service under a fixed operation key, so seeding again moves
+nothing (``_seed_funding``).
+
 Distribution: a default pool for every grade, a food-and-drinks category pool for gold
 customers and acme's exclusive pool; a job fills the last two and acme's library once every
 demo rule has run (``fill_demo_distribution``).
@@ -23,6 +27,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hive.billing import service as billing
+from hive.billing.schemas import CreditLimit, TopUp
 from hive.catalog import reference
 from hive.catalog.distribution import repository as distribution_pools
 from hive.catalog.distribution import service as distribution
@@ -151,9 +157,32 @@ async def seed_demo_data(database: Database, settings: Settings) -> None:
         tenant_ids = await _seed_tenants(session, grade_ids)
         await _seed_logins(session, tenant_ids)
         await _seed_open_app(session, settings, tenant_ids)
+        await _seed_funding(session, tenant_ids)
         await _seed_suppliers(session, settings)
         await _seed_pool_rules(session)
         await _seed_distribution(session, grade_ids, tenant_ids)
+
+
+# acme's money on day one (fen): a prepaid top-up and a credit line, each written once.
+DEMO_FUNDED_TENANT = "acme"
+DEMO_TOP_UP_FEN = 50_000_00
+DEMO_CREDIT_LIMIT_FEN = 20_000_00
+DEMO_TOP_UP_KEY = "demo:top-up"
+DEMO_CREDIT_LIMIT_KEY = "demo:credit-limit"
+DEMO_TOP_UP_NOTE = "演示充值"
+DEMO_CREDIT_LIMIT_NOTE = "演示授信"
+
+
+async def _seed_funding(session: AsyncSession, tenant_ids: dict[str, int]) -> None:
+    """Fund the demo tenant through the ledger (audited as the seed); the operation keys make a
+    second seeding find the first entries and move nothing, whatever finance changed since."""
+    tenant_id = tenant_ids[DEMO_FUNDED_TENANT]
+    top_up = TopUp(tenant_id=tenant_id, amount_fen=DEMO_TOP_UP_FEN, note=DEMO_TOP_UP_NOTE)
+    await billing.top_up(session, SEED_ACTOR, top_up, operation_key=DEMO_TOP_UP_KEY)
+    line = CreditLimit(
+        tenant_id=tenant_id, limit_fen=DEMO_CREDIT_LIMIT_FEN, note=DEMO_CREDIT_LIMIT_NOTE
+    )
+    await billing.set_credit_limit(session, SEED_ACTOR, line, operation_key=DEMO_CREDIT_LIMIT_KEY)
 
 
 async def _seed_suppliers(session: AsyncSession, settings: Settings) -> None:

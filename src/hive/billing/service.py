@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hive.billing import repository
-from hive.billing.errors import AccountNotFound, CreditLimitBelowUse, InsufficientFunds
+from hive.billing.errors import (
+    AccountNotFound,
+    CreditLimitBelowUse,
+    InsufficientFunds,
+    OperationKeyReused,
+)
 from hive.billing.ledger import AccountKind, EntryKind, LedgerAccount, Posting
 from hive.billing.models import Account
 from hive.billing.postings import write_entry
@@ -112,12 +117,21 @@ def _check_scope(actor: Actor, tenant_id: int) -> None:
         raise AccountNotFound(details={"tenant_id": tenant_id})
 
 
-async def top_up(session: AsyncSession, actor: Actor, data: TopUp) -> int:
+async def top_up(
+    session: AsyncSession, actor: Actor, data: TopUp, *, operation_key: str | None = None
+) -> int:
     """Credit money received from the tenant to its prepaid balance; returns the entry id.
 
-    Raises ``account_not_found`` for a tenant without an account.
+    Raises ``account_not_found`` for a tenant without an account. An ``operation_key`` makes it
+    safe to repeat (the demo data's funding): a top-up of the same amount already written under
+    the key is returned and nothing moves; the key naming anything else is
+    ``operation_key_reused``.
     """
     require(actor, Action.TOP_UP)
+    if operation_key is not None:
+        done = await _top_up_done(session, data, operation_key)
+        if done is not None:
+            return done
     after = await repository.shift_account(
         session, data.tenant_id, BALANCE_ACCOUNT, available_fen=data.amount_fen
     )
@@ -134,9 +148,24 @@ async def top_up(session: AsyncSession, actor: Actor, data: TopUp) -> int:
         ],
         balances_after={LedgerAccount.BALANCE_AVAILABLE: after.available_fen},
         note=data.note,
+        operation_key=operation_key,
     )
     await _audit(session, actor, "billing.top_up", data.tenant_id, entry_id, data.amount_fen, data)
     return entry_id
+
+
+async def _top_up_done(session: AsyncSession, data: TopUp, operation_key: str) -> int | None:
+    """The id of the top-up already written under ``operation_key`` (None: none yet); an entry
+    of another kind or amount under the key is refused."""
+    entry = await repository.find_entry_by_key(session, data.tenant_id, operation_key)
+    if entry is None:
+        return None
+    credited = await repository.entry_amount(
+        session, entry.id, [LedgerAccount.BALANCE_AVAILABLE.value]
+    )
+    if (entry.kind, credited) != (EntryKind.TOP_UP.value, data.amount_fen):
+        raise OperationKeyReused(details={"operation_key": operation_key})
+    return entry.id
 
 
 async def adjust(session: AsyncSession, actor: Actor, data: Adjustment) -> int:
@@ -169,8 +198,14 @@ async def adjust(session: AsyncSession, actor: Actor, data: Adjustment) -> int:
     return entry_id
 
 
-async def set_credit_limit(session: AsyncSession, actor: Actor, data: CreditLimit) -> int | None:
+async def set_credit_limit(
+    session: AsyncSession, actor: Actor, data: CreditLimit, *, operation_key: str | None = None
+) -> int | None:
     """Set the tenant's credit line; returns the entry id (``None`` when the limit is unchanged).
+
+    An ``operation_key`` that already names a credit-limit change returns that entry and
+    changes nothing, even if finance has set another limit since (the demo data's line is set
+    once); naming an entry of another kind it is ``operation_key_reused``.
 
     Lowering it below what is drawn or held on it is refused (``credit_limit_below_use``, 409,
     details ``in_use_fen`` and a ``below_in_use`` problem on ``limit_fen``): the credit account's
@@ -180,6 +215,12 @@ async def set_credit_limit(session: AsyncSession, actor: Actor, data: CreditLimi
     require(actor, Action.SET_CREDIT_LIMIT)
     if await repository.find_account(session, data.tenant_id, BALANCE_ACCOUNT) is None:
         raise AccountNotFound(details={"tenant_id": data.tenant_id})
+    if operation_key is not None:
+        entry = await repository.find_entry_by_key(session, data.tenant_id, operation_key)
+        if entry is not None and entry.kind != EntryKind.CREDIT_LIMIT.value:
+            raise OperationKeyReused(details={"operation_key": operation_key})
+        if entry is not None:
+            return entry.id
     await repository.ensure_account(session, data.tenant_id, CREDIT_ACCOUNT)
     credit = (await repository.lock_accounts(session, data.tenant_id))[CREDIT_ACCOUNT]
     delta = data.limit_fen - credit.credit_limit_fen
@@ -201,6 +242,7 @@ async def set_credit_limit(session: AsyncSession, actor: Actor, data: CreditLimi
         ],
         balances_after={LedgerAccount.CREDIT_AVAILABLE: after.available_fen},
         note=data.note,
+        operation_key=operation_key,
     )
     await _audit(session, actor, "billing.credit_limit", data.tenant_id, entry_id, delta, data)
     return entry_id
