@@ -5,33 +5,19 @@ connections; exactly 100 succeed and the books stay in balance."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import text
 
 from hive.billing import freezes
 from hive.billing.errors import InsufficientFunds
-from hive.platform.config import Settings
-from hive.platform.db import Database, create_engine
-from tests.support.billing import fund, ledger_report, summary, tenant_actor
+from hive.platform.db import Database
+from tests.support.billing import fund, ledger_report, pooled, summary, tenant_actor
 from tests.support.factories import make_tenant
 
+__all__ = ["pooled"]
 ORDERS = 200
 COVERED = 100
 PRICE_FEN = 1_234
-CONNECTIONS = 16
-
-
-@pytest.fixture
-async def pooled(settings: Settings) -> AsyncIterator[Database]:
-    """A pool of real connections, as a server process has (not one connection per call)."""
-    pool = settings.model_copy(update={"db_pool_size": CONNECTIONS, "db_max_overflow": 0})
-    database = Database(create_engine(settings.database_url, pool, pooled=True))
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def _order(database: Database, tenant: int, number: int, gate: asyncio.Event) -> int | str:

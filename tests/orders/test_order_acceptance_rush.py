@@ -6,36 +6,21 @@ leave nothing behind, and the available balance and credit end at exactly 0, nev
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import text
 
 from hive.billing import service as billing
 from hive.billing.errors import InsufficientFunds
 from hive.billing.schemas import Adjustment
 from hive.orders.acceptance import accept_order
-from hive.platform.config import Settings
-from hive.platform.db import Database, create_engine
+from hive.platform.db import Database
 from tests.orders.test_order_acceptance import SECRETS, Shop, buyer, request, shop, world
-from tests.support.billing import FINANCE, fund, ledger_report, summary
+from tests.support.billing import FINANCE, fund, ledger_report, pooled, summary
 
-__all__ = ["shop", "world"]
+__all__ = ["pooled", "shop", "world"]
 ORDERS = 200
 COVERED = 100
 ON_CREDIT = 40  # of the covered orders' worth, this many are the credit line's
-CONNECTIONS = 16
-
-
-@pytest.fixture
-async def pooled(settings: Settings) -> AsyncIterator[Database]:
-    """A pool of real connections to the shop's database, as a server process has."""
-    pool = settings.model_copy(update={"db_pool_size": CONNECTIONS, "db_max_overflow": 0})
-    database = Database(create_engine(settings.database_url, pool, pooled=True))
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 def _items(shop: Shop) -> list[dict[str, int]]:
