@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
+from structlog.testing import capture_logs
 
 from hive.orders import repository
 from hive.orders.cancellation import cancel_order
@@ -247,3 +248,31 @@ async def test_an_unreachable_supplier_raises_so_the_job_is_retried(shop: Shop) 
     assert supplier.calls == ["submit_order"] and not supplier.orders
     assert await _run(shop, supplier, number) is Placement.PLACED
     assert supplier.calls[:3] == ["submit_order", "find_order", "submit_order"]
+
+
+async def test_no_log_line_carries_the_receiver(shop: Shop, job_runtime: JobRuntime) -> None:
+    """Personal data stays out of the logs: an order accepted, one sub-order refused, the
+    other placed and confirmed by the worker, and the invariants checked — and no line logged
+    on the way holds the receiver's name, mobile or street."""
+    supplier = MemorySupplier(refuse_with=OutOfStock())
+    body = request(shop)
+    address = body.address
+    runtime = replace(job_runtime, adapter_for=supplier.adapter_for)
+    runtime = replace(
+        runtime,
+        settings=runtime.settings.model_copy(
+            update={"secret_key": SecretStr("orders-test-secret-" + "x" * 24)}
+        ),
+    )
+    with capture_logs() as logs:
+        order = (await place(shop, body)).order
+        first = (await _subs(shop, order.id))[0]
+        assert await _run(shop, supplier, first.sub_order_no) is Placement.REFUSED
+        supplier.refuse_with = None
+        await run_worker(runtime, wait=False, queues=[ORDERS_QUEUE])
+        await _invariants_hold(shop, supplier)
+    assert [s.status for s in await _subs(shop, order.id)] == ["failed", "confirmed"]
+    assert any(entry["event"] == "sub-order refused upstream" for entry in logs)  # lines read
+    logged = repr(logs)
+    for value in (address.receiver, address.mobile, address.detail):
+        assert value not in logged
