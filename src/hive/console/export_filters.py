@@ -27,7 +27,6 @@ from hive.platform.errors import HiveError
 from hive.platform.validation import parse_id
 
 Translate = Callable[[str], str]
-MAX_ID_DIGITS = 18  # a bigint's; a longer one names nothing
 Shown = Callable[[AsyncSession, str, Translate], Awaitable[str]]
 
 
@@ -73,9 +72,11 @@ def named(lookup: Callable[[AsyncSession, int], Awaitable[str | None]]) -> Shown
     nothing (any more) shows as it was asked."""
 
     async def shown(session: AsyncSession, value: str, t: Translate) -> str:
-        if not (value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS):
+        try:
+            found = parse_id(value, "id")
+        except HiveError:  # not an id: it names nothing
             return value
-        name = await lookup(session, int(value))
+        name = None if found is None else await lookup(session, found)
         return value if name is None else name
 
     return shown
