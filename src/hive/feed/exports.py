@@ -32,6 +32,7 @@ from hive.platform.actor import Actor
 from hive.platform.permissions import View
 from hive.platform.validation import clean_text
 from hive.suppliers import service as suppliers
+from hive.suppliers.errors import SupplierNotFound
 
 router = APIRouter(include_in_schema=False)
 COLUMNS = ("received_at", "occurred_at", "supplier", "message_id", "type", "status", "attempts",
@@ -47,8 +48,10 @@ i18n.extend(
 
 
 async def _supplier_name(session: AsyncSession, supplier_id: int) -> str | None:
-    names = {row.id: row.name for row in await suppliers.list_suppliers(session)}
-    return names.get(supplier_id)
+    try:
+        return (await suppliers.get_supplier(session, supplier_id)).name
+    except SupplierNotFound:
+        return None
 
 
 # Every filter the page reads, labelled as its form labels it, its values as the page words them.
