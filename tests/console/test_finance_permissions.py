@@ -47,3 +47,23 @@ async def test_finance_gets_403_on_pool_and_rule_changes(
             f"/admin/catalog/products/{product_id}/pause", data={"csrf_token": token}
         )
     assert paused.status_code == 303
+
+
+async def test_finance_reads_the_pricing_page_without_forms_it_may_not_send(
+    database: Database, hcm_url: str
+) -> None:
+    """Finance reads prices: the page offers it no change (each would answer 403) and no link
+    to the jobs list it may not open; an operator's page has them all."""
+    await make_user(database, "finance1", "finance-pass-1", role=Role.FINANCE)
+    await make_user(database, "operator1", "operator-pass-1", role=Role.OPERATOR)
+    changes = ("/admin/pricing/floors", "/admin/pricing/reprice", "/admin/pricing/rules/new")
+    for username, password, offered in (
+        ("finance1", "finance-pass-1", False),
+        ("operator1", "operator-pass-1", True),
+    ):
+        with httpx.Client(base_url=hcm_url, timeout=30) as client:
+            assert sign_in(client, username, password).status_code == 303
+            page = client.get("/admin/pricing").text
+        assert [path in page for path in changes] == [offered] * 3, username
+        assert ('href="/admin/jobs?' in page) is offered, username
+        assert ('method="post"' in page.partition('id="content"')[2]) is offered, username

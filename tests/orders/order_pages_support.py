@@ -16,6 +16,7 @@ from hive.orders.models import Order
 from hive.platform.config import Settings
 from hive.platform.permissions import Role
 from hive.platform.secret_key import load_secret_box
+from hive.suppliers.errors import SupplierUnavailable
 from hive.suppliers.types import Area, OrderLine, StockLevel, StockState
 from tests.orders.test_order_acceptance import Shop, buyer, request
 from tests.support.console import sign_in
@@ -70,6 +71,10 @@ class Suppliers:
 
     def for_supplier(self, supplier: Any) -> _Supplier:
         return _Supplier(self, supplier.id)
+
+    async def for_supplier_id(self, supplier_id: int) -> _Supplier:
+        """Pages that ask a supplier for more (the rules' category tree) learn it is away."""
+        raise SupplierUnavailable("not asked in these tests")
 
 
 @dataclass

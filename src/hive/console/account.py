@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,6 +15,7 @@ from hive.console.callers import SignedInActor, may, viewing
 from hive.console.forms import CsrfToken
 from hive.console.i18n import translator, wait_text
 from hive.console.pages import client_of, current_session_id, language_of, render
+from hive.console.timefmt import local_time
 from hive.customers import service as customers
 from hive.customers import sessions, signin
 from hive.customers.errors import SignInLocked
@@ -30,7 +30,6 @@ from hive.platform.permissions import Action, View
 router = APIRouter(include_in_schema=False)
 SESSIONS_PATH = "/account/sessions"
 ACCOUNTS_PATH = "/admin/accounts"
-DISPLAY_TIMEZONE = ZoneInfo("Asia/Shanghai")
 MAX_USERNAME = 64
 # The accounts page lists locked accounts: whoever may unlock them.
 Unlocker = Annotated[Actor, may(Action.UNLOCK_ACCOUNT)]
@@ -99,10 +98,6 @@ i18n.extend(
 )
 
 
-def _local(moment: datetime) -> str:
-    return moment.astimezone(DISPLAY_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
-
-
 async def _sessions_page(
     request: Request, actor: Actor, *, status_code: int = 200, **context: Any
 ) -> Response:
@@ -114,8 +109,8 @@ async def _sessions_page(
             "id": row.id,
             "device": row.user_agent or "—",
             "ip": row.ip or "—",
-            "created": _local(row.created_at),
-            "last_seen": _local(row.last_seen_at),
+            "created": local_time(row.created_at),
+            "last_seen": local_time(row.last_seen_at),
             "current": row.id == current,
         }
         for row in rows
@@ -209,7 +204,7 @@ async def _accounts_page(
 ) -> Response:
     async with database_of(request).platform_transaction() as session:
         locked = await signin.locked_accounts(session)
-    rows = [{"username": a.username, "until": _local(a.locked_until)} for a in locked]
+    rows = [{"username": a.username, "until": local_time(a.locked_until)} for a in locked]
     return render(
         request,
         "admin_accounts.html",

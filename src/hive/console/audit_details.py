@@ -10,7 +10,8 @@ Services record changes in three shapes, all read here:
   (a selection rule's update).
 
 Labels: ``audit.field.<name>`` if the catalogue has it, else the form label ``field.<name>``,
-else the raw name. Values: ``*_fen`` as money, booleans as 是/否, lists and objects compactly.
+else the raw name. Values: ``*_fen`` as money, booleans as 是/否, times recorded as ISO text in
+Asia/Shanghai like every time on the console (hive.console.timefmt), lists and objects compactly.
 Nothing here unmasks: details hold what the services recorded (masked or cut at recording, as a
 session id's first twelve characters); a key that names a secret or a phone is masked again
 here, so a service that forgot cannot show one in the clear.
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hive.console import i18n
+from hive.console.timefmt import ISO_TIME, local_text
 from hive.orders.personal import mask_mobile
 from hive.platform.money import format_money
 
@@ -119,6 +121,8 @@ def show(name: str, value: Any, t: Translate) -> str:
     """One value on one line: money for ``*_fen``, 是/否, lists and objects compactly."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and ISO_TIME.fullmatch(value):
+        return local_text(value)  # a time ("old_secrets_expire_at") is no secret
     if SECRET.search(name):
         return "••••••"
     if PHONE.search(name) and isinstance(value, str):
@@ -145,7 +149,7 @@ def _compact(value: Any) -> str:
 
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
-        return value
+        return local_text(value)
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 

@@ -2,6 +2,7 @@
 POST /admin/audit-log/export (hive.console.export_pages: asked first when large, then the
 progress page and the file). The file has every entry those filters match, in the page's
 order, as the page words them; the admin and finance may export it, as they may open the page.
+Details stay JSON, their times (recorded as ISO text) in Asia/Shanghai like the time column.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hive.console.export_filters import DIRECTION, SORT, Filter, day, keyed, wor
 from hive.console.export_jobs import ExportSource, Planned, Translate, register_source
 from hive.console.export_pages import request_export
 from hive.console.tables import read_table, refuse_unknown
+from hive.console.timefmt import local_text
 from hive.platform.actor import Actor
 from hive.platform.audit import AuditEntry
 from hive.platform.audit_repository import entries_statement, known_values
@@ -77,8 +79,20 @@ def _cells(row: Any, t: Translate) -> Sequence[object]:
         action_name(t, entry.action),
         kind_name(t, entry.target_type),
         entry.target_id,
-        json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
+        json.dumps(_local_times(entry.details), ensure_ascii=False, sort_keys=True),
     )
+
+
+def _local_times(value: Any) -> Any:
+    """``value`` (JSON) with each ISO time in it as the file's time column writes times
+    (Asia/Shanghai, hive.console.timefmt): one zone in the whole file."""
+    if isinstance(value, str):
+        return local_text(value)
+    if isinstance(value, dict):
+        return {key: _local_times(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_local_times(item) for item in value]
+    return value
 
 
 AUDIT_LOG = register_source(

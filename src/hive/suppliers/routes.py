@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -32,7 +31,6 @@ from hive.suppliers.kinds import credentials_from_form
 from hive.suppliers.models import Supplier
 from hive.suppliers.schemas import SupplierCreate
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Far above any supplier's published limit; a typo such as 1e9 is refused.
 MAX_QPS = 10_000
 
@@ -124,7 +122,6 @@ async def _page(
         suppliers=rows,
         access=await _access(request, rows),
         states=states,
-        local=lambda moment: moment.astimezone(SHANGHAI).strftime("%m-%d %H:%M"),
         **extra,
     )
 

@@ -30,7 +30,7 @@ from hive.platform.actor import Actor
 from hive.platform.errors import HiveError, NotFound
 from hive.platform.http import database_of
 from hive.platform.money import format_money_exact, format_yuan
-from hive.platform.permissions import View
+from hive.platform.permissions import Action, View, allowed, may_view
 from hive.platform.validation import Id
 
 router = APIRouter(include_in_schema=False)
@@ -82,6 +82,9 @@ async def _home(
         actor=actor,
         default_margin=default,
         run_reason=partial(run_reason, i18n.translator(language_of(request))),
+        # Finance reads this page: no form it could not send, no link to a page it cannot open.
+        may_manage=allowed(actor.role, Action.MANAGE_PRICING),
+        may_see_jobs=may_view(actor.role, View.JOBS),
         **context,
         **extra,
     )
