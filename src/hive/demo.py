@@ -16,7 +16,8 @@ nothing (``_seed_funding``).
 
 Distribution: a default pool for every grade, a food-and-drinks category pool for gold
 customers and acme's exclusive pool; a job fills the last two and acme's library once every
-demo rule has run (``fill_demo_distribution``).
+demo rule has run (``fill_demo_distribution``), then defers the job placing acme's demo orders
+(``hive.demo_orders``: one order resting in each state, on the self-run warehouse).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from hive.customers.schemas import GradeCreate, TenantCreate, UserCreate
 from hive.openapi import service as openapi
 from hive.openapi.schemas import AppCreate
 from hive.openapi.scopes import ALL_SCOPES
+from hive.orders.demo_tasks import defer_demo_orders
 from hive.platform.actor import Actor
 from hive.platform.config import Settings
 from hive.platform.db import Database
@@ -357,6 +359,7 @@ async def fill_demo_distribution(session: AsyncSession) -> bool:
     buyer = Actor(user_id=None, username="seed", role=Role.TENANT_ADMIN.value, tenant_id=acme)
     chosen = [hit.id for hit in hits[:DEMO_LIBRARY_PRODUCTS]] + reserved.ids
     await library.add_products(session, buyer, chosen)
+    await defer_demo_orders(session)  # acme's first orders (hive.demo_orders)
     return True
 
 

@@ -11,6 +11,7 @@ DOMAIN = Domain(
         "hive.orders.submission_tasks",
         "hive.orders.cancellation_tasks",
         "hive.orders.invariant_tasks",
+        "hive.orders.demo_tasks",
     ],
     feed_handlers=["hive.orders.messages"],
     hcm_routers=[

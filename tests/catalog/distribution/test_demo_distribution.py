@@ -44,6 +44,9 @@ async def test_the_demo_pools_fill_once_products_exist(
         for name, _ in DEMO_RULES[1:]:
             await session.execute(text(RULE_RAN), {"name": name})
         assert await fill_demo_distribution(session) is True
+        orders_jobs = await session.scalar(
+            text(FILL_JOBS), {"name": "hive.orders.seed_demo_orders"}
+        )
         pools = {row.name: row for row in await distribution.list_pools(session)}
         counts = await session.execute(
             text(
@@ -59,6 +62,7 @@ async def test_the_demo_pools_fill_once_products_exist(
         assert await distribution.visible_product_ids(session, tenant["globex"], reserved) == set()
     assert (pools["食品饮料专区"].categories, pools["acme 专属商品"].products) == (1, 2)
     assert held == {"acme": 10}
+    assert orders_jobs == 1  # acme's demo orders follow (tests/cli/test_demo_orders.py)
 
 
 async def test_the_fill_job_waits_by_deferring_its_next_look_not_by_failing(
