@@ -64,6 +64,33 @@ async def test_same_reference_with_another_amount_is_refused_and_moves_nothing(
     assert (after.available_fen, after.frozen_fen) == (7_500, 2_500)
 
 
+async def test_a_retried_freeze_after_the_money_is_gone_returns_the_first_freeze(
+    database: Database, tenant: int
+) -> None:
+    """Nothing is left to hold, yet the reference holds its freeze already: the retry's
+    answer is that freeze as it stands now, not ``insufficient_funds``; another amount is a
+    conflict naming the amount held."""
+    actor = tenant_actor(tenant)
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, actor, tenant, "SO-1", 10_000)
+    async with database.platform_transaction() as session:
+        await freezes.capture(session, SYSTEM, tenant, "SO-1", 4_000, supplier_payable_fen=3_000)
+    async with database.tenant_transaction(tenant) as session:
+        again = await freezes.freeze(session, actor, tenant, "SO-1", 10_000)
+    assert again == FreezeState("SO-1", 10_000, 6_000, 4_000, 0)
+    with pytest.raises(FreezeConflict) as conflict:
+        async with database.tenant_transaction(tenant) as session:
+            await freezes.freeze(session, actor, tenant, "SO-1", 9_999)
+    assert conflict.value.details == {"reference": "SO-1", "amount_fen": 10_000}
+    after = await summary(database, tenant)
+    assert (after.available_fen, after.frozen_fen) == (0, 6_000)
+    async with database.platform_transaction() as session:
+        kinds = await session.scalars(
+            text("SELECT kind FROM ledger_entries WHERE reference = 'SO-1' ORDER BY id")
+        )
+        assert list(kinds) == ["freeze", "capture"]
+
+
 async def test_freeze_beyond_balance_and_credit_is_refused_and_writes_nothing(
     database: Database, tenant: int
 ) -> None:
@@ -76,6 +103,20 @@ async def test_freeze_beyond_balance_and_credit_is_refused_and_writes_nothing(
     async with database.platform_transaction() as session:
         held = await session.scalar(text("SELECT count(*) FROM freezes"))
     assert held == 0
+
+
+async def test_a_tenant_without_accounts_has_nothing_to_freeze(database: Database) -> None:
+    """No account rows (a tenant id no accounts were opened for) is nothing available on
+    either account: a 1-fen freeze is ``insufficient_funds`` with 0 available."""
+    async with database.platform_transaction() as session:
+        unknown = int(await session.scalar(text("SELECT coalesce(max(id), 0) + 1000 FROM tenants")))
+    with pytest.raises(InsufficientFunds) as refused:
+        async with database.platform_transaction() as session:
+            await freezes.freeze(session, SYSTEM, unknown, "SO-1", 1)
+    assert refused.value.code == "insufficient_funds"
+    assert refused.value.details == {"amount_fen": 1, "available_fen": 0}
+    async with database.platform_transaction() as session:
+        assert await session.scalar(text("SELECT count(*) FROM freezes")) == 0
 
 
 async def test_freeze_uses_balance_first_then_credit_and_release_gives_credit_back_first(

@@ -1,15 +1,19 @@
 """The daily ledger check finds a cached balance that drifted from its postings, a frozen sum
-that drifted from the open freezes, and raises the alert; clean books raise nothing."""
+that drifted from the open freezes, and raises the alert; clean books raise nothing. A settle
+that a drifted frozen sum no longer covers is refused, not written."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from hive.billing import freezes
+from hive.billing.errors import InsufficientFunds
 from hive.billing.reconciliation import MISMATCH_EVENT, run_ledger_check
+from hive.platform.actor import SYSTEM
 from hive.platform.db import Database
 from hive.platform.jobs import job_app
-from tests.support.billing import fund, tenant_actor
+from tests.support.billing import fund, summary, tenant_actor
 from tests.support.factories import make_tenant
 
 
@@ -56,6 +60,38 @@ async def test_a_drifted_cache_and_a_drifted_freeze_are_reported_and_alerted(
     assert report.frozen_mismatches == [(tenant, "balance", 4_000, 3_990)]
     [alert] = await _alerts(database)
     assert alert["cache_mismatches"] and alert["frozen_mismatches"]
+
+
+async def test_a_settle_the_accounts_no_longer_cover_is_refused_and_moves_nothing(
+    database: Database,
+) -> None:
+    """The freeze holds 1,000 but the balance account's cached frozen sum was set to 0 behind
+    the service's back: the account's conditional update will not go below 0, so a capture
+    or a release is ``insufficient_funds`` naming the amount, and the freeze keeps holding it
+    (the whole transaction rolls back)."""
+    tenant = await make_tenant(database, "acme")
+    await fund(database, tenant, 10_000)
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 1_000)
+    async with database.platform_transaction() as session:
+        await session.execute(
+            text(
+                "UPDATE accounts SET frozen_fen = 0, available_fen = 10000 "
+                "WHERE tenant_id = :t AND kind = 'balance'"
+            ),
+            {"t": tenant},
+        )
+    for settle in (freezes.capture, freezes.release):
+        with pytest.raises(InsufficientFunds) as refused:
+            async with database.platform_transaction() as session:
+                await settle(session, SYSTEM, tenant, "SO-1", 1_000)
+        assert refused.value.details == {"amount_fen": 1_000}
+    async with database.platform_transaction() as session:
+        assert await freezes.held_for(session, tenant, "SO-1") == 1_000
+        kinds = await session.scalars(text("SELECT kind FROM ledger_entries ORDER BY id"))
+        assert list(kinds) == ["top_up", "freeze"]
+    after = await summary(database, tenant)
+    assert (after.available_fen, after.frozen_fen) == (10_000, 0)
 
 
 def test_the_ledger_check_runs_every_night() -> None:
