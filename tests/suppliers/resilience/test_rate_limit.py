@@ -320,6 +320,35 @@ async def test_redis_bucket_follows_the_same_arithmetic() -> None:
 
 
 @pytest.mark.redis
+async def test_a_redis_bucket_refills_at_its_rate_between_takes() -> None:
+    """Between two takes the bucket gains ``rate`` tokens a second by Redis's own clock (the
+    ``at`` each take stores), up to its burst; the bucket's key expires after an hour."""
+    require_server("Redis", REDIS_URL, 6379)
+    prefix = f"hive-test:{uuid.uuid4().hex}:"
+    limiter = RedisRateLimiter(REDIS_URL, prefix=prefix)
+    reader = redis_asyncio.from_url(REDIS_URL)
+    rate, burst = 10.0, 10.0  # burst: one second's worth
+    lefts: list[float] = []
+    stamps: list[float] = []
+    try:
+        for count in (10, 1, 1):  # empty the full bucket, then one token after each pause
+            if lefts:
+                await asyncio.sleep(0.2)
+            lefts.append(await limiter._take("refill", rate, count, 0))
+            stamps.append(float(await reader.hget(prefix + "refill", "at")))
+        ttl = await reader.ttl(prefix + "refill")
+    finally:
+        await reader.aclose()
+        await limiter.close()
+    assert lefts[0] == pytest.approx(0.0, abs=0.01)
+    for k in (1, 2):
+        gap = stamps[k] - stamps[k - 1]
+        assert gap >= 0.199  # the pause at least (the stored time has 4 decimals)
+        assert lefts[k] == pytest.approx(min(burst, lefts[k - 1] + gap * rate) - 1, abs=0.01)
+    assert 3590 <= ttl <= 3600
+
+
+@pytest.mark.redis
 async def test_redis_limiter_spreads_a_burst_at_the_configured_rate() -> None:
     require_server("Redis", REDIS_URL, 6379)
     prefix = f"hive-test:{uuid.uuid4().hex}:"
