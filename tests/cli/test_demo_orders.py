@@ -5,6 +5,8 @@ orders again changes nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import text
 
 from hive.billing import service as billing
@@ -12,7 +14,9 @@ from hive.billing.reconciliation import check_ledger
 from hive.customers.service import find_tenant_by_code
 from hive.demo import DEMO_TOP_UP_FEN, SEED_ACTOR, seed_demo_data
 from hive.demo_orders import DEMO_ORDERS, seed_demo_orders
+from hive.orders import stats
 from hive.orders.demo_tasks import defer_demo_orders
+from hive.orders.status import OrderStatus
 from hive.platform.actor import SYSTEM
 from hive.platform.config import Settings
 from hive.platform.db import Database
@@ -77,9 +81,13 @@ async def test_acme_has_one_order_in_each_state_and_its_money_matches_them(
         account = await billing.account_summary(session, SEED_ACTOR, acme.id)
         report = await check_ledger(session, SYSTEM)
         jobs = (await session.execute(text(JOBS))).all()
+        # What the admin dashboard (today) and the workbench home (by status) show.
+        today = await stats.platform_today(session, SEED_ACTOR, datetime.now(UTC))
+        workbench = await stats.count_by_status(session, SEED_ACTOR, acme.id)
     assert ("hive.orders.seed_demo_orders", "succeeded", 1) in jobs
     assert {status for _, status, _ in jobs} == {"succeeded"}, jobs
     states = {no: status for no, status, *_ in rows}
+    wanted = {order.state for order in DEMO_ORDERS}
     assert states == {order.order_no: order.state.value for order in DEMO_ORDERS}
     assert len(set(states.values())) == len(DEMO_ORDERS) == 6
     assert completed == ["submitted", "confirmed", "shipped", "delivered", "completed"]
@@ -94,6 +102,10 @@ async def test_acme_has_one_order_in_each_state_and_its_money_matches_them(
     assert account.available_fen == DEMO_TOP_UP_FEN - open_fen - captured_fen
     assert captured_fen > 0
     assert report.in_balance, report
+    assert workbench == dict.fromkeys(states.values(), 1)
+    assert [f.status for f in today.by_status] == [s.value for s in OrderStatus if s in wanted]
+    assert (today.orders, today.gmv_fen) == (6, sum(row[2] for row in rows))
+    assert today.margin_fen > 0
 
 
 async def test_seeding_the_demo_orders_again_changes_nothing(
