@@ -100,4 +100,4 @@ def test_the_ledger_check_runs_every_night() -> None:
     periodic = {
         task.periodic_id: task.cron for task in job_app.periodic_registry.periodic_tasks.values()
     }
-    assert periodic["check_ledger"] == "23 2 * * *"
+    assert periodic["check_ledger"] == "23 18 * * *"  # 02:23 in Shanghai

@@ -10,7 +10,7 @@ from hive.platform.jobs import job_app
 SCHEDULES = {
     "hive.orders.reconcile_sub_orders": "*/5 * * * *",
     "hive.orders.time_out_sub_orders": "* * * * *",
-    "hive.orders.check_invariants": "41 2 * * *",
+    "hive.orders.check_invariants": "41 18 * * *",  # 02:41 in Shanghai
 }
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from procrastinate.job_context import JobContext
 
 from hive.billing.reconciliation import run_ledger_check
-from hive.platform.jobs import job_app, runtime_of
+from hive.platform.jobs import daily_at, job_app, runtime_of
 
 LEDGER_CHECK_LOCK = "check_ledger"
 
 
-@job_app.periodic(cron="23 2 * * *", periodic_id=LEDGER_CHECK_LOCK)
+@job_app.periodic(cron=daily_at(2, 23), periodic_id=LEDGER_CHECK_LOCK)
 @job_app.task(
     name="hive.billing.check_ledger",
     queue="housekeeping",

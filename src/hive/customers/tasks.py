@@ -8,7 +8,7 @@ from procrastinate.job_context import JobContext
 
 from hive.customers import sessions, signin
 from hive.platform.db import Database
-from hive.platform.jobs import job_app, runtime_of
+from hive.platform.jobs import daily_at, job_app, runtime_of
 from hive.platform.logging import get_logger
 
 # Ended sessions stay listed this long (who signed in from where, for an investigation).
@@ -26,7 +26,7 @@ async def purge_sign_in_records(database: Database, now: datetime, window_s: int
     log.info("sign-in records purged", sessions=ended, counters=idle)
 
 
-@job_app.periodic(cron="47 3 * * *", periodic_id=PURGE_LOCK)
+@job_app.periodic(cron=daily_at(3, 47), periodic_id=PURGE_LOCK)
 @job_app.task(queue="housekeeping", pass_context=True, queueing_lock=PURGE_LOCK)
 async def purge_sign_in_records_job(context: JobContext, timestamp: int) -> None:
     """Every night, the sign-in housekeeping above."""

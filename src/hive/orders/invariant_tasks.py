@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from procrastinate.job_context import JobContext
 
 from hive.orders.invariants import run_invariant_check
-from hive.platform.jobs import job_app, runtime_of
+from hive.platform.jobs import daily_at, job_app, runtime_of
 
 INVARIANTS_LOCK = "orders_check_invariants"
 # Sub-orders older than this are settled or followed by reconciliation; asking their supplier
@@ -20,7 +20,7 @@ INVARIANTS_LOCK = "orders_check_invariants"
 CHECK_WINDOW = timedelta(days=7)
 
 
-@job_app.periodic(cron="41 2 * * *", periodic_id=INVARIANTS_LOCK)
+@job_app.periodic(cron=daily_at(2, 41), periodic_id=INVARIANTS_LOCK)
 @job_app.task(
     name="hive.orders.check_invariants",
     queue="housekeeping",

@@ -7,6 +7,9 @@ A process that runs jobs builds one :class:`JobRuntime` (the database, the suppl
 the settings) when it starts and hands it to every job through procrastinate's job context
 (:func:`runtime_of`); no task opens an engine of its own. Code that runs inside a change-feed
 transaction reaches the same object through the session (:func:`session_runtime`).
+
+Procrastinate reads a periodic task's cron in UTC; a nightly task names its Beijing time with
+:func:`daily_at` ("every night at 02:30" means 02:30 in Shanghai, not 10:30 there).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ TASK_MODULES = task_modules(DOMAINS)
 
 job_app = App(connector=PsycopgConnector(), import_paths=TASK_MODULES)
 log = get_logger(__name__)
+SHANGHAI_UTC_OFFSET_HOURS = 8  # Asia/Shanghai keeps UTC+8 all year (no daylight saving)
 
 _CONTEXT_KEY = "hive.job_runtime"
 _SESSION_KEY = "hive.job_runtime"
@@ -53,6 +57,14 @@ class JobRuntime:
 
 class NoJobRuntime(RuntimeError):
     """A task ran in a worker that was started without a runtime (a programming error)."""
+
+
+def daily_at(hour: int, minute: int) -> str:
+    """The cron expression (as procrastinate reads it, in UTC) of every day at ``hour:minute``
+    Asia/Shanghai time. Raises ``ValueError`` for a time that is not one of a day."""
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ValueError(f"not a time of day: {hour}:{minute}")
+    return f"{minute} {(hour - SHANGHAI_UTC_OFFSET_HOURS) % 24} * * *"
 
 
 def runtime_of(context: JobContext) -> JobRuntime:

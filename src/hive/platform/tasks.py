@@ -5,14 +5,14 @@ from __future__ import annotations
 from procrastinate import builtin_tasks
 from procrastinate.job_context import JobContext
 
-from hive.platform.jobs import job_app, runtime_of
+from hive.platform.jobs import daily_at, job_app, runtime_of
 from hive.platform.stalled_jobs import recover_stalled_jobs
 
 FINISHED_JOB_RETENTION_HOURS = 24 * 7
 STALLED_JOBS_LOCK = "recover_stalled_jobs"
 
 
-@job_app.periodic(cron="17 3 * * *", periodic_id="remove_old_jobs")
+@job_app.periodic(cron=daily_at(3, 17), periodic_id="remove_old_jobs")
 @job_app.task(queue="housekeeping", pass_context=True, queueing_lock="remove_old_jobs")
 async def remove_old_jobs(context: JobContext, timestamp: int) -> None:
     """Every night, delete finished jobs older than a week so the job table stays small."""

@@ -17,7 +17,7 @@ from procrastinate.job_context import JobContext
 
 from hive.platform.config import Settings
 from hive.platform.db import Database
-from hive.platform.jobs import job_app, runtime_of
+from hive.platform.jobs import daily_at, job_app, runtime_of
 from hive.platform.logging import get_logger
 from hive.platform.secret_key import load_secret_box
 from hive.webhooks import repository
@@ -85,7 +85,7 @@ async def purge_deliveries(database: Database, settings: Settings, now: datetime
     return purged
 
 
-@job_app.periodic(cron="53 3 * * *", periodic_id=PURGE_LOCK)
+@job_app.periodic(cron=daily_at(3, 53), periodic_id=PURGE_LOCK)
 @job_app.task(queue="housekeeping", pass_context=True, queueing_lock=PURGE_LOCK)
 async def purge_deliveries_job(context: JobContext, timestamp: int) -> None:
     """Nightly: :func:`purge_deliveries`."""

@@ -27,6 +27,7 @@ from hive.platform.db import raw_connection
 from hive.platform.errors import HiveError
 from hive.platform.jobs import (
     JobRuntime,
+    daily_at,
     defer_in_transaction,
     job_app,
     runtime_of,
@@ -241,7 +242,7 @@ CALIBRATE_KIND = "catalog.calibrate_pool"
 LEFT_POOL = "left_pool"
 
 
-@job_app.periodic(cron="30 2 * * *", periodic_id=CALIBRATION_LOCK)
+@job_app.periodic(cron=daily_at(2, 30), periodic_id=CALIBRATION_LOCK)
 @job_app.task(
     name="hive.catalog.calibrate_pool",
     queue=POOL_QUEUE,

@@ -12,7 +12,7 @@ from hive.catalog.freshness.tasks import stock_areas
 from hive.catalog.selection import repository, rules
 from hive.platform.actor import SYSTEM
 from hive.platform.errors import HiveError
-from hive.platform.jobs import JobRuntime, defer_in_transaction, job_app, runtime_of
+from hive.platform.jobs import JobRuntime, daily_at, defer_in_transaction, job_app, runtime_of
 from hive.platform.logging import get_logger
 
 SCHEDULED_RULES_LOCK = "catalog_run_scheduled_rules"
@@ -51,7 +51,7 @@ async def run_scheduled_rules(runtime: JobRuntime, job_id: int | None = None) ->
     return outcome
 
 
-@job_app.periodic(cron="0 1 * * *", periodic_id=SCHEDULED_RULES_LOCK)
+@job_app.periodic(cron=daily_at(1, 0), periodic_id=SCHEDULED_RULES_LOCK)
 @job_app.task(
     name="hive.catalog.run_scheduled_rules",
     queue="catalog",
