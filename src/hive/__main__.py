@@ -11,9 +11,11 @@ def run() -> None:
     exit_quietly_on_stop()
     try:
         from hive.cli import main
+
+        # Inside: main() still loads (the supervisor link) before it hands signals on.
+        main()
     except StopRequested:
         raise SystemExit(0) from None
-    main()
 
 
 if __name__ == "__main__":

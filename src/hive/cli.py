@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from hive.platform.config import Settings, get_settings
 from hive.platform.errors import StartupError
-from hive.stop_signals import restore_default_handling
+from hive.stop_signals import hold_stops, restore_default_handling
 
 if TYPE_CHECKING:
     from hive.cli_names import NameFormat
@@ -66,6 +66,15 @@ def _guarded(action: Callable[[Settings], T]) -> T:
         raise _fail(str(exc)) from None
 
 
+@app.callback()
+def _commands_own_signals(ctx: typer.Context) -> None:
+    # Every command but `hive up` runs with Python's defaults (servers, the worker and asyncio
+    # install their own) and a stop held since loading ended takes effect now; `hive up`
+    # installs its StopSignals first thing, which take such a stop over (it exits 0).
+    if ctx.invoked_subcommand != "up":
+        restore_default_handling()
+
+
 @app.command()
 def up(
     no_seed: bool = typer.Option(False, "--no-seed", help="Do not load the demo data."),
@@ -78,8 +87,8 @@ def up(
     from hive.stop_signals import StopRequested, StopSignals
 
     signals = StopSignals()
-    signals.install()  # before the imports below: a Ctrl-C while they load exits quietly too
     try:
+        signals.install()  # before the imports below: a Ctrl-C while they load exits quietly too
         from hive.launcher import run_platform
 
         code = _guarded(lambda settings: run_platform(settings, signals, seed=not no_seed))
@@ -374,8 +383,8 @@ def main() -> None:
     from hive.supervisor import follow_supervisor
 
     follow_supervisor()
-    # Loading is over: Python's defaults again (servers, the worker and asyncio install their
-    # own; `hive up` installs its StopSignals first thing).
-    restore_default_handling()
+    # Loading is over; a stop while typer chooses the command is held for the command
+    # (`_commands_own_signals`).
+    hold_stops()
     asyncio.set_event_loop_policy(None)
     app()

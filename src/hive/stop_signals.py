@@ -29,9 +29,37 @@ def exit_quietly_on_stop() -> None:
         signal.signal(sig, handle)
 
 
+# SIGINT/SIGTERM noted by :func:`hold_stops` and not yet acted on.
+_held: list[int] = []
+
+
+def hold_stops() -> None:
+    """From the end of loading until the command takes over (``hive.cli``): SIGINT or SIGTERM
+    are only noted. A KeyboardInterrupt raised while typer chooses the command would become
+    click's "Aborted!" and exit code 1; instead the command acts on the stop as soon as it
+    installs its handling (:func:`restore_default_handling` or :meth:`StopSignals.install`)."""
+
+    def note(signum: int, _frame: FrameType | None) -> None:
+        _held.append(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, note)
+
+
+def _take_held() -> int | None:
+    first = _held[0] if _held else None
+    _held.clear()
+    return first
+
+
 def restore_default_handling() -> None:
+    """Python's defaults again; a stop held by :func:`hold_stops` takes effect now, as if it
+    came this moment (SIGINT: KeyboardInterrupt, SIGTERM: the process ends)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    held = _take_held()
+    if held is not None:
+        signal.raise_signal(held)
 
 
 class StopSignals:
@@ -47,8 +75,13 @@ class StopSignals:
         self._interruptible = True
 
     def install(self) -> None:
+        """Handle SIGINT/SIGTERM from now on; one held by :func:`hold_stops` (it came while the
+        command was being chosen) counts as arrived now: :class:`StopRequested` is raised."""
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._handle)
+        held = _take_held()
+        if held is not None:
+            self._handle(held, None)
 
     @property
     def requested(self) -> bool:

@@ -163,26 +163,47 @@ def test_status_without_a_live_supervisor_says_not_running_with_exit_code_3(
     assert code == 3 and "not running" in report and "stale" in report
 
 
-CTRL_C_WHILE_THE_CLI_LOADS = """
+# Sends the process itself SIGINT at a moment of `hive up` before it installs its StopSignals:
+# the first import of a module (imports are where loading spends its time), or when typer has
+# chosen `up` and it creates its StopSignals.
+CTRL_C_AT_A_MOMENT = """
 import builtins, os, signal, sys
-real_import = builtins.__import__
+import hive.stop_signals
+real_import, real_init = builtins.__import__, hive.stop_signals.StopSignals.__init__
+moment = sys.argv[1]
 
 def importing(name, *args, **kwargs):
-    if name == "hive.cli":
+    if name == moment:
+        builtins.__import__ = real_import
         os.kill(os.getpid(), signal.SIGINT)
     return real_import(name, *args, **kwargs)
 
+def creating(self):
+    os.kill(os.getpid(), signal.SIGINT)
+    real_init(self)
+
 builtins.__import__ = importing
+hive.stop_signals.StopSignals.__init__ = creating if moment == "StopSignals()" else real_init
 sys.argv = ["hive", "up"]
 from hive.__main__ import run
 run()
 """
 
 
-def test_ctrl_c_while_the_cli_loads_exits_0_without_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "hive.cli",  # the CLI loads
+        "hive.supervisor",  # main() links to a supervisor, before it hands signals on
+        "StopSignals()",  # typer chose `up`, before it takes over
+    ],
+)
+def test_ctrl_c_before_hive_up_takes_over_exits_0_without_a_traceback(
+    tmp_path: Path, moment: str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIVE_")}
     result = subprocess.run(
-        python(CTRL_C_WHILE_THE_CLI_LOADS),
+        [sys.executable, "-c", CTRL_C_AT_A_MOMENT, moment],
         env={**env, "HIVE_DATA_DIR": str(tmp_path)},
         capture_output=True,
         text=True,
