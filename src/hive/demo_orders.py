@@ -12,7 +12,9 @@ fixed number, is
    placed, as orders arriving together are;
 2. accepted (:func:`hive.orders.acceptance.accept_order`: its total frozen on acme's account)
    and placed by the submission saga (:func:`hive.orders.submission.place_sub_order`, what the
-   ``submit_sub_order`` job runs; the job deferred by the acceptance then finds nothing to do);
+   ``submit_sub_order`` job runs). The job the acceptance deferred usually runs alongside in
+   the worker: the saga is safe to run twice (the warehouse takes one order per number), so
+   both end in the same state and the later one's steps are timeline lines ``ignored``;
 3. moved on to its demo state: shipped, delivered and completed by the warehouse
    (``advance_order``) and read back by the order sync (money captured on completion); one
    cancelled by acme (``cancel_order``, the upstream cancel, money released). The limited
