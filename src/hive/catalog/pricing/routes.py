@@ -14,12 +14,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
+from hive.catalog import reference
 from hive.catalog.pricing import forms, preview_job, repository, rules, service
 from hive.catalog.pricing.models import PricingRule
 from hive.catalog.pricing.preview_routes import preview_path
 from hive.catalog.pricing.schemas import MAX_BANDS
 from hive.catalog.pricing.texts import PRICING_TEXTS, run_reason
-from hive.console import i18n, job_pages
+from hive.console import i18n, job_pages, pickers
 from hive.console.callers import viewing
 from hive.console.error_pages import problem_lines
 from hive.console.forms import posted_form
@@ -66,6 +67,8 @@ async def _home(
         context = {
             "rules": await repository.list_rules(session),
             "floors": await repository.list_floors(session),
+            # The floor's category is picked from the tree, never typed as an id.
+            "category_roots": pickers.tree(await reference.category_choices(session)),
             "grades": await customers.list_grades(session),
             "runs": await rules.latest_runs(session),
             "below_cost": await repository.below_cost(session),

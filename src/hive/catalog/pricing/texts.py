@@ -73,6 +73,7 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
             "未设置的类目继承上级，最终用系统默认 {default} %"
         ),
         "pricing.category": "类目 ID",
+        "pricing.floor.category": "类目",
         "pricing.margin": "最低毛利 %",
         "pricing.floor.save": "保存（留空则删除）",
         "pricing.grades": "客户等级与价格系数",
@@ -221,6 +222,7 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
             "the default {default} %"
         ),
         "pricing.category": "Category id",
+        "pricing.floor.category": "Category",
         "pricing.margin": "Minimum margin %",
         "pricing.floor.save": "Save (blank removes it)",
         "pricing.grades": "Customer grades and coefficients",
