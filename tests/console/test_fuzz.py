@@ -266,10 +266,11 @@ async def _make_accounts(database_url: str, settings: Settings) -> None:
         await database.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzWorld]:
     """Set up once per test process (a database, the accounts, the server, the sign-ins and a
-    look at every page for its forms), not once per route: each route's test only calls."""
+    look at every page for its forms), not once per route: each route's test only calls. Kept
+    for the whole session, since a worker may run other modules' tests between its routes."""
     admin_url = os.environ["HIVE_TEST_DATABASE_URL"]
     name = clone_database(admin_url, os.environ["HIVE_TEST_TEMPLATE"])
     url = database_url_for(admin_url, name)
@@ -350,7 +351,6 @@ def test_the_fuzz_reaches_the_whole_console() -> None:
 OTHERS_PAGES = {"platform-admin": "/workbench", "tenant-admin": "/admin"}
 
 
-@pytest.mark.slow  # each a few seconds, a few hundred of them: run first
 @pytest.mark.parametrize("role", ["platform-admin", "tenant-admin"])
 @pytest.mark.parametrize("route", TARGETS, ids=lambda t: f"{t.method} {t.path}")
 def test_console_route_answers_hostile_input_without_5xx_or_closing(
