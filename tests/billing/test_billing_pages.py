@@ -72,7 +72,7 @@ async def test_bad_amounts_and_notes_are_refused_naming_the_field_and_write_noth
         ("top-up", {"amount": "1.234", "note": "x"}, AMOUNT_ERROR + "须为最多两位小数的金额（元）"),
         ("top-up", {"amount": "0", "note": "x"}, AMOUNT_ERROR + "不能小于 1"),
         ("top-up", {"amount": "-5", "note": "x"}, AMOUNT_ERROR + "须为最多两位小数的金额（元）"),
-        ("top-up", {"amount": "10", "note": ""}, NOTE_ERROR + "至少 1 个字符"),
+        ("top-up", {"amount": "10", "note": ""}, NOTE_ERROR + "必填"),
         ("top-up", {"amount": "10", "note": "a\x07b"}, "不能包含控制字符"),
         ("adjust", {"amount": "0", "note": "x"}, AMOUNT_ERROR + "不能为零"),
         ("adjust", {"amount": "-1", "note": "x"}, "可用余额不足"),

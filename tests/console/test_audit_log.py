@@ -47,5 +47,5 @@ async def test_changes_are_listed_and_filtered(
     ]
     assert {name for name, _ in ENTRY.findall(by_operator)} == {"operator1"}
     assert len(ENTRY.findall(one)) == 1 and f"商品 #{second}" in one
-    assert unknown.status_code == 422 and "操作：须为以下之一" in unknown.text
+    assert unknown.status_code == 422 and "操作：请从列表中选择" in unknown.text
     assert ENTRY.findall(oldest_first)[0][0] == "test-admin"  # the fixtures' own rows first

@@ -75,8 +75,8 @@ async def test_bad_pool_input_names_the_field_and_writes_nothing(
         created = post(client, POOLS, name="专属池", kind="exclusive")
         detail_path = created.headers["location"]
         cases = [
-            (POOLS, {"name": "", "kind": "category"}, "至少 1 个字符"),
-            (POOLS, {"name": "x", "kind": "vip"}, "须为以下之一"),
+            (POOLS, {"name": "", "kind": "category"}, "必填"),
+            (POOLS, {"name": "x", "kind": "vip"}, "请从列表中选择"),
             (POOLS, {"name": "专属池", "kind": "exclusive"}, "分销池名称已存在"),
             (f"{detail_path}/members/add", {"ids": "abc"}, "ID：须为整数"),
             (f"{detail_path}/members/add", {"ids": "999999999"}, "ID：不存在：999999999"),

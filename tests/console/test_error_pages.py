@@ -121,3 +121,25 @@ def test_a_refused_rule_name_is_called_the_rules_name_not_an_apps(hcm_url: str) 
     assert refused.status_code == 422
     assert "名称：不能包含控制字符" in refused.text and "应用名称" not in refused.text
     assert order.status_code == 422 and "订单 ID：不能大于 9223372036854775807" in order.text
+
+
+def test_a_refused_choice_or_an_empty_field_is_told_in_words_without_codes() -> None:
+    """A select's refused value is "choose from the list" (its options are in words on the
+    form; the codes behind them mean nothing to a user), and "at least 1 characters" is
+    "required", in both languages."""
+    from hive.console.error_pages import translate_problems
+    from hive.console.i18n import translator
+
+    problems = [
+        {"field": "role", "code": "not_a_choice", "params": {"choices": "operator, finance"}},
+        {"field": "name", "code": "too_short", "params": {"min": 1}},
+        {"field": "name", "code": "too_short", "params": {"min": 8}},
+    ]
+    assert translate_problems(problems, translator("en"))[1:] == [
+        "Name: is required",
+        "Name: must be at least 8 characters",
+    ]
+    for language in ("zh", "en"):
+        choice = translate_problems(problems, translator(language))[0]
+        assert "operator" not in choice and "finance" not in choice, choice
+    assert translate_problems(problems, translator("zh"))[1] == "名称：必填"

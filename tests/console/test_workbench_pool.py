@@ -123,7 +123,7 @@ def test_only_signed_in_tenant_users_open_the_workbench(hcm_url: str) -> None:
         ({"min_yuan": "abc"}, "最低价（元）：须为最多两位小数的金额（元）"),
         ({"min_yuan": "9", "max_yuan": "1"}, "最高价：不能低于最低值"),
         ({"status": "removed"}, "状态：此处不可用"),
-        ({"sort": "random"}, "排序：须为以下之一：relevance"),
+        ({"sort": "random"}, "排序：请从列表中选择"),
         ({"keyword": "手" * 65}, "关键词：最多 64 个字符"),
         ({"page": "300"}, "页码：不能大于 250"),
     ],

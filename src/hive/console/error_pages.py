@@ -99,7 +99,7 @@ TEXTS = {
         "problem.too_short": "至少 {min} 个字符",
         "problem.control_character": "不能包含控制字符",
         "problem.line_break": "须为单行文本",
-        "problem.not_a_choice": "须为以下之一：{choices}",
+        "problem.not_a_choice": "请从列表中选择",
         "problem.invalid_format": "格式不正确",
         "problem.invalid_amount": "须为最多两位小数的金额（元）",
         "problem.not_zero": "不能为零",
@@ -188,7 +188,7 @@ TEXTS = {
         "problem.too_short": "must be at least {min} characters",
         "problem.control_character": "must not contain control characters",
         "problem.line_break": "must be a single line",
-        "problem.not_a_choice": "must be one of: {choices}",
+        "problem.not_a_choice": "must be one of the listed options",
         "problem.invalid_format": "has an invalid format",
         "problem.invalid_amount": "must be a yuan amount with at most 2 decimals",
         "problem.not_zero": "must not be zero",
@@ -209,7 +209,8 @@ extend(TEXTS)
 def translate_problems(problems: object, t: Callable[[str], str]) -> list[str]:
     """Each problem of an error's details as ``"<field label>：<translated sentence>"``.
 
-    A field label is the text ``field.<name>`` when the page defined one, else the name.
+    A field label is the text ``field.<name>`` when the page defined one, else the name. A
+    refused choice names no codes (the form's own list shows the options in words).
     Problems given as plain strings (older callers) are shown as they are.
     """
     if not isinstance(problems, list):
@@ -222,8 +223,10 @@ def translate_problems(problems: object, t: Callable[[str], str]) -> list[str]:
         name = str(problem.get("field", ""))
         label = t(f"field.{name}")
         label = name if label == f"field.{name}" else label
-        template = t(f"problem.{problem.get('code', 'invalid')}")
-        params = problem.get("params")
+        code, params = problem.get("code", "invalid"), problem.get("params")
+        if code == "too_short" and isinstance(params, Mapping) and params.get("min") == 1:
+            code = "required"  # "at least 1 characters" says "required" badly
+        template = t(f"problem.{code}")
         try:
             sentence = template.format(**(params if isinstance(params, Mapping) else {}))
         except (KeyError, IndexError, ValueError):
