@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from hive.platform.db import Database
 from hive.suppliers.errors import InvalidSupplierAnswer
-from hive.suppliers.types import Area, MessageType, OrderLine, SearchQuery
+from hive.suppliers.types import (
+    Area,
+    MessageType,
+    OrderLine,
+    OrderTrack,
+    SearchQuery,
+    TrackEvent,
+    Waybill,
+)
 from hive.suppliers.vop.adapter import VopAdapter
 from hive.suppliers.vop.transport import Envelope
 from tests.support.vop import AdapterKit, Simulator, register_vop
@@ -226,7 +235,12 @@ async def test_jd_types_are_mapped_to_ours(adapter: VopAdapter) -> None:
     detail = await adapter.order_detail(str(ORDER))
     assert (detail.total_fen, detail.freight_fen, detail.parent_id) == (9650, 800, None)
     track = await adapter.track(str(ORDER))
-    assert [w.supplier_order_id for w in track.waybills] == [str(ORDER)]
+    assert track == OrderTrack(
+        str(ORDER),
+        (TrackEvent(datetime(2025, 3, 1, 8, 0, tzinfo=UTC), "出库", "系统"),),  # 16:00 in Beijing
+        (Waybill("京东快递", "JD1", str(ORDER)),),
+    )
+    assert track.events[0].at.utcoffset() == timedelta(0)
 
 
 async def test_images_put_the_primary_one_first_then_the_suppliers_order(

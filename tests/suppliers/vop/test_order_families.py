@@ -3,12 +3,15 @@ their parent; a child cannot be confirmed (a named error); tracking names every 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
 from hive.platform.db import Database
+from hive.simulators.vop.order_progress import CARRIER, OPERATOR
 from hive.suppliers.errors import CannotConfirmChildOrder, InvalidSupplierAnswer
-from hive.suppliers.types import UpstreamOrderStatus
+from hive.suppliers.types import UpstreamOrderStatus, Waybill
 from hive.suppliers.vop.wire import OrderWire
 from tests.support.vop import AdapterKit, Simulator, register_vop
 from tests.support.vop_orders import orderable_skus, place_order
@@ -52,11 +55,19 @@ async def test_tracking_a_split_order_names_each_child_and_its_waybill(
     track = await adapter.track(placed.supplier_order_id)
     family = await adapter.order_detail(placed.supplier_order_id)
     assert track.supplier_order_id == placed.supplier_order_id
-    assert {w.supplier_order_id for w in track.waybills} == {
-        c.supplier_order_id for c in family.children
-    }
-    assert all(w.carrier and w.waybill_no for w in track.waybills)
-    assert track.events and [e.at for e in track.events] == sorted(e.at for e in track.events)
+    children = sorted(c.supplier_order_id for c in family.children)
+    assert len(children) == 2
+    waybills = [Waybill(CARRIER, f"JDV{int(c):015d}", c) for c in children]  # the simulator's
+    assert sorted(track.waybills, key=lambda w: w.supplier_order_id) == waybills
+    shipped = [
+        (e.content, e.operator) for e in track.events if e.content.startswith("您的订单已出库")
+    ]
+    assert sorted(shipped) == sorted(
+        (f"您的订单已出库，{CARRIER}运单号：{w.waybill_no}", OPERATOR) for w in waybills
+    )
+    assert {e.operator for e in track.events} == {OPERATOR}
+    assert [e.at for e in track.events] == sorted(e.at for e in track.events)
+    assert all(e.at.utcoffset() == timedelta(0) for e in track.events)  # read in UTC
     assert all(c.status is UpstreamOrderStatus.SHIPPED for c in family.children)
 
 
