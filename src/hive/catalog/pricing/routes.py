@@ -31,7 +31,7 @@ from hive.platform.actor import Actor
 from hive.platform.errors import HiveError, NotFound
 from hive.platform.http import database_of
 from hive.platform.money import format_money_exact, format_yuan
-from hive.platform.permissions import Action, View, allowed, may_view
+from hive.platform.permissions import Action, View, allowed, may_view, require
 from hive.platform.validation import Id
 
 router = APIRouter(include_in_schema=False)
@@ -95,7 +95,10 @@ async def _home(
 
 @router.get(RULES + "/new")
 async def new_rule_page(request: Request, actor: PricingViewer) -> Response:
-    return _rule_page(request, actor, None, {"scope": "category", "base": "cost_plus"}, [])
+    """The empty rule form; 403 for a role that may not change pricing (finance)."""
+    require(actor, Action.MANAGE_PRICING)
+    draft = {"scope": "category", "base": "cost_plus"}
+    return await _rule_page(request, actor, None, draft, [])
 
 
 @router.get(RULES + "/{rule_id}")
@@ -120,7 +123,7 @@ async def rule_page(request: Request, actor: PricingViewer, rule_id: Id) -> Resp
         )
         for b in bands
     ]
-    return _rule_page(request, actor, rule_id, draft, rows)
+    return await _rule_page(request, actor, rule_id, draft, rows)
 
 
 def _target_fields(rule: PricingRule) -> dict[str, str]:
@@ -132,7 +135,7 @@ def _target_fields(rule: PricingRule) -> dict[str, str]:
     }
 
 
-def _rule_page(
+async def _rule_page(
     request: Request,
     actor: Actor,
     rule_id: int | None,
@@ -142,7 +145,15 @@ def _rule_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    rows = (bands + [("", "", "")] * BAND_ROWS)[: max(BAND_ROWS, len(bands))][:MAX_BANDS]
+    """The rule form (or, for a role that may not change pricing, the rule read-only): the
+    category is picked from the tree and named, never typed or shown as an id."""
+    may_manage = allowed(actor.role, Action.MANAGE_PRICING)
+    rows = bands if not may_manage else (bands + [("", "", "")] * BAND_ROWS)
+    rows = rows[: max(BAND_ROWS, len(bands))][:MAX_BANDS]
+    async with database_of(request).platform_transaction() as session:
+        roots = pickers.tree(await reference.category_choices(session))
+        category_id = _typed_id(draft.get("category_id", ""))
+        name = await reference.category_name(session, category_id) if category_id else None
     return render(
         request,
         "pricing_rule.html",
@@ -151,8 +162,18 @@ def _rule_page(
         rule_id=rule_id,
         draft=draft,
         bands=rows,
+        category_roots=roots,
+        # The scope line names the category (its path in the tree; a retired one by name).
+        category_label=pickers.label_of(roots, category_id) or name or "",
+        may_manage=may_manage,
         **extra,
     )
+
+
+def _typed_id(raw: str) -> int | None:
+    """An id as posted back in a draft, or None (blank or not an id: the form says why)."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
 
 
 @router.post(RULES)
@@ -185,6 +206,7 @@ async def _rule_submit(request: Request, actor: Actor, rule_id: int | None) -> R
     )
     try:
         data = forms.read_rule(draft, rows)
+        found: rules.Preview | int | None = None
         async with database_of(request).platform_transaction() as session:
             if draft.get("intent") == "preview":
                 found = await preview_job.start_preview(
@@ -195,12 +217,14 @@ async def _rule_submit(request: Request, actor: Actor, rule_id: int | None) -> R
                     rule_id=rule_id,
                     inline_max=request.app.state.settings.pricing_preview_inline_max,
                 )
-                if isinstance(found, int):  # a large pool: computed by a job, shown there
-                    return RedirectResponse(preview_path(found), status_code=303)
-                return _rule_page(request, actor, rule_id, draft, rows, preview=found)
-            await rules.save_rule(session, actor, data, rule_id=rule_id)
+            else:
+                await rules.save_rule(session, actor, data, rule_id=rule_id)
+        if isinstance(found, int):  # a large pool: computed by a job, shown there
+            return RedirectResponse(preview_path(found), status_code=303)
+        if found is not None:
+            return await _rule_page(request, actor, rule_id, draft, rows, preview=found)
     except HiveError as error:
-        return _rule_page(
+        return await _rule_page(
             request,
             actor,
             rule_id,

@@ -14,6 +14,8 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.rule.save": "保存",
         "pricing.rule.preview": "预览影响",
         "pricing.rule.delete": "删除",
+        "pricing.rule.view": "查看",
+        "pricing.rule.view_title": "规则详情",
         "pricing.rule.bands": "价格区间（按等级系数后的金额）",
         "pricing.rule.bands_hint": (
             "下限含、上限不含，单位元；上限留空表示不封顶；调整 -99.9999 ~ 1000 %"
@@ -158,6 +160,8 @@ PRICING_TEXTS: dict[str, dict[str, str]] = {
         "pricing.rule.save": "Save",
         "pricing.rule.preview": "Preview the effect",
         "pricing.rule.delete": "Delete",
+        "pricing.rule.view": "View",
+        "pricing.rule.view_title": "Rule details",
         "pricing.rule.bands": "Price bands (on the amount after the grade coefficient)",
         "pricing.rule.bands_hint": (
             "Lower bound included, upper excluded, in yuan; blank upper: "
