@@ -143,3 +143,26 @@ def test_a_refused_choice_or_an_empty_field_is_told_in_words_without_codes() -> 
         choice = translate_problems(problems, translator(language))[0]
         assert "operator" not in choice and "finance" not in choice, choice
     assert translate_problems(problems, translator("zh"))[1] == "名称：必填"
+
+
+def test_a_decimal_field_says_decimals_are_allowed_in_both_languages() -> None:
+    """A refused decimal (the grade coefficient, a rule's percent) says it takes a decimal
+    point and how many decimals, not "digits 0-9" as if only whole numbers were meant."""
+    import hive.catalog.pricing.routes  # noqa: F401  (registers the pricing texts)
+    from hive.catalog.pricing import forms
+    from hive.catalog.pricing.errors import InvalidPricing
+    from hive.console.error_pages import translate_problems
+    from hive.console.i18n import translator
+
+    with pytest.raises(InvalidPricing) as refused:
+        forms.read_coefficient("1,25")
+    problems = refused.value.to_body("r")["details"]["problems"]
+    assert translate_problems(problems, translator("zh")) == [
+        "价格系数：须为数字，最多 4 位小数（如 1.25）"
+    ]
+    english = translate_problems(problems, translator("en"))[0]
+    assert english.endswith("must be a number with at most 4 decimals (e.g. 1.25)"), english
+    plain = [{"field": "coefficient", "code": "not_a_number"}]
+    for language in ("zh", "en"):
+        sentence = translate_problems(plain, translator(language))[0]
+        assert "0-9" not in sentence and "1.25" in sentence, sentence

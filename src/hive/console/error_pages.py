@@ -91,7 +91,8 @@ TEXTS = {
         "field.select_all": "全选",
         "problem.required": "必填",
         "problem.not_an_integer": "须为整数（数字 0-9）",
-        "problem.not_a_number": "须为数字（数字 0-9）",
+        "problem.not_a_number": "须为数字，可带小数点（如 12 或 1.25）",
+        "problem.not_a_number.places": "须为数字，最多 {places} 位小数（如 1.25）",
         "problem.not_finite": "须为有限数值",
         "problem.too_small": "不能小于 {min}",
         "problem.too_large": "不能大于 {max}",
@@ -180,7 +181,8 @@ TEXTS = {
         "field.select_all": "Select all",
         "problem.required": "is required",
         "problem.not_an_integer": "must be a whole number (digits 0-9)",
-        "problem.not_a_number": "must be a number (digits 0-9)",
+        "problem.not_a_number": "must be a number, a decimal point allowed (e.g. 12 or 1.25)",
+        "problem.not_a_number.places": "must be a number with at most {places} decimals (e.g. 1.25)",
         "problem.not_finite": "must be a finite number",
         "problem.too_small": "must be at least {min}",
         "problem.too_large": "must be at most {max}",
@@ -226,6 +228,8 @@ def translate_problems(problems: object, t: Callable[[str], str]) -> list[str]:
         code, params = problem.get("code", "invalid"), problem.get("params")
         if code == "too_short" and isinstance(params, Mapping) and params.get("min") == 1:
             code = "required"  # "at least 1 characters" says "required" badly
+        elif code == "not_a_number" and isinstance(params, Mapping) and "places" in params:
+            code = "not_a_number.places"  # a decimal field says how many decimals it takes
         template = t(f"problem.{code}")
         try:
             sentence = template.format(**(params if isinstance(params, Mapping) else {}))

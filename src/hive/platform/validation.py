@@ -62,7 +62,7 @@ class Problem:
 PROBLEM_CODES: dict[str, str] = {
     "required": "is required",
     "not_an_integer": "must be a whole number written in digits 0-9",
-    "not_a_number": "must be a number written in digits 0-9",
+    "not_a_number": "must be a number written in digits 0-9, a decimal point allowed",
     "not_finite": "must be a finite number",
     "too_small": "must be at least {min}",
     "too_large": "must be at most {max}",

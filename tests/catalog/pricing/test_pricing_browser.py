@@ -38,7 +38,8 @@ async def test_operator_previews_saves_and_explains_a_rule_in_a_real_browser(
     await page.wait_for_url(f"{hcm}/")
     await page.get_by_role("link", name="定价", exact=True).first.click()
     await page.get_by_role("link", name="新建规则").click()
-    await page.get_by_label("类目 ID").fill("3")
+    await page.locator("#f-category_id").click()  # the category tree picker opens
+    await page.locator('input[name="category_id"][value="3"]').check()
     await page.get_by_label("百分比").fill("20")
     await page.get_by_label("取整").select_option("nine")
     await page.get_by_role("button", name="预览影响").click()

@@ -55,7 +55,7 @@ class _Problems:
             self.add(field, "required")
             return None
         if not _DECIMAL.fullmatch(text):
-            self.add(field, "not_a_number")
+            self.add(field, "not_a_number", places=4)  # as _DECIMAL takes them
             return None
         value = Decimal(text)
         low, high, high_open = PERCENT_RANGES[kind]
