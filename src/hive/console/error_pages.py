@@ -182,7 +182,9 @@ TEXTS = {
         "problem.required": "is required",
         "problem.not_an_integer": "must be a whole number (digits 0-9)",
         "problem.not_a_number": "must be a number, a decimal point allowed (e.g. 12 or 1.25)",
-        "problem.not_a_number.places": "must be a number with at most {places} decimals (e.g. 1.25)",
+        "problem.not_a_number.places": (
+            "must be a number with at most {places} decimals (e.g. 1.25)"
+        ),
         "problem.not_finite": "must be a finite number",
         "problem.too_small": "must be at least {min}",
         "problem.too_large": "must be at most {max}",
