@@ -26,8 +26,13 @@ class Settings(BaseSettings):
     # Database: empty means "start the embedded PostgreSQL under data_dir".
     database_url: str = ""
     data_dir: Path = Path(".hive")
-    db_pool_size: int = Field(default=10, ge=1, le=200)
-    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # Connections a process keeps (opened as needed, then kept) and extra ones it may open
+    # beyond them, each closed as soon as it is returned while the kept ones are idle. The
+    # default keeps all 20 and opens none extra: a busy gateway's demand swings around any
+    # smaller kept number, so extra connections were closed and reopened all the time (a
+    # backend started and its caches and prepared statements warmed again each time).
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    db_max_overflow: int = Field(default=0, ge=0, le=200)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
 
     # HTTP processes.
