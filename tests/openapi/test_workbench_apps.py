@@ -158,3 +158,28 @@ def test_every_scope_is_named_in_every_language(language: str) -> None:
     t = i18n.translator(language)
     unnamed = [scope.value for scope in ALL_SCOPES if t(f"scope.{scope}") == f"scope.{scope}"]
     assert unnamed == []
+
+
+async def test_the_apps_and_webhooks_pages_link_the_gateways_reference_page(
+    open_settings: Settings, database: Database
+) -> None:
+    """A tenant is sent to what it can open, the gateway's own API reference page, with the
+    signing explained in the page; no path of Hive's repository (docs/….md) is shown."""
+    tenant = await make_tenant(database, "acme")
+    await make_user(database, "acme-admin", PASSWORD, Role.TENANT_ADMIN, tenant)
+
+    def walk() -> None:
+        with running_gateway(open_settings) as gateway:
+            port = httpx.URL(gateway).port
+            settings = open_settings.model_copy(update={"hag_port": port})
+            hcm = create_hcm_app(settings, settings.database_url)
+            with running_server(hcm) as console, _admin(console) as client:
+                for path in (PAGE, "/workbench/webhooks"):
+                    page = client.get(path).text
+                    assert ".md" not in page and "docs/" not in page, path
+                    link = re.search(r'<a href="([^"]+)" id="api-docs"', page)
+                    assert link, path
+                    reference = httpx.get(link[1], timeout=30)
+                    assert reference.status_code == 200 and "swagger-ui" in reference.text
+
+    await asyncio.to_thread(walk)

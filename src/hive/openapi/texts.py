@@ -5,8 +5,10 @@ from __future__ import annotations
 APPS_TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "apps.title": "开放接口应用",
-        "apps.note": "应用用 AppKey 和 AppSecret 对接口请求签名（见接入文档 docs/open-api.md）。"
+        "apps.note": "应用用 AppKey 和 AppSecret 对每个接口请求签名"
+        "（请求头带上 AppKey、时间戳、随机串和签名）。"
         "AppSecret 只在创建或轮换时显示一次，请立即妥善保存。",
+        "apps.docs": "接口参考文档（全部接口、参数与签名说明）",
         "apps.name": "应用名称",
         "apps.key": "AppKey",
         "apps.scopes": "权限范围",
@@ -37,9 +39,11 @@ APPS_TEXTS: dict[str, dict[str, str]] = {
     },
     "en": {
         "apps.title": "Open API apps",
-        "apps.note": "Apps sign Open API requests with their AppKey and AppSecret (see the "
-        "integration guide, docs/open-api.md). The AppSecret is shown once, when the app is "
+        "apps.note": "Apps sign every Open API request with their AppKey and AppSecret (the "
+        "headers carry the AppKey, a timestamp, a nonce and the signature). "
+        "The AppSecret is shown once, when the app is "
         "created or its secret rotated: store it right away.",
+        "apps.docs": "API reference (every endpoint, its parameters and the signature)",
         "apps.name": "App name",
         "apps.key": "AppKey",
         "apps.scopes": "Scopes",

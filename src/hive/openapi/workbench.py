@@ -25,6 +25,7 @@ from hive.openapi.scopes import ALL_SCOPES
 from hive.openapi.service import IssuedKey
 from hive.openapi.texts import APPS_TEXTS
 from hive.platform.actor import Actor
+from hive.platform.api_docs import gateway_docs_url
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.permissions import View
@@ -54,6 +55,8 @@ async def _page(
         request,
         "workbench_apps.html",
         status_code=status_code,
+        # Tenants open the gateway's reference page, never a path in Hive's repository.
+        api_docs_url=gateway_docs_url(request),
         actor=actor,
         apps=apps,
         scopes=[scope.value for scope in ALL_SCOPES],

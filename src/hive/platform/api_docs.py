@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 
@@ -19,6 +19,13 @@ ASSETS = {
     "swagger-ui.css": "text/css",
     "favicon-32x32.png": "image/png",
 }
+
+
+def gateway_docs_url(request: Request) -> str:
+    """The Open API gateway's (HAG's) own reference page as a tenant reaches it from the
+    console's page: same scheme and host as ``request``, HAG's port (``HIVE_HAG_PORT``)."""
+    port = request.app.state.settings.hag_port
+    return f"{request.url.scheme}://{request.url.hostname}:{port}{DOCS_PATH}"
 
 
 def add_api_docs(app: FastAPI) -> None:

@@ -6,7 +6,10 @@ WEBHOOK_TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "webhooks.title": "Webhook 订阅",
         "webhooks.note": "事件发生时，Hive 向你的地址 POST 一条签名消息"
-        "（见接入文档 docs/webhooks.md）。签名密钥只在创建时显示一次，请立即妥善保存。",
+        "：X-Hive-Signature 头是用签名密钥对“X-Hive-Timestamp + '.' + 消息正文”计算的 HMAC-SHA256"
+        "（小写十六进制），请先验签，再尽快返回 2xx；失败会退避重试。"
+        "签名密钥只在创建时显示一次，请立即妥善保存。",
+        "webhooks.docs": "接口参考文档",
         "webhooks.app": "所属应用",
         "webhooks.url": "接收地址",
         "webhooks.url.hint": "https 地址；不能指向内网、回环或链路本地地址",
@@ -60,9 +63,12 @@ WEBHOOK_TEXTS: dict[str, dict[str, str]] = {
     },
     "en": {
         "webhooks.title": "Webhooks",
-        "webhooks.note": "When an event happens, Hive POSTs a signed message to your URL (see "
-        "the integration guide, docs/webhooks.md). The signing secret is shown once, when the "
+        "webhooks.note": "When an event happens, Hive POSTs a signed message to your URL: the "
+        "X-Hive-Signature header is the lowercase hex HMAC-SHA256, keyed by the signing secret, "
+        "of X-Hive-Timestamp + '.' + the body. Check it, then answer 2xx quickly; failures are "
+        "retried with backoff. The signing secret is shown once, when the "
         "subscription is created: store it right away.",
+        "webhooks.docs": "API reference",
         "webhooks.app": "App",
         "webhooks.url": "URL",
         "webhooks.url.hint": "An https URL; never a private, loopback or link-local address",

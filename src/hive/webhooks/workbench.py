@@ -26,6 +26,7 @@ from hive.events.service import EventType
 from hive.openapi import service as openapi
 from hive.openapi.models import AppStatus
 from hive.platform.actor import Actor
+from hive.platform.api_docs import gateway_docs_url
 from hive.platform.csrf import verify_csrf
 from hive.platform.errors import HiveError
 from hive.platform.permissions import View
@@ -62,6 +63,8 @@ async def _page(
         request,
         "workbench_webhooks.html",
         status_code=status_code,
+        # Tenants open the gateway's reference page, never a path in Hive's repository.
+        api_docs_url=gateway_docs_url(request),
         actor=actor,
         subscriptions=await webhooks.list_subscriptions(session, actor, tenant_id),
         notices=await webhooks.open_notices(session, actor, tenant_id),
