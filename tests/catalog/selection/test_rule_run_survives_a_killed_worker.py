@@ -7,6 +7,7 @@ first chunk committed, however loaded the machine; every wait polls with a deadl
 from __future__ import annotations
 
 import signal
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -80,7 +81,8 @@ async def test_a_rule_run_whose_worker_was_killed_completes_exactly_once(
     adapter = await kit.adapter(supplier_id)
     preview = await rules.preview_rule(database, adapter, rule_id, stock_areas=AREAS)
     planned = len(preview.would_add)
-    assert planned > SNAPSHOT_BATCH  # the run has a second chunk to be killed in
+    # The run has a second chunk to be killed in (if not, say why the preview refused).
+    assert planned > SNAPSHOT_BATCH, Counter(preview.refused.values())
     gate.held = second_detail_read(preview.would_add[SNAPSHOT_BATCH].sku)  # 2nd chunk's 1st
     async with database.platform_transaction() as session:
         job_id = await defer_rule_run(session, rule_id)
