@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import httpx
 import pytest
@@ -164,3 +165,17 @@ async def test_parallel_burst_respects_the_configured_rate(
     quotes = await asyncio.gather(*(adapter.prices([sku]) for sku in skus))
     assert all(len(q) == 1 for q in quotes)
     assert SUPPLIER_ERRORS.labels(*label)._value.get() == before
+
+
+async def test_many_details_at_once_wait_their_turn_rather_than_fill_the_bulkhead(
+    kit: AdapterKit, database: Database, simulator: Simulator
+) -> None:
+    supplier = await register_vop(database, simulator, rate_limits={"*": 1000})
+    skus = await in_pool_skus(kit, supplier, 12)
+    # Two calls in flight, none waiting for a slot: a 12-SKU fan-out fills it at once.
+    narrow = kit.settings.model_copy(
+        update={"supplier_bulkhead_size": 2, "supplier_bulkhead_wait_s": 0.0}
+    )
+    adapter = await dataclasses.replace(kit, settings=narrow).adapter(supplier)
+    details = await adapter.product_details(skus)
+    assert sorted(d.sku for d in details) == sorted(skus)

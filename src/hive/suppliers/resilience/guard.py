@@ -69,6 +69,12 @@ class CallGuard:
             max_delay_s=settings.supplier_retry_max_s,
         )
 
+    @property
+    def bulkhead_size(self) -> int:
+        """Calls of one method in flight at most; a caller fanning out more than this many at
+        once bounds its own fan-out to it rather than having its calls refused as busy."""
+        return self._settings.supplier_bulkhead_size
+
     def breaker(self, method: str) -> CircuitBreaker:
         if method not in self._breakers:
             gauge = BREAKER_STATE.labels(self._label, method)

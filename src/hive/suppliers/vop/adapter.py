@@ -216,9 +216,15 @@ class VopAdapter:
         return mapping.search_result(parse(SearchWire, result, "search/search"))
 
     async def product_details(self, skus: Sequence[str]) -> list[ProductDetail]:
+        """One ``product/getDetail`` per SKU, at most a bulkhead's worth in flight: a rule's
+        preview of hundreds of SKUs waits its turn instead of having the calls our own
+        bulkhead cannot take within its wait refused (``supplier_busy``) on a slow day."""
+        turns = asyncio.Semaphore(self.guard.bulkhead_size)
+
         async def one(sku: str) -> list[ProductDetail]:
             try:
-                result = await self._result("product/getDetail", {"sku": sku, "queryExts": ""})
+                async with turns:
+                    result = await self._result("product/getDetail", {"sku": sku, "queryExts": ""})
             except SkuNotInPool:
                 return []
             return [mapping.product_detail(parse(DetailWire, result, "product/getDetail"))]
