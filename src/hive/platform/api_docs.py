@@ -23,9 +23,13 @@ ASSETS = {
 
 def gateway_docs_url(request: Request) -> str:
     """The Open API gateway's (HAG's) own reference page as a tenant reaches it from the
-    console's page: same scheme and host as ``request``, HAG's port (``HIVE_HAG_PORT``)."""
-    port = request.app.state.settings.hag_port
-    return f"{request.url.scheme}://{request.url.hostname}:{port}{DOCS_PATH}"
+    console's page: under ``HIVE_OPEN_API_PUBLIC_URL`` when set (a gateway behind a proxy),
+    else the scheme and host of ``request`` on HAG's port (``HIVE_HAG_PORT``)."""
+    settings = request.app.state.settings
+    if settings.open_api_public_url:
+        return f"{settings.open_api_public_url.rstrip('/')}{DOCS_PATH}"
+    host = request.url.netloc.rsplit(":", 1)[0] if request.url.port else request.url.netloc
+    return f"{request.url.scheme}://{host}:{settings.hag_port}{DOCS_PATH}"
 
 
 def add_api_docs(app: FastAPI) -> None:

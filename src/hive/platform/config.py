@@ -146,6 +146,9 @@ class Settings(BaseSettings):
     # Where Open API answers point product pictures (…/<name> is appended): a CDN or the
     # gateway's public address ending in /open/v1/images; empty: the address a caller used.
     open_api_image_base_url: str = Field(default="", pattern=r"^(https?://[^\s?#]+)?$")
+    # The gateway's public address as tenants reach it (e.g. https://open.example.com), for the
+    # workbench's link to its API reference page; empty: the console's host on HAG's port.
+    open_api_public_url: str = Field(default="", pattern=r"^(https?://[^\s?#]+)?$")
     # How long an Idempotency-Key's first answer is kept.
     open_api_idempotency_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
 
