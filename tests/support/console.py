@@ -46,3 +46,11 @@ def app_routes(app: FastAPI) -> Iterator[APIRoute]:
             stack.extend(route.original_router.routes)
         elif hasattr(route, "routes"):
             stack.extend(route.routes)
+
+
+def assert_category_picker(form: str, category_id: int, name: str) -> None:
+    """``form`` (a form's HTML) picks its category from the searchable category tree, with
+    ``category_id`` offered by ``name``, and takes no typed id."""
+    assert f'type="radio" name="category_id" value="{category_id}"> {name}' in form
+    assert "data-picker-filter" in form  # searchable
+    assert not re.search(r'<input name="category_id"[^>]*inputmode="numeric"', form)
