@@ -179,3 +179,18 @@ async def test_many_details_at_once_wait_their_turn_rather_than_fill_the_bulkhea
     adapter = await dataclasses.replace(kit, settings=narrow).adapter(supplier)
     details = await adapter.product_details(skus)
     assert sorted(d.sku for d in details) == sorted(skus)
+
+
+async def test_many_chunks_at_once_wait_their_turn_rather_than_fill_the_bulkhead(
+    kit: AdapterKit, database: Database, simulator: Simulator
+) -> None:
+    """Batch calls of 100 SKUs (here prices) keep at most a bulkhead's worth in flight too."""
+    supplier = await register_vop(database, simulator, rate_limits={"*": 1000})
+    known = await in_pool_skus(kit, supplier, 10)
+    skus = [sku for _ in range(25) for sku in known]  # 250 SKUs: three chunks
+    narrow = kit.settings.model_copy(
+        update={"supplier_bulkhead_size": 2, "supplier_bulkhead_wait_s": 0.0}
+    )
+    adapter = await dataclasses.replace(kit, settings=narrow).adapter(supplier)
+    quotes = await adapter.prices(skus)
+    assert {q.sku for q in quotes} == set(known)

@@ -171,22 +171,30 @@ class VopAdapter:
     async def _per_chunk(
         self, skus: Sequence[str], fetch: Callable[[Sequence[str]], Awaitable[list[T]]]
     ) -> list[T]:
-        """Run ``fetch`` on 100-SKU chunks concurrently. A chunk refused because one SKU left
-        the pool is bisected, so the other SKUs still get answers (the missing one is absent)."""
-        results = await asyncio.gather(*(self._isolating(c, fetch) for c in chunks(skus)))
+        """Run ``fetch`` on 100-SKU chunks concurrently, at most a bulkhead's worth in flight
+        (the rest wait their turn rather than be refused ``supplier_busy`` by our own
+        bulkhead). A chunk refused because one SKU left the pool is bisected, so the other
+        SKUs still get answers (the missing one is absent)."""
+        turns = asyncio.Semaphore(self.guard.bulkhead_size)
+        results = await asyncio.gather(*(self._isolating(c, fetch, turns) for c in chunks(skus)))
         return [item for chunk in results for item in chunk]
 
     async def _isolating(
-        self, skus: Sequence[str], fetch: Callable[[Sequence[str]], Awaitable[list[T]]]
+        self,
+        skus: Sequence[str],
+        fetch: Callable[[Sequence[str]], Awaitable[list[T]]],
+        turns: asyncio.Semaphore,
     ) -> list[T]:
         try:
-            return await fetch(skus)
+            async with turns:  # held for the call only, never across the bisection
+                return await fetch(skus)
         except SkuNotInPool:
             if len(skus) == 1:
                 return []
             half = len(skus) // 2
             left, right = await asyncio.gather(
-                self._isolating(skus[:half], fetch), self._isolating(skus[half:], fetch)
+                self._isolating(skus[:half], fetch, turns),
+                self._isolating(skus[half:], fetch, turns),
             )
             return left + right
 
