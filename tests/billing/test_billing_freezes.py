@@ -64,6 +64,26 @@ async def test_same_reference_with_another_amount_is_refused_and_moves_nothing(
     assert (after.available_fen, after.frozen_fen) == (7_500, 2_500)
 
 
+async def test_a_reference_taken_by_a_freeze_this_transaction_cannot_see_is_a_conflict(
+    database: Database, tenant: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The insert met the reference's unique key, yet the holder is not visible to this
+    transaction (another's snapshot): the refusal names the reference and moves nothing."""
+    async with database.tenant_transaction(tenant) as session:
+        await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 2_500)
+
+    async def unseen(*_: object, **__: object) -> None:
+        return None
+
+    monkeypatch.setattr(billing_repository, "find_freeze", unseen)
+    with pytest.raises(FreezeConflict) as conflict:
+        async with database.tenant_transaction(tenant) as session:
+            await freezes.freeze(session, tenant_actor(tenant), tenant, "SO-1", 2_500)
+    assert conflict.value.details == {"reference": "SO-1"}
+    after = await summary(database, tenant)
+    assert (after.available_fen, after.frozen_fen) == (7_500, 2_500)
+
+
 async def test_a_retried_freeze_after_the_money_is_gone_returns_the_first_freeze(
     database: Database, tenant: int
 ) -> None:
