@@ -14,9 +14,10 @@ from sqlalchemy import text
 
 from hive.platform.db import Database
 from tests.support.billing import ledger_report, summary
+from tests.support.cli import hive_in_process
 from tests.support.factories import make_tenant
 
-pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+pytestmark = pytest.mark.slow  # a real process: collected first (tests/conftest.py)
 
 
 def _hive(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -63,8 +64,10 @@ async def test_the_cli_refuses_bad_input_in_one_line_and_writes_nothing(
         (["--tenant", "acme", "--amount-fen", "100", "--note", ""], "note"),
         (["--tenant", "acme", "--amount-fen", "1.5", "--note", "x"], "amount-fen"),
     ]
-    for args, fragment in cases:
-        result = await asyncio.to_thread(_hive, *args, database_url=database_url, cwd=tmp_path)
+    for args, fragment in cases:  # in this process: the top-up above runs `python -m hive`
+        result = hive_in_process(
+            "accounts", "top-up", *args, database_url=database_url, data_dir=tmp_path, cwd=tmp_path
+        )
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert fragment in result.stderr and "Traceback" not in result.stderr, result.stderr
     async with database.platform_transaction() as session:

@@ -1,17 +1,15 @@
 """The CLI refuses hostile values (out of the 64-bit range, negative money, control
 characters, numbers that are not finite) with one clear line and exit code 2, never a
-traceback and never by doing it."""
+traceback and never by doing it. The commands run in this process (``tests.support.cli``);
+their command files each keep one ``python -m hive`` test."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 import pytest
 
 from hive.platform.config import Settings
 from hive.platform.db import Database
+from tests.support.cli import CliResult, hive_in_process
 from tests.support.factories import make_tenant
 from tests.support.openapi import sql
 
@@ -31,17 +29,8 @@ CASES = [
 ]
 
 
-def _hive(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HIVE_")}
-    env.update(HIVE_DATABASE_URL=settings.database_url, HIVE_DATA_DIR=str(settings.data_dir))
-    return subprocess.run(
-        [sys.executable, "-m", "hive", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def _hive(settings: Settings, *args: str) -> CliResult:
+    return hive_in_process(*args, database_url=settings.database_url, data_dir=settings.data_dir)
 
 
 @pytest.mark.parametrize(("args", "named"), CASES, ids=[" ".join(c[0][:2]) for c in CASES])

@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import text
 
 from hive.platform.db import Database
+from tests.support.cli import hive_in_process
 from tests.support.factories import make_grade
 
 CODE_RULE = "须以小写字母开头，2-32 位小写字母、数字和 -，如 gold"
-pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+pytestmark = pytest.mark.slow  # a real process: collected first (tests/conftest.py)
 
 
 def _hive(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -84,7 +85,10 @@ async def test_the_cli_refuses_a_bad_grade_in_one_line_and_writes_nothing(
     await make_grade(database, "已有")
     async with database.platform_transaction() as session:
         await session.execute(text("UPDATE customer_grades SET code = 'taken'"))
-    result = await asyncio.to_thread(_hive, *args, database_url=database_url, cwd=tmp_path)
+    # In this process: the creation above runs `python -m hive`.
+    result = hive_in_process(
+        "grades", "create", *args, database_url=database_url, data_dir=tmp_path, cwd=tmp_path
+    )
     assert result.returncode == 2, (result.stdout, result.stderr)
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr

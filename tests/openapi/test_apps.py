@@ -25,6 +25,7 @@ from hive.platform.db import Database
 from hive.platform.errors import PermissionDenied
 from hive.platform.permissions import Role
 from hive.platform.secret_key import load_secret_box
+from tests.support.cli import CliResult, hive_in_process
 from tests.support.factories import ADMIN, make_grade, make_tenant
 from tests.support.openapi import (
     SECRET_KEY,
@@ -36,7 +37,7 @@ from tests.support.openapi import (
     sql,
 )
 
-pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
+pytestmark = pytest.mark.slow  # a real process: collected first (tests/conftest.py)
 
 
 def _hive(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -59,6 +60,18 @@ def _env(database_url: str, tmp_path: Path) -> dict[str, str]:
         "HIVE_SECRET_KEY": SECRET_KEY,
         "HIVE_OPEN_API_APP_CACHE_S": "0",
     }
+
+
+def _hive_here(*args: str, database_url: str, tmp_path: Path) -> CliResult:
+    """``hive ARGS`` in this process (``tests.support.cli``), with ``_env``'s settings; the
+    create/sign/revoke test runs ``python -m hive``."""
+    return hive_in_process(
+        *args,
+        database_url=database_url,
+        data_dir=tmp_path,
+        cwd=tmp_path,
+        env={"HIVE_SECRET_KEY": SECRET_KEY, "HIVE_OPEN_API_APP_CACHE_S": "0"},
+    )
 
 
 async def test_the_cli_creates_an_app_that_signs_and_revokes_it(
@@ -88,7 +101,6 @@ async def test_the_cli_refuses_bad_input_with_one_line_and_writes_nothing(
     database: Database, database_url: str, tmp_path: Path
 ) -> None:
     await make_tenant(database, "acme")
-    env = _env(database_url, tmp_path)
     cases = [
         (["--tenant", "nobody", "--name", "x"], "tenant_not_found"),
         (["--tenant", "acme", "--name", "x", "--scopes", "orders:everything"], "scopes"),
@@ -96,10 +108,12 @@ async def test_the_cli_refuses_bad_input_with_one_line_and_writes_nothing(
         (["--tenant", "acme", "--name", ""], "name"),
     ]
     for args, fragment in cases:
-        result = await asyncio.to_thread(_hive, "apps", "create", *args, env=env, cwd=tmp_path)
+        result = _hive_here("apps", "create", *args, database_url=database_url, tmp_path=tmp_path)
         assert result.returncode == 2, (args, result.stdout)
         assert fragment in result.stderr and "Traceback" not in result.stderr
-    unknown = await asyncio.to_thread(_hive, "apps", "revoke", "aknothing", env=env, cwd=tmp_path)
+    unknown = _hive_here(
+        "apps", "revoke", "aknothing", database_url=database_url, tmp_path=tmp_path
+    )
     assert unknown.returncode == 2 and "app_not_found" in unknown.stderr
     async with database.platform_transaction() as session:
         assert (await session.execute(text("SELECT count(*) FROM open_apps"))).scalar_one() == 0
@@ -166,22 +180,18 @@ async def test_the_cli_sets_a_grade_limit_and_an_app_limit(
 ) -> None:
     grade_id = await make_grade(database, "金牌")
     app = await make_app(database, settings, await make_tenant(database, "acme", grade_id))
-    env = _env(database_url, tmp_path)
-    args = ["apps", "grade-limit", "--grade", "金牌", "--rate", "5", "--burst", "10"]
-    graded = await asyncio.to_thread(_hive, *args, env=env, cwd=tmp_path)
+    at = {"database_url": database_url, "tmp_path": tmp_path}
+    graded = _hive_here(
+        "apps", "grade-limit", "--grade", "金牌", "--rate", "5", "--burst", "10", **at
+    )
     assert graded.returncode == 0, graded.stderr
-    limited = await asyncio.to_thread(
-        _hive, "apps", "limit", app.app_key, "--rate", "2", "--burst", "3", env=env, cwd=tmp_path
-    )
+    limited = _hive_here("apps", "limit", app.app_key, "--rate", "2", "--burst", "3", **at)
     assert limited.returncode == 0, limited.stderr
-    unknown = await asyncio.to_thread(
-        _hive, "apps", "grade-limit", "--grade", "无此等级", "--rate", "1", "--burst", "1",
-        env=env, cwd=tmp_path,
-    )  # fmt: skip
-    assert unknown.returncode == 2 and "grade_not_found" in unknown.stderr
-    refused = await asyncio.to_thread(
-        _hive, "apps", "limit", app.app_key, "--rate", "0", "--burst", "3", env=env, cwd=tmp_path
+    unknown = _hive_here(
+        "apps", "grade-limit", "--grade", "无此等级", "--rate", "1", "--burst", "1", **at
     )
+    assert unknown.returncode == 2 and "grade_not_found" in unknown.stderr
+    refused = _hive_here("apps", "limit", app.app_key, "--rate", "0", "--burst", "3", **at)
     assert refused.returncode == 2 and "rate_per_s" in refused.stderr
     rows = await sql(database, "SELECT rate_per_s, burst FROM open_grade_rate_limits")
     assert rows == [(5.0, 10)]

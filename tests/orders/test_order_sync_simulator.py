@@ -33,6 +33,7 @@ from hive.platform.secret_key import load_secret_box
 from hive.suppliers.types import MessageType
 from tests.orders.test_order_acceptance import Shop, buyer, request, shop, world
 from tests.support.billing import ledger_report, summary
+from tests.support.cli import hive_in_process
 from tests.support.vop import (
     SECRET_KEY,
     AdapterKit,
@@ -286,7 +287,15 @@ async def test_an_operator_syncs_a_stuck_sub_order_from_the_command_line(
         _hive_orders_sync, number, database_url=database_url, cwd=tmp_path
     )
     assert (again.returncode, again.stdout.splitlines()[-1]) == (0, f"{number}: unchanged")
+    # In this process: a refusal needs no third `python -m hive`.
     bad = await asyncio.to_thread(
-        _hive_orders_sync, "HV'; --", database_url=database_url, cwd=tmp_path
+        hive_in_process,
+        "orders",
+        "sync",
+        "HV'; --",
+        database_url=database_url,
+        data_dir=tmp_path,
+        cwd=tmp_path,
+        env={"HIVE_SECRET_KEY": SECRET_KEY},
     )
     assert bad.returncode == 2 and "NUMBERS：格式不正确" in bad.stderr
