@@ -32,6 +32,7 @@ from hive.platform.db import Database, create_engine
 from hive.platform.jobs import JobRuntime
 from hive.platform.logging import configure_logging
 from tests.support.databases import (
+    CloneSupply,
     clone_database,
     database_url_for,
     drop_database,
@@ -115,15 +116,24 @@ def slow_first(items: list[pytest.Item]) -> list[pytest.Item]:
     return sorted(items, key=lambda item: item.get_closest_marker("slow") is None)
 
 
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    """A fresh, migrated database of its own for this test."""
-    admin_url = os.environ[ADMIN_URL_ENV]
-    name = clone_database(admin_url, os.environ[TEMPLATE_ENV])
+@pytest.fixture(scope="session")
+def clone_supply() -> Iterator[CloneSupply]:
+    """This test process's supply of clones of the migrated template."""
+    supply = CloneSupply(os.environ[ADMIN_URL_ENV], os.environ[TEMPLATE_ENV])
     try:
-        yield database_url_for(admin_url, name)
+        yield supply
     finally:
-        drop_database(admin_url, name)
+        supply.close()
+
+
+@pytest.fixture
+def database_url(clone_supply: CloneSupply) -> Iterator[str]:
+    """A fresh, migrated database of its own for this test."""
+    name = clone_supply.take()
+    try:
+        yield database_url_for(os.environ[ADMIN_URL_ENV], name)
+    finally:
+        clone_supply.give_back(name)
 
 
 @pytest.fixture
