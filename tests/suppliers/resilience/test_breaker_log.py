@@ -4,10 +4,13 @@ earlier transition does not overwrite a later one; a failed write never fails th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from structlog.testing import capture_logs
 
 from hive.platform.db import Database
 from hive.suppliers import repository
@@ -98,7 +101,85 @@ async def test_a_late_write_of_an_earlier_transition_keeps_the_later_state(
 
 async def test_a_failed_write_is_logged_and_the_call_goes_on(database: Database) -> None:
     log = BreakerLog(database)
-    log.changed(10**9, METHOD, BreakerState.OPEN, SupplierUnavailable())  # no such supplier
-    await log.drain()
+    with capture_logs() as logs:
+        log.changed(10**9, METHOD, BreakerState.OPEN, SupplierUnavailable())  # no such supplier
+        await log.drain()
     async with database.platform_transaction() as session:
         assert await session.scalar(select(SupplierBreakerState)) is None
+    assert [{key: value for key, value in entry.items() if key != "error"} for entry in logs] == [
+        {
+            "event": "breaker state not recorded",
+            "log_level": "warning",
+            "supplier_id": 10**9,
+            "method": METHOD,
+        }
+    ]
+    assert (
+        'violates foreign key constraint "fk_supplier_breaker_states_supplier_id_suppliers"'
+        in logs[0]["error"]
+    )
+
+
+async def test_a_long_method_and_failure_are_cut_to_their_columns_and_stamped_in_utc(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A method name longer than its column (128) and a failure message longer than the 1,000
+    characters kept are still recorded, cut; the transition's moment is an aware UTC time."""
+    supplier_id = await _supplier(database)
+    moments: list[datetime] = []
+    record = repository.record_breaker_state
+
+    async def stamped(
+        session: AsyncSession,
+        supplier_id: int,
+        method: str,
+        state: str,
+        at: datetime,
+        **failure: str | None,
+    ) -> None:
+        moments.append(at)
+        await record(session, supplier_id, method, state, at, **failure)
+
+    monkeypatch.setattr(repository, "record_breaker_state", stamped)
+    method = "".join(f"{k % 10}" for k in range(200))
+    message = "".join(f"{k % 7}" for k in range(2000))
+    log = BreakerLog(database)
+    before = datetime.now(UTC)
+    log.changed(supplier_id, method, BreakerState.OPEN, SupplierUnavailable(message))
+    await log.drain()
+    after = datetime.now(UTC)
+    row = await _row(database, supplier_id)
+    assert (row.method, row.state, row.last_failure_code, row.last_failure_message) == (
+        method[:128],
+        "open",
+        "supplier_unavailable",
+        message[:1000],
+    )
+    [at] = moments
+    assert at.tzinfo is UTC
+    assert before <= at <= after
+    assert row.changed_at == at and row.last_failure_at == at
+
+
+async def test_drain_returns_when_a_write_was_cancelled(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write cancelled on its way (a shutdown) ends like a failed one: drain, which waits
+    for the writes, does not raise the write's cancellation into its own caller."""
+    writing: list[asyncio.Task[object]] = []
+    started = asyncio.Event()
+
+    async def stuck(*_args: object, **_kwargs: object) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        writing.append(task)
+        started.set()
+        await asyncio.Event().wait()  # until cancelled
+
+    monkeypatch.setattr(repository, "record_breaker_state", stuck)
+    log = BreakerLog(database)
+    log.changed(1, METHOD, BreakerState.CLOSED, None)
+    await started.wait()
+    writing[0].cancel()
+    await log.drain()
+    assert writing[0].cancelled()
