@@ -221,6 +221,19 @@ async def test_a_take_cancelled_at_every_await_fails_its_callers_instead_of_stra
     assert run.cancelled == [1, 2, 3]
 
 
+async def test_holds_nothing_only_once_the_take_task_has_ended() -> None:
+    """The served caller resumes before its take task has finished: until that task ends the
+    limiter still holds it (the tests' leak check, :meth:`ScriptedTakes.settled`, relies on
+    both the queue and the take tasks being empty)."""
+    limiter = ScriptedTakes(tokens=10.0)
+    assert limiter.holds_nothing()
+    await limiter.acquire(KEY, rate=10.0)  # in this task: resumed as soon as it is served
+    assert (limiter._waiting, len(limiter._servers)) == ({}, 1)  # the take task finishing
+    assert not limiter.holds_nothing()
+    await asyncio.gather(*limiter._servers)
+    assert limiter.holds_nothing()
+
+
 async def bucket_level(database: Database, key: str, rate: float, burst: float) -> float:
     async with database.platform_transaction() as session:
         return await repository.take_rate_tokens(session, key, rate, burst, 0)
@@ -402,3 +415,21 @@ async def test_a_redis_take_cancelled_at_every_await_leaves_the_client_in_step()
     # cancellation at the round trip depends on timing (the docstring), so a run may see
     # only that one, and every point is still checked above.
     assert 1 in run.cancelled
+
+
+@pytest.mark.redis
+async def test_redis_buckets_are_shared_under_the_hive_rate_prefix() -> None:
+    """Every process (and every version of it, side by side in a deploy) must take from the
+    same bucket: by default the bucket of ``key`` is the Redis hash ``hive:rate:<key>``."""
+    require_server("Redis", REDIS_URL, 6379)
+    key = f"test-{uuid.uuid4().hex}"
+    limiter = RedisRateLimiter(REDIS_URL)
+    reader = redis_asyncio.from_url(REDIS_URL)
+    try:
+        await limiter.acquire(key, 10.0)
+        tokens = await reader.hget(f"hive:rate:{key}", "tokens")
+    finally:
+        await reader.delete(f"hive:rate:{key}")
+        await reader.aclose()
+        await limiter.close()
+    assert tokens == b"9"  # a full burst of 10, one taken
