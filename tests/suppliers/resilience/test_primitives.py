@@ -189,6 +189,23 @@ async def test_retry_only_retryable_failures() -> None:
     assert calls == {"flaky": 3, "refused": 1}
 
 
+async def test_retry_reports_each_failure_with_the_number_of_the_retry_it_causes() -> None:
+    policy = RetryPolicy(attempts=3, base_delay_s=0.0, max_delay_s=0.0)
+    raised: list[SupplierUnavailable] = []
+    retries: list[tuple[object, int]] = []
+
+    async def failing() -> str:
+        raised.append(SupplierUnavailable(f"第 {len(raised) + 1} 次"))
+        raise raised[-1]
+
+    with pytest.raises(SupplierUnavailable) as last:
+        await with_retries(failing, policy, on_retry=lambda e, n: retries.append((e, n)))
+    assert last.value is raised[2]  # the last attempt's failure is raised, not reported
+    assert len(retries) == 2
+    assert retries[0][0] is raised[0] and retries[1][0] is raised[1]
+    assert [n for _, n in retries] == [1, 2]
+
+
 def test_backoff_is_jittered_and_capped() -> None:
     policy = RetryPolicy(attempts=5, base_delay_s=0.1, max_delay_s=0.3)
     delays = [policy.delay(attempt) for attempt in range(10) for _ in range(20)]
