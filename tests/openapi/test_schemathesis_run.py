@@ -2,9 +2,14 @@
 (whatever routes other domains add), valid and invalid requests generated from it, signed with
 the demo tenant's app and sent to a live ``hive hag`` process, never get a 5xx.
 
-It runs schemathesis' own command (its examples, coverage and fuzzing phases) with the
-``not_a_server_error`` check, signing through its auth API (``tests/support/
-schemathesis_hooks.py``), bounded by its ``--max-time``."""
+It runs schemathesis' own command with the ``not_a_server_error`` check, signing through its
+auth API (``tests/support/schemathesis_hooks.py``), in its examples and coverage phases, run to
+their end: the coverage phase sends each operation its schema's boundary and just-outside
+values, valid bodies among them (the only generated requests that get 2xx from the body
+routes), and methods the document does not list. Its fuzzing and stateful phases are not run:
+random requests to every operation are test_spec_fuzz.py's, with hostile values schemathesis
+does not make, and the stateful phase followed 3 of the document's 29 links. (Before, a
+``--max-time 60`` ended the run, and cut the coverage phase short, ~16 of its ~35 s.)"""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from tests.support.openapi import gateway_processes, make_priced_product, sql
 
 pytestmark = pytest.mark.slow  # real processes: collected first (tests/conftest.py)
 
-RUN_S = 60
+TIMEOUT_S = 600  # a hung run fails; the phases end by themselves in ~35 s on a loaded machine
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -59,7 +64,7 @@ async def test_schemathesis_finds_no_server_error(
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
     command = [
         *(sys.executable, "-m", "schemathesis.cli", "run", live_gateway + "/openapi.json"),
-        *("--checks", "not_a_server_error", "--max-time", str(RUN_S), "--workers", "1"),
+        *("--checks", "not_a_server_error", "--phases", "examples,coverage", "--workers", "1"),
         *("--request-timeout", "30", "--generation-database", "none", "--no-color"),
     ]
     run = await asyncio.to_thread(
@@ -69,7 +74,7 @@ async def test_schemathesis_finds_no_server_error(
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=RUN_S * 4,
+        timeout=TIMEOUT_S,
     )
     report = run.stdout[-20_000:] + run.stderr[-5_000:]
     assert run.returncode == 0, report
