@@ -240,3 +240,38 @@ async def test_a_business_refusal_is_an_answer_and_closes_a_half_open_breaker() 
     with pytest.raises(OutOfStock):
         await r.guard.call(METHOD, refuse)
     assert r.breaker.state is BreakerState.CLOSED
+
+
+class AskedRates:
+    """A limiter that always has a token; records the bucket and rate of every acquire."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float]] = []
+
+    async def acquire(self, key: str, rate: float) -> None:
+        self.asked.append((key, rate))
+
+
+async def test_a_method_is_limited_at_its_own_rate_else_the_suppliers_else_the_default() -> None:
+    settings = SETTINGS.model_copy(update={"supplier_default_qps": 3.0})
+    limiter = AskedRates()
+
+    def guard(rate_limits: dict[str, float]) -> CallGuard:
+        return CallGuard(
+            supplier_id=7,
+            supplier_name="测试供应商",
+            rate_limits=rate_limits,
+            limiter=limiter,
+            settings=settings,
+            clock=FakeClock(),
+        )
+
+    both = guard({"*": 4.0, "order/submit": 2.0})
+    assert await both.call("order/submit", answer) == "ok"
+    assert await both.call(METHOD, answer) == "ok"
+    assert await guard({"order/submit": 2.0}).call(METHOD, answer) == "ok"
+    assert limiter.asked == [
+        ("7:order/submit", 2.0),  # the method's own rate
+        (f"7:{METHOD}", 4.0),  # the supplier's ("*")
+        (f"7:{METHOD}", 3.0),  # neither: HIVE_SUPPLIER_DEFAULT_QPS
+    ]
