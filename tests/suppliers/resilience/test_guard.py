@@ -10,9 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from hive.platform.config import Settings
-from hive.suppliers.errors import BulkheadFull, CircuitOpen, OutOfStock, SupplierUnavailable
+from hive.suppliers.errors import (
+    BulkheadFull,
+    CircuitOpen,
+    OutOfStock,
+    SupplierError,
+    SupplierUnavailable,
+)
 from hive.suppliers.resilience.breaker import BreakerState, CircuitBreaker
 from hive.suppliers.resilience.guard import CallGuard
 from hive.suppliers.resilience.rate_limit import GroupedTakes
@@ -64,12 +71,12 @@ class Rig:
         assert await self.limiter.idle()
 
 
-def rig(settings: Settings = SETTINGS) -> Rig:
+def rig(settings: Settings = SETTINGS, *, name: str = "测试供应商") -> Rig:
     clock = FakeClock()
     limiter = PlentyOfTokens()
     guard = CallGuard(
         supplier_id=7,
-        supplier_name="测试供应商",
+        supplier_name=name,
         rate_limits={"*": 1000.0},
         limiter=limiter,
         settings=settings,
@@ -194,8 +201,9 @@ async def test_an_attempt_that_outlives_the_deadline_counts_toward_opening_the_b
         assert raised.value.code == "supplier_unavailable"
         assert raised.value.details == {"method": METHOD, "timeout_s": 0.05}
     assert r.breaker.state is BreakerState.OPEN
-    with pytest.raises(CircuitOpen):
+    with pytest.raises(CircuitOpen) as refused:
         await r.guard.call(METHOD, answer)
+    assert refused.value.details == {"breaker": f"测试供应商:{METHOD}"}
     await r.holds_nothing()
 
 
@@ -275,3 +283,51 @@ async def test_a_method_is_limited_at_its_own_rate_else_the_suppliers_else_the_d
         (f"7:{METHOD}", 4.0),  # the supplier's ("*")
         (f"7:{METHOD}", 3.0),  # neither: HIVE_SUPPLIER_DEFAULT_QPS
     ]
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_every_attempt_failure_retry_and_breaker_state_is_counted_per_supplier_method() -> (
+    None
+):
+    name = "指标供应商"
+    r = rig(name=name)  # its own series in the process's registry
+    labels = {"supplier": name, "method": METHOD}
+    failures: list[SupplierError] = [SupplierUnavailable()]
+    counted = (
+        "hive_supplier_calls_total",
+        "hive_supplier_retries_total",
+        "hive_supplier_call_duration_seconds_count",
+        "hive_supplier_call_duration_seconds_sum",
+    )
+    before = {counter: metric(counter, **labels) for counter in counted}
+    before_errors = {
+        code: metric("hive_supplier_errors_total", code=code, **labels)
+        for code in ("supplier_unavailable", "out_of_stock")
+    }
+
+    async def flaky() -> str:
+        if failures:
+            raise failures.pop()
+        return await answer()
+
+    assert await r.guard.call(METHOD, flaky) == "ok"  # one failure, one retry
+    failures.append(OutOfStock())
+    with pytest.raises(OutOfStock):
+        await r.guard.call(METHOD, flaky)  # an answer: not retried
+    after = {counter: metric(counter, **labels) - before[counter] for counter in counted}
+    assert after["hive_supplier_calls_total"] == 3
+    assert after["hive_supplier_retries_total"] == 1
+    assert after["hive_supplier_call_duration_seconds_count"] == 3
+    assert 0 <= after["hive_supplier_call_duration_seconds_sum"] < 5
+    assert {
+        code: metric("hive_supplier_errors_total", code=code, **labels) - value
+        for code, value in before_errors.items()
+    } == {"supplier_unavailable": 1, "out_of_stock": 1}
+    assert metric("hive_supplier_breaker_state", **labels) == BreakerState.CLOSED
+    await half_open(r)
+    assert metric("hive_supplier_breaker_state", **labels) == BreakerState.OPEN
+    assert await r.guard.call(METHOD, answer) == "ok"
+    assert metric("hive_supplier_breaker_state", **labels) == BreakerState.CLOSED
