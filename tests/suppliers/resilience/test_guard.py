@@ -199,6 +199,7 @@ async def test_an_attempt_that_outlives_the_deadline_counts_toward_opening_the_b
         with pytest.raises(SupplierUnavailable) as raised:  # the guard's deadline, not ours
             await asyncio.wait_for(r.guard.call(METHOD, hang, retry=False), timeout=30)
         assert raised.value.code == "supplier_unavailable"
+        assert raised.value.message == "供应商超时 / Supplier timed out"
         assert raised.value.details == {"method": METHOD, "timeout_s": 0.05}
     assert r.breaker.state is BreakerState.OPEN
     with pytest.raises(CircuitOpen) as refused:
