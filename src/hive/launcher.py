@@ -367,11 +367,13 @@ def run_on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]
 
 def refusal_line(error: HiveError) -> str:
     """A refused command as one line: the code, the message and, for refused input, each
-    problem as ``field：sentence`` in the platform's language (as the console words it), never
-    the raw details."""
+    problem as ``field：sentence`` in the platform's language (the console's sentences, the
+    field's own name: a page's label for it is only defined once that page's module is
+    loaded, so the line would depend on what this process happened to import), never the
+    raw details."""
     details = dict(error.details or {})
     t = translator(DEFAULT_LANGUAGE)
-    problems = translate_problems(details.pop("problems", None), t)
+    problems = translate_problems(details.pop("problems", None), t, field_labels=False)
     rest = [str(details)] if details else []
     return "; ".join([f"{error.code}: {error.message}", *problems, *rest])
 

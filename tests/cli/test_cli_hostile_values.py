@@ -79,3 +79,15 @@ async def test_a_malformed_name_is_refused_as_input_before_any_lookup(
     assert "not_found" not in result.stderr, result.stderr
     assert await sql(database, "SELECT count(*) FROM open_apps") == [(0,)]
     assert await sql(database, "SELECT count(*) FROM ledger_entries") == [(0,)]
+
+
+def test_a_refusal_names_the_field_as_typed_whatever_pages_this_process_loaded() -> None:
+    """The console's pages define labels for their fields (``field.amount_fen`` is 金额 once
+    the billing pages are loaded); a command's refusal names the field itself either way, so
+    one line never depends on which modules the process happened to import."""
+    from hive.billing import routes  # noqa: F401  (defines the billing pages' labels)
+    from hive.launcher import refusal_line
+    from hive.platform.validation import InvalidInput, Problem
+
+    refused = InvalidInput([Problem("amount_fen", "too_small", {"min": 1})])
+    assert refusal_line(refused).endswith("; amount_fen：不能小于 1"), refusal_line(refused)

@@ -70,7 +70,10 @@ async def test_the_cli_creates_a_grade_with_its_code_audited_and_repriced(
         (["--code", "Gold", "--name", "甲", "--coefficient", "1"], ["code：" + CODE_RULE]),
         (["--code", "9a", "--name", "甲", "--coefficient", "1"], ["code：" + CODE_RULE]),
         (["--code", "a", "--name", "甲", "--coefficient", "1"], ["code：" + CODE_RULE]),
-        (["--code", "ok", "--name", "甲", "--coefficient", "0"], ["价格系数：不能小于 0.0001"]),
+        (
+            ["--code", "ok", "--name", "甲", "--coefficient", "0"],
+            ["price_coefficient：不能小于 0.0001"],
+        ),
         (["--code", "taken", "--name", "乙", "--coefficient", "1"], ["grade_code_taken"]),
         (["--name", "甲", "--coefficient", "1"], ["--code"]),
     ],

@@ -210,12 +210,16 @@ TEXTS = {
 extend(TEXTS)
 
 
-def translate_problems(problems: object, t: Callable[[str], str]) -> list[str]:
+def translate_problems(
+    problems: object, t: Callable[[str], str], *, field_labels: bool = True
+) -> list[str]:
     """Each problem of an error's details as ``"<field label>：<translated sentence>"``.
 
-    A field label is the text ``field.<name>`` when the page defined one, else the name. A
-    refused choice names no codes (the form's own list shows the options in words).
-    Problems given as plain strings (older callers) are shown as they are.
+    A field label is the text ``field.<name>`` when a page defined one, else the name; with
+    ``field_labels=False`` always the name (a terminal, where the argument is what the user
+    typed and no page's labels apply). A refused choice names no codes (the form's own list
+    shows the options in words). Problems given as plain strings (older callers) are shown as
+    they are.
     """
     if not isinstance(problems, list):
         return []
@@ -225,7 +229,7 @@ def translate_problems(problems: object, t: Callable[[str], str]) -> list[str]:
             lines.append(str(problem))
             continue
         name = str(problem.get("field", ""))
-        label = t(f"field.{name}")
+        label = t(f"field.{name}") if field_labels else name
         label = name if label == f"field.{name}" else label
         code, params = problem.get("code", "invalid"), problem.get("params")
         if code == "too_short" and isinstance(params, Mapping) and params.get("min") == 1:
