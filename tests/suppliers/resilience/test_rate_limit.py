@@ -221,6 +221,22 @@ async def test_a_take_cancelled_at_every_await_fails_its_callers_instead_of_stra
     assert run.cancelled == [1, 2, 3]
 
 
+async def test_a_take_cancelled_before_its_first_step_fails_its_callers() -> None:
+    """A shutdown can cancel the take task before it ever ran (its ``finally`` never runs):
+    its caller is cancelled rather than left waiting, and the next caller is served."""
+    limiter = ScriptedTakes(tokens=10.0)
+    caller = asyncio.create_task(limiter.acquire(KEY, rate=10.0))
+    await asyncio.sleep(0)  # the caller queued and started the take task, which has not run
+    (server,) = limiter._servers
+    server.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(caller, timeout=5)
+    assert limiter._waiting == {} and limiter.takes == []
+    await asyncio.wait_for(limiter.acquire(KEY, rate=10.0), timeout=5)
+    await limiter.settled()
+    assert limiter.takes == [1]
+
+
 async def test_holds_nothing_only_once_the_take_task_has_ended() -> None:
     """The served caller resumes before its take task has finished: until that task ends the
     limiter still holds it (the tests' leak check, :meth:`ScriptedTakes.settled`, relies on

@@ -63,10 +63,11 @@ class GroupedTakes:
         turn: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         waiting = self._waiting.get(key)
         if waiting is None:
-            self._waiting[key] = [turn]
+            queue = self._waiting[key] = [turn]
             server = asyncio.create_task(self._serve(key, rate))
             self._servers.add(server)
             server.add_done_callback(self._servers.discard)
+            server.add_done_callback(lambda _: self._fail_if_never_served(key, queue))
         else:
             waiting.append(turn)
         try:
@@ -96,6 +97,15 @@ class GroupedTakes:
         finally:
             for turn in group + self._waiting.pop(key, []):
                 turn.cancel()  # only when this task itself was cancelled
+
+    def _fail_if_never_served(self, key: str, queue: list[asyncio.Future[float]]) -> None:
+        """A take task cancelled before its first step never ran its ``finally``: its callers
+        would wait for ever, and every later caller of ``key`` would queue behind them. Fail
+        them as that ``finally`` would. A task that started has replaced ``queue`` already."""
+        if self._waiting.get(key) is queue:
+            del self._waiting[key]
+            for turn in queue:
+                turn.cancel()
 
     async def _serve_group(self, key: str, rate: float, group: list[asyncio.Future[float]]) -> None:
         refund = self._refunds.pop(key, 0)
