@@ -19,7 +19,6 @@ from hive.suppliers.errors import BulkheadFull
 class Bulkhead:
     def __init__(self, *, name: str, max_concurrent: int, max_wait_s: float):
         self.name = name
-        self.max_concurrent = max_concurrent
         self._slots = asyncio.Semaphore(max_concurrent)
         self._in_use = 0
         self._max_wait_s = max_wait_s
