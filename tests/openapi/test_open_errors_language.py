@@ -78,9 +78,14 @@ def _signed(gateway: str, app: IssuedApp, headers: dict[str, str], **request: An
 async def test_route_errors_and_validation_answer_in_the_language_asked_for(
     gateway: str, app: IssuedApp
 ) -> None:
-    for headers, not_found, invalid in [
-        ({}, "商品不存在或不在您的商品池中", "输入不合法"),
-        (ENGLISH, "Product not found or not in your pools", "Invalid input"),
+    for headers, not_found, invalid, problem in [
+        ({}, "商品不存在或不在您的商品池中", "输入不合法", "product_ids：不合法"),
+        (
+            ENGLISH,
+            "Product not found or not in your pools",
+            "Invalid input",
+            "product_ids: is not valid",
+        ),
     ]:
         missing = await asyncio.to_thread(
             _signed, gateway, app, headers, method="GET", path="/open/v1/products/999"
@@ -98,7 +103,9 @@ async def test_route_errors_and_validation_answer_in_the_language_asked_for(
         )
         assert bad.status_code == 422 and bad.json()["code"] == "validation_failed"
         assert bad.json()["message"] == invalid
-        assert bad.json()["details"]["problems"][0]["field"] == "product_ids"
+        assert bad.json()["details"]["problems"] == [
+            {"field": "product_ids", "code": "invalid", "params": {}, "message": problem}
+        ]
 
 
 async def test_a_stored_refusal_replays_in_the_language_of_the_first_answer(

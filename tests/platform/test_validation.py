@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import pytest
@@ -12,11 +13,16 @@ from pydantic import BaseModel, Field, ValidationError
 from hive.platform.money import InvalidAmount, parse_yuan
 from hive.platform.validation import (
     INT64_MAX,
+    PROBLEM_CODES,
+    PROBLEM_CODES_ZH,
     FiniteFloat,
     Id,
     InvalidInput,
     Line,
+    Problem,
     clean_text,
+    describe,
+    localize_problems,
     parse_id,
     parse_int,
     parse_number,
@@ -156,3 +162,29 @@ def test_a_length_is_counted_in_characters_for_text_and_in_items_for_a_list() ->
         ("note", "too_long"),
         ("tags", "too_many_items"),
     ]
+
+
+def test_every_problem_code_has_a_chinese_sentence_with_the_same_placeholders() -> None:
+    assert PROBLEM_CODES_ZH.keys() == PROBLEM_CODES.keys()
+    for code, english in PROBLEM_CODES.items():
+        chinese = PROBLEM_CODES_ZH[code]
+        assert re.findall(r"\{(\w+)\}", chinese) == re.findall(r"\{(\w+)\}", english), code
+        assert re.search(r"[\u4e00-\u9fff]", chinese), code
+
+
+def test_problems_are_described_in_the_language_asked_for() -> None:
+    too_large = Problem("page", "too_large", {"max": 100})
+    assert describe(too_large) == "page: must be at most 100"
+    assert describe(too_large, "zh") == "page：不能大于 100"
+    assert describe(Problem("x", "no_such_code"), "zh") == "x：不合法"
+    details = {
+        "problems": [too_large.as_dict() | {"message": "page: must be at most 100"}, "as it is"],
+        "limit_fen": 5,
+    }
+    chinese = localize_problems(details, "zh")
+    assert chinese == {
+        "problems": [too_large.as_dict() | {"message": "page：不能大于 100"}, "as it is"],
+        "limit_fen": 5,
+    }
+    assert localize_problems(chinese, "en") == details
+    assert localize_problems({"limit_fen": 5}, "zh") == {"limit_fen": 5}

@@ -23,7 +23,7 @@ from hive.platform.logging import get_logger
 from hive.platform.observability import RequestObservabilityMiddleware, metrics_endpoint
 from hive.platform.readiness import readiness_checks, run_checks
 from hive.platform.security_headers import SecurityHeadersMiddleware
-from hive.platform.validation import InvalidInput, problems_from_errors
+from hive.platform.validation import InvalidInput, localize_problems, problems_from_errors
 from hive.platform.validation import (
     refuse_control_characters as check_control_characters,
 )
@@ -63,9 +63,12 @@ def error_response(
     status: int, code: str, message: str, *, language: str | None = None, **extra: Any
 ) -> JSONResponse:
     """The error answer ``{code, message, request_id[, details]}``; with ``language``, the
-    message in that language only (``Content-Language``; ``Vary: Accept-Language``)."""
+    message and each of ``details["problems"]``'s messages in that language only
+    (``Content-Language``; ``Vary: Accept-Language``)."""
     if language is not None:
         message = localize(message, language)
+        if isinstance(extra.get("details"), dict):
+            extra["details"] = localize_problems(extra["details"], language)
     body = {"code": code, "message": message, "request_id": current_request_id(), **extra}
     response = JSONResponse(body, status_code=status)
     if language is not None:

@@ -96,14 +96,76 @@ PROBLEM_CODES: dict[str, str] = {
 }
 
 
-def describe(problem: Problem) -> str:
-    """The English sentence for ``problem`` (``"page: must be at least 1"``)."""
-    template = PROBLEM_CODES.get(problem.code, PROBLEM_CODES["invalid"])
+# The same sentences in Chinese, the default language of an answer (``Accept-Language``).
+PROBLEM_CODES_ZH: dict[str, str] = {
+    "required": "必填",
+    "not_an_integer": "须为整数（数字 0-9）",
+    "not_a_number": "须为数字（数字 0-9），可带小数点",
+    "not_finite": "须为有限数值",
+    "too_small": "不能小于 {min}",
+    "too_large": "不能大于 {max}",
+    "too_long": "最多 {max} 个字符",
+    "too_short": "至少 {min} 个字符",
+    "control_character": "不能包含控制字符",
+    "line_break": "须为单行文本",
+    "not_a_choice": "须为以下之一：{choices}",
+    "invalid_format": "格式不正确",
+    "invalid_amount": "须为最多两位小数的金额（元）",
+    "not_zero": "不能为零",
+    "below_minimum": "不能低于最低值",
+    "not_allowed": "此处不可用",
+    "keyword_or_category": "请输入关键词或选择分类",
+    "not_found": "不存在：{ids}",
+    "grade_or_tenant": "请选择客户等级或租户之一",
+    "not_visible": "不在您的分销池中：{ids}",
+    "below_cost": "不能低于您的成本 {cost}",
+    "too_many": "匹配 {count} 个商品，超过单次上限 {max}",
+    "overlaps": "不能重叠",
+    "letters_and_digits": "须同时包含字母和数字",
+    "contains_username": "不能包含用户名",
+    "below_in_use": "不能低于已在使用的 {in_use}",
+    "not_a_date": "须为日期，格式如 2026-11-30",
+    "outside_parent": "不是所选上级 {parent} 下的地区",
+    "too_many_items": "最多 {max} 项",
+    "too_few_items": "至少 {min} 项",
+    "duplicate": "不能重复：{ids}",
+    "invalid_json": "须为合法的 JSON",
+    "invalid": "不合法",
+}
+
+
+def describe(problem: Problem, language: str = "en") -> str:
+    """The sentence for ``problem`` in ``language`` (``en``: ``"page: must be at least 1"``;
+    any other: ``"page：不能小于 1"``); an unknown code reads as ``invalid``."""
+    english = language == "en"
+    sentences = PROBLEM_CODES if english else PROBLEM_CODES_ZH
+    template = sentences.get(problem.code, sentences["invalid"])
     try:
         text = template.format(**problem.params)
     except (KeyError, IndexError):
         text = template
-    return f"{problem.field}: {text}"
+    return f"{problem.field}{': ' if english else '：'}{text}"
+
+
+def localize_problems(details: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """``details`` with the ``message`` of each of its ``problems`` in ``language`` (a
+    problem given as something other than ``{"field", "code", "params"}`` is kept as it is)."""
+    problems = details.get("problems")
+    if not isinstance(problems, list):
+        return dict(details)
+    return {**details, "problems": [_localized(problem, language) for problem in problems]}
+
+
+def _localized(problem: object, language: str) -> object:
+    if not isinstance(problem, Mapping) or not isinstance(problem.get("code"), str):
+        return problem
+    params = problem.get("params")
+    found = Problem(
+        str(problem.get("field", "")),
+        problem["code"],
+        params if isinstance(params, Mapping) else {},
+    )
+    return {**problem, "message": describe(found, language)}
 
 
 class InvalidInput(ValidationFailed):
