@@ -53,7 +53,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once")
     parser.add_argument(
-        "--resume", action="store_true", help="keep the previous run's results (mutants/)"
+        "--resume",
+        action="store_true",
+        help="keep the previous run's results (mutants/); with --module, test only the "
+        "module's mutants not checked yet (a stopped run goes on where it was)",
     )
     parser.add_argument(
         "--report-only", action="store_true", help="only report the last run's results"
@@ -74,8 +77,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.chdir(REPO)
     patterns = _scope()
-    names = [*args.names, *(mutant_glob(module, patterns) for module in args.module)]
-    if not args.report_only:
+    names = [*args.names, *_module_names(args.module, patterns, unchecked_only=args.resume)]
+    if args.module and not names:
+        print("every mutant of the module has a result already", file=sys.stderr)
+    elif not args.report_only:
         if args.resume or names:
             _drop_stale_copies()
         else:
@@ -120,6 +125,22 @@ def mutant_glob(module: str, patterns: list[str]) -> str:
     if dotted.endswith(".py"):
         return dotted.removesuffix(".py") + ".x*"
     return dotted  # a package's pattern: hive.suppliers.resilience.*
+
+
+def _module_names(modules: list[str], patterns: list[str], *, unchecked_only: bool) -> list[str]:
+    """What to name to mutmut for ``modules``: their name patterns, or with ``unchecked_only``
+    (and a previous run's results) the names of their mutants not checked yet.
+
+    mutmut tests again every mutant named on its command line, result or not, so a pattern
+    would start a stopped module's run from its first mutant."""
+    globs = [mutant_glob(module, patterns) for module in modules]
+    if not (unchecked_only and globs and (REPO / "mutants").is_dir()):
+        return globs
+    return [
+        name
+        for name, status in _results().items()
+        if status == "not checked" and any(fnmatch.fnmatchcase(name, g) for g in globs)
+    ]
 
 
 def _selected(pattern: str, modules: list[str]) -> bool:
