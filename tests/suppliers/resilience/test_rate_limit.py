@@ -94,6 +94,47 @@ async def test_a_failed_take_fails_its_group_and_the_next_callers_start_afresh()
     assert limiter.tokens == 4.0
 
 
+async def test_a_refund_pending_when_a_take_fails_goes_with_the_next_take() -> None:
+    limiter = ScriptedTakes(tokens=10.0)
+    callers = [asyncio.create_task(limiter.acquire(KEY, rate=10.0)) for _ in range(2)]
+    await limiter.take_started.wait()
+    callers[1].cancel()  # its token is taken with the first's, and owed back
+    await asyncio.gather(*callers, return_exceptions=True)
+    limiter.fail = True
+    with pytest.raises(SupplierUnavailable):
+        await limiter.acquire(KEY, rate=10.0)  # the refund was not given: kept, not lost
+    limiter.fail = False
+    await limiter.acquire(KEY, rate=10.0)
+    assert (limiter.takes, limiter.refunds) == ([2, 1], [0, 1])
+    assert limiter._refunds == {}
+    assert limiter.tokens == 8.0  # as if only the two callers served had come
+
+
+async def test_a_caller_cancelled_in_the_turn_its_take_failed_has_nothing_refunded() -> None:
+    """Its take failed (no token taken) and it was cancelled before it woke to hear so: it
+    gave up with an answer in hand, and that answer is an error, not a token to give back."""
+    cancel_caller: list[asyncio.Task[None]] = []
+
+    class CancelledAsItFails(ScriptedTakes):
+        async def _take(self, key: str, rate: float, count: int, refund: int) -> float:
+            try:
+                return await super()._take(key, rate, count, refund)
+            except SupplierUnavailable:  # runs before the caller wakes to its failed turn
+                asyncio.get_running_loop().call_soon(cancel_caller[0].cancel)
+                raise
+
+    limiter = CancelledAsItFails(tokens=10.0, fail=True)
+    cancel_caller.append(asyncio.create_task(limiter.acquire(KEY, rate=10.0)))
+    with pytest.raises(asyncio.CancelledError):
+        await cancel_caller[0]
+    await limiter.settled()
+    assert limiter._refunds == {}
+    limiter.fail = False
+    await limiter.acquire(KEY, rate=10.0)
+    assert (limiter.takes, limiter.refunds) == ([1], [0])
+    assert limiter.tokens == 9.0
+
+
 async def test_a_caller_cancelled_during_the_take_has_its_token_refunded() -> None:
     limiter = ScriptedTakes(tokens=10.0)
     callers = [asyncio.create_task(limiter.acquire(KEY, rate=10.0)) for _ in range(3)]
