@@ -169,14 +169,20 @@ class VopAdapter:
         return envelope.result
 
     async def _per_chunk(
-        self, skus: Sequence[str], fetch: Callable[[Sequence[str]], Awaitable[list[T]]]
+        self,
+        skus: Sequence[str],
+        fetch: Callable[[Sequence[str]], Awaitable[list[T]]],
+        *,
+        size: int = MAX_BATCH,
     ) -> list[T]:
-        """Run ``fetch`` on 100-SKU chunks concurrently, at most a bulkhead's worth in flight
-        (the rest wait their turn rather than be refused ``supplier_busy`` by our own
-        bulkhead). A chunk refused because one SKU left the pool is bisected, so the other
-        SKUs still get answers (the missing one is absent)."""
+        """Run ``fetch`` on chunks of ``size`` SKUs concurrently, at most a bulkhead's worth in
+        flight (the rest wait their turn rather than be refused ``supplier_busy`` by our own
+        bulkhead: a rule's preview of hundreds of SKUs on a slow day). A chunk refused because
+        one SKU left the pool is bisected, so the other SKUs still get answers (the missing one
+        is absent); the answers keep the order of ``skus``."""
         turns = asyncio.Semaphore(self.guard.bulkhead_size)
-        results = await asyncio.gather(*(self._isolating(c, fetch, turns) for c in chunks(skus)))
+        calls = (self._isolating(c, fetch, turns) for c in chunks(skus, size))
+        results = await asyncio.gather(*calls)
         return [item for chunk in results for item in chunk]
 
     async def _isolating(
@@ -224,21 +230,15 @@ class VopAdapter:
         return mapping.search_result(parse(SearchWire, result, "search/search"))
 
     async def product_details(self, skus: Sequence[str]) -> list[ProductDetail]:
-        """One ``product/getDetail`` per SKU, at most a bulkhead's worth in flight: a rule's
-        preview of hundreds of SKUs waits its turn instead of having the calls our own
-        bulkhead cannot take within its wait refused (``supplier_busy``) on a slow day."""
-        turns = asyncio.Semaphore(self.guard.bulkhead_size)
+        """One ``product/getDetail`` per SKU (it takes one), fanned out like the batch calls; a
+        SKU that left the pool is absent."""
 
-        async def one(sku: str) -> list[ProductDetail]:
-            try:
-                async with turns:
-                    result = await self._result("product/getDetail", {"sku": sku, "queryExts": ""})
-            except SkuNotInPool:
-                return []
+        async def fetch(chunk: Sequence[str]) -> list[ProductDetail]:
+            (sku,) = chunk
+            result = await self._result("product/getDetail", {"sku": sku, "queryExts": ""})
             return [mapping.product_detail(parse(DetailWire, result, "product/getDetail"))]
 
-        details = await asyncio.gather(*(one(sku) for sku in skus))
-        return [d for found in details for d in found]
+        return await self._per_chunk(skus, fetch, size=1)
 
     async def images(self, skus: Sequence[str]) -> dict[str, list[str]]:
         async def fetch(chunk: Sequence[str]) -> list[tuple[str, list[str]]]:
