@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from hive.platform.db import Database
-from hive.platform.jobs import JobRuntime, defer_in_transaction, job_app, run_worker
+from hive.platform.jobs import JobRuntime, _schedule, defer_in_transaction, job_app, run_worker
 
 executed: list[str] = []
 
@@ -72,3 +72,14 @@ def test_housekeeping_is_a_registered_periodic_task() -> None:
 
     periodic = {task.periodic_id for task in job_app.periodic_registry.periodic_tasks.values()}
     assert "remove_old_jobs" in periodic
+
+
+def test_a_worker_without_the_schedule_has_no_periodic_job_while_it_runs() -> None:
+    registry = job_app.periodic_registry
+    with _schedule(job_app, periodic=False):
+        assert job_app.periodic_registry.periodic_tasks == {}
+    assert job_app.periodic_registry is registry
+    periodic_ids = {periodic_id for _, periodic_id in registry.periodic_tasks}
+    assert {"recover_stalled_jobs", "purge_open_api_records"} <= periodic_ids
+    with _schedule(job_app, periodic=True):
+        assert job_app.periodic_registry is registry

@@ -121,11 +121,20 @@ async def dead_workers_stalled(database: Database) -> bool:
 
 @contextmanager
 def worker(
-    settings: Settings, data_dir: Path, log: Path, *, metrics_port: int = 0
+    settings: Settings,
+    data_dir: Path,
+    log: Path,
+    *,
+    metrics_port: int = 0,
+    periodic: bool = False,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A ``hive worker`` process on the test's database (heartbeat every second, a silent
     worker stalled after :data:`STALLED_AFTER_S`; ``/metrics`` on ``metrics_port``, none by
-    default), stopped with SIGTERM when the block ends."""
+    default), stopped with SIGTERM when the block ends.
+
+    Without ``periodic`` it defers none of the periodic jobs: which of them are due depends on
+    the time of day (a worker started at 18:30-18:40 UTC ran the nightly calibration and the
+    refresh in the test's database, and broke the killed-worker tests' counts)."""
     env = {
         **os.environ,
         # A held request must outlast the wait for the kill, not time out into a job retry.
@@ -138,6 +147,7 @@ def worker(
         "HIVE_WORKER_STALLED_AFTER_S": str(STALLED_AFTER_S),
         "HIVE_FEED_POLL_INTERVAL_S": "60",
         "HIVE_WORKER_METRICS_PORT": str(metrics_port),  # tests run side by side: 0
+        "HIVE_WORKER_PERIODIC": "true" if periodic else "false",
     }
     with log.open("ab") as out:
         process = subprocess.Popen(

@@ -194,6 +194,11 @@ class Settings(BaseSettings):
 
     # Jobs.
     worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # Whether the worker defers the periodic jobs (the nightly calibration, the refresh every
+    # 30 minutes, housekeeping; docs/jobs.md). Off, it only runs the jobs it finds queued: a
+    # worker of its own for one queue, or a test's worker, which must not run the nightly
+    # calibration because it happened to start at 18:30 UTC.
+    worker_periodic: bool = True
     # A worker writes a heartbeat this often; one silent for ``worker_stalled_after_s`` is taken
     # for dead, and the jobs it was running go back to the queue (docs/jobs.md). A job whose
     # worker died under it ``job_max_stalls`` times is failed instead: it may be what kills it.

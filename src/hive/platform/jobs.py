@@ -14,13 +14,15 @@ Procrastinate reads a periodic task's cron in UTC; a nightly task names its Beij
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from procrastinate import App, PsycopgConnector
 from procrastinate.app import WorkerOptions
 from procrastinate.job_context import JobContext
+from procrastinate.periodic import PeriodicRegistry
 from procrastinate.tasks import Task
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,12 +133,32 @@ async def run_worker(
     }
     if queues is not None:
         options["queues"] = list(queues)
-    with job_app.replace_connector(connector_for(runtime.database_url)) as app:
+    with (
+        job_app.replace_connector(connector_for(runtime.database_url)) as app,
+        _schedule(app, periodic=settings.worker_periodic),
+    ):
         async with app.open_async():
             await recover_stalled_jobs(app, runtime)
             log.info(
                 "worker ready",
                 concurrency=settings.worker_concurrency,
                 queues=options.get("queues", "all"),
+                periodic=settings.worker_periodic,
             )
             await app.run_worker_async(**options)
+
+
+@contextmanager
+def _schedule(app: App, *, periodic: bool) -> Iterator[None]:
+    """The app's periodic jobs, or (``periodic=False``) none while the block runs: the
+    worker's periodic deferrer then has nothing to defer and stops."""
+    if periodic:
+        yield
+        return
+    app.perform_import_paths()  # type: ignore[no-untyped-call]  # registers periodic jobs
+    registry = app.periodic_registry
+    app.periodic_registry = PeriodicRegistry()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        app.periodic_registry = registry
