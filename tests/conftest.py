@@ -138,7 +138,14 @@ def database_url(clone_supply: CloneSupply) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path / "data", log_format="json")
+    """A test's settings. Its in-process workers (``run_worker``) defer no periodic job: which
+    are due depends on the time of day (tests/support/workers.py says what that broke)."""
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        log_format="json",
+        worker_periodic=False,
+    )
 
 
 @pytest.fixture
