@@ -138,8 +138,9 @@ def database_url(clone_supply: CloneSupply) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    """A test's settings. Its in-process workers (``run_worker``) defer no periodic job: which
-    are due depends on the time of day (tests/support/workers.py says what that broke)."""
+    """A test's settings. Its workers, in this process (``run_worker``) or their own
+    (``tests.support.workers.worker``), defer no periodic job: which are due depends on the
+    time of day (tests/support/workers.py says what that broke)."""
     return Settings(
         database_url=database_url,
         data_dir=tmp_path / "data",

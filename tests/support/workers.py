@@ -121,20 +121,16 @@ async def dead_workers_stalled(database: Database) -> bool:
 
 @contextmanager
 def worker(
-    settings: Settings,
-    data_dir: Path,
-    log: Path,
-    *,
-    metrics_port: int = 0,
-    periodic: bool = False,
+    settings: Settings, data_dir: Path, log: Path, *, metrics_port: int = 0
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A ``hive worker`` process on the test's database (heartbeat every second, a silent
     worker stalled after :data:`STALLED_AFTER_S`; ``/metrics`` on ``metrics_port``, none by
     default), stopped with SIGTERM when the block ends.
 
-    Without ``periodic`` it defers none of the periodic jobs: which of them are due depends on
-    the time of day (a worker started at 18:30-18:40 UTC ran the nightly calibration and the
-    refresh in the test's database, and broke the killed-worker tests' counts)."""
+    It defers the periodic jobs only if ``settings.worker_periodic`` (the test settings: no).
+    Which of them are due depends on the time of day: a worker started at 18:30-18:40 UTC ran
+    the nightly calibration and the refresh in the test's database, and broke the
+    killed-worker tests' counts."""
     env = {
         **os.environ,
         # A held request must outlast the wait for the kill, not time out into a job retry.
@@ -147,7 +143,7 @@ def worker(
         "HIVE_WORKER_STALLED_AFTER_S": str(STALLED_AFTER_S),
         "HIVE_FEED_POLL_INTERVAL_S": "60",
         "HIVE_WORKER_METRICS_PORT": str(metrics_port),  # tests run side by side: 0
-        "HIVE_WORKER_PERIODIC": "true" if periodic else "false",
+        "HIVE_WORKER_PERIODIC": str(settings.worker_periodic).lower(),
     }
     with log.open("ab") as out:
         process = subprocess.Popen(
